@@ -175,6 +175,10 @@ _RESOURCES: dict[str, Handler] = {
     "aws:rds/subnetGroup:SubnetGroup": _with(_pname(), arn=lambda m, i, _: m.arn("rds", f"subgrp:{i}")),
     "aws:cloudtrail/trail:Trail": _with(_pname(), arn=lambda m, i, _: m.arn("cloudtrail", f"trail/{i}")),
     "aws:cloudwatch/logGroup:LogGroup": _with(_pname(), arn=lambda m, i, _: m.arn("logs", f"log-group:{i}")),
+    "random:index/randomPassword:RandomPassword": _with(
+        lambda m, name, inputs: "none", result=lambda m, i, inputs: "mock-password-" + "x" * 16
+    ),
+    "aws:secretsmanager/secret:Secret": _with(_pname(), arn=lambda m, i, _: m.arn("secretsmanager", f"secret:{i}")),
     "gcp:container/cluster:Cluster": _with(
         _pname(),
         endpoint=lambda m, i, _: "10.0.0.2",
@@ -241,6 +245,13 @@ _INVOKES: dict[str, Callable[[MockOutputs, State], State]] = {
     },
     "aws:index/getRegion:getRegion": lambda m, a: {"name": m.region, "region": m.region, "id": m.region},
     "aws:index/getPartition:getPartition": lambda m, a: {"partition": "aws", "dnsSuffix": "amazonaws.com", "id": "aws"},
+    "aws:secretsmanager/getSecretVersion:getSecretVersion": lambda m, a: {
+        "arn": a.get("secretId", ""),
+        "secretId": a.get("secretId", ""),
+        "secretString": '{"username":"mlflow","password":"mock-password"}',
+        "versionId": "mock",
+        "id": a.get("secretId", ""),
+    },
     "gcp:organizations/getProject:getProject": lambda m, a: {
         "projectId": m.gcp_project,
         "number": "000000000000",
