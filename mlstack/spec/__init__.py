@@ -1,0 +1,81 @@
+"""The stack spec: load a YAML file (with overlays) into a validated, frozen ``Spec``. Never imports Pulumi."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from mlstack.spec.errors import Problem, SpecError
+from mlstack.spec.models import Spec
+
+__all__ = ["Problem", "Spec", "SpecError", "load_spec", "load_spec_file", "spec_path", "list_envs"]
+
+
+def spec_path(env: str, stacks_dir: Path) -> Path:
+    """The file of environment ``env``.
+
+    Raises:
+        UsageError: no such environment; the message lists the environments that exist.
+    """
+    from mlstack.errors import UsageError
+
+    path = stacks_dir / f"{env}.yaml"
+    if not path.is_file():
+        envs = list_envs(stacks_dir)
+        have = ", ".join(envs) if envs else f"none: {stacks_dir} has no <env>.yaml files"
+        raise UsageError(f"unknown environment {env!r}: {path} does not exist. Environments: {have}")
+    return path
+
+
+def list_envs(stacks_dir: Path) -> list[str]:
+    """Environments in ``stacks_dir``: every ``*.yaml`` that is not only a base for others."""
+    return sorted(p.stem for p in stacks_dir.glob("*.yaml") if p.stem != "base" and not p.stem.endswith(".lock"))
+
+
+def load_spec(env: str, stacks_dir: Path) -> Spec:
+    """Loads and validates ``<stacks_dir>/<env>.yaml``."""
+    return load_spec_file(spec_path(env, stacks_dir))
+
+
+def load_spec_file(path: Path) -> Spec:
+    """Loads, merges (``extends:``) and validates one spec file.
+
+    Raises:
+        SpecError: every problem found, each with file, line, column, field path and a fix.
+    """
+    from pydantic import ValidationError
+
+    from mlstack.spec import rules
+    from mlstack.spec.validation import problems_from
+    from mlstack.spec.yaml_loader import load_with_extends
+
+    loaded = load_with_extends(path)
+    data = loaded.data
+    data.setdefault("env", path.stem)
+    if data["env"] != path.stem:
+        loc = loaded.locate(("env",))
+        raise SpecError(
+            [
+                Problem(
+                    loc.file if loc else str(path),
+                    loc.line if loc else 0,
+                    loc.column if loc else 0,
+                    "env",
+                    f"is {data['env']!r} but the file is {path.name}: the file name names the environment. "
+                    "Remove env: or rename the file",
+                )
+            ]
+        )
+    try:
+        spec = Spec.model_validate(data)
+    except ValidationError as exc:
+        raise SpecError(problems_from(exc, Spec, loaded)) from None
+    findings = rules.check(spec)
+    if findings:
+        problems = []
+        for path_text, message in findings:
+            where = loaded.locate(tuple(path_text.split(".")))
+            problems.append(
+                Problem(where.file if where else "", where.line if where else 0, where.column if where else 0, path_text, message)
+            )
+        raise SpecError(problems)
+    return spec

@@ -1,0 +1,105 @@
+"""Helpers the AWS components share: IAM documents as JSON, KMS keys, account look-ups.
+
+IAM documents are built here as plain JSON (never through ``get_policy_document`` invokes), so a plan shows
+exactly the policy that will be applied.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import pulumi
+import pulumi_aws as aws
+
+from mlstack.components._base import child_opts, tags_with
+
+#: Version string every IAM policy document carries.
+IAM_VERSION = "2012-10-17"
+
+
+def policy_json(statements: Sequence[Mapping[str, Any]]) -> str:
+    """A policy document for ``statements`` (plain values only), as deterministic JSON."""
+    return json.dumps({"Version": IAM_VERSION, "Statement": list(statements)}, sort_keys=True)
+
+
+def policy_output(statements: Sequence[Any]) -> pulumi.Output[str]:
+    """A policy document for ``statements`` that may hold Outputs, as an ``Output[str]`` of JSON."""
+    return pulumi.Output.from_input({"Version": IAM_VERSION, "Statement": list(statements)}).apply(
+        lambda doc: json.dumps(doc, sort_keys=True)
+    )
+
+
+def service_trust_policy(*services: str, tag_session: bool = False) -> str:
+    """Trust policy letting the AWS ``services`` (e.g. ``eks.amazonaws.com``) assume a role."""
+    actions: list[str] | str = ["sts:AssumeRole", "sts:TagSession"] if tag_session else "sts:AssumeRole"
+    principal: list[str] | str = sorted(services) if len(services) > 1 else services[0]
+    return policy_json([{"Effect": "Allow", "Principal": {"Service": principal}, "Action": actions}])
+
+
+def tls_only_statement(bucket_arn: pulumi.Input[str]) -> dict[str, Any]:
+    """Bucket-policy statement denying every request that does not use TLS (``aws:SecureTransport`` false)."""
+    return {
+        "Sid": "DenyInsecureTransport",
+        "Effect": "Deny",
+        "Principal": "*",
+        "Action": "s3:*",
+        "Resource": [bucket_arn, pulumi.Output.concat(bucket_arn, "/*")],
+        "Condition": {"Bool": {"aws:SecureTransport": "false"}},
+    }
+
+
+def account_id(parent: pulumi.Resource) -> pulumi.Output[str]:
+    """The AWS account id of the provider ``parent`` uses."""
+    return aws.get_caller_identity_output(opts=pulumi.InvokeOutputOptions(parent=parent)).account_id
+
+
+def region_name(parent: pulumi.Resource) -> pulumi.Output[str]:
+    """The region of the provider ``parent`` uses."""
+    return aws.get_region_output(opts=pulumi.InvokeOutputOptions(parent=parent)).region
+
+
+def partition(parent: pulumi.Resource) -> pulumi.Output[str]:
+    """The AWS partition (``aws``, ``aws-cn``, ``aws-us-gov``) of the provider ``parent`` uses."""
+    return aws.get_partition_output(opts=pulumi.InvokeOutputOptions(parent=parent)).partition
+
+
+def kms_key(
+    name: str,
+    parent: pulumi.Resource,
+    *,
+    description: str,
+    tags: Mapping[str, str] | None,
+    deletion_window_days: int = 30,
+    policy: pulumi.Input[str] | None = None,
+    opts: pulumi.ResourceOptions | None = None,
+) -> aws.kms.Key:
+    """A symmetric customer-managed KMS key with yearly automatic rotation.
+
+    Args:
+        name: logical name of the key.
+        parent: the component that owns it.
+        description: what the key protects (shown in the KMS console).
+        tags: the caller's tags; ``Name`` is added.
+        deletion_window_days: days a scheduled deletion waits (7 to 30); 30 leaves the most time to cancel.
+        policy: key policy JSON; None keeps the KMS default (the account's IAM policies decide).
+        opts: options; defaults to ``child_opts(parent)``. Pass ``stateful_opts`` for keys of stateful data:
+            losing the key loses the data.
+    """
+    if not 7 <= deletion_window_days <= 30:
+        raise ValueError(f"{name}: deletion_window_days must be between 7 and 30, got {deletion_window_days}")
+    return aws.kms.Key(
+        name,
+        description=description,
+        enable_key_rotation=True,
+        deletion_window_in_days=deletion_window_days,
+        policy=policy,
+        tags=tags_with(dict(tags or {}), Name=name),
+        opts=opts or child_opts(parent),
+    )
+
+
+def name_tags(tags: Mapping[str, str] | None, name: str, **extra: str) -> dict[str, str]:
+    """``tags`` with ``Name`` (and ``extra``) merged in, sorted."""
+    return tags_with(dict(tags or {}), Name=name, **extra)

@@ -1,0 +1,241 @@
+"""Cluster: an EKS control plane with a private endpoint, KMS secrets encryption, logs and IRSA."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Literal
+
+import pulumi
+import pulumi_aws as aws
+
+from mlstack.components._base import child_opts, stateful_opts
+from mlstack.components.aws._util import kms_key, name_tags, region_name, service_trust_policy
+
+TOKEN = "mlstack:aws:Cluster"
+
+#: Every EKS control-plane log type.
+LOG_TYPES = ("api", "audit", "authenticator", "controllerManager", "scheduler")
+
+#: Managed policies of the role every node group shares (kubelet, VPC CNI, image pulls, SSM Session Manager
+#: instead of SSH). The CNI policy sits on the node role for simplicity; moving it to an IRSA role for
+#: ``aws-node`` is stricter.
+NODE_POLICIES = (
+    "AmazonEKSWorkerNodePolicy",
+    "AmazonEKS_CNI_Policy",
+    "AmazonEC2ContainerRegistryReadOnly",
+    "AmazonSSMManagedInstanceCore",
+)
+
+
+@dataclass(frozen=True, kw_only=True)
+class ClusterArgs:
+    """Arguments of :class:`Cluster`.
+
+    Attributes:
+        version: Kubernetes version of the control plane (``versions.kubernetes``), e.g. ``"1.31"``.
+        cluster_name: the EKS cluster's name; None uses the component's name. Explicit, so the log group
+            (``/aws/eks/<name>/cluster``) and subnet tags can name it before it exists.
+        subnet_ids: private subnets for the control-plane network interfaces (AwsEnvironment fills them in).
+        public_access_cidrs: CIDRs allowed to reach a public endpoint. Empty (default) keeps the endpoint
+            private only; any CIDR turns the public endpoint on, restricted to these CIDRs.
+        authentication_mode: ``API`` (default: access entries only) or ``API_AND_CONFIG_MAP`` (also the
+            legacy ``aws-auth`` ConfigMap).
+        admin_principal_arns: IAM roles/users given cluster-admin through access entries; default none
+            (the identity that creates the cluster is admin through
+            ``bootstrap_cluster_creator_admin_permissions``).
+        log_retention_days: days CloudWatch keeps control-plane logs; default 90.
+        kms_deletion_window_days: waiting period before the secrets key is deleted (7 to 30); default 30.
+        oidc_thumbprints: thumbprints for the IRSA OIDC provider. Default none: IAM then fetches the issuer's
+            top intermediate CA thumbprint itself, and for issuers whose CA it trusts it ignores
+            thumbprints, so pinning one only risks breaking on certificate rotation.
+        protect: protect and retain the cluster and its secrets key.
+        tags: tags for every resource, merged with ``Name``.
+    """
+
+    version: str
+    cluster_name: str | None = None
+    subnet_ids: pulumi.Input[Sequence[pulumi.Input[str]]] | None = None
+    public_access_cidrs: Sequence[str] = ()
+    authentication_mode: Literal["API", "API_AND_CONFIG_MAP"] = "API"
+    admin_principal_arns: Sequence[str] = ()
+    log_retention_days: int = 90
+    kms_deletion_window_days: int = 30
+    oidc_thumbprints: Sequence[str] = ()
+    protect: bool = False
+    tags: Mapping[str, str] = field(default_factory=dict)
+
+
+class Cluster(pulumi.ComponentResource):
+    """An EKS cluster, its IAM roles, secrets key, log group and IRSA OIDC provider.
+
+    Outputs:
+        cluster_name, cluster_arn, endpoint, certificate_authority (base64 PEM), oidc_provider_arn,
+        oidc_provider_url (issuer without ``https://``), node_role_arn, node_role_name,
+        cluster_security_group_id, kubeconfig (secret JSON kubeconfig using ``aws eks get-token``).
+    """
+
+    def __init__(self, name: str, args: ClusterArgs, opts: pulumi.ResourceOptions | None = None) -> None:
+        super().__init__(TOKEN, name, None, opts)
+        if args.subnet_ids is None:
+            raise ValueError(f"{name}: ClusterArgs.subnet_ids is required")
+        tags = args.tags
+        cluster_name = args.cluster_name or name
+
+        role = aws.iam.Role(
+            f"{name}-role",
+            assume_role_policy=service_trust_policy("eks.amazonaws.com", tag_session=True),
+            tags=name_tags(tags, f"{name}-role"),
+            opts=child_opts(self),
+        )
+        role_policy = aws.iam.RolePolicyAttachment(
+            f"{name}-role-AmazonEKSClusterPolicy",
+            role=role.name,
+            policy_arn="arn:aws:iam::aws:policy/AmazonEKSClusterPolicy",
+            opts=child_opts(self),
+        )
+        key = kms_key(
+            f"{name}-secrets",
+            self,
+            description=f"EKS secrets encryption for {cluster_name}",
+            tags=tags,
+            deletion_window_days=args.kms_deletion_window_days,
+            opts=stateful_opts(self, args.protect),
+        )
+        # Created before the cluster so EKS writes into a group with our retention, not one it makes itself.
+        logs = aws.cloudwatch.LogGroup(
+            f"{name}-logs",
+            name=f"/aws/eks/{cluster_name}/cluster",
+            retention_in_days=args.log_retention_days,
+            tags=name_tags(tags, f"{name}-logs"),
+            opts=child_opts(self),
+        )
+        public = bool(args.public_access_cidrs)
+        cluster = aws.eks.Cluster(
+            name,
+            name=cluster_name,
+            version=args.version,
+            role_arn=role.arn,
+            vpc_config=aws.eks.ClusterVpcConfigArgs(
+                subnet_ids=args.subnet_ids,
+                endpoint_private_access=True,
+                endpoint_public_access=public,
+                public_access_cidrs=list(args.public_access_cidrs) if public else None,
+            ),
+            encryption_config=aws.eks.ClusterEncryptionConfigArgs(
+                resources=["secrets"],
+                provider=aws.eks.ClusterEncryptionConfigProviderArgs(key_arn=key.arn),
+            ),
+            enabled_cluster_log_types=list(LOG_TYPES),
+            access_config=aws.eks.ClusterAccessConfigArgs(
+                authentication_mode=args.authentication_mode,
+                bootstrap_cluster_creator_admin_permissions=True,
+            ),
+            deletion_protection=args.protect,
+            tags=name_tags(tags, cluster_name),
+            opts=stateful_opts(self, args.protect, depends_on=[role_policy, logs]),
+        )
+
+        issuer = cluster.identities.apply(lambda ids: ids[0].oidcs[0].issuer if ids and ids[0].oidcs else "")  # type: ignore[index]
+        oidc = aws.iam.OpenIdConnectProvider(
+            f"{name}-oidc",
+            url=issuer.apply(lambda u: u or ""),
+            client_id_lists=["sts.amazonaws.com"],
+            thumbprint_lists=list(args.oidc_thumbprints) or None,
+            tags=name_tags(tags, f"{name}-oidc"),
+            opts=child_opts(self),
+        )
+
+        node_role = aws.iam.Role(
+            f"{name}-node",
+            assume_role_policy=service_trust_policy("ec2.amazonaws.com"),
+            tags=name_tags(tags, f"{name}-node"),
+            opts=child_opts(self),
+        )
+        for policy in NODE_POLICIES:
+            aws.iam.RolePolicyAttachment(
+                f"{name}-node-{policy}",
+                role=node_role.name,
+                policy_arn=f"arn:aws:iam::aws:policy/{policy}",
+                opts=child_opts(self),
+            )
+
+        for i, principal in enumerate(args.admin_principal_arns):
+            entry = aws.eks.AccessEntry(
+                f"{name}-admin-{i}",
+                cluster_name=cluster.name,
+                principal_arn=principal,
+                type="STANDARD",
+                tags=name_tags(tags, f"{name}-admin-{i}"),
+                opts=child_opts(self),
+            )
+            aws.eks.AccessPolicyAssociation(
+                f"{name}-admin-{i}",
+                cluster_name=cluster.name,
+                principal_arn=principal,
+                policy_arn="arn:aws:eks::aws:cluster-access-policy/AmazonEKSClusterAdminPolicy",
+                access_scope=aws.eks.AccessPolicyAssociationAccessScopeArgs(type="cluster"),
+                opts=child_opts(self, depends_on=[entry]),
+            )
+
+        self.cluster_name: pulumi.Output[str] = cluster.name
+        self.cluster_arn: pulumi.Output[str] = cluster.arn
+        self.endpoint: pulumi.Output[str] = cluster.endpoint
+        self.certificate_authority: pulumi.Output[str] = cluster.certificate_authority.data
+        self.oidc_provider_arn: pulumi.Output[str] = oidc.arn
+        self.oidc_provider_url: pulumi.Output[str] = issuer.apply(lambda u: (u or "").removeprefix("https://"))
+        self.node_role_arn: pulumi.Output[str] = node_role.arn
+        self.node_role_name: pulumi.Output[str] = node_role.name
+        self.cluster_security_group_id: pulumi.Output[str] = cluster.vpc_config.cluster_security_group_id
+        self.secrets_key_arn: pulumi.Output[str] = key.arn
+        self.kubeconfig: pulumi.Output[str] = pulumi.Output.secret(
+            pulumi.Output.all(cluster.name, cluster.endpoint, self.certificate_authority, region_name(self)).apply(
+                lambda a: kubeconfig_json(a[0], a[1], a[2], a[3])
+            )
+        )
+        self.register_outputs(
+            {
+                "cluster_name": self.cluster_name,
+                "cluster_arn": self.cluster_arn,
+                "endpoint": self.endpoint,
+                "certificate_authority": self.certificate_authority,
+                "oidc_provider_arn": self.oidc_provider_arn,
+                "oidc_provider_url": self.oidc_provider_url,
+                "node_role_arn": self.node_role_arn,
+                "cluster_security_group_id": self.cluster_security_group_id,
+                "kubeconfig": self.kubeconfig,
+            }
+        )
+
+
+def kubeconfig_json(cluster_name: str, endpoint: str, ca_data: str, region: str) -> str:
+    """A kubeconfig (JSON, which is valid YAML) that authenticates with ``aws eks get-token``.
+
+    No token is stored: each kubectl call asks the AWS CLI for a short-lived one with the caller's own
+    credentials, so the kubeconfig grants nothing by itself.
+    """
+    return json.dumps(
+        {
+            "apiVersion": "v1",
+            "kind": "Config",
+            "clusters": [{"name": cluster_name, "cluster": {"server": endpoint, "certificate-authority-data": ca_data}}],
+            "contexts": [{"name": cluster_name, "context": {"cluster": cluster_name, "user": cluster_name}}],
+            "current-context": cluster_name,
+            "preferences": {},
+            "users": [
+                {
+                    "name": cluster_name,
+                    "user": {
+                        "exec": {
+                            "apiVersion": "client.authentication.k8s.io/v1beta1",
+                            "command": "aws",
+                            "args": ["eks", "get-token", "--cluster-name", cluster_name, "--region", region, "--output", "json"],
+                            "interactiveMode": "Never",
+                        }
+                    },
+                }
+            ],
+        },
+        indent=2,
+    )

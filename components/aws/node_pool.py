@@ -1,0 +1,190 @@
+"""NodePool: an EKS managed node group with a hardened launch template (IMDSv2, encrypted gp3 root volume)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Literal
+
+import pulumi
+import pulumi_aws as aws
+
+from mlstack.components._base import child_opts
+from mlstack.components.aws._util import name_tags
+
+TOKEN = "mlstack:aws:NodePool"
+
+POOL_LABEL = "mlstack.io/pool"
+ACCELERATOR_LABEL = "mlstack.io/accelerator"
+#: Taints that keep ordinary pods off accelerator nodes, by the AMI family that marks the pool.
+GPU_TAINT = ("nvidia.com/gpu", "present")
+NEURON_TAINT = ("aws.amazon.com/neuron", "present")
+#: Root device of the EKS-optimised Amazon Linux AMIs.
+ROOT_DEVICE = "/dev/xvda"
+
+Effect = Literal["NO_SCHEDULE", "NO_EXECUTE", "PREFER_NO_SCHEDULE"]
+
+
+@dataclass(frozen=True, kw_only=True)
+class Taint:
+    """A Kubernetes taint in the EKS API's terms (``effect`` is ``NO_SCHEDULE``, ``NO_EXECUTE`` or
+    ``PREFER_NO_SCHEDULE``)."""
+
+    key: str
+    value: str
+    effect: Effect = "NO_SCHEDULE"
+
+
+@dataclass(frozen=True, kw_only=True)
+class NodePoolArgs:
+    """Arguments of :class:`NodePool`.
+
+    Attributes:
+        instance_types: EC2 instance types, e.g. ``["p4de.24xlarge"]``; several spread spot capacity.
+        max_size: most nodes.
+        min_size: fewest nodes; 0 (the default) lets the autoscaler scale the pool to zero.
+        desired_size: nodes at creation; None means ``min_size``. Ignored afterwards: the cluster
+            autoscaler owns it (``ignore_changes`` on ``scalingConfig.desiredSize``), so an update does not
+            reset a pool the autoscaler has grown.
+        ami_type: EKS AMI type, e.g. ``AL2023_x86_64_STANDARD`` (default), ``AL2023_x86_64_NVIDIA``,
+            ``AL2023_x86_64_NEURON``. NVIDIA AMIs add the taint ``nvidia.com/gpu=present:NoSchedule``,
+            Neuron (Trainium/Inferentia) AMIs ``aws.amazon.com/neuron=present:NoSchedule``.
+        spot: SPOT capacity instead of ON_DEMAND (default False).
+        accelerator: portable accelerator name (e.g. ``nvidia-a100-80gb``) for the ``mlstack.io/accelerator``
+            label; None for CPU pools.
+        labels: extra node labels; ``mlstack.io/pool`` (the pool name) is always set.
+        taints: extra taints, after the accelerator taint.
+        disk_size_gib: size of the encrypted gp3 root volume; default 100 (GPU images are large).
+        pool_name: value of the ``mlstack.io/pool`` label; None uses the component's name.
+        cluster_name: EKS cluster (AwsEnvironment fills it in).
+        node_role_arn: IAM role of the nodes (AwsEnvironment fills it in from the Cluster).
+        subnet_ids: private subnets for the nodes (AwsEnvironment fills them in).
+        tags: tags for the node group, launch template, instances and volumes, merged with ``Name``.
+    """
+
+    instance_types: Sequence[str]
+    max_size: int
+    min_size: int = 0
+    desired_size: int | None = None
+    ami_type: str = "AL2023_x86_64_STANDARD"
+    spot: bool = False
+    accelerator: str | None = None
+    labels: Mapping[str, str] = field(default_factory=dict)
+    taints: Sequence[Taint] = ()
+    disk_size_gib: int = 100
+    pool_name: str | None = None
+    cluster_name: pulumi.Input[str] | None = None
+    node_role_arn: pulumi.Input[str] | None = None
+    subnet_ids: pulumi.Input[Sequence[pulumi.Input[str]]] | None = None
+    tags: Mapping[str, str] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        if not self.instance_types:
+            raise ValueError("instance_types must not be empty")
+        if self.min_size < 0 or self.max_size < max(self.min_size, 1):
+            raise ValueError(f"need 0 <= min_size <= max_size and max_size >= 1, got {self.min_size}..{self.max_size}")
+        desired = self.min_size if self.desired_size is None else self.desired_size
+        if not self.min_size <= desired <= self.max_size:
+            raise ValueError(f"desired_size {desired} is outside {self.min_size}..{self.max_size}")
+        if self.disk_size_gib < 20:
+            raise ValueError(f"disk_size_gib must be at least 20, got {self.disk_size_gib}")
+
+
+def accelerator_taints(ami_type: str) -> list[Taint]:
+    """The taint an accelerator AMI family implies: NVIDIA GPUs or AWS Neuron devices; none otherwise."""
+    if "NVIDIA" in ami_type:
+        return [Taint(key=GPU_TAINT[0], value=GPU_TAINT[1])]
+    if "NEURON" in ami_type:
+        return [Taint(key=NEURON_TAINT[0], value=NEURON_TAINT[1])]
+    return []
+
+
+class NodePool(pulumi.ComponentResource):
+    """A managed node group and its launch template.
+
+    Outputs:
+        node_group_name, node_group_arn, launch_template_id, labels (plain dict), taints (plain list).
+    """
+
+    def __init__(self, name: str, args: NodePoolArgs, opts: pulumi.ResourceOptions | None = None) -> None:
+        super().__init__(TOKEN, name, None, opts)
+        for field_name in ("cluster_name", "node_role_arn", "subnet_ids"):
+            if getattr(args, field_name) is None:
+                raise ValueError(f"{name}: NodePoolArgs.{field_name} is required")
+        tags = args.tags
+        pool = args.pool_name or name
+        labels = {**dict(args.labels), POOL_LABEL: pool}
+        if args.accelerator:
+            labels[ACCELERATOR_LABEL] = args.accelerator
+        labels = dict(sorted(labels.items()))
+        taints = accelerator_taints(args.ami_type) + list(args.taints)
+
+        template = aws.ec2.LaunchTemplate(
+            f"{name}-lt",
+            description=f"Nodes of pool {pool}",
+            update_default_version=True,
+            metadata_options=aws.ec2.LaunchTemplateMetadataOptionsArgs(
+                http_endpoint="enabled",
+                http_tokens="required",  # IMDSv2 only: no unauthenticated GET of credentials (SSRF)
+                # Hop limit 1: a pod on the pod network is one hop further than the node, so its token
+                # request never comes back and pods cannot take the node role's credentials; pods get AWS
+                # access through IRSA only. (2 would let every pod act as the node.)
+                http_put_response_hop_limit=1,
+                # Instance tags in IMDS stay off: EKS tags nodes with keys holding "/", which IMDS tags reject.
+                instance_metadata_tags="disabled",
+            ),
+            block_device_mappings=[
+                aws.ec2.LaunchTemplateBlockDeviceMappingArgs(
+                    device_name=ROOT_DEVICE,
+                    ebs=aws.ec2.LaunchTemplateBlockDeviceMappingEbsArgs(
+                        volume_size=args.disk_size_gib,
+                        volume_type="gp3",
+                        encrypted=True,
+                        delete_on_termination=True,
+                    ),
+                )
+            ],
+            tag_specifications=[
+                aws.ec2.LaunchTemplateTagSpecificationArgs(resource_type=kind, tags=name_tags(tags, name))
+                for kind in ("instance", "volume", "network-interface")
+            ],
+            tags=name_tags(tags, f"{name}-lt"),
+            opts=child_opts(self),
+        )
+        desired = args.min_size if args.desired_size is None else args.desired_size
+        # No node_group_name: Pulumi's auto-name lets a replacement come up before the old group goes.
+        group = aws.eks.NodeGroup(
+            name,
+            cluster_name=args.cluster_name,  # type: ignore[arg-type]
+            node_role_arn=args.node_role_arn,  # type: ignore[arg-type]
+            subnet_ids=args.subnet_ids,  # type: ignore[arg-type]
+            instance_types=list(args.instance_types),
+            ami_type=args.ami_type,
+            capacity_type="SPOT" if args.spot else "ON_DEMAND",
+            scaling_config=aws.eks.NodeGroupScalingConfigArgs(
+                min_size=args.min_size, max_size=args.max_size, desired_size=desired
+            ),
+            update_config=aws.eks.NodeGroupUpdateConfigArgs(max_unavailable=1),
+            launch_template=aws.eks.NodeGroupLaunchTemplateArgs(
+                id=template.id, version=template.latest_version.apply(str)
+            ),
+            labels=labels,
+            taints=[aws.eks.NodeGroupTaintArgs(key=t.key, value=t.value, effect=t.effect) for t in taints],
+            tags=name_tags(tags, name),
+            # The cluster autoscaler changes the desired size; Pulumi must not reset it on the next update.
+            opts=child_opts(self, ignore_changes=["scalingConfig.desiredSize"]),
+        )
+
+        self.node_group_name: pulumi.Output[str] = group.node_group_name
+        self.node_group_arn: pulumi.Output[str] = group.arn
+        self.launch_template_id: pulumi.Output[str] = template.id
+        self.labels: dict[str, str] = labels
+        self.taints: list[Taint] = taints
+        self.register_outputs(
+            {
+                "node_group_name": self.node_group_name,
+                "node_group_arn": self.node_group_arn,
+                "launch_template_id": self.launch_template_id,
+                "labels": labels,
+            }
+        )

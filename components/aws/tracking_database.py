@@ -1,0 +1,194 @@
+"""TrackingDatabase: RDS PostgreSQL for the MLflow tracking server, private, encrypted, password managed by AWS."""
+
+from __future__ import annotations
+
+import json
+import urllib.parse
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+
+import pulumi
+import pulumi_aws as aws
+
+from mlstack.components._base import child_opts, stateful_opts
+from mlstack.components.aws._util import kms_key, name_tags
+
+TOKEN = "mlstack:aws:TrackingDatabase"
+PG_PORT = 5432
+
+
+@dataclass(frozen=True, kw_only=True)
+class TrackingDatabaseArgs:
+    """Arguments of :class:`TrackingDatabase`.
+
+    Attributes:
+        engine_version: PostgreSQL version, e.g. ``"16.4"`` (or a major version like ``"16"``).
+        instance_class: RDS instance class; default ``db.t4g.medium``.
+        allocated_storage_gib: initial gp3 storage; default 20.
+        max_allocated_storage_gib: storage autoscaling ceiling; default 100 (0 turns autoscaling off).
+        database_name: database created for MLflow; default ``mlflow``.
+        master_username: master user; default ``mlflow``. Its password is generated and rotated by RDS in
+            Secrets Manager (``manage_master_user_password``): Pulumi never sees it at creation.
+        multi_az: a synchronous standby in another zone (default False).
+        backup_retention_days: days of automated backups, 7 to 35; default 7.
+        performance_insights: Performance Insights, encrypted with the database's key, 7 days (free tier);
+            default True.
+        iam_database_authentication: allow IAM tokens as passwords too; default True.
+        kms_key_arn: key for storage, snapshots, the master secret and Performance Insights; None (default)
+            creates one with rotation.
+        kms_deletion_window_days: waiting period before an own key is deleted (7 to 30); default 30.
+        vpc_id: VPC of the database's security group (AwsEnvironment fills it in).
+        subnet_ids: private subnets of the DB subnet group (AwsEnvironment fills them in).
+        client_security_group_ids: security groups admitted on TCP 5432 (AwsEnvironment passes the cluster
+            security group); nothing else is admitted.
+        protect: deletion protection, a final snapshot on delete, and Pulumi protect/retain. Off, the
+            database is deleted without a final snapshot (disposable environments).
+        tags: tags for every resource, merged with ``Name``.
+    """
+
+    engine_version: str
+    instance_class: str = "db.t4g.medium"
+    allocated_storage_gib: int = 20
+    max_allocated_storage_gib: int = 100
+    database_name: str = "mlflow"
+    master_username: str = "mlflow"
+    multi_az: bool = False
+    backup_retention_days: int = 7
+    performance_insights: bool = True
+    iam_database_authentication: bool = True
+    kms_key_arn: pulumi.Input[str] | None = None
+    kms_deletion_window_days: int = 30
+    vpc_id: pulumi.Input[str] | None = None
+    subnet_ids: Sequence[pulumi.Input[str]] = ()
+    client_security_group_ids: Sequence[pulumi.Input[str]] = ()
+    protect: bool = False
+    tags: Mapping[str, str] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        if not 7 <= self.backup_retention_days <= 35:
+            raise ValueError(f"backup_retention_days must be between 7 and 35, got {self.backup_retention_days}")
+        if self.max_allocated_storage_gib and self.max_allocated_storage_gib < self.allocated_storage_gib:
+            raise ValueError("max_allocated_storage_gib must be 0 or >= allocated_storage_gib")
+
+
+def connection_uri(secret_string: str, address: str, port: int, database: str) -> str:
+    """``postgresql://user:password@host:port/db?sslmode=require`` from the RDS-managed secret's JSON."""
+    secret = json.loads(secret_string)
+    user = urllib.parse.quote(secret["username"], safe="")
+    password = urllib.parse.quote(secret["password"], safe="")
+    return f"postgresql://{user}:{password}@{address}:{port}/{database}?sslmode=require"
+
+
+class TrackingDatabase(pulumi.ComponentResource):
+    """An RDS PostgreSQL instance in private subnets, reachable only from the given security groups.
+
+    Outputs:
+        address, port, database_name, master_user_secret_arn, security_group_id, and ``connection_uri``:
+        a secret ``postgresql://`` URI. It is built by reading the managed secret at deploy time, so the
+        password enters Pulumi state only inside this output, encrypted as a Pulumi secret.
+    """
+
+    def __init__(self, name: str, args: TrackingDatabaseArgs, opts: pulumi.ResourceOptions | None = None) -> None:
+        super().__init__(TOKEN, name, None, opts)
+        if args.vpc_id is None or not args.subnet_ids or not args.client_security_group_ids:
+            raise ValueError(f"{name}: vpc_id, subnet_ids and client_security_group_ids are required")
+        tags = args.tags
+        if args.kms_key_arn is None:
+            key_arn: pulumi.Output[str] = kms_key(
+                f"{name}-key",
+                self,
+                description=f"RDS {name}",
+                tags=tags,
+                deletion_window_days=args.kms_deletion_window_days,
+                opts=stateful_opts(self, args.protect),
+            ).arn
+        else:
+            key_arn = pulumi.Output.from_input(args.kms_key_arn)
+
+        subnet_group = aws.rds.SubnetGroup(
+            f"{name}-subnets",
+            subnet_ids=list(args.subnet_ids),
+            description=f"Private subnets of {name}",
+            tags=name_tags(tags, f"{name}-subnets"),
+            opts=child_opts(self),
+        )
+        sg = aws.ec2.SecurityGroup(
+            f"{name}-pg",
+            vpc_id=args.vpc_id,
+            description=f"PostgreSQL {name} from the cluster only",
+            tags=name_tags(tags, f"{name}-pg"),
+            opts=child_opts(self),
+        )
+        for i, source in enumerate(args.client_security_group_ids):
+            aws.vpc.SecurityGroupIngressRule(
+                f"{name}-pg-from-{i}",
+                security_group_id=sg.id,
+                referenced_security_group_id=source,
+                ip_protocol="tcp",
+                from_port=PG_PORT,
+                to_port=PG_PORT,
+                description="PostgreSQL from the cluster",
+                tags=name_tags(tags, f"{name}-pg-from-{i}"),
+                opts=child_opts(self),
+            )
+
+        protect = args.protect
+        db = aws.rds.Instance(
+            name,
+            identifier=name,
+            engine="postgres",
+            engine_version=args.engine_version,
+            instance_class=args.instance_class,
+            allocated_storage=args.allocated_storage_gib,
+            max_allocated_storage=args.max_allocated_storage_gib,
+            storage_type="gp3",
+            storage_encrypted=True,
+            kms_key_id=key_arn,
+            db_name=args.database_name,
+            username=args.master_username,
+            manage_master_user_password=True,
+            master_user_secret_kms_key_id=key_arn,
+            db_subnet_group_name=subnet_group.name,
+            vpc_security_group_ids=[sg.id],
+            publicly_accessible=False,
+            port=PG_PORT,
+            multi_az=args.multi_az,
+            backup_retention_period=args.backup_retention_days,
+            copy_tags_to_snapshot=True,
+            delete_automated_backups=not protect,
+            deletion_protection=protect,
+            skip_final_snapshot=not protect,
+            final_snapshot_identifier=f"{name}-final" if protect else None,
+            auto_minor_version_upgrade=True,
+            iam_database_authentication_enabled=args.iam_database_authentication,
+            performance_insights_enabled=args.performance_insights,
+            performance_insights_kms_key_id=key_arn if args.performance_insights else None,
+            performance_insights_retention_period=7 if args.performance_insights else None,
+            enabled_cloudwatch_logs_exports=["postgresql", "upgrade"],
+            tags=name_tags(tags, name),
+            opts=stateful_opts(self, protect),
+        )
+
+        secret_arn = db.master_user_secrets.apply(lambda s: s[0].secret_arn if s else None)
+        secret = aws.secretsmanager.get_secret_version_output(
+            secret_id=secret_arn, opts=pulumi.InvokeOutputOptions(parent=self)
+        )
+        self.address: pulumi.Output[str] = db.address
+        self.port: pulumi.Output[int] = db.port
+        self.database_name: str = args.database_name
+        self.master_user_secret_arn: pulumi.Output[str | None] = secret_arn
+        self.security_group_id: pulumi.Output[str] = sg.id
+        self.connection_uri: pulumi.Output[str] = pulumi.Output.secret(
+            pulumi.Output.all(secret.secret_string, db.address, db.port).apply(
+                lambda a: connection_uri(a[0], a[1], int(a[2]), args.database_name)
+            )
+        )
+        self.register_outputs(
+            {
+                "address": self.address,
+                "port": self.port,
+                "database_name": self.database_name,
+                "master_user_secret_arn": secret_arn,
+                "connection_uri": self.connection_uri,
+            }
+        )

@@ -1,0 +1,159 @@
+"""A GKE node pool for CPU or GPU nodes: autoscaling (to zero), GPU driver install, taints, shielded VMs."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal
+
+import pulumi
+import pulumi_gcp as gcp
+
+from mlstack.components._base import child_opts
+
+TOKEN = "mlstack:gcp:NodePool"
+CLOUD_PLATFORM = "https://www.googleapis.com/auth/cloud-platform"
+GPU_TAINT_KEY = "nvidia.com/gpu"
+
+
+@dataclass(frozen=True, kw_only=True)
+class NodeTaint:
+    """A Kubernetes taint on every node of a pool.
+
+    Attributes:
+        key: the taint key, e.g. ``nvidia.com/gpu``.
+        value: the taint value, e.g. ``present``.
+        effect: ``NO_SCHEDULE`` (default), ``PREFER_NO_SCHEDULE`` or ``NO_EXECUTE`` (GKE's spelling).
+    """
+
+    key: str
+    value: str
+    effect: Literal["NO_SCHEDULE", "PREFER_NO_SCHEDULE", "NO_EXECUTE"] = "NO_SCHEDULE"
+
+
+@dataclass(frozen=True, kw_only=True)
+class NodePoolArgs:
+    """Inputs of :class:`NodePool`.
+
+    Attributes:
+        project_id: the GCP project.
+        location: the cluster's location (its region).
+        cluster: the cluster's name. ``None`` only when :class:`GcpEnvironment` fills it in.
+        pool_name: the spec's name of the pool, the value of the ``mlstack.io/pool`` node label.
+        machine_type: the Compute Engine machine type, e.g. ``a2-ultragpu-8g`` (decided by the engine).
+        min_node_count: autoscaling minimum per zone; 0 scales to zero. Default 0.
+        max_node_count: autoscaling maximum per zone. Default 3.
+        node_locations: the zones of the pool; default ``None``: the cluster's zones. GPU pools name the
+            zones where the accelerator is offered.
+        accelerator_type: the GPU type, e.g. ``nvidia-a100-80gb``; ``None`` (default) for a CPU pool.
+        accelerator_count: GPUs per node; required (> 0) with ``accelerator_type``.
+        accelerator_name: the portable accelerator name for the ``mlstack.io/accelerator`` label. Default the
+            ``accelerator_type``, or ``none`` for a CPU pool.
+        gpu_driver_version: GKE-managed NVIDIA driver install: ``DEFAULT`` (default), ``LATEST`` or
+            ``INSTALLATION_DISABLED`` (then a driver DaemonSet must install it).
+        spot: Spot VMs (cheaper, can be reclaimed at any time). Default False.
+        disk_size_gib: boot disk size. Default 100.
+        disk_type: boot disk type. Default ``pd-balanced``.
+        taints: extra taints; GPU pools always get ``nvidia.com/gpu=present:NO_SCHEDULE``.
+        node_labels: extra Kubernetes node labels.
+        service_account_email: the node service account (least privilege). ``None`` only when
+            :class:`GcpEnvironment` fills it in with the cluster's node account.
+        auto_upgrade: node auto-upgrade; must stay on with a release channel. Default True.
+        labels: GCP resource labels on the node VMs.
+    """
+
+    project_id: str
+    location: str
+    cluster: pulumi.Input[str] | None = None
+    pool_name: str
+    machine_type: str
+    min_node_count: int = 0
+    max_node_count: int = 3
+    node_locations: tuple[str, ...] | None = None
+    accelerator_type: str | None = None
+    accelerator_count: int = 0
+    accelerator_name: str | None = None
+    gpu_driver_version: Literal["DEFAULT", "LATEST", "INSTALLATION_DISABLED"] = "DEFAULT"
+    spot: bool = False
+    disk_size_gib: int = 100
+    disk_type: str = "pd-balanced"
+    taints: tuple[NodeTaint, ...] = ()
+    node_labels: dict[str, str] = field(default_factory=dict)
+    service_account_email: pulumi.Input[str] | None = None
+    auto_upgrade: bool = True
+    labels: dict[str, str] = field(default_factory=dict)
+
+
+class NodePool(pulumi.ComponentResource):
+    """One autoscaled GKE node pool (CPU or GPU).
+
+    Outputs:
+        node_pool_name: the GKE node pool's name.
+    """
+
+    def __init__(self, name: str, args: NodePoolArgs, opts: pulumi.ResourceOptions | None = None) -> None:
+        super().__init__(TOKEN, name, None, opts)
+        if args.cluster is None or args.service_account_email is None:
+            raise ValueError(f"node pool {name}: cluster and service_account_email are required")
+        if not 0 <= args.min_node_count <= args.max_node_count:
+            raise ValueError(f"node pool {name}: need 0 <= min_node_count <= max_node_count")
+        gpu = args.accelerator_type is not None
+        if gpu and args.accelerator_count < 1:
+            raise ValueError(f"node pool {name}: accelerator_count must be at least 1 with an accelerator_type")
+
+        taints = list(args.taints)
+        if gpu and not any(t.key == GPU_TAINT_KEY for t in taints):
+            # Keeps pods that do not ask for a GPU off expensive nodes.
+            taints.insert(0, NodeTaint(key=GPU_TAINT_KEY, value="present", effect="NO_SCHEDULE"))
+        node_labels = dict(args.node_labels)
+        node_labels["mlstack.io/pool"] = args.pool_name
+        node_labels["mlstack.io/accelerator"] = args.accelerator_name or args.accelerator_type or "none"
+
+        accelerators = None
+        if gpu:
+            accelerators = [
+                gcp.container.NodePoolNodeConfigGuestAcceleratorArgs(
+                    type=args.accelerator_type,  # type: ignore[arg-type]  # checked above
+                    count=args.accelerator_count,
+                    gpu_driver_installation_config=gcp.container.NodePoolNodeConfigGuestAcceleratorGpuDriverInstallationConfigArgs(
+                        gpu_driver_version=args.gpu_driver_version
+                    ),
+                )
+            ]
+
+        pool = gcp.container.NodePool(
+            f"{name}-pool",
+            project=args.project_id,
+            location=args.location,
+            cluster=args.cluster,
+            node_locations=list(args.node_locations) if args.node_locations else None,
+            # With autoscaling the pool starts at its minimum; node_count stays unset so the autoscaler owns it.
+            initial_node_count=args.min_node_count,
+            autoscaling=gcp.container.NodePoolAutoscalingArgs(
+                min_node_count=args.min_node_count, max_node_count=args.max_node_count
+            ),
+            management=gcp.container.NodePoolManagementArgs(auto_repair=True, auto_upgrade=args.auto_upgrade),
+            upgrade_settings=gcp.container.NodePoolUpgradeSettingsArgs(strategy="SURGE", max_surge=1, max_unavailable=0),
+            node_config=gcp.container.NodePoolNodeConfigArgs(
+                machine_type=args.machine_type,
+                guest_accelerators=accelerators,
+                spot=args.spot,
+                disk_size_gb=args.disk_size_gib,
+                disk_type=args.disk_type,
+                image_type="COS_CONTAINERD",
+                service_account=args.service_account_email,
+                oauth_scopes=[CLOUD_PLATFORM],
+                labels=dict(sorted(node_labels.items())),
+                resource_labels=dict(sorted(args.labels.items())),
+                taints=[gcp.container.NodePoolNodeConfigTaintArgs(key=t.key, value=t.value, effect=t.effect) for t in taints],
+                shielded_instance_config=gcp.container.NodePoolNodeConfigShieldedInstanceConfigArgs(
+                    enable_secure_boot=True, enable_integrity_monitoring=True
+                ),
+                # Pods see the GKE metadata server (Workload Identity), never the node's own credentials.
+                workload_metadata_config=gcp.container.NodePoolNodeConfigWorkloadMetadataConfigArgs(mode="GKE_METADATA"),
+                metadata={"disable-legacy-endpoints": "true"},
+            ),
+            # The autoscaler changes the size; initial_node_count only matters at creation.
+            opts=child_opts(self, ignore_changes=["initialNodeCount"]),
+        )
+        self.node_pool_name: pulumi.Output[str] = pool.name
+        self.register_outputs({"node_pool_name": self.node_pool_name})

@@ -1,0 +1,343 @@
+"""MLflow tracking server and model registry in namespace ``mlflow``, with authentication on.
+
+A Deployment runs ``mlflow server --app-name basic-auth --serve-artifacts --artifacts-destination <uri>``.
+The backend store is the target's Postgres: its URI arrives as a Pulumi secret and reaches the container
+only through a Kubernetes Secret (``MLFLOW_BACKEND_STORE_URI`` from a ``secretKeyRef``). Artifacts go to the
+target's bucket (``s3://`` with an IRSA role on aws, ``gs://`` with Workload Identity on gcp, MinIO via
+``MLFLOW_S3_ENDPOINT_URL`` and ``secret_env`` credentials on onprem); clients upload them through the server
+(``--serve-artifacts``), so training pods need no bucket credentials and no egress beyond the server.
+
+Authentication: MLflow's built-in basic auth, not an oauth2-proxy sidecar, because
+- it authorises, not only authenticates: per-experiment and per-registered-model permissions are enforced
+  by the server itself, which a proxy in front cannot do;
+- machine clients (training jobs, CI, the verification Job) authenticate with the standard
+  ``MLFLOW_TRACKING_USERNAME``/``MLFLOW_TRACKING_PASSWORD`` variables; a proxy needs an OIDC token flow;
+- it needs no identity provider, so it is identical on aws, gcp and an air-gapped on-prem cluster.
+An SSO proxy can still be put in front for browsers later. The admin password is generated
+(``random.RandomPassword``) and kept in the Secret ``mlflow-admin``; the auth database is a separate
+database on the same Postgres server (``auth_database_uri``): MLflow's tracking and auth schemas both keep
+their Alembic revision in a table named ``alembic_version``, so they cannot share one database.
+``/health`` is not behind authentication, so the probes need no credentials.
+
+How a training job logs to it (the model registry is the same server)::
+
+    env:  MLFLOW_TRACKING_URI=http://mlflow.mlflow.svc.cluster.local:5000
+          MLFLOW_TRACKING_USERNAME / MLFLOW_TRACKING_PASSWORD   (a user the admin created, from a Secret)
+    code: with mlflow.start_run(): mlflow.log_metric("loss", 0.1); mlflow.pytorch.log_model(m, "model")
+          mlflow.register_model(f"runs:/{run_id}/model", "my-model")
+
+The image must contain mlflow with its ``auth`` extra, ``psycopg2`` and the artifact store's client
+(``boto3`` or ``google-cloud-storage``); the engine passes a pinned one. The namespace's NetworkPolicy
+admits port 5000 only from ``allowed_namespaces``; egress stays open because the database and bucket
+endpoints differ per target.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+
+import pulumi
+import pulumi_kubernetes as k8s
+import pulumi_random as random
+
+from mlstack.components.k8s import require_provider
+from mlstack.components.k8s import hardening as h
+
+TOKEN = "mlstack:k8s:TrackingServer"
+NAME = "mlflow"
+PORT = 5000
+ADMIN_SECRET = "mlflow-admin"
+CONFIG_SECRET = "mlflow-config"
+ENV_SECRET = "mlflow-env"
+
+
+@dataclass(frozen=True, kw_only=True)
+class TrackingServerArgs:
+    """The MLflow server.
+
+    Attributes:
+        image: the MLflow image, pinned by version (and digest where known), from ``versions.mlflow``.
+        database_uri: SQLAlchemy URI of the tracking database (``postgresql://...``), a secret.
+        auth_database_uri: SQLAlchemy URI of the auth database, a different database on the same server.
+        artifacts_uri: where artifacts go (``s3://bucket/mlflow``, ``gs://...``), bound by the target.
+        replicas: server replicas; 1. Above 1 adds a PodDisruptionBudget and spreads pods over nodes.
+        namespace: the namespace, created here; "mlflow".
+        service_account_annotations: the target's identity binding (``eks.amazonaws.com/role-arn``,
+            ``iam.gke.io/gcp-service-account``); default none.
+        env: further plain environment variables (e.g. ``MLFLOW_S3_ENDPOINT_URL``); default none.
+        secret_env: further secret environment variables (e.g. ``AWS_ACCESS_KEY_ID`` for MinIO): kept in
+            the Secret ``mlflow-env`` and read through ``secretKeyRef``; default none.
+        allowed_namespaces: namespaces whose pods may reach port 5000 (teams, CI, verification); none.
+        workers: server worker processes; 2.
+        cpu: CPU request; "500m". cpu_limit: CPU limit; "2".
+        memory: memory request; "1Gi". memory_limit: memory limit; "2Gi".
+        admin_username: the MLflow admin user; "admin".
+        default_permission: permission of users on resources they were not granted; "READ".
+    """
+
+    image: str
+    database_uri: pulumi.Input[str]
+    auth_database_uri: pulumi.Input[str]
+    artifacts_uri: pulumi.Input[str]
+    replicas: int = 1
+    namespace: str = NAME
+    service_account_annotations: Mapping[str, pulumi.Input[str]] = field(default_factory=dict)
+    env: Mapping[str, pulumi.Input[str]] = field(default_factory=dict)
+    secret_env: Mapping[str, pulumi.Input[str]] = field(default_factory=dict)
+    allowed_namespaces: Sequence[str] = ()
+    workers: int = 2
+    cpu: str = "500m"
+    cpu_limit: str = "2"
+    memory: str = "1Gi"
+    memory_limit: str = "2Gi"
+    admin_username: str = "admin"
+    default_permission: str = "READ"
+
+
+def _ini_value(value: str) -> str:
+    # MLflow reads the file with configparser's default interpolation: a literal "%" must be "%%".
+    return value.replace("%", "%%")
+
+
+def auth_ini(
+    database_uri: pulumi.Input[str], admin_username: str, admin_password: pulumi.Input[str], default_permission: str
+) -> pulumi.Output[str]:
+    """The basic-auth configuration file MLflow reads from ``MLFLOW_AUTH_CONFIG_PATH``."""
+    return pulumi.Output.all(database_uri, admin_password).apply(
+        lambda v: "\n".join(
+            [
+                "[mlflow]",
+                f"default_permission = {default_permission}",
+                f"database_uri = {_ini_value(str(v[0]))}",
+                f"admin_username = {_ini_value(admin_username)}",
+                f"admin_password = {_ini_value(str(v[1]))}",
+                "authorization_function = mlflow.server.auth:authenticate_request_basic_auth",
+                "",
+            ]
+        )
+    )
+
+
+def server_command(args: TrackingServerArgs) -> list[pulumi.Input[str]]:
+    """``mlflow server`` and its flags; the backend store URI comes from the environment, never argv."""
+    return [
+        "mlflow", "server",
+        "--host", "0.0.0.0",
+        "--port", str(PORT),
+        "--workers", str(args.workers),
+        "--app-name", "basic-auth",
+        "--serve-artifacts",
+        "--artifacts-destination", args.artifacts_uri,
+    ]  # fmt: skip
+
+
+def mlflow_pod_spec(
+    args: TrackingServerArgs,
+    *,
+    service_account: pulumi.Input[str],
+    selector: dict[str, str],
+    config_secret: pulumi.Input[str],
+    env_secret: str | None,
+) -> k8s.core.v1.PodSpecArgs:
+    """The hardened pod: non-root, read-only root (``/tmp`` is an emptyDir), probes on ``/health``."""
+    tmp, tmp_mount = h.tmp_volume()
+    env = [
+        h.secret_env_var("MLFLOW_BACKEND_STORE_URI", config_secret, "backend-store-uri"),
+        h.secret_env_var("MLFLOW_FLASK_SERVER_SECRET_KEY", config_secret, "flask-secret-key"),
+        k8s.core.v1.EnvVarArgs(name="MLFLOW_AUTH_CONFIG_PATH", value="/etc/mlflow/auth/basic_auth.ini"),
+        # Libraries that write under $HOME (caches, config) write to the emptyDir.
+        k8s.core.v1.EnvVarArgs(name="HOME", value="/tmp"),
+    ]
+    env += [k8s.core.v1.EnvVarArgs(name=k, value=v) for k, v in sorted(args.env.items())]
+    if env_secret:
+        env += [h.secret_env_var(k, env_secret, k) for k in sorted(args.secret_env)]
+    spread = [
+        k8s.core.v1.TopologySpreadConstraintArgs(
+            max_skew=1,
+            topology_key="kubernetes.io/hostname",
+            when_unsatisfiable="ScheduleAnyway",
+            label_selector=k8s.meta.v1.LabelSelectorArgs(match_labels=selector),
+        )
+    ] if args.replicas > 1 else None
+    return k8s.core.v1.PodSpecArgs(
+        service_account_name=service_account,
+        automount_service_account_token=False,
+        security_context=h.pod_security_context(),
+        topology_spread_constraints=spread,
+        containers=[
+            k8s.core.v1.ContainerArgs(
+                name=NAME,
+                image=args.image,
+                command=server_command(args),
+                env=env,
+                ports=[k8s.core.v1.ContainerPortArgs(name="http", container_port=PORT, protocol="TCP")],
+                # The first start runs the database migrations: allow it five minutes.
+                startup_probe=h.http_probe(initial_delay=10, period=10, failures=30),
+                readiness_probe=h.http_probe(period=10),
+                liveness_probe=h.http_probe(period=20),
+                resources=h.resources(args.cpu, args.memory, args.cpu_limit, args.memory_limit),
+                security_context=h.container_security_context(),
+                volume_mounts=[tmp_mount, k8s.core.v1.VolumeMountArgs(name="auth-config", mount_path="/etc/mlflow/auth", read_only=True)],
+            )
+        ],
+        volumes=[
+            tmp,
+            k8s.core.v1.VolumeArgs(
+                name="auth-config",
+                secret=k8s.core.v1.SecretVolumeSourceArgs(
+                    secret_name=config_secret,
+                    items=[k8s.core.v1.KeyToPathArgs(key="basic_auth.ini", path="basic_auth.ini")],
+                    default_mode=0o440,
+                ),
+            ),
+        ],
+    )
+
+
+class TrackingServer(pulumi.ComponentResource):
+    """MLflow: Namespace, Secrets, ServiceAccount, Deployment, Service, NetworkPolicy, PDB when replicas > 1.
+
+    Attributes:
+        tracking_uri: ``http://mlflow.mlflow.svc.cluster.local:5000`` (with the namespace given).
+        namespace: the namespace's name.
+        admin_secret_name: the Secret holding ``username`` and ``password`` of the admin.
+        admin_username: the admin user.
+        admin_password: the admin password (secret output).
+    """
+
+    def __init__(self, name: str, args: TrackingServerArgs, opts: pulumi.ResourceOptions | None = None) -> None:
+        super().__init__(TOKEN, name, None, opts)
+        require_provider(self, name)
+        if args.replicas < 1:
+            raise ValueError(f"TrackingServer {name!r}: replicas must be at least 1, got {args.replicas}")
+        labels = h.MLSTACK_LABELS(NAME, "tracking-server")
+        selector = h.selector_labels(NAME, "tracking-server")
+        child = pulumi.ResourceOptions(parent=self)
+
+        ns = k8s.core.v1.Namespace(
+            f"{name}-ns",
+            metadata=k8s.meta.v1.ObjectMetaArgs(name=args.namespace, labels={**labels, **h.restricted_namespace_labels()}),
+            opts=child,
+        )
+
+        def meta(object_name: str) -> k8s.meta.v1.ObjectMetaArgs:
+            return k8s.meta.v1.ObjectMetaArgs(name=object_name, namespace=ns.metadata.name, labels=labels)
+
+        # Letters and digits only: the password goes into an INI file and into URLs unescaped.
+        admin_password = random.RandomPassword(f"{name}-admin-password", length=32, special=False, opts=child)
+        flask_key = random.RandomPassword(f"{name}-flask-secret-key", length=48, special=False, opts=child)
+        admin = k8s.core.v1.Secret(
+            f"{name}-admin",
+            metadata=meta(ADMIN_SECRET),
+            type="kubernetes.io/basic-auth",
+            string_data={"username": args.admin_username, "password": admin_password.result},
+            opts=child,
+        )
+        config = k8s.core.v1.Secret(
+            f"{name}-config",
+            metadata=meta(CONFIG_SECRET),
+            type="Opaque",
+            string_data={
+                "backend-store-uri": pulumi.Output.secret(args.database_uri),
+                "basic_auth.ini": pulumi.Output.secret(
+                    auth_ini(args.auth_database_uri, args.admin_username, admin_password.result, args.default_permission)
+                ),
+                # One key for every replica: Flask's CSRF tokens must verify on any of them.
+                "flask-secret-key": flask_key.result,
+            },
+            opts=child,
+        )
+        if args.secret_env:
+            k8s.core.v1.Secret(
+                f"{name}-env",
+                metadata=meta(ENV_SECRET),
+                type="Opaque",
+                string_data={k: pulumi.Output.secret(v) for k, v in sorted(args.secret_env.items())},
+                opts=child,
+            )
+        sa = k8s.core.v1.ServiceAccount(
+            f"{name}-sa",
+            metadata=k8s.meta.v1.ObjectMetaArgs(
+                name=NAME,
+                namespace=ns.metadata.name,
+                labels=labels,
+                annotations=dict(sorted(args.service_account_annotations.items())) or None,
+            ),
+            # IRSA and GKE Workload Identity do not need the API token mounted; nothing here calls the API.
+            automount_service_account_token=False,
+            opts=child,
+        )
+        k8s.apps.v1.Deployment(
+            f"{name}-deployment",
+            metadata=meta(NAME),
+            spec=k8s.apps.v1.DeploymentSpecArgs(
+                replicas=args.replicas,
+                selector=k8s.meta.v1.LabelSelectorArgs(match_labels=selector),
+                template=k8s.core.v1.PodTemplateSpecArgs(
+                    metadata=k8s.meta.v1.ObjectMetaArgs(labels=labels),
+                    spec=mlflow_pod_spec(
+                        args,
+                        service_account=sa.metadata.name,
+                        selector=selector,
+                        config_secret=config.metadata.name,
+                        env_secret=ENV_SECRET if args.secret_env else None,
+                    ),
+                ),
+            ),
+            opts=child,
+        )
+        svc = k8s.core.v1.Service(
+            f"{name}-service",
+            metadata=meta(NAME),
+            spec=k8s.core.v1.ServiceSpecArgs(
+                type="ClusterIP",
+                selector=selector,
+                ports=[k8s.core.v1.ServicePortArgs(name="http", port=PORT, target_port="http", protocol="TCP")],
+            ),
+            opts=child,
+        )
+        ingress_from = [
+            k8s.networking.v1.NetworkPolicyPeerArgs(
+                namespace_selector=k8s.meta.v1.LabelSelectorArgs(
+                    match_expressions=[
+                        k8s.meta.v1.LabelSelectorRequirementArgs(
+                            key="kubernetes.io/metadata.name", operator="In", values=sorted(set(args.allowed_namespaces))
+                        )
+                    ]
+                )
+            )
+        ] if args.allowed_namespaces else []
+        k8s.networking.v1.NetworkPolicy(
+            f"{name}-ingress",
+            metadata=meta("mlflow-ingress"),
+            spec=k8s.networking.v1.NetworkPolicySpecArgs(
+                pod_selector=k8s.meta.v1.LabelSelectorArgs(match_labels=selector),
+                policy_types=["Ingress"],
+                ingress=[
+                    k8s.networking.v1.NetworkPolicyIngressRuleArgs(
+                        from_=ingress_from, ports=[k8s.networking.v1.NetworkPolicyPortArgs(port=PORT, protocol="TCP")]
+                    )
+                ] if ingress_from else [],
+            ),
+            opts=child,
+        )
+        if args.replicas > 1:
+            k8s.policy.v1.PodDisruptionBudget(
+                f"{name}-pdb",
+                metadata=meta(NAME),
+                spec=k8s.policy.v1.PodDisruptionBudgetSpecArgs(
+                    min_available=1, selector=k8s.meta.v1.LabelSelectorArgs(match_labels=selector)
+                ),
+                opts=child,
+            )
+
+        self.namespace: pulumi.Output[str] = ns.metadata.name
+        self.service_name: pulumi.Output[str] = svc.metadata.name
+        self.tracking_uri: str = f"http://{NAME}.{args.namespace}.svc.cluster.local:{PORT}"
+        self.admin_secret_name: pulumi.Output[str] = admin.metadata.name
+        self.admin_username: str = args.admin_username
+        self.admin_password: pulumi.Output[str] = pulumi.Output.secret(admin_password.result)
+        self.register_outputs(
+            {"tracking_uri": self.tracking_uri, "admin_secret_name": self.admin_secret_name, "namespace": self.namespace}
+        )

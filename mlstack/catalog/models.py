@@ -1,0 +1,308 @@
+"""Typed, strict, frozen models of the catalogue (data in ``data/*.yaml``).
+
+The models check each fact's shape; ``Catalog``'s validator checks the facts against each other (every offer
+has a price, every TPU topology's node count multiplies back to its chips, no image is pinned to ``latest``).
+No pulumi here: the spec layer imports this on every CLI run.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, computed_field, model_validator
+
+Cloud = Literal["aws", "gcp"]
+DATE = r"^\d{4}-\d{2}-\d{2}$"
+AMI_TYPES = frozenset({"AL2023_x86_64_NVIDIA", "AL2023_x86_64_NEURON", "AL2023_x86_64_STANDARD"})
+
+
+class CatalogError(Exception):
+    """A catalogue file is malformed, inconsistent, or a look-up asked for something not offered."""
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
+
+
+class Source(_Strict):
+    """Where a fact was checked: ``retrieved`` is the date it was checked against the page."""
+
+    title: str = Field(min_length=1)
+    url: str = Field(pattern=r"^https://")
+    retrieved: str = Field(pattern=DATE)
+
+
+class MachineOffer(_Strict):
+    """A real machine type that carries ``count`` accelerators (GPUs, TPU chips or Trainium chips) per node."""
+
+    machine_type: str = Field(min_length=1)
+    count: int = Field(ge=1)
+    vcpus: int = Field(ge=1)
+    memory_gib: float = Field(gt=0)
+    ami_type: str | None = None
+    gcp_accelerator_type: str | None = None
+
+
+class Accelerator(_Strict):
+    """A portable accelerator name and the machines that carry it, per cloud (on-prem nodes already exist)."""
+
+    name: str
+    kind: Literal["gpu", "tpu", "trainium"]
+    vendor: str
+    memory_gib: float = Field(gt=0)
+    offers: dict[Cloud, list[MachineOffer]]
+
+
+class TpuTopology(_Strict):
+    """One slice shape: ``nodes`` VMs of ``machine_type``, ``chips_per_vm`` chips each."""
+
+    topology: str = Field(pattern=r"^\d+(x\d+){1,2}$")
+    chips: int = Field(ge=1)
+    machine_type: str
+    chips_per_vm: int = Field(ge=1)
+    nodes: int = Field(ge=1)
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def multi_host(self) -> bool:
+        return self.nodes > 1
+
+
+class TpuGeneration(_Strict):
+    """A TPU generation in GKE: the node label value, valid topologies and the zones that offer it."""
+
+    gke_accelerator: str
+    topologies: dict[str, TpuTopology]
+    regions: dict[str, list[str]]
+
+
+class ChartPin(_Strict):
+    repo: str = Field(pattern=r"^(https|oci)://")
+    chart: str = Field(min_length=1)
+    version: str = Field(min_length=1)
+
+
+class ImagePin(_Strict):
+    repository: str = Field(min_length=1)
+    tag: str = Field(min_length=1)
+    digest: str | None = Field(default=None, pattern=r"^sha256:[0-9a-f]{64}$")
+
+    @property
+    def ref(self) -> str:
+        base = f"{self.repository}:{self.tag}"
+        return f"{base}@{self.digest}" if self.digest else base
+
+
+class Versions(_Strict):
+    kubernetes: str = Field(pattern=r"^1\.\d+$")
+    mlflow: str = Field(min_length=1)
+    charts: dict[str, ChartPin]
+    images: dict[str, ImagePin]
+    gke_gpu_driver_version: Literal["DEFAULT", "LATEST", "INSTALLATION_DISABLED"]
+    rds_postgres_engine_version: str = Field(min_length=1)
+    cloudsql_database_version: str = Field(pattern=r"^POSTGRES_\d+$")
+
+
+class MachineType(_Strict):
+    vcpus: int = Field(ge=1)
+    memory_gib: float = Field(gt=0)
+    ami_type: str | None = None
+
+
+class FilestoreTier(_Strict):
+    min_capacity_gib: int = Field(ge=1)
+    max_capacity_gib: int = Field(ge=1)
+
+
+class PricePoint(_Strict):
+    """USD per node-hour. ``spot_hourly`` is an estimate (spot prices move); ``None`` where not offered."""
+
+    on_demand_hourly: float = Field(ge=0)
+    spot_hourly: float | None = Field(default=None, ge=0)
+
+
+class Prices(_Strict):
+    """Dated public list prices.
+
+    ``fixed`` keys per cloud: ``*_hourly`` (USD/hour), ``*_gib`` (USD per GiB processed), ``*_gib_month``
+    (USD per GiB-month) and ``database_hourly:<class>`` (USD/hour, single zone).
+    """
+
+    as_of: str = Field(pattern=DATE)
+    source: str = Field(min_length=1)
+    currency: Literal["USD"]
+    machines: dict[Cloud, dict[str, dict[str, PricePoint]]]
+    fixed: dict[Cloud, dict[str, float]]
+
+
+class Catalog(_Strict):
+    as_of: str = Field(pattern=DATE)
+    sources: list[Source] = Field(min_length=1)
+    accelerators: dict[str, Accelerator]
+    tpus: dict[str, TpuGeneration]
+    versions: Versions
+    machines: dict[Cloud, dict[str, MachineType]]
+    default_system_machine: dict[Cloud, str]
+    filestore_tiers: dict[str, FilestoreTier]
+    database_sizes: dict[str, dict[Cloud, str]]
+    prices: Prices
+
+    # -- look-ups -------------------------------------------------------------------------------------------
+
+    def _accelerator(self, name: str) -> Accelerator:
+        try:
+            return self.accelerators[name]
+        except KeyError:
+            known = ", ".join(sorted(self.accelerators))
+            raise CatalogError(f"unknown accelerator {name!r}; known: {known}") from None
+
+    def clouds_for(self, accelerator: str) -> list[str]:
+        """Clouds that offer ``accelerator`` as a machine, sorted."""
+        return sorted(c for c, offers in self._accelerator(accelerator).offers.items() if offers)
+
+    def offered_counts(self, accelerator: str, cloud: str) -> list[int]:
+        """Accelerators per node that ``cloud`` offers for ``accelerator``, ascending; [] when none."""
+        offers = self._accelerator(accelerator).offers.get(cloud, [])  # type: ignore[call-overload]
+        return sorted(o.count for o in offers)
+
+    def machine_for(self, accelerator: str, cloud: str, count: int) -> MachineOffer:
+        """The machine type carrying exactly ``count`` of ``accelerator`` on ``cloud``."""
+        acc = self._accelerator(accelerator)
+        offers = acc.offers.get(cloud, [])  # type: ignore[call-overload]
+        if not offers:
+            where = ", ".join(self.clouds_for(accelerator)) or "no cloud"
+            raise CatalogError(f"{accelerator} is not offered on {cloud}; it is offered on {where}")
+        for offer in offers:
+            if offer.count == count:
+                return offer
+        counts = ", ".join(str(c) for c in self.offered_counts(accelerator, cloud))
+        raise CatalogError(f"{accelerator} on {cloud} is offered with {counts} per node, not {count}")
+
+    def tpu_slice(self, generation: str, topology: str) -> TpuTopology:
+        """The slice shape for ``topology`` of TPU ``generation`` (machine type and node count)."""
+        try:
+            gen = self.tpus[generation]
+        except KeyError:
+            known = ", ".join(sorted(self.tpus))
+            raise CatalogError(f"unknown TPU generation {generation!r}; known: {known}") from None
+        try:
+            return gen.topologies[topology]
+        except KeyError:
+            valid = ", ".join(gen.topologies)
+            raise CatalogError(f"topology {topology!r} is not valid for {generation}; valid: {valid}") from None
+
+    def price(self, cloud: str, machine_type: str, region: str, spot: bool = False) -> float | None:
+        """USD per node-hour, or None when the table has no price for that machine in that region."""
+        point = self.prices.machines.get(cloud, {}).get(machine_type, {}).get(region)  # type: ignore[call-overload]
+        if point is None:
+            return None
+        return point.spot_hourly if spot else point.on_demand_hourly
+
+    def database_hourly(self, cloud: str, size: str) -> float | None:
+        """USD per hour of the database class that ``size`` maps to on ``cloud`` (single zone)."""
+        cls = self.database_sizes.get(size, {}).get(cloud)  # type: ignore[call-overload]
+        if cls is None:
+            return None
+        return self.prices.fixed.get(cloud, {}).get(f"database_hourly:{cls}")  # type: ignore[call-overload]
+
+    # -- integrity ------------------------------------------------------------------------------------------
+
+    @model_validator(mode="after")
+    def _cross_check(self) -> Catalog:
+        problems: list[str] = []
+        problems += _check_accelerators(self)
+        problems += _check_tpus(self)
+        problems += _check_versions(self.versions)
+        problems += _check_prices(self)
+        for cloud, name in self.default_system_machine.items():
+            if name not in self.machines.get(cloud, {}):
+                problems.append(f"default_system_machine.{cloud}: {name} is not in machines.{cloud}")
+        for name, tier in self.filestore_tiers.items():
+            if tier.min_capacity_gib > tier.max_capacity_gib:
+                problems.append(f"filestore_tiers.{name}: min_capacity_gib > max_capacity_gib")
+        if problems:
+            raise ValueError("; ".join(problems))
+        return self
+
+
+def _check_accelerators(cat: Catalog) -> list[str]:
+    problems = []
+    for name, acc in cat.accelerators.items():
+        if acc.name != name:
+            problems.append(f"accelerators.{name}: name is {acc.name!r}")
+        for cloud, offers in acc.offers.items():
+            counts = [o.count for o in offers]
+            if len(set(counts)) != len(counts):
+                problems.append(f"accelerators.{name}.offers.{cloud}: duplicate counts {counts}")
+            for o in offers:
+                where = f"accelerators.{name}.offers.{cloud}.{o.machine_type}"
+                if cloud == "aws" and o.ami_type not in AMI_TYPES:
+                    problems.append(f"{where}: ami_type {o.ami_type!r} not one of {sorted(AMI_TYPES)}")
+                if cloud == "gcp" and o.ami_type is not None:
+                    problems.append(f"{where}: ami_type is AWS only")
+                if cloud == "gcp" and acc.kind == "gpu" and not o.gcp_accelerator_type:
+                    problems.append(f"{where}: a GCP GPU offer needs gcp_accelerator_type")
+                if (cloud == "aws" or acc.kind != "gpu") and o.gcp_accelerator_type is not None:
+                    problems.append(f"{where}: gcp_accelerator_type is for GCP GPU offers only")
+        if acc.kind == "tpu" and name not in cat.tpus:
+            problems.append(f"accelerators.{name}: TPU without a tpus entry")
+    return problems
+
+
+def _check_tpus(cat: Catalog) -> list[str]:
+    problems = []
+    for gen, tpu in cat.tpus.items():
+        acc = cat.accelerators.get(gen)
+        if acc is None or acc.kind != "tpu":
+            problems.append(f"tpus.{gen}: no accelerator of kind tpu with that name")
+            continue
+        per_vm = {o.machine_type: o.count for o in acc.offers.get("gcp", [])}
+        for key, t in tpu.topologies.items():
+            where = f"tpus.{gen}.topologies.{key}"
+            if t.topology != key:
+                problems.append(f"{where}: topology is {t.topology!r}")
+            if math.prod(int(d) for d in t.topology.split("x")) != t.chips:
+                problems.append(f"{where}: chips {t.chips} is not the product of the topology")
+            if t.nodes * t.chips_per_vm != t.chips:
+                problems.append(f"{where}: nodes {t.nodes} x chips_per_vm {t.chips_per_vm} != chips {t.chips}")
+            if per_vm.get(t.machine_type) != t.chips_per_vm:
+                problems.append(f"{where}: {t.machine_type} is not a gcp offer of {gen} with {t.chips_per_vm} chips")
+        for region, zones in tpu.regions.items():
+            if not zones or any(not z.startswith(region + "-") for z in zones):
+                problems.append(f"tpus.{gen}.regions.{region}: zones {zones} are not in that region")
+    return problems
+
+
+def _check_versions(v: Versions) -> list[str]:
+    problems = []
+    for name, chart in v.charts.items():
+        if not chart.version.strip() or chart.version.strip().lower() == "latest":
+            problems.append(f"versions.charts.{name}: version must be a pinned release")
+    for name, image in v.images.items():
+        if image.tag.strip().lower() == "latest":
+            problems.append(f"versions.images.{name}: tag 'latest' is not a pin")
+    if v.images.get("mlflow") and v.images["mlflow"].tag != f"v{v.mlflow}":
+        problems.append(f"versions.images.mlflow: tag {v.images['mlflow'].tag} is not v{v.mlflow}")
+    return problems
+
+
+def _check_prices(cat: Catalog) -> list[str]:
+    problems = []
+    priced = cat.prices.machines
+    wanted: set[tuple[str, str]] = set()
+    for acc in cat.accelerators.values():
+        for cloud, offers in acc.offers.items():
+            wanted.update((cloud, o.machine_type) for o in offers)
+    for tpu in cat.tpus.values():
+        wanted.update(("gcp", t.machine_type) for t in tpu.topologies.values())
+    for cloud, types in cat.machines.items():
+        wanted.update((cloud, m) for m in types)
+    for cloud, machine in sorted(wanted):
+        if not priced.get(cloud, {}).get(machine):
+            problems.append(f"prices.machines.{cloud}: no price for {machine}")
+    for size, per_cloud in cat.database_sizes.items():
+        for cloud, cls in per_cloud.items():
+            if f"database_hourly:{cls}" not in cat.prices.fixed.get(cloud, {}):
+                problems.append(f"prices.fixed.{cloud}: no database_hourly:{cls} (database_sizes.{size})")
+    return problems

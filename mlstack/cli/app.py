@@ -1,0 +1,45 @@
+"""The Typer application: global options and command registration.
+
+Command modules import only typer and the standard library at import time; the engine, the spec layer and
+the cloud SDKs are imported inside the commands, so `mlstack --help` stays fast.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from mlstack.cli.context import STATE
+
+app = typer.Typer(
+    name="mlstack",
+    help="Declarative ML platforms on AWS, GCP and on-premise Kubernetes, built on Pulumi.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+    rich_markup_mode=None,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+
+
+@app.callback()
+def _global(
+    stacks_dir: Annotated[
+        Path, typer.Option("--stacks-dir", envvar="MLSTACK_STACKS_DIR", help="Folder holding <env>.yaml specs.")
+    ] = Path("stacks"),
+    verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Show tracebacks and engine detail.")] = False,
+) -> None:
+    STATE.stacks_dir = stacks_dir
+    STATE.verbose = verbose
+
+
+def _register() -> None:
+    from mlstack.cli import cmd_generate, cmd_lifecycle, cmd_review, cmd_spec
+
+    for module in (cmd_spec, cmd_lifecycle, cmd_review, cmd_generate):
+        module.register(app)
+
+
+_register()

@@ -1,0 +1,69 @@
+"""Commands over one spec: validate, plan, schema."""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+from enum import Enum
+from typing import Annotated
+
+import typer
+
+from mlstack.cli.context import STATE
+
+EnvOption = Annotated[str, typer.Option("--env", "-e", envvar="MLSTACK_ENV", help="Environment: stacks/<env>.yaml.")]
+
+
+class PlanFormat(str, Enum):
+    table = "table"
+    json = "json"
+
+
+def validate(env: EnvOption) -> None:
+    """Validate stacks/<env>.yaml: every problem at once, with file, line and field path."""
+    from mlstack.cli.output import echo
+    from mlstack.spec import load_spec
+
+    spec = load_spec(env, STATE.stacks_dir)
+    echo(f"{STATE.stacks_dir / (env + '.yaml')}: valid ({spec.target.cloud}, {len(spec.node_pools)} node pools, "
+         f"protect {'on' if spec.protected else 'off'})")
+
+
+def plan(
+    env: EnvOption,
+    format: Annotated[PlanFormat, typer.Option("--format", "-f", help="table or json.")] = PlanFormat.table,
+) -> None:
+    """Plan an environment offline: no credentials, no Pulumi CLI. Shows every resource `up` would create."""
+    from mlstack.cli.render import plan_json, plan_table
+    from mlstack.engine.planner import plan_env
+
+    result = plan_env(env, STATE.stacks_dir)
+    if format is PlanFormat.json:
+        os.write(1, plan_json(result).encode())
+    else:
+        plan_table(result)
+
+
+def schema(
+    output: Annotated[
+        Path | None, typer.Option("--output", "-o", help="Write to this file (e.g. schema/spec.schema.json) instead of stdout.")
+    ] = None,
+) -> None:
+    """Print (or write) the spec's JSON Schema, for editors: `# yaml-language-server: $schema=...`."""
+    from mlstack.cli.output import echo
+    from mlstack.spec.schema import schema_text
+
+    text = schema_text()
+    if output is None:
+        sys.stdout.write(text)
+        return
+    output.parent.mkdir(parents=True, exist_ok=True)
+    output.write_text(text, encoding="utf-8")
+    echo(f"wrote {output}")
+
+
+def register(app: typer.Typer) -> None:
+    app.command()(validate)
+    app.command()(plan)
+    app.command()(schema)

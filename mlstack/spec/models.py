@@ -1,0 +1,171 @@
+"""The stack spec: pydantic v2 models, strict and frozen. Cross-field rules live in ``rules.py``.
+
+Every field documents its default. Named collections (node pools, buckets, teams) are maps keyed by a stable
+name: the key becomes the resource name, so renaming a key replaces the resource and reordering changes nothing.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+DNS_LABEL = r"^[a-z]([a-z0-9-]*[a-z0-9])?$"
+Name = Annotated[str, Field(pattern=DNS_LABEL, min_length=1, max_length=24)]
+Cidr = Annotated[str, Field(pattern=r"^\d{1,3}(\.\d{1,3}){3}/\d{1,2}$")]
+
+
+class Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
+
+
+class Target(Model):
+    """Where the environment runs."""
+
+    cloud: Literal["aws", "gcp", "onprem"] = Field(description="aws (EKS), gcp (GKE) or onprem (an existing cluster).")
+    region: str | None = Field(None, description="Cloud region (aws, gcp). Required there, forbidden on onprem.")
+    project_id: str | None = Field(None, description="GCP project id (gcp only, required there).")
+    kube_context: str | None = Field(None, description="kubeconfig context of the existing cluster (onprem only, required there).")
+    kubeconfig_path: str | None = Field(None, description="onprem: kubeconfig file; default: the KUBECONFIG environment or ~/.kube/config.")
+
+
+class Versions(Model):
+    """Everything `mlstack promote` copies from one environment to the next. Unset: the catalogue's default."""
+
+    kubernetes: str | None = Field(None, pattern=r"^1\.\d{2}$", description="Kubernetes minor version, e.g. '1.33'.")
+    mlflow: str | None = Field(None, pattern=r"^\d+\.\d+\.\d+$", description="MLflow server version, e.g. '2.22.1'.")
+    postgres: str | None = Field(None, pattern=r"^\d+(\.\d+)?$", description="Postgres major (or major.minor) for the tracking database.")
+    gpu_device_plugin: str | None = Field(None, description="NVIDIA device plugin chart version.")
+
+
+class Network(Model):
+    """The cluster network (aws, gcp). Onprem uses the existing cluster's network."""
+
+    cidr: Cidr = Field("10.0.0.0/16", description="Primary CIDR of the VPC (aws) or node subnet (gcp).")
+    availability_zones: int = Field(3, ge=2, le=6, description="aws: private and public subnets in this many AZs.")
+    single_nat_gateway: bool = Field(False, description="aws: one NAT gateway for all AZs (cheaper, one AZ's outage cuts egress). Default: one per AZ.")
+    existing_vpc_id: str | None = Field(None, description="aws: use this VPC instead of creating one (needs existing_private_subnet_ids).")
+    existing_private_subnet_ids: list[str] = Field(default_factory=list, description="aws: private subnets of existing_vpc_id.")
+
+
+class Cluster(Model):
+    """The Kubernetes control plane."""
+
+    endpoint: Literal["private", "public"] = Field("private", description="API endpoint reachability. Default private; public needs allowed_cidrs.")
+    allowed_cidrs: list[Cidr] = Field(default_factory=list, description="CIDRs allowed to reach a public endpoint.")
+    log_retention_days: int = Field(90, ge=1, le=3653, description="Control-plane log retention (aws CloudWatch), days.")
+    release_channel: Literal["RAPID", "REGULAR", "STABLE", "UNSPECIFIED"] = Field(
+        "REGULAR", description="gcp: GKE release channel; UNSPECIFIED pins versions.kubernetes."
+    )
+
+
+class NodePool(Model):
+    """A pool of nodes. Cloud pools scale between min and max; onprem pools select existing nodes."""
+
+    machine: str | None = Field(None, description="Machine type for a CPU pool (m6i.xlarge, n2-standard-4). Accelerator pools take it from the catalogue.")
+    accelerator: str | None = Field(None, description="Portable accelerator name (nvidia-a100-80gb, tpu-v5e, ...); see `mlstack catalog`.")
+    gpus_per_node: int | None = Field(None, ge=1, le=16, description="GPUs per node; default the smallest the catalogue offers.")
+    topology: str | None = Field(None, pattern=r"^\d+x\d+(x\d+)?$", description="TPU slice topology, e.g. 2x4 (TPU pools only).")
+    min: int | None = Field(None, ge=0, description="Fewest nodes (TPU pools: slices); 0 scales to zero. Default 0 for accelerator pools, 1 otherwise.")
+    max: int | None = Field(None, le=1000, description="Most nodes (TPU pools: slices). Default: min, or 1.")
+    spot: bool = Field(False, description="Spot / preemptible capacity (cheaper, may be reclaimed).")
+    disk_size_gib: int = Field(200, ge=20, le=16384, description="Root disk size, GiB.")
+    labels: dict[str, str] = Field(default_factory=dict, description="Extra node labels.")
+    selector: dict[str, str] | None = Field(None, description="onprem: labels that select the existing nodes of this pool.")
+
+
+class SharedStorage(Model):
+    """The ReadWriteMany file system mounted as the `shared` volume in every team namespace."""
+
+    size_gib: int = Field(1024, ge=1, description="Capacity per team volume request, GiB (gcp: the Filestore capacity).")
+    tier: str | None = Field(None, description="gcp: Filestore tier (BASIC_HDD, BASIC_SSD, ZONAL, REGIONAL, ENTERPRISE). Default BASIC_HDD.")
+    nfs_server: str | None = Field(None, description="onprem: NFS server host (required there).")
+    nfs_path: str | None = Field(None, description="onprem: exported path on the NFS server (required there).")
+
+
+class BucketSpec(Model):
+    versioning: bool = Field(True, description="Keep object versions (recover overwritten data). Default on.")
+
+
+class Storage(Model):
+    shared: SharedStorage | None = Field(None, description="The shared ReadWriteMany file system; none when unset.")
+    buckets: dict[str, BucketSpec] = Field(default_factory=dict, description="Object-store buckets by name.")
+
+
+class Registry(Model):
+    repositories: list[Name] = Field(default_factory=list, description="Container image repositories.")
+    untagged_expiry_days: int = Field(14, ge=1, description="Untagged images are deleted after this many days.")
+
+
+class Database(Model):
+    size: Literal["small", "medium", "large"] = Field("small", description="Instance size; the catalogue maps it per cloud.")
+    high_availability: bool = Field(False, description="Multi-AZ (aws), REGIONAL (gcp), 3 instances (onprem).")
+    storage_gib: int = Field(50, ge=20, le=65536, description="Database storage, GiB.")
+    backup_retention_days: int = Field(7, ge=7, le=35, description="Automated backups kept this many days (at least 7).")
+
+
+class Tracking(Model):
+    """The MLflow tracking server and model registry."""
+
+    replicas: int = Field(2, ge=1, le=20, description="MLflow server replicas; > 1 adds a PodDisruptionBudget.")
+    artifacts_bucket: str = Field("artifacts", description="Key of storage.buckets that holds MLflow artifacts.")
+    database: Database = Field(default_factory=Database)
+
+
+class Ci(Model):
+    provider: Literal["github", "gitlab"] = Field(description="The CI whose OIDC tokens are trusted.")
+    repository: str = Field(pattern=r"^[A-Za-z0-9_.-]+(/[A-Za-z0-9_.-]+)+$", description="owner/repo (GitHub) or group/project (GitLab).")
+    refs: list[str] = Field(default_factory=lambda: ["refs/heads/main"], min_length=1, description="Git refs allowed to deploy.")
+    gitlab_url: str = Field("https://gitlab.com", description="GitLab instance URL (gitlab only).")
+    teams: list[str] | None = Field(None, description="Team namespaces CI may deploy jobs into; default every team.")
+
+
+class Team(Model):
+    group: str = Field(min_length=1, description="Identity-provider group bound to the team's edit role.")
+    gpu_quota: int = Field(0, ge=0, le=4096, description="GPUs the namespace may request at once.")
+    cpu_quota: int = Field(64, ge=1, description="CPU cores the namespace may request.")
+    memory_quota_gib: int = Field(256, ge=1, description="Memory the namespace may request, GiB.")
+
+
+class Audit(Model):
+    retention_days: int = Field(365, ge=1, le=3653, description="Audit logs kept this many days.")
+
+
+class Spec(Model):
+    """One environment of an ML platform. See ARCHITECTURE.md for the reference shape."""
+
+    schema_: str | None = Field(None, alias="$schema", description="Editor hint; ignored.")
+    project: Name = Field(description="Lowercase project name; prefixes every resource name.")
+    env: Name = Field(description="Environment name; defaults to the file stem.")
+    target: Target
+    versions: Versions = Field(default_factory=Versions)
+    tags: dict[str, str] = Field(default_factory=dict, description="Tags/labels on every resource that takes them.")
+    network: Network = Field(default_factory=Network)
+    cluster: Cluster = Field(default_factory=Cluster)
+    node_pools: dict[str, NodePool] = Field(default_factory=dict)
+    storage: Storage = Field(default_factory=Storage)
+    registry: Registry = Field(default_factory=Registry)
+    tracking: Tracking = Field(default_factory=Tracking)
+    ci: Ci | None = None
+    teams: dict[str, Team] = Field(default_factory=dict)
+    audit: Audit = Field(default_factory=Audit)
+    protect: bool | None = Field(None, description="protect + retain_on_delete on stateful resources; default true when env starts with 'prod'.")
+    backend: str | None = Field(None, description="State backend URL (s3://, gs://, azblob://, https://api.pulumi.com); default file://<project dir>/.mlstack/state.")
+    secrets_provider: str | None = Field(None, description="awskms://... or gcpkms://...; default passphrase (PULUMI_CONFIG_PASSPHRASE).")
+    waivers: dict[str, str] = Field(default_factory=dict, description="Policy rule id -> reason for waiving it.")
+
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True, populate_by_name=True)
+
+    @property
+    def protected(self) -> bool:
+        """Whether stateful resources get protect and retain_on_delete."""
+        return self.protect if self.protect is not None else self.env.startswith("prod")
+
+    @property
+    def stack_name(self) -> str:
+        return self.env
+
+    @property
+    def prefix(self) -> str:
+        """The name every resource starts with."""
+        return f"{self.project}-{self.env}"

@@ -1,0 +1,276 @@
+"""Cross-field rules: what a single field's type cannot say. Each returns (path, message) pairs."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+
+from mlstack.spec.models import Spec
+
+Finding = tuple[str, str]
+NAME_BUDGET = 40  # GKE node pool names stop at 40 characters, the shortest limit a pool name meets
+_MACHINE = {"aws": re.compile(r"^[a-z][a-z0-9-]*\.[a-z0-9]+$"), "gcp": re.compile(r"^[a-z][a-z0-9]*-[a-z0-9-]+$")}
+_BACKENDS = ("file://", "s3://", "gs://", "azblob://", "https://")
+_SECRETS_PROVIDERS = ("passphrase", "awskms://", "gcpkms://", "azurekeyvault://", "hashivault://")
+
+
+def check(spec: Spec) -> list[Finding]:
+    """Every cross-field problem of ``spec`` as (field path, message)."""
+    from mlstack.catalog import load_catalog
+
+    catalog = load_catalog()
+    findings: list[Finding] = []
+    for rule in (_target, _cluster, _names, _storage, _tracking, _ci, _settings):
+        findings.extend(rule(spec))
+    findings.extend(_pools(spec, catalog))
+    findings.extend(_teams(spec, catalog))
+    findings.extend(_filestore(spec, catalog))
+    return findings
+
+
+def _target(spec: Spec) -> Iterator[Finding]:
+    t = spec.target
+    if t.cloud in ("aws", "gcp") and not t.region:
+        yield "target.region", f"required for target.cloud {t.cloud}. Add e.g. region: {'us-west-2' if t.cloud == 'aws' else 'us-central1'}"
+    if t.cloud == "gcp" and not t.project_id:
+        yield "target.project_id", "required for target.cloud gcp. Add your GCP project id, e.g. project_id: acme-ml-1234"
+    if t.cloud != "gcp" and t.project_id:
+        yield "target.project_id", f"only for target.cloud gcp, not {t.cloud}. Remove it"
+    if t.cloud == "onprem":
+        if not t.kube_context:
+            yield "target.kube_context", "required for target.cloud onprem: the kubeconfig context of the existing cluster"
+        if t.region:
+            yield "target.region", "onprem has no region. Remove it"
+    elif t.kube_context or t.kubeconfig_path:
+        field = "kube_context" if t.kube_context else "kubeconfig_path"
+        yield f"target.{field}", f"only for target.cloud onprem; on {t.cloud} mlstack creates the cluster. Remove it"
+
+
+def _cluster(spec: Spec) -> Iterator[Finding]:
+    c = spec.cluster
+    if spec.target.cloud == "onprem":
+        return
+    if c.endpoint == "public" and not c.allowed_cidrs:
+        yield "cluster.allowed_cidrs", (
+            "a public endpoint needs allowed_cidrs (the networks that may reach the API server). "
+            "Add e.g. allowed_cidrs: [203.0.113.0/24], or use endpoint: private"
+        )
+    if c.endpoint == "private" and c.allowed_cidrs:
+        yield "cluster.allowed_cidrs", "only used with endpoint: public. Remove it, or set endpoint: public"
+    n = spec.network
+    if n.existing_vpc_id and not n.existing_private_subnet_ids:
+        yield "network.existing_private_subnet_ids", "required with existing_vpc_id: list the VPC's private subnets"
+    if (n.existing_vpc_id or n.existing_private_subnet_ids) and spec.target.cloud != "aws":
+        yield "network.existing_vpc_id", "only for target.cloud aws. Remove it"
+
+
+def _names(spec: Spec) -> Iterator[Finding]:
+    dns = re.compile(r"^[a-z]([a-z0-9-]*[a-z0-9])?$")
+    for section, keys in (("node_pools", spec.node_pools), ("storage.buckets", spec.storage.buckets), ("teams", spec.teams)):
+        for key in keys:
+            path = f"{section}.{key}"
+            if not dns.match(key):
+                yield path, (
+                    f"the name {key!r} is not DNS-safe: it names cloud and Kubernetes resources. "
+                    "Use lowercase letters, digits and '-', starting with a letter"
+                )
+            elif len(f"{spec.prefix}-{key}") > NAME_BUDGET:
+                yield path, (
+                    f"'{spec.prefix}-{key}' is {len(spec.prefix) + 1 + len(key)} characters; resource names built "
+                    f"from project, env and this key must fit {NAME_BUDGET}. Shorten the key, project or env"
+                )
+    seen: set[str] = set()
+    for i, repo in enumerate(spec.registry.repositories):
+        if repo in seen:
+            yield f"registry.repositories.{i}", f"repository {repo!r} is listed twice. Remove one"
+        seen.add(repo)
+
+
+def _pools(spec: Spec, catalog) -> Iterator[Finding]:
+    cloud = spec.target.cloud
+    if cloud != "onprem" and spec.node_pools and not any(
+        p.accelerator is None and (p.min if p.min is not None else 1) >= 1 for p in spec.node_pools.values()
+    ):
+        yield "node_pools", (
+            "needs at least one CPU pool with min >= 1 for system pods (DNS, the tracking server); "
+            "GPU and TPU pools are tainted. Add e.g. system: {machine: "
+            f"{catalog.default_system_machine.get(cloud, 'm6i.xlarge')}, min: 2, max: 4}}"
+        )
+    for key, pool in spec.node_pools.items():
+        path = f"node_pools.{key}"
+        if cloud == "onprem":
+            if pool.selector is None:
+                yield f"{path}.selector", "required on onprem: the labels that select this pool's existing nodes, e.g. selector: {gpu: a100}"
+            for field in ("min", "max"):
+                if getattr(pool, field) is not None:
+                    yield f"{path}.{field}", "onprem pools describe existing nodes and do not scale. Remove it and use selector: labels instead"
+            if pool.spot:
+                yield f"{path}.spot", "onprem has no spot capacity. Remove it"
+            if pool.machine:
+                yield f"{path}.machine", "onprem nodes exist already; describe them with selector: labels. Remove machine"
+        else:
+            if pool.selector is not None:
+                yield f"{path}.selector", f"only for onprem; on {cloud} mlstack creates the nodes. Remove it"
+            lo = pool.min if pool.min is not None else (0 if pool.accelerator else 1)
+            hi = pool.max if pool.max is not None else max(lo, 1)
+            if hi < lo:
+                yield f"{path}.max", f"must be >= min ({lo}), got {hi}"
+            elif hi < 1:
+                yield f"{path}.max", f"must be >= 1 (a pool that can never have a node), got {hi}"
+            if pool.machine and not _MACHINE[cloud].match(pool.machine):
+                example = "m6i.xlarge" if cloud == "aws" else "n2-standard-4"
+                yield f"{path}.machine", f"{pool.machine!r} is not a {cloud} machine type name (e.g. {example})"
+        if pool.accelerator is None:
+            for field in ("gpus_per_node", "topology"):
+                if getattr(pool, field) is not None:
+                    yield f"{path}.{field}", "only for accelerator pools. Set accelerator, or remove it"
+            continue
+        yield from _accelerator(spec, key, pool, catalog)
+
+
+def _accelerator(spec: Spec, key: str, pool, catalog) -> Iterator[Finding]:
+    from mlstack.catalog import CatalogError
+
+    cloud = spec.target.cloud
+    path = f"node_pools.{key}"
+    acc = catalog.accelerators.get(pool.accelerator)
+    if acc is None:
+        import difflib
+
+        close = difflib.get_close_matches(pool.accelerator, sorted(catalog.accelerators), n=1)
+        hint = f" Did you mean {close[0]!r}?" if close else ""
+        yield f"{path}.accelerator", f"unknown accelerator {pool.accelerator!r}.{hint} Known: {', '.join(sorted(catalog.accelerators))}"
+        return
+    if pool.machine and cloud != "onprem":
+        yield f"{path}.machine", "accelerator pools take their machine type from the catalogue. Remove machine"
+    if acc.kind == "tpu":
+        if cloud != "gcp":
+            yield f"{path}.accelerator", f"pool {key!r} asks for {acc.name}, but TPUs need target.cloud gcp (this target is {cloud})"
+            return
+        if pool.gpus_per_node is not None:
+            yield f"{path}.gpus_per_node", "TPU pools are sized by topology. Remove gpus_per_node"
+        if pool.topology is None:
+            valid = ", ".join(catalog.tpus[acc.name].topologies)
+            yield f"{path}.topology", f"required for TPU pools. Valid for {acc.name}: {valid}"
+            return
+        try:
+            catalog.tpu_slice(acc.name, pool.topology)
+        except CatalogError as exc:
+            yield f"{path}.topology", str(exc)
+        regions = catalog.tpus[acc.name].regions
+        if spec.target.region not in regions:
+            yield "target.region", (
+                f"pool {key!r} asks for {acc.name}, which is not offered in {spec.target.region}. "
+                f"Regions with it: {', '.join(sorted(regions))}"
+            )
+        return
+    if pool.topology is not None:
+        yield f"{path}.topology", f"only for TPU pools; {acc.name} is a {acc.kind}. Remove it"
+    if cloud == "onprem":
+        return
+    if cloud not in acc.offers:
+        other = ", ".join(sorted(acc.offers)) or "none"
+        yield f"{path}.accelerator", f"{acc.name} is not offered on {cloud}; clouds that offer it: {other}"
+        return
+    if pool.gpus_per_node is not None:
+        try:
+            catalog.machine_for(acc.name, cloud, pool.gpus_per_node)
+        except CatalogError as exc:
+            yield f"{path}.gpus_per_node", str(exc)
+
+
+def _storage(spec: Spec) -> Iterator[Finding]:
+    shared = spec.storage.shared
+    cloud = spec.target.cloud
+    if shared is None:
+        return
+    if cloud == "onprem":
+        if not shared.nfs_server:
+            yield "storage.shared.nfs_server", "required on onprem: the NFS server that backs the shared StorageClass, e.g. nfs_server: nfs.lab.internal"
+        if not shared.nfs_path:
+            yield "storage.shared.nfs_path", "required on onprem: the exported path, e.g. nfs_path: /exports/ml"
+    else:
+        for field in ("nfs_server", "nfs_path"):
+            if getattr(shared, field):
+                yield f"storage.shared.{field}", f"only for onprem; on {cloud} mlstack creates the file system. Remove it"
+    if shared.tier and cloud != "gcp":
+        yield "storage.shared.tier", f"only for gcp (Filestore tiers). Remove it on {cloud}"
+
+
+def _filestore(spec: Spec, catalog) -> Iterator[Finding]:
+    shared = spec.storage.shared
+    if shared is None or spec.target.cloud != "gcp":
+        return
+    tier_name = shared.tier or "BASIC_HDD"
+    tier = catalog.filestore_tiers.get(tier_name)
+    if tier is None:
+        yield "storage.shared.tier", f"unknown Filestore tier {tier_name!r}. Valid: {', '.join(sorted(catalog.filestore_tiers))}"
+    elif not tier.min_capacity_gib <= shared.size_gib <= tier.max_capacity_gib:
+        yield "storage.shared.size_gib", (
+            f"Filestore {tier_name} takes {tier.min_capacity_gib} to {tier.max_capacity_gib} GiB, got {shared.size_gib}. "
+            f"Set size_gib to at least {tier.min_capacity_gib}, or choose another tier"
+        )
+
+
+def _tracking(spec: Spec) -> Iterator[Finding]:
+    bucket = spec.tracking.artifacts_bucket
+    if bucket not in spec.storage.buckets:
+        have = ", ".join(sorted(spec.storage.buckets)) or "none"
+        yield "tracking.artifacts_bucket", f"names bucket {bucket!r}, which storage.buckets does not define (have: {have}). Add it under storage.buckets"
+
+
+def _ci(spec: Spec) -> Iterator[Finding]:
+    ci = spec.ci
+    if ci is None:
+        return
+    for i, ref in enumerate(ci.refs):
+        if not ref.startswith(("refs/heads/", "refs/tags/")) or ("*" in ref and not ref.startswith("refs/tags/")):
+            yield f"ci.refs.{i}", f"expected a full git ref such as refs/heads/main (wildcards only under refs/tags/), got {ref!r}"
+    if ci.provider != "gitlab" and ci.gitlab_url != "https://gitlab.com":
+        yield "ci.gitlab_url", "only for provider gitlab. Remove it"
+    if not ci.gitlab_url.startswith("https://"):
+        yield "ci.gitlab_url", "must be an https:// URL (the OIDC issuer)"
+
+
+def _teams(spec: Spec, catalog) -> Iterator[Finding]:
+    gpu_pools = {
+        k: p for k, p in spec.node_pools.items() if p.accelerator and getattr(catalog.accelerators.get(p.accelerator), "kind", "") == "gpu"
+    }
+    capacity = 0
+    bounded = spec.target.cloud != "onprem"
+    for key, pool in gpu_pools.items():
+        if spec.target.cloud == "onprem":
+            continue
+        per_node = pool.gpus_per_node or _smallest(catalog, pool.accelerator, spec.target.cloud)
+        capacity += per_node * max(pool.max if pool.max is not None else max(pool.min or 0, 1), 0)
+    for name, team in spec.teams.items():
+        if team.gpu_quota and not gpu_pools:
+            yield f"teams.{name}.gpu_quota", (
+                f"team {name!r} asks for {team.gpu_quota} GPUs but the cluster has no GPU pools. "
+                "Add a pool with accelerator: nvidia-..., or set gpu_quota: 0"
+            )
+        elif bounded and team.gpu_quota > capacity:
+            yield f"teams.{name}.gpu_quota", (
+                f"{team.gpu_quota} GPUs is more than the GPU pools can ever provide ({capacity} at their max). "
+                "Lower gpu_quota or raise a GPU pool's max"
+            )
+    if spec.ci is not None:
+        for i, team in enumerate(spec.ci.teams or []):
+            if team not in spec.teams:
+                have = ", ".join(sorted(spec.teams)) or "none"
+                yield f"ci.teams.{i}", f"unknown team {team!r}: CI can deploy only into a team's namespace (teams: {have}). Add the team under teams: or remove it here"
+
+
+def _smallest(catalog, accelerator: str, cloud: str) -> int:
+    counts = catalog.offered_counts(accelerator, cloud) if cloud in catalog.accelerators[accelerator].offers else []
+    return counts[0] if counts else 1
+
+
+def _settings(spec: Spec) -> Iterator[Finding]:
+    if spec.backend and not spec.backend.startswith(_BACKENDS):
+        yield "backend", f"expected a URL starting with one of {', '.join(_BACKENDS)}"
+    if spec.secrets_provider and not spec.secrets_provider.startswith(_SECRETS_PROVIDERS):
+        yield "secrets_provider", f"expected one of {', '.join(_SECRETS_PROVIDERS)}"
+    for rule, reason in spec.waivers.items():
+        if not reason.strip():
+            yield f"waivers.{rule}", "a waiver needs a reason: say why the rule does not apply, e.g. waivers: {" + rule + ": \"lab cluster, no data\"}"

@@ -1,0 +1,154 @@
+"""Malformed specs: each gives the exact path, location and message, and registers no resource."""
+
+from __future__ import annotations
+
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from mlstack.spec import SpecError, load_spec_file
+
+BASE = textwrap.dedent(
+    """\
+    project: acme-ml
+    target:
+      cloud: aws
+      region: us-west-2
+    node_pools:
+      system: {machine: m6i.xlarge, min: 2, max: 4}
+      a100: {accelerator: nvidia-a100-80gb, gpus_per_node: 8, min: 0, max: 2, spot: true}
+    storage:
+      shared: {size_gib: 1024}
+      buckets: {datasets: {}, artifacts: {}}
+    registry:
+      repositories: [trainer, serving]
+    ci:
+      provider: github
+      repository: acme/ml-platform
+      refs: [refs/heads/main]
+    teams:
+      research: {group: research, gpu_quota: 8}
+    """
+)
+
+
+def write(tmp_path: Path, text: str, name: str = "staging.yaml") -> Path:
+    path = tmp_path / name
+    path.write_text(text)
+    return path
+
+
+def errors_of(path: Path) -> list:
+    with pytest.raises(SpecError) as info:
+        load_spec_file(path)
+    return info.value.problems
+
+
+def where(text: str, needle: str) -> tuple[int, int]:
+    """1-based line and column of the first occurrence of ``needle``."""
+    index = text.index(needle)
+    line = text.count("\n", 0, index) + 1
+    column = index - (text.rfind("\n", 0, index) + 1) + 1
+    return line, column
+
+
+def test_base_is_valid(tmp_path):
+    spec = load_spec_file(write(tmp_path, BASE))
+    assert spec.env == "staging"
+    assert spec.node_pools["a100"].max == 2
+    assert spec.protected is False
+
+
+# (description, old text, new text, expected path, anchor for line:col, expected message)
+CASES = [
+    ("max below min", "min: 0, max: 2", "min: 3, max: 2", "node_pools.a100.max", "max: 2", "must be >= min (3), got 2"),
+    ("negative max", "min: 0, max: 2", "min: 0, max: -1", "node_pools.a100.max", "max: -1", "must be >= min (0), got -1"),
+    ("negative min", "min: 2, max: 4", "min: -1, max: 4", "node_pools.system.min", "min: -1", "must be >= 0, got -1"),
+    ("max as text", "min: 0, max: 2", "min: 0, max: two", "node_pools.a100.max", "max: two", "expected a whole number, got 'two'"),
+    ("spot as text", "spot: true", "spot: maybe", "node_pools.a100.spot", "spot: maybe", "expected true or false, got 'maybe'"),
+    ("misspelt max", "min: 2, max: 4", "min: 2, maxx: 4", "node_pools.system.maxx", "maxx", "unknown field 'maxx'. Did you mean 'max'?"),
+    ("misspelt top-level", "teams:\n", "teamz:\n", "teamz", "teamz", "unknown field 'teamz'. Did you mean 'teams'?"),
+    ("misspelt target field", "region: us-west-2", "regoin: us-west-2", "target.regoin", "regoin", "unknown field 'regoin'. Did you mean 'region'?"),
+    ("unknown cloud", "cloud: aws", "cloud: azure", "target.cloud", "cloud: azure", "must be one of 'aws', 'gcp' or 'onprem', got 'azure'"),
+    ("missing project", "project: acme-ml\n", "", "project", None, "required field is missing. Add it."),
+    ("missing region", "  region: us-west-2\n", "", "target.region", "target", "required for target.cloud aws. Add e.g. region: us-west-2"),
+    ("project with capitals", "project: acme-ml", "project: Acme-ML", "project", "project", "expected a DNS-safe name"),
+    ("project too long", "project: acme-ml", "project: " + "a" * 30, "project", "project", "must be at most 24 characters, got 30"),
+    ("pool name not DNS-safe", "  a100:", "  A100_big:", "node_pools.A100_big", "A100_big", "is not DNS-safe"),
+    ("bucket name not DNS-safe", "datasets: {}", "Data_Sets: {}", "storage.buckets.Data_Sets", "Data_Sets", "is not DNS-safe"),
+    ("pool name too long", "  a100:", "  a100-very-long-pool-name-here:", "node_pools.a100-very-long-pool-name-here", "a100-very", "must fit 40"),
+    ("unknown accelerator", "accelerator: nvidia-a100-80gb", "accelerator: nvidia-a100-80g", "node_pools.a100.accelerator", "accelerator", "unknown accelerator 'nvidia-a100-80g'. Did you mean 'nvidia-a100-80gb'?"),
+    ("TPU on aws", "accelerator: nvidia-a100-80gb, gpus_per_node: 8", "accelerator: tpu-v5e, topology: 2x4", "node_pools.a100.accelerator", "accelerator", "pool 'a100' asks for tpu-v5e, but TPUs need target.cloud gcp (this target is aws)"),
+    ("GPU count not offered", "gpus_per_node: 8", "gpus_per_node: 3", "node_pools.a100.gpus_per_node", "gpus_per_node: 3", "offered"),
+    ("gpus on CPU pool", "machine: m6i.xlarge, min: 2", "machine: m6i.xlarge, gpus_per_node: 2, min: 2", "node_pools.system.gpus_per_node", "gpus_per_node: 2", "only for accelerator pools"),
+    ("machine on accelerator pool", "{accelerator: nvidia-a100-80gb,", "{machine: p4d.24xlarge, accelerator: nvidia-a100-80gb,", "node_pools.a100.machine", "machine: p4d", "take their machine type from the catalogue"),
+    ("bad machine name", "machine: m6i.xlarge", "machine: n2-standard-4", "node_pools.system.machine", "machine: n2", "is not a aws machine type name"),
+    ("topology on GPU pool", "gpus_per_node: 8,", "gpus_per_node: 8, topology: 2x4,", "node_pools.a100.topology", "topology: 2x4", "only for TPU pools"),
+    ("bad topology text", "gpus_per_node: 8,", "gpus_per_node: 8, topology: big,", "node_pools.a100.topology", "topology: big", "expected a TPU topology such as 2x4 or 2x2x2, got 'big'"),
+    ("selector on cloud", "min: 2, max: 4}", "min: 2, max: 4, selector: {a: b}}", "node_pools.system.selector", "selector", "only for onprem"),
+    ("no system pool", "  system: {machine: m6i.xlarge, min: 2, max: 4}\n", "", "node_pools", "node_pools", "needs at least one CPU pool with min >= 1"),
+    ("public endpoint without cidrs", "node_pools:\n", "cluster: {endpoint: public}\nnode_pools:\n", "cluster.allowed_cidrs", "cluster", "a public endpoint needs allowed_cidrs"),
+    ("bad endpoint", "node_pools:\n", "cluster: {endpoint: open}\nnode_pools:\n", "cluster.endpoint", "endpoint", "must be one of 'private' or 'public', got 'open'"),
+    ("bad cidr", "node_pools:\n", "cluster: {endpoint: public, allowed_cidrs: [everywhere]}\nnode_pools:\n", "cluster.allowed_cidrs.0", "everywhere", "expected a CIDR block such as 10.0.0.0/16, got 'everywhere'"),
+    ("cidrs with private endpoint", "node_pools:\n", "cluster: {allowed_cidrs: [10.0.0.0/8]}\nnode_pools:\n", "cluster.allowed_cidrs", "allowed_cidrs", "only used with endpoint: public"),
+    ("artifacts bucket missing", "buckets: {datasets: {}, artifacts: {}}", "buckets: {datasets: {}}", "tracking.artifacts_bucket", None, "names bucket 'artifacts', which storage.buckets does not define (have: datasets)"),
+    ("gpu quota above capacity", "gpu_quota: 8}", "gpu_quota: 40}", "teams.research.gpu_quota", "gpu_quota: 40", "40 GPUs is more than the GPU pools can ever provide (16 at their max)"),
+    ("gpu team without gpu pools", "  a100: {accelerator: nvidia-a100-80gb, gpus_per_node: 8, min: 0, max: 2, spot: true}\n", "", "teams.research.gpu_quota", "gpu_quota: 8", "team 'research' asks for 8 GPUs but the cluster has no GPU pools"),
+    ("unknown CI team", "refs: [refs/heads/main]", "refs: [refs/heads/main]\n  teams: [research, platform]", "ci.teams.1", "platform]", "unknown team 'platform'"),
+    ("unknown CI provider", "provider: github", "provider: bitbucket", "ci.provider", "provider: bitbucket", "must be one of 'github' or 'gitlab', got 'bitbucket'"),
+    ("bad CI repository", "repository: acme/ml-platform", "repository: ml-platform", "ci.repository", "repository", "got 'ml-platform'"),
+    ("short CI ref", "refs: [refs/heads/main]", "refs: [main]", "ci.refs.0", "main]", "expected a full git ref such as refs/heads/main"),
+    ("wildcard branch ref", "refs: [refs/heads/main]", "refs: ['refs/heads/*']", "ci.refs.0", "'refs/heads/*'", "wildcards only under refs/tags/"),
+    ("empty CI refs", "refs: [refs/heads/main]", "refs: []", "ci.refs", "refs: []", "must have at least 1 item(s)"),
+    ("repository listed twice", "[trainer, serving]", "[trainer, trainer]", "registry.repositories.1", "trainer]", "repository 'trainer' is listed twice"),
+    ("kube_context on aws", "region: us-west-2", "region: us-west-2\n  kube_context: lab", "target.kube_context", "kube_context", "only for target.cloud onprem"),
+    ("project_id on aws", "region: us-west-2", "region: us-west-2\n  project_id: p-1", "target.project_id", "project_id", "only for target.cloud gcp"),
+    ("tier on aws", "shared: {size_gib: 1024}", "shared: {size_gib: 1024, tier: BASIC_HDD}", "storage.shared.tier", "tier", "only for gcp"),
+    ("nfs on aws", "shared: {size_gib: 1024}", "shared: {size_gib: 1024, nfs_server: nas}", "storage.shared.nfs_server", "nfs_server", "only for onprem"),
+    ("waiver without reason", "teams:\n", "waivers: {MLS001: ''}\nteams:\n", "waivers.MLS001", "MLS001", "a waiver needs a reason"),
+    ("kubernetes version format", "teams:\n", "versions: {kubernetes: '1.3'}\nteams:\n", "versions.kubernetes", "kubernetes", "expected a Kubernetes minor version such as '1.33', got '1.3'"),
+    ("kubernetes version as number", "teams:\n", "versions: {kubernetes: 1.33}\nteams:\n", "versions.kubernetes", "kubernetes", "expected a string, got 1.33. Quote it"),
+    ("backup retention too short", "teams:\n", "tracking: {database: {backup_retention_days: 3}}\nteams:\n", "tracking.database.backup_retention_days", "backup_retention_days", "must be >= 7, got 3"),
+    ("bad database size", "teams:\n", "tracking: {database: {size: huge}}\nteams:\n", "tracking.database.size", "size: huge", "must be one of 'small', 'medium' or 'large', got 'huge'"),
+    ("node pools as list", "node_pools:\n  system: {machine: m6i.xlarge, min: 2, max: 4}\n  a100: {accelerator: nvidia-a100-80gb, gpus_per_node: 8, min: 0, max: 2, spot: true}\n", "node_pools: [system]\n", "node_pools", "node_pools", "expected a mapping"),
+    ("unknown backend", "teams:\n", "backend: ftp://x\nteams:\n", "backend", "backend", "expected a URL starting with one of"),
+    ("env differs from file", "project: acme-ml\n", "project: acme-ml\nenv: prod\n", "env", "env: prod", "is 'prod' but the file is staging.yaml"),
+]
+
+
+@pytest.mark.parametrize(("old", "new", "path", "anchor", "message"), [c[1:] for c in CASES], ids=[c[0] for c in CASES])
+def test_malformed_spec(tmp_path, old, new, path, anchor, message):
+    assert old in BASE, "the case must change the base spec"
+    text = BASE.replace(old, new, 1)
+    problems = errors_of(write(tmp_path, text))
+    matching = [p for p in problems if p.path == path]
+    assert matching, f"no problem at {path}; got {[str(p) for p in problems]}"
+    problem = matching[0]
+    assert message in problem.message
+    assert problem.file.endswith("staging.yaml")
+    if anchor is not None:
+        assert (problem.line, problem.column) == where(text, anchor)
+
+
+def test_at_least_forty_cases():
+    assert len(CASES) >= 40
+
+
+def test_every_problem_is_reported_at_once(tmp_path):
+    text = BASE.replace("min: 0, max: 2", "min: 3, max: 2").replace("cloud: aws", "cloud: aws\n  kube_context: x")
+    text = text.replace("gpu_quota: 8}", "gpu_quota: 8, colour: red}")
+    problems = errors_of(write(tmp_path, text))
+    assert {p.path for p in problems} == {"teams.research.colour"}  # type errors first: rules need a valid model
+    fixed = text.replace(", colour: red", "")
+    assert {p.path for p in errors_of(write(tmp_path, fixed))} == {"node_pools.a100.max", "target.kube_context"}
+
+
+def test_message_format(tmp_path):
+    text = BASE.replace("min: 0, max: 2", "min: 0, max: -1").replace("gpu_quota: 8", "gpu_quota: 0")
+    with pytest.raises(SpecError) as info:
+        load_spec_file(write(tmp_path, text))
+    line, column = where(text, "max: -1")
+    assert str(info.value.problems[0]).endswith(f"staging.yaml:{line}:{column}: node_pools.a100.max: must be >= min (0), got -1")
+    assert str(info.value).startswith("1 problem in the spec:")
+    assert info.value.exit_code == 2
