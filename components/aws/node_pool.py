@@ -139,8 +139,8 @@ class NodePool(pulumi.ComponentResource):
                     ebs=aws.ec2.LaunchTemplateBlockDeviceMappingEbsArgs(
                         volume_size=args.disk_size_gib,
                         volume_type="gp3",
-                        encrypted=True,
-                        delete_on_termination=True,
+                        encrypted="true",  # the provider types these two as strings
+                        delete_on_termination="true",
                     ),
                 )
             ],

@@ -1,12 +1,14 @@
 """S3-compatible buckets on the on-premise target: MinIO from its official Helm chart.
 
 Why the official ``minio`` chart (charts.min.io) in standalone mode rather than the MinIO Operator
-and a ``Tenant``: the chart is one release with no CRDs, creates buckets (with versioning), policies
-and users from values in a post-install Job, and its values expose the pod and container security
-contexts. The operator adds a cluster-wide controller, CRDs and its own console for multi-tenant,
+and a ``Tenant``: the chart is one release with no CRDs and its values expose the pod and container
+security contexts. The operator adds a cluster-wide controller, CRDs and its own console for multi-tenant,
 erasure-coded deployments; an ML platform's artifact store for one environment does not need them.
 Standalone mode keeps one drive on one PVC: durability is the PVC's storage class's job (RAID,
 Ceph, replicated local storage). Distributed mode is the upgrade path when that is not enough.
+
+Buckets (with versioning), the MLflow policy and user are made by a Job rendered here with ``mc``,
+not by the chart's post-install Job, whose pods cannot be hardened to Pod Security "restricted".
 
 Credentials: the root user is generated (``pulumi_random``) into a Secret the chart reads
 (``existingSecret``); it is never printed. MLflow does not get root: a ``mlflow`` MinIO user with a
@@ -29,7 +31,14 @@ import pulumi_kubernetes as k8s
 import pulumi_random as random
 
 from mlstack.components._base import child_opts, stateful_opts
-from mlstack.components.k8s.hardening import MLSTACK_LABELS, NONROOT_UID
+from mlstack.components.k8s.hardening import (
+    MLSTACK_LABELS,
+    NONROOT_UID,
+    container_security_context,
+    pod_security_context,
+    resources,
+    tmp_volume,
+)
 
 TOKEN = "mlstack:k8s:ObjectStore"
 RELEASE = "minio"
@@ -95,9 +104,9 @@ def _container_security() -> dict:
     }
 
 
-def _pod_security(enabled: bool = True) -> dict:
+def _pod_security() -> dict:
     return {
-        "enabled": enabled,
+        "enabled": True,
         "runAsUser": NONROOT_UID,
         "runAsGroup": NONROOT_UID,
         "fsGroup": NONROOT_UID,
@@ -107,22 +116,21 @@ def _pod_security(enabled: bool = True) -> dict:
     }
 
 
-def artifacts_policy(bucket: str) -> dict:
-    """The MinIO policy of the MLflow user: objects and listing in the artifacts bucket only."""
+def policy_document(bucket: str) -> dict:
+    """The MLflow user's MinIO (IAM-style) policy: objects and listing of the artifacts bucket only."""
+    objects = ["s3:AbortMultipartUpload", "s3:DeleteObject", "s3:GetObject", "s3:ListMultipartUploadParts", "s3:PutObject"]
+    listing = ["s3:GetBucketLocation", "s3:ListBucket", "s3:ListBucketMultipartUploads"]
     return {
-        "name": MLFLOW_POLICY,
-        "statements": [
-            {
-                "resources": [f"arn:aws:s3:::{bucket}/*"],
-                "actions": ["s3:AbortMultipartUpload", "s3:DeleteObject", "s3:GetObject", "s3:ListMultipartUploadParts", "s3:PutObject"],
-            },
-            {"resources": [f"arn:aws:s3:::{bucket}"], "actions": ["s3:GetBucketLocation", "s3:ListBucket", "s3:ListBucketMultipartUploads"]},
+        "Version": "2012-10-17",
+        "Statement": [
+            {"Effect": "Allow", "Action": objects, "Resource": [f"arn:aws:s3:::{bucket}/*"]},
+            {"Effect": "Allow", "Action": listing, "Resource": [f"arn:aws:s3:::{bucket}"]},
         ],
     }
 
 
-def minio_values(args: ObjectStoreArgs, root_secret: pulumi.Input[str], mlflow_secret: pulumi.Input[str]) -> dict:
-    """The chart values: standalone, hardened, buckets/policy/user from args, no default users."""
+def minio_values(args: ObjectStoreArgs, root_secret: pulumi.Input[str]) -> dict:
+    """The chart values: standalone, hardened, no users, buckets or post-install Job of the chart's own."""
     tmp = {"name": "tmp", "emptyDir": {"sizeLimit": "1Gi"}}
     volumes = [tmp]
     mounts = [{"name": "tmp", "mountPath": "/tmp"}]
@@ -130,8 +138,6 @@ def minio_values(args: ObjectStoreArgs, root_secret: pulumi.Input[str], mlflow_s
         # MinIO creates its certificate directory at start; under a read-only root it must be writable.
         volumes.append({"name": "certs", "emptyDir": {"sizeLimit": "1Mi"}})
         mounts.append({"name": "certs", "mountPath": "/etc/minio/certs"})
-    job_security = {"securityContext": _pod_security(), "containerSecurityContext": _container_security()}
-    job_resources = {"requests": {"cpu": "50m", "memory": "128Mi"}, "limits": {"cpu": "200m", "memory": "128Mi"}}
     persistence: dict[str, object] = {"enabled": True, "size": f"{args.size_gib}Gi", "accessMode": "ReadWriteOnce"}
     if args.storage_class:
         persistence["storageClass"] = args.storage_class
@@ -139,13 +145,9 @@ def minio_values(args: ObjectStoreArgs, root_secret: pulumi.Input[str], mlflow_s
         "mode": "standalone",
         "replicas": 1,
         "image": _split_image(args.image),
-        "mcImage": _split_image(args.mc_image),
         "existingSecret": root_secret,
         "persistence": persistence,
-        "resources": {
-            "requests": {"cpu": args.cpu, "memory": args.memory},
-            "limits": {"cpu": args.cpu, "memory": args.memory},
-        },
+        "resources": {"requests": {"cpu": args.cpu, "memory": args.memory}, "limits": {"cpu": args.cpu, "memory": args.memory}},
         "securityContext": _pod_security(),
         "containerSecurityContext": _container_security(),
         "extraVolumes": volumes,
@@ -153,21 +155,41 @@ def minio_values(args: ObjectStoreArgs, root_secret: pulumi.Input[str], mlflow_s
         # The web console is another login surface; the S3 API is all MLflow and jobs need.
         "environment": {"MINIO_BROWSER": "off"},
         "tls": {"enabled": bool(args.tls_secret_name), "certSecret": args.tls_secret_name or ""},
-        "buckets": [
-            {"name": b, "policy": "none", "purge": False, "versioning": bool(v), "objectlocking": False}
-            for b, v in sorted(args.buckets.items())
-        ],
-        "policies": [artifacts_policy(args.artifacts_bucket)],
-        # Replaces the chart's default "console" user with its well-known password.
-        "users": [
-            {"accessKey": MLFLOW_USER, "existingSecret": mlflow_secret, "existingSecretKey": SECRET_ACCESS_KEY_KEY, "policy": MLFLOW_POLICY}
-        ],
-        "makeBucketJob": {**job_security, "resources": job_resources},
-        "makePolicyJob": {**job_security, "resources": job_resources},
-        "makeUserJob": {**job_security, "resources": job_resources},
-        "postJob": {"securityContext": _pod_security()},
+        # No chart post-install Job (its pods get no seccomp profile, capability drop or escalation
+        # ban: "restricted" rejects them); the setup Job does this. Also drops the chart's default
+        # "console" user and its well-known password.
+        "buckets": [],
+        "policies": [],
+        "users": [],
+        "svcaccts": [],
         "podDisruptionBudget": {"enabled": False},
     }
+
+
+def setup_script(args: ObjectStoreArgs) -> str:
+    """The ``mc`` commands that create the buckets, the MLflow policy and user (idempotent)."""
+    lines = [
+        "set -eu",
+        # Waits for the server (the release's pods may still be starting); the Job's deadline bounds it.
+        'until mc alias set store "$MINIO_URL" "$ROOT_USER" "$ROOT_PASSWORD" >/dev/null; do sleep 5; done',
+    ]
+    for bucket, versioning in sorted(args.buckets.items()):
+        lines.append(f"mc mb --ignore-existing store/{bucket}")
+        if versioning:
+            lines.append(f"mc version enable store/{bucket}")
+    lines += [
+        "printf '%s' \"$POLICY\" > /tmp/policy.json",
+        f"mc admin policy create store {MLFLOW_POLICY} /tmp/policy.json",
+        f'mc admin user add store {MLFLOW_USER} "$MLFLOW_SECRET_KEY"',
+        # Re-attaching an attached policy is an error in mc; the state it asks for already holds.
+        f"mc admin policy attach store {MLFLOW_POLICY} --user {MLFLOW_USER} || true",
+    ]
+    return "\n".join(lines) + "\n"
+
+
+def _secret_env(env: str, secret: pulumi.Input[str], key: str) -> k8s.core.v1.EnvVarArgs:
+    ref = k8s.core.v1.SecretKeySelectorArgs(name=secret, key=key)
+    return k8s.core.v1.EnvVarArgs(name=env, value_from=k8s.core.v1.EnvVarSourceArgs(secret_key_ref=ref))
 
 
 class ObjectStore(pulumi.ComponentResource):
@@ -187,6 +209,7 @@ class ObjectStore(pulumi.ComponentResource):
         super().__init__(TOKEN, name, None, opts)
         if args.artifacts_bucket not in args.buckets:
             raise ValueError(f"artifacts bucket {args.artifacts_bucket!r} is not one of the buckets {sorted(args.buckets)}")
+        _split_image(args.mc_image)  # rejects an unpinned client image before anything registers
         labels = MLSTACK_LABELS("minio", component="object-store")
 
         root_password = random.RandomPassword(f"{name}-root-password", length=40, special=False, opts=stateful_opts(self, args.protect))
@@ -213,7 +236,7 @@ class ObjectStore(pulumi.ComponentResource):
                 version=args.chart_version,
                 repository_opts=k8s.helm.v3.RepositoryOptsArgs(repo=args.chart_repository),
                 namespace=args.namespace,
-                values=minio_values(args, root.metadata.name, mlflow.metadata.name),
+                values=minio_values(args, root.metadata.name),
                 atomic=True,
                 timeout=600,
             ),
@@ -221,9 +244,48 @@ class ObjectStore(pulumi.ComponentResource):
         )
 
         scheme = "https" if args.tls_secret_name else "http"
-        self.endpoint: pulumi.Output[str] = pulumi.Output.all(release.id, args.namespace).apply(
-            lambda v: f"{scheme}://{RELEASE}.{v[1]}.svc.cluster.local:9000"
+        url = pulumi.Output.concat(f"{scheme}://{RELEASE}.", args.namespace, ".svc.cluster.local:9000")
+        tmp, tmp_mount = tmp_volume()
+        setup = k8s.core.v1.ContainerArgs(
+            name="setup",
+            image=args.mc_image,
+            image_pull_policy="IfNotPresent",
+            command=["/bin/sh", "-c", setup_script(args)],
+            env=[
+                k8s.core.v1.EnvVarArgs(name="HOME", value="/tmp"),
+                k8s.core.v1.EnvVarArgs(name="MC_CONFIG_DIR", value="/tmp/.mc"),
+                k8s.core.v1.EnvVarArgs(name="MINIO_URL", value=url),
+                k8s.core.v1.EnvVarArgs(name="POLICY", value=json.dumps(policy_document(args.artifacts_bucket), sort_keys=True)),
+                _secret_env("ROOT_USER", root.metadata.name, ROOT_USER_KEY),
+                _secret_env("ROOT_PASSWORD", root.metadata.name, ROOT_PASSWORD_KEY),
+                _secret_env("MLFLOW_SECRET_KEY", mlflow.metadata.name, SECRET_ACCESS_KEY_KEY),
+            ],
+            volume_mounts=[tmp_mount],
+            security_context=container_security_context(),
+            resources=resources("50m", "128Mi", cpu_limit="200m"),
         )
+        job = k8s.batch.v1.Job(
+            f"{name}-setup",
+            metadata=k8s.meta.v1.ObjectMetaArgs(name=f"{RELEASE}-setup", namespace=args.namespace, labels=labels),
+            spec=k8s.batch.v1.JobSpecArgs(
+                backoff_limit=4,
+                active_deadline_seconds=900,
+                template=k8s.core.v1.PodTemplateSpecArgs(
+                    metadata=k8s.meta.v1.ObjectMetaArgs(labels=labels),
+                    spec=k8s.core.v1.PodSpecArgs(
+                        restart_policy="OnFailure",
+                        automount_service_account_token=False,
+                        security_context=pod_security_context(),
+                        containers=[setup],
+                        volumes=[tmp],
+                    ),
+                ),
+            ),
+            # A changed bucket list changes the Job's (immutable) pod template: Pulumi replaces the Job.
+            opts=child_opts(self, depends_on=[release]),
+        )
+        # From the Job, so that consumers wait until the buckets and the MLflow user exist.
+        self.endpoint: pulumi.Output[str] = pulumi.Output.all(job.id, url).apply(lambda v: v[1])
         self.bucket_names: list[str] = sorted(args.buckets)
         self.artifacts_uri: str = f"s3://{args.artifacts_bucket}/mlflow"
         self.root_secret_name: pulumi.Output[str] = root.metadata.name
@@ -237,6 +299,5 @@ class ObjectStore(pulumi.ComponentResource):
                 "artifacts_uri": self.artifacts_uri,
                 "root_secret_name": self.root_secret_name,
                 "credentials_secret_name": self.credentials_secret_name,
-                "policy": json.dumps(artifacts_policy(args.artifacts_bucket), sort_keys=True),
             }
         )

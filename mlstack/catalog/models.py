@@ -8,12 +8,21 @@ No pulumi here: the spec layer imports this on every CLI run.
 from __future__ import annotations
 
 import math
-from typing import Literal
+from collections.abc import Mapping
+from typing import Any, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, computed_field, model_validator
 
 Cloud = Literal["aws", "gcp"]
 DATE = r"^\d{4}-\d{2}-\d{2}$"
+_T = TypeVar("_T")
+
+
+def _get(mapping: Mapping[Any, _T], key: str) -> _T | None:
+    """``mapping.get(key)`` for maps keyed by ``Cloud``, which callers look up with a plain string."""
+    return mapping.get(key)
+
+
 AMI_TYPES = frozenset({"AL2023_x86_64_NVIDIA", "AL2023_x86_64_NEURON", "AL2023_x86_64_STANDARD"})
 
 
@@ -163,13 +172,13 @@ class Catalog(_Strict):
 
     def offered_counts(self, accelerator: str, cloud: str) -> list[int]:
         """Accelerators per node that ``cloud`` offers for ``accelerator``, ascending; [] when none."""
-        offers = self._accelerator(accelerator).offers.get(cloud, [])  # type: ignore[call-overload]
+        offers = _get(self._accelerator(accelerator).offers, cloud) or []
         return sorted(o.count for o in offers)
 
     def machine_for(self, accelerator: str, cloud: str, count: int) -> MachineOffer:
         """The machine type carrying exactly ``count`` of ``accelerator`` on ``cloud``."""
         acc = self._accelerator(accelerator)
-        offers = acc.offers.get(cloud, [])  # type: ignore[call-overload]
+        offers = _get(acc.offers, cloud) or []
         if not offers:
             where = ", ".join(self.clouds_for(accelerator)) or "no cloud"
             raise CatalogError(f"{accelerator} is not offered on {cloud}; it is offered on {where}")
@@ -194,17 +203,17 @@ class Catalog(_Strict):
 
     def price(self, cloud: str, machine_type: str, region: str, spot: bool = False) -> float | None:
         """USD per node-hour, or None when the table has no price for that machine in that region."""
-        point = self.prices.machines.get(cloud, {}).get(machine_type, {}).get(region)  # type: ignore[call-overload]
+        point = (_get(self.prices.machines, cloud) or {}).get(machine_type, {}).get(region)
         if point is None:
             return None
         return point.spot_hourly if spot else point.on_demand_hourly
 
     def database_hourly(self, cloud: str, size: str) -> float | None:
         """USD per hour of the database class that ``size`` maps to on ``cloud`` (single zone)."""
-        cls = self.database_sizes.get(size, {}).get(cloud)  # type: ignore[call-overload]
+        cls = _get(self.database_sizes.get(size, {}), cloud)
         if cls is None:
             return None
-        return self.prices.fixed.get(cloud, {}).get(f"database_hourly:{cls}")  # type: ignore[call-overload]
+        return (_get(self.prices.fixed, cloud) or {}).get(f"database_hourly:{cls}")
 
     # -- integrity ------------------------------------------------------------------------------------------
 
@@ -216,7 +225,7 @@ class Catalog(_Strict):
         problems += _check_versions(self.versions)
         problems += _check_prices(self)
         for cloud, name in self.default_system_machine.items():
-            if name not in self.machines.get(cloud, {}):
+            if name not in (_get(self.machines, cloud) or {}):
                 problems.append(f"default_system_machine.{cloud}: {name} is not in machines.{cloud}")
         for name, tier in self.filestore_tiers.items():
             if tier.min_capacity_gib > tier.max_capacity_gib:
@@ -257,7 +266,7 @@ def _check_tpus(cat: Catalog) -> list[str]:
         if acc is None or acc.kind != "tpu":
             problems.append(f"tpus.{gen}: no accelerator of kind tpu with that name")
             continue
-        per_vm = {o.machine_type: o.count for o in acc.offers.get("gcp", [])}
+        per_vm = {o.machine_type: o.count for o in _get(acc.offers, "gcp") or []}
         for key, t in tpu.topologies.items():
             where = f"tpus.{gen}.topologies.{key}"
             if t.topology != key:
@@ -299,10 +308,10 @@ def _check_prices(cat: Catalog) -> list[str]:
     for cloud, types in cat.machines.items():
         wanted.update((cloud, m) for m in types)
     for cloud, machine in sorted(wanted):
-        if not priced.get(cloud, {}).get(machine):
+        if not (_get(priced, cloud) or {}).get(machine):
             problems.append(f"prices.machines.{cloud}: no price for {machine}")
     for size, per_cloud in cat.database_sizes.items():
         for cloud, cls in per_cloud.items():
-            if f"database_hourly:{cls}" not in cat.prices.fixed.get(cloud, {}):
+            if f"database_hourly:{cls}" not in (_get(cat.prices.fixed, cloud) or {}):
                 problems.append(f"prices.fixed.{cloud}: no database_hourly:{cls} (database_sizes.{size})")
     return problems

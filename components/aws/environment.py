@@ -1,0 +1,263 @@
+"""AwsEnvironment: the whole AWS side of an mlstack environment, wired from its parts."""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any, TypeVar
+
+import pulumi
+
+from mlstack.components._base import child_opts, tags_with
+from mlstack.components.aws.audit import Audit, AuditArgs
+from mlstack.components.aws.bucket import Bucket, BucketArgs
+from mlstack.components.aws.ci_trust import CiTrust, CiTrustArgs
+from mlstack.components.aws.cluster import Cluster, ClusterArgs
+from mlstack.components.aws.container_registry import ContainerRegistry, ContainerRegistryArgs
+from mlstack.components.aws.irsa_role import WorkloadRole, WorkloadRoleArgs
+from mlstack.components.aws.network import Network, NetworkArgs
+from mlstack.components.aws.node_pool import NodePool, NodePoolArgs
+from mlstack.components.aws.shared_file_system import SharedFileSystem, SharedFileSystemArgs
+from mlstack.components.aws.tracking_database import TrackingDatabase, TrackingDatabaseArgs
+
+TOKEN = "mlstack:aws:Environment"
+#: Suffixes of the fixed children; a node pool or bucket key equal to one would clash with it.
+RESERVED = frozenset({"network", "cluster", "shared", "registry", "tracking-db", "mlflow", "ci", "audit"})
+MLFLOW_PREFIX = "mlflow"
+
+A = TypeVar("A")
+
+
+@dataclass(frozen=True, kw_only=True)
+class AwsEnvironmentArgs:
+    """Arguments of :class:`AwsEnvironment`. Sibling-dependent fields of the children's Args (VPC, subnets,
+    cluster name, security groups, OIDC provider, node role, repository and cluster ARNs) are left None or
+    empty by the caller and filled in here.
+
+    Attributes:
+        tags: tags on every taggable resource (each child's own tags win on a clash).
+        protect: protect and retain every stateful resource (cluster, buckets, file system, database,
+            repositories, trail bucket, their keys); overrides the children's own ``protect``.
+        network: the VPC.
+        cluster: the EKS cluster; its ``cluster_name`` defaults to this component's name.
+        node_pools: pool name -> node group (component ``<name>-<pool>``, label ``mlstack.io/pool=<pool>``).
+        shared_file_system: EFS for ReadWriteMany volumes; None creates none.
+        buckets: bucket key -> bucket (component ``<name>-<key>``).
+        registry: ECR repositories; None creates none. An empty ``prefix`` becomes this component's name.
+        tracking_database: RDS PostgreSQL for MLflow; None creates none.
+        tracking_bucket: key in ``buckets`` holding MLflow artifacts (under ``mlflow/``); None: no artifacts
+            bucket and no MLflow role.
+        mlflow_service_account: (namespace, name) of MLflow's service account, trusted by its IRSA role;
+            default ``("mlflow", "mlflow")``.
+        ci_trust: CI OIDC trust; None creates none. Gets push/pull on the registry and describe on the cluster.
+        audit: CloudTrail; None creates none.
+    """
+
+    network: NetworkArgs
+    cluster: ClusterArgs
+    tags: Mapping[str, str] = field(default_factory=dict)
+    protect: bool = False
+    node_pools: Mapping[str, NodePoolArgs] = field(default_factory=dict)
+    shared_file_system: SharedFileSystemArgs | None = None
+    buckets: Mapping[str, BucketArgs] = field(default_factory=dict)
+    registry: ContainerRegistryArgs | None = None
+    tracking_database: TrackingDatabaseArgs | None = None
+    tracking_bucket: str | None = None
+    mlflow_service_account: tuple[str, str] = ("mlflow", "mlflow")
+    ci_trust: CiTrustArgs | None = None
+    audit: AuditArgs | None = None
+
+    def __post_init__(self) -> None:
+        for kind, keys in (("node pool", self.node_pools), ("bucket", self.buckets)):
+            clash = sorted(RESERVED & set(keys))
+            if clash:
+                raise ValueError(f"{kind} names {clash} are reserved (they name fixed parts of the environment)")
+        clash = sorted(set(self.node_pools) & set(self.buckets))
+        if clash:
+            raise ValueError(f"names {clash} are used both as node pool and bucket")
+        if self.tracking_bucket is not None and self.tracking_bucket not in self.buckets:
+            raise ValueError(f"tracking_bucket {self.tracking_bucket!r} is not one of the buckets {sorted(self.buckets)}")
+
+
+class AwsEnvironment(pulumi.ComponentResource):
+    """Network, EKS cluster, node pools, storage, registry, tracking database, CI trust and audit.
+
+    Outputs (what the Kubernetes platform layer and the stack outputs need):
+        kubeconfig (secret), cluster_name, cluster_endpoint, oidc_provider_arn, vpc_id, node_pool_names
+        (sorted pool names), node_group_names (pool -> node group), file_system_id (or None), bucket_names
+        (key -> bucket), tracking_artifacts_uri (``s3://<bucket>/mlflow`` or None), mlflow_role_arn (or None),
+        tracking_database_uri (secret, or None), registry_urls (repository -> URL), ci_role_arn (or None),
+        trail_arn (or None).
+    """
+
+    def __init__(self, name: str, args: AwsEnvironmentArgs, opts: pulumi.ResourceOptions | None = None) -> None:
+        super().__init__(TOKEN, name, None, opts)
+        cluster_name = args.cluster.cluster_name or name
+
+        def fill(child: A, **values: Any) -> A:
+            """The child's Args with the environment's tags and protection, plus sibling ``values``."""
+            merged: dict[str, Any] = {"tags": tags_with(dict(args.tags), **dict(getattr(child, "tags")))}
+            if hasattr(child, "protect"):
+                merged["protect"] = args.protect
+            return dataclasses.replace(child, **merged, **values)  # type: ignore[type-var]
+
+        network = Network(f"{name}-network", fill(args.network, cluster_name=cluster_name), opts=child_opts(self))
+        private = network.private_subnet_ids
+        cluster = Cluster(
+            f"{name}-cluster",
+            fill(args.cluster, cluster_name=cluster_name, subnet_ids=private),
+            opts=child_opts(self),
+        )
+        node_sg = cluster.cluster_security_group_id
+
+        pools: dict[str, NodePool] = {}
+        for pool in sorted(args.node_pools):
+            pools[pool] = NodePool(
+                f"{name}-{pool}",
+                fill(
+                    args.node_pools[pool],
+                    pool_name=pool,
+                    cluster_name=cluster.cluster_name,
+                    node_role_arn=cluster.node_role_arn,
+                    subnet_ids=private,
+                ),
+                opts=child_opts(self),
+            )
+
+        file_system_id: pulumi.Output[str] | None = None
+        if args.shared_file_system is not None:
+            fs = SharedFileSystem(
+                f"{name}-shared",
+                fill(
+                    args.shared_file_system,
+                    vpc_id=network.vpc_id,
+                    subnet_ids=private,
+                    nfs_client_security_group_ids=[node_sg],
+                ),
+                opts=child_opts(self),
+            )
+            file_system_id = fs.file_system_id
+
+        buckets = {
+            key: Bucket(f"{name}-{key}", fill(args.buckets[key]), opts=child_opts(self)) for key in sorted(args.buckets)
+        }
+
+        registry: ContainerRegistry | None = None
+        if args.registry is not None:
+            registry = ContainerRegistry(
+                f"{name}-registry",
+                fill(args.registry, prefix=args.registry.prefix or name),
+                opts=child_opts(self),
+            )
+
+        database_uri: pulumi.Output[str] | None = None
+        if args.tracking_database is not None:
+            db = TrackingDatabase(
+                f"{name}-tracking-db",
+                fill(
+                    args.tracking_database,
+                    vpc_id=network.vpc_id,
+                    subnet_ids=private,
+                    client_security_group_ids=[node_sg],
+                ),
+                opts=child_opts(self),
+            )
+            database_uri = db.connection_uri
+
+        artifacts_uri: pulumi.Output[str] | None = None
+        mlflow_role_arn: pulumi.Output[str] | None = None
+        if args.tracking_bucket is not None:
+            bucket = buckets[args.tracking_bucket]
+            artifacts_uri = pulumi.Output.format("s3://{0}/{1}", bucket.bucket_name, MLFLOW_PREFIX)
+            namespace, service_account = args.mlflow_service_account
+            mlflow = WorkloadRole(
+                f"{name}-mlflow",
+                fill(
+                    WorkloadRoleArgs(
+                        namespace=namespace,
+                        service_account=service_account,
+                        policy_statements=mlflow_statements(bucket),
+                    ),
+                    oidc_provider_arn=cluster.oidc_provider_arn,
+                    oidc_provider_url=cluster.oidc_provider_url,
+                ),
+                opts=child_opts(self),
+            )
+            mlflow_role_arn = mlflow.role_arn
+
+        ci_role_arn: pulumi.Output[str] | None = None
+        if args.ci_trust is not None:
+            repo_arns = [registry.repository_arns[k] for k in sorted(registry.repository_arns)] if registry else []
+            ci = CiTrust(
+                f"{name}-ci",
+                fill(args.ci_trust, ecr_repository_arns=repo_arns, cluster_arn=cluster.cluster_arn),
+                opts=child_opts(self),
+            )
+            ci_role_arn = ci.role_arn
+
+        trail_arn: pulumi.Output[str] | None = None
+        if args.audit is not None:
+            trail_arn = Audit(f"{name}-audit", fill(args.audit), opts=child_opts(self)).trail_arn
+
+        self.kubeconfig: pulumi.Output[str] = cluster.kubeconfig
+        self.cluster_name: pulumi.Output[str] = cluster.cluster_name
+        self.cluster_endpoint: pulumi.Output[str] = cluster.endpoint
+        self.oidc_provider_arn: pulumi.Output[str] = cluster.oidc_provider_arn
+        self.vpc_id: pulumi.Output[str] = network.vpc_id
+        self.node_pool_names: list[str] = sorted(pools)
+        self.node_group_names: dict[str, pulumi.Output[str]] = {k: p.node_group_name for k, p in pools.items()}
+        self.file_system_id: pulumi.Output[str] | None = file_system_id
+        self.bucket_names: dict[str, pulumi.Output[str]] = {k: b.bucket_name for k, b in buckets.items()}
+        self.tracking_artifacts_uri: pulumi.Output[str] | None = artifacts_uri
+        self.mlflow_role_arn: pulumi.Output[str] | None = mlflow_role_arn
+        self.tracking_database_uri: pulumi.Output[str] | None = database_uri
+        self.registry_urls: dict[str, pulumi.Output[str]] = dict(registry.repository_urls) if registry else {}
+        self.ci_role_arn: pulumi.Output[str] | None = ci_role_arn
+        self.trail_arn: pulumi.Output[str] | None = trail_arn
+        self.register_outputs(
+            {
+                "kubeconfig": self.kubeconfig,
+                "cluster_name": self.cluster_name,
+                "cluster_endpoint": self.cluster_endpoint,
+                "oidc_provider_arn": self.oidc_provider_arn,
+                "vpc_id": self.vpc_id,
+                "node_pool_names": self.node_pool_names,
+                "node_group_names": self.node_group_names,
+                "file_system_id": file_system_id,
+                "bucket_names": self.bucket_names,
+                "tracking_artifacts_uri": artifacts_uri,
+                "mlflow_role_arn": mlflow_role_arn,
+                "tracking_database_uri": database_uri,
+                "registry_urls": self.registry_urls,
+                "ci_role_arn": ci_role_arn,
+                "trail_arn": trail_arn,
+            }
+        )
+
+
+def mlflow_statements(bucket: Bucket) -> list[dict[str, Any]]:
+    """MLflow's artifact access: objects under ``mlflow/`` of its bucket, listing that prefix, and the
+    bucket key for SSE-KMS. Nothing else in the account."""
+    objects = pulumi.Output.format("{0}/{1}/*", bucket.arn, MLFLOW_PREFIX)
+    return [
+        {
+            "Sid": "ArtifactObjects",
+            "Effect": "Allow",
+            "Action": ["s3:DeleteObject", "s3:GetObject", "s3:PutObject"],
+            "Resource": objects,
+        },
+        {
+            "Sid": "ArtifactList",
+            "Effect": "Allow",
+            "Action": "s3:ListBucket",
+            "Resource": bucket.arn,
+            "Condition": {"StringLike": {"s3:prefix": [MLFLOW_PREFIX, f"{MLFLOW_PREFIX}/*"]}},
+        },
+        {
+            "Sid": "ArtifactKey",
+            "Effect": "Allow",
+            "Action": ["kms:Decrypt", "kms:GenerateDataKey"],
+            "Resource": bucket.kms_key_arn,
+        },
+    ]

@@ -1,0 +1,132 @@
+"""The platform layer every cluster gets: GPU support, shared storage, MLflow, team namespaces, CI access, verification.
+
+The engine maps the spec into :class:`PlatformArgs`. Only the fields a target binds differ between aws, gcp
+and onprem (storage provisioner and parameters, artifacts URI, identity annotations, image registry host in
+the image names); everything else is the same, so the same spec gives the same Kubernetes objects on every
+target. The Platform wires the parts together so the engine need not: it lists the team namespaces (and the
+verification namespace) in the shared storage, the tracking server's NetworkPolicy and the CI Roles, and
+hands the tracking server's URI and admin credentials to the verification Job.
+
+Pass the cluster's Kubernetes provider as ``pulumi.ResourceOptions(providers=[provider])``; every child
+inherits it (see ``mlstack.components.k8s``).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+import pulumi
+
+from mlstack.components.k8s import require_provider
+from mlstack.components.k8s.ci_access import CiAccess, CiAccessArgs
+from mlstack.components.k8s.gpu_support import GpuSupport, GpuSupportArgs
+from mlstack.components.k8s.shared_storage import SharedStorage, SharedStorageArgs
+from mlstack.components.k8s.team import Team, TeamArgs
+from mlstack.components.k8s.tracking_server import TrackingServer, TrackingServerArgs
+from mlstack.components.k8s.verify_job import VerifyJob, VerifyJobArgs
+
+TOKEN = "mlstack:k8s:Platform"
+VERIFY_KEY = "mlstack-verify"
+
+
+@dataclass(frozen=True, kw_only=True)
+class PlatformArgs:
+    """Everything the platform layer needs.
+
+    Attributes:
+        storage: the shared StorageClass (provisioner and parameters bound by the target). Its
+            ``namespaces`` are set here: every team namespace plus the verification namespace.
+        tracking: the MLflow server. Its ``allowed_namespaces`` are set here: the team namespaces plus the
+            verification namespace.
+        verify: the verification Job. Its tracking URI and credentials are set here from the server.
+        teams: team name -> its namespace settings; default none.
+        gpu: GPU support (device plugin or operator); None when the cluster has no GPU pool.
+        ci: CI access; None for no CI identity. Its ``namespaces`` are set here: every team namespace.
+    """
+
+    storage: SharedStorageArgs
+    tracking: TrackingServerArgs
+    verify: VerifyJobArgs
+    teams: Mapping[str, TeamArgs] = field(default_factory=dict)
+    gpu: GpuSupportArgs | None = None
+    ci: CiAccessArgs | None = None
+
+
+class Platform(pulumi.ComponentResource):
+    """Composes GpuSupport, Team (one per team), TrackingServer, SharedStorage, CiAccess and VerifyJob.
+
+    Children are named ``<name>-gpu``, ``<name>-<team>``, ``<name>-tracking``, ``<name>-storage``,
+    ``<name>-ci`` and ``<name>-verify``.
+
+    Attributes:
+        tracking_uri: the MLflow URI inside the cluster.
+        admin_secret_name: the Secret with the MLflow admin's credentials (namespace ``mlflow``).
+        team_namespaces: team name -> namespace name (outputs).
+        storage_class_name: the shared StorageClass's name.
+        verify_job_name: the verification Job's name. verify_namespace: its namespace.
+        ci_service_account: the CI ServiceAccount's name, or None without CI.
+        gpu, teams, tracking, storage, ci, verify: the child components.
+    """
+
+    def __init__(self, name: str, args: PlatformArgs, opts: pulumi.ResourceOptions | None = None) -> None:
+        super().__init__(TOKEN, name, None, opts)
+        require_provider(self, name)
+        child = pulumi.ResourceOptions(parent=self)
+
+        self.gpu = GpuSupport(f"{name}-gpu", args.gpu, child) if args.gpu else None
+        # A team's namespace is the team's name unless its args name another.
+        team_args = {
+            team: args.teams[team] if args.teams[team].namespace else dataclasses.replace(args.teams[team], namespace=team)
+            for team in sorted(args.teams)
+        }
+        self.teams = {team: Team(f"{name}-{team}", a, child) for team, a in team_args.items()}
+        namespaces: dict[str, pulumi.Output[str]] = {team: t.namespace for team, t in self.teams.items()}
+        plain_namespaces = {a.namespace or team for team, a in team_args.items()}
+        reserved = {"default", "kube-system", "kube-public", "kube-node-lease", args.tracking.namespace, args.verify.namespace}
+        if args.ci:
+            reserved.add(args.ci.namespace)
+        if len(plain_namespaces) != len(team_args) or plain_namespaces & reserved:
+            raise ValueError(
+                f"Platform {name!r}: team namespaces {sorted(a.namespace or t for t, a in team_args.items())} must be "
+                f"distinct and none of {sorted(reserved)}"
+            )
+
+        self.tracking = TrackingServer(
+            f"{name}-tracking",
+            dataclasses.replace(args.tracking, allowed_namespaces=sorted({*plain_namespaces, args.verify.namespace})),
+            child,
+        )
+        self.verify = VerifyJob(
+            f"{name}-verify",
+            dataclasses.replace(
+                args.verify,
+                tracking_uri=self.tracking.tracking_uri,
+                tracking_username=self.tracking.admin_username,
+                tracking_password=self.tracking.admin_password,
+            ),
+            child,
+        )
+        self.storage = SharedStorage(
+            f"{name}-storage",
+            dataclasses.replace(args.storage, namespaces={**namespaces, VERIFY_KEY: self.verify.namespace}),
+            child,
+        )
+        self.ci = CiAccess(f"{name}-ci", dataclasses.replace(args.ci, namespaces=namespaces), child) if args.ci else None
+
+        self.tracking_uri: str = self.tracking.tracking_uri
+        self.admin_secret_name: pulumi.Output[str] = self.tracking.admin_secret_name
+        self.team_namespaces: dict[str, pulumi.Output[str]] = namespaces
+        self.storage_class_name: pulumi.Output[str] = self.storage.storage_class_name
+        self.verify_job_name: pulumi.Output[str] = self.verify.job_name
+        self.verify_namespace: pulumi.Output[str] = self.verify.namespace
+        self.ci_service_account: pulumi.Output[str] | None = self.ci.service_account_name if self.ci else None
+        self.register_outputs(
+            {
+                "tracking_uri": self.tracking_uri,
+                "admin_secret_name": self.admin_secret_name,
+                "storage_class_name": self.storage_class_name,
+                "verify_job_name": self.verify_job_name,
+            }
+        )

@@ -1,0 +1,41 @@
+"""What a target hands the platform layer: the fields a cloud binds, nothing else."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import pulumi
+
+
+@dataclass
+class Bindings:
+    """Target-bound inputs of the platform layer.
+
+    Attributes:
+        kubeconfig: kubeconfig of the cluster (secret), or None to use ``kube_context``.
+        kube_context: onprem: the kubeconfig context of the existing cluster.
+        storage_provisioner: CSI driver / provisioner of the ``shared`` StorageClass.
+        storage_parameters: its StorageClass parameters.
+        artifacts_uri: MLflow's artifact destination (s3://, gs://).
+        database_uri: MLflow's backend store URI (secret).
+        mlflow_annotations: ServiceAccount annotations binding MLflow to a cloud identity.
+        mlflow_env: extra environment for MLflow (e.g. the MinIO endpoint on onprem).
+        ci_annotations: annotations of the CI ServiceAccount.
+        registry_host: where images are pushed.
+        outputs: stack outputs of the target (exported as they are).
+        depends_on: resources the platform layer must wait for (node pools, CSI drivers).
+    """
+
+    storage_provisioner: str
+    storage_parameters: dict[str, Any]
+    artifacts_uri: pulumi.Input[str]
+    database_uri: pulumi.Input[str]
+    kubeconfig: pulumi.Input[str] | None = None
+    kube_context: str | None = None
+    mlflow_annotations: dict[str, Any] = field(default_factory=dict)
+    mlflow_env: dict[str, Any] = field(default_factory=dict)
+    ci_annotations: dict[str, Any] = field(default_factory=dict)
+    registry_host: pulumi.Input[str] | None = None
+    outputs: dict[str, Any] = field(default_factory=dict)
+    depends_on: list[pulumi.Resource] = field(default_factory=list)

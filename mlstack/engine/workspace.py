@@ -1,0 +1,234 @@
+"""The Pulumi workspace of an environment: backend, secrets, stack config and plugins, from the spec.
+
+Everything ``pulumi.automation`` is reached through one boundary, the ``Automation`` protocol: the real
+adapter (``mlstack.engine.workspace_pulumi.PulumiAutomation``) wraps ``pulumi.automation``; tests substitute a
+fake that records calls. The settings themselves (``WorkspaceSettings``) are plain data built by pure functions.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Protocol
+
+from mlstack.errors import EngineError, PulumiCliMissing, UsageError
+from mlstack.spec import Spec
+
+# Inline programs need `--client` for refresh and destroy, added in Pulumi CLI 3.181.0 (the SDK itself accepts
+# 3.1.0). One minimum for every command: a CLI that could `up` an environment but not destroy it is a trap.
+MIN_PULUMI_CLI = (3, 181, 0)
+INSTALL_HINT = "install it with `curl -fsSL https://get.pulumi.com | sh` (or `brew install pulumi/tap/pulumi`)"
+PASSPHRASE_VARS = ("PULUMI_CONFIG_PASSPHRASE", "PULUMI_CONFIG_PASSPHRASE_FILE")
+# Provider plugin name -> the Python SDK distribution whose version pins it.
+PLUGIN_SDKS = {"aws": "pulumi_aws", "gcp": "pulumi_gcp", "kubernetes": "pulumi_kubernetes", "random": "pulumi_random"}
+PLUGINS_BY_CLOUD = {"aws": ("aws", "kubernetes", "random"), "gcp": ("gcp", "kubernetes", "random"), "onprem": ("kubernetes", "random")}
+
+
+@dataclass(frozen=True)
+class WorkspaceSettings:
+    """Everything the workspace of one environment is built from (plain data, no secrets).
+
+    Attributes:
+        project: Pulumi project name (the spec's project).
+        stack: Pulumi stack name (the environment).
+        backend_url: state backend, e.g. file:///repo/.mlstack/state.
+        secrets_provider: "passphrase", or an awskms:// / gcpkms:// URL.
+        config: stack config, e.g. {"aws:region": "us-west-2"}.
+        plugins: provider plugin name -> version, installed before the first operation.
+        env_vars: extra environment for the Pulumi CLI.
+        work_dir: where Pulumi.yaml and Pulumi.<stack>.yaml live (kept: it holds the passphrase salt).
+        state_dir: the local state folder to create on first use (file:// backends), else None.
+    """
+
+    project: str
+    stack: str
+    backend_url: str
+    secrets_provider: str
+    config: dict[str, str]
+    plugins: dict[str, str]
+    env_vars: dict[str, str] = field(default_factory=dict)
+    work_dir: str = ""
+    state_dir: str | None = None
+
+
+class StackHandle(Protocol):
+    """One selected stack. Results are plain data (see ``lifecycle``)."""
+
+    def install_plugin(self, name: str, version: str) -> None: ...
+    def set_config(self, config: Mapping[str, str]) -> None: ...
+    def up(self, on_event: Callable[[Any], None]) -> dict[str, Any]: ...
+    def preview(self, on_event: Callable[[Any], None], diff: bool) -> dict[str, Any]: ...
+    def refresh(self, on_event: Callable[[Any], None]) -> dict[str, Any]: ...
+    def destroy(self, on_event: Callable[[Any], None]) -> dict[str, Any]: ...
+    def cancel(self) -> None: ...
+    def outputs(self) -> dict[str, tuple[Any, bool]]: ...
+    def resources(self) -> list[dict[str, Any]]: ...
+
+
+class Automation(Protocol):
+    """The one boundary to ``pulumi.automation``."""
+
+    def cli_version(self) -> str | None:
+        """The installed Pulumi CLI's version (``pulumi version`` without the v), None when absent."""
+        ...
+
+    def open(self, settings: WorkspaceSettings, program: Callable[[], None]) -> StackHandle:
+        """Creates or selects the stack of ``settings`` with the inline ``program``."""
+        ...
+
+
+_factory: Callable[[], Automation] | None = None
+
+
+def set_automation(factory: Callable[[], Automation] | None) -> None:
+    """Replaces the automation adapter (tests); None restores the real one."""
+    global _factory
+    _factory = factory
+
+
+def get_automation() -> Automation:
+    if _factory is not None:
+        return _factory()
+    from mlstack.engine.workspace_pulumi import PulumiAutomation
+
+    return PulumiAutomation()
+
+
+def parse_version(text: str) -> tuple[int, int, int] | None:
+    m = re.search(r"(\d+)\.(\d+)\.(\d+)", text)
+    return (int(m[1]), int(m[2]), int(m[3])) if m else None
+
+
+def check_cli(automation: Automation) -> str:
+    """The Pulumi CLI's version, checked against ``MIN_PULUMI_CLI``.
+
+    Raises:
+        PulumiCliMissing: absent or too old; the message names the tool, the version and the install command.
+    """
+    need = ".".join(map(str, MIN_PULUMI_CLI))
+    version = automation.cli_version()
+    if version is None:
+        raise PulumiCliMissing(f"the Pulumi CLI (`pulumi`) is not on PATH; mlstack needs version {need} or newer: {INSTALL_HINT}")
+    parsed = parse_version(version)
+    if parsed is None or parsed < MIN_PULUMI_CLI:
+        raise PulumiCliMissing(f"the Pulumi CLI is version {version}; mlstack needs {need} or newer: upgrade it, e.g. {INSTALL_HINT}")
+    return version.removeprefix("v")
+
+
+def project_root(stacks_dir: Path) -> Path:
+    """The project folder: the parent of the stacks folder."""
+    return stacks_dir.resolve().parent
+
+
+def backend_url(spec: Spec, stacks_dir: Path) -> str:
+    """``spec.backend``, or the local DIY backend ``file://<project>/.mlstack/state``."""
+    if spec.backend:
+        return spec.backend
+    return f"file://{project_root(stacks_dir) / '.mlstack' / 'state'}"
+
+
+def secrets_provider(spec: Spec, environ: Mapping[str, str]) -> str:
+    """``spec.secrets_provider`` or "passphrase".
+
+    Raises:
+        UsageError: passphrase provider without PULUMI_CONFIG_PASSPHRASE or PULUMI_CONFIG_PASSPHRASE_FILE.
+    """
+    if spec.secrets_provider:
+        return spec.secrets_provider
+    if not any(environ.get(name) for name in PASSPHRASE_VARS):
+        raise UsageError(
+            "PULUMI_CONFIG_PASSPHRASE is not set: the passphrase secrets provider encrypts this stack's secrets "
+            "with it. Export PULUMI_CONFIG_PASSPHRASE (or PULUMI_CONFIG_PASSPHRASE_FILE naming a file holding it), "
+            "or set secrets_provider: awskms://... / gcpkms://... in the spec"
+        )
+    return "passphrase"
+
+
+def stack_config(spec: Spec) -> dict[str, str]:
+    """Provider config of the stack, from the spec's target."""
+    t = spec.target
+    config: dict[str, str] = {}
+    if t.cloud == "aws" and t.region:
+        config["aws:region"] = t.region
+    if t.cloud == "gcp":
+        if t.project_id:
+            config["gcp:project"] = t.project_id
+        if t.region:
+            config["gcp:region"] = t.region
+    if t.cloud == "onprem":
+        if t.kube_context:
+            config["kubernetes:context"] = t.kube_context
+        if t.kubeconfig_path:
+            config["kubernetes:kubeconfig"] = t.kubeconfig_path
+    return dict(sorted(config.items()))
+
+
+def sdk_version(dist: str) -> str:
+    from importlib.metadata import version
+
+    return version(dist)
+
+
+def required_plugins(spec: Spec, version_of: Callable[[str], str] = sdk_version) -> dict[str, str]:
+    """Plugin name -> the version of its installed Python SDK, for the plugins the target needs."""
+    return {name: version_of(PLUGIN_SDKS[name]) for name in sorted(PLUGINS_BY_CLOUD[spec.target.cloud])}
+
+
+def workspace_settings(
+    spec: Spec, stacks_dir: Path, environ: Mapping[str, str] | None = None, version_of: Callable[[str], str] = sdk_version
+) -> WorkspaceSettings:
+    """The settings of the environment's workspace (pure: touches no file)."""
+    env = os.environ if environ is None else environ
+    url = backend_url(spec, stacks_dir)
+    root = project_root(stacks_dir)
+    return WorkspaceSettings(
+        project=spec.project,
+        stack=spec.env,
+        backend_url=url,
+        secrets_provider=secrets_provider(spec, env),
+        config=stack_config(spec),
+        plugins=required_plugins(spec, version_of),
+        # Plugins are pinned and installed by us; the CLI's update nag only adds noise to captured output.
+        env_vars={"PULUMI_SKIP_UPDATE_CHECK": "true"},
+        work_dir=str(root / ".mlstack" / "work" / spec.env),
+        state_dir=url.removeprefix("file://") if url.startswith("file://") else None,
+    )
+
+
+def open_stack(spec: Spec, stacks_dir: Path, automation: Automation | None = None) -> tuple[StackHandle, str]:
+    """Checks the CLI, builds the workspace, installs plugins and sets config. Returns (stack, CLI version).
+
+    Raises:
+        PulumiCliMissing: no (or too old a) Pulumi CLI; checked before anything else.
+        UsageError: missing passphrase.
+    """
+    auto = automation or get_automation()
+    cli = check_cli(auto)
+    settings = workspace_settings(spec, stacks_dir)
+    if settings.state_dir:
+        Path(settings.state_dir).mkdir(parents=True, exist_ok=True)
+    Path(settings.work_dir).mkdir(parents=True, exist_ok=True)
+    from mlstack.engine.lifecycle import program_for
+
+    stack = auto.open(settings, program_for(spec))
+    for name, version in settings.plugins.items():
+        stack.install_plugin(name, version)
+    stack.set_config(settings.config)
+    return stack, cli
+
+
+class StackLocked(EngineError):
+    """Another update holds the stack's lock."""
+
+
+def lock_holder(text: str) -> str:
+    """Who holds the stack lock, from the CLI's ConcurrentUpdateError text."""
+    m = re.search(r"created by (\S+) \(pid (\d+)\) at (\S+)", text)
+    if m:
+        return f"{m[1]} (pid {m[2]}) since {m[3]}"
+    if "[409] Conflict" in text:
+        return "another update in Pulumi Cloud"
+    return "another process"
