@@ -31,11 +31,10 @@ def policy_output(statements: Sequence[Any]) -> pulumi.Output[str]:
     )
 
 
-def service_trust_policy(*services: str, tag_session: bool = False) -> str:
-    """Trust policy letting the AWS ``services`` (e.g. ``eks.amazonaws.com``) assume a role."""
+def service_trust_policy(service: str, tag_session: bool = False) -> str:
+    """Trust policy letting the AWS ``service`` (e.g. ``eks.amazonaws.com``) assume a role."""
     actions: list[str] | str = ["sts:AssumeRole", "sts:TagSession"] if tag_session else "sts:AssumeRole"
-    principal: list[str] | str = sorted(services) if len(services) > 1 else services[0]
-    return policy_json([{"Effect": "Allow", "Principal": {"Service": principal}, "Action": actions}])
+    return policy_json([{"Effect": "Allow", "Principal": {"Service": service}, "Action": actions}])
 
 
 def tls_only_statement(bucket_arn: pulumi.Input[str]) -> dict[str, Any]:

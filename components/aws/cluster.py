@@ -137,10 +137,10 @@ class Cluster(pulumi.ComponentResource):
             opts=stateful_opts(self, args.protect, depends_on=[role_policy, logs]),
         )
 
-        issuer = cluster.identities.apply(lambda ids: ids[0].oidcs[0].issuer if ids and ids[0].oidcs else "")  # type: ignore[index]
+        issuer = cluster.identities.apply(_issuer)
         oidc = aws.iam.OpenIdConnectProvider(
             f"{name}-oidc",
-            url=issuer.apply(lambda u: u or ""),
+            url=issuer,
             client_id_lists=["sts.amazonaws.com"],
             thumbprint_lists=list(args.oidc_thumbprints) or None,
             tags=name_tags(tags, f"{name}-oidc"),
@@ -184,7 +184,7 @@ class Cluster(pulumi.ComponentResource):
         self.endpoint: pulumi.Output[str] = cluster.endpoint
         self.certificate_authority: pulumi.Output[str] = cluster.certificate_authority.data
         self.oidc_provider_arn: pulumi.Output[str] = oidc.arn
-        self.oidc_provider_url: pulumi.Output[str] = issuer.apply(lambda u: (u or "").removeprefix("https://"))
+        self.oidc_provider_url: pulumi.Output[str] = issuer.apply(lambda u: u.removeprefix("https://"))
         self.node_role_arn: pulumi.Output[str] = node_role.arn
         self.node_role_name: pulumi.Output[str] = node_role.name
         self.cluster_security_group_id: pulumi.Output[str] = cluster.vpc_config.cluster_security_group_id
@@ -207,6 +207,15 @@ class Cluster(pulumi.ComponentResource):
                 "kubeconfig": self.kubeconfig,
             }
         )
+
+
+def _issuer(identities: Sequence[aws.eks.outputs.ClusterIdentity] | None) -> str:
+    """The cluster's OIDC issuer URL (``https://oidc.eks...``) from its identities."""
+    for identity in identities or []:
+        for oidc in identity.oidcs or []:
+            if oidc.issuer:
+                return oidc.issuer
+    return ""
 
 
 def kubeconfig_json(cluster_name: str, endpoint: str, ca_data: str, region: str) -> str:

@@ -22,8 +22,9 @@ class ContainerRegistryArgs:
     """Arguments of :class:`ContainerRegistry`.
 
     Attributes:
-        prefix: namespace of every repository (``<prefix>/<repo>``), e.g. ``acme-ml-staging``.
         repositories: repository names, e.g. ``["trainer", "serving"]``.
+        prefix: namespace of every repository (``<prefix>/<repo>``), e.g. ``acme-ml-staging``; empty (default)
+            uses the component's name.
         untagged_expiry_days: days after which untagged images (superseded layers of pushes) are deleted;
             default 14.
         kms_key_arn: KMS key for image encryption; None (default) creates one with rotation.
@@ -32,8 +33,8 @@ class ContainerRegistryArgs:
         tags: tags for every resource, merged with ``Name``.
     """
 
-    prefix: str
     repositories: Sequence[str]
+    prefix: str = ""
     untagged_expiry_days: int = 14
     kms_key_arn: pulumi.Input[str] | None = None
     kms_deletion_window_days: int = 30
@@ -41,7 +42,7 @@ class ContainerRegistryArgs:
     tags: Mapping[str, str] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
-        for repo in [self.prefix, *self.repositories]:
+        for repo in [*([self.prefix] if self.prefix else []), *self.repositories]:
             if not _REPO.match(repo):
                 raise ValueError(f"invalid ECR repository name part {repo!r}")
         if len(set(self.repositories)) != len(self.repositories):
@@ -82,11 +83,14 @@ class ContainerRegistry(pulumi.ComponentResource):
     def __init__(self, name: str, args: ContainerRegistryArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__(TOKEN, name, None, opts)
         tags = args.tags
+        prefix = args.prefix or name
+        if not _REPO.match(prefix):
+            raise ValueError(f"invalid ECR repository prefix {prefix!r}")
         if args.kms_key_arn is None:
             key_arn: pulumi.Output[str] = kms_key(
                 f"{name}-key",
                 self,
-                description=f"ECR repositories {args.prefix}/*",
+                description=f"ECR repositories {prefix}/*",
                 tags=tags,
                 deletion_window_days=args.kms_deletion_window_days,
                 opts=stateful_opts(self, args.protect),
@@ -97,7 +101,7 @@ class ContainerRegistry(pulumi.ComponentResource):
         urls: dict[str, pulumi.Output[str]] = {}
         arns: dict[str, pulumi.Output[str]] = {}
         for repo_name in sorted(args.repositories):
-            full = f"{args.prefix}/{repo_name}"
+            full = f"{prefix}/{repo_name}"
             logical = f"{name}-{repo_name.replace('/', '-')}"
             repo = aws.ecr.Repository(
                 logical,

@@ -5,9 +5,10 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any, TypeVar
+from typing import Any, ClassVar, Protocol, TypeVar
 
 import pulumi
+import pulumi_aws as aws
 
 from mlstack.components._base import child_opts, tags_with
 from mlstack.components.aws.audit import Audit, AuditArgs
@@ -23,10 +24,17 @@ from mlstack.components.aws.tracking_database import TrackingDatabase, TrackingD
 
 TOKEN = "mlstack:aws:Environment"
 #: Suffixes of the fixed children; a node pool or bucket key equal to one would clash with it.
-RESERVED = frozenset({"network", "cluster", "shared", "registry", "tracking-db", "mlflow", "ci", "audit"})
+RESERVED = frozenset({"network", "cluster", "shared", "efs-csi", "registry", "tracking-db", "mlflow", "ci", "audit"})
 MLFLOW_PREFIX = "mlflow"
+EFS_CSI_POLICY = "arn:aws:iam::aws:policy/service-role/AmazonEFSCSIDriverPolicy"
 
-A = TypeVar("A")
+
+
+class _Dataclass(Protocol):
+    __dataclass_fields__: ClassVar[dict[str, Any]]
+
+
+A = TypeVar("A", bound=_Dataclass)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -42,7 +50,8 @@ class AwsEnvironmentArgs:
         network: the VPC.
         cluster: the EKS cluster; its ``cluster_name`` defaults to this component's name.
         node_pools: pool name -> node group (component ``<name>-<pool>``, label ``mlstack.io/pool=<pool>``).
-        shared_file_system: EFS for ReadWriteMany volumes; None creates none.
+        shared_file_system: EFS for ReadWriteMany volumes, with the ``aws-efs-csi-driver`` EKS add-on and its
+            IRSA role (``kube-system/efs-csi-controller-sa``); None creates none.
         buckets: bucket key -> bucket (component ``<name>-<key>``).
         registry: ECR repositories; None creates none. An empty ``prefix`` becomes this component's name.
         tracking_database: RDS PostgreSQL for MLflow; None creates none.
@@ -100,7 +109,7 @@ class AwsEnvironment(pulumi.ComponentResource):
             merged: dict[str, Any] = {"tags": tags_with(dict(args.tags), **dict(getattr(child, "tags")))}
             if hasattr(child, "protect"):
                 merged["protect"] = args.protect
-            return dataclasses.replace(child, **merged, **values)  # type: ignore[type-var]
+            return dataclasses.replace(child, **merged, **values)
 
         network = Network(f"{name}-network", fill(args.network, cluster_name=cluster_name), opts=child_opts(self))
         private = network.private_subnet_ids
@@ -138,6 +147,7 @@ class AwsEnvironment(pulumi.ComponentResource):
                 opts=child_opts(self),
             )
             file_system_id = fs.file_system_id
+            self._efs_csi_driver(name, args, cluster)
 
         buckets = {
             key: Bucket(f"{name}-{key}", fill(args.buckets[key]), opts=child_opts(self)) for key in sorted(args.buckets)
@@ -147,7 +157,7 @@ class AwsEnvironment(pulumi.ComponentResource):
         if args.registry is not None:
             registry = ContainerRegistry(
                 f"{name}-registry",
-                fill(args.registry, prefix=args.registry.prefix or name),
+                fill(args.registry, prefix=args.registry.prefix or name),  # prefix: the environment's name
                 opts=child_opts(self),
             )
 
@@ -233,6 +243,32 @@ class AwsEnvironment(pulumi.ComponentResource):
                 "ci_role_arn": ci_role_arn,
                 "trail_arn": trail_arn,
             }
+        )
+
+
+    def _efs_csi_driver(self, name: str, args: AwsEnvironmentArgs, cluster: Cluster) -> None:
+        """The EKS add-on that mounts EFS volumes, with its controller's IRSA role (AWS-managed policy)."""
+        role = WorkloadRole(
+            f"{name}-efs-csi",
+            WorkloadRoleArgs(
+                namespace="kube-system",
+                service_account="efs-csi-controller-sa",
+                managed_policy_arns=[EFS_CSI_POLICY],
+                oidc_provider_arn=cluster.oidc_provider_arn,
+                oidc_provider_url=cluster.oidc_provider_url,
+                tags=tags_with(dict(args.tags)),
+            ),
+            opts=child_opts(self),
+        )
+        aws.eks.Addon(
+            f"{name}-efs-csi",
+            cluster_name=cluster.cluster_name,
+            addon_name="aws-efs-csi-driver",  # version: the EKS default for the cluster's version
+            service_account_role_arn=role.role_arn,
+            resolve_conflicts_on_create="OVERWRITE",
+            resolve_conflicts_on_update="OVERWRITE",
+            tags=tags_with(dict(args.tags), Name=f"{name}-efs-csi"),
+            opts=child_opts(self),
         )
 
 

@@ -108,9 +108,8 @@ class NodePool(pulumi.ComponentResource):
 
     def __init__(self, name: str, args: NodePoolArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__(TOKEN, name, None, opts)
-        for field_name in ("cluster_name", "node_role_arn", "subnet_ids"):
-            if getattr(args, field_name) is None:
-                raise ValueError(f"{name}: NodePoolArgs.{field_name} is required")
+        if args.cluster_name is None or args.node_role_arn is None or args.subnet_ids is None:
+            raise ValueError(f"{name}: NodePoolArgs.cluster_name, node_role_arn and subnet_ids are required")
         tags = args.tags
         pool = args.pool_name or name
         labels = {**dict(args.labels), POOL_LABEL: pool}
@@ -155,9 +154,9 @@ class NodePool(pulumi.ComponentResource):
         # No node_group_name: Pulumi's auto-name lets a replacement come up before the old group goes.
         group = aws.eks.NodeGroup(
             name,
-            cluster_name=args.cluster_name,  # type: ignore[arg-type]
-            node_role_arn=args.node_role_arn,  # type: ignore[arg-type]
-            subnet_ids=args.subnet_ids,  # type: ignore[arg-type]
+            cluster_name=args.cluster_name,
+            node_role_arn=args.node_role_arn,
+            subnet_ids=args.subnet_ids,
             instance_types=list(args.instance_types),
             ami_type=args.ami_type,
             capacity_type="SPOT" if args.spot else "ON_DEMAND",

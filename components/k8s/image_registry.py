@@ -207,9 +207,8 @@ class ImageRegistry(pulumi.ComponentResource):
         self.internal_host: pulumi.Output[str] = pulumi.Output.all(service.id, args.namespace).apply(
             lambda v: f"{args.name}.{v[1]}.svc.cluster.local:{PORT}"
         )
-        self.host: pulumi.Output[str] = (
-            service.id.apply(lambda _: args.external_host) if args.external_host else self.internal_host
-        )
+        external = args.external_host
+        self.host: pulumi.Output[str] = service.id.apply(lambda _: external) if external else self.internal_host
         self.credentials_secret_name: pulumi.Output[str] = credentials.metadata.name
         self.username: str = USERNAME
         self.password: pulumi.Output[str] = pulumi.Output.secret(password.result)

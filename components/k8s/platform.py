@@ -113,7 +113,11 @@ class Platform(pulumi.ComponentResource):
             dataclasses.replace(args.storage, namespaces={**namespaces, VERIFY_KEY: self.verify.namespace}),
             child,
         )
-        self.ci = CiAccess(f"{name}-ci", dataclasses.replace(args.ci, namespaces=namespaces), child) if args.ci else None
+        self.ci = None
+        if args.ci:
+            # CI deploys into every team namespace unless its args name the teams (keys) it may use.
+            ci_namespaces = {t: ns for t, ns in namespaces.items() if not args.ci.namespaces or t in args.ci.namespaces}
+            self.ci = CiAccess(f"{name}-ci", dataclasses.replace(args.ci, namespaces=ci_namespaces), child)
 
         self.tracking_uri: str = self.tracking.tracking_uri
         self.admin_secret_name: pulumi.Output[str] = self.tracking.admin_secret_name

@@ -100,22 +100,27 @@ def _ini_value(value: str) -> str:
     return value.replace("%", "%%")
 
 
+def render_auth_ini(database_uri: str, admin_username: str, admin_password: str, default_permission: str) -> str:
+    """The basic-auth configuration file MLflow reads from ``MLFLOW_AUTH_CONFIG_PATH``."""
+    return "\n".join(
+        [
+            "[mlflow]",
+            f"default_permission = {default_permission}",
+            f"database_uri = {_ini_value(database_uri)}",
+            f"admin_username = {_ini_value(admin_username)}",
+            f"admin_password = {_ini_value(admin_password)}",
+            "authorization_function = mlflow.server.auth:authenticate_request_basic_auth",
+            "",
+        ]
+    )
+
+
 def auth_ini(
     database_uri: pulumi.Input[str], admin_username: str, admin_password: pulumi.Input[str], default_permission: str
 ) -> pulumi.Output[str]:
-    """The basic-auth configuration file MLflow reads from ``MLFLOW_AUTH_CONFIG_PATH``."""
+    """:func:`render_auth_ini` over outputs (a secret when its inputs are)."""
     return pulumi.Output.all(database_uri, admin_password).apply(
-        lambda v: "\n".join(
-            [
-                "[mlflow]",
-                f"default_permission = {default_permission}",
-                f"database_uri = {_ini_value(str(v[0]))}",
-                f"admin_username = {_ini_value(admin_username)}",
-                f"admin_password = {_ini_value(str(v[1]))}",
-                "authorization_function = mlflow.server.auth:authenticate_request_basic_auth",
-                "",
-            ]
-        )
+        lambda v: render_auth_ini(str(v[0]), admin_username, str(v[1]), default_permission)
     )
 
 

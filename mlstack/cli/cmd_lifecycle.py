@@ -1,9 +1,295 @@
-"""Commands of the lifecycle area (being written)."""
+"""Lifecycle commands: up, preview, destroy, refresh, outputs, cancel, verify, promote.
+
+Every engine command checks the Pulumi CLI first (exit 1 with the install command when it is missing), then
+the spec and the passphrase (exit 2), and only then asks, plans or touches state.
+"""
 
 from __future__ import annotations
 
+import json
+import sys
+from contextlib import contextmanager
+from typing import Annotated, Any
+
 import typer
+
+from mlstack.cli.cmd_spec import EnvOption
+from mlstack.cli.context import STATE
+
+YesOption = Annotated[bool, typer.Option("--yes", "-y", help="Do not ask for confirmation.")]
+
+
+def _interactive() -> bool:
+    return sys.stdin.isatty()
+
+
+def _confirm(question: str, yes: bool) -> None:
+    from mlstack.errors import UsageError
+
+    if yes:
+        return
+    if not _interactive():
+        raise UsageError(f"{question} needs confirmation and there is no terminal to ask on: pass --yes")
+    if not typer.confirm(question, default=False):
+        raise typer.Abort()
+
+
+def _type_env(env: str, what: str, flag_hint: str) -> None:
+    """Asks for the environment's name to be typed (protected environments)."""
+    from mlstack.errors import UsageError
+
+    if not _interactive():
+        raise UsageError(f"{env} is protected: {what} needs its name typed at a terminal{flag_hint}")
+    typed = typer.prompt(f"{env} is protected. Type its name to {what}")
+    if typed.strip() != env:
+        from mlstack.cli.output import err
+
+        err(f"typed {typed.strip()!r}, not {env!r}: nothing changed")
+        raise typer.Abort()
+
+
+def _prepare(env: str) -> tuple[Any, str, Any, Any]:
+    """(automation, CLI version, spec, settings): CLI first, then spec, then passphrase."""
+    from mlstack.engine.workspace import check_cli, get_automation, workspace_settings
+    from mlstack.spec import load_spec
+
+    auto = get_automation()
+    cli = check_cli(auto)
+    spec = load_spec(env, STATE.stacks_dir)
+    return auto, cli, spec, workspace_settings(spec, STATE.stacks_dir)
+
+
+def _open(env: str) -> tuple[Any, str, Any]:
+    from mlstack.engine.workspace import open_stack
+
+    auto, cli, spec, settings = _prepare(env)
+    return open_stack(spec, settings, auto), cli, spec
+
+
+@contextmanager
+def _display(progress: Any):
+    """Yields the on_event callback: a Rich live view on a terminal, one plain line per event otherwise."""
+    from mlstack.cli.output import echo, is_tty
+    from mlstack.engine.events import plain_line, summary_lines
+
+    if not is_tty():
+        def plain(event: Any) -> None:
+            line = plain_line(event)
+            if line is not None:
+                echo(line)
+
+        yield plain
+        return
+    from threading import Lock
+
+    from rich.live import Live
+    from rich.text import Text
+
+    from mlstack.cli.output import console
+
+    guard = Lock()
+    with Live(Text(""), console=console(), refresh_per_second=4, transient=False) as live:
+        def rich(event: Any) -> None:
+            with guard:
+                live.update(Text("\n".join(summary_lines(progress))))
+
+        yield rich
+
+
+def _run(operation: str, env: str, call: Any) -> tuple[dict[str, Any], Any]:
+    from mlstack.engine.events import Progress
+    from mlstack.engine.lifecycle import run
+
+    progress = Progress()
+    with _display(progress) as on_event:
+        result = run(operation, env, call, progress, on_event)
+    return result, progress
+
+
+def _plan_summary(plan: Any) -> None:
+    from mlstack.cli.output import echo
+
+    where = plan.target.get("region") or plan.target.get("kube_context") or ""
+    protected = sum(1 for r in plan.resources if r.protect)
+    summary = plan.summary()
+    echo(f"Plan for {plan.project}/{plan.env} on {plan.target.get('cloud', '?')} {where}".rstrip()
+         + f": {summary['resources']} resources in the desired state, {protected} protected")
+    for type_, count in summary["by_type"].items():
+        echo(f"  {count:4d}  {type_}")
+
+
+def up(
+    env: EnvOption,
+    yes: YesOption = False,
+    approve: Annotated[str | None, typer.Option("--approve", help="Approve a protected environment by name.")] = None,
+    locked: Annotated[bool, typer.Option("--locked", help="Refuse unless spec and tool versions match stacks/<env>.lock.json.")] = False,
+) -> None:
+    """Deploy an environment: plan summary, confirmation, then the real engine. Writes stacks/<env>.lock.json."""
+    from mlstack.cli.output import echo
+    from mlstack.engine.events import counts_line
+    from mlstack.engine.lifecycle import plan_for
+    from mlstack.engine.lock import build_lock, lock_differences, lock_path, read_lock, tool_versions, write_lock
+    from mlstack.engine.workspace import open_stack
+    from mlstack.errors import UsageError
+
+    auto, cli, spec, settings = _prepare(env)
+    if approve is not None and approve != env:
+        raise UsageError(f"--approve {approve} does not name this environment ({env})")
+    path = lock_path(env, STATE.stacks_dir)
+    tools = tool_versions(cli)
+    lock = read_lock(path, spec.project, env)
+    if locked:
+        if lock is None:
+            raise UsageError(f"--locked: {path} does not exist; run `mlstack up --env {env}` without --locked to create it")
+        diffs = lock_differences(lock, spec, tools)
+        if diffs:
+            raise UsageError(f"--locked: {env} no longer matches {path}:\n" + "\n".join(f"  {d}" for d in diffs))
+    _plan_summary(plan_for(spec))
+    _confirm(f"Deploy {env}?", yes)
+    if spec.protected and approve != env:
+        _type_env(env, "deploy it", " (or pass --approve " + env + ")")
+    stack = open_stack(spec, settings, auto)
+    result, progress = _run("up", env, stack.up)
+    echo(f"{env}: {counts_line(progress) if progress.total_changes() or progress.same else 'no changes'}")
+    write_lock(path, build_lock(spec, result.get("outputs", {}), tools))
+    echo(f"wrote {path}")
+
+
+def preview(
+    env: EnvOption,
+    diff: Annotated[bool, typer.Option("--diff", help="Show the engine's property-level diff.")] = False,
+) -> None:
+    """Preview with the real engine and providers: what `up` would change in the deployed environment."""
+    from mlstack.cli.output import echo
+    from mlstack.engine.events import counts_line
+
+    stack, _, _ = _open(env)
+    result, progress = _run("preview", env, lambda on_event: stack.preview(on_event, diff))
+    if diff and result.get("stdout"):
+        echo(result["stdout"].rstrip("\n"))
+    echo(f"{env}: {counts_line(progress)}")
+
+
+def refresh(env: EnvOption, yes: YesOption = False) -> None:
+    """Read the real state of every resource into the stack's state (drift)."""
+    from mlstack.cli.output import echo
+    from mlstack.engine.events import counts_line
+
+    stack, _, _ = _open(env)
+    _confirm(f"Refresh the state of {env}?", yes)
+    _, progress = _run("refresh", env, stack.refresh)
+    echo(f"{env}: {counts_line(progress)}")
+
+
+def destroy(
+    env: EnvOption,
+    yes: YesOption = False,
+    allow_data_loss: Annotated[bool, typer.Option("--allow-data-loss", help="Also delete protected resources (databases, buckets, file systems).")] = False,
+) -> None:
+    """Delete every resource of an environment. Refuses while protected resources exist."""
+    from mlstack.cli.output import echo
+    from mlstack.engine.events import counts_line
+    from mlstack.engine.lifecycle import check_destroy, protected_resources
+
+    stack, _, spec = _open(env)
+    protected = protected_resources(stack)
+    check_destroy(env, protected, allow_data_loss)
+    if spec.protected:
+        _type_env(env, "destroy it", "; protected environments are never destroyed unattended")
+    else:
+        _confirm(f"Destroy every resource of {env}" + (f", including {len(protected)} protected" if protected else "") + "?", yes)
+    if protected:
+        stack.unprotect_all()
+        echo(f"unprotected {len(protected)} resource(s) (--allow-data-loss)")
+    _, progress = _run("destroy", env, stack.destroy)
+    echo(f"{env}: {counts_line(progress)}")
+
+
+def outputs(
+    env: EnvOption,
+    as_json: Annotated[bool, typer.Option("--json", help="JSON object of outputs.")] = False,
+    show_secrets: Annotated[bool, typer.Option("--show-secrets", help="Print secret outputs in clear text.")] = False,
+) -> None:
+    """Print the stack outputs of an environment (secrets masked unless --show-secrets)."""
+    from mlstack.cli.output import echo
+    from mlstack.engine.lifecycle import display_outputs
+
+    stack, _, _ = _open(env)
+    shown = display_outputs(stack.outputs(), show_secrets)
+    if as_json:
+        sys.stdout.write(json.dumps(shown, sort_keys=True, indent=2) + "\n")
+        return
+    if not shown:
+        echo(f"{env} has no outputs (not deployed yet?)")
+    for key, value in shown.items():
+        echo(f"{key}: {value if isinstance(value, str) else json.dumps(value, sort_keys=True)}")
+
+
+def cancel(env: EnvOption) -> None:
+    """Release a stale lock on an environment's stack (an update that was killed). Never run it while an
+    update is still running."""
+    from mlstack.cli.output import echo
+    from mlstack.engine.lifecycle import cancel as cancel_stack
+
+    stack, _, _ = _open(env)
+    cancel_stack(stack, env)
+    echo(f"released the lock of {env}; run `mlstack refresh --env {env}` to reconcile state with the cloud")
+
+
+def verify(
+    env: EnvOption,
+    timeout: Annotated[int, typer.Option("--timeout", help="Seconds to wait for the verification Job.")] = 600,
+) -> None:
+    """Run the platform's verification Job in the cluster and print each check."""
+    from mlstack.cli.output import echo
+    from mlstack.engine import verify_kube
+    from mlstack.engine.verify import job_ref, run_verify
+    from mlstack.errors import EngineError
+
+    stack, _, spec = _open(env)
+    outs = stack.outputs()
+    namespace, name = job_ref(outs)
+    jobs = verify_kube.make_jobs(outs, spec.target.kube_context, spec.target.kubeconfig_path)
+    echo(f"running {namespace}/{name} ...")
+    result = run_verify(jobs, namespace, name, timeout)
+    for check in result.checks:
+        echo(f"  {'PASS' if check.passed else 'FAIL'}  {check.name}{'  ' + check.detail if check.detail else ''}")
+    if result.ok:
+        echo(f"{env}: all {len(result.checks)} checks passed ({namespace}/{result.job})")
+        return
+    failed = sum(1 for c in result.checks if not c.passed)
+    why = (f"{failed} of {len(result.checks)} checks failed" if failed else
+           "the Job printed no CHECK lines" if not result.checks else f"the Job {result.state}")
+    echo(f"pod log of {namespace}/{result.job}:")
+    for line in result.log.splitlines():
+        echo(f"  | {line}")
+    raise EngineError(f"verify {env}: {why}")
+
+
+def promote(
+    from_env: Annotated[str, typer.Option("--from", help="Environment whose deployed versions to copy (its lock).")],
+    to_env: Annotated[str, typer.Option("--to", help="Environment whose spec receives them.")],
+    write: Annotated[bool, typer.Option("--write", help="Write the spec file (default: dry run).")] = False,
+    force: Annotated[bool, typer.Option("--force", help="Promote although the source has no lock or changed since.")] = False,
+) -> None:
+    """Copy the versions an environment last deployed into another's spec; show spec and plan diff."""
+    from mlstack.cli.output import echo
+    from mlstack.engine.promote import promote as run_promote
+
+    result = run_promote(from_env, to_env, STATE.stacks_dir, force=force, write=write)
+    for note in result.notes:
+        echo(f"note: {note}")
+    if not result.changed:
+        echo(f"{to_env} already pins {from_env}'s versions: nothing to promote")
+        return
+    echo(result.spec_diff.rstrip("\n"))
+    echo("")
+    echo(result.plan_diff.rstrip("\n"))
+    target = STATE.stacks_dir / f"{to_env}.yaml"
+    echo(f"wrote {target}" if result.written else f"dry run: pass --write to write {target}")
 
 
 def register(app: typer.Typer) -> None:
     """Adds this area's commands to the app."""
+    for command in (up, preview, destroy, refresh, outputs, cancel, verify, promote):
+        app.command()(command)

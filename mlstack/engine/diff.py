@@ -153,7 +153,7 @@ def diff_plans(base: Plan, head: Plan, *, base_label: str = "base", head_label: 
             continue
         assert a is not None and b is not None
         props = [
-            PropertyChange(path, o, n, bool(a.custom) and forces_replacement(a.type, path))
+            PropertyChange(path, o, n, bool(a.custom) and forces_replacement(a.type, path, o, n))
             for path, o, n in _changed(a.inputs, b.inputs, "")
         ]
         for option in ("protect", "retain_on_delete"):

@@ -66,6 +66,7 @@ class StackHandle(Protocol):
     def cancel(self) -> None: ...
     def outputs(self) -> dict[str, tuple[Any, bool]]: ...
     def resources(self) -> list[dict[str, Any]]: ...
+    def unprotect_all(self) -> None: ...
 
 
 class Automation(Protocol):
@@ -198,26 +199,23 @@ def workspace_settings(
     )
 
 
-def open_stack(spec: Spec, stacks_dir: Path, automation: Automation | None = None) -> tuple[StackHandle, str]:
-    """Checks the CLI, builds the workspace, installs plugins and sets config. Returns (stack, CLI version).
+def open_stack(spec: Spec, settings: WorkspaceSettings, automation: Automation) -> StackHandle:
+    """Creates the local folders, creates or selects the stack, installs its plugins and sets its config.
 
-    Raises:
-        PulumiCliMissing: no (or too old a) Pulumi CLI; checked before anything else.
-        UsageError: missing passphrase.
+    Call ``check_cli`` and ``workspace_settings`` first: they fail (missing CLI, missing passphrase) before
+    anything is created.
     """
-    auto = automation or get_automation()
-    cli = check_cli(auto)
-    settings = workspace_settings(spec, stacks_dir)
     if settings.state_dir:
         Path(settings.state_dir).mkdir(parents=True, exist_ok=True)
-    Path(settings.work_dir).mkdir(parents=True, exist_ok=True)
+    if settings.work_dir:
+        Path(settings.work_dir).mkdir(parents=True, exist_ok=True)
     from mlstack.engine.lifecycle import program_for
 
-    stack = auto.open(settings, program_for(spec))
+    stack = automation.open(settings, program_for(spec))
     for name, version in settings.plugins.items():
         stack.install_plugin(name, version)
     stack.set_config(settings.config)
-    return stack, cli
+    return stack
 
 
 class StackLocked(EngineError):
@@ -232,3 +230,12 @@ def lock_holder(text: str) -> str:
     if "[409] Conflict" in text:
         return "another update in Pulumi Cloud"
     return "another process"
+
+
+class OperationFailed(EngineError):
+    """An engine operation (up, preview, refresh, destroy) failed; ``detail`` is the CLI's error output."""
+
+    def __init__(self, operation: str, detail: str):
+        super().__init__(f"{operation} failed: {detail}")
+        self.operation = operation
+        self.detail = detail

@@ -57,6 +57,9 @@ class Cluster(Model):
     release_channel: Literal["RAPID", "REGULAR", "STABLE", "UNSPECIFIED"] = Field(
         "REGULAR", description="gcp: GKE release channel; UNSPECIFIED pins versions.kubernetes."
     )
+    gpu_operator: bool = Field(
+        False, description="onprem: install the NVIDIA GPU operator (drivers, toolkit) instead of only the device plugin."
+    )
 
 
 class NodePool(Model):
@@ -109,6 +112,11 @@ class Tracking(Model):
 
     replicas: int = Field(2, ge=1, le=20, description="MLflow server replicas; > 1 adds a PodDisruptionBudget.")
     artifacts_bucket: str = Field("artifacts", description="Key of storage.buckets that holds MLflow artifacts.")
+    image: str | None = Field(
+        None,
+        description="MLflow server image with mlflow[auth], psycopg2 and boto3 / google-cloud-storage; "
+        "default ghcr.io/mlflow/mlflow:v<versions.mlflow>-full. Pin a tag or digest, never latest.",
+    )
     database: Database = Field(default_factory=Database)
 
 
@@ -123,6 +131,7 @@ class Ci(Model):
 class Team(Model):
     group: str = Field(min_length=1, description="Identity-provider group bound to the team's edit role.")
     gpu_quota: int = Field(0, ge=0, le=4096, description="GPUs the namespace may request at once.")
+    tpu_quota: int = Field(0, ge=0, le=4096, description="TPU chips the namespace may request at once (gcp).")
     cpu_quota: int = Field(64, ge=1, description="CPU cores the namespace may request.")
     memory_quota_gib: int = Field(256, ge=1, description="Memory the namespace may request, GiB.")
 

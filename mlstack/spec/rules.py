@@ -11,6 +11,9 @@ Finding = tuple[str, str]
 NAME_BUDGET = 40  # GKE node pool names stop at 40 characters, the shortest limit a pool name meets
 _MACHINE = {"aws": re.compile(r"^[a-z][a-z0-9-]*\.[a-z0-9]+$"), "gcp": re.compile(r"^[a-z][a-z0-9]*-[a-z0-9-]+$")}
 _BACKENDS = ("file://", "s3://", "gs://", "azblob://", "https://")
+# Names of the fixed parts of an environment; a pool, bucket or team with one of these names would clash.
+RESERVED = frozenset({"network", "cluster", "shared", "registry", "tracking-db", "mlflow", "ci", "audit", "k8s", "platform", "gpu", "verify"})
+MIN_MLFLOW = (3, 6)  # from 3.6 MLflow's auth tables keep their own alembic version table: one database serves both
 _SECRETS_PROVIDERS = ("passphrase", "awskms://", "gcpkms://", "azurekeyvault://", "hashivault://")
 
 
@@ -79,6 +82,11 @@ def _names(spec: Spec) -> Iterator[Finding]:
                     f"'{spec.prefix}-{key}' is {len(spec.prefix) + 1 + len(key)} characters; resource names built "
                     f"from project, env and this key must fit {NAME_BUDGET}. Shorten the key, project or env"
                 )
+    for section, keys in (("node_pools", spec.node_pools), ("storage.buckets", spec.storage.buckets), ("teams", spec.teams)):
+        for key in sorted(RESERVED & set(keys)):
+            yield f"{section}.{key}", f"{key!r} names a fixed part of the environment. Choose another name"
+    for key in sorted(set(spec.node_pools) & set(spec.storage.buckets)):
+        yield f"storage.buckets.{key}", f"{key!r} is also a node pool; resource names would clash. Rename one"
     seen: set[str] = set()
     for i, repo in enumerate(spec.registry.repositories):
         if repo in seen:
@@ -183,6 +191,10 @@ def _storage(spec: Spec) -> Iterator[Finding]:
     shared = spec.storage.shared
     cloud = spec.target.cloud
     if shared is None:
+        yield "storage.shared", (
+            "required: every team namespace mounts the shared ReadWriteMany volume. "
+            + ("Add shared: {nfs_server: nas.lab, nfs_path: /exports/ml}" if cloud == "onprem" else "Add shared: {size_gib: 1024}")
+        )
         return
     if cloud == "onprem":
         if not shared.nfs_server:
@@ -213,6 +225,15 @@ def _filestore(spec: Spec, catalog) -> Iterator[Finding]:
 
 
 def _tracking(spec: Spec) -> Iterator[Finding]:
+    mlflow = spec.versions.mlflow
+    if mlflow and tuple(int(x) for x in mlflow.split(".")[:2]) < MIN_MLFLOW:
+        yield "versions.mlflow", (
+            f"mlstack needs MLflow {'.'.join(map(str, MIN_MLFLOW))} or newer (authentication shares the tracking "
+            f"database, which older releases cannot), got {mlflow!r}"
+        )
+    image = spec.tracking.image
+    if image is not None and (":" not in image.rsplit("/", 1)[-1] and "@" not in image or image.endswith(":latest")):
+        yield "tracking.image", f"pin a tag or digest (not latest), e.g. ghcr.io/acme/mlflow:3.15.2, got {image!r}"
     bucket = spec.tracking.artifacts_bucket
     if bucket not in spec.storage.buckets:
         have = ", ".join(sorted(spec.storage.buckets)) or "none"
@@ -254,6 +275,15 @@ def _teams(spec: Spec, catalog) -> Iterator[Finding]:
                 f"{team.gpu_quota} GPUs is more than the GPU pools can ever provide ({capacity} at their max). "
                 "Lower gpu_quota or raise a GPU pool's max"
             )
+    tpu_pools = [p for p in spec.node_pools.values() if getattr(catalog.accelerators.get(p.accelerator or ""), "kind", "") == "tpu"]
+    for name, team in spec.teams.items():
+        if team.tpu_quota and not tpu_pools:
+            yield f"teams.{name}.tpu_quota", (
+                f"team {name!r} asks for {team.tpu_quota} TPU chips but the cluster has no TPU pools. "
+                "Add a pool with accelerator: tpu-..., or set tpu_quota: 0"
+            )
+    if spec.cluster.gpu_operator and spec.target.cloud != "onprem":
+        yield "cluster.gpu_operator", f"only for onprem; on {spec.target.cloud} the node images carry the GPU drivers. Remove it"
     if spec.ci is not None:
         for i, team in enumerate(spec.ci.teams or []):
             if team not in spec.teams:

@@ -19,6 +19,7 @@ tags: {team: platform}
 node_pools:
   system: {machine: m6i.xlarge, min: 2, max: 4}
 storage:
+  shared: {size_gib: 1024}
   buckets: {artifacts: {}, datasets: {versioning: true}}
 registry: {repositories: [trainer, serving]}
 """
@@ -34,7 +35,7 @@ def test_locations_are_kept_for_every_field(tmp_path):
     loaded = read_yaml(write(tmp_path, "x.yaml", BASE))
     assert loaded.locations[("node_pools", "system", "max")].line == 5
     assert loaded.locations[("node_pools", "system", "max")].column == 41
-    assert loaded.locations[("registry", "repositories", "1")].line == 8
+    assert loaded.locations[("registry", "repositories", "1")].line == 9
     assert loaded.locate(("node_pools", "system", "nope")).line == 5
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pulumi
+
 from mlstack.catalog import Catalog
 from mlstack.components.aws.audit import AuditArgs
 from mlstack.components.aws.bucket import BucketArgs
@@ -89,6 +91,12 @@ def environment_args(spec: Spec, catalog: Catalog, versions: dict[str, str]) -> 
     )
 
 
+def _registry_host(env: AwsEnvironment) -> pulumi.Output[str] | None:
+    """The ECR registry host (the part of a repository URL before the first '/')."""
+    urls = [env.registry_urls[k] for k in sorted(env.registry_urls)]
+    return urls[0].apply(lambda url: url.split("/", 1)[0]) if urls else None
+
+
 def provision(spec: Spec, catalog: Catalog, versions: dict[str, str]) -> Bindings:
     """Registers the AWS environment and returns what the platform layer binds to."""
     env = AwsEnvironment(spec.prefix, environment_args(spec, catalog, versions))
@@ -113,6 +121,9 @@ def provision(spec: Spec, catalog: Catalog, versions: dict[str, str]) -> Binding
         artifacts_uri=env.tracking_artifacts_uri,  # type: ignore[arg-type]
         database_uri=env.tracking_database_uri,  # type: ignore[arg-type]
         mlflow_annotations={"eks.amazonaws.com/role-arn": env.mlflow_role_arn},
-        registry_host=next(iter(env.registry_urls.values()), None),
+        registry_host=_registry_host(env),
         outputs=outputs,
+        # Depending on the environment component waits for all its children: nodes must exist before Helm
+        # releases and Deployments can become ready.
+        depends_on=[env],
     )

@@ -21,7 +21,9 @@ class Bindings:
         database_uri: MLflow's backend store URI (secret).
         mlflow_annotations: ServiceAccount annotations binding MLflow to a cloud identity.
         mlflow_env: extra environment for MLflow (e.g. the MinIO endpoint on onprem).
+        mlflow_secret_env: extra secret environment for MLflow (e.g. MinIO credentials).
         ci_annotations: annotations of the CI ServiceAccount.
+        ci_groups: Kubernetes groups the cloud maps the CI identity to (bound to the CI Role).
         registry_host: where images are pushed.
         outputs: stack outputs of the target (exported as they are).
         depends_on: resources the platform layer must wait for (node pools, CSI drivers).
@@ -35,7 +37,9 @@ class Bindings:
     kube_context: str | None = None
     mlflow_annotations: dict[str, Any] = field(default_factory=dict)
     mlflow_env: dict[str, Any] = field(default_factory=dict)
+    mlflow_secret_env: dict[str, Any] = field(default_factory=dict)
     ci_annotations: dict[str, Any] = field(default_factory=dict)
+    ci_groups: list[str] = field(default_factory=list)
     registry_host: pulumi.Input[str] | None = None
     outputs: dict[str, Any] = field(default_factory=dict)
     depends_on: list[pulumi.Resource] = field(default_factory=list)

@@ -1,0 +1,355 @@
+"""Generating projects, environments and CI pipelines from the Jinja2 templates shipped in ``mlstack.templates``.
+
+Everything here renders to a ``{relative path: text}`` map first and validates it; only then does
+``write_files`` touch the disk, so a bad input never leaves half a project behind.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from mlstack.errors import UsageError
+
+TEMPLATES_PACKAGE = "mlstack.templates"
+CLOUDS = ("aws", "gcp", "onprem")
+CI_PROVIDERS = ("github", "gitlab", "jenkins")
+PROJECT_PATTERN = re.compile(r"^[a-z]([a-z0-9-]*[a-z0-9])?$")
+PROJECT_MAX = 24
+SCHEMA_FILE = "schema/spec.schema.json"
+SCHEMA_REF = "../schema/spec.schema.json"  # as seen from stacks/<env>.yaml
+
+# Template -> file it renders, relative to the project root.
+PROJECT_FILES: dict[str, str] = {
+    "project/Pulumi.yaml.j2": "Pulumi.yaml",
+    "project/__main__.py.j2": "__main__.py",
+    "project/requirements.txt.j2": "requirements.txt",
+    "project/README.md.j2": "README.md",
+    "project/gitignore.j2": ".gitignore",
+    "project/stacks/base.yaml.j2": "stacks/base.yaml",
+    "project/stacks/staging.yaml.j2": "stacks/staging.yaml",
+    "project/stacks/prod.yaml.j2": "stacks/prod.yaml",
+}
+CI_FILES: dict[str, tuple[str, str]] = {
+    "github": ("ci/github.yml.j2", ".github/workflows/mlstack.yml"),
+    "gitlab": ("ci/gitlab-ci.yml.j2", ".gitlab-ci.yml"),
+    "jenkins": ("ci/Jenkinsfile.j2", "Jenkinsfile"),
+}
+
+# Stack outputs the CI trust exports (read from stacks/<env>.lock.json after a good `up`).
+OUTPUT_AWS_ROLE_ARN = "ci_role_arn"
+OUTPUT_GCP_PROVIDER = "ci_workload_identity_provider"
+OUTPUT_GCP_SERVICE_ACCOUNT = "ci_service_account"
+
+DEFAULT_REGION = {"aws": "us-west-2", "gcp": "us-central1"}
+
+
+@functools.cache
+def environment():
+    """The one Jinja2 environment: templates read through importlib.resources (works from a wheel)."""
+    import jinja2
+
+    def load(name: str):
+        resource = _template_root().joinpath(*name.split("/"))
+        if not resource.is_file():
+            return None
+        return resource.read_text(encoding="utf-8"), None, lambda: True
+
+    env = jinja2.Environment(
+        loader=jinja2.FunctionLoader(load),
+        undefined=jinja2.StrictUndefined,
+        keep_trailing_newline=True,
+        autoescape=False,  # YAML, Groovy and Markdown: HTML escaping would corrupt them
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    # GitHub Actions expressions collide with Jinja's delimiters: {{ gh("github.ref") }} -> ${{ github.ref }}
+    env.globals["gh"] = lambda expr: "${{ " + expr + " }}"
+    env.filters["chomp"] = lambda s: str(s).rstrip("\n")  # a macro's output, placed on its call's line
+    env.filters["yaml_str"] = lambda s: json.dumps(str(s))  # a double-quoted YAML scalar (JSON is valid YAML)
+    return env
+
+
+def _template_root():
+    from importlib.resources import files
+
+    return files(TEMPLATES_PACKAGE)
+
+
+def render(template: str, context: dict[str, Any]) -> str:
+    return environment().get_template(template).render(**context)
+
+
+# -- project ---------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ProjectOptions:
+    """What `mlstack init` needs; ``check()`` reports what is missing or wrong as the flag to set."""
+
+    project: str
+    cloud: str
+    ci: str = "github"
+    region: str | None = None
+    project_id: str | None = None
+    kube_context: str | None = None
+    nfs_server: str | None = None
+    nfs_path: str | None = None
+    repository: str | None = None
+    gitlab_url: str = "https://gitlab.com"
+    backend: str | None = None
+
+
+def check_project_name(name: str) -> None:
+    if not PROJECT_PATTERN.match(name) or len(name) > PROJECT_MAX:
+        raise UsageError(
+            f"--project {name!r} cannot name cloud resources: use a lowercase DNS label of at most {PROJECT_MAX} "
+            "characters (letters, digits and '-', starting with a letter, not ending with '-'), e.g. acme-ml"
+        )
+
+
+def check_choice(flag: str, value: str, allowed: tuple[str, ...]) -> None:
+    if value not in allowed:
+        raise UsageError(f"{flag}: unknown value {value!r}{_did_you_mean(value, allowed)}. Allowed: {', '.join(allowed)}")
+
+
+def required_flags(cloud: str, ci: str) -> list[str]:
+    """The option names `init` needs for this cloud and CI (besides --project and --cloud)."""
+    flags = {"aws": ["--region"], "gcp": ["--region", "--project-id"], "onprem": ["--kube-context", "--nfs-server", "--nfs-path"]}[cloud]
+    if ci in ("github", "gitlab"):
+        flags = [*flags, "--repository"]
+    return flags
+
+
+def project_files(opts: ProjectOptions) -> dict[str, str]:
+    """Every file of a new project (stacks validated), plus the CI pipeline and the spec's JSON Schema."""
+    from mlstack.spec.schema import schema_text
+
+    check_project_name(opts.project)
+    check_choice("--cloud", opts.cloud, CLOUDS)
+    check_choice("--ci", opts.ci, CI_PROVIDERS)
+    context = _project_context(opts)
+    files = {out: render(tpl, context) for tpl, out in PROJECT_FILES.items()}
+    files[SCHEMA_FILE] = schema_text()
+    specs = validate_stacks({k: v for k, v in files.items() if k.startswith("stacks/")}, hint="--project")
+    files.update(ci_files(opts.ci, specs["staging"], specs.get("prod"), locks={}))
+    return dict(sorted(files.items()))
+
+
+def _project_context(opts: ProjectOptions) -> dict[str, Any]:
+    from mlstack.catalog import load_catalog
+
+    cat = load_catalog()
+    v = cat.versions
+    missing = []
+    for flag in required_flags(opts.cloud, opts.ci):
+        if not getattr(opts, flag.removeprefix("--").replace("-", "_")):
+            missing.append(flag)
+    if missing:
+        raise UsageError(f"--cloud {opts.cloud} --ci {opts.ci} needs {', '.join(missing)}")
+    if opts.repository is not None and not re.match(r"^[A-Za-z0-9_.-]+(/[A-Za-z0-9_.-]+)+$", opts.repository):
+        raise UsageError(f"--repository {opts.repository!r}: expected owner/repo (GitHub) or group/project (GitLab)")
+    return {
+        "o": opts,
+        "schema_ref": SCHEMA_REF,
+        "mlstack_version": _mlstack_version(),
+        "system_machine": cat.default_system_machine.get(opts.cloud, ""),
+        "versions": {
+            "kubernetes": v.kubernetes,
+            "mlflow": v.mlflow,
+            "postgres": v.cloudsql_database_version.removeprefix("POSTGRES_"),
+            "gpu_device_plugin": v.charts["nvidia-device-plugin"].version,
+        },
+        "ci_file": CI_FILES[opts.ci][1],
+    }
+
+
+def _mlstack_version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("mlstack")
+    except PackageNotFoundError:  # pragma: no cover - running from a source tree without install
+        return "0.1.0"
+
+
+def validate_stacks(stacks: dict[str, str], hint: str) -> dict[str, Any]:
+    """Validates rendered ``stacks/*.yaml`` texts in a scratch folder; returns ``{env: Spec}``.
+
+    Raises:
+        UsageError: a generated file does not validate (e.g. a project name too long for a resource name).
+    """
+    import tempfile
+
+    from mlstack.spec import SpecError, list_envs, load_spec_file
+
+    with tempfile.TemporaryDirectory(prefix="mlstack-gen-") as tmp:
+        root = Path(tmp)
+        for rel, text in stacks.items():
+            (root / Path(rel).name).write_text(text, encoding="utf-8")
+        try:
+            return {env: load_spec_file(root / f"{env}.yaml") for env in list_envs(root)}
+        except SpecError as exc:
+            lines = "; ".join(f"{p.path}: {p.message}" for p in exc.problems)
+            raise UsageError(f"the generated stacks do not validate with these values (check {hint}): {lines}") from None
+
+
+# -- CI pipelines ----------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class EnvCi:
+    """How a pipeline authenticates to one environment: values from its lock file, or None (placeholder)."""
+
+    name: str
+    region: str | None
+    project_id: str | None
+    passphrase: bool
+    remote_backend: bool
+    role_arn: str | None = None
+    wif_provider: str | None = None
+    service_account: str | None = None
+    outputs_from: str | None = None  # the lock file the values came from
+
+
+@dataclass(frozen=True)
+class CiContext:
+    provider: str
+    project: str
+    cloud: str
+    branch: str
+    repository: str | None
+    gitlab_url: str
+    staging: EnvCi
+    prod: EnvCi | None
+    python: str = "3.12"
+    notes: list[str] = field(default_factory=list)
+
+
+def read_lock_outputs(path: Path) -> dict[str, Any] | None:
+    """The ``outputs`` of a lock file, None when there is no lock.
+
+    Raises:
+        UsageError: the lock file is not JSON or has no outputs mapping.
+    """
+    if not path.is_file():
+        return None
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise UsageError(f"{path}: not a readable lock file ({exc}). Run `mlstack up` again to rewrite it") from None
+    outputs = data.get("outputs") if isinstance(data, dict) else None
+    if not isinstance(outputs, dict):
+        raise UsageError(f"{path}: the lock file has no outputs mapping. Run `mlstack up` again to rewrite it")
+    return outputs
+
+
+def _env_ci(spec, lock: dict[str, Any] | None, lock_name: str) -> EnvCi:
+    def out(key: str) -> str | None:
+        value = (lock or {}).get(key)
+        return value if isinstance(value, str) and value else None
+
+    return EnvCi(
+        name=spec.env,
+        region=spec.target.region,
+        project_id=spec.target.project_id,
+        passphrase=not spec.secrets_provider or spec.secrets_provider.startswith("passphrase"),
+        remote_backend=bool(spec.backend) and not spec.backend.startswith("file://"),
+        role_arn=out(OUTPUT_AWS_ROLE_ARN),
+        wif_provider=out(OUTPUT_GCP_PROVIDER),
+        service_account=out(OUTPUT_GCP_SERVICE_ACCOUNT),
+        outputs_from=lock_name if lock else None,
+    )
+
+
+def ci_context(provider: str, staging, prod, locks: dict[str, dict[str, Any] | None]) -> CiContext:
+    check_choice("provider", provider, CI_PROVIDERS)
+    if provider != "jenkins":
+        if staging.ci is None:
+            raise UsageError(
+                f"stacks/staging.yaml has no ci: block, so no {provider} CI trust exists to log in with. "
+                f"Add ci: {{provider: {provider}, repository: OWNER/REPO}} (usually in stacks/base.yaml), deploy, then run again"
+            )
+        if staging.ci.provider != provider:
+            raise UsageError(
+                f"ci.provider is {staging.ci.provider!r} in stacks/staging.yaml: a {provider} pipeline could not log in "
+                f"to the cloud. Generate the {staging.ci.provider} pipeline, or set ci.provider: {provider} and deploy first"
+            )
+    refs = staging.ci.refs if staging.ci else ["refs/heads/main"]
+    branch = next((r.removeprefix("refs/heads/") for r in refs if r.startswith("refs/heads/")), "main")
+    return CiContext(
+        provider=provider,
+        project=staging.project,
+        cloud=staging.target.cloud,
+        branch=branch,
+        repository=staging.ci.repository if staging.ci else None,
+        gitlab_url=staging.ci.gitlab_url if staging.ci else "https://gitlab.com",
+        staging=_env_ci(staging, locks.get("staging"), "stacks/staging.lock.json"),
+        prod=_env_ci(prod, locks.get("prod"), "stacks/prod.lock.json") if prod is not None else None,
+    )
+
+
+def ci_files(provider: str, staging, prod, locks: dict[str, dict[str, Any] | None]) -> dict[str, str]:
+    """``{path: text}`` of the pipeline for ``provider`` (github, gitlab or jenkins)."""
+    ctx = ci_context(provider, staging, prod, locks)
+    template, out = CI_FILES[provider]
+    return {out: render(template, {"c": ctx})}
+
+
+def project_ci_files(provider: str, root: Path, stacks_dir: Path) -> dict[str, str]:
+    """The pipeline of an existing project: reads its staging (and prod) spec and their lock files."""
+    from mlstack.spec import list_envs, load_spec
+
+    check_choice("provider", provider, CI_PROVIDERS)
+    envs = list_envs(stacks_dir)
+    if "staging" not in envs:
+        have = ", ".join(envs) or "none"
+        raise UsageError(f"{stacks_dir} has no staging.yaml (environments: {have}): the pipelines deploy staging, then promote to prod")
+    staging = load_spec("staging", stacks_dir)
+    prod = load_spec("prod", stacks_dir) if "prod" in envs else None
+    locks = {env: read_lock_outputs(stacks_dir / f"{env}.lock.json") for env in ("staging", "prod")}
+    del root  # the pipeline file is written relative to the project root by the caller
+    return ci_files(provider, staging, prod, locks)
+
+
+# -- writing ---------------------------------------------------------------------------------------------
+
+
+def conflicts(root: Path, files: dict[str, str]) -> list[Path]:
+    """Files that exist already with other content."""
+    out = []
+    for rel, text in sorted(files.items()):
+        path = root / rel
+        if path.exists() and (not path.is_file() or path.read_text(encoding="utf-8") != text):
+            out.append(path)
+    return out
+
+
+def write_files(root: Path, files: dict[str, str], *, force: bool) -> list[Path]:
+    """Writes every file, or none: refuses (listing them) when any exists with other content, unless ``force``.
+
+    Raises:
+        UsageError: files exist and ``force`` is off.
+    """
+    clash = conflicts(root, files)
+    if clash and not force:
+        listed = "\n".join(f"  {p}" for p in clash)
+        raise UsageError(f"refusing to overwrite {len(clash)} existing file(s) (use --force to overwrite):\n{listed}")
+    written = []
+    for rel, text in sorted(files.items()):
+        path = root / rel
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+        written.append(path)
+    return written
+
+
+def _did_you_mean(value: str, allowed) -> str:
+    import difflib
+
+    close = difflib.get_close_matches(value, list(allowed), n=1)
+    return f" (did you mean {close[0]!r}?)" if close else ""
