@@ -9,6 +9,7 @@ from typing import Any, ClassVar, Protocol, TypeVar
 
 import pulumi
 import pulumi_aws as aws
+import pulumi_aws as aws
 
 from mlstack.components._base import child_opts, tags_with
 from mlstack.components.aws.audit import Audit, AuditArgs
@@ -23,6 +24,8 @@ from mlstack.components.aws.shared_file_system import SharedFileSystem, SharedFi
 from mlstack.components.aws.tracking_database import TrackingDatabase, TrackingDatabaseArgs
 
 TOKEN = "mlstack:aws:Environment"
+#: The Kubernetes group the CI role is mapped to; the platform layer binds it to namespaced Roles only.
+CI_KUBERNETES_GROUP = "mlstack-ci"
 #: Suffixes of the fixed children; a node pool or bucket key equal to one would clash with it.
 RESERVED = frozenset({"network", "cluster", "shared", "efs-csi", "registry", "tracking-db", "mlflow", "ci", "audit"})
 MLFLOW_PREFIX = "mlflow"
@@ -205,6 +208,17 @@ class AwsEnvironment(pulumi.ComponentResource):
                 opts=child_opts(self),
             )
             ci_role_arn = ci.role_arn
+            # Least privilege inside the cluster too: an access entry with a Kubernetes group and no EKS
+            # access policy, so the CI role can do only what the platform layer's Roles grant that group.
+            aws.eks.AccessEntry(
+                f"{name}-ci-access",
+                cluster_name=cluster.cluster_name,
+                principal_arn=ci.role_arn,
+                type="STANDARD",
+                kubernetes_groups=[CI_KUBERNETES_GROUP],
+                tags=tags_with(dict(args.tags), Name=f"{name}-ci-access"),
+                opts=child_opts(self),
+            )
 
         trail_arn: pulumi.Output[str] | None = None
         if args.audit is not None:

@@ -85,7 +85,9 @@ class TrackingDatabase(pulumi.ComponentResource):
     Outputs:
         address, port, database_name, master_user_secret_arn, security_group_id, and ``connection_uri``:
         a secret ``postgresql://`` URI. It is built by reading the managed secret at deploy time, so the
-        password enters Pulumi state only inside this output, encrypted as a Pulumi secret.
+        password enters Pulumi state only inside this output, encrypted as a Pulumi secret. RDS rotates the
+        managed secret (every 7 days by default): the URI holds the password of the last ``up``, so
+        consumers that outlive a rotation should read the secret (``master_user_secret_arn``) at runtime.
     """
 
     def __init__(self, name: str, args: TrackingDatabaseArgs, opts: pulumi.ResourceOptions | None = None) -> None:

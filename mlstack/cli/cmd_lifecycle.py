@@ -150,7 +150,7 @@ def up(
         _type_env(env, "deploy it", " (or pass --approve " + env + ")")
     stack = open_stack(spec, settings, auto)
     result, progress = _run("up", env, stack.up)
-    echo(f"{env}: {counts_line(progress) if progress.total_changes() or progress.same else 'no changes'}")
+    echo(f"{env}: {counts_line(progress)}")
     write_lock(path, build_lock(spec, result.get("outputs", {}), tools))
     echo(f"wrote {path}")
 

@@ -1,9 +1,195 @@
-"""Commands of the review area (being written)."""
+"""Review commands: diff (against a git ref or between environments), parity, check (policy), cost.
+
+Exit codes: 0 fine; 1 a gate given with --fail-on failed (or an engine error); 2 usage or spec errors.
+"""
 
 from __future__ import annotations
 
+import os
+import sys
+from enum import Enum
+from pathlib import Path
+from typing import Annotated
+
 import typer
+
+from mlstack.cli.cmd_spec import EnvOption
+from mlstack.cli.context import STATE
+
+EnvsOption = Annotated[
+    list[str] | None,
+    typer.Option("--env", "-e", help="Environment (repeat for several): stacks/<env>.yaml. Default: every environment."),
+]
+
+
+class DiffFormat(str, Enum):
+    text = "text"
+    markdown = "markdown"
+    json = "json"
+
+
+class TableFormat(str, Enum):
+    table = "table"
+    json = "json"
+
+
+class DiffGate(str, Enum):
+    mandatory = "mandatory"
+    replace = "replace"
+    delete = "delete"
+
+
+class CheckGate(str, Enum):
+    mandatory = "mandatory"
+    advisory = "advisory"
+
+
+def _write(text: str, output: Path | None = None) -> None:
+    if output is not None:
+        output.parent.mkdir(parents=True, exist_ok=True)
+        output.write_text(text, encoding="utf-8")
+        from mlstack.cli.output import err
+
+        err(f"wrote {output}")
+        return
+    sys.stdout.flush()
+    os.write(1, text.encode())
+
+
+def _envs(envs: list[str] | None) -> list[str]:
+    from mlstack.errors import UsageError
+    from mlstack.spec import list_envs
+
+    chosen = list(dict.fromkeys(envs or list_envs(STATE.stacks_dir)))
+    if not chosen:
+        raise UsageError(f"no environments in {STATE.stacks_dir}")
+    return chosen
+
+
+def diff(
+    base: Annotated[str | None, typer.Option("--base", help="Git ref to compare the working tree's specs against.")] = None,
+    env: EnvsOption = None,
+    format: Annotated[DiffFormat, typer.Option("--format", "-f", help="text, markdown (one PR comment) or json.")] = DiffFormat.text,
+    fail_on: Annotated[
+        list[DiffGate] | None, typer.Option("--fail-on", help="Exit 1 when: mandatory (policy), replace, delete. Repeatable.")
+    ] = None,
+    output: Annotated[Path | None, typer.Option("--output", "-o", help="Write the report to this file.")] = None,
+) -> int:
+    """Plan diff: each environment at --base REF against the working tree, or two or more environments side by side.
+
+    With --base, the spec files come from REF (read with git, the working tree is not touched) and the mlstack
+    code that plans them is the working tree's. Without --base, the first --env is compared with each other one.
+    """
+    from mlstack.cli.output import err
+    from mlstack.engine import report
+
+    if base is not None:
+        review = report.review_ref(_envs(env), STATE.stacks_dir, base)
+    else:
+        from mlstack.errors import UsageError
+
+        if not env or len(env) < 2:
+            raise UsageError("give --base REF (diff against git) or at least two --env (compare environments)")
+        review = report.review_envs(_envs(env), STATE.stacks_dir)
+    if format is DiffFormat.json:
+        _write(report.render_json(review), output)
+    elif format is DiffFormat.markdown:
+        _write(report.render_markdown(review), output)
+    else:
+        _write(report.render_text(review), output)
+    failures = report.gate_failures(review, [g.value for g in fail_on or []])  # type: ignore[misc]
+    for line in failures:
+        err(f"gate failed: {line}")
+    return 1 if failures else 0
+
+
+def parity(
+    env: EnvsOption = None,
+    format: Annotated[TableFormat, typer.Option("--format", "-f", help="table or json.")] = TableFormat.table,
+) -> None:
+    """Per capability, what each environment provides: native, emulated (in-cluster substitute) or missing."""
+    import json
+
+    from mlstack.engine.parity import parity as build, render_text
+    from mlstack.engine.planner import plan_env
+
+    plans = [plan_env(e, STATE.stacks_dir) for e in _envs(env)]
+    result = build(plans)
+    if format is TableFormat.json:
+        _write(json.dumps(result.to_dict(), indent=2, sort_keys=True) + "\n")
+    else:
+        _write(render_text(result))
+
+
+def check(
+    env: EnvOption,
+    format: Annotated[TableFormat, typer.Option("--format", "-f", help="table or json.")] = TableFormat.table,
+    fail_on: Annotated[
+        CheckGate | None, typer.Option("--fail-on", help="Exit 1 on mandatory violations, or on any (advisory).")
+    ] = None,
+) -> int:
+    """Policy check of an environment's plan: mandatory rules in protected environments, advisory elsewhere."""
+    import json
+
+    from mlstack.cli.output import err
+    from mlstack.engine.planner import plan_spec
+    from mlstack.engine.policy import check_plan, validate_waivers
+    from mlstack.spec import load_spec, spec_path
+
+    path = spec_path(env, STATE.stacks_dir)
+    spec = load_spec(env, STATE.stacks_dir)
+    validate_waivers(spec.waivers, path)
+    result = check_plan(plan_spec(spec), protected=spec.protected, waivers=spec.waivers)
+    if format is TableFormat.json:
+        _write(json.dumps(result.to_dict(), indent=2, sort_keys=True) + "\n")
+    else:
+        _write(render_check(result))
+    bad = result.violations("mandatory") if fail_on is CheckGate.mandatory else result.violations() if fail_on else []
+    if bad:
+        err(f"gate failed: --fail-on {fail_on.value}: {len(bad)} rule(s) violated: {', '.join(r.rule.id for r in bad)}")  # type: ignore[union-attr]
+        return 1
+    return 0
+
+
+def render_check(result) -> str:  # noqa: ANN001 - PolicyReport, imported lazily
+    level = "mandatory" if result.protected else "advisory"
+    lines = [f"Policy check of {result.env} ({'protected' if result.protected else 'not protected'}: rules are {level})"]
+    for r in result.results:
+        mark = {"pass": "PASS", "fail": "FAIL", "waived": "WAIVED", "n/a": "n/a"}[r.status]
+        lines.append(f"  {mark:<7}{r.rule.id:<13}{r.level:<10}{r.rule.title}  [{', '.join(r.rule.refs)}]")
+        for f in r.findings:
+            lines.append(f"           {f.resource} ({f.type}): {f.message}")
+        if r.status == "waived":
+            lines.append(f"           waived: {r.waiver}")
+    c = result.counts()
+    lines.append("")
+    lines.append(f"{c['pass']} passed, {c['fail']} failed ({c['mandatory_violations']} mandatory, "
+                 f"{c['advisory_violations']} advisory), {c['waived']} waived, {c['n/a']} not applicable")
+    return "\n".join(lines) + "\n"
+
+
+def cost(
+    env: EnvOption,
+    format: Annotated[TableFormat, typer.Option("--format", "-f", help="table or json.")] = TableFormat.table,
+) -> None:
+    """Cost estimate per node pool (at min and max) and always-on parts, from the dated price table."""
+    import json
+
+    from mlstack.engine.cost import estimate, render_text
+    from mlstack.engine.planner import plan_spec
+    from mlstack.spec import load_spec
+
+    spec = load_spec(env, STATE.stacks_dir)
+    result = estimate(plan_spec(spec), shared_storage_gib=spec.storage.shared.size_gib if spec.storage.shared else None)
+    if format is TableFormat.json:
+        _write(json.dumps(result.to_dict(), indent=2, sort_keys=True) + "\n")
+    else:
+        _write(render_text(result))
 
 
 def register(app: typer.Typer) -> None:
     """Adds this area's commands to the app."""
+    app.command()(diff)
+    app.command()(parity)
+    app.command()(check)
+    app.command()(cost)

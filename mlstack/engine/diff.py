@@ -210,10 +210,13 @@ def normalise_plan(plan: Plan) -> Plan:
     environments' plans line up on URN and differ only where the environments really differ.
     """
     word = re.compile(rf"(?<![A-Za-z0-9]){re.escape(plan.env)}(?![A-Za-z0-9])")
+    ids = _mock_ids(plan)
+    id_re = re.compile("(?<![0-9a-f])(" + "|".join(sorted(ids, key=len, reverse=True)) + ")(?![0-9a-f])") if ids else None
 
     def sub(value: Any) -> Any:
         if isinstance(value, str):
-            return word.sub(ENV_PLACEHOLDER, value)
+            value = word.sub(ENV_PLACEHOLDER, value)
+            return id_re.sub(lambda m: ids[m.group(1)], value) if id_re else value
         if isinstance(value, dict):
             return {sub(k): sub(v) for k, v in value.items()}
         if isinstance(value, list):
@@ -244,6 +247,24 @@ def normalise_plan(plan: Plan) -> Plan:
         outputs=sub(plan.outputs),
         extras=dict(plan.extras),
     )
+
+
+def _mock_ids(plan: Plan) -> dict[str, str]:
+    """Hex tokens the plan's mock outputs derive from resource names (ids, suffixes, key ids), each mapped to a
+    placeholder naming the normalised resource, so the same resource of two environments gets the same id.
+
+    The mocks (``mock_outputs``) derive ids as ``sha256(name)`` prefixes of 7, 8 and 17 hex digits.
+    """
+    import hashlib
+
+    word = re.compile(rf"(?<![A-Za-z0-9]){re.escape(plan.env)}(?![A-Za-z0-9])")
+    out: dict[str, str] = {}
+    for r in plan.resources:
+        digest = hashlib.sha256(r.name.encode()).hexdigest()
+        label = f"<id:{word.sub(ENV_PLACEHOLDER, r.name)}>"
+        for n in (17, 8, 7):
+            out.setdefault(digest[:n], label)
+    return out
 
 
 def _norm_urn(urn: str, env: str, sub: Any) -> str:

@@ -40,7 +40,8 @@ class Progress:
     """What an operation has done so far.
 
     Attributes:
-        counts: verb (create, update, delete, replace, ...) -> resources, "same" excluded.
+        counts: verb (create, update, delete, replace, ...) -> resources, "same" excluded: in a preview the
+            planned steps, in an update the finished ones.
         same: resources without changes.
         in_flight: URN -> op of resources started and not yet finished (insertion order).
         failures: URN -> error messages of resources whose operation failed.
@@ -67,12 +68,14 @@ class Progress:
             if op == "same":
                 self.same += 1
                 return
-            if op in COUNTED:
-                self.counts[COUNTED[op]] = self.counts.get(COUNTED[op], 0) + 1
-            if not self.planning:
+            if self.planning:
+                self._count(op)
+            else:
                 self.in_flight[meta.urn] = op
         elif (out := getattr(event, "res_outputs_event", None)) is not None:
             self.in_flight.pop(out.metadata.urn, None)
+            if not getattr(out, "planning", False) and _op(out.metadata) != "same":
+                self._count(_op(out.metadata))  # an update counts what is done, not what started
         elif (failed := getattr(event, "res_op_failed_event", None)) is not None:
             urn = failed.metadata.urn
             self.in_flight.pop(urn, None)
@@ -90,6 +93,10 @@ class Progress:
         elif getattr(event, "summary_event", None) is not None:
             self.done = True
             self.in_flight.clear()
+
+    def _count(self, op: str) -> None:
+        if op in COUNTED:
+            self.counts[COUNTED[op]] = self.counts.get(COUNTED[op], 0) + 1
 
     def total_changes(self) -> int:
         return sum(self.counts.values())

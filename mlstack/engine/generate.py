@@ -43,7 +43,7 @@ CI_FILES: dict[str, tuple[str, str]] = {
 # Stack outputs the CI trust exports (read from stacks/<env>.lock.json after a good `up`).
 OUTPUT_AWS_ROLE_ARN = "ci_role_arn"
 OUTPUT_GCP_PROVIDER = "ci_workload_identity_provider"
-OUTPUT_GCP_SERVICE_ACCOUNT = "ci_service_account"
+OUTPUT_GCP_SERVICE_ACCOUNT = "ci_service_account_email"  # "ci_service_account" is the Kubernetes one
 
 DEFAULT_REGION = {"aws": "us-west-2", "gcp": "us-central1"}
 
@@ -153,6 +153,10 @@ def _project_context(opts: ProjectOptions) -> dict[str, Any]:
         raise UsageError(f"--cloud {opts.cloud} --ci {opts.ci} needs {', '.join(missing)}")
     if opts.repository is not None and not re.match(r"^[A-Za-z0-9_.-]+(/[A-Za-z0-9_.-]+)+$", opts.repository):
         raise UsageError(f"--repository {opts.repository!r}: expected owner/repo (GitHub) or group/project (GitLab)")
+    if opts.region is not None and not re.match(r"^[a-z]{2,}(-[a-z0-9]+)+$", opts.region):
+        raise UsageError(f"--region {opts.region!r}: expected a region name such as {DEFAULT_REGION.get(opts.cloud, 'us-west-2')}")
+    if opts.project_id is not None and not re.match(r"^[a-z][a-z0-9-]{4,28}[a-z0-9]$", opts.project_id):
+        raise UsageError(f"--project-id {opts.project_id!r}: a GCP project id is 6-30 lowercase letters, digits and '-', e.g. acme-ml-1234")
     return {
         "o": opts,
         "schema_ref": SCHEMA_REF,
@@ -300,7 +304,7 @@ def ci_files(provider: str, staging, prod, locks: dict[str, dict[str, Any] | Non
     return {out: render(template, {"c": ctx})}
 
 
-def project_ci_files(provider: str, root: Path, stacks_dir: Path) -> dict[str, str]:
+def project_ci_files(provider: str, stacks_dir: Path) -> dict[str, str]:
     """The pipeline of an existing project: reads its staging (and prod) spec and their lock files."""
     from mlstack.spec import list_envs, load_spec
 
@@ -312,7 +316,6 @@ def project_ci_files(provider: str, root: Path, stacks_dir: Path) -> dict[str, s
     staging = load_spec("staging", stacks_dir)
     prod = load_spec("prod", stacks_dir) if "prod" in envs else None
     locks = {env: read_lock_outputs(stacks_dir / f"{env}.lock.json") for env in ("staging", "prod")}
-    del root  # the pipeline file is written relative to the project root by the caller
     return ci_files(provider, staging, prod, locks)
 
 

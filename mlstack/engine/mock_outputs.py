@@ -137,7 +137,9 @@ _RESOURCES: dict[str, Handler] = {
         ],
         vpcConfig=lambda m, i, inputs: {**(inputs.get("vpcConfig") or {}), "clusterSecurityGroupId": f"sg-{_suffix(i)}cluster"},
     ),
-    "aws:eks/nodeGroup:NodeGroup": _with(_pname("nodeGroupName"), arn=lambda m, i, _: m.arn("eks", f"nodegroup/{i}")),
+    "aws:eks/nodeGroup:NodeGroup": _with(
+        _pname("nodeGroupName"), arn=lambda m, i, _: m.arn("eks", f"nodegroup/{i}"), nodeGroupName=lambda m, i, _: i
+    ),
     "aws:s3/bucket:Bucket": _with(
         _pname("bucket"),
         arn=lambda m, i, _: f"arn:aws:s3:::{i}",

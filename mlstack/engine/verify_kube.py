@@ -30,8 +30,9 @@ class KubernetesJobs:
         from kubernetes import client as k8s
 
         self._client = client
-        self._batch = k8s.BatchV1Api(client)
-        self._core = k8s.CoreV1Api(client)
+        # typed Any: the client accepts plain dict bodies, and its models mark every field Optional
+        self._batch: Any = k8s.BatchV1Api(client)
+        self._core: Any = k8s.CoreV1Api(client)
 
     def read_job(self, namespace: str, name: str) -> dict[str, Any] | None:
         from kubernetes.client.exceptions import ApiException

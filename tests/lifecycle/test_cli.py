@@ -252,3 +252,14 @@ def test_promote_cli(stacks, capsys, monkeypatch):
     assert 'postgres: "17"' in (stacks / "prod.yaml").read_text()
     assert run(stacks, "promote", "--from", "staging", "--to", "prod") == 0
     assert capsys.readouterr().out == "prod already pins staging's versions: nothing to promote\n"
+
+
+def test_live_view_on_terminal(stacks, capsys, monkeypatch):
+    monkeypatch.setattr("mlstack.cli.output.is_tty", lambda: True)
+    stack = FakeStack([], events=[pre("create", URN_BUCKET), done("create", URN_BUCKET), pre("create", URN_DB),
+                                  diag("boom", URN_DB), failed("create", URN_DB)], fail=OperationFailed("up", "x"))
+    use(FakeAutomation(stack))
+    assert run(stacks, "up", "--env", "staging", "--yes") == 1
+    out = capsys.readouterr()
+    assert "1 created" in out.out and "failed: aws:rds/instance:Instance acme-ml-staging-db: boom" in out.out
+    assert "creating aws:s3" not in out.out  # the live view, not plain lines

@@ -9,13 +9,11 @@ def test_counts_in_flight_and_done():
     p = Progress()
     for e in (pre("create", URN_BUCKET), pre("update", URN_DB), pre("same", URN_DB.replace("db", "x"))):
         p.apply(e)
-    assert p.counts == {"create": 1, "update": 1} and p.same == 1
+    assert p.counts == {} and p.same == 1
     assert list(p.in_flight) == [URN_BUCKET, URN_DB]
-    assert summary_lines(p) == ["1 created, 1 updated, 1 unchanged",
-                                "  creating aws:s3/bucket:Bucket acme-ml-staging-datasets",
-                                "  updating aws:rds/instance:Instance acme-ml-staging-db"]
     p.apply(done("create", URN_BUCKET))
-    assert list(p.in_flight) == [URN_DB]
+    assert p.counts == {"create": 1} and list(p.in_flight) == [URN_DB]
+    assert summary_lines(p) == ["1 created, 1 unchanged", "  updating aws:rds/instance:Instance acme-ml-staging-db"]
     p.apply(summary())
     assert p.done and not p.in_flight
 
@@ -23,8 +21,13 @@ def test_counts_in_flight_and_done():
 def test_replacement_counts_once():
     p = Progress()
     for op in ("create-replacement", "replace", "delete-replaced"):
-        p.apply(pre(op, URN_DB))
+        p.apply(pre(op, URN_DB, planning=True))
     assert p.counts == {"replace": 1}
+    q = Progress()
+    for op in ("create-replacement", "replace", "delete-replaced"):
+        q.apply(pre(op, URN_DB))
+        q.apply(done(op, URN_DB))
+    assert q.counts == {"replace": 1} and not q.in_flight
 
 
 def test_failure_collects_provider_message():

@@ -8,7 +8,8 @@
 
 2. ``test_full_environment`` deploys a real environment with ``mlstack up``: it runs only when
    MLSTACK_IT_ENV names an environment (in MLSTACK_IT_STACKS_DIR, default stacks/) and the cloud's credentials
-   are in the environment (AWS_PROFILE / AWS_ACCESS_KEY_ID..., or GOOGLE_APPLICATION_CREDENTIALS, or a
+   are in the environment (the environment must not be protected: destroy asks for a
+   protected one's name at a terminal) (AWS_PROFILE / AWS_ACCESS_KEY_ID..., or GOOGLE_APPLICATION_CREDENTIALS, or a
    kubeconfig for onprem). It creates billable resources and destroys them with --allow-data-loss at the end.
 
        MLSTACK_IT_ENV=it-aws MLSTACK_IT_STACKS_DIR=/path/stacks PULUMI_CONFIG_PASSPHRASE=... \\
@@ -85,6 +86,7 @@ def test_full_environment(capsys):
         assert (stacks / f"{env}.lock.json").is_file()
         capsys.readouterr()
         assert main([*base, "preview", "--env", env]) == 0
-        assert capsys.readouterr().out.splitlines()[-1] == f"{env}: no changes" or "unchanged" in capsys.readouterr().out
+        last = capsys.readouterr().out.splitlines()[-1]
+        assert last.startswith(f"{env}: ") and not any(f"to {op}" in last for op in ("create", "update", "replace", "delete"))
     finally:
         assert main([*base, "destroy", "--env", env, "--yes", "--allow-data-loss"]) == 0

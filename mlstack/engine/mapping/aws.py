@@ -10,7 +10,7 @@ from mlstack.components.aws.bucket import BucketArgs
 from mlstack.components.aws.ci_trust import CiTrustArgs
 from mlstack.components.aws.cluster import ClusterArgs
 from mlstack.components.aws.container_registry import ContainerRegistryArgs
-from mlstack.components.aws.environment import AwsEnvironment, AwsEnvironmentArgs
+from mlstack.components.aws.environment import CI_KUBERNETES_GROUP, AwsEnvironment, AwsEnvironmentArgs
 from mlstack.components.aws.network import NetworkArgs
 from mlstack.components.aws.node_pool import NodePoolArgs
 from mlstack.components.aws.shared_file_system import SharedFileSystemArgs
@@ -121,6 +121,7 @@ def provision(spec: Spec, catalog: Catalog, versions: dict[str, str]) -> Binding
         artifacts_uri=env.tracking_artifacts_uri,  # type: ignore[arg-type]
         database_uri=env.tracking_database_uri,  # type: ignore[arg-type]
         mlflow_annotations={"eks.amazonaws.com/role-arn": env.mlflow_role_arn},
+        ci_groups=[CI_KUBERNETES_GROUP] if spec.ci else [],
         registry_host=_registry_host(env),
         outputs=outputs,
         # Depending on the environment component waits for all its children: nodes must exist before Helm

@@ -1,0 +1,238 @@
+"""`--set path=value` overrides for `mlstack new-env`, checked against the spec models, and the new file.
+
+A path must exist in the models (named collections such as ``node_pools`` take any key); the value is a YAML
+scalar (or flow collection) and is type-checked by validating the whole resulting environment, in a scratch
+copy of the stacks folder, before anything is written.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+import types
+import typing
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel
+
+from mlstack.errors import UsageError
+
+SKIP_FIELDS = {"schema_", "env"}  # `$schema` is an editor hint; the file name names the environment
+SCHEMA_LINE = "# yaml-language-server: $schema=../schema/spec.schema.json"
+
+
+@dataclass(frozen=True)
+class Override:
+    path: tuple[str, ...]
+    value: Any
+    text: str  # as given, for messages
+
+
+def _unwrap(annotation: Any) -> Any:
+    """``X | None`` -> X; ``Annotated[X, ...]`` -> X."""
+    while True:
+        origin = typing.get_origin(annotation)
+        if origin is typing.Annotated:
+            annotation = typing.get_args(annotation)[0]
+        elif origin in (typing.Union, types.UnionType):
+            args = [a for a in typing.get_args(annotation) if a is not type(None)]
+            if len(args) != 1:
+                return annotation
+            annotation = args[0]
+        else:
+            return annotation
+
+
+def _is_model(annotation: Any) -> bool:
+    return isinstance(annotation, type) and issubclass(annotation, BaseModel)
+
+
+def _fields(model: type[BaseModel]) -> dict[str, Any]:
+    return {name: f.annotation for name, f in model.model_fields.items() if name not in SKIP_FIELDS}
+
+
+def _wants_text(annotation: Any) -> bool:
+    """Whether a leaf holds text, so that `1.33` or `1234` given on the command line stay strings."""
+    annotation = _unwrap(annotation)
+    if annotation is str:
+        return True
+    if typing.get_origin(annotation) is Literal:
+        return all(isinstance(a, str) for a in typing.get_args(annotation))
+    return False
+
+
+def resolve(path: tuple[str, ...], text: str) -> Any:
+    """Checks ``path`` against the spec models and returns the leaf's annotation.
+
+    Raises:
+        UsageError: a segment the models do not have, listing the keys allowed there, with a suggestion.
+    """
+    from mlstack.spec.models import Spec
+
+    node: Any = Spec
+    for i, segment in enumerate(path):
+        where = ".".join(path[:i]) or "the top level"
+        node = _unwrap(node)
+        if _is_model(node):
+            fields = _fields(node)
+            if segment not in fields:
+                allowed = sorted(fields)
+                raise UsageError(
+                    f"--set {text}: {'.'.join(path[: i + 1])} does not exist: no key {segment!r} at {where}"
+                    f"{_did_you_mean(segment, allowed)}. Allowed there: {', '.join(allowed)}"
+                )
+            node = fields[segment]
+        elif typing.get_origin(node) is dict:
+            if not segment:
+                raise UsageError(f"--set {text}: an empty key at {where}")
+            node = typing.get_args(node)[1]
+        else:
+            is_list = typing.get_origin(node) is list
+            kind = "a list" if is_list else "a single value"
+            hint = f"set the whole list, e.g. --set {where}=[a, b]" if is_list else f"set {where} itself"
+            raise UsageError(f"--set {text}: {where} is {kind} and has no key {segment!r}: {hint}")
+    return node
+
+
+def parse(item: str) -> Override:
+    """``node_pools.l4.max=8`` -> Override(("node_pools", "l4", "max"), 8)."""
+    import yaml
+
+    if "=" not in item:
+        raise UsageError(f"--set {item!r}: expected path=value, e.g. --set node_pools.l4.max=8")
+    raw_path, raw_value = item.split("=", 1)
+    path = tuple(raw_path.strip().split("."))
+    if not raw_path.strip() or any(not p for p in path):
+        raise UsageError(f"--set {item!r}: the path must be dotted keys, e.g. node_pools.l4.max")
+    leaf = resolve(path, item)
+    try:
+        value = yaml.safe_load(raw_value) if raw_value.strip() else None
+    except yaml.YAMLError as exc:
+        raise UsageError(f"--set {item!r}: the value is not YAML ({exc.__class__.__name__}); quote it") from None
+    if isinstance(value, (int, float, bool)) and _wants_text(leaf):
+        value = raw_value.strip()
+    return Override(path, value, item)
+
+
+def new_env_file(stacks_dir: Path, name: str, source: str, sets: list[str], *, extend_source: bool) -> tuple[str, str]:
+    """The new environment's file name (relative to ``stacks_dir``) and text, validated.
+
+    By default the new file is a sibling of the source: it extends what the source extends (usually
+    base.yaml) and holds a copy of the source's own settings, so later edits to the source (staging changes
+    first and most) never reach it unreviewed. ``extend_source`` writes ``extends: <source>.yaml`` instead.
+
+    Raises:
+        UsageError: bad name, unknown source, bad --set path or value syntax.
+        SpecError: the resulting environment does not validate (e.g. a value of the wrong type).
+    """
+    from mlstack.spec import spec_path
+    from mlstack.spec.models import DNS_LABEL
+
+    if not re.match(DNS_LABEL, name) or len(name) > 24 or name == "base" or name.endswith("-lock"):
+        raise UsageError(
+            f"environment name {name!r}: use a lowercase DNS label of at most 24 characters (not 'base'), e.g. perf"
+        )
+    source_path = spec_path(source, stacks_dir)
+    if name == source:
+        raise UsageError(f"new-env {name} --from {source}: the new environment needs another name")
+    overrides = [parse(s) for s in sets]
+    source_text = source_path.read_text(encoding="utf-8")
+    schema_line = next((ln for ln in source_text.splitlines() if ln.startswith("# yaml-language-server:")), SCHEMA_LINE)
+    how = "extends" if extend_source else "copied from"
+    settings = ", ".join(o.text for o in overrides)
+    header = [
+        schema_line,
+        f"# {name}: {how} {source_path.name} by `mlstack new-env`{' with ' + settings if settings else ''}.",
+    ]
+    data = _start(source_path, source_text, extend_source)
+    for o in overrides:
+        _put(data, o)
+    text = "\n".join(header) + "\n" + _dump(data)
+    _validate(stacks_dir, f"{name}.yaml", text)
+    return f"{name}.yaml", text
+
+
+def _start(source_path: Path, text: str, extend_source: bool):
+    from ruamel.yaml.comments import CommentedMap
+
+    if extend_source:
+        data = CommentedMap()
+        data["extends"] = source_path.name
+        return data
+    # Drop the source's leading comment block (it describes the source), keep every other comment.
+    lines = text.splitlines(keepends=True)
+    while lines and (lines[0].lstrip().startswith("#") or not lines[0].strip()):
+        lines.pop(0)
+    data = _yaml().load("".join(lines)) or CommentedMap()
+    data.pop("env", None)
+    return data
+
+
+def _put(data, o: Override) -> None:
+    from ruamel.yaml.comments import CommentedMap
+
+    node = data
+    for key in o.path[:-1]:
+        child = node.get(key)
+        if not isinstance(child, dict):
+            child = CommentedMap()
+            node[key] = child
+        node = child
+    node[o.path[-1]] = o.value
+
+
+def _yaml():
+    from ruamel.yaml import YAML
+
+    y = YAML()  # round-trip: keeps comments, order and flow style of what it copies
+    y.indent(mapping=2, sequence=4, offset=2)
+    y.width = 4096
+    y.preserve_quotes = True
+    return y
+
+
+def _dump(data) -> str:
+    out = io.StringIO()
+    _yaml().dump(data, out)
+    return out.getvalue()
+
+
+def _validate(stacks_dir: Path, file_name: str, text: str) -> None:
+    """Loads the new file next to copies of the existing stacks; errors name the real files."""
+    import shutil
+    import tempfile
+
+    from mlstack.spec import SpecError, load_spec_file
+    from mlstack.spec.errors import Problem
+
+    with tempfile.TemporaryDirectory(prefix="mlstack-new-env-") as tmp:
+        scratch = Path(tmp)
+        for path in stacks_dir.glob("*.yaml"):
+            shutil.copyfile(path, scratch / path.name)
+        (scratch / file_name).write_text(text, encoding="utf-8")
+        try:
+            load_spec_file(scratch / file_name)
+        except SpecError as exc:
+            problems = [
+                Problem(_rename(p.file, scratch, stacks_dir), p.line, p.column, p.path, p.message) for p in exc.problems
+            ]
+            raise SpecError(problems) from None
+
+
+def _rename(file: str, scratch: Path, stacks_dir: Path) -> str:
+    """A scratch copy's name (as the loader displays it) -> the real file in the stacks folder."""
+    if not file:
+        return file
+    path = Path(file)
+    if (path if path.is_absolute() else Path.cwd() / path).resolve().parent == scratch.resolve():
+        return str(stacks_dir / path.name)
+    return file
+
+
+def _did_you_mean(value: str, allowed: list[str]) -> str:
+    import difflib
+
+    close = difflib.get_close_matches(value, allowed, n=1)
+    return f" (did you mean {close[0]!r}?)" if close else ""
