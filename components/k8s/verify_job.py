@@ -5,9 +5,10 @@ One pod, on a GPU pool when the environment has one, that
 2. writes a file to the ``shared`` volume and reads it back (the ReadWriteMany class and claim work),
 3. logs a run to MLflow and registers a model (tracking, artifacts and the registry work, with auth).
 
-The Job is created suspended (``suspend: true``) by default: ``up`` leaves it planned and in place, and the
-lifecycle command that runs it un-suspends it (or deletes and recreates a finished one). That keeps the
-object identical in every plan and keeps ``up`` from waiting on a GPU node to scale up. Finished Jobs are
+The Job is created suspended (``suspend: true``) by default: ``up`` leaves it planned and in place, and
+``mlstack verify`` runs a new Job from its pod template (so the Pulumi-managed object never drifts). That
+keeps the object identical in every plan and keeps ``up`` from waiting on a GPU node to scale up. The script
+prints ``CHECK <name> PASS|FAIL <detail>`` per check, the contract ``mlstack verify`` reads. Finished Jobs are
 garbage-collected after ``ttl_seconds_after_finished``.
 
 The script runs in the MLflow image (it has ``mlflow``); ``nvidia-smi`` is mounted into the container by
@@ -31,10 +32,15 @@ JOB = "mlstack-verify"
 SYSTEM_NAMESPACE = "mlstack-system"
 
 SCRIPT = '''\
-"""mlstack verification: GPU, shared volume, MLflow tracking and registry."""
+"""mlstack verification: GPU, shared volume, MLflow tracking and registry.
+
+Prints one line per check, `CHECK <name> PASS|FAIL <detail>`, which `mlstack verify` reads; every check runs
+even when an earlier one fails, and the exit code is 1 when any failed.
+"""
 import os
 import pathlib
 import subprocess
+import sys
 
 import mlflow
 
@@ -46,15 +52,14 @@ class Echo(mlflow.pyfunc.PythonModel):
 
 def check_gpu():
     if os.environ.get("MLSTACK_EXPECT_GPU") != "1":
-        print("gpu: skipped, the environment has no GPU pool")
-        return
+        return "skipped: the environment has no GPU pool"
     out = subprocess.run(
         ["nvidia-smi", "--query-gpu=name,memory.total", "--format=csv,noheader"],
         check=True, capture_output=True, text=True,
     ).stdout.strip()
     if not out:
-        raise SystemExit("gpu: nvidia-smi lists no GPU")
-    print(f"gpu: {out}")
+        raise RuntimeError("nvidia-smi lists no GPU")
+    return out.replace("\\n", "; ")
 
 
 def check_shared():
@@ -63,9 +68,9 @@ def check_shared():
     token = os.urandom(16).hex()
     path.write_text(token)
     if path.read_text() != token:
-        raise SystemExit(f"shared: read back something else from {path}")
+        raise RuntimeError(f"read back something else from {path}")
     path.unlink()
-    print(f"shared: wrote and read {path}")
+    return f"wrote and read {path}"
 
 
 def check_tracking():
@@ -75,13 +80,17 @@ def check_tracking():
         mlflow.log_metric("verified", 1.0)
         mlflow.pyfunc.log_model("model", python_model=Echo(), pip_requirements=["mlflow"])
     version = mlflow.register_model(f"runs:/{run.info.run_id}/model", os.environ["MLSTACK_VERIFY_MODEL"])
-    print(f"tracking: run {run.info.run_id}, model {version.name} version {version.version}")
+    return f"run {run.info.run_id}, model {version.name} version {version.version}"
 
 
-check_gpu()
-check_shared()
-check_tracking()
-print("mlstack verify: ok")
+failed = 0
+for name, check in (("gpu", check_gpu), ("shared", check_shared), ("tracking", check_tracking)):
+    try:
+        print(f"CHECK {name} PASS {check()}", flush=True)
+    except Exception as exc:  # report and go on: one run shows every failure
+        failed += 1
+        print(f"CHECK {name} FAIL {type(exc).__name__}: {exc}", flush=True)
+sys.exit(1 if failed else 0)
 '''
 
 

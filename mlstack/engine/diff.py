@@ -211,12 +211,14 @@ def normalise_plan(plan: Plan) -> Plan:
     """
     word = re.compile(rf"(?<![A-Za-z0-9]){re.escape(plan.env)}(?![A-Za-z0-9])")
     ids = _mock_ids(plan)
-    id_re = re.compile("(?<![0-9a-f])(" + "|".join(sorted(ids, key=len, reverse=True)) + ")(?![0-9a-f])") if ids else None
+    # No word boundaries: the mocks glue ids to other text (``...-8000-<7 hex>00000``, ``sg-<hex>cluster``) and
+    # upper-case some (EKS OIDC ids); a 7-hex-digit sha256 prefix appearing by chance is negligible.
+    id_re = re.compile("(" + "|".join(sorted(ids, key=len, reverse=True)) + ")", re.IGNORECASE) if ids else None
 
     def sub(value: Any) -> Any:
         if isinstance(value, str):
             value = word.sub(ENV_PLACEHOLDER, value)
-            return id_re.sub(lambda m: ids[m.group(1)], value) if id_re else value
+            return id_re.sub(lambda m: ids[m.group(1).lower()], value) if id_re else value
         if isinstance(value, dict):
             return {sub(k): sub(v) for k, v in value.items()}
         if isinstance(value, list):

@@ -1,0 +1,119 @@
+"""The AWS example plans: golden JSON, determinism, protection, mapping and Kubernetes validity."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from mlstack.cli.render import plan_json
+from mlstack.engine.planner import plan_env
+from golden import check_golden
+from k8s_checks import hardening_violations, manifests, validate_manifests
+
+ROOT = Path(__file__).resolve().parents[2]
+STACKS = ROOT / "stacks"
+STATEFUL = (
+    "aws:eks/cluster:Cluster",
+    "aws:s3/bucket:Bucket",
+    "aws:efs/fileSystem:FileSystem",
+    "aws:rds/instance:Instance",
+    "aws:ecr/repository:Repository",
+)
+
+
+@pytest.fixture(scope="module")
+def staging():
+    return plan_env("staging", STACKS)
+
+
+@pytest.fixture(scope="module")
+def prod():
+    return plan_env("prod", STACKS)
+
+
+def test_golden_plan(staging):
+    check_golden("plan/staging.json", plan_json(staging))
+
+
+def test_two_plans_in_one_process_are_byte_identical(staging):
+    assert plan_json(plan_env("staging", STACKS)) == plan_json(staging)
+
+
+def test_summary_counts_match_the_resources(staging):
+    summary = staging.summary()
+    assert summary["resources"] == len(staging.resources) == sum(summary["by_type"].values())
+    assert summary["by_type"]["aws:eks/nodeGroup:NodeGroup"] == 2
+    assert summary["by_type"]["aws:s3/bucket:Bucket"] == 3  # datasets, artifacts, audit logs
+
+
+def test_prod_protects_every_stateful_resource(prod):
+    for type_ in STATEFUL:
+        found = prod.of_type(type_)
+        assert found, type_
+        for r in found:
+            assert (r.protect, r.retain_on_delete) == (True, True), r.urn
+
+
+def test_staging_protects_nothing(staging):
+    assert [r.urn for r in staging.resources if r.protect or r.retain_on_delete] == []
+
+
+def test_gpu_pool_comes_from_the_catalogue(staging, prod):
+    a100 = staging.one("aws:eks/nodeGroup:NodeGroup", "acme-ml-staging-a100")
+    assert a100.inputs["instanceTypes"] == ["p4de.24xlarge"]
+    assert a100.inputs["amiType"] == "AL2023_x86_64_NVIDIA"
+    assert a100.inputs["capacityType"] == "SPOT"
+    assert a100.inputs["scalingConfig"] == {"desiredSize": 0, "maxSize": 1, "minSize": 0}
+    assert a100.inputs["taints"] == [{"effect": "NO_SCHEDULE", "key": "nvidia.com/gpu", "value": "present"}]
+    assert a100.inputs["labels"] == {"mlstack.io/accelerator": "nvidia-a100-80gb", "mlstack.io/pool": "a100"}
+    prod_a100 = prod.one("aws:eks/nodeGroup:NodeGroup", "acme-ml-prod-a100")
+    assert (prod_a100.inputs["capacityType"], prod_a100.inputs["scalingConfig"]["maxSize"]) == ("ON_DEMAND", 4)
+
+
+def test_versions_flow_from_the_spec(staging):
+    cluster = staging.one("aws:eks/cluster:Cluster", "acme-ml-staging-cluster")
+    assert cluster.inputs["version"] == "1.35"
+    assert staging.outputs["versions"] == {"gpu_device_plugin": "0.18.2", "kubernetes": "1.35", "mlflow": "3.15.2", "postgres": "16"}
+    mlflow = staging.one("kubernetes:apps/v1:Deployment", "acme-ml-staging-platform-tracking-deployment")
+    (container,) = [c for c in mlflow.inputs["spec"]["template"]["spec"]["containers"] if c["name"] == "mlflow"]
+    assert container["image"] == "ghcr.io/mlflow/mlflow:v3.15.2-full"
+
+
+def test_every_kubernetes_resource_uses_the_explicit_provider(staging):
+    k8s = [r for r in staging.resources if r.type.startswith("kubernetes:") and r.type != "pulumi:providers:kubernetes"]
+    assert len(k8s) > 30
+    assert {r.provider for r in k8s} == {"acme-ml-staging-k8s"}
+
+
+def test_every_kubernetes_object_is_valid_and_hardened(staging):
+    objects = manifests(staging.resources)
+    assert len(objects) > 30
+    assert validate_manifests(objects, "1.35") == []
+    assert hardening_violations(staging.resources) == []
+
+
+def test_secrets_never_reach_the_plan(staging):
+    text = plan_json(staging)
+    assert "mock-password" not in text
+    assert staging.outputs["kubeconfig"] == "[secret]"
+    secrets = staging.of_type("kubernetes:core/v1:Secret")
+    assert [s.name for s in secrets] == [
+        "acme-ml-staging-platform-tracking-admin",
+        "acme-ml-staging-platform-tracking-config",
+        "acme-ml-staging-platform-verify-mlflow",
+    ]
+    assert {s.inputs["stringData"] for s in secrets} == {"[secret]"}
+
+
+def test_a_plan_imports_only_its_targets_sdk():
+    code = (
+        "import sys; from mlstack.engine.planner import plan_env; from pathlib import Path; "
+        f"plan_env('staging', Path({str(STACKS)!r})); "
+        "print(sorted({m.split('.')[0] for m in sys.modules if m.startswith('pulumi_')}))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT).stdout
+    assert json.loads(out.strip().replace("'", '"')) == ["pulumi_aws", "pulumi_kubernetes", "pulumi_random"]

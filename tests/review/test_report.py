@@ -1,0 +1,144 @@
+"""The PR report: golden Markdown and JSON, the 65,536-character limit, gates; cost and parity on hand-built plans."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from mlstack.engine import cost, report
+from mlstack.engine.diff import diff_plans
+from mlstack.engine.parity import parity, render_text as parity_text
+from mlstack.engine.policy import check_plan
+
+from .fixtures import plan, reg
+
+GOLDEN = Path(__file__).resolve().parent.parent / "golden" / "review"
+NG = "aws:eks/nodeGroup:NodeGroup"
+
+
+def golden(name: str, text: str) -> None:
+    path = GOLDEN / name
+    if os.environ.get("MLSTACK_UPDATE_GOLDEN") == "1":
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+    assert path.read_text(encoding="utf-8") == text, f"{name} differs; MLSTACK_UPDATE_GOLDEN=1 rewrites it"
+
+
+def pool(maxsize: int, spot: bool = True, **extra) -> object:
+    return reg(NG, "gpu", {"instanceTypes": ["p4de.24xlarge"], "capacityType": "SPOT" if spot else "ON_DEMAND",
+                           "scalingConfig": {"minSize": 0, "maxSize": maxsize}, "labels": {"mlstack.io/pool": "a100"}, **extra},
+               env="prod", protect=False)
+
+
+def sample_review(many: int = 0) -> report.Review:
+    base = plan(pool(1), reg("aws:eks/cluster:Cluster", "c", {"name": "c", "roleArn": "r1"}, env="prod", protect=True),
+                reg("aws:ecr/repository:Repository", "old", {"name": "old"}, env="prod"), env="prod")
+    extra = [reg("aws:ecr/repository:Repository", f"r{i:04d}", {"name": f"r{i:04d}", "imageTagMutability": "IMMUTABLE"}, env="prod")
+             for i in range(many)]
+    head = plan(pool(4), reg("aws:eks/cluster:Cluster", "c", {"name": "c", "roleArn": "r2"}, env="prod", protect=True),
+                reg("aws:kms/key:Key", "k", {}, env="prod"), *extra, env="prod")
+    d = diff_plans(base, head, base_label="main", head_label="working tree")
+    cb, ch = cost.estimate(base), cost.estimate(head)
+    d.extras["cost_delta"] = cost.delta(cb, ch)
+    policy = check_plan(head, protected=True, waivers={"MLS-AWS-003": "logs shipped by the platform team's collector"})
+    entry = report.EnvReview("prod", d, cb, ch, policy)
+    new = report.EnvReview("sandbox", diff_plans(plan(env="sandbox"), plan(reg("aws:kms/key:Key", "k2", {"enableKeyRotation": True},
+                                                                             env="sandbox"), env="sandbox")),
+                           None, cost.estimate(plan(env="sandbox")), check_plan(plan(env="sandbox"), protected=False), new_env=True)
+    return report.Review("ref", "main", "working tree", [entry, new])
+
+
+def test_markdown_golden():
+    golden("comment.md", report.render_markdown(sample_review()))
+
+
+def test_json_golden():
+    golden("review.json", report.render_json(sample_review()))
+
+
+def test_markdown_summary_and_sections():
+    text = report.render_markdown(sample_review())
+    assert text.startswith(report.MARKER)
+    assert "| prod | 1 | 1 | 1 ⛔ 1 blocking | 1 |" in text
+    assert "| sandbox (new) | 1 | 0 | 0 | 0 |" in text
+    assert text.count("<details>") == 2
+    assert "`MLS-AWS-003` waived: logs shipped" in text
+
+
+def test_markdown_never_exceeds_the_limit_and_keeps_the_summary():
+    review = sample_review(many=3000)
+    full = report.render_markdown(review, limit=10**9)
+    assert len(full) > report.COMMENT_LIMIT
+    text = report.render_markdown(review)
+    assert len(text) <= report.COMMENT_LIMIT
+    assert "| prod | 3001 | 1 | 1 ⛔ 1 blocking | 1 |" in text
+    assert "shortened to keep this comment under 65,536 characters" in text
+    assert "more change(s) not shown" in text
+    tiny = report.render_markdown(review, limit=3000)
+    assert len(tiny) <= 3000 and "| prod |" in tiny
+
+
+def test_gates():
+    review = sample_review()
+    assert report.gate_failures(review, []) == []
+    assert report.gate_failures(review, ["replace"]) == ["--fail-on replace: prod replaces 1 resource(s)"]
+    assert report.gate_failures(review, ["delete"]) == ["--fail-on delete: prod deletes 1 resource(s)"]
+    mandatory = report.gate_failures(review, ["mandatory"])
+    assert len(mandatory) == 1 and mandatory[0].startswith("--fail-on mandatory: prod breaks") and "MLS-AWS-020" in mandatory[0]
+
+
+def test_cost_of_pools_and_fixed_parts():
+    p = plan(pool(4, spot=False), reg("aws:eks/cluster:Cluster", "c"), reg("aws:ec2/natGateway:NatGateway", "nat"),
+             reg("aws:rds/instance:Instance", "db", {"instanceClass": "db.t4g.medium", "multiAz": True, "allocatedStorage": 50}),
+             reg("aws:efs/fileSystem:FileSystem", "fs"))
+    r = cost.estimate(p, shared_storage_gib=100)
+    (gpu,) = r.pools
+    assert (gpu.name, gpu.machine, gpu.min_nodes, gpu.max_nodes, gpu.spot) == ("a100", "p4de.24xlarge", 0, 4, False)
+    node = gpu.node_hourly
+    assert node and gpu.monthly_max == round(node * 4 * 730, 2) and gpu.monthly_min == 0
+    fixed = {f.what: f.monthly for f in r.fixed}
+    assert fixed["EKS cluster fee"] == 73.0
+    assert fixed["NAT gateway (hourly, data processed extra)"] == round(0.045 * 730, 2)
+    assert fixed["RDS db.t4g.medium Multi-AZ"] == round(0.065 * 2 * 730, 2)
+    assert fixed["EFS 100 GiB stored (assumed: storage.shared.size_gib)"] == 30.0
+    assert r.monthly_max == round(r.fixed_monthly + gpu.monthly_max, 2)
+    text = cost.render_text(r)
+    assert f"Prices as of {r.as_of}" in text and "a100" in text
+    assert cost.delta(None, r)["monthly_max"] == r.monthly_max
+
+
+def test_cost_names_missing_prices():
+    p = plan(reg(NG, "x", {"instanceTypes": ["z9.mega"], "scalingConfig": {"minSize": 1, "maxSize": 2}}))
+    r = cost.estimate(p)
+    assert r.missing == ["z9.mega in us-west-2 (on-demand)"] and r.pools[0].node_hourly is None
+
+
+def test_gke_pool_counts_per_zone_and_spot():
+    p = plan(reg("gcp:container/cluster:Cluster", "g", {"location": "us-central1"}),
+             reg("gcp:container/nodePool:NodePool", "cpu", {"nodeConfig": {"machineType": "n2-standard-4", "spot": True},
+                                                             "autoscaling": {"minNodeCount": 1, "maxNodeCount": 2}}),
+             target={"cloud": "gcp", "region": "us-central1"})
+    (cpu,) = cost.estimate(p).pools
+    assert (cpu.min_nodes, cpu.max_nodes, cpu.spot, cpu.note) == (3, 6, True, "per-zone counts x 3 zone(s)")
+
+
+def test_parity_from_resource_types():
+    aws = plan(reg(NG, "gpu", {"labels": {"mlstack.io/accelerator": "nvidia-a100-80gb"}}), reg("aws:s3/bucket:Bucket", "b"),
+               reg("aws:rds/instance:Instance", "db"), env="staging")
+    onprem = plan(reg("mlstack:k8s:ObjectStore", "minio", custom=False), reg("mlstack:k8s:InClusterPostgres", "pg", custom=False),
+                  reg("mlstack:k8s:OnPremNodePool", "p", custom=False), env="lab", target={"cloud": "onprem", "kube_context": "lab"})
+    r = parity([aws, onprem])
+    assert r.rows["buckets"]["staging"].status == "native" and r.rows["buckets"]["lab"].status == "emulated"
+    assert r.rows["tracking"]["lab"].detail == "MLflow + in-cluster Postgres"
+    assert r.rows["accelerators"]["staging"].detail == "nvidia-a100-80gb"
+    assert r.rows["accelerators"]["lab"].status == "missing"
+    assert r.rows["registry"]["staging"].status == "missing"
+    text = parity_text(r)
+    assert text.splitlines()[0].startswith("capability") and "lab (onprem lab)" in text
+
+
+@pytest.mark.parametrize("fmt", ["md", "json"])
+def test_golden_files_exist(fmt):
+    assert (GOLDEN / ("comment.md" if fmt == "md" else "review.json")).is_file()
