@@ -5,7 +5,6 @@ Exit codes: 0 fine; 1 a gate given with --fail-on failed (or an engine error); 2
 
 from __future__ import annotations
 
-import os
 import sys
 from enum import Enum
 from pathlib import Path
@@ -52,8 +51,8 @@ def _write(text: str, output: Path | None = None) -> None:
 
         err(f"wrote {output}")
         return
+    sys.stdout.write(text)
     sys.stdout.flush()
-    os.write(1, text.encode())
 
 
 def _envs(envs: list[str] | None) -> list[str]:

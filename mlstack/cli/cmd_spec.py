@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import sys
 from pathlib import Path
 from enum import Enum
@@ -40,7 +39,7 @@ def plan(
 
     result = plan_env(env, STATE.stacks_dir)
     if format is PlanFormat.json:
-        os.write(1, plan_json(result).encode())
+        sys.stdout.write(plan_json(result))
     else:
         plan_table(result)
 

@@ -1,0 +1,5 @@
+"""`python -m mlstack` runs the CLI."""
+
+from mlstack.cli import run
+
+run()

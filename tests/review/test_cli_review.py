@@ -1,0 +1,102 @@
+"""CLI: check, cost, parity and diff on the example stacks; diff --base against a throwaway git repository."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from mlstack.cli import main
+
+ROOT = Path(__file__).resolve().parents[2]
+STACKS = ROOT / "stacks"
+
+
+def run(capsys, *args: str) -> tuple[int, str, str]:
+    code = main(["--stacks-dir", str(STACKS), *args]) if "--stacks-dir" not in args else main(list(args))
+    out = capsys.readouterr()
+    return code, out.out, out.err
+
+
+def test_check_example_stacks_pass_every_mandatory_rule(capsys):
+    code, out, _ = run(capsys, "check", "--env", "prod", "--format", "json", "--fail-on", "mandatory")
+    data = json.loads(out)
+    assert code == 0 and data["protected"] is True and data["counts"]["mandatory_violations"] == 0
+    assert len(data["rules"]) >= 30
+
+
+def test_check_table_and_advisory_gate(capsys):
+    code, out, err = run(capsys, "check", "--env", "staging", "--fail-on", "advisory")
+    assert out.startswith("Policy check of staging (not protected: rules are advisory)")
+    assert "FAIL   MLS-AWS-017  advisory" in out
+    assert code == 1 and "gate failed: --fail-on advisory" in err
+
+
+def test_unknown_waiver_is_a_spec_error(tmp_path, capsys):
+    stacks = tmp_path / "stacks"
+    shutil.copytree(STACKS, stacks)
+    with (stacks / "staging.yaml").open("a") as f:
+        f.write("waivers:\n  MLS-NOPE-001: because\n")
+    code, _, err = run(capsys, "--stacks-dir", str(stacks), "check", "--env", "staging")
+    assert code == 2
+    assert "staging.yaml" in err and "waivers.MLS-NOPE-001: unknown policy rule 'MLS-NOPE-001'. Known rules: MLS-AWS-001" in err
+
+
+def test_cost_states_the_price_table(capsys):
+    code, out, _ = run(capsys, "cost", "--env", "staging")
+    assert code == 0
+    lines = out.splitlines()
+    assert lines[0] == "Cost of staging (aws us-west-2), USD, 730 h/month"
+    assert lines[1].startswith("Prices as of 2026-11-29: ")
+    assert any(line.split()[:4] == ["a100", "p4de.24xlarge", "spot", "0-1"] for line in lines)
+
+
+def test_diff_between_environments_shows_only_real_differences(capsys):
+    code, out, _ = run(capsys, "diff", "--env", "staging", "--env", "prod", "--format", "json")
+    data = json.loads(out)
+    (entry,) = data["envs"]
+    assert code == 0 and entry["env"] == "staging..prod"
+    paths = {(c["name"], p["path"]) for c in entry["changes"] for p in c["properties"]}
+    assert ("acme-ml-<env>-system", "instanceTypes") in paths
+    assert all("staging" not in c["urn"] for c in entry["changes"])
+    assert not any(p.endswith(("bucket", "kmsKeyId")) for _, p in paths), "mock ids leaked into the comparison"
+
+
+def test_diff_needs_a_base_or_two_envs(capsys):
+    code, _, err = run(capsys, "diff", "--env", "staging")
+    assert code == 2 and "give --base REF" in err
+
+
+def _git(cwd: Path, *args: str) -> None:
+    subprocess.run(["git", "-c", "user.email=t@example.com", "-c", "user.name=t", *args], cwd=cwd, check=True,
+                   capture_output=True)
+
+
+@pytest.fixture
+def repo(tmp_path: Path) -> Path:
+    shutil.copytree(STACKS, tmp_path / "stacks", ignore=shutil.ignore_patterns("prod.yaml", "*.lock.json"))
+    _git(tmp_path, "init", "-q")
+    _git(tmp_path, "add", "stacks")
+    _git(tmp_path, "commit", "-q", "-m", "base")
+    return tmp_path
+
+
+def test_diff_against_git_ref(repo, capsys):
+    staging = repo / "stacks" / "staging.yaml"
+    staging.write_text(staging.read_text().replace("min: 0\n    max: 1", "min: 0\n    max: 3"))
+    shutil.copy(STACKS / "prod.yaml", repo / "stacks" / "prod.yaml")  # new environment, not at the ref
+    code, out, err = run(capsys, "--stacks-dir", str(repo / "stacks"), "diff", "--base", "HEAD", "--format", "markdown",
+                         "--fail-on", "delete")
+    assert code == 0, err
+    assert "| prod (new) |" in out
+    assert "    scalingConfig.maxSize: 1 -> 3" in out
+    assert "| staging | 0 | 1 | 0 | 0 |" in out
+    assert subprocess.run(["git", "status", "--porcelain"], cwd=repo, capture_output=True, text=True).stdout.count("\n") == 2
+
+
+def test_diff_bad_ref(repo, capsys):
+    code, _, err = run(capsys, "--stacks-dir", str(repo / "stacks"), "diff", "--base", "nope", "--env", "staging")
+    assert code == 2 and "--base nope: no such commit" in err
