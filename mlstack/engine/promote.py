@@ -160,8 +160,35 @@ def promote(source: str, target: str, stacks_dir: Path, *, force: bool = False, 
     result.plan_diff = plan_diff_text(plan_fn(dst), plan_fn(after), source, target)
     if write:
         path.write_text(new_text, encoding="utf-8")
+        if lock is not None:
+            write_promoted_lock(stacks_dir, after, lock, source)
+            notes.append(f"{target}'s lock now pins the promoted spec and the tools {source} ran, so "
+                         f"`mlstack up --env {target} --locked` deploys exactly what {source} verified")
         result.written = True
     return result
+
+
+def write_promoted_lock(stacks_dir: Path, spec: Spec, source_lock: dict[str, Any], source: str) -> None:
+    """Records what the promoted environment must run: its new spec digest, the source's versions and the tool
+    versions the source was deployed with. Outputs are kept from the target's previous lock (they describe
+    what is deployed until the next ``up`` rewrites the lock)."""
+    from mlstack.engine.lock import LOCK_VERSION, lock_path, read_lock, spec_digest, write_lock
+
+    path = lock_path(spec.env, stacks_dir)
+    previous = read_lock(path, spec.project, spec.env) or {}
+    write_lock(
+        path,
+        {
+            "env": spec.env,
+            "lock_version": LOCK_VERSION,
+            "outputs": previous.get("outputs", {}),
+            "project": spec.project,
+            "promoted_from": source,
+            "spec_digest": spec_digest(spec),
+            "tools": dict(source_lock["tools"]),
+            "versions": dict(source_lock["versions"]),
+        },
+    )
 
 
 def _default_plan(spec: Spec) -> Any:

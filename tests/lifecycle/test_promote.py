@@ -111,3 +111,25 @@ def test_invalid_result_is_refused(stacks):
         promote("staging", "prod", stacks, plan=fake_plan, write=True)
     assert "prod's spec would be invalid" in str(e.value) and str(stacks / "prod.yaml") in str(e.value)
     assert (stacks / "prod.yaml").read_text() == before
+
+
+def test_write_pins_the_target_lock_to_what_the_source_ran(stacks):
+    lock_staging(stacks)
+    promote("staging", "prod", stacks, plan=fake_plan, write=True)
+    prod = load_spec("prod", stacks)
+    lock = lk.read_lock(lk.lock_path("prod", stacks), "acme-ml", "prod")
+    assert lock["promoted_from"] == "staging"
+    assert lock["spec_digest"] == lk.spec_digest(prod)
+    assert lock["versions"] == new_versions(stacks)
+    assert lock["tools"] == TOOLS
+    # so the post-merge `up --env prod --locked` finds nothing to refuse with the same tools
+    assert lk.lock_differences(lock, prod, TOOLS) == []
+    # and a later hand edit of prod.yaml is caught
+    (stacks / "prod.yaml").write_text((stacks / "prod.yaml").read_text().replace("max: 4", "max: 5"))
+    assert lk.lock_differences(lock, load_spec("prod", stacks), TOOLS)[0].startswith("spec digest:")
+
+
+def test_dry_run_leaves_the_target_lock_alone(stacks):
+    lock_staging(stacks)
+    promote("staging", "prod", stacks, plan=fake_plan)
+    assert not lk.lock_path("prod", stacks).exists()
