@@ -134,7 +134,7 @@ class CiTrust(pulumi.ComponentResource):
         sa = gcp.serviceaccount.Account(
             f"{name}-sa",
             project=args.project_id,
-            account_id=args.service_account_id or account_id(name, "ci"),
+            account_id=args.service_account_id or account_id(name, "sa"),
             display_name=f"CI of {args.repository}",
             opts=child_opts(self),
         )

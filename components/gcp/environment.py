@@ -91,7 +91,7 @@ class GcpEnvironment(pulumi.ComponentResource):
             f"{name}-cluster",
             replace(
                 args.cluster,
-                network=net.network_id,
+                network=net.network_self_link,
                 subnetwork=net.subnetwork_self_link,
                 pods_range_name=net.pods_range_name,
                 services_range_name=net.services_range_name,
@@ -155,7 +155,7 @@ class GcpEnvironment(pulumi.ComponentResource):
                 f"{name}-tracking-db",
                 replace(
                     args.tracking_database,
-                    private_network=net.network_id,
+                    private_network=net.network_self_link,
                     allocated_ip_range=net.private_services_range_name,
                     service_networking_connection=net.private_services_connection,
                     protect=args.protect or args.tracking_database.protect,

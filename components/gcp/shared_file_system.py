@@ -104,11 +104,12 @@ class SharedFileSystem(pulumi.ComponentResource):
             opts=stateful_opts(self, args.protect, depends_on=depends),
         )
 
-        self.instance_name: pulumi.Output[str] = instance.name
+        # The id is projects/<p>/locations/<l>/instances/<name>: its last segment is the physical name.
+        self.instance_name: pulumi.Output[str] = instance.id.apply(lambda i: i.rsplit("/", 1)[-1])
         self.ip_address: pulumi.Output[str] = instance.networks.apply(lambda ns: (ns[0].ip_addresses or [""])[0])
         self.share_name: str = args.share_name
         self.volume_handle: pulumi.Output[str] = pulumi.Output.concat(
-            "modeInstance/", args.location, "/", instance.name, "/", args.share_name
+            "modeInstance/", args.location, "/", self.instance_name, "/", args.share_name
         )
         self.storage_class_provisioner: str = PROVISIONER
         self.storage_class_parameters: pulumi.Output[dict[str, str]] = pulumi.Output.all(

@@ -81,10 +81,10 @@ class ImageRegistry(pulumi.ComponentResource):
     """
 
     def __init__(self, name: str, args: ImageRegistryArgs, opts: pulumi.ResourceOptions | None = None) -> None:
-        super().__init__(TOKEN, name, None, opts)
         tag = args.image.rpartition(":")[2]
         if ":" not in args.image or tag in ("", "latest") or "/" in tag:
             raise ValueError(f"registry image {args.image!r} must pin a version tag")
+        super().__init__(TOKEN, name, None, opts)
         labels = MLSTACK_LABELS("registry", component="image-registry")
         selector = selector_labels("registry", component="image-registry")
 

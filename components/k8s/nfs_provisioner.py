@@ -103,9 +103,9 @@ class NfsProvisioner(pulumi.ComponentResource):
     """
 
     def __init__(self, name: str, args: NfsProvisionerArgs, opts: pulumi.ResourceOptions | None = None) -> None:
-        super().__init__(TOKEN, name, None, opts)
         if not args.server or not args.path.startswith("/"):
             raise ValueError("the NFS provisioner needs a server and an absolute export path")
+        super().__init__(TOKEN, name, None, opts)
         release = k8s.helm.v3.Release(
             f"{name}-nfs",
             k8s.helm.v3.ReleaseArgs(

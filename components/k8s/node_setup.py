@@ -73,13 +73,13 @@ class OnPremNodePool(pulumi.ComponentResource):
     """
 
     def __init__(self, name: str, args: OnPremNodePoolArgs, opts: pulumi.ResourceOptions | None = None) -> None:
-        super().__init__(TOKEN, name, None, opts)
         if not args.selector:
             raise ValueError(f"node pool {name!r} needs selector labels to find its nodes")
         effects = {"NoSchedule", "PreferNoSchedule", "NoExecute"}
         for taint in args.taints:
             if taint.effect not in effects:
                 raise ValueError(f"node pool {name!r}: taint {taint.key!r} has effect {taint.effect!r}, not one of {sorted(effects)}")
+        super().__init__(TOKEN, name, None, opts)
         self.node_selector: dict[str, str] = dict(sorted(args.selector.items()))
         ordered = sorted(args.taints, key=lambda t: (t.key, t.effect, t.value or ""))
         self.tolerations: list[k8s.core.v1.TolerationArgs] = [

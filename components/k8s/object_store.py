@@ -206,10 +206,11 @@ class ObjectStore(pulumi.ComponentResource):
     """
 
     def __init__(self, name: str, args: ObjectStoreArgs, opts: pulumi.ResourceOptions | None = None) -> None:
-        super().__init__(TOKEN, name, None, opts)
         if args.artifacts_bucket not in args.buckets:
             raise ValueError(f"artifacts bucket {args.artifacts_bucket!r} is not one of the buckets {sorted(args.buckets)}")
-        _split_image(args.mc_image)  # rejects an unpinned client image before anything registers
+        _split_image(args.image)  # reject unpinned images before anything registers
+        _split_image(args.mc_image)
+        super().__init__(TOKEN, name, None, opts)
         labels = MLSTACK_LABELS("minio", component="object-store")
 
         root_password = random.RandomPassword(f"{name}-root-password", length=40, special=False, opts=stateful_opts(self, args.protect))

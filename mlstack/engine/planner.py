@@ -9,8 +9,13 @@ from mlstack.spec import Spec, load_spec
 
 
 def plan_env(env: str, stacks_dir: Path) -> Plan:
-    """Loads ``<stacks_dir>/<env>.yaml`` and plans it."""
-    return plan_spec(load_spec(env, stacks_dir))
+    """Loads ``<stacks_dir>/<env>.yaml``, checks its policy waivers name real rules, and plans it."""
+    from mlstack.engine.policy import validate_waivers
+    from mlstack.spec import spec_path
+
+    spec = load_spec(env, stacks_dir)
+    validate_waivers(spec.waivers, spec_path(env, stacks_dir))
+    return plan_spec(spec)
 
 
 def plan_spec(spec: Spec) -> Plan:

@@ -122,7 +122,14 @@ def review_ref(envs: Sequence[str], stacks_dir: Path, ref: str) -> Review:
                     base_spec = load_spec_file(base_file)
                 except SpecError as exc:
                     raise _relocate(exc, at_ref) from None
-            base = plan_spec(base_spec) if base_spec else empty_plan(head.project, env)
+            # The code is the working tree's for both sides, and a plan is a pure function of the spec: an
+            # unchanged spec needs no second plan.
+            if base_spec is None:
+                base = empty_plan(head.project, env)
+            elif base_spec == spec:
+                base = head
+            else:
+                base = plan_spec(base_spec)
             d = diff_plans(base, head, base_label=ref, head_label="working tree")
             cost_head = cost.estimate(head, shared_storage_gib=_shared_gib(spec))
             cost_base = cost.estimate(base, shared_storage_gib=_shared_gib(base_spec)) if base_spec else None

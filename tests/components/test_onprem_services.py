@@ -1,0 +1,306 @@
+"""On-prem in-cluster services (postgres, object store, registry, NFS, node pools, audit) under recording mocks."""
+
+from __future__ import annotations
+
+import json
+
+import pulumi
+import pulumi_kubernetes as k8s
+import pytest
+import yaml
+
+from mlstack.engine import mock_outputs
+
+PG_IMAGE = "ghcr.io/cloudnative-pg/postgresql:16.6"
+MINIO_IMAGE = "quay.io/minio/minio:RELEASE.2024-12-18T13-15-44Z"
+MC_IMAGE = "quay.io/minio/mc:RELEASE.2024-11-21T17-21-54Z"
+NFS_IMAGE = "registry.k8s.io/sig-storage/nfs-subdir-external-provisioner:v4.0.2"
+HARDENED = {
+    "allowPrivilegeEscalation": False,
+    "capabilities": {"drop": ["ALL"]},
+    "readOnlyRootFilesystem": True,
+    "runAsNonRoot": True,
+    "seccompProfile": {"type": "RuntimeDefault"},
+}
+
+
+@pytest.fixture
+def bcrypt_mock(monkeypatch):
+    """RandomPassword's ``bcryptHash`` until mock_outputs answers it (without it the plan never completes)."""
+    base = mock_outputs._RESOURCES["random:index/randomPassword:RandomPassword"]
+
+    def handler(m, name, inputs):
+        rid, out = base(m, name, inputs)
+        out.setdefault("bcryptHash", "$2a$10$" + "m" * 53)
+        return rid, out
+
+    monkeypatch.setitem(mock_outputs._RESOURCES, "random:index/randomPassword:RandomPassword", handler)
+
+
+def _with_provider(build):
+    def program():
+        provider = k8s.Provider("test-k8s", kubeconfig="{}", context="lab")
+        build(pulumi.ResourceOptions(provider=provider))
+
+    return program
+
+
+def _k8s_children(plan):
+    return [r for r in plan.resources if r.type.startswith("kubernetes:") and r.type != "pulumi:providers:kubernetes"]
+
+
+def test_postgres_cnpg_cluster(record_plan):
+    from mlstack.components.k8s.postgres import InClusterPostgres, InClusterPostgresArgs
+
+    def build(opts):
+        pg = InClusterPostgres(
+            "acme-ml-test-db",
+            InClusterPostgresArgs(
+                namespace="mlstack-postgres", operator_chart_version="0.23.0", postgres_image=PG_IMAGE,
+                high_availability=True, size_gib=50, storage_class="ceph-rbd", protect=True,
+            ),
+            opts=opts,
+        )
+        pulumi.export("uri", pg.connection_uri)
+        pulumi.export("host", pg.host)
+
+    plan = record_plan(_with_provider(build))
+    comp = plan.one("mlstack:k8s:InClusterPostgres", "acme-ml-test-db")
+    op = plan.one("kubernetes:helm.sh/v3:Release", "acme-ml-test-db-operator")
+    assert op.inputs["chart"] == "cloudnative-pg" and op.inputs["version"] == "0.23.0"
+    assert op.inputs["repositoryOpts"] == {"repo": "https://cloudnative-pg.github.io/charts"}
+    assert op.inputs["namespace"] == "cnpg-system"
+    assert op.inputs["values"]["containerSecurityContext"] == {**HARDENED, "runAsUser": 10001, "runAsGroup": 10001}
+    secret = plan.one("kubernetes:core/v1:Secret", "acme-ml-test-db-credentials")
+    assert secret.inputs["type"] == "kubernetes.io/basic-auth"
+    assert secret.inputs["metadata"]["name"] == "mlflow-db-mlflow"
+    assert secret.inputs["metadata"]["namespace"] == "mlstack-postgres"
+    assert secret.inputs["stringData"] == "[secret]"
+    cluster = plan.one("kubernetes:postgresql.cnpg.io/v1:Cluster", "acme-ml-test-db-cluster")
+    assert cluster.inputs["metadata"]["name"] == "mlflow-db"
+    spec = cluster.inputs["spec"]
+    assert spec["instances"] == 3 and spec["enablePDB"] is True
+    assert spec["imageName"] == PG_IMAGE
+    assert spec["affinity"]["podAntiAffinityType"] == "required"
+    assert spec["bootstrap"] == {"initdb": {"database": "mlflow", "owner": "mlflow", "secret": {"name": "mlflow-db-mlflow"}}}
+    assert spec["storage"] == {"size": "50Gi", "storageClass": "ceph-rbd"}
+    assert spec["resources"] == {"limits": {"cpu": "500m", "memory": "1Gi"}, "requests": {"cpu": "500m", "memory": "1Gi"}}
+    assert op.urn in cluster.depends_on
+    for r in (cluster, secret, plan.one("random:index/randomPassword:RandomPassword", "acme-ml-test-db-password")):
+        assert r.protect and r.retain_on_delete and r.parent == comp.urn
+    assert not op.protect
+    assert all(r.provider == "test-k8s" for r in _k8s_children(plan))
+    assert plan.outputs["uri"] == "[secret]"
+    assert plan.outputs["host"] == "mlflow-db-rw.mlstack-postgres.svc.cluster.local"
+
+
+def test_postgres_single_instance_without_operator(record_plan):
+    from mlstack.components.k8s.postgres import InClusterPostgres, InClusterPostgresArgs
+
+    def build(opts):
+        InClusterPostgres(
+            "db", InClusterPostgresArgs(namespace="pg", operator_chart_version="0.23.0", postgres_image=PG_IMAGE, install_operator=False),
+            opts=opts,
+        )
+
+    plan = record_plan(_with_provider(build))
+    assert plan.of_type("kubernetes:helm.sh/v3:Release") == []
+    cluster = plan.one("kubernetes:postgresql.cnpg.io/v1:Cluster", "db-cluster")
+    assert cluster.inputs["spec"]["instances"] == 1 and cluster.inputs["spec"]["enablePDB"] is False
+    assert cluster.inputs["spec"]["storage"] == {"size": "20Gi"}
+    assert not cluster.protect and not cluster.retain_on_delete
+
+
+def test_object_store_minio(record_plan):
+    from mlstack.components.k8s.object_store import ObjectStore, ObjectStoreArgs
+
+    def build(opts):
+        s = ObjectStore(
+            "acme-s3",
+            ObjectStoreArgs(
+                namespace="mlstack-minio", chart_version="5.4.0", image=MINIO_IMAGE, mc_image=MC_IMAGE,
+                buckets={"datasets": False, "artifacts": True}, size_gib=500, protect=True,
+            ),
+            opts=opts,
+        )
+        pulumi.export("endpoint", s.endpoint)
+        pulumi.export("buckets", s.bucket_names)
+        pulumi.export("artifacts", s.artifacts_uri)
+        pulumi.export("key", s.secret_access_key)
+
+    plan = record_plan(_with_provider(build))
+    rel = plan.one("kubernetes:helm.sh/v3:Release", "acme-s3-minio")
+    assert (rel.inputs["chart"], rel.inputs["version"], rel.inputs["namespace"], rel.inputs["name"]) == ("minio", "5.4.0", "mlstack-minio", "minio")
+    assert rel.inputs["repositoryOpts"] == {"repo": "https://charts.min.io/"}
+    v = rel.inputs["values"]
+    assert v["mode"] == "standalone" and v["existingSecret"] == "minio-root"
+    assert v["image"] == {"pullPolicy": "IfNotPresent", "repository": "quay.io/minio/minio", "tag": "RELEASE.2024-12-18T13-15-44Z"}
+    assert v["persistence"] == {"accessMode": "ReadWriteOnce", "enabled": True, "size": "500Gi"}
+    assert v["containerSecurityContext"] == HARDENED
+    assert v["securityContext"]["runAsNonRoot"] is True and v["securityContext"]["seccompProfile"] == {"type": "RuntimeDefault"}
+    assert v["users"] == [] and v["buckets"] == [] and v["policies"] == []  # no chart default user, no unhardened hook Job
+    assert v["environment"] == {"MINIO_BROWSER": "off"}
+    root = plan.one("kubernetes:core/v1:Secret", "acme-s3-root")
+    assert root.inputs["stringData"] == "[secret]" and root.protect and root.retain_on_delete
+    job = plan.one("kubernetes:batch/v1:Job", "acme-s3-setup")
+    assert rel.urn in job.depends_on
+    pod = job.inputs["spec"]["template"]["spec"]
+    (c,) = pod["containers"]
+    assert c["image"] == MC_IMAGE and {k: c["securityContext"][k] for k in HARDENED} == HARDENED
+    assert pod["securityContext"]["runAsNonRoot"] is True
+    assert c["resources"]["limits"] and c["resources"]["requests"]
+    script = c["command"][2]
+    assert "mc mb --ignore-existing store/artifacts\nmc version enable store/artifacts\nmc mb --ignore-existing store/datasets\n" in script
+    assert "version enable store/datasets" not in script
+    env = {e["name"]: e for e in c["env"]}
+    assert env["ROOT_PASSWORD"]["valueFrom"]["secretKeyRef"] == {"key": "rootPassword", "name": "minio-root"}
+    assert json.loads(env["POLICY"]["value"])["Statement"][0]["Resource"] == ["arn:aws:s3:::artifacts/*"]
+    assert plan.outputs["endpoint"] == "http://minio.mlstack-minio.svc.cluster.local:9000"
+    assert plan.outputs["buckets"] == ["artifacts", "datasets"]
+    assert plan.outputs["artifacts"] == "s3://artifacts/mlflow"
+    assert plan.outputs["key"] == "[secret]"
+    assert all(r.provider == "test-k8s" for r in _k8s_children(plan))
+
+
+def test_object_store_rejects_unpinned_and_missing_artifacts_bucket():
+    from mlstack.components.k8s.object_store import ObjectStoreArgs, _split_image, minio_values
+
+    with pytest.raises(ValueError, match="latest"):
+        _split_image("quay.io/minio/minio:latest")
+    with pytest.raises(ValueError, match="repository:tag"):
+        _split_image("quay.io/minio/minio")
+    args = ObjectStoreArgs(namespace="x", chart_version="5.4.0", image=MINIO_IMAGE, mc_image=MC_IMAGE, tls_secret_name="minio-tls")
+    v = minio_values(args, "root")
+    assert v["tls"] == {"certSecret": "minio-tls", "enabled": True}
+    assert [m["mountPath"] for m in v["extraVolumeMounts"]] == ["/tmp"]
+
+
+def test_image_registry_distribution(record_plan, bcrypt_mock):
+    from mlstack.components.k8s.image_registry import ImageRegistry, ImageRegistryArgs
+
+    def build(opts):
+        r = ImageRegistry("acme-reg", ImageRegistryArgs(namespace="mlstack-registry", image="registry:2.8.3", protect=True), opts=opts)
+        pulumi.export("host", r.host)
+
+    plan = record_plan(_with_provider(build))
+    dep = plan.one("kubernetes:apps/v1:Deployment", "acme-reg-deployment")
+    assert dep.inputs["metadata"]["namespace"] == "mlstack-registry"
+    pod = dep.inputs["spec"]["template"]["spec"]
+    (c,) = pod["containers"]
+    assert c["image"] == "registry:2.8.3"
+    assert {k: c["securityContext"][k] for k in HARDENED} == HARDENED
+    assert pod["securityContext"]["runAsNonRoot"] is True and pod["securityContext"]["fsGroup"] == 65532
+    assert c["readinessProbe"]["tcpSocket"] == {"port": "http"} and c["livenessProbe"]
+    assert c["resources"]["limits"] == {"cpu": "250m", "memory": "512Mi"}
+    assert {m["mountPath"] for m in c["volumeMounts"]} == {"/var/lib/registry", "/auth", "/tmp"}
+    env = {e["name"]: e.get("value") for e in c["env"]}
+    assert env["REGISTRY_AUTH"] == "htpasswd"
+    assert dep.inputs["spec"]["strategy"] == {"type": "Recreate"}
+    pvc = plan.one("kubernetes:core/v1:PersistentVolumeClaim", "acme-reg-data")
+    assert pvc.inputs["spec"]["resources"]["requests"] == {"storage": "200Gi"} and pvc.protect and pvc.retain_on_delete
+    assert plan.one("kubernetes:core/v1:Secret", "acme-reg-auth").inputs["stringData"] == "[secret]"
+    svc = plan.one("kubernetes:core/v1:Service", "acme-reg-service")
+    assert svc.inputs["spec"]["type"] == "ClusterIP" and svc.inputs["spec"]["ports"][0]["port"] == 5000
+    assert plan.outputs["host"] == "registry.mlstack-registry.svc.cluster.local:5000"
+    assert all(r.provider == "test-k8s" for r in _k8s_children(plan))
+
+
+def test_image_registry_rejects_latest():
+    from mlstack.components.k8s.image_registry import ImageRegistry, ImageRegistryArgs
+
+    with pytest.raises(ValueError, match="pin a version"):
+        ImageRegistry("r", ImageRegistryArgs(namespace="x", image="registry:latest"))
+
+
+def test_nfs_provisioner(record_plan):
+    from mlstack.components.k8s.nfs_provisioner import NfsProvisioner, NfsProvisionerArgs
+
+    def build(opts):
+        n = NfsProvisioner(
+            "acme-nfs",
+            NfsProvisionerArgs(namespace="mlstack-nfs", server="nfs.lab.example.com", path="/exports/ml", chart_version="4.0.18",
+                               image=NFS_IMAGE, mount_options=["nfsvers=4.1"]),
+            opts=opts,
+        )
+        pulumi.export("provisioner", n.provisioner_name)
+        pulumi.export("parameters", n.storage_parameters)
+
+    plan = record_plan(_with_provider(build))
+    rel = plan.one("kubernetes:helm.sh/v3:Release", "acme-nfs-nfs")
+    assert (rel.inputs["chart"], rel.inputs["version"], rel.inputs["namespace"]) == ("nfs-subdir-external-provisioner", "4.0.18", "mlstack-nfs")
+    v = rel.inputs["values"]
+    assert v["nfs"] == {"server": "nfs.lab.example.com", "path": "/exports/ml", "mountOptions": ["nfsvers=4.1"]}
+    assert v["storageClass"] == {"create": False, "provisionerName": "mlstack.io/nfs"}
+    assert v["image"] == {"pullPolicy": "IfNotPresent", "repository": "registry.k8s.io/sig-storage/nfs-subdir-external-provisioner", "tag": "v4.0.2"}
+    assert v["securityContext"] == HARDENED and v["resources"]["limits"]
+    assert plan.of_type("kubernetes:storage.k8s.io/v1:StorageClass") == []
+    assert rel.provider == "test-k8s"
+    assert plan.outputs == {"parameters": {"archiveOnDelete": "true"}, "provisioner": "mlstack.io/nfs"}
+
+
+def test_nfs_provisioner_needs_server_and_path():
+    from mlstack.components.k8s.nfs_provisioner import NfsProvisionerArgs, nfs_values
+
+    from mlstack.components.k8s.nfs_provisioner import NfsProvisioner
+
+    with pytest.raises(ValueError, match="server"):
+        NfsProvisioner("n", NfsProvisionerArgs(namespace="x", server="", path="/p", chart_version="1", image=NFS_IMAGE))
+    with pytest.raises(ValueError, match="pin"):
+        nfs_values(NfsProvisionerArgs(namespace="x", server="s", path="/p", chart_version="1", image="img:latest"))
+
+
+def test_onprem_node_pool_has_no_children(record_plan):
+    from mlstack.components.k8s.node_setup import NodeTaint, OnPremNodePool, OnPremNodePoolArgs
+
+    pools = {}
+
+    def build(opts):
+        pools["a100"] = OnPremNodePool(
+            "a100",
+            OnPremNodePoolArgs(
+                selector={"mlstack.io/pool": "a100", "gpu": "a100"},
+                taints=[NodeTaint(key="nvidia.com/gpu", value="present", effect="NoSchedule"), NodeTaint(key="dedicated", effect="NoExecute")],
+                accelerator="nvidia-a100-80gb", gpus_per_node=8,
+            ),
+            opts=opts,
+        )
+
+    plan = record_plan(_with_provider(build))
+    comp = plan.one("mlstack:k8s:OnPremNodePool", "a100")
+    assert plan.children(comp) == []
+    pool = pools["a100"]
+    assert pool.node_selector == {"gpu": "a100", "mlstack.io/pool": "a100"}
+    assert [(t.key, t.operator, t.value, t.effect) for t in pool.tolerations] == [
+        ("dedicated", "Exists", None, "NoExecute"), ("nvidia.com/gpu", "Equal", "present", "NoSchedule"),
+    ]
+    assert pool.gpu and pool.gpus_per_node == 8
+
+
+def test_onprem_node_pool_rejects_bad_input():
+    from mlstack.components.k8s.node_setup import NodeTaint, OnPremNodePool, OnPremNodePoolArgs
+
+    with pytest.raises(ValueError, match="selector"):
+        OnPremNodePool("p", OnPremNodePoolArgs(selector={}))
+    with pytest.raises(ValueError, match="effect"):
+        OnPremNodePool("p", OnPremNodePoolArgs(selector={"a": "b"}, taints=[NodeTaint(key="k", effect="NoWay")]))
+
+
+def test_audit_policy(record_plan):
+    from mlstack.components.k8s.audit_policy import AuditPolicy, AuditPolicyArgs, policy
+
+    out = {}
+
+    def build(opts):
+        out["a"] = AuditPolicy("acme-audit", AuditPolicyArgs(retention_days=90), opts=opts)
+
+    plan = record_plan(_with_provider(build))
+    cm = plan.one("kubernetes:core/v1:ConfigMap", "acme-audit-policy")
+    assert cm.inputs["metadata"]["namespace"] == "mlstack-system" and cm.inputs["metadata"]["name"] == "mlstack-audit-policy"
+    assert cm.provider == "test-k8s"
+    doc = yaml.safe_load(cm.inputs["data"]["audit-policy.yaml"])
+    assert doc == policy() and doc["apiVersion"] == "audit.k8s.io/v1" and doc["kind"] == "Policy"
+    assert doc["rules"][-1] == {"level": "Metadata"}
+    secrets_rule = next(r for r in doc["rules"] if any("secrets" in g.get("resources", []) for g in r.get("resources", [])))
+    assert secrets_rule["level"] == "Metadata"  # never a Secret's body in the log
+    assert "--audit-log-maxage=90" in out["a"].api_server_flags
+    assert out["a"].policy_yaml == cm.inputs["data"]["audit-policy.yaml"]
