@@ -178,7 +178,9 @@ _RESOURCES: dict[str, Handler] = {
     "aws:cloudtrail/trail:Trail": _with(_pname(), arn=lambda m, i, _: m.arn("cloudtrail", f"trail/{i}")),
     "aws:cloudwatch/logGroup:LogGroup": _with(_pname(), arn=lambda m, i, _: m.arn("logs", f"log-group:{i}")),
     "random:index/randomPassword:RandomPassword": _with(
-        lambda m, name, inputs: "none", result=lambda m, i, inputs: "mock-password-" + "x" * 16
+        lambda m, name, inputs: "none",
+        result=lambda m, i, inputs: "mock-password-" + "x" * 16,
+        bcryptHash=lambda m, i, inputs: "$2a$10$" + "M" * 53,
     ),
     "aws:secretsmanager/secret:Secret": _with(_pname(), arn=lambda m, i, _: m.arn("secretsmanager", f"secret:{i}")),
     "gcp:container/cluster:Cluster": _with(

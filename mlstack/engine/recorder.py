@@ -118,8 +118,16 @@ class RecordingMonitor(pulumi_mocks.MockMonitor):
         return super().RegisterResourceOutputs(request)
 
 
+PLAN_TIMEOUT_S = 120.0  # a full three-cloud plan takes seconds; only a never-resolving output takes longer
+
+
 def record(
-    program: Callable[[], None], *, project: str, stack: str, mocks: MockOutputs | None = None
+    program: Callable[[], None],
+    *,
+    project: str,
+    stack: str,
+    mocks: MockOutputs | None = None,
+    timeout: float = PLAN_TIMEOUT_S,
 ) -> RecordingMonitor:
     """Runs ``program`` under recording mocks and returns the monitor holding what it registered.
 
@@ -128,6 +136,7 @@ def record(
         project: the Pulumi project name, used in URNs.
         stack: the stack name, used in URNs.
         mocks: the answers to registrations and invokes (region, project id); defaults to AWS us-west-2.
+        timeout: seconds before a run that never completes is reported as an error.
 
     Raises:
         EngineError: the program failed; the message is the program's error.
@@ -141,7 +150,12 @@ def record(
         settings.set_root_resource(None)  # type: ignore[arg-type]
         from pulumi.runtime.stack import run_in_stack
 
-        loop.run_until_complete(run_in_stack(program))
+        loop.run_until_complete(asyncio.wait_for(run_in_stack(program), timeout))
+    except TimeoutError:
+        raise EngineError(
+            f"the plan did not finish within {timeout:g} s: a component waits on an output the plan's mocks "
+            "never answer (add it to mlstack/engine/mock_outputs.py)"
+        ) from None
     except EngineError:
         raise
     except Exception as exc:  # the program's own failure, surfaced at the CLI boundary

@@ -92,10 +92,22 @@ def test_children_and_parents(plan):
         ("mlstack:aws:TrackingDatabase", f"{NAME}-tracking-db"),
         ("mlstack:aws:WorkloadRole", f"{NAME}-mlflow"),
         ("mlstack:aws:CiTrust", f"{NAME}-ci"),
+        ("aws:eks/accessEntry:AccessEntry", f"{NAME}-ci-access"),
         ("mlstack:aws:Audit", f"{NAME}-audit"),
     }
     urns = {r.urn for r in plan.resources}
     assert all(r.parent in urns for r in plan.resources if r is not env)
+
+
+def test_ci_role_reaches_the_cluster_only_as_its_group(plan):
+    entry = plan.one("aws:eks/accessEntry:AccessEntry", f"{NAME}-ci-access")
+    role = plan.one("aws:iam/role:Role", f"{NAME}-ci-role")
+    assert entry.inputs["kubernetesGroups"] == ["mlstack-ci"]
+    assert entry.inputs["type"] == "STANDARD"
+    assert entry.inputs["principalArn"].startswith("arn:aws:iam::123456789012:role/")
+    assert role.urn in plan.by_urn()
+    # no EKS access policy is associated with the CI role: its rights are the platform layer's Roles
+    assert [a for a in plan.of_type("aws:eks/accessPolicyAssociation:AccessPolicyAssociation") if "ci" in a.name] == []
 
 
 def test_wiring(plan):
