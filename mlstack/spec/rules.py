@@ -11,8 +11,11 @@ Finding = tuple[str, str]
 NAME_BUDGET = 40  # GKE node pool names stop at 40 characters, the shortest limit a pool name meets
 _MACHINE = {"aws": re.compile(r"^[a-z][a-z0-9-]*\.[a-z0-9]+$"), "gcp": re.compile(r"^[a-z][a-z0-9]*-[a-z0-9-]+$")}
 _BACKENDS = ("file://", "s3://", "gs://", "azblob://", "https://")
-# Names of the fixed parts of an environment; a pool, bucket or team with one of these names would clash.
-RESERVED = frozenset({"network", "cluster", "shared", "registry", "tracking-db", "mlflow", "ci", "audit", "k8s", "platform", "gpu", "verify"})
+# Names of the fixed parts of an environment: a pool or bucket named like one would clash with it (the
+# environment's children are <project>-<env>-<key>), and a team named like a platform part or a system
+# namespace would clash in the cluster (a team's namespace is its name).
+RESERVED_INFRA = frozenset({"network", "cluster", "shared", "efs-csi", "registry", "tracking-db", "mlflow", "ci", "audit", "k8s", "platform"})
+RESERVED_TEAMS = frozenset({"gpu", "tracking", "storage", "ci", "verify", "default", "mlflow", "mlstack-system", "mlstack-ci"})
 MIN_MLFLOW = (3, 6)  # from 3.6 MLflow's auth tables keep their own alembic version table: one database serves both
 _SECRETS_PROVIDERS = ("passphrase", "awskms://", "gcpkms://", "azurekeyvault://", "hashivault://")
 
@@ -82,8 +85,9 @@ def _names(spec: Spec) -> Iterator[Finding]:
                     f"'{spec.prefix}-{key}' is {len(spec.prefix) + 1 + len(key)} characters; resource names built "
                     f"from project, env and this key must fit {NAME_BUDGET}. Shorten the key, project or env"
                 )
-    for section, keys in (("node_pools", spec.node_pools), ("storage.buckets", spec.storage.buckets), ("teams", spec.teams)):
-        for key in sorted(RESERVED & set(keys)):
+    sections = (("node_pools", spec.node_pools, RESERVED_INFRA), ("storage.buckets", spec.storage.buckets, RESERVED_INFRA), ("teams", spec.teams, RESERVED_TEAMS))
+    for section, keys, reserved in sections:
+        for key in sorted(k for k in keys if k in reserved or k.startswith("kube-")):
             yield f"{section}.{key}", f"{key!r} names a fixed part of the environment. Choose another name"
     for key in sorted(set(spec.node_pools) & set(spec.storage.buckets)):
         yield f"storage.buckets.{key}", f"{key!r} is also a node pool; resource names would clash. Rename one"
@@ -116,6 +120,13 @@ def _pools(spec: Spec, catalog) -> Iterator[Finding]:
                 yield f"{path}.spot", "onprem has no spot capacity. Remove it"
             if pool.machine:
                 yield f"{path}.machine", "onprem nodes exist already; describe them with selector: labels. Remove machine"
+            label = (pool.selector or {}).get("mlstack.io/accelerator")
+            if pool.accelerator and pool.selector is not None and label != pool.accelerator:
+                yield f"{path}.selector", (
+                    f"an accelerator pool's nodes must carry mlstack.io/accelerator={pool.accelerator} (the device "
+                    "plugin and GPU jobs schedule on it). Label them (kubectl label nodes <nodes> "
+                    f"mlstack.io/accelerator={pool.accelerator}) and add it to selector"
+                )
         else:
             if pool.selector is not None:
                 yield f"{path}.selector", f"only for onprem; on {cloud} mlstack creates the nodes. Remove it"

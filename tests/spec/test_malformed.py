@@ -152,3 +152,65 @@ def test_message_format(tmp_path):
     assert str(info.value.problems[0]).endswith(f"staging.yaml:{line}:{column}: node_pools.a100.max: must be >= min (0), got -1")
     assert str(info.value).startswith("1 problem in the spec:")
     assert info.value.exit_code == 2
+
+
+ONPREM = textwrap.dedent(
+    """\
+    project: acme-ml
+    target: {cloud: onprem, kube_context: lab}
+    node_pools:
+      system: {selector: {role: worker}}
+      gpu: {accelerator: nvidia-l4, gpus_per_node: 4, selector: {mlstack.io/accelerator: nvidia-l4}}
+    storage:
+      shared: {nfs_server: nas.lab, nfs_path: /exports/ml}
+      buckets: {artifacts: {}}
+    teams:
+      research: {group: research, gpu_quota: 4}
+    """
+)
+
+ONPREM_CASES = [
+    ("min on onprem", "{selector: {role: worker}}", "{selector: {role: worker}, min: 1}", "node_pools.system.min", "onprem pools describe existing nodes and do not scale"),
+    ("spot on onprem", "{selector: {role: worker}}", "{selector: {role: worker}, spot: true}", "node_pools.system.spot", "onprem has no spot capacity"),
+    ("no selector", "{selector: {role: worker}}", "{}", "node_pools.system.selector", "required on onprem"),
+    ("GPU pool not labelled", "selector: {mlstack.io/accelerator: nvidia-l4}", "selector: {gpu: l4}", "node_pools.gpu.selector", "must carry mlstack.io/accelerator=nvidia-l4"),
+    ("missing NFS server", "{nfs_server: nas.lab, nfs_path: /exports/ml}", "{nfs_path: /exports/ml}", "storage.shared.nfs_server", "required on onprem: the NFS server"),
+    ("region on onprem", "kube_context: lab}", "kube_context: lab, region: eu}", "target.region", "onprem has no region"),
+    ("no kube context", "{cloud: onprem, kube_context: lab}", "{cloud: onprem}", "target.kube_context", "required for target.cloud onprem"),
+    ("GPU operator off onprem", "project: acme-ml\n", "project: acme-ml\ncluster: {gpu_operator: true}\n", None, None),
+    ("TPU quota without TPU pools", "gpu_quota: 4}", "gpu_quota: 4, tpu_quota: 8}", "teams.research.tpu_quota", "the cluster has no TPU pools"),
+]
+
+
+@pytest.mark.parametrize(("old", "new", "path", "message"), [c[1:] for c in ONPREM_CASES], ids=[c[0] for c in ONPREM_CASES])
+def test_malformed_onprem_spec(tmp_path, old, new, path, message):
+    assert old in ONPREM
+    path_file = write(tmp_path, ONPREM.replace(old, new, 1), "lab.yaml")
+    if path is None:  # a valid variation: the GPU operator is an onprem option
+        assert load_spec_file(path_file).cluster.gpu_operator is True
+        return
+    problems = errors_of(path_file)
+    assert any(p.path == path and message in p.message for p in problems), [str(p) for p in problems]
+
+
+def test_onprem_base_is_valid(tmp_path):
+    spec = load_spec_file(write(tmp_path, ONPREM, "lab.yaml"))
+    assert spec.target.cloud == "onprem" and spec.node_pools["gpu"].selector == {"mlstack.io/accelerator": "nvidia-l4"}
+
+
+def test_gpu_operator_is_onprem_only(tmp_path):
+    text = BASE.replace("teams:\n", "cluster: {gpu_operator: true}\nteams:\n")
+    problems = errors_of(write(tmp_path, text))
+    assert [p.path for p in problems] == ["cluster.gpu_operator"]
+    assert "only for onprem" in problems[0].message
+
+
+@pytest.mark.parametrize(("old", "new", "path"), [
+    ("  a100:", "  registry:", "node_pools.registry"),
+    ("datasets: {}", "audit: {}", "storage.buckets.audit"),
+    ("  research:", "  kube-system:", "teams.kube-system"),
+    ("  research:", "  mlflow:", "teams.mlflow"),
+])
+def test_reserved_names(tmp_path, old, new, path):
+    problems = errors_of(write(tmp_path, BASE.replace(old, new, 1)))
+    assert any(p.path == path and "names a fixed part of the environment" in p.message for p in problems)

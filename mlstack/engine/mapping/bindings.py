@@ -13,6 +13,8 @@ class Bindings:
     """Target-bound inputs of the platform layer.
 
     Attributes:
+        provider: the Kubernetes provider, when the target made one already (onprem); else one is built
+            from ``kubeconfig``.
         kubeconfig: kubeconfig of the cluster (secret), or None to use ``kube_context``.
         kube_context: onprem: the kubeconfig context of the existing cluster.
         storage_provisioner: CSI driver / provisioner of the ``shared`` StorageClass.
@@ -33,6 +35,7 @@ class Bindings:
     storage_parameters: dict[str, Any]
     artifacts_uri: pulumi.Input[str]
     database_uri: pulumi.Input[str]
+    provider: pulumi.ProviderResource | None = None
     kubeconfig: pulumi.Input[str] | None = None
     kube_context: str | None = None
     mlflow_annotations: dict[str, Any] = field(default_factory=dict)

@@ -96,7 +96,7 @@ def platform_args(spec: Spec, catalog: Catalog, versions: dict[str, str], bindin
 
 def provision(spec: Spec, catalog: Catalog, versions: dict[str, str], bindings: Bindings) -> dict[str, Any]:
     """Registers the platform layer with an explicit Kubernetes provider; returns its stack outputs."""
-    provider = k8s.Provider(
+    provider = bindings.provider or k8s.Provider(
         f"{spec.prefix}-k8s",
         kubeconfig=bindings.kubeconfig,
         context=bindings.kube_context,
