@@ -1,0 +1,95 @@
+"""Identical environments: one base spec on every target gives the same Kubernetes objects, except the few
+fields a target binds. The list of allowed differences is explicit and small; anything else fails."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from mlstack.engine.planner import plan_env
+
+STACKS = Path(__file__).resolve().parents[2] / "stacks"
+REFERENCE = "staging"  # aws
+
+# (kind, namespace, name) -> field paths (prefixes) a target binds.
+ALLOWED = {
+    ("StorageClass", "", "shared"): ("provisioner", "parameters"),  # the storage driver and its parameters
+    ("ServiceAccount", "mlflow", "mlflow"): ("metadata.annotations",),  # the cloud identity MLflow runs as
+    ("Deployment", "mlflow", "mlflow"): (
+        "spec.template.spec.containers[0].command[12]",  # --artifacts-destination: the target's bucket URI
+        "spec.template.spec.containers[0].env",  # MinIO's endpoint and credentials where there is no cloud identity
+    ),
+    ("RoleBinding", "*", "mlstack-ci"): ("subjects",),  # the Kubernetes group the cloud maps the CI identity to
+}
+# Objects only one side has, and why.
+ONLY_ON = {
+    "onprem": {
+        ("Secret", "mlflow", "mlflow-env"),  # MinIO credentials (clouds use workload identity instead)
+        ("Secret", "mlstack-ci", "mlstack-ci-token"),  # a CI token (clouds federate the CI's OIDC identity)
+    },
+}
+
+
+def platform_objects(env: str) -> dict[tuple[str, str, str], dict[str, Any]]:
+    """Every Kubernetes object under the platform component, keyed by (kind, namespace, name)."""
+    plan = plan_env(env, STACKS)
+    (platform,) = plan.of_type("mlstack:k8s:Platform")
+    below, grown = {platform.urn}, True
+    while grown:  # the whole subtree, however deep
+        grown = False
+        for r in plan.resources:
+            if r.parent in below and r.urn not in below:
+                below.add(r.urn)
+                grown = True
+    objects = {}
+    for r in plan.resources:
+        if r.urn in below and r.type.startswith("kubernetes:"):
+            # Helm releases carry name and namespace at the top; manifests in metadata.
+            meta = r.inputs.get("metadata") or r.inputs
+            kind = r.inputs.get("kind") or r.type.rsplit(":", 1)[-1]
+            text = json.dumps(r.inputs).replace(plan.env, "<env>")
+            objects[(kind, meta.get("namespace", ""), meta["name"])] = json.loads(text)
+    return objects
+
+
+def differences(a: Any, b: Any, path: str = "") -> list[str]:
+    if isinstance(a, dict) and isinstance(b, dict):
+        return [d for k in sorted(set(a) | set(b)) for d in differences(a.get(k), b.get(k), f"{path}.{k}".lstrip("."))]
+    if isinstance(a, list) and isinstance(b, list) and len(a) == len(b):
+        return [d for i, (x, y) in enumerate(zip(a, b)) for d in differences(x, y, f"{path}[{i}]")]
+    return [] if a == b else [path]
+
+
+def allowed(key: tuple[str, str, str], path: str) -> bool:
+    kind, namespace, name = key
+    for (k, ns, n), prefixes in ALLOWED.items():
+        if k == kind and n == name and ns in (namespace, "*") and path.startswith(prefixes):
+            return True
+    return False
+
+
+@pytest.fixture(scope="module")
+def reference():
+    return platform_objects(REFERENCE)
+
+
+@pytest.mark.parametrize("env", ["onprem"])
+def test_same_kubernetes_objects_on_every_target(reference, env):
+    other = platform_objects(env)
+    assert len(reference) >= 40
+    assert set(other) - set(reference) == ONLY_ON.get(env, set())
+    assert set(reference) - set(other) == set()
+    unexpected = [
+        f"{key}: {path}" for key in sorted(set(reference) & set(other)) for path in differences(reference[key], other[key]) if not allowed(key, path)
+    ]
+    assert unexpected == []
+
+
+def test_the_allowed_differences_are_real(reference):
+    """Each allowance is used: the list stays as small as the targets make it."""
+    other = platform_objects("onprem")
+    used = {(k[0], k[2]) for k in set(reference) & set(other) if any(allowed(k, p) for p in differences(reference[k], other[k]))}
+    assert used == {(k, n) for k, _, n in ALLOWED}
