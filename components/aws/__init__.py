@@ -1,16 +1,16 @@
 """AWS components of mlstack: one ComponentResource per module, composed by :class:`AwsEnvironment`."""
 
-from mlstack.components.aws.audit import Audit, AuditArgs
-from mlstack.components.aws.bucket import Bucket, BucketArgs
-from mlstack.components.aws.ci_trust import CiTrust, CiTrustArgs
-from mlstack.components.aws.cluster import Cluster, ClusterArgs
-from mlstack.components.aws.container_registry import ContainerRegistry, ContainerRegistryArgs
-from mlstack.components.aws.environment import AwsEnvironment, AwsEnvironmentArgs
-from mlstack.components.aws.irsa_role import WorkloadRole, WorkloadRoleArgs
-from mlstack.components.aws.network import Network, NetworkArgs
-from mlstack.components.aws.node_pool import NodePool, NodePoolArgs, Taint
-from mlstack.components.aws.shared_file_system import SharedFileSystem, SharedFileSystemArgs
-from mlstack.components.aws.tracking_database import TrackingDatabase, TrackingDatabaseArgs
+from .audit import Audit, AuditArgs
+from .bucket import Bucket, BucketArgs
+from .ci_trust import CiTrust, CiTrustArgs
+from .cluster import Cluster, ClusterArgs
+from .container_registry import ContainerRegistry, ContainerRegistryArgs
+from .environment import AwsEnvironment, AwsEnvironmentArgs
+from .irsa_role import WorkloadRole, WorkloadRoleArgs
+from .network import Network, NetworkArgs
+from .node_pool import NodePool, NodePoolArgs, Taint
+from .shared_file_system import SharedFileSystem, SharedFileSystemArgs
+from .tracking_database import TrackingDatabase, TrackingDatabaseArgs
 
 __all__ = [
     "Audit",

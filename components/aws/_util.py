@@ -13,7 +13,7 @@ from typing import Any
 import pulumi
 import pulumi_aws as aws
 
-from mlstack.components._base import child_opts, tags_with
+from .._base import child_opts, tags_with
 
 #: Version string every IAM policy document carries.
 IAM_VERSION = "2012-10-17"

@@ -9,9 +9,9 @@ from typing import Any
 import pulumi
 import pulumi_aws as aws
 
-from mlstack.components._base import child_opts, stateful_opts
-from mlstack.components.aws._util import account_id, kms_key, name_tags, partition, policy_output, region_name
-from mlstack.components.aws.bucket import Bucket, BucketArgs
+from .._base import child_opts, stateful_opts
+from ._util import account_id, kms_key, name_tags, partition, policy_output, region_name
+from .bucket import Bucket, BucketArgs
 
 TOKEN = "mlstack:aws:Audit"
 

@@ -10,8 +10,8 @@ from typing import Literal
 import pulumi
 import pulumi_aws as aws
 
-from mlstack.components._base import child_opts, stateful_opts
-from mlstack.components.aws._util import kms_key, name_tags, region_name, service_trust_policy
+from .._base import child_opts, stateful_opts
+from ._util import kms_key, name_tags, region_name, service_trust_policy
 
 TOKEN = "mlstack:aws:Cluster"
 

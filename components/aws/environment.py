@@ -11,17 +11,17 @@ import pulumi
 import pulumi_aws as aws
 import pulumi_aws as aws
 
-from mlstack.components._base import child_opts, tags_with
-from mlstack.components.aws.audit import Audit, AuditArgs
-from mlstack.components.aws.bucket import Bucket, BucketArgs
-from mlstack.components.aws.ci_trust import CiTrust, CiTrustArgs
-from mlstack.components.aws.cluster import Cluster, ClusterArgs
-from mlstack.components.aws.container_registry import ContainerRegistry, ContainerRegistryArgs
-from mlstack.components.aws.irsa_role import WorkloadRole, WorkloadRoleArgs
-from mlstack.components.aws.network import Network, NetworkArgs
-from mlstack.components.aws.node_pool import NodePool, NodePoolArgs
-from mlstack.components.aws.shared_file_system import SharedFileSystem, SharedFileSystemArgs
-from mlstack.components.aws.tracking_database import TrackingDatabase, TrackingDatabaseArgs
+from .._base import child_opts, tags_with
+from .audit import Audit, AuditArgs
+from .bucket import Bucket, BucketArgs
+from .ci_trust import CiTrust, CiTrustArgs
+from .cluster import Cluster, ClusterArgs
+from .container_registry import ContainerRegistry, ContainerRegistryArgs
+from .irsa_role import WorkloadRole, WorkloadRoleArgs
+from .network import Network, NetworkArgs
+from .node_pool import NodePool, NodePoolArgs
+from .shared_file_system import SharedFileSystem, SharedFileSystemArgs
+from .tracking_database import TrackingDatabase, TrackingDatabaseArgs
 
 TOKEN = "mlstack:aws:Environment"
 #: The Kubernetes group the CI role is mapped to; the platform layer binds it to namespaced Roles only.

@@ -10,8 +10,8 @@ from typing import Any
 import pulumi
 import pulumi_aws as aws
 
-from mlstack.components._base import child_opts
-from mlstack.components.aws._util import name_tags, policy_output
+from .._base import child_opts
+from ._util import name_tags, policy_output
 
 TOKEN = "mlstack:aws:WorkloadRole"
 

@@ -9,8 +9,8 @@ from typing import Literal
 import pulumi
 import pulumi_aws as aws
 
-from mlstack.components._base import child_opts
-from mlstack.components.aws._util import name_tags
+from .._base import child_opts
+from ._util import name_tags
 
 TOKEN = "mlstack:aws:NodePool"
 

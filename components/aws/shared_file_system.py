@@ -9,8 +9,8 @@ from typing import Literal
 import pulumi
 import pulumi_aws as aws
 
-from mlstack.components._base import child_opts, stateful_opts
-from mlstack.components.aws._util import kms_key, name_tags, policy_output
+from .._base import child_opts, stateful_opts
+from ._util import kms_key, name_tags, policy_output
 
 TOKEN = "mlstack:aws:SharedFileSystem"
 NFS_PORT = 2049

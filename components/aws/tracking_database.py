@@ -10,8 +10,8 @@ from dataclasses import dataclass, field
 import pulumi
 import pulumi_aws as aws
 
-from mlstack.components._base import child_opts, stateful_opts
-from mlstack.components.aws._util import kms_key, name_tags
+from .._base import child_opts, stateful_opts
+from ._util import kms_key, name_tags
 
 TOKEN = "mlstack:aws:TrackingDatabase"
 PG_PORT = 5432

@@ -32,6 +32,8 @@ class ClusterArgs:
     Attributes:
         project_id: the GCP project.
         region: the cluster's location (a regional cluster: control plane replicated across zones).
+        cluster_name: the GKE cluster's name (at most 40 characters); default ``None``: Pulumi's auto-name
+            (``<component>-gke-<7 random chars>``), which a long component name can push over the limit.
         network: the VPC's id or self link. ``None`` only when :class:`GcpEnvironment` fills it in.
         subnetwork: the subnet's self link. ``None`` only when :class:`GcpEnvironment` fills it in.
         pods_range_name: the subnet's secondary range for pods. Default ``None`` (filled by the environment).
@@ -55,6 +57,7 @@ class ClusterArgs:
 
     project_id: str
     region: str
+    cluster_name: str | None = None
     network: pulumi.Input[str] | None = None
     subnetwork: pulumi.Input[str] | None = None
     pods_range_name: pulumi.Input[str] | None = None
@@ -134,6 +137,7 @@ class Cluster(pulumi.ComponentResource):
         channel = args.release_channel or "UNSPECIFIED"
         cluster = gcp.container.Cluster(
             f"{name}-gke",
+            name=args.cluster_name,
             project=p,
             location=args.region,
             network=args.network,

@@ -22,8 +22,8 @@ from typing import Any
 import pulumi
 import pulumi_kubernetes as k8s
 
-from mlstack.components._base import child_opts
-from mlstack.components.k8s.hardening import MLSTACK_LABELS
+from .._base import child_opts
+from .hardening import MLSTACK_LABELS
 
 TOKEN = "mlstack:k8s:AuditPolicy"
 POLICY_KEY = "audit-policy.yaml"

@@ -22,8 +22,8 @@ from dataclasses import dataclass, field
 import pulumi
 import pulumi_kubernetes as k8s
 
-from mlstack.components.k8s import require_provider
-from mlstack.components.k8s.hardening import MLSTACK_LABELS, restricted_namespace_labels
+from . import require_provider
+from .hardening import MLSTACK_LABELS, restricted_namespace_labels
 
 TOKEN = "mlstack:k8s:CiAccess"
 CI = "mlstack-ci"

@@ -23,8 +23,8 @@ from typing import Any
 import pulumi
 import pulumi_kubernetes as k8s
 
-from mlstack.components.k8s import require_provider
-from mlstack.components.k8s.hardening import MLSTACK_LABELS
+from . import require_provider
+from .hardening import MLSTACK_LABELS
 
 TOKEN = "mlstack:k8s:GpuSupport"
 ACCELERATOR_LABEL = "mlstack.io/accelerator"

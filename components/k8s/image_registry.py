@@ -25,8 +25,8 @@ import pulumi
 import pulumi_kubernetes as k8s
 import pulumi_random as random
 
-from mlstack.components._base import child_opts, stateful_opts
-from mlstack.components.k8s.hardening import (
+from .._base import child_opts, stateful_opts
+from .hardening import (
     MLSTACK_LABELS,
     container_security_context,
     pod_security_context,

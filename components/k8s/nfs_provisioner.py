@@ -22,8 +22,8 @@ from dataclasses import dataclass, field
 import pulumi
 import pulumi_kubernetes as k8s
 
-from mlstack.components._base import child_opts
-from mlstack.components.k8s.hardening import NONROOT_UID
+from .._base import child_opts
+from .hardening import NONROOT_UID
 
 TOKEN = "mlstack:k8s:NfsProvisioner"
 DEFAULT_PROVISIONER_NAME = "mlstack.io/nfs"

@@ -20,13 +20,13 @@ from dataclasses import dataclass, field
 import pulumi
 import pulumi_kubernetes as k8s
 
-from mlstack.components._base import child_opts, stateful_opts
-from mlstack.components.k8s.audit_policy import AuditPolicy, AuditPolicyArgs
-from mlstack.components.k8s.hardening import MANAGED_BY, restricted_namespace_labels
-from mlstack.components.k8s.image_registry import ImageRegistry, ImageRegistryArgs
-from mlstack.components.k8s.nfs_provisioner import DEFAULT_PROVISIONER_NAME, NfsProvisioner, NfsProvisionerArgs
-from mlstack.components.k8s.object_store import ACCESS_KEY_ID_KEY, SECRET_ACCESS_KEY_KEY, ObjectStore, ObjectStoreArgs
-from mlstack.components.k8s.postgres import InClusterPostgres, InClusterPostgresArgs
+from .._base import child_opts, stateful_opts
+from .audit_policy import AuditPolicy, AuditPolicyArgs
+from .hardening import MANAGED_BY, restricted_namespace_labels
+from .image_registry import ImageRegistry, ImageRegistryArgs
+from .nfs_provisioner import DEFAULT_PROVISIONER_NAME, NfsProvisioner, NfsProvisionerArgs
+from .object_store import ACCESS_KEY_ID_KEY, SECRET_ACCESS_KEY_KEY, ObjectStore, ObjectStoreArgs
+from .postgres import InClusterPostgres, InClusterPostgresArgs
 
 TOKEN = "mlstack:k8s:OnPremEnvironment"
 S3_SECRET_NAME = "mlflow-s3-credentials"

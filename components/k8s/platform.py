@@ -19,13 +19,13 @@ from dataclasses import dataclass, field
 
 import pulumi
 
-from mlstack.components.k8s import require_provider
-from mlstack.components.k8s.ci_access import CiAccess, CiAccessArgs
-from mlstack.components.k8s.gpu_support import GpuSupport, GpuSupportArgs
-from mlstack.components.k8s.shared_storage import SharedStorage, SharedStorageArgs
-from mlstack.components.k8s.team import Team, TeamArgs
-from mlstack.components.k8s.tracking_server import TrackingServer, TrackingServerArgs
-from mlstack.components.k8s.verify_job import VerifyJob, VerifyJobArgs
+from . import require_provider
+from .ci_access import CiAccess, CiAccessArgs
+from .gpu_support import GpuSupport, GpuSupportArgs
+from .shared_storage import SharedStorage, SharedStorageArgs
+from .team import Team, TeamArgs
+from .tracking_server import TrackingServer, TrackingServerArgs
+from .verify_job import VerifyJob, VerifyJobArgs
 
 TOKEN = "mlstack:k8s:Platform"
 VERIFY_KEY = "mlstack-verify"

@@ -27,8 +27,8 @@ import pulumi
 import pulumi_kubernetes as k8s
 import pulumi_random as random
 
-from mlstack.components._base import stateful_opts
-from mlstack.components.k8s.hardening import MLSTACK_LABELS, resources
+from .._base import stateful_opts
+from .hardening import MLSTACK_LABELS, resources
 
 TOKEN = "mlstack:k8s:InClusterPostgres"
 DATABASE = "mlflow"

@@ -18,9 +18,9 @@ from dataclasses import dataclass, field
 import pulumi
 import pulumi_kubernetes as k8s
 
-from mlstack.components._base import stateful_opts
-from mlstack.components.k8s import require_provider
-from mlstack.components.k8s.hardening import MLSTACK_LABELS
+from .._base import stateful_opts
+from . import require_provider
+from .hardening import MLSTACK_LABELS
 
 TOKEN = "mlstack:k8s:SharedStorage"
 SHARED = "shared"

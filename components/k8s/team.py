@@ -16,9 +16,9 @@ from dataclasses import dataclass
 import pulumi
 import pulumi_kubernetes as k8s
 
-from mlstack.components._base import stateful_opts
-from mlstack.components.k8s import require_provider
-from mlstack.components.k8s.hardening import MLSTACK_LABELS, restricted_namespace_labels
+from .._base import stateful_opts
+from . import require_provider
+from .hardening import MLSTACK_LABELS, restricted_namespace_labels
 
 TOKEN = "mlstack:k8s:Team"
 TEAM_LABEL = "mlstack.io/team"

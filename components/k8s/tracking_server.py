@@ -41,8 +41,8 @@ import pulumi
 import pulumi_kubernetes as k8s
 import pulumi_random as random
 
-from mlstack.components.k8s import require_provider
-from mlstack.components.k8s import hardening as h
+from . import require_provider
+from . import hardening as h
 
 TOKEN = "mlstack:k8s:TrackingServer"
 NAME = "mlflow"

@@ -24,8 +24,8 @@ from dataclasses import dataclass
 import pulumi
 import pulumi_kubernetes as k8s
 
-from mlstack.components.k8s import require_provider
-from mlstack.components.k8s import hardening as h
+from . import require_provider
+from . import hardening as h
 
 TOKEN = "mlstack:k8s:VerifyJob"
 JOB = "mlstack-verify"

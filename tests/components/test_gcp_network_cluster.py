@@ -107,7 +107,8 @@ def test_cluster_private_by_default(record_plan):
 def test_cluster_unprotected_public_and_pinned(record_plan):
     from mlstack.components.gcp.cluster import Cluster
 
-    args = _cluster_args(endpoint="public", authorized_cidrs=("203.0.113.0/24",), release_channel=None, kubernetes_version="1.31")
+    args = _cluster_args(endpoint="public", authorized_cidrs=("203.0.113.0/24",), release_channel=None, kubernetes_version="1.31",
+                         cluster_name="acme-ml-test")
     plan = record_plan(lambda: Cluster("acme", args), region=R, gcp_project=P)
     gke = plan.one("gcp:container/cluster:Cluster", "acme-gke")
     assert gke.inputs["privateClusterConfig"]["enablePrivateEndpoint"] is False
@@ -116,6 +117,7 @@ def test_cluster_unprotected_public_and_pinned(record_plan):
     assert gke.inputs["releaseChannel"] == {"channel": "UNSPECIFIED"}
     assert gke.inputs["minMasterVersion"] == "1.31"
     assert gke.inputs["deletionProtection"] is False
+    assert gke.inputs["name"] == "acme-ml-test"
     assert not gke.protect and not gke.retain_on_delete
 
 
