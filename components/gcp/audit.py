@@ -7,7 +7,7 @@ from dataclasses import dataclass
 import pulumi
 import pulumi_gcp as gcp
 
-from mlstack.components._base import child_opts
+from .._base import child_opts
 
 TOKEN = "mlstack:gcp:Audit"
 

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 import pulumi
 import pulumi_gcp as gcp
 
-from mlstack.components._base import stateful_opts
+from .._base import stateful_opts
 
 TOKEN = "mlstack:gcp:Bucket"
 

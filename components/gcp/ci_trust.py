@@ -8,8 +8,8 @@ from typing import Literal
 import pulumi
 import pulumi_gcp as gcp
 
-from mlstack.components._base import child_opts
-from mlstack.components.gcp._util import account_id, cel_list, cel_string, role_slug
+from .._base import child_opts
+from ._util import account_id, cel_list, cel_string, role_slug
 
 TOKEN = "mlstack:gcp:CiTrust"
 GITHUB_ISSUER = "https://token.actions.githubusercontent.com"

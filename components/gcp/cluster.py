@@ -9,8 +9,8 @@ from typing import Literal
 import pulumi
 import pulumi_gcp as gcp
 
-from mlstack.components._base import child_opts, stateful_opts
-from mlstack.components.gcp._util import account_id, role_slug
+from .._base import child_opts, stateful_opts
+from ._util import account_id, role_slug
 
 TOKEN = "mlstack:gcp:Cluster"
 

@@ -7,17 +7,17 @@ from typing import Any
 
 import pulumi
 
-from mlstack.components.gcp.audit import Audit, AuditArgs
-from mlstack.components.gcp.bucket import Bucket, BucketArgs
-from mlstack.components.gcp.ci_trust import CiTrust, CiTrustArgs, RegistryRepository
-from mlstack.components.gcp.cluster import Cluster, ClusterArgs
-from mlstack.components.gcp.container_registry import ContainerRegistry, ContainerRegistryArgs
-from mlstack.components.gcp.identity import WorkloadIdentity, WorkloadIdentityArgs
-from mlstack.components.gcp.network import Network, NetworkArgs
-from mlstack.components.gcp.node_pool import NodePool, NodePoolArgs
-from mlstack.components.gcp.shared_file_system import SharedFileSystem, SharedFileSystemArgs
-from mlstack.components.gcp.tpu_node_pool import TpuNodePool, TpuNodePoolArgs
-from mlstack.components.gcp.tracking_database import TrackingDatabase, TrackingDatabaseArgs
+from .audit import Audit, AuditArgs
+from .bucket import Bucket, BucketArgs
+from .ci_trust import CiTrust, CiTrustArgs, RegistryRepository
+from .cluster import Cluster, ClusterArgs
+from .container_registry import ContainerRegistry, ContainerRegistryArgs
+from .identity import WorkloadIdentity, WorkloadIdentityArgs
+from .network import Network, NetworkArgs
+from .node_pool import NodePool, NodePoolArgs
+from .shared_file_system import SharedFileSystem, SharedFileSystemArgs
+from .tpu_node_pool import TpuNodePool, TpuNodePoolArgs
+from .tracking_database import TrackingDatabase, TrackingDatabaseArgs
 
 TOKEN = "mlstack:gcp:Environment"
 

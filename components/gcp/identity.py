@@ -7,8 +7,8 @@ from dataclasses import dataclass
 import pulumi
 import pulumi_gcp as gcp
 
-from mlstack.components._base import child_opts
-from mlstack.components.gcp._util import account_id
+from .._base import child_opts
+from ._util import account_id
 
 TOKEN = "mlstack:gcp:WorkloadIdentity"
 ANNOTATION = "iam.gke.io/gcp-service-account"

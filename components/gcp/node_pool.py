@@ -8,7 +8,7 @@ from typing import Literal
 import pulumi
 import pulumi_gcp as gcp
 
-from mlstack.components._base import child_opts
+from .._base import child_opts
 
 TOKEN = "mlstack:gcp:NodePool"
 CLOUD_PLATFORM = "https://www.googleapis.com/auth/cloud-platform"

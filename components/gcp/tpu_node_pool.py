@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 import pulumi
 import pulumi_gcp as gcp
 
-from mlstack.components._base import child_opts
+from .._base import child_opts
 
 TOKEN = "mlstack:gcp:TpuNodePool"
 CLOUD_PLATFORM = "https://www.googleapis.com/auth/cloud-platform"

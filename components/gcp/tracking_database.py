@@ -8,7 +8,7 @@ import pulumi
 import pulumi_gcp as gcp
 import pulumi_random as random
 
-from mlstack.components._base import child_opts, stateful_opts
+from .._base import child_opts, stateful_opts
 
 TOKEN = "mlstack:gcp:TrackingDatabase"
 

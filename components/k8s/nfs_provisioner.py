@@ -49,7 +49,7 @@ class NfsProvisionerArgs:
     """
 
     namespace: pulumi.Input[str]
-    server: str
+    server: pulumi.Input[str]
     path: str
     chart_version: str
     image: str

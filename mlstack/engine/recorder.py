@@ -159,10 +159,12 @@ def record(
     except EngineError:
         raise
     except Exception as exc:  # the program's own failure, surfaced at the CLI boundary
-        cause = exc
-        # The runtime wraps program errors; report the innermost message.
-        while getattr(cause, "__cause__", None) is not None:
-            cause = cause.__cause__  # type: ignore[assignment]
+        cause: BaseException = exc
+        seen = {id(cause)}
+        # The runtime wraps program errors; report the innermost message (chains can loop: stop at a repeat).
+        while cause.__cause__ is not None and id(cause.__cause__) not in seen:
+            cause = cause.__cause__
+            seen.add(id(cause))
         if isinstance(cause, EngineError):
             raise cause from exc
         raise EngineError(f"the program failed: {cause}") from exc

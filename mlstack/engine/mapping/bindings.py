@@ -26,6 +26,7 @@ class Bindings:
         mlflow_secret_env: extra secret environment for MLflow (e.g. MinIO credentials).
         ci_annotations: annotations of the CI ServiceAccount.
         ci_groups: Kubernetes groups the cloud maps the CI identity to (bound to the CI Role).
+        ci_users: Kubernetes user names of the CI identity (GKE: the CI service account's e-mail).
         registry_host: where images are pushed.
         outputs: stack outputs of the target (exported as they are).
         depends_on: resources the platform layer must wait for (node pools, CSI drivers).
@@ -43,6 +44,7 @@ class Bindings:
     mlflow_secret_env: dict[str, Any] = field(default_factory=dict)
     ci_annotations: dict[str, Any] = field(default_factory=dict)
     ci_groups: list[str] = field(default_factory=list)
+    ci_users: list[pulumi.Input[str]] = field(default_factory=list)
     registry_host: pulumi.Input[str] | None = None
     outputs: dict[str, Any] = field(default_factory=dict)
     depends_on: list[pulumi.Resource] = field(default_factory=list)

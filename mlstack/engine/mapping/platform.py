@@ -87,6 +87,7 @@ def platform_args(spec: Spec, catalog: Catalog, versions: dict[str, str], bindin
             namespaces={team: team for team in spec.ci.teams} if spec.ci.teams else {},
             service_account_annotations=bindings.ci_annotations,
             groups=tuple(bindings.ci_groups),
+            users=tuple(bindings.ci_users),
             issue_token=spec.target.cloud == "onprem",
         )
         if spec.ci
