@@ -49,7 +49,7 @@ def test_env_from_the_environment(capsys, monkeypatch):
 def test_unknown_environment_exits_2(capsys):
     code, out, err = run(capsys, "plan", "--env", "qa")
     assert code == 2 and out == ""
-    assert err == f"error: unknown environment 'qa': {Path(STACKS) / 'qa.yaml'} does not exist. Environments: prod, staging\n"
+    assert err == f"error: unknown environment 'qa': {Path(STACKS) / 'qa.yaml'} does not exist. Environments: gcp-staging, onprem, prod, staging\n"
 
 
 def test_missing_option_is_a_usage_error(capsys):
