@@ -14,9 +14,10 @@ Authentication: MLflow's built-in basic auth, not an oauth2-proxy sidecar, becau
   ``MLFLOW_TRACKING_USERNAME``/``MLFLOW_TRACKING_PASSWORD`` variables; a proxy needs an OIDC token flow;
 - it needs no identity provider, so it is identical on aws, gcp and an air-gapped on-prem cluster.
 An SSO proxy can still be put in front for browsers later. The admin password is generated
-(``random.RandomPassword``) and kept in the Secret ``mlflow-admin``; the auth database is a separate
-database on the same Postgres server (``auth_database_uri``): MLflow's tracking and auth schemas both keep
-their Alembic revision in a table named ``alembic_version``, so they cannot share one database.
+(``random.RandomPassword``) and kept in the Secret ``mlflow-admin``. The auth tables live in the database
+``auth_database_uri`` names; from MLflow 3.6 they keep their Alembic revision in ``alembic_version_auth``,
+so the engine passes the tracking database itself (releases before 3.6 share ``alembic_version`` and need a
+database of their own; the spec refuses versions.mlflow below 3.6).
 ``/health`` is not behind authentication, so the probes need no credentials.
 
 How a training job logs to it (the model registry is the same server)::
