@@ -13,7 +13,7 @@ from typing import Any
 import pulumi
 import pulumi_aws as aws
 
-from .._base import child_opts, tags_with
+from .._base import child_opts, stateful_opts, tags_with
 
 #: Version string every IAM policy document carries.
 IAM_VERSION = "2012-10-17"
@@ -97,6 +97,61 @@ def kms_key(
         tags=tags_with(dict(tags or {}), Name=name),
         opts=opts or child_opts(parent),
     )
+
+
+def data_key_arn(
+    name: str,
+    parent: pulumi.Resource,
+    *,
+    given: pulumi.Input[str] | None,
+    description: str,
+    tags: Mapping[str, str] | None,
+    deletion_window_days: int,
+    protect: bool,
+) -> pulumi.Output[str]:
+    """The ARN of the key that encrypts a stateful resource: ``given``, or a new rotated key ``<name>-key``
+    protected like the data it encrypts (losing the key loses the data)."""
+    if given is not None:
+        return pulumi.Output.from_input(given)
+    return kms_key(
+        f"{name}-key",
+        parent,
+        description=description,
+        tags=tags,
+        deletion_window_days=deletion_window_days,
+        opts=stateful_opts(parent, protect),
+    ).arn
+
+
+def ingress_only_security_group(
+    name: str,
+    parent: pulumi.Resource,
+    *,
+    vpc_id: pulumi.Input[str] | None,
+    port: int,
+    sources: Sequence[pulumi.Input[str]],
+    description: str,
+    rule_description: str,
+    tags: Mapping[str, str] | None,
+) -> aws.ec2.SecurityGroup:
+    """A security group ``name`` admitting TCP ``port`` only from the ``sources`` security groups (one rule
+    ``<name>-from-<i>`` each). No egress rules: the service only answers."""
+    sg = aws.ec2.SecurityGroup(
+        name, vpc_id=vpc_id, description=description, tags=name_tags(tags, name), opts=child_opts(parent)
+    )
+    for i, source in enumerate(sources):
+        aws.vpc.SecurityGroupIngressRule(
+            f"{name}-from-{i}",
+            security_group_id=sg.id,
+            referenced_security_group_id=source,
+            ip_protocol="tcp",
+            from_port=port,
+            to_port=port,
+            description=rule_description,
+            tags=name_tags(tags, f"{name}-from-{i}"),
+            opts=child_opts(parent),
+        )
+    return sg
 
 
 def name_tags(tags: Mapping[str, str] | None, name: str, **extra: str) -> dict[str, str]:

@@ -10,7 +10,7 @@ import pulumi
 import pulumi_aws as aws
 
 from .._base import child_opts, stateful_opts
-from ._util import kms_key, name_tags, policy_output, tls_only_statement
+from ._util import data_key_arn, name_tags, policy_output, tls_only_statement
 
 TOKEN = "mlstack:aws:Bucket"
 
@@ -60,17 +60,15 @@ class Bucket(pulumi.ComponentResource):
     def __init__(self, name: str, args: BucketArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__(TOKEN, name, None, opts)
         tags = args.tags
-        if args.kms_key_arn is None:
-            key_arn: pulumi.Output[str] = kms_key(
-                f"{name}-key",
-                self,
-                description=f"S3 bucket {name}",
-                tags=tags,
-                deletion_window_days=args.kms_deletion_window_days,
-                opts=stateful_opts(self, args.protect),
-            ).arn
-        else:
-            key_arn = pulumi.Output.from_input(args.kms_key_arn)
+        key_arn = data_key_arn(
+            name,
+            self,
+            given=args.kms_key_arn,
+            description=f"S3 bucket {name}",
+            tags=tags,
+            deletion_window_days=args.kms_deletion_window_days,
+            protect=args.protect,
+        )
 
         bucket = aws.s3.Bucket(
             name,

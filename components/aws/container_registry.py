@@ -11,7 +11,7 @@ import pulumi
 import pulumi_aws as aws
 
 from .._base import child_opts, stateful_opts
-from ._util import kms_key, name_tags
+from ._util import data_key_arn, name_tags
 
 TOKEN = "mlstack:aws:ContainerRegistry"
 _REPO = re.compile(r"^[a-z0-9]+(?:[._-][a-z0-9]+)*(?:/[a-z0-9]+(?:[._-][a-z0-9]+)*)*$")
@@ -86,17 +86,15 @@ class ContainerRegistry(pulumi.ComponentResource):
         prefix = args.prefix or name
         if not _REPO.match(prefix):
             raise ValueError(f"invalid ECR repository prefix {prefix!r}")
-        if args.kms_key_arn is None:
-            key_arn: pulumi.Output[str] = kms_key(
-                f"{name}-key",
-                self,
-                description=f"ECR repositories {prefix}/*",
-                tags=tags,
-                deletion_window_days=args.kms_deletion_window_days,
-                opts=stateful_opts(self, args.protect),
-            ).arn
-        else:
-            key_arn = pulumi.Output.from_input(args.kms_key_arn)
+        key_arn = data_key_arn(
+            name,
+            self,
+            given=args.kms_key_arn,
+            description=f"ECR repositories {prefix}/*",
+            tags=tags,
+            deletion_window_days=args.kms_deletion_window_days,
+            protect=args.protect,
+        )
 
         urls: dict[str, pulumi.Output[str]] = {}
         arns: dict[str, pulumi.Output[str]] = {}

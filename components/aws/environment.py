@@ -9,7 +9,6 @@ from typing import Any, ClassVar, Protocol, TypeVar
 
 import pulumi
 import pulumi_aws as aws
-import pulumi_aws as aws
 
 from .._base import child_opts, tags_with
 from .audit import Audit, AuditArgs
@@ -109,7 +108,7 @@ class AwsEnvironment(pulumi.ComponentResource):
 
         def fill(child: A, **values: Any) -> A:
             """The child's Args with the environment's tags and protection, plus sibling ``values``."""
-            merged: dict[str, Any] = {"tags": tags_with(dict(args.tags), **dict(getattr(child, "tags")))}
+            merged: dict[str, Any] = {"tags": tags_with(dict(args.tags), **dict(child.tags))}
             if hasattr(child, "protect"):
                 merged["protect"] = args.protect
             return dataclasses.replace(child, **merged, **values)

@@ -10,7 +10,7 @@ import pulumi
 import pulumi_aws as aws
 
 from .._base import child_opts, stateful_opts
-from ._util import kms_key, name_tags, policy_output
+from ._util import data_key_arn, ingress_only_security_group, name_tags, policy_output
 
 TOKEN = "mlstack:aws:SharedFileSystem"
 NFS_PORT = 2049
@@ -67,17 +67,15 @@ class SharedFileSystem(pulumi.ComponentResource):
         if args.vpc_id is None or not args.subnet_ids or not args.nfs_client_security_group_ids:
             raise ValueError(f"{name}: vpc_id, subnet_ids and nfs_client_security_group_ids are required")
         tags = args.tags
-        if args.kms_key_arn is None:
-            key_arn: pulumi.Output[str] = kms_key(
-                f"{name}-key",
-                self,
-                description=f"EFS file system {name}",
-                tags=tags,
-                deletion_window_days=args.kms_deletion_window_days,
-                opts=stateful_opts(self, args.protect),
-            ).arn
-        else:
-            key_arn = pulumi.Output.from_input(args.kms_key_arn)
+        key_arn = data_key_arn(
+            name,
+            self,
+            given=args.kms_key_arn,
+            description=f"EFS file system {name}",
+            tags=tags,
+            deletion_window_days=args.kms_deletion_window_days,
+            protect=args.protect,
+        )
 
         lifecycle: list[aws.efs.FileSystemLifecyclePolicyArgs] = []
         if args.transition_to_ia is not None:
@@ -135,25 +133,16 @@ class SharedFileSystem(pulumi.ComponentResource):
             opts=child_opts(self),
         )
         # No egress rules: mount targets only answer; Pulumi drops the default allow-all egress.
-        sg = aws.ec2.SecurityGroup(
+        sg = ingress_only_security_group(
             f"{name}-nfs",
+            self,
             vpc_id=args.vpc_id,
+            port=NFS_PORT,
+            sources=args.nfs_client_security_group_ids,
             description=f"NFS to EFS {name} from the cluster nodes only",
-            tags=name_tags(tags, f"{name}-nfs"),
-            opts=child_opts(self),
+            rule_description="NFS from cluster nodes",
+            tags=tags,
         )
-        for i, source in enumerate(args.nfs_client_security_group_ids):
-            aws.vpc.SecurityGroupIngressRule(
-                f"{name}-nfs-from-{i}",
-                security_group_id=sg.id,
-                referenced_security_group_id=source,
-                ip_protocol="tcp",
-                from_port=NFS_PORT,
-                to_port=NFS_PORT,
-                description="NFS from cluster nodes",
-                tags=name_tags(tags, f"{name}-nfs-from-{i}"),
-                opts=child_opts(self),
-            )
         for i, subnet in enumerate(args.subnet_ids):
             aws.efs.MountTarget(
                 f"{name}-mount-{i}",

@@ -11,7 +11,7 @@ import pulumi
 import pulumi_aws as aws
 
 from .._base import child_opts, stateful_opts
-from ._util import kms_key, name_tags
+from ._util import data_key_arn, ingress_only_security_group, name_tags
 
 TOKEN = "mlstack:aws:TrackingDatabase"
 PG_PORT = 5432
@@ -95,17 +95,15 @@ class TrackingDatabase(pulumi.ComponentResource):
         if args.vpc_id is None or not args.subnet_ids or not args.client_security_group_ids:
             raise ValueError(f"{name}: vpc_id, subnet_ids and client_security_group_ids are required")
         tags = args.tags
-        if args.kms_key_arn is None:
-            key_arn: pulumi.Output[str] = kms_key(
-                f"{name}-key",
-                self,
-                description=f"RDS {name}",
-                tags=tags,
-                deletion_window_days=args.kms_deletion_window_days,
-                opts=stateful_opts(self, args.protect),
-            ).arn
-        else:
-            key_arn = pulumi.Output.from_input(args.kms_key_arn)
+        key_arn = data_key_arn(
+            name,
+            self,
+            given=args.kms_key_arn,
+            description=f"RDS {name}",
+            tags=tags,
+            deletion_window_days=args.kms_deletion_window_days,
+            protect=args.protect,
+        )
 
         subnet_group = aws.rds.SubnetGroup(
             f"{name}-subnets",
@@ -114,25 +112,16 @@ class TrackingDatabase(pulumi.ComponentResource):
             tags=name_tags(tags, f"{name}-subnets"),
             opts=child_opts(self),
         )
-        sg = aws.ec2.SecurityGroup(
+        sg = ingress_only_security_group(
             f"{name}-pg",
+            self,
             vpc_id=args.vpc_id,
+            port=PG_PORT,
+            sources=args.client_security_group_ids,
             description=f"PostgreSQL {name} from the cluster only",
-            tags=name_tags(tags, f"{name}-pg"),
-            opts=child_opts(self),
+            rule_description="PostgreSQL from the cluster",
+            tags=tags,
         )
-        for i, source in enumerate(args.client_security_group_ids):
-            aws.vpc.SecurityGroupIngressRule(
-                f"{name}-pg-from-{i}",
-                security_group_id=sg.id,
-                referenced_security_group_id=source,
-                ip_protocol="tcp",
-                from_port=PG_PORT,
-                to_port=PG_PORT,
-                description="PostgreSQL from the cluster",
-                tags=name_tags(tags, f"{name}-pg-from-{i}"),
-                opts=child_opts(self),
-            )
 
         protect = args.protect
         db = aws.rds.Instance(

@@ -270,7 +270,7 @@ def _teams(spec: Spec, catalog) -> Iterator[Finding]:
     }
     capacity = 0
     bounded = spec.target.cloud != "onprem"
-    for key, pool in gpu_pools.items():
+    for pool in gpu_pools.values():
         if spec.target.cloud == "onprem":
             continue
         per_node = pool.gpus_per_node or _smallest(catalog, pool.accelerator, spec.target.cloud)

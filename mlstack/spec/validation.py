@@ -92,7 +92,7 @@ def _message(err: dict[str, Any], model: type[BaseModel], path: str) -> str:
     if kind == "string_too_long":
         return f"must be at most {ctx['max_length']} characters, got {len(found)}"
     if kind == "string_too_short":
-        return f"must not be empty" if ctx.get("min_length") == 1 else f"must be at least {ctx['min_length']} characters"
+        return "must not be empty" if ctx.get("min_length") == 1 else f"must be at least {ctx['min_length']} characters"
     if kind == "too_short":
         return f"must have at least {ctx.get('min_length')} item(s)"
     return f"{err['msg']}, got {show(found, path)}"
