@@ -108,7 +108,7 @@ class AwsEnvironment(pulumi.ComponentResource):
 
         def fill(child: A, **values: Any) -> A:
             """The child's Args with the environment's tags and protection, plus sibling ``values``."""
-            merged: dict[str, Any] = {"tags": tags_with(dict(args.tags), **dict(child.tags))}
+            merged: dict[str, Any] = {"tags": tags_with(dict(args.tags), **dict(getattr(child, "tags")))}  # noqa: B009 - A is any Args type
             if hasattr(child, "protect"):
                 merged["protect"] = args.protect
             return dataclasses.replace(child, **merged, **values)
