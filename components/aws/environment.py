@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, ClassVar, Protocol, TypeVar
@@ -26,7 +27,9 @@ TOKEN = "mlstack:aws:Environment"
 #: The Kubernetes group the CI role is mapped to; the platform layer binds it to namespaced Roles only.
 CI_KUBERNETES_GROUP = "mlstack-ci"
 #: Suffixes of the fixed children; a node pool or bucket key equal to one would clash with it.
-RESERVED = frozenset({"network", "cluster", "shared", "efs-csi", "registry", "tracking-db", "mlflow", "ci", "audit"})
+RESERVED = frozenset(
+    {"network", "cluster", "vpc-cni", "shared", "efs-csi", "registry", "tracking-db", "mlflow", "ci", "audit"}
+)
 MLFLOW_PREFIX = "mlflow"
 EFS_CSI_POLICY = "arn:aws:iam::aws:policy/service-role/AmazonEFSCSIDriverPolicy"
 
@@ -118,6 +121,18 @@ class AwsEnvironment(pulumi.ComponentResource):
         cluster = Cluster(
             f"{name}-cluster",
             fill(args.cluster, cluster_name=cluster_name, subnet_ids=private),
+            opts=child_opts(self),
+        )
+        # The VPC CNI add-on enforces NetworkPolicy only when asked to: the platform layer's default-deny
+        # policies depend on it. Adopting the add-on EKS installed (OVERWRITE) keeps its version EKS's default.
+        aws.eks.Addon(
+            f"{name}-vpc-cni",
+            cluster_name=cluster.cluster_name,
+            addon_name="vpc-cni",
+            configuration_values=json.dumps({"enableNetworkPolicy": "true"}),
+            resolve_conflicts_on_create="OVERWRITE",
+            resolve_conflicts_on_update="OVERWRITE",
+            tags=tags_with(dict(args.tags), Name=f"{name}-vpc-cni"),
             opts=child_opts(self),
         )
         node_sg = cluster.cluster_security_group_id
@@ -227,6 +242,7 @@ class AwsEnvironment(pulumi.ComponentResource):
         self.cluster_name: pulumi.Output[str] = cluster.cluster_name
         self.cluster_endpoint: pulumi.Output[str] = cluster.endpoint
         self.oidc_provider_arn: pulumi.Output[str] = cluster.oidc_provider_arn
+        self.oidc_provider_url: pulumi.Output[str] = cluster.oidc_provider_url
         self.vpc_id: pulumi.Output[str] = network.vpc_id
         self.node_pool_names: list[str] = sorted(pools)
         self.node_group_names: dict[str, pulumi.Output[str]] = {k: p.node_group_name for k, p in pools.items()}
@@ -244,6 +260,7 @@ class AwsEnvironment(pulumi.ComponentResource):
                 "cluster_name": self.cluster_name,
                 "cluster_endpoint": self.cluster_endpoint,
                 "oidc_provider_arn": self.oidc_provider_arn,
+                "oidc_provider_url": self.oidc_provider_url,
                 "vpc_id": self.vpc_id,
                 "node_pool_names": self.node_pool_names,
                 "node_group_names": self.node_group_names,

@@ -1,4 +1,12 @@
-"""A GKE node pool for CPU or GPU nodes: autoscaling (to zero), GPU driver install, taints, shielded VMs."""
+"""A GKE node pool for CPU or GPU nodes: autoscaling (to zero), GPU driver install, taints, shielded VMs.
+
+The pools are regional (``location`` is the cluster's region), and GKE's ``min_node_count``/``max_node_count``
+apply per zone: a pool over three zones with max 4 could grow to 12 nodes. The spec's min/max are totals, so
+the autoscaler gets ``total_min_node_count``/``total_max_node_count`` (GKE 1.24.1+), which bound the whole pool.
+GPU and Spot pools use location policy ``ANY``: the autoscaler adds nodes in whichever zone has capacity
+(unused reservations first, less Spot preemption) instead of balancing zones (``BALANCED``), which would
+keep retrying a zone that is out of the accelerator. CPU pools stay ``BALANCED`` for zonal resilience.
+"""
 
 from __future__ import annotations
 
@@ -13,6 +21,7 @@ from .._base import child_opts
 TOKEN = "mlstack:gcp:NodePool"
 CLOUD_PLATFORM = "https://www.googleapis.com/auth/cloud-platform"
 GPU_TAINT_KEY = "nvidia.com/gpu"
+ACCELERATOR_LABEL = "mlstack.io/accelerator"
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -40,14 +49,17 @@ class NodePoolArgs:
         cluster: the cluster's name. ``None`` only when :class:`GcpEnvironment` fills it in.
         pool_name: the spec's name of the pool, the value of the ``mlstack.io/pool`` node label.
         machine_type: the Compute Engine machine type, e.g. ``a2-ultragpu-8g`` (decided by the engine).
-        min_node_count: autoscaling minimum per zone; 0 scales to zero. Default 0.
-        max_node_count: autoscaling maximum per zone. Default 3.
+        min_node_count: autoscaling minimum for the whole pool, all zones together (GKE's
+            ``total_min_node_count``); 0 scales to zero. Default 0.
+        max_node_count: autoscaling maximum for the whole pool, all zones together (``total_max_node_count``).
+            Default 3.
         node_locations: the zones of the pool; default ``None``: the cluster's zones. GPU pools name the
             zones where the accelerator is offered.
         accelerator_type: the GPU type, e.g. ``nvidia-a100-80gb``; ``None`` (default) for a CPU pool.
         accelerator_count: GPUs per node; required (> 0) with ``accelerator_type``.
         accelerator_name: the portable accelerator name for the ``mlstack.io/accelerator`` label. Default the
-            ``accelerator_type``, or ``none`` for a CPU pool.
+            ``accelerator_type``. CPU pools carry no such label: the NVIDIA device plugin's affinity matches
+            on the label's existence, so any value would put a plugin pod on a CPU node.
         gpu_driver_version: GKE-managed NVIDIA driver install: ``DEFAULT`` (default), ``LATEST`` or
             ``INSTALLATION_DISABLED`` (then a driver DaemonSet must install it).
         spot: Spot VMs (cheaper, can be reclaimed at any time). Default False.
@@ -83,6 +95,16 @@ class NodePoolArgs:
     labels: dict[str, str] = field(default_factory=dict)
 
 
+def initial_nodes_per_zone(args: NodePoolArgs) -> int:
+    """GKE's ``initial_node_count`` is per zone: the smallest count whose total reaches ``min_node_count``.
+
+    With the zones unknown (``node_locations`` unset: the cluster's), it is ``min_node_count`` per zone; the
+    autoscaler removes the surplus down to the total minimum after creation.
+    """
+    zones = len(args.node_locations) if args.node_locations else 1
+    return -(-args.min_node_count // zones)
+
+
 class NodePool(pulumi.ComponentResource):
     """One autoscaled GKE node pool (CPU or GPU).
 
@@ -106,7 +128,11 @@ class NodePool(pulumi.ComponentResource):
             taints.insert(0, NodeTaint(key=GPU_TAINT_KEY, value="present", effect="NO_SCHEDULE"))
         node_labels = dict(args.node_labels)
         node_labels["mlstack.io/pool"] = args.pool_name
-        node_labels["mlstack.io/accelerator"] = args.accelerator_name or args.accelerator_type or "none"
+        if args.accelerator_type is not None:
+            # Only accelerator pools carry the label: its existence is what GPU add-ons select on.
+            node_labels[ACCELERATOR_LABEL] = args.accelerator_name or args.accelerator_type
+        elif ACCELERATOR_LABEL in node_labels:
+            raise ValueError(f"node pool {name}: the {ACCELERATOR_LABEL} label is reserved for accelerator pools")
 
         accelerators = None
         if gpu:
@@ -127,9 +153,12 @@ class NodePool(pulumi.ComponentResource):
             cluster=args.cluster,
             node_locations=list(args.node_locations) if args.node_locations else None,
             # With autoscaling the pool starts at its minimum; node_count stays unset so the autoscaler owns it.
-            initial_node_count=args.min_node_count,
+            initial_node_count=initial_nodes_per_zone(args),
+            # Totals, not GKE's per-zone limits (module docstring).
             autoscaling=gcp.container.NodePoolAutoscalingArgs(
-                min_node_count=args.min_node_count, max_node_count=args.max_node_count
+                total_min_node_count=args.min_node_count,
+                total_max_node_count=args.max_node_count,
+                location_policy="ANY" if gpu or args.spot else "BALANCED",
             ),
             management=gcp.container.NodePoolManagementArgs(auto_repair=True, auto_upgrade=args.auto_upgrade),
             upgrade_settings=gcp.container.NodePoolUpgradeSettingsArgs(strategy="SURGE", max_surge=1, max_unavailable=0),

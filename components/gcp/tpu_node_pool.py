@@ -9,6 +9,9 @@ GKE facts this module follows (GKE docs "Plan TPUs in GKE", "Deploy TPU workload
   equal the nodes of the slice; min_node_count is 0.
 - A single-host slice is one VM (ct5lp-hightpu-8t is a whole 2x4 v5e), so a single-host pool autoscales by
   node and every node is a whole slice. Its topology follows from the machine type: no placement policy.
+- GKE's ``min_node_count``/``max_node_count`` are per zone in a regional pool (``NodePool`` uses the
+  ``total_*`` limits for that reason). Every TPU pool here pins one zone (``node_locations=[zone]``), so per
+  zone is the whole pool and the per-zone limits are exact.
 """
 
 from __future__ import annotations
@@ -92,6 +95,7 @@ class TpuNodePool(pulumi.ComponentResource):
                 self._pool(
                     f"{name}-pool",
                     args,
+                    # Per-zone limits are the pool's totals: the pool has one zone (module docstring).
                     autoscaling=gcp.container.NodePoolAutoscalingArgs(
                         min_node_count=args.min_slices, max_node_count=args.max_slices
                     ),

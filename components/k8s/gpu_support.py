@@ -54,7 +54,13 @@ class GpuSupportArgs:
         accelerator_label: node label key that marks GPU pools; plugin pods need it to exist.
             Default "mlstack.io/accelerator".
         taint_key: key of the NoSchedule taint on GPU nodes, tolerated by the plugin. Default "nvidia.com/gpu".
-        extra_values: further chart values, merged over mlstack's at the top level. Default none.
+        plugin_cpu_request: CPU request of the device plugin container (the operator's device plugin too).
+            Default "50m": it only watches the GPUs and answers the kubelet.
+        plugin_memory_request: its memory request. Default "64Mi".
+        plugin_memory_limit: its memory limit. Default "128Mi". No CPU limit: a throttled plugin answers the
+            kubelet late, and the CPU request already reserves its share on every GPU node.
+        extra_values: further chart values, merged over mlstack's at the top level (a key given here
+            replaces mlstack's whole value of that key). Default none.
     """
 
     chart_version: str
@@ -65,6 +71,9 @@ class GpuSupportArgs:
     install_driver: bool = False
     accelerator_label: str = ACCELERATOR_LABEL
     taint_key: str = GPU_TAINT_KEY
+    plugin_cpu_request: str = "50m"
+    plugin_memory_request: str = "64Mi"
+    plugin_memory_limit: str = "128Mi"
     extra_values: Mapping[str, Any] = field(default_factory=dict)
 
 
@@ -74,6 +83,14 @@ def _gpu_tolerations(taint_key: str) -> list[dict[str, str]]:
         # Scheduled on nodes that only admit critical add-ons during start-up, too.
         {"key": "CriticalAddonsOnly", "operator": "Exists"},
     ]
+
+
+def plugin_resources(args: GpuSupportArgs) -> dict[str, dict[str, str]]:
+    """Requests and limits of the device plugin container (chart value ``resources``)."""
+    return {
+        "requests": {"cpu": args.plugin_cpu_request, "memory": args.plugin_memory_request},
+        "limits": {"memory": args.plugin_memory_limit},
+    }
 
 
 def device_plugin_values(args: GpuSupportArgs) -> dict[str, Any]:
@@ -89,6 +106,8 @@ def device_plugin_values(args: GpuSupportArgs) -> dict[str, Any]:
             }
         },
         "priorityClassName": "system-node-critical",
+        # The chart's top-level ``resources`` is the plugin container's (empty by default: BestEffort).
+        "resources": plugin_resources(args),
     }
     values.update(args.extra_values)
     return values
@@ -99,6 +118,11 @@ def gpu_operator_values(args: GpuSupportArgs) -> dict[str, Any]:
     values: dict[str, Any] = {
         "driver": {"enabled": args.install_driver},
         "toolkit": {"enabled": True},
+        # The operand with a plain ``resources`` key that mirrors the bare plugin; Helm merges this map into
+        # the chart's ``devicePlugin`` defaults. The operator's own Deployment has requests and limits in the
+        # chart already (``operator.resources``); the driver and toolkit installers' needs vary with the
+        # node image, so they keep the chart's.
+        "devicePlugin": {"resources": plugin_resources(args)},
         "daemonsets": {
             "tolerations": _gpu_tolerations(args.taint_key),
             "priorityClassName": "system-node-critical",

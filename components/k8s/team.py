@@ -31,7 +31,9 @@ class TeamArgs:
 
     Attributes:
         group: the identity-provider group (Kubernetes RBAC subject of kind Group) bound to ``cluster_role``.
-        namespace: the namespace's name; default the component's team name.
+        team_name: the team's name, the value of the ``mlstack.io/team`` label on every object; default
+            ``namespace`` (the Platform sets the namespace to the spec's team key), else the component's name.
+        namespace: the namespace's name; default the component's name.
         gpu_quota: most NVIDIA GPUs the team's pods may request at once (``requests.nvidia.com/gpu``); 0.
         tpu_quota: most TPU chips (``requests.google.com/tpu``); 0 leaves the key out of the quota.
         requests_cpu: quota on the sum of CPU requests; "64".
@@ -51,6 +53,7 @@ class TeamArgs:
     """
 
     group: str
+    team_name: str | None = None
     namespace: str | None = None
     gpu_quota: int = 0
     tpu_quota: int = 0
@@ -142,7 +145,9 @@ class Team(pulumi.ComponentResource):
         super().__init__(TOKEN, name, None, opts)
         require_provider(self, name)
         namespace_name = args.namespace or name
-        labels = MLSTACK_LABELS("team", "team-namespace", **{TEAM_LABEL: name})
+        # The team's name, never the Pulumi resource name (``acme-ml-staging-platform-applied``).
+        team_name = args.team_name or namespace_name
+        labels = MLSTACK_LABELS("team", "team-namespace", **{TEAM_LABEL: team_name})
         ns = k8s.core.v1.Namespace(
             f"{name}-ns",
             metadata=k8s.meta.v1.ObjectMetaArgs(name=namespace_name, labels={**labels, **restricted_namespace_labels()}),
@@ -180,6 +185,6 @@ class Team(pulumi.ComponentResource):
         for policy_name, spec in network_policies(args).items():
             k8s.networking.v1.NetworkPolicy(f"{name}-{policy_name}", metadata=meta(policy_name), spec=spec, opts=child)
 
-        self.team = name
+        self.team = team_name
         self.namespace: pulumi.Output[str] = ns.metadata.name
         self.register_outputs({"namespace": self.namespace})

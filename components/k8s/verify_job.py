@@ -12,7 +12,9 @@ prints ``CHECK <name> PASS|FAIL <detail>`` per check, the contract ``mlstack ver
 garbage-collected after ``ttl_seconds_after_finished``.
 
 The script runs in the MLflow image (it has ``mlflow``); ``nvidia-smi`` is mounted into the container by
-the NVIDIA container toolkit when the pod is given a GPU (``NVIDIA_DRIVER_CAPABILITIES`` includes utility).
+the NVIDIA container toolkit when the pod is given a GPU (``NVIDIA_DRIVER_CAPABILITIES`` includes utility),
+on PATH on EKS and on-prem; GKE mounts the driver under ``/usr/local/nvidia`` without setting PATH, so the
+script runs it with PATH and LD_LIBRARY_PATH extended by ``/usr/local/nvidia/bin`` and ``/lib64``.
 The ``shared`` PVC in the Job's namespace is created by ``SharedStorage`` (the Platform lists the Job's
 namespace there), so the claim is defined in one place.
 """
@@ -50,12 +52,21 @@ class Echo(mlflow.pyfunc.PythonModel):
         return model_input
 
 
+def extend_path(value, directory):
+    return f"{value}{os.pathsep}{directory}" if value else directory
+
+
 def check_gpu():
     if os.environ.get("MLSTACK_EXPECT_GPU") != "1":
         return "skipped: the environment has no GPU pool"
+    # GKE mounts the driver's binaries and libraries under /usr/local/nvidia without putting them on PATH;
+    # elsewhere the NVIDIA container toolkit puts nvidia-smi on PATH already, and the extra entries are inert.
+    env = dict(os.environ)
+    env["PATH"] = extend_path(env.get("PATH", ""), "/usr/local/nvidia/bin")
+    env["LD_LIBRARY_PATH"] = extend_path(env.get("LD_LIBRARY_PATH", ""), "/usr/local/nvidia/lib64")
     out = subprocess.run(
         ["nvidia-smi", "--query-gpu=name,memory.total", "--format=csv,noheader"],
-        check=True, capture_output=True, text=True,
+        check=True, capture_output=True, text=True, env=env,
     ).stdout.strip()
     if not out:
         raise RuntimeError("nvidia-smi lists no GPU")

@@ -175,6 +175,9 @@ def record(
 
 def _reset_runtime(loop: asyncio.AbstractEventLoop) -> None:
     """Clears the runtime's global state so that the next run in this process starts clean."""
+    # Futures of a failed run are collected later; their "exception was never retrieved" reports would
+    # only repeat the error already raised.
+    loop.set_exception_handler(lambda _loop, _context: None)
     for task in asyncio.all_tasks(loop):
         task.cancel()
     try:

@@ -134,6 +134,11 @@ class Team(Model):
     tpu_quota: int = Field(0, ge=0, le=4096, description="TPU chips the namespace may request at once (gcp).")
     cpu_quota: int = Field(64, ge=1, description="CPU cores the namespace may request.")
     memory_quota_gib: int = Field(256, ge=1, description="Memory the namespace may request, GiB.")
+    egress_cidrs: list[Cidr] = Field(
+        default_factory=list,
+        description="Networks the team's pods may reach beyond DNS and the tracking server (default-deny "
+        "otherwise), e.g. the object store's endpoints, or 0.0.0.0/0 for the internet.",
+    )
 
 
 class Audit(Model):

@@ -14,7 +14,10 @@ _BACKENDS = ("file://", "s3://", "gs://", "azblob://", "https://")
 # Names of the fixed parts of an environment: a pool or bucket named like one would clash with it (the
 # environment's children are <project>-<env>-<key>), and a team named like a platform part or a system
 # namespace would clash in the cluster (a team's namespace is its name).
-RESERVED_INFRA = frozenset({"network", "cluster", "shared", "efs-csi", "registry", "tracking-db", "mlflow", "ci", "audit", "k8s", "platform"})
+RESERVED_INFRA = frozenset(
+    {"network", "cluster", "vpc-cni", "shared", "efs-csi", "registry", "tracking-db", "mlflow", "ci", "audit", "k8s",
+     "platform", "autoscaler", "shared-nfs"}
+)
 RESERVED_TEAMS = frozenset({"gpu", "tracking", "storage", "ci", "verify", "default", "mlflow", "mlstack-system", "mlstack-ci"})
 MIN_MLFLOW = (3, 6)  # from 3.6 MLflow's auth tables keep their own alembic version table: one database serves both
 _SECRETS_PROVIDERS = ("passphrase", "awskms://", "gcpkms://", "azurekeyvault://", "hashivault://")

@@ -7,7 +7,7 @@ from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
-from mlstack.spec.errors import Problem, show
+from mlstack.spec.errors import Problem, is_secret_path, show
 from mlstack.spec.yaml_loader import Loaded
 
 _PATTERN_TEXT = {
@@ -75,7 +75,9 @@ def _message(err: dict[str, Any], model: type[BaseModel], path: str) -> str:
     if kind == "bool_type":
         return f"expected true or false, got {show(found, path)}"
     if kind == "string_type":
-        return f"expected a string, got {show(found, path)}. Quote it, e.g. \"{found}\"." if not isinstance(found, (dict, list)) else f"expected a string, got {show(found, path)}"
+        if isinstance(found, (dict, list)) or is_secret_path(path):
+            return f"expected a string, got {show(found, path)}"
+        return f"expected a string, got {show(found, path)}. Quote it, e.g. \"{found}\"."
     if kind in ("dict_type", "model_type", "model_attributes_type"):
         return f"expected a mapping of fields, got {show(found, path)}"
     if kind == "list_type":

@@ -165,7 +165,9 @@ def load_with_extends(path: Path, _seen: tuple[Path, ...] = ()) -> Loaded:
     resolved = path.resolve()
     if resolved in _seen:
         chain = " -> ".join(_display(p) for p in (*_seen, resolved))
-        raise SpecError([Problem(_display(_seen[-1]), 0, 0, "extends", f"extends forms a cycle: {chain}. Remove one link.")])
+        where = read_yaml(_seen[-1]).locations.get(("extends",))  # the link that closes the cycle
+        line, column = (where.line, where.column) if where else (0, 0)
+        raise SpecError([Problem(_display(_seen[-1]), line, column, "extends", f"extends forms a cycle: {chain}. Remove one link.")])
     loaded = read_yaml(path)
     parent = loaded.data.pop("extends", None)
     if parent is None:

@@ -33,7 +33,8 @@ def test_gpu_pool(record_plan):
     pool = plan.one("gcp:container/nodePool:NodePool", "acme-a100-pool")
     assert pool.parent == comp.urn
     i = pool.inputs
-    assert i["autoscaling"] == {"maxNodeCount": 4, "minNodeCount": 0}
+    # Regional pool: totals over all zones, not GKE's per-zone limits; ANY zone with capacity for GPUs.
+    assert i["autoscaling"] == {"locationPolicy": "ANY", "totalMaxNodeCount": 4, "totalMinNodeCount": 0}
     assert i["initialNodeCount"] == 0
     assert i["management"] == {"autoRepair": True, "autoUpgrade": True}
     assert i["nodeLocations"] == ["us-central1-a", "us-central1-c"]
@@ -81,9 +82,34 @@ def test_cpu_pool_has_no_accelerator_or_taint(record_plan):
     i = plan.one("gcp:container/nodePool:NodePool", "acme-system-pool").inputs
     assert "guestAccelerators" not in i["nodeConfig"]
     assert i["nodeConfig"]["taints"] == []
-    assert i["nodeConfig"]["labels"] == {"mlstack.io/accelerator": "none", "mlstack.io/pool": "system"}
-    assert i["autoscaling"] == {"maxNodeCount": 3, "minNodeCount": 1}
+    # No mlstack.io/accelerator label at all: the device plugin's affinity matches on its existence.
+    assert i["nodeConfig"]["labels"] == {"mlstack.io/pool": "system"}
+    assert i["autoscaling"] == {"locationPolicy": "BALANCED", "totalMaxNodeCount": 3, "totalMinNodeCount": 1}
+    # Zones unknown (the cluster's): 1 per zone reaches the total minimum; the autoscaler trims the rest.
+    assert i["initialNodeCount"] == 1
     assert "nodeLocations" not in i
+
+
+def test_cpu_spot_pool_over_two_zones(record_plan):
+    from mlstack.components.gcp.node_pool import NodePool
+
+    args = _gpu(pool_name="batch", machine_type="e2-standard-8", accelerator_type=None, accelerator_count=0,
+                min_node_count=3, max_node_count=10, spot=True)
+    plan = record_plan(lambda: NodePool("acme-batch", args), region=R, gcp_project=P)
+    i = plan.one("gcp:container/nodePool:NodePool", "acme-batch-pool").inputs
+    assert i["autoscaling"] == {"locationPolicy": "ANY", "totalMaxNodeCount": 10, "totalMinNodeCount": 3}
+    # initialNodeCount is per zone: ceil(3 / 2 zones) = 2.
+    assert i["initialNodeCount"] == 2
+    assert i["nodeConfig"]["labels"] == {"mlstack.io/pool": "batch"}
+
+
+def test_cpu_pool_rejects_the_accelerator_label(record_plan):
+    from mlstack.components.gcp.node_pool import NodePool
+
+    args = _gpu(pool_name="system", machine_type="e2-standard-4", accelerator_type=None, accelerator_count=0,
+                node_labels={"mlstack.io/accelerator": "none"})
+    with pytest.raises(EngineError, match="reserved for accelerator pools"):
+        record_plan(lambda: NodePool("acme-system", args), region=R, gcp_project=P)
 
 
 def test_gpu_pool_needs_a_count(record_plan):

@@ -34,6 +34,9 @@ def test_device_plugin_release(record_plan):
     ]
     terms = values["affinity"]["nodeAffinity"]["requiredDuringSchedulingIgnoredDuringExecution"]["nodeSelectorTerms"]
     assert terms == [{"matchExpressions": [{"key": "mlstack.io/accelerator", "operator": "Exists"}]}]
+    # The plugin container is never BestEffort: requests, and a memory limit (no CPU throttling).
+    assert values["resources"] == {"limits": {"memory": "128Mi"}, "requests": {"cpu": "50m", "memory": "64Mi"}}
+    assert values["priorityClassName"] == "system-node-critical"
     assert ns.inputs["metadata"]["name"] == "nvidia-device-plugin"
     assert ns.inputs["metadata"]["labels"]["pod-security.kubernetes.io/enforce"] == "privileged"
     assert len(plan.children(comp)) == 2
@@ -49,7 +52,17 @@ def test_gpu_operator_instead_on_prem(record_plan):
     assert values["toolkit"] == {"enabled": True}
     assert values["daemonsets"]["tolerations"][0] == {"effect": "NoSchedule", "key": "nvidia.com/gpu", "operator": "Exists"}
     assert values["nfd"] == {"enabled": True}
+    assert values["devicePlugin"] == {
+        "resources": {"limits": {"memory": "128Mi"}, "requests": {"cpu": "50m", "memory": "64Mi"}}
+    }
     assert len(plan.of_type(RELEASE)) == 1
+
+
+def test_plugin_resources_are_arguments(record_plan):
+    plan = _plan(record_plan, chart_version="0.17.0", plugin_cpu_request="100m", plugin_memory_request="96Mi",
+                 plugin_memory_limit="256Mi")
+    values = plan.one(RELEASE, "acme-ml-test-gpu-release").inputs["values"]
+    assert values["resources"] == {"limits": {"memory": "256Mi"}, "requests": {"cpu": "100m", "memory": "96Mi"}}
 
 
 def test_refuses_the_ambient_provider(record_plan):

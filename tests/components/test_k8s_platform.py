@@ -51,6 +51,10 @@ def test_wiring(record_plan):
     assert plan.one("kubernetes:core/v1:Secret", f"{NAME}-verify-mlflow").inputs["stringData"] == "[secret]"
     quota = plan.one("kubernetes:core/v1:ResourceQuota", f"{NAME}-research-quota")
     assert quota.inputs["spec"]["hard"]["requests.nvidia.com/gpu"] == "16"
+    # The team label is the team's key, not the component's resource name.
+    assert quota.inputs["metadata"]["labels"]["mlstack.io/team"] == "research"
+    team_ns = plan.one("kubernetes:core/v1:Namespace", f"{NAME}-vision-ns")
+    assert team_ns.inputs["metadata"]["labels"]["mlstack.io/team"] == "vision"
 
 
 def _objects(plan):

@@ -89,3 +89,22 @@ def test_tpu_quota_egress_cidrs_namespace_and_protect(record_plan):
     assert "requests.google.com/tpu" not in _plan(record_plan, group="g").one(
         "kubernetes:core/v1:ResourceQuota", "research-quota"
     ).inputs["spec"]["hard"]
+
+
+def test_team_label_is_the_team_not_the_resource_name(record_plan):
+    # The Platform names the component "<platform>-<team>" and sets the namespace to the team key.
+    plan = _plan(record_plan, name="acme-ml-staging-platform-applied", group="g", namespace="applied")
+    comp = plan.one("mlstack:k8s:Team", "acme-ml-staging-platform-applied")
+    for r in plan.children(comp):
+        assert r.inputs["metadata"]["labels"]["mlstack.io/team"] == "applied", r.name
+    ns = plan.one("kubernetes:core/v1:Namespace", "acme-ml-staging-platform-applied-ns")
+    assert ns.inputs["metadata"]["name"] == "applied"
+
+
+def test_team_label_explicit_team_name(record_plan):
+    plan = _plan(record_plan, name="acme-vision", group="g", team_name="vision", namespace="team-vision")
+    ns = plan.one("kubernetes:core/v1:Namespace", "acme-vision-ns")
+    assert ns.inputs["metadata"]["labels"]["mlstack.io/team"] == "vision"
+    assert ns.inputs["metadata"]["name"] == "team-vision"
+    quota = plan.one("kubernetes:core/v1:ResourceQuota", "acme-vision-quota")
+    assert quota.inputs["metadata"]["labels"]["mlstack.io/team"] == "vision"

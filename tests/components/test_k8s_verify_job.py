@@ -54,6 +54,58 @@ def test_gpu_job(record_plan):
     ast.parse(script)
     for needle in ("nvidia-smi", "register_model", "log_metric", "write_text", "read_text"):
         assert needle in script
+    # The ConfigMap carries the module's SCRIPT verbatim (its GPU check is exercised below).
+    from mlstack.components.k8s.verify_job import SCRIPT
+
+    assert script == SCRIPT
+
+
+def _gpu_check(monkeypatch, environ):
+    """check_gpu from SCRIPT (without the mlflow import), with subprocess.run recording its call."""
+    import os
+    import subprocess
+
+    from mlstack.components.k8s.verify_job import SCRIPT
+
+    tree = ast.parse(SCRIPT)
+    funcs = [n for n in tree.body if isinstance(n, ast.FunctionDef) and n.name in ("extend_path", "check_gpu")]
+    namespace: dict = {"os": os, "subprocess": subprocess}
+    exec(compile(ast.Module(body=funcs, type_ignores=[]), "verify.py", "exec"), namespace)
+    calls = []
+
+    class Done:
+        stdout = "NVIDIA A100-SXM4-80GB, 81920 MiB\nNVIDIA A100-SXM4-80GB, 81920 MiB\n"
+
+    def run(argv, **kw):
+        calls.append((argv, kw))
+        return Done()
+
+    monkeypatch.setattr(subprocess, "run", run)
+    for key in ("PATH", "LD_LIBRARY_PATH", "MLSTACK_EXPECT_GPU"):
+        monkeypatch.delenv(key, raising=False)
+    for key, value in environ.items():
+        monkeypatch.setenv(key, value)
+    return namespace["check_gpu"](), calls
+
+
+def test_gpu_check_finds_nvidia_smi_where_gke_mounts_it(monkeypatch):
+    detail, calls = _gpu_check(monkeypatch, {"MLSTACK_EXPECT_GPU": "1", "PATH": "/usr/local/bin:/usr/bin"})
+    assert detail == "NVIDIA A100-SXM4-80GB, 81920 MiB; NVIDIA A100-SXM4-80GB, 81920 MiB"
+    [(argv, kw)] = calls
+    assert argv == ["nvidia-smi", "--query-gpu=name,memory.total", "--format=csv,noheader"]
+    assert kw["check"] is True and kw["capture_output"] is True and kw["text"] is True
+    # Appended, so a toolkit-provided nvidia-smi on PATH (EKS, on-prem) still wins.
+    assert kw["env"]["PATH"] == "/usr/local/bin:/usr/bin:/usr/local/nvidia/bin"
+    assert kw["env"]["LD_LIBRARY_PATH"] == "/usr/local/nvidia/lib64"
+    assert kw["env"]["MLSTACK_EXPECT_GPU"] == "1"
+
+
+def test_gpu_check_keeps_an_existing_library_path_and_skips_without_gpu(monkeypatch):
+    _, calls = _gpu_check(monkeypatch, {"MLSTACK_EXPECT_GPU": "1", "LD_LIBRARY_PATH": "/opt/lib"})
+    env = calls[0][1]["env"]
+    assert (env["PATH"], env["LD_LIBRARY_PATH"]) == ("/usr/local/nvidia/bin", "/opt/lib:/usr/local/nvidia/lib64")
+    detail, calls = _gpu_check(monkeypatch, {})
+    assert detail == "skipped: the environment has no GPU pool" and calls == []
 
 
 def test_cpu_only_environment(record_plan):

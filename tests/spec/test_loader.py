@@ -100,8 +100,10 @@ def test_errors_point_into_the_base_file(tmp_path):
 def test_extends_cycle_is_an_error(tmp_path):
     write(tmp_path, "a.yaml", "extends: b.yaml\n")
     write(tmp_path, "b.yaml", "extends: a.yaml\n")
-    with pytest.raises(SpecError, match=r"extends forms a cycle: .*a.yaml -> .*b.yaml -> .*a.yaml"):
+    with pytest.raises(SpecError, match=r"extends forms a cycle: .*a.yaml -> .*b.yaml -> .*a.yaml") as info:
         load_with_extends(tmp_path / "a.yaml")
+    (problem,) = info.value.problems
+    assert (problem.file.endswith("b.yaml"), problem.line, problem.column) == (True, 1, 1)
 
 
 def test_extends_missing_base(tmp_path):
@@ -146,3 +148,12 @@ def test_unknown_field_that_looks_secret_is_not_echoed(tmp_path):
         load_spec_file(child)
     assert "s3cr3t-value" not in str(info.value)
     assert "unknown field 'api_token'" in str(info.value)
+
+
+def test_secret_looking_value_is_not_quoted_back(tmp_path):
+    write(tmp_path, "base.yaml", BASE)
+    child = write(tmp_path, "staging.yaml", "extends: base.yaml\ntarget: {cloud: aws, region: us-west-2}\nsecrets_provider: 12345678\n")
+    with pytest.raises(SpecError) as info:
+        load_spec_file(child)
+    assert "12345678" not in str(info.value)
+    assert "secrets_provider: expected a string, got a int (value hidden: the field holds a secret)" in str(info.value)

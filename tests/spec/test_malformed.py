@@ -40,8 +40,14 @@ def write(tmp_path: Path, text: str, name: str = "staging.yaml") -> Path:
 
 
 def errors_of(path: Path) -> list:
-    with pytest.raises(SpecError) as info:
-        load_spec_file(path)
+    """The problems of planning ``path``'s environment, asserting the engine never ran (no resource registered)."""
+    from unittest import mock
+
+    from mlstack.engine.planner import plan_env
+
+    with mock.patch("mlstack.engine.recorder.record") as record, pytest.raises(SpecError) as info:
+        plan_env(path.stem, path.parent)
+    assert record.call_count == 0
     return info.value.problems
 
 
@@ -214,3 +220,16 @@ def test_gpu_operator_is_onprem_only(tmp_path):
 def test_reserved_names(tmp_path, old, new, path):
     problems = errors_of(write(tmp_path, BASE.replace(old, new, 1)))
     assert any(p.path == path and "names a fixed part of the environment" in p.message for p in problems)
+
+
+def test_a_bad_spec_registers_no_resource(tmp_path, monkeypatch):
+    """The spec is checked before the program runs: nothing reaches the engine."""
+    import mlstack.engine.recorder as recorder
+    from mlstack.engine.planner import plan_env
+
+    calls = []
+    monkeypatch.setattr(recorder, "record", lambda *a, **k: calls.append(a))
+    write(tmp_path, BASE.replace("min: 0, max: 2", "min: 3, max: 2"))
+    with pytest.raises(SpecError):
+        plan_env("staging", tmp_path)
+    assert calls == []

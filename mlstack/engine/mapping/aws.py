@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import pulumi
+import pulumi_kubernetes as k8s
 
 from mlstack.catalog import Catalog
 from mlstack.components.aws.audit import AuditArgs
 from mlstack.components.aws.bucket import BucketArgs
 from mlstack.components.aws.ci_trust import CiTrustArgs
+from mlstack.components.aws.cluster_autoscaler import ClusterAutoscaler, ClusterAutoscalerArgs
 from mlstack.components.aws.cluster import ClusterArgs
 from mlstack.components.aws.container_registry import ContainerRegistryArgs
 from mlstack.components.aws.environment import CI_KUBERNETES_GROUP, AwsEnvironment, AwsEnvironmentArgs
@@ -20,6 +22,11 @@ from mlstack.spec import Spec
 from mlstack.spec.models import NodePool
 
 MLFLOW_SA = ("mlflow", "mlflow")
+
+
+def environment_tags(spec: Spec) -> dict[str, str]:
+    """The spec's tags plus the project and environment, on every taggable resource."""
+    return dict(sorted({**spec.tags, "mlstack.io/project": spec.project, "mlstack.io/env": spec.env}.items()))
 
 
 def node_pool_args(spec: Spec, pool: NodePool, catalog: Catalog) -> NodePoolArgs:
@@ -50,7 +57,7 @@ def environment_args(spec: Spec, catalog: Catalog, versions: dict[str, str]) -> 
     net = spec.network
     db = spec.tracking.database
     return AwsEnvironmentArgs(
-        tags=dict(sorted({**spec.tags, "mlstack.io/project": spec.project, "mlstack.io/env": spec.env}.items())),
+        tags=environment_tags(spec),
         protect=spec.protected,
         network=NetworkArgs(
             vpc_cidr=net.cidr,
@@ -100,6 +107,22 @@ def _registry_host(env: AwsEnvironment) -> pulumi.Output[str] | None:
 def provision(spec: Spec, catalog: Catalog, versions: dict[str, str]) -> Bindings:
     """Registers the AWS environment and returns what the platform layer binds to."""
     env = AwsEnvironment(spec.prefix, environment_args(spec, catalog, versions))
+    provider = k8s.Provider(
+        f"{spec.prefix}-k8s", kubeconfig=env.kubeconfig, enable_server_side_apply=True, opts=pulumi.ResourceOptions(depends_on=[env])
+    )
+    chart = catalog.versions.charts["cluster-autoscaler"]
+    autoscaler = ClusterAutoscaler(
+        f"{spec.prefix}-autoscaler",
+        ClusterAutoscalerArgs(
+            cluster_name=env.cluster_name,
+            oidc_provider_arn=env.oidc_provider_arn,
+            oidc_provider_url=env.oidc_provider_url,
+            chart_version=chart.version,
+            chart_repository=chart.repo,
+            tags=environment_tags(spec),
+        ),
+        opts=pulumi.ResourceOptions(providers=[provider]),
+    )
     outputs = {
         "cluster_name": env.cluster_name,
         "kubeconfig": env.kubeconfig,
@@ -110,6 +133,7 @@ def provision(spec: Spec, catalog: Catalog, versions: dict[str, str]) -> Binding
     if env.ci_role_arn is not None:
         outputs["ci_role_arn"] = env.ci_role_arn
     return Bindings(
+        provider=provider,
         kubeconfig=env.kubeconfig,
         storage_provisioner="efs.csi.aws.com",
         storage_parameters={
@@ -126,5 +150,5 @@ def provision(spec: Spec, catalog: Catalog, versions: dict[str, str]) -> Binding
         outputs=outputs,
         # Depending on the environment component waits for all its children: nodes must exist before Helm
         # releases and Deployments can become ready.
-        depends_on=[env],
+        depends_on=[env, autoscaler],
     )

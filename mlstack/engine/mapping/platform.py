@@ -60,6 +60,7 @@ def platform_args(spec: Spec, catalog: Catalog, versions: dict[str, str], bindin
                 requests_memory=f"{team.memory_quota_gib}Gi",
                 limits_cpu=str(team.cpu_quota * 2),
                 limits_memory=f"{team.memory_quota_gib * 2}Gi",
+                egress_cidrs=tuple(team.egress_cidrs),
                 protect=spec.protected,
             )
             for name, team in sorted(spec.teams.items())
