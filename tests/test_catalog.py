@@ -211,6 +211,7 @@ def test_tpu_machines_priced_where_offered(cat):
 def test_versions_are_pinned(cat):
     v = cat.versions
     assert v.kubernetes == "1.35"
+    assert v.pulumi_cli == "3.272.0"  # the CI pin; matches the pulumi SDK release it was tested with
     assert v.mlflow and v.rds_postgres_engine_version and v.cloudsql_database_version == "POSTGRES_16"
     assert v.gke_gpu_driver_version == "DEFAULT"
     assert set(v.charts) >= {
@@ -314,6 +315,11 @@ def test_broken_latest_tag(broken):
     assert "versions.images.busybox: tag 'latest' is not a pin" in msg
 
 
+def test_broken_pulumi_cli_pin(broken):
+    msg = broken("versions.yaml", 'pulumi_cli: "3.272.0"', 'pulumi_cli: "latest"')
+    assert "versions.pulumi_cli" in msg
+
+
 def test_broken_missing_price(broken):
     msg = broken("prices.yaml", "      g5.xlarge:\n", "      g5.xlarge-old:\n")
     assert "prices.machines.aws: no price for g5.xlarge" in msg
@@ -365,3 +371,12 @@ def test_catalog_imports_no_pulumi():
     for path in Path(DATA_DIR).parent.glob("*.py"):
         text = path.read_text()
         assert "import pulumi" not in text and "from pulumi" not in text, path
+
+
+def test_pulumi_cli_pin_meets_the_minimum_cli():
+    """The pipelines install exactly this CLI: it must be one mlstack accepts (refresh/destroy need --client)."""
+    from mlstack.catalog import load_catalog
+    from mlstack.engine.workspace import MIN_PULUMI_CLI
+
+    pin = tuple(int(x) for x in load_catalog().versions.pulumi_cli.split("."))
+    assert pin >= MIN_PULUMI_CLI

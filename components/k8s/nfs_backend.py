@@ -32,6 +32,10 @@ class NfsBackendArgs:
         namespace: the provisioner's namespace, created here with Pod Security "baseline" (NFS volumes
             are not allowed under "restricted"); default ``mlstack-nfs``.
         provisioner_name: the name the ``shared`` StorageClass refers to; default ``mlstack.io/nfs``.
+        run_as_root: run the provisioner as uid 0; default True: a new Filestore share's root directory is
+            owned by root with mode 755, so a non-root provisioner cannot create the per-claim directories.
+            The namespace enforces Pod Security "baseline", which allows root; the pod still drops all
+            capabilities, forbids privilege escalation and uses the RuntimeDefault seccomp profile.
     """
 
     server: pulumi.Input[str]
@@ -41,6 +45,7 @@ class NfsBackendArgs:
     image: str
     namespace: str = "mlstack-nfs"
     provisioner_name: str = DEFAULT_PROVISIONER_NAME
+    run_as_root: bool = True
 
 
 class NfsBackend(pulumi.ComponentResource):
@@ -68,6 +73,7 @@ class NfsBackend(pulumi.ComponentResource):
                 chart_repository=args.chart_repository,
                 image=args.image,
                 provisioner_name=args.provisioner_name,
+                run_as_root=args.run_as_root,
             ),
             opts=pulumi.ResourceOptions(parent=self),
         )

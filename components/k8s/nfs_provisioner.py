@@ -8,10 +8,19 @@ and :attr:`NfsProvisioner.storage_parameters`, the same class name on every targ
 
 Security: the provisioner mounts the export through an ``nfs`` volume, which Pod Security Admission
 "restricted" forbids (only "baseline" allows it): its namespace must enforce "baseline" (the on-prem
-environment labels it so, still warning and auditing at "restricted"). The pod itself runs non-root
+environment labels it so, still warning and auditing at "restricted"). By default the pod runs non-root
 (65532) with a read-only root file system and no capabilities, so the export must let uid 65532
 create directories (owned by it, or ``all_squash`` with ``anonuid``); with ``root_squash`` a root pod
 would be squashed to nobody anyway.
+
+``run_as_root`` is for an export whose root directory belongs to root with mode 755 and is exported without
+root squashing, as a new Filestore share is: only uid 0 can create the per-claim directories there. The pod
+then runs as uid 0 ("baseline" allows it) but keeps every other restriction, and still drops ALL
+capabilities, adding none back: uid 0 owns the export's root, so creating directories in it and chmod-ing
+the directories it created need only ownership, not CAP_DAC_OVERRIDE or CAP_FOWNER; the provisioner never
+chowns (no CAP_CHOWN); and on NFS the server decides access from the uid on the wire (``no_root_squash``
+grants root everything), not from the client process's capabilities. The kubelet mounts the export, so
+the pod needs no CAP_SYS_ADMIN either.
 """
 
 from __future__ import annotations
@@ -46,6 +55,9 @@ class NfsProvisionerArgs:
         archive_on_delete: keep a deleted claim's directory as ``archived-<name>`` on the server instead
             of removing it; on by default (deleting a team's shared volume should not lose its data).
         replicas: provisioner replicas (leader election picks one); 1.
+        run_as_root: run the provisioner as uid 0 (``runAsNonRoot: false``), for an export only root may
+            write to (a new Filestore share); still no capabilities, no privilege escalation, seccomp
+            RuntimeDefault, read-only root file system (see the module docstring). Default False: uid 65532.
     """
 
     namespace: pulumi.Input[str]
@@ -58,6 +70,21 @@ class NfsProvisionerArgs:
     mount_options: Sequence[str] = field(default_factory=tuple)
     archive_on_delete: bool = True
     replicas: int = 1
+    run_as_root: bool = False
+
+
+def pod_security_context(run_as_root: bool) -> dict[str, object]:
+    """The chart's ``podSecurityContext``: uid 65532, or uid 0 for a root-only export."""
+    if run_as_root:
+        # No fsGroup: the only volume is the NFS export, whose ownership the server keeps.
+        return {"runAsNonRoot": False, "runAsUser": 0, "runAsGroup": 0, "seccompProfile": {"type": "RuntimeDefault"}}
+    return {
+        "runAsNonRoot": True,
+        "runAsUser": NONROOT_UID,
+        "runAsGroup": NONROOT_UID,
+        "fsGroup": NONROOT_UID,
+        "seccompProfile": {"type": "RuntimeDefault"},
+    }
 
 
 def nfs_values(args: NfsProvisionerArgs) -> dict:
@@ -74,17 +101,12 @@ def nfs_values(args: NfsProvisionerArgs) -> dict:
         "nfs": nfs,
         "storageClass": {"create": False, "provisionerName": args.provisioner_name},
         "leaderElection": {"enabled": True},
-        "podSecurityContext": {
-            "runAsNonRoot": True,
-            "runAsUser": NONROOT_UID,
-            "runAsGroup": NONROOT_UID,
-            "fsGroup": NONROOT_UID,
-            "seccompProfile": {"type": "RuntimeDefault"},
-        },
+        "podSecurityContext": pod_security_context(args.run_as_root),
         "securityContext": {
             "allowPrivilegeEscalation": False,
             "readOnlyRootFilesystem": True,
-            "runAsNonRoot": True,
+            "runAsNonRoot": not args.run_as_root,
+            # None added back, even as root: see the module docstring.
             "capabilities": {"drop": ["ALL"]},
             "seccompProfile": {"type": "RuntimeDefault"},
         },

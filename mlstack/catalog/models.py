@@ -111,6 +111,8 @@ class Versions(_Strict):
     gke_gpu_driver_version: Literal["DEFAULT", "LATEST", "INSTALLATION_DISABLED"]
     rds_postgres_engine_version: str = Field(min_length=1)
     cloudsql_database_version: str = Field(pattern=r"^POSTGRES_\d+$")
+    # The Pulumi CLI the generated pipelines install: `up --locked` compares it with the lock's tools.pulumi_cli.
+    pulumi_cli: str = Field(pattern=r"^\d+\.\d+\.\d+$")
 
 
 class MachineType(_Strict):

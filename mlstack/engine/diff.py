@@ -320,9 +320,10 @@ def counts_line(diff: PlanDiff) -> str:
     return line
 
 
-def render_text(diff: PlanDiff) -> str:
+def render_text(diff: PlanDiff, *, skip: tuple[str, ...] = ()) -> str:
     """The diff as plain text, one block per changed resource (``+`` create, ``~`` update, ``+-`` replace,
-    ``-`` delete), property changes indented below; ends with a newline."""
+    ``-`` delete), property changes indented below; ends with a newline. ``skip`` names extras a caller prints
+    itself (the review prints ``cost_delta`` with its price date)."""
     lines = [f"{diff.env}: {diff.base_label} -> {diff.head_label}: {counts_line(diff)}"]
     for c in diff.changes:
         flag = f"  [BLOCKING: {c.reason}]" if c.blocking else ""
@@ -331,6 +332,8 @@ def render_text(diff: PlanDiff) -> str:
             forced = "  (forces replacement)" if p.forces_replacement else ""
             lines.append(f"       {p.path}: {_show(p.old)} -> {_show(p.new)}{forced}")
     for key, value in sorted(diff.extras.items()):
+        if key in skip:
+            continue
         if key == "version_drift" and value:
             lines.append("  version drift:")
             for name, pair in sorted(value.items()):

@@ -11,7 +11,7 @@ import json
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 from mlstack.errors import UsageError
 
@@ -46,6 +46,25 @@ OUTPUT_GCP_PROVIDER = "ci_workload_identity_provider"
 OUTPUT_GCP_SERVICE_ACCOUNT = "ci_service_account_email"  # "ci_service_account" is the Kubernetes one
 
 DEFAULT_REGION = {"aws": "us-west-2", "gcp": "us-central1"}
+# The shape of a region name per cloud (a format check, not a list: new regions keep appearing).
+REGION_PATTERNS = {
+    "aws": (re.compile(r"^[a-z]{2}(-gov)?-[a-z]+-\d$"), "us-west-2, eu-central-1 or us-gov-west-1"),
+    "gcp": (re.compile(r"^[a-z]+-[a-z]+\d$"), "us-central1 or europe-west4"),
+}
+# Which `init` flag produced the value at a spec path (so that a validation error blames the right flag);
+# anything else comes from --project, which names every resource.
+FLAG_OF_PATH = (
+    ("backend", "--backend"),
+    ("target.cloud", "--cloud"),
+    ("target.region", "--region"),
+    ("target.project_id", "--project-id"),
+    ("target.kube_context", "--kube-context"),
+    ("storage.shared.nfs_server", "--nfs-server"),
+    ("storage.shared.nfs_path", "--nfs-path"),
+    ("ci.provider", "--ci"),
+    ("ci.repository", "--repository"),
+    ("ci.gitlab_url", "--gitlab-url"),
+)
 
 
 @functools.cache
@@ -135,7 +154,7 @@ def project_files(opts: ProjectOptions) -> dict[str, str]:
     context = _project_context(opts)
     files = {out: render(tpl, context) for tpl, out in PROJECT_FILES.items()}
     files[SCHEMA_FILE] = schema_text()
-    specs = validate_stacks({k: v for k, v in files.items() if k.startswith("stacks/")}, hint="--project")
+    specs = validate_stacks({k: v for k, v in files.items() if k.startswith("stacks/")}, hint=init_flag_of)
     files.update(ci_files(opts.ci, specs["staging"], specs.get("prod"), locks={}))
     return dict(sorted(files.items()))
 
@@ -153,8 +172,8 @@ def _project_context(opts: ProjectOptions) -> dict[str, Any]:
         raise UsageError(f"--cloud {opts.cloud} --ci {opts.ci} needs {', '.join(missing)}")
     if opts.repository is not None and not re.match(r"^[A-Za-z0-9_.-]+(/[A-Za-z0-9_.-]+)+$", opts.repository):
         raise UsageError(f"--repository {opts.repository!r}: expected owner/repo (GitHub) or group/project (GitLab)")
-    if opts.region is not None and not re.match(r"^[a-z]{2,}(-[a-z0-9]+)+$", opts.region):
-        raise UsageError(f"--region {opts.region!r}: expected a region name such as {DEFAULT_REGION.get(opts.cloud, 'us-west-2')}")
+    if opts.region is not None:
+        check_region(opts.cloud, opts.region)
     if opts.project_id is not None and not re.match(r"^[a-z][a-z0-9-]{4,28}[a-z0-9]$", opts.project_id):
         raise UsageError(f"--project-id {opts.project_id!r}: a GCP project id is 6-30 lowercase letters, digits and '-', e.g. acme-ml-1234")
     return {
@@ -172,6 +191,40 @@ def _project_context(opts: ProjectOptions) -> dict[str, Any]:
     }
 
 
+def check_region(cloud: str, region: str) -> None:
+    """The region has the shape of ``cloud``'s region names (``mars-1`` is nobody's).
+
+    Raises:
+        UsageError: it has not; the message gives examples.
+    """
+    pattern, examples = REGION_PATTERNS.get(cloud, (re.compile(r"^[a-z]{2,}(-[a-z0-9]+)+$"), "us-west-2"))
+    if not pattern.match(region):
+        raise UsageError(f"--region {region!r} is not {'an ' + cloud.upper() if cloud in REGION_PATTERNS else 'a'} "
+                         f"region name: expected one like {examples}")
+
+
+def region_warning(cloud: str, region: str | None) -> str | None:
+    """A warning when the catalogue has no prices for ``region`` (a valid region may still be missing there)."""
+    from mlstack.catalog import load_catalog
+
+    if region is None or cloud not in REGION_PATTERNS:
+        return None
+    machines = load_catalog().prices.machines.get(cloud, {})  # type: ignore[call-overload]
+    priced = sorted({r for regions in machines.values() for r in regions})
+    if region in priced:
+        return None
+    return (f"warning: the catalogue has no {cloud} prices for {region} (it has {', '.join(priced)}): "
+            "`mlstack cost` cannot estimate this environment's machines")
+
+
+def init_flag_of(path: str) -> str:
+    """The `init` flag whose value ends up at spec ``path``."""
+    for prefix, flag in FLAG_OF_PATH:
+        if path == prefix or path.startswith(prefix + "."):
+            return flag
+    return "--project"
+
+
 def _mlstack_version() -> str:
     from importlib.metadata import PackageNotFoundError, version
 
@@ -181,8 +234,10 @@ def _mlstack_version() -> str:
         return "0.1.0"
 
 
-def validate_stacks(stacks: dict[str, str], hint: str) -> dict[str, Any]:
+def validate_stacks(stacks: dict[str, str], hint: str | Callable[[str], str]) -> dict[str, Any]:
     """Validates rendered ``stacks/*.yaml`` texts in a scratch folder; returns ``{env: Spec}``.
+
+    ``hint`` is the flag to check, or a function from a problem's spec path to the flag that set it.
 
     Raises:
         UsageError: a generated file does not validate (e.g. a project name too long for a resource name).
@@ -198,8 +253,11 @@ def validate_stacks(stacks: dict[str, str], hint: str) -> dict[str, Any]:
         try:
             return {env: load_spec_file(root / f"{env}.yaml") for env in list_envs(root)}
         except SpecError as exc:
-            lines = "; ".join(f"{p.path}: {p.message}" for p in exc.problems)
-            raise UsageError(f"the generated stacks do not validate with these values (check {hint}): {lines}") from None
+            lines = "; ".join(dict.fromkeys(f"{p.path}: {p.message}" for p in exc.problems))
+            flags = dict.fromkeys(hint(p.path) if callable(hint) else hint for p in exc.problems)
+            raise UsageError(
+                f"the generated stacks do not validate with these values (check {', '.join(flags)}): {lines}"
+            ) from None
 
 
 # -- CI pipelines ----------------------------------------------------------------------------------------
@@ -230,6 +288,7 @@ class CiContext:
     gitlab_url: str
     staging: EnvCi
     prod: EnvCi | None
+    pulumi_cli: str  # the catalogue's pin: `up --locked` compares the CLI version exactly with the lock's
     python: str = "3.12"
     notes: list[str] = field(default_factory=list)
 
@@ -283,6 +342,8 @@ def ci_context(provider: str, staging, prod, locks: dict[str, dict[str, Any] | N
                 f"ci.provider is {staging.ci.provider!r} in stacks/staging.yaml: a {provider} pipeline could not log in "
                 f"to the cloud. Generate the {staging.ci.provider} pipeline, or set ci.provider: {provider} and deploy first"
             )
+    from mlstack.catalog import load_catalog
+
     refs = staging.ci.refs if staging.ci else ["refs/heads/main"]
     branch = next((r.removeprefix("refs/heads/") for r in refs if r.startswith("refs/heads/")), "main")
     return CiContext(
@@ -294,6 +355,7 @@ def ci_context(provider: str, staging, prod, locks: dict[str, dict[str, Any] | N
         gitlab_url=staging.ci.gitlab_url if staging.ci else "https://gitlab.com",
         staging=_env_ci(staging, locks.get("staging"), "stacks/staging.lock.json"),
         prod=_env_ci(prod, locks.get("prod"), "stacks/prod.lock.json") if prod is not None else None,
+        pulumi_cli=load_catalog().versions.pulumi_cli,
     )
 
 

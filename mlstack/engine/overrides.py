@@ -1,8 +1,10 @@
-"""`--set path=value` overrides for `mlstack new-env`, checked against the spec models, and the new file.
+"""`--set`/`--add path=value` overrides for `mlstack new-env`, checked against the spec models, and the new file.
 
-A path must exist in the models (named collections such as ``node_pools`` take any key); the value is a YAML
-scalar (or flow collection) and is type-checked by validating the whole resulting environment, in a scratch
-copy of the stacks folder, before anything is written.
+A path must exist in the models. Named collections (``node_pools``, ``tags``, ``teams`` ...) take any key in the
+models, but ``--set`` may only change a key the source environment has (``node_pools.h100.max=8`` when the
+source has no ``h100`` pool is a typo until proven otherwise); ``--add`` is the explicit way to create one.
+The value is a YAML scalar (or flow collection) and is type-checked by validating the whole resulting
+environment, in a scratch copy of the stacks folder, before anything is written.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ import types
 import typing
 from dataclasses import dataclass
 from pathlib import Path
+from collections.abc import Mapping, Sequence
 from typing import Any, Literal
 
 from pydantic import BaseModel
@@ -28,6 +31,13 @@ class Override:
     path: tuple[str, ...]
     value: Any
     text: str  # as given, for messages
+    flag: str = "--set"  # or "--add": may create keys of named collections
+    map_keys: tuple[int, ...] = ()  # indexes of the path segments that are keys of a named collection
+
+    @property
+    def label(self) -> str:
+        """How the user wrote it, e.g. ``--set node_pools.l4.max=8``."""
+        return f"{self.flag} {self.text}"
 
 
 def _unwrap(annotation: Any) -> Any:
@@ -63,8 +73,8 @@ def _wants_text(annotation: Any) -> bool:
     return False
 
 
-def resolve(path: tuple[str, ...], text: str) -> Any:
-    """Checks ``path`` against the spec models and returns the leaf's annotation.
+def resolve(path: tuple[str, ...], text: str, flag: str = "--set") -> tuple[Any, tuple[int, ...]]:
+    """Checks ``path`` against the spec models; returns the leaf's annotation and which segments are map keys.
 
     Raises:
         UsageError: a segment the models do not have, listing the keys allowed there, with a suggestion.
@@ -72,6 +82,7 @@ def resolve(path: tuple[str, ...], text: str) -> Any:
     from mlstack.spec.models import Spec
 
     node: Any = Spec
+    map_keys: list[int] = []
     for i, segment in enumerate(path):
         where = ".".join(path[:i]) or "the top level"
         node = _unwrap(node)
@@ -80,54 +91,109 @@ def resolve(path: tuple[str, ...], text: str) -> Any:
             if segment not in fields:
                 allowed = sorted(fields)
                 raise UsageError(
-                    f"--set {text}: {'.'.join(path[: i + 1])} does not exist: no key {segment!r} at {where}"
+                    f"{flag} {text}: {'.'.join(path[: i + 1])} does not exist: no key {segment!r} at {where}"
                     f"{_did_you_mean(segment, allowed)}. Allowed there: {', '.join(allowed)}"
                 )
             node = fields[segment]
         elif typing.get_origin(node) is dict:
             if not segment:
-                raise UsageError(f"--set {text}: an empty key at {where}")
+                raise UsageError(f"{flag} {text}: an empty key at {where}")
+            map_keys.append(i)
             node = typing.get_args(node)[1]
         else:
             is_list = typing.get_origin(node) is list
             kind = "a list" if is_list else "a single value"
             hint = f"set the whole list, e.g. --set {where}=[a, b]" if is_list else f"set {where} itself"
-            raise UsageError(f"--set {text}: {where} is {kind} and has no key {segment!r}: {hint}")
-    return node
+            raise UsageError(f"{flag} {text}: {where} is {kind} and has no key {segment!r}: {hint}")
+    return node, tuple(map_keys)
 
 
-def parse(item: str) -> Override:
+def parse(item: str, flag: str = "--set") -> Override:
     """``node_pools.l4.max=8`` -> Override(("node_pools", "l4", "max"), 8)."""
     import yaml
 
     if "=" not in item:
-        raise UsageError(f"--set {item!r}: expected path=value, e.g. --set node_pools.l4.max=8")
+        raise UsageError(f"{flag} {item!r}: expected path=value, e.g. {flag} node_pools.l4.max=8")
     raw_path, raw_value = item.split("=", 1)
     path = tuple(raw_path.strip().split("."))
     if not raw_path.strip() or any(not p for p in path):
-        raise UsageError(f"--set {item!r}: the path must be dotted keys, e.g. node_pools.l4.max")
-    leaf = resolve(path, item)
+        raise UsageError(f"{flag} {item!r}: the path must be dotted keys, e.g. node_pools.l4.max")
+    leaf, map_keys = resolve(path, item, flag)
     try:
         value = yaml.safe_load(raw_value) if raw_value.strip() else None
     except yaml.YAMLError as exc:
-        raise UsageError(f"--set {item!r}: the value is not YAML ({exc.__class__.__name__}); quote it") from None
+        raise UsageError(f"{flag} {item!r}: the value is not YAML ({exc.__class__.__name__}); quote it") from None
     if isinstance(value, (int, float, bool)) and _wants_text(leaf):
         value = raw_value.strip()
-    return Override(path, value, item)
+    return Override(path, value, item, flag, map_keys)
 
 
-def new_env_file(stacks_dir: Path, name: str, source: str, sets: list[str], *, extend_source: bool) -> tuple[str, str]:
+def _missing_keys(o: Override, source) -> list[tuple[int, list[str]]]:
+    """The map-key segments of ``o.path`` that the source environment (a loaded Spec) does not have,
+    each with the keys it has at that place."""
+    node: Any = source
+    missing: list[tuple[int, list[str]]] = []
+    for i, segment in enumerate(o.path):
+        if i in o.map_keys:
+            keys = sorted(node) if isinstance(node, Mapping) else []
+            if segment in keys:
+                node = node[segment]
+                continue
+            missing.append((i, keys))
+            node = None
+        elif isinstance(node, BaseModel):
+            node = getattr(node, segment, None)
+        else:
+            node = None
+    return missing
+
+
+def check_keys(overrides: list[Override], source) -> None:
+    """``--set`` changes only keys the source has (or an ``--add`` creates); ``--add`` must create one.
+
+    Raises:
+        UsageError: a --set key missing from the source (existing keys listed, with a suggestion), or an --add
+            that creates nothing.
+    """
+    added = {o.path[: i + 1] for o in overrides if o.flag == "--add" for i, _ in _missing_keys(o, source)}
+    for o in overrides:
+        missing = _missing_keys(o, source)
+        if o.flag == "--add":
+            if not o.map_keys:
+                raise UsageError(f"{o.label}: {'.'.join(o.path)} is not in a named collection, so there is no key to add: use --set")
+            if not missing:
+                raise UsageError(
+                    f"{o.label}: {'.'.join(o.path[: o.map_keys[-1] + 1])} exists already in {source.env}: use --set to change it"
+                )
+            continue
+        for i, keys in missing:
+            if o.path[: i + 1] in added:
+                continue
+            where = ".".join(o.path[:i])
+            have = f"the keys {source.env} has there: {', '.join(keys)}" if keys else f"{source.env} has no keys there"
+            raise UsageError(
+                f"{o.label}: {source.env} has no {'.'.join(o.path[: i + 1])}{_did_you_mean(o.path[i], keys)}; "
+                f"{have}. To create a new {where} entry, use --add {o.text}"
+            )
+
+
+def new_env_file(
+    stacks_dir: Path, name: str, source: str, sets: list[str], *, extend_source: bool, adds: list[str] | tuple[str, ...] = ()
+) -> tuple[str, str]:
     """The new environment's file name (relative to ``stacks_dir``) and text, validated.
 
     By default the new file is a sibling of the source: it extends what the source extends (usually
     base.yaml) and holds a copy of the source's own settings, so later edits to the source (staging changes
     first and most) never reach it unreviewed. ``extend_source`` writes ``extends: <source>.yaml`` instead.
+    ``adds`` are applied before ``sets``, so a --set may refine an entry an --add creates.
 
     Raises:
-        UsageError: bad name, unknown source, bad --set path or value syntax.
-        SpecError: the resulting environment does not validate (e.g. a value of the wrong type).
+        UsageError: bad name, unknown source, bad --set/--add path or value syntax, a --set key the source
+            lacks (a typo unless given as --add).
+        SpecError: the resulting environment does not validate (e.g. a value of the wrong type); problems of
+            the new file name the --set/--add argument that caused them.
     """
-    from mlstack.spec import spec_path
+    from mlstack.spec import load_spec, spec_path
     from mlstack.spec.models import DNS_LABEL
 
     if not re.match(DNS_LABEL, name) or len(name) > 24 or name == "base" or name.endswith("-lock"):
@@ -137,11 +203,13 @@ def new_env_file(stacks_dir: Path, name: str, source: str, sets: list[str], *, e
     source_path = spec_path(source, stacks_dir)
     if name == source:
         raise UsageError(f"new-env {name} --from {source}: the new environment needs another name")
-    overrides = [parse(s) for s in sets]
+    overrides = [parse(a, "--add") for a in adds] + [parse(s) for s in sets]
+    if overrides:
+        check_keys(overrides, load_spec(source, stacks_dir))
     source_text = source_path.read_text(encoding="utf-8")
     schema_line = next((ln for ln in source_text.splitlines() if ln.startswith("# yaml-language-server:")), SCHEMA_LINE)
     how = "extends" if extend_source else "copied from"
-    settings = ", ".join(o.text for o in overrides)
+    settings = ", ".join(o.text if o.flag == "--set" else f"{o.text} (added)" for o in overrides)
     header = [
         schema_line,
         f"# {name}: {how} {source_path.name} by `mlstack new-env`{' with ' + settings if settings else ''}.",
@@ -150,7 +218,7 @@ def new_env_file(stacks_dir: Path, name: str, source: str, sets: list[str], *, e
     for o in overrides:
         _put(data, o)
     text = "\n".join(header) + "\n" + _dump(data)
-    _validate(stacks_dir, f"{name}.yaml", text)
+    _validate(stacks_dir, f"{name}.yaml", text, overrides)
     return f"{name}.yaml", text
 
 
@@ -199,8 +267,12 @@ def _dump(data) -> str:
     return out.getvalue()
 
 
-def _validate(stacks_dir: Path, file_name: str, text: str) -> None:
-    """Loads the new file next to copies of the existing stacks; errors name the real files."""
+def _validate(stacks_dir: Path, file_name: str, text: str, overrides: Sequence[Override] = ()) -> None:
+    """Loads the new file next to copies of the existing stacks; errors name the real files.
+
+    The new file is not written yet, so its line numbers mean nothing to the user: a problem there names the
+    --set/--add argument whose path it concerns, else the file as "(not written)".
+    """
     import shutil
     import tempfile
 
@@ -215,10 +287,31 @@ def _validate(stacks_dir: Path, file_name: str, text: str) -> None:
         try:
             load_spec_file(scratch / file_name)
         except SpecError as exc:
-            problems = [
-                Problem(_rename(p.file, scratch, stacks_dir), p.line, p.column, p.path, p.message) for p in exc.problems
-            ]
+            new_file = (scratch / file_name).resolve()
+            problems = []
+            for p in exc.problems:
+                if p.file and _abs(p.file) == new_file:
+                    problems.append(_blame(p, overrides, stacks_dir / file_name))
+                else:
+                    problems.append(Problem(_rename(p.file, scratch, stacks_dir), p.line, p.column, p.path, p.message))
             raise SpecError(problems) from None
+
+
+def _abs(file: str) -> Path:
+    path = Path(file)
+    return (path if path.is_absolute() else Path.cwd() / path).resolve()
+
+
+def _blame(p, overrides: Sequence[Override], new_path: Path):
+    """A problem of the unwritten file -> the override it comes from (the last one touching its path)."""
+    from mlstack.spec.errors import Problem
+
+    parts = tuple(p.path.split(".")) if p.path else ()
+    for o in reversed(overrides):
+        n = min(len(parts), len(o.path))
+        if parts and parts[:n] == o.path[:n]:
+            return Problem("", 0, 0, o.label if parts == o.path else f"{o.label}: {p.path}", p.message)
+    return Problem(f"{new_path} (not written)", 0, 0, p.path, p.message)
 
 
 def _rename(file: str, scratch: Path, stacks_dir: Path) -> str:
@@ -226,7 +319,7 @@ def _rename(file: str, scratch: Path, stacks_dir: Path) -> str:
     if not file:
         return file
     path = Path(file)
-    if (path if path.is_absolute() else Path.cwd() / path).resolve().parent == scratch.resolve():
+    if _abs(file).parent == scratch.resolve():
         return str(stacks_dir / path.name)
     return file
 

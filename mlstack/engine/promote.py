@@ -159,25 +159,28 @@ def promote(source: str, target: str, stacks_dir: Path, *, force: bool = False, 
     plan_fn = plan or _default_plan
     result.plan_diff = plan_diff_text(plan_fn(dst), plan_fn(after), source, target)
     if write:
+        # Read (and so validate) the target's lock before writing anything: a bad lock leaves both files as they were.
+        previous = read_lock(lock_path(target, stacks_dir), dst.project, target) if lock is not None else None
         path.write_text(new_text, encoding="utf-8")
         if lock is not None:
-            write_promoted_lock(stacks_dir, after, lock, source)
+            write_promoted_lock(stacks_dir, after, lock, source, previous)
             notes.append(f"{target}'s lock now pins the promoted spec and the tools {source} ran, so "
                          f"`mlstack up --env {target} --locked` deploys exactly what {source} verified")
         result.written = True
     return result
 
 
-def write_promoted_lock(stacks_dir: Path, spec: Spec, source_lock: dict[str, Any], source: str) -> None:
+def write_promoted_lock(
+    stacks_dir: Path, spec: Spec, source_lock: dict[str, Any], source: str, previous: dict[str, Any] | None
+) -> None:
     """Records what the promoted environment must run: its new spec digest, the source's versions and the tool
     versions the source was deployed with. Outputs are kept from the target's previous lock (they describe
     what is deployed until the next ``up`` rewrites the lock)."""
-    from mlstack.engine.lock import LOCK_VERSION, lock_path, read_lock, spec_digest, write_lock
+    from mlstack.engine.lock import LOCK_VERSION, lock_path, spec_digest, write_lock
 
-    path = lock_path(spec.env, stacks_dir)
-    previous = read_lock(path, spec.project, spec.env) or {}
+    previous = previous or {}
     write_lock(
-        path,
+        lock_path(spec.env, stacks_dir),
         {
             "env": spec.env,
             "lock_version": LOCK_VERSION,

@@ -56,12 +56,13 @@ class EnvReview:
                 "base": self.cost_base.to_dict()["total"] if self.cost_base else None,
                 "head": self.cost_head.to_dict()["total"],
                 "delta": self.cost_delta,
-                "price_table": {"as_of": self.cost_head.as_of, "source": self.cost_head.source},
+                "price_table": {"as_of": self.cost_head.as_of, "source": self.cost_head.source_text},
             },
             "policy": {
                 "counts": self.policy.counts(),
                 "violations": [r.to_dict() for r in self.policy.violations()],
                 "waived": [{"id": r.rule.id, "reason": r.waiver} for r in self.policy.results if r.status == "waived"],
+                "unused_waivers": [{"id": r.rule.id, "reason": r.waiver} for r in self.policy.unused_waivers],
             },
         }
         if self.version_drift:
@@ -194,6 +195,11 @@ def gate_failures(review: Review, gates: Iterable[Gate]) -> list[str]:
             if gate == "mandatory" and e.mandatory_violations:
                 ids = ", ".join(r.rule.id for r in e.policy.violations("mandatory"))
                 out.append(f"--fail-on mandatory: {e.label} breaks {e.mandatory_violations} mandatory rule(s): {ids}")
+            # Deleting or replacing a protected resource is never acceptable to the gate CI pipelines use: it
+            # destroys data (or `up` refuses it half-way), so `mandatory` includes blocking changes.
+            if gate == "mandatory" and c["blocking"]:
+                names = ", ".join(f"{ch.name} ({ch.action})" for ch in e.diff.blocking)
+                out.append(f"--fail-on mandatory: {e.label} deletes or replaces {c['blocking']} protected resource(s): {names}")
             elif gate == "replace" and c["replace"]:
                 out.append(f"--fail-on replace: {e.label} replaces {c['replace']} resource(s)")
             elif gate == "delete" and c["delete"]:
@@ -213,12 +219,14 @@ def render_text(review: Review) -> str:
 
     parts = []
     for e in review.entries:
-        parts.append(diff_text(e.diff).rstrip("\n"))
-        if review.mode == "ref":
-            parts.append(f"  cost: {e.cost_delta['text']} (prices as of {e.cost_head.as_of})")
+        parts.append(diff_text(e.diff, skip=("cost_delta",)).rstrip("\n"))
+        delta = e.cost_delta
+        parts.append(f"  cost delta: {delta['text']} (prices as of {e.cost_head.as_of})")
+        parts.extend(f"    no price: {m}" for m in delta["missing"])
         c = e.policy.counts()
+        unused = e.policy.unused_waivers
         parts.append(f"  policy: {c['mandatory_violations']} mandatory and {c['advisory_violations']} advisory violation(s), "
-                     f"{c['waived']} waived")
+                     f"{c['waived']} waived" + (f", {len(unused)} waiver(s) unused (rule not applicable)" if unused else ""))
         for r in e.policy.violations():
             parts.append(f"    {r.rule.id} [{r.level}] {r.rule.title}: " + "; ".join(f"{f.resource}: {f.message}" for f in r.findings[:3]))
     return "\n".join(parts) + "\n"
@@ -259,6 +267,7 @@ def _row(e: EnvReview, mode: str) -> dict[str, Any]:
         "env": e.label + (" (new)" if e.new_env else ""),
         "create": c["create"], "update": c["update"], "replace": c["replace"], "delete": c["delete"],
         "blocking": c["blocking"],
+        "blocking_mark": f"⛔ {c['blocking']}" if c["blocking"] else "0",
         "cost": delta["text"],
         "mandatory": e.mandatory_violations,
     }
@@ -284,7 +293,8 @@ def render_markdown(review: Review, limit: int = COMMENT_LIMIT) -> str:
         changes = e.diff.changes if max_changes is None else e.diff.changes[:max_changes]
         return section.render(e=e, mode=review.mode, changes=changes, hidden=len(e.diff.changes) - len(changes),
                               violations=e.policy.violations(),
-                              waived=[r for r in e.policy.results if r.status == "waived"])
+                              waived=[r for r in e.policy.results if r.status == "waived"],
+                              unused=e.policy.unused_waivers)
 
     full = [render_section(e, None) for e in review.entries]
     text = whole(full, "")

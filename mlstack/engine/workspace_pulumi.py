@@ -27,8 +27,11 @@ from mlstack.errors import PulumiCliMissing
 
 def _error_lines(text: str, limit: int = 20) -> str:
     """The CLI's `error:` lines (or its last lines) from a CommandError's text."""
-    lines = [ln.strip() for ln in text.splitlines() if ln.strip()]
-    errors = [ln for ln in lines if "error:" in ln and not ln.startswith(("stderr:", "code:"))]
+    # CommandError's text is "code: N\n stdout: ...\n stderr: <first stderr line>\n...": drop those labels,
+    # not the lines they introduce.
+    lines = [ln.strip().removeprefix("stderr:").removeprefix("stdout:").strip() for ln in text.splitlines()]
+    lines = [ln for ln in lines if ln and not ln.startswith("code:")]
+    errors = [ln for ln in lines if "error:" in ln]
     return "\n".join((errors or lines)[-limit:])
 
 

@@ -93,6 +93,7 @@ def test_children_and_parents(plan):
         ("mlstack:aws:WorkloadRole", f"{NAME}-mlflow"),
         ("mlstack:aws:CiTrust", f"{NAME}-ci"),
         ("aws:eks/accessEntry:AccessEntry", f"{NAME}-ci-access"),
+        ("aws:eks/addon:Addon", f"{NAME}-vpc-cni"),
         ("mlstack:aws:Audit", f"{NAME}-audit"),
     }
     urns = {r.urn for r in plan.resources}
@@ -212,3 +213,10 @@ def test_validation():
         AwsEnvironmentArgs(**base, tracking_bucket="artifacts")
     with pytest.raises(ValueError, match="both"):
         AwsEnvironmentArgs(**base, buckets={"x": BucketArgs()}, node_pools={"x": NodePoolArgs(instance_types=["m"], max_size=1)})
+
+
+def test_vpc_cni_enforces_network_policy(plan):
+    addon = plan.one("aws:eks/addon:Addon", f"{NAME}-vpc-cni")
+    assert addon.inputs["addonName"] == "vpc-cni"
+    assert json.loads(addon.inputs["configurationValues"]) == {"enableNetworkPolicy": "true"}
+    assert addon.inputs["resolveConflictsOnCreate"] == "OVERWRITE"

@@ -233,9 +233,76 @@ def test_nfs_provisioner(record_plan):
     assert v["storageClass"] == {"create": False, "provisionerName": "mlstack.io/nfs"}
     assert v["image"] == {"pullPolicy": "IfNotPresent", "repository": "registry.k8s.io/sig-storage/nfs-subdir-external-provisioner", "tag": "v4.0.2"}
     assert v["securityContext"] == HARDENED and v["resources"]["limits"]
+    assert v["podSecurityContext"] == {
+        "fsGroup": 65532, "runAsGroup": 65532, "runAsNonRoot": True, "runAsUser": 65532,
+        "seccompProfile": {"type": "RuntimeDefault"},
+    }  # fmt: skip
     assert plan.of_type("kubernetes:storage.k8s.io/v1:StorageClass") == []
     assert rel.provider == "test-k8s"
     assert plan.outputs == {"parameters": {"archiveOnDelete": "true"}, "provisioner": "mlstack.io/nfs"}
+
+
+ROOT_POD = {"runAsGroup": 0, "runAsNonRoot": False, "runAsUser": 0, "seccompProfile": {"type": "RuntimeDefault"}}
+# Root, yet no capabilities at all (ownership of the export suffices), no escalation, seccomp on.
+ROOT_CONTAINER = {**HARDENED, "runAsNonRoot": False}
+
+
+def test_nfs_provisioner_as_root(record_plan):
+    from mlstack.components.k8s.nfs_provisioner import NfsProvisioner, NfsProvisionerArgs
+
+    def build(opts):
+        NfsProvisioner(
+            "acme-nfs",
+            NfsProvisionerArgs(namespace="mlstack-nfs", server="10.0.0.2", path="/shared", chart_version="4.0.18",
+                               image=NFS_IMAGE, run_as_root=True),
+            opts=opts,
+        )
+
+    v = record_plan(_with_provider(build)).one("kubernetes:helm.sh/v3:Release", "acme-nfs-nfs").inputs["values"]
+    assert v["podSecurityContext"] == ROOT_POD
+    assert v["securityContext"] == ROOT_CONTAINER
+    assert v["securityContext"]["capabilities"] == {"drop": ["ALL"]}
+
+
+def test_nfs_backend_runs_the_provisioner_as_root_by_default(record_plan):
+    from mlstack.components.k8s.nfs_backend import NfsBackend, NfsBackendArgs
+
+    def build(opts):
+        NfsBackend(
+            "acme-files",
+            NfsBackendArgs(server="10.0.0.2", path="/shared", chart_version="4.0.18",
+                           chart_repository="https://kubernetes-sigs.github.io/nfs-subdir-external-provisioner/",
+                           image=NFS_IMAGE),
+            opts=opts,
+        )
+
+    plan = record_plan(_with_provider(build))
+    ns = plan.one("kubernetes:core/v1:Namespace", "acme-files-namespace")
+    assert ns.inputs["metadata"]["name"] == "mlstack-nfs"
+    # Root is allowed by "baseline", which the namespace enforces.
+    assert ns.inputs["metadata"]["labels"]["pod-security.kubernetes.io/enforce"] == "baseline"
+    rel = plan.one("kubernetes:helm.sh/v3:Release", "acme-files-provisioner-nfs")
+    assert rel.parent == plan.one("mlstack:k8s:NfsProvisioner", "acme-files-provisioner").urn
+    v = rel.inputs["values"]
+    assert v["nfs"] == {"server": "10.0.0.2", "path": "/shared"}
+    assert v["podSecurityContext"] == ROOT_POD
+    assert v["securityContext"] == ROOT_CONTAINER
+
+
+def test_nfs_backend_non_root_on_request(record_plan):
+    from mlstack.components.k8s.nfs_backend import NfsBackend, NfsBackendArgs
+
+    def build(opts):
+        NfsBackend(
+            "acme-files",
+            NfsBackendArgs(server="10.0.0.2", path="/shared", chart_version="4.0.18", chart_repository="https://x/",
+                           image=NFS_IMAGE, run_as_root=False),
+            opts=opts,
+        )
+
+    v = record_plan(_with_provider(build)).one("kubernetes:helm.sh/v3:Release", "acme-files-provisioner-nfs").inputs["values"]
+    assert v["securityContext"] == HARDENED
+    assert v["podSecurityContext"]["runAsUser"] == 65532
 
 
 def test_nfs_provisioner_needs_server_and_path():

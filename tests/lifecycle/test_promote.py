@@ -133,3 +133,13 @@ def test_dry_run_leaves_the_target_lock_alone(stacks):
     lock_staging(stacks)
     promote("staging", "prod", stacks, plan=fake_plan)
     assert not lk.lock_path("prod", stacks).exists()
+
+
+def test_a_corrupt_target_lock_leaves_everything_unwritten(stacks):
+    lock_staging(stacks)
+    before = (stacks / "prod.yaml").read_text()
+    lk.lock_path("prod", stacks).write_text("{not json")
+    with pytest.raises(UsageError, match="prod.lock.json is not valid JSON"):
+        promote("staging", "prod", stacks, plan=fake_plan, write=True)
+    assert (stacks / "prod.yaml").read_text() == before
+    assert lk.lock_path("prod", stacks).read_text() == "{not json"

@@ -122,3 +122,10 @@ def test_open_stack_creates_state_installs_plugins_sets_config(tmp_path, monkeyp
 ])
 def test_lock_holder(text, holder):
     assert ws.lock_holder(text) == holder
+
+
+def test_command_error_text_keeps_the_first_stderr_line():
+    from mlstack.engine.workspace_pulumi import _error_lines
+
+    text = "code: 1\n stdout: \n stderr: error: could not find plugin aws\n  more detail\nerror: update failed"
+    assert _error_lines(text) == "error: could not find plugin aws\nerror: update failed"

@@ -2,7 +2,8 @@
 
 Postgres (CloudNativePG), MinIO, an image registry, the NFS provisioner and the audit policy come from
 ``OnPremEnvironment``; the platform layer then binds MinIO for artifacts and the NFS provisioner for the
-``shared`` class. Node pools describe existing nodes, so they register nothing: their selectors are data.
+``shared`` class. Node pools describe existing nodes: each is an ``OnPremNodePool`` component that creates
+nothing and carries the selector the platform schedules by, so the plan still lists every pool.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ import pulumi
 import pulumi_kubernetes as k8s
 
 from mlstack.catalog import Catalog
+from mlstack.components.k8s.node_setup import OnPremNodePool, OnPremNodePoolArgs
 from mlstack.components.k8s.onprem import OnPremEnvironment, OnPremEnvironmentArgs
 from mlstack.engine.mapping.bindings import Bindings
 from mlstack.spec import Spec
@@ -62,6 +64,15 @@ def provision(spec: Spec, catalog: Catalog, versions: dict[str, str]) -> Binding
     env = OnPremEnvironment(
         spec.prefix, environment_args(spec, catalog, versions), opts=pulumi.ResourceOptions(providers=[provider])
     )
+    for key, pool in sorted(spec.node_pools.items()):
+        OnPremNodePool(
+            f"{spec.prefix}-{key}",
+            OnPremNodePoolArgs(
+                selector=dict(sorted((pool.selector or {}).items())),
+                accelerator=pool.accelerator,
+                gpus_per_node=pool.gpus_per_node or 0,
+            ),
+        )
     return Bindings(
         provider=provider,
         kube_context=spec.target.kube_context,

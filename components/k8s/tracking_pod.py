@@ -1,0 +1,124 @@
+"""The MLflow server's pod spec and configuration file, for :mod:`.tracking_server`.
+
+Kept apart so each module stays short; :class:`~.tracking_server.TrackingServer` is the only user.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import pulumi
+import pulumi_kubernetes as k8s
+
+from . import hardening as h
+
+if TYPE_CHECKING:  # the Args type only: tracking_server imports this module
+    from .tracking_server import TrackingServerArgs
+
+NAME = "mlflow"
+PORT = 5000
+
+
+def _ini_value(value: str) -> str:
+    # MLflow reads the file with configparser's default interpolation: a literal "%" must be "%%".
+    return value.replace("%", "%%")
+
+
+def render_auth_ini(database_uri: str, admin_username: str, admin_password: str, default_permission: str) -> str:
+    """The basic-auth configuration file MLflow reads from ``MLFLOW_AUTH_CONFIG_PATH``."""
+    return "\n".join(
+        [
+            "[mlflow]",
+            f"default_permission = {default_permission}",
+            f"database_uri = {_ini_value(database_uri)}",
+            f"admin_username = {_ini_value(admin_username)}",
+            f"admin_password = {_ini_value(admin_password)}",
+            "authorization_function = mlflow.server.auth:authenticate_request_basic_auth",
+            "",
+        ]
+    )
+
+
+def auth_ini(
+    database_uri: pulumi.Input[str], admin_username: str, admin_password: pulumi.Input[str], default_permission: str
+) -> pulumi.Output[str]:
+    """:func:`render_auth_ini` over outputs (a secret when its inputs are)."""
+    return pulumi.Output.all(database_uri, admin_password).apply(
+        lambda v: render_auth_ini(str(v[0]), admin_username, str(v[1]), default_permission)
+    )
+
+
+def server_command(args: TrackingServerArgs) -> list[pulumi.Input[str]]:
+    """``mlflow server`` and its flags; the backend store URI comes from the environment, never argv."""
+    return [
+        "mlflow", "server",
+        "--host", "0.0.0.0",
+        "--port", str(PORT),
+        "--workers", str(args.workers),
+        "--app-name", "basic-auth",
+        "--serve-artifacts",
+        "--artifacts-destination", args.artifacts_uri,
+    ]  # fmt: skip
+
+
+def mlflow_pod_spec(
+    args: TrackingServerArgs,
+    *,
+    service_account: pulumi.Input[str],
+    selector: dict[str, str],
+    config_secret: pulumi.Input[str],
+    env_secret: str | None,
+) -> k8s.core.v1.PodSpecArgs:
+    """The hardened pod: non-root, read-only root (``/tmp`` is an emptyDir), probes on ``/health``."""
+    tmp, tmp_mount = h.tmp_volume()
+    env = [
+        h.secret_env_var("MLFLOW_BACKEND_STORE_URI", config_secret, "backend-store-uri"),
+        h.secret_env_var("MLFLOW_FLASK_SERVER_SECRET_KEY", config_secret, "flask-secret-key"),
+        k8s.core.v1.EnvVarArgs(name="MLFLOW_AUTH_CONFIG_PATH", value="/etc/mlflow/auth/basic_auth.ini"),
+        # Libraries that write under $HOME (caches, config) write to the emptyDir.
+        k8s.core.v1.EnvVarArgs(name="HOME", value="/tmp"),
+    ]
+    env += [k8s.core.v1.EnvVarArgs(name=k, value=v) for k, v in sorted(args.env.items())]
+    if env_secret:
+        env += [h.secret_env_var(k, env_secret, k) for k in sorted(args.secret_env)]
+    spread = [
+        k8s.core.v1.TopologySpreadConstraintArgs(
+            max_skew=1,
+            topology_key="kubernetes.io/hostname",
+            when_unsatisfiable="ScheduleAnyway",
+            label_selector=k8s.meta.v1.LabelSelectorArgs(match_labels=selector),
+        )
+    ] if args.replicas > 1 else None
+    return k8s.core.v1.PodSpecArgs(
+        service_account_name=service_account,
+        automount_service_account_token=False,
+        security_context=h.pod_security_context(),
+        topology_spread_constraints=spread,
+        containers=[
+            k8s.core.v1.ContainerArgs(
+                name=NAME,
+                image=args.image,
+                command=server_command(args),
+                env=env,
+                ports=[k8s.core.v1.ContainerPortArgs(name="http", container_port=PORT, protocol="TCP")],
+                # The first start runs the database migrations: allow it five minutes.
+                startup_probe=h.http_probe(initial_delay=10, period=10, failures=30),
+                readiness_probe=h.http_probe(period=10),
+                liveness_probe=h.http_probe(period=20),
+                resources=h.resources(args.cpu, args.memory, args.cpu_limit, args.memory_limit),
+                security_context=h.container_security_context(),
+                volume_mounts=[tmp_mount, k8s.core.v1.VolumeMountArgs(name="auth-config", mount_path="/etc/mlflow/auth", read_only=True)],
+            )
+        ],
+        volumes=[
+            tmp,
+            k8s.core.v1.VolumeArgs(
+                name="auth-config",
+                secret=k8s.core.v1.SecretVolumeSourceArgs(
+                    secret_name=config_secret,
+                    items=[k8s.core.v1.KeyToPathArgs(key="basic_auth.ini", path="basic_auth.ini")],
+                    default_mode=0o440,
+                ),
+            ),
+        ],
+    )
