@@ -1,6 +1,7 @@
 """Review commands: diff (against a git ref or between environments), parity, check (policy), cost.
 
 Exit codes: 0 fine; 1 a gate given with --fail-on failed (or an engine error); 2 usage or spec errors.
+``diff --fail-on mandatory`` also fails on blocking changes (deleting or replacing a protected resource).
 """
 
 from __future__ import annotations
@@ -43,6 +44,30 @@ class CheckGate(str, Enum):
     advisory = "advisory"
 
 
+def _choice(enum: type[Enum]):  # noqa: ANN202 - a Typer parser
+    """A parser for ``enum`` whose error names the choices plainly (Typer's own message reads
+    ``Value error, 'html' is not one of ...``)."""
+
+    def parse(value: object) -> Enum:
+        if isinstance(value, enum):
+            return value
+        try:
+            return enum(value)
+        except ValueError:
+            choices = ", ".join(str(m.value) for m in enum)  # type: ignore[attr-defined]
+            raise typer.BadParameter(f"{value!r} is not one of: {choices}") from None
+
+    return parse
+
+
+def _warn_unused_waivers(policy, spec_file: str) -> None:  # noqa: ANN001 - PolicyReport, imported lazily
+    from mlstack.cli.output import err
+
+    for r in policy.unused_waivers:
+        err(f"warning: {spec_file}: waivers.{r.rule.id} is unused: the rule is about {r.rule.cloud}, "
+            f"the environment {policy.env} runs elsewhere (remove the waiver)")
+
+
 def _write(text: str, output: Path | None = None) -> None:
     if output is not None:
         output.parent.mkdir(parents=True, exist_ok=True)
@@ -68,9 +93,14 @@ def _envs(envs: list[str] | None) -> list[str]:
 def diff(
     base: Annotated[str | None, typer.Option("--base", help="Git ref to compare the working tree's specs against.")] = None,
     env: EnvsOption = None,
-    format: Annotated[DiffFormat, typer.Option("--format", "-f", help="text, markdown (one PR comment) or json.")] = DiffFormat.text,
+    format: Annotated[
+        DiffFormat, typer.Option("--format", "-f", parser=_choice(DiffFormat), help="text, markdown (one PR comment) or json.")
+    ] = DiffFormat.text,
     fail_on: Annotated[
-        list[DiffGate] | None, typer.Option("--fail-on", help="Exit 1 when: mandatory (policy), replace, delete. Repeatable.")
+        list[DiffGate] | None,
+        typer.Option("--fail-on", parser=_choice(DiffGate),
+                     help="Exit 1 when: mandatory (a mandatory policy violation, or deleting/replacing a protected "
+                          "resource), replace, delete. Repeatable."),
     ] = None,
     output: Annotated[Path | None, typer.Option("--output", "-o", help="Write the report to this file.")] = None,
 ) -> int:
@@ -90,6 +120,8 @@ def diff(
         if not env or len(env) < 2:
             raise UsageError("give --base REF (diff against git) or at least two --env (compare environments)")
         review = report.review_envs(_envs(env), STATE.stacks_dir)
+    for e in review.entries:
+        _warn_unused_waivers(e.policy, f"{e.policy.env}.yaml")
     if format is DiffFormat.json:
         _write(report.render_json(review), output)
     elif format is DiffFormat.markdown:
@@ -104,7 +136,7 @@ def diff(
 
 def parity(
     env: EnvsOption = None,
-    format: Annotated[TableFormat, typer.Option("--format", "-f", help="table or json.")] = TableFormat.table,
+    format: Annotated[TableFormat, typer.Option("--format", "-f", parser=_choice(TableFormat), help="table or json.")] = TableFormat.table,
 ) -> None:
     """Per capability, what each environment provides: native, emulated (in-cluster substitute) or missing."""
     import json
@@ -122,9 +154,10 @@ def parity(
 
 def check(
     env: EnvOption,
-    format: Annotated[TableFormat, typer.Option("--format", "-f", help="table or json.")] = TableFormat.table,
+    format: Annotated[TableFormat, typer.Option("--format", "-f", parser=_choice(TableFormat), help="table or json.")] = TableFormat.table,
     fail_on: Annotated[
-        CheckGate | None, typer.Option("--fail-on", help="Exit 1 on mandatory violations, or on any (advisory).")
+        CheckGate | None,
+        typer.Option("--fail-on", parser=_choice(CheckGate), help="Exit 1 on mandatory violations, or on any (advisory)."),
     ] = None,
 ) -> int:
     """Policy check of an environment's plan: mandatory rules in protected environments, advisory elsewhere."""
@@ -139,6 +172,7 @@ def check(
     spec = load_spec(env, STATE.stacks_dir)
     validate_waivers(spec.waivers, path)
     result = check_plan(plan_spec(spec), protected=spec.protected, waivers=spec.waivers)
+    _warn_unused_waivers(result, str(path))
     if format is TableFormat.json:
         _write(json.dumps(result.to_dict(), indent=2, sort_keys=True) + "\n")
     else:
@@ -160,16 +194,20 @@ def render_check(result) -> str:  # noqa: ANN001 - PolicyReport, imported lazily
             lines.append(f"           {f.resource} ({f.type}): {f.message}")
         if r.status == "waived":
             lines.append(f"           waived: {r.waiver}")
+        elif r.waiver_unused:
+            lines.append(f"           not applicable (waiver unused): {r.waiver}")
     c = result.counts()
+    unused = len(result.unused_waivers)
     lines.append("")
     lines.append(f"{c['pass']} passed, {c['fail']} failed ({c['mandatory_violations']} mandatory, "
-                 f"{c['advisory_violations']} advisory), {c['waived']} waived, {c['n/a']} not applicable")
+                 f"{c['advisory_violations']} advisory), {c['waived']} waived, {c['n/a']} not applicable"
+                 + (f" ({unused} with an unused waiver)" if unused else ""))
     return "\n".join(lines) + "\n"
 
 
 def cost(
     env: EnvOption,
-    format: Annotated[TableFormat, typer.Option("--format", "-f", help="table or json.")] = TableFormat.table,
+    format: Annotated[TableFormat, typer.Option("--format", "-f", parser=_choice(TableFormat), help="table or json.")] = TableFormat.table,
 ) -> None:
     """Cost estimate per node pool (at min and max) and always-on parts, from the dated price table."""
     import json

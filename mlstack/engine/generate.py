@@ -180,7 +180,7 @@ def _project_context(opts: ProjectOptions) -> dict[str, Any]:
         "o": opts,
         "schema_ref": SCHEMA_REF,
         "mlstack_version": _mlstack_version(),
-        "system_machine": cat.default_system_machine.get(opts.cloud, ""),
+        "system_machine": next((m for c, m in cat.default_system_machine.items() if c == opts.cloud), ""),
         "versions": {
             "kubernetes": v.kubernetes,
             "mlflow": v.mlflow,
@@ -209,8 +209,8 @@ def region_warning(cloud: str, region: str | None) -> str | None:
 
     if region is None or cloud not in REGION_PATTERNS:
         return None
-    machines = load_catalog().prices.machines.get(cloud, {})  # type: ignore[call-overload]
-    priced = sorted({r for regions in machines.values() for r in regions})
+    machines = {c: m for c, m in load_catalog().prices.machines.items() if c == cloud}
+    priced = sorted({r for per_cloud in machines.values() for regions in per_cloud.values() for r in regions})
     if region in priced:
         return None
     return (f"warning: the catalogue has no {cloud} prices for {region} (it has {', '.join(priced)}): "

@@ -30,12 +30,17 @@ def check_plan(plan: Plan, *, protected: bool, waivers: Mapping[str, str] | None
     Args:
         plan: the plan to check.
         protected: the environment is protected (``spec.protected``): rules are mandatory, else advisory.
-        waivers: rule id -> reason; a waived rule is reported as waived with its reason and never fails.
+        waivers: rule id -> reason; a waived rule is reported as waived with its reason and never fails. A waiver
+            of a rule about another cloud than the plan's target is unused: the rule is reported "n/a" with the
+            waiver attached (``PolicyReport.unused_waivers``), and not counted as waived.
     """
     waivers = dict(waivers or {})
     results: list[RuleResult] = []
     for rule in sorted(RULES, key=lambda r: r.id):
         level: Level = "mandatory" if protected and not rule.always_advisory else "advisory"
+        if rule.id in waivers and rule.for_other_target(plan):
+            results.append(RuleResult(rule, "n/a", level, waiver=waivers[rule.id]))
+            continue
         if rule.id in waivers:
             results.append(RuleResult(rule, "waived", level, waiver=waivers[rule.id]))
             continue

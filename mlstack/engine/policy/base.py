@@ -54,6 +54,17 @@ class Rule:
     def applies(self, plan: Plan) -> bool:
         return any(plan.of_type(t) for t in self.types)
 
+    @property
+    def cloud(self) -> str | None:
+        """The one cloud every type of the rule belongs to (``aws``, ``gcp``), or None (Kubernetes, general)."""
+        clouds = {t.split(":")[1] if t.startswith("mlstack:") else t.split(":")[0] for t in self.types}
+        return next(iter(clouds)) if len(clouds) == 1 and clouds <= {"aws", "gcp"} else None
+
+    def for_other_target(self, plan: Plan) -> bool:
+        """The rule is about another cloud than the plan's target (a GCP rule in an AWS environment)."""
+        target = plan.target.get("cloud")
+        return self.cloud is not None and bool(target) and self.cloud != target
+
 
 @dataclass
 class RuleResult:
@@ -61,7 +72,11 @@ class RuleResult:
     status: Status
     level: Level
     findings: list[Finding] = field(default_factory=list)
-    waiver: str = ""
+    waiver: str = ""  # the waiver's reason; on an "n/a" result, a waiver that was not needed (unused)
+
+    @property
+    def waiver_unused(self) -> bool:
+        return self.status == "n/a" and bool(self.waiver)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -72,6 +87,7 @@ class RuleResult:
             "status": self.status,
             "level": self.level,
             "waiver": self.waiver or None,
+            "waiver_unused": self.waiver_unused,
             "findings": [{"resource": f.resource, "type": f.type, "message": f.message} for f in self.findings],
         }
 
@@ -85,6 +101,11 @@ class PolicyReport:
     def violations(self, level: Level | None = None) -> list[RuleResult]:
         """Failed rules (waived ones excluded), optionally of one level."""
         return [r for r in self.results if r.status == "fail" and (level is None or r.level == level)]
+
+    @property
+    def unused_waivers(self) -> list[RuleResult]:
+        """Waived rules that do not apply to the environment's target: reported "n/a", not counted as waived."""
+        return [r for r in self.results if r.waiver_unused]
 
     def counts(self) -> dict[str, int]:
         out = {"pass": 0, "fail": 0, "waived": 0, "n/a": 0}
