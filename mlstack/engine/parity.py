@@ -25,7 +25,7 @@ PROBES: dict[str, list[tuple[str, Status, str]]] = {
     "pools": [
         ("aws:eks/nodeGroup:NodeGroup", "native", "EKS managed node groups (autoscaling)"),
         ("gcp:container/nodePool:NodePool", "native", "GKE node pools (autoscaling)"),
-        ("mlstack:k8s:OnPremNodePool", "emulated", "labels/taints/quotas on existing nodes (no autoscaling)"),
+        ("mlstack:k8s:OnPremNodePool", "emulated", "existing nodes selected by labels (no autoscaling)"),
     ],
     "shared storage": [
         ("aws:efs/fileSystem:FileSystem", "native", "EFS + CSI StorageClass"),
@@ -65,6 +65,7 @@ PROBES: dict[str, list[tuple[str, Status, str]]] = {
 }
 CAPABILITIES = ["cluster", "pools", "accelerators", *[c for c in PROBES if c not in ("cluster", "pools")]]
 ACCELERATOR_LABEL = "mlstack.io/accelerator"
+ONPREM_POOL = "mlstack:k8s:OnPremNodePool"
 
 
 @dataclass(frozen=True)
@@ -96,10 +97,16 @@ def _accelerators(plan: Plan) -> Cell:
             kinds.add("device plugin")
         elif r.type.startswith("kubernetes:") and r.type.endswith(":Node"):
             labels = (inputs.get("metadata") or {}).get("labels") or {}
+        elif r.type == ONPREM_POOL:
+            kinds.add("existing nodes")
+        elif r.type == "kubernetes:batch/v1:Job":
+            # On premise the pools are components without recorded inputs: the GPU verify Job's nodeSelector
+            # names the accelerator the existing nodes are labelled with.
+            labels = (((inputs.get("spec") or {}).get("template") or {}).get("spec") or {}).get("nodeSelector") or {}
         if ACCELERATOR_LABEL in labels:
             found.add(str(labels[ACCELERATOR_LABEL]))
     if found:
-        return Cell("native", ", ".join(sorted(found)))
+        return Cell("native", ", ".join(sorted(found)) + (" (existing nodes)" if "existing nodes" in kinds else ""))
     if "tpu" in kinds:
         return Cell("native", "TPU slices")
     if "device plugin" in kinds:
@@ -107,9 +114,20 @@ def _accelerators(plan: Plan) -> Cell:
     return Cell("missing", "no accelerator pool")
 
 
+def _pools(plan: Plan) -> Cell | None:
+    """On premise: one ``OnPremNodePool`` component per spec pool, named ``<project>-<env>-<pool>``."""
+    prefix = f"{plan.project}-{plan.env}-"
+    names = sorted(r.name.removeprefix(prefix) for r in plan.of_type(ONPREM_POOL))
+    if not names:
+        return None
+    return Cell("emulated", f"{', '.join(names)}: existing nodes selected by labels (no autoscaling)")
+
+
 def capability(plan: Plan, name: str) -> Cell:
     if name == "accelerators":
         return _accelerators(plan)
+    if name == "pools" and (cell := _pools(plan)) is not None:
+        return cell
     present = {r.type for r in plan.resources}
     for type_, status, what in PROBES[name]:
         if type_ in present:

@@ -233,3 +233,57 @@ def test_a_bad_spec_registers_no_resource(tmp_path, monkeypatch):
     with pytest.raises(SpecError):
         plan_env("staging", tmp_path)
     assert calls == []
+
+
+GCP = textwrap.dedent(
+    """\
+    project: acme-ml
+    target: {cloud: gcp, region: us-central1, project_id: acme-ml-1234}
+    node_pools:
+      system: {machine: n2-standard-4, min: 2, max: 4}
+      a100: {accelerator: nvidia-a100-80gb, gpus_per_node: 8, min: 0, max: 1}
+      v5e: {accelerator: tpu-v5e, topology: 4x4, min: 0, max: 2}
+    storage:
+      shared: {size_gib: 1024, tier: BASIC_HDD}
+      buckets: {artifacts: {}}
+    teams:
+      research: {group: research, gpu_quota: 8, tpu_quota: 16}
+    """
+)
+
+GCP_CASES = [
+    ("TPU topology not valid for the generation", "topology: 4x4", "topology: 3x3",
+     "node_pools.v5e.topology", "2x4", "3x3"),
+    ("TPU 3-D topology on a 2-D generation", "topology: 4x4", "topology: 2x2x2",
+     "node_pools.v5e.topology", "4x4", "2x2x2"),
+    ("GPU count not offered on the machine family", "gpus_per_node: 8", "gpus_per_node: 3",
+     "node_pools.a100.gpus_per_node", "offered", "3"),
+    ("Filestore size below the tier minimum", "{size_gib: 1024, tier: BASIC_HDD}", "{size_gib: 1024, tier: BASIC_SSD}",
+     "storage.shared.size_gib", "Filestore BASIC_SSD takes 2560", "Set size_gib to at least 2560"),
+    ("unknown Filestore tier", "tier: BASIC_HDD", "tier: PREMIUM",
+     "storage.shared.tier", "unknown Filestore tier 'PREMIUM'", "Valid: BASIC_HDD"),
+    ("TPU in a region without it", "region: us-central1", "region: europe-north1",
+     "target.region", "pool 'v5e' asks for tpu-v5e, which is not offered in europe-north1", "us-central1"),
+    ("TPU pool without topology", "topology: 4x4, ", "",
+     "node_pools.v5e.topology", "required for TPU pools. Valid for tpu-v5e:", "4x4"),
+    ("GPU count on a TPU pool", "topology: 4x4,", "topology: 4x4, gpus_per_node: 4,",
+     "node_pools.v5e.gpus_per_node", "TPU pools are sized by topology", "Remove gpus_per_node"),
+    ("missing project id", "region: us-central1, project_id: acme-ml-1234", "region: us-central1",
+     "target.project_id", "required for target.cloud gcp", "project_id:"),
+    ("Trainium on gcp", "accelerator: nvidia-a100-80gb, gpus_per_node: 8", "accelerator: aws-trainium",
+     "node_pools.a100.accelerator", "aws-trainium is not offered on gcp", "aws"),
+]
+
+
+@pytest.mark.parametrize(("old", "new", "path", "expected", "fix"), [c[1:] for c in GCP_CASES], ids=[c[0] for c in GCP_CASES])
+def test_malformed_gcp_spec(tmp_path, old, new, path, expected, fix):
+    assert old in GCP
+    problems = errors_of(write(tmp_path, GCP.replace(old, new, 1), "gcp.yaml"))
+    matching = [p for p in problems if p.path == path]
+    assert matching, [str(p) for p in problems]
+    assert expected in matching[0].message and fix in matching[0].message
+
+
+def test_gcp_base_is_valid(tmp_path):
+    spec = load_spec_file(write(tmp_path, GCP, "gcp.yaml"))
+    assert spec.node_pools["v5e"].topology == "4x4"
