@@ -42,27 +42,41 @@ def _report(root: Path, paths: list[str], dry_run: bool, clash: set[Path]) -> No
 
 
 def init(
-    directory: Annotated[Path, typer.Argument(help="Folder of the new project (created if missing).")],
-    cloud: Annotated[str | None, typer.Option("--cloud", help="aws, gcp or onprem.")] = None,
-    project: Annotated[str | None, typer.Option("--project", help="Lowercase name that prefixes every resource, e.g. acme-ml.")] = None,
-    ci: Annotated[str, typer.Option("--ci", help="CI pipeline to write: github, gitlab or jenkins.")] = "github",
-    region: Annotated[str | None, typer.Option("--region", help="aws, gcp: the region, e.g. us-west-2.")] = None,
-    project_id: Annotated[str | None, typer.Option("--project-id", help="gcp: the GCP project id.")] = None,
-    kube_context: Annotated[str | None, typer.Option("--kube-context", help="onprem: kubeconfig context of the cluster.")] = None,
-    nfs_server: Annotated[str | None, typer.Option("--nfs-server", help="onprem: NFS server of the shared volume.")] = None,
-    nfs_path: Annotated[str | None, typer.Option("--nfs-path", help="onprem: exported path on the NFS server.")] = None,
-    repository: Annotated[
-        str | None, typer.Option("--repository", help="github, gitlab: owner/repo whose CI may deploy (OIDC trust).")
+    directory: Annotated[Path, typer.Argument(metavar="DIR", help="Folder of the new project (created if missing).")],
+    cloud: Annotated[str | None, typer.Option("--cloud", metavar="aws|gcp|onprem", help="The cloud.")] = None,
+    project: Annotated[
+        str | None, typer.Option("--project", metavar="NAME", help="Lowercase name that prefixes every resource, e.g. acme-ml.")
     ] = None,
-    gitlab_url: Annotated[str, typer.Option("--gitlab-url", help="gitlab: the instance URL.")] = "https://gitlab.com",
+    ci: Annotated[
+        str, typer.Option("--ci", metavar="github|gitlab|jenkins", help="CI pipeline to write.")
+    ] = "github",
+    region: Annotated[
+        str | None, typer.Option("--region", metavar="REGION", help="aws, gcp: the region, e.g. us-west-2 or us-central1.")
+    ] = None,
+    project_id: Annotated[str | None, typer.Option("--project-id", metavar="ID", help="gcp: the GCP project id.")] = None,
+    kube_context: Annotated[
+        str | None, typer.Option("--kube-context", metavar="CONTEXT", help="onprem: kubeconfig context of the cluster.")
+    ] = None,
+    nfs_server: Annotated[
+        str | None, typer.Option("--nfs-server", metavar="HOST", help="onprem: NFS server of the shared volume.")
+    ] = None,
+    nfs_path: Annotated[
+        str | None, typer.Option("--nfs-path", metavar="PATH", help="onprem: exported path on the NFS server.")
+    ] = None,
+    repository: Annotated[
+        str | None,
+        typer.Option("--repository", metavar="OWNER/REPO", help="github, gitlab: the repository whose CI may deploy (OIDC trust)."),
+    ] = None,
+    gitlab_url: Annotated[str, typer.Option("--gitlab-url", metavar="URL", help="gitlab: the instance URL.")] = "https://gitlab.com",
     backend: Annotated[
-        str | None, typer.Option("--backend", help="Shared Pulumi state (s3://, gs://, azblob://); CI needs one.")
+        str | None,
+        typer.Option("--backend", metavar="URL", help="Shared Pulumi state (s3://, gs://, azblob://); CI needs one."),
     ] = None,
     force: Annotated[bool, typer.Option("--force", help="Overwrite existing files.")] = False,
     dry_run: Annotated[bool, typer.Option("--dry-run", help="List the files it would write; write nothing.")] = False,
 ) -> None:
     """Create a new mlstack project: stacks (base, staging, prod), Pulumi project, README and CI pipeline."""
-    from mlstack.cli.output import echo
+    from mlstack.cli.output import echo, err
     from mlstack.engine import generate as g
 
     cloud = _ask(cloud, "--cloud", "Cloud (aws, gcp, onprem)")
@@ -86,6 +100,9 @@ def init(
         values[key] = _ask(values[key], flag, question, default)
     opts = g.ProjectOptions(project=project, cloud=cloud, ci=ci, gitlab_url=gitlab_url, backend=backend, **values)
     files = g.project_files(opts)
+    warning = g.region_warning(cloud, opts.region)
+    if warning:
+        err(warning)
     clash = set(g.conflicts(directory, files))
     if dry_run:
         _report(directory, list(files), True, clash)
@@ -96,25 +113,36 @@ def init(
 
 
 def new_env(
-    name: Annotated[str, typer.Argument(help="The new environment: writes stacks/<name>.yaml.")],
-    source: Annotated[str, typer.Option("--from", help="Environment to start from, e.g. staging.")],
+    name: Annotated[str, typer.Argument(metavar="NAME", help="The new environment: writes stacks/NAME.yaml.")],
+    source: Annotated[str, typer.Option("--from", metavar="ENV", help="Environment to start from, e.g. staging.")],
     set_: Annotated[
-        list[str] | None, typer.Option("--set", help="path=value override, e.g. node_pools.l4.max=8 (repeatable).")
+        list[str] | None,
+        typer.Option(
+            "--set", metavar="PATH=VALUE",
+            help="Change a setting the source has, e.g. node_pools.l4.max=8 (repeatable). A key the source lacks is an error.",
+        ),
+    ] = None,
+    add: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--add", metavar="PATH=VALUE",
+            help="Like --set, but creates a new key, e.g. node_pools.h100={accelerator: h100, max: 2} (repeatable).",
+        ),
     ] = None,
     extend_source: Annotated[
         bool,
         typer.Option("--extend-source", help="Extend stacks/<from>.yaml itself (inherit its later changes) instead of copying it."),
     ] = False,
-    force: Annotated[bool, typer.Option("--force", help="Overwrite an existing stacks/<name>.yaml.")] = False,
+    force: Annotated[bool, typer.Option("--force", help="Overwrite an existing stacks/NAME.yaml.")] = False,
     dry_run: Annotated[bool, typer.Option("--dry-run", help="Print the file; write nothing.")] = False,
 ) -> None:
-    """Add an environment: stacks/<name>.yaml from another one, with --set overrides validated first."""
+    """Add an environment: stacks/NAME.yaml from another one, with --set/--add overrides validated first."""
     from mlstack.cli.output import echo
     from mlstack.engine import generate as g
     from mlstack.engine.overrides import new_env_file
 
     stacks_dir = STATE.stacks_dir
-    rel, text = new_env_file(stacks_dir, name, source, list(set_ or []), extend_source=extend_source)
+    rel, text = new_env_file(stacks_dir, name, source, list(set_ or []), extend_source=extend_source, adds=list(add or []))
     if dry_run:
         sys.stdout.write(text)
         return
@@ -123,9 +151,9 @@ def new_env(
 
 
 def ci(
-    provider: Annotated[str, typer.Argument(help="github, gitlab or jenkins.")],
+    provider: Annotated[str, typer.Argument(metavar="PROVIDER", help="github, gitlab or jenkins.")],
     directory: Annotated[
-        Path | None, typer.Option("--dir", help="Project root (default: the parent of --stacks-dir).")
+        Path | None, typer.Option("--dir", metavar="DIR", help="Project root (default: the parent of --stacks-dir).")
     ] = None,
     force: Annotated[bool, typer.Option("--force", help="Overwrite an existing pipeline file.")] = False,
     dry_run: Annotated[bool, typer.Option("--dry-run", help="List the file it would write; write nothing.")] = False,

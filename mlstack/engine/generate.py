@@ -199,8 +199,8 @@ def check_region(cloud: str, region: str) -> None:
     """
     pattern, examples = REGION_PATTERNS.get(cloud, (re.compile(r"^[a-z]{2,}(-[a-z0-9]+)+$"), "us-west-2"))
     if not pattern.match(region):
-        raise UsageError(f"--region {region!r} is not {'an ' + cloud.upper() if cloud in REGION_PATTERNS else 'a'} "
-                         f"region name: expected one like {examples}")
+        article = {"aws": "an AWS", "gcp": "a GCP"}.get(cloud, "a")
+        raise UsageError(f"--region {region!r} is not {article} region name: expected one like {examples}")
 
 
 def region_warning(cloud: str, region: str | None) -> str | None:

@@ -170,10 +170,10 @@ def check_keys(overrides: list[Override], source) -> None:
             if o.path[: i + 1] in added:
                 continue
             where = ".".join(o.path[:i])
-            have = f"the keys {source.env} has there: {', '.join(keys)}" if keys else f"{source.env} has no keys there"
+            have = f"Existing keys at {where}: {', '.join(keys)}" if keys else f"{where} has no keys in {source.env}"
             raise UsageError(
-                f"{o.label}: {source.env} has no {'.'.join(o.path[: i + 1])}{_did_you_mean(o.path[i], keys)}; "
-                f"{have}. To create a new {where} entry, use --add {o.text}"
+                f"{o.label}: {source.env} has no {'.'.join(o.path[: i + 1])}{_did_you_mean(o.path[i], keys)}. "
+                f"{have}. To create it, use --add {o.text}"
             )
 
 
@@ -303,13 +303,15 @@ def _abs(file: str) -> Path:
 
 
 def _blame(p, overrides: Sequence[Override], new_path: Path):
-    """A problem of the unwritten file -> the override it comes from (the last one touching its path)."""
+    """A problem of the unwritten file -> the override it comes from: the last one whose path contains the
+    problem's, lies inside it, or is a sibling field of it (cross-field rules such as min <= max)."""
     from mlstack.spec.errors import Problem
 
     parts = tuple(p.path.split(".")) if p.path else ()
     for o in reversed(overrides):
         n = min(len(parts), len(o.path))
-        if parts and parts[:n] == o.path[:n]:
+        sibling = len(o.path) > 1 and parts[: len(o.path) - 1] == o.path[:-1]
+        if parts and (parts[:n] == o.path[:n] or sibling):
             return Problem("", 0, 0, o.label if parts == o.path else f"{o.label}: {p.path}", p.message)
     return Problem(f"{new_path} (not written)", 0, 0, p.path, p.message)
 

@@ -120,7 +120,7 @@ def _pools(plan: Plan) -> Cell | None:
     names = sorted(r.name.removeprefix(prefix) for r in plan.of_type(ONPREM_POOL))
     if not names:
         return None
-    return Cell("emulated", f"{', '.join(names)}: existing nodes selected by labels (no autoscaling)")
+    return Cell("emulated", f"existing nodes by label ({', '.join(names)})")
 
 
 def capability(plan: Plan, name: str) -> Cell:

@@ -86,6 +86,17 @@ def test_init_dry_run_lists_and_writes_nothing(tmp_path, capsys, no_tty):
          "error: --repository 'nope': expected owner/repo"),
         (["--project", "abcdefghijklmnopqrstuvwx", "--cloud", "aws", "--region", "us-west-2", "--repository", "a/b"],
          "error: the generated stacks do not validate with these values (check --project)"),
+        (["--project", "acme", "--cloud", "aws", "--region", "us-west-2", "--repository", "a/b", "--backend", "http://x"],
+         "error: the generated stacks do not validate with these values (check --backend): backend: expected a URL"),
+        (["--project", "acme", "--cloud", "gcp", "--region", "us-central1", "--project-id", "acme-ml-1234",
+          "--repository", "a/b", "--ci", "gitlab", "--gitlab-url", "ftp://x"],
+         "(check --gitlab-url): ci.gitlab_url: must be an https:// URL"),
+        (["--project", "acme", "--cloud", "aws", "--region", "mars-1", "--repository", "a/b"],
+         "error: --region 'mars-1' is not an AWS region name: expected one like us-west-2, eu-central-1 or us-gov-west-1"),
+        (["--project", "acme", "--cloud", "aws", "--region", "us-central1", "--repository", "a/b"],
+         "error: --region 'us-central1' is not an AWS region name"),
+        (["--project", "acme", "--cloud", "gcp", "--region", "us-west-2", "--project-id", "acme-ml-1234", "--repository", "a/b"],
+         "error: --region 'us-west-2' is not a GCP region name: expected one like us-central1 or europe-west4"),
     ],
 )
 def test_init_bad_input_exits_2_and_writes_nothing(tmp_path, capsys, no_tty, argv, message):
@@ -93,6 +104,24 @@ def test_init_bad_input_exits_2_and_writes_nothing(tmp_path, capsys, no_tty, arg
     assert main(["init", str(root), *argv]) == 2
     assert message in capsys.readouterr().err
     assert not root.exists()
+
+
+@pytest.mark.parametrize(
+    "cloud, region, warned",
+    [("aws", "us-west-2", False), ("aws", "eu-west-1", True), ("aws", "us-gov-west-1", True),
+     ("gcp", "us-central1", False), ("gcp", "asia-northeast1", True)],
+)
+def test_init_warns_when_the_catalogue_has_no_prices_for_the_region(tmp_path, capsys, no_tty, cloud, region, warned):
+    argv = [*init_argv(tmp_path / "p", cloud), "--region", region]  # the last --region wins
+    assert main(argv) == 0
+    captured = capsys.readouterr()
+    assert (tmp_path / "p" / "stacks" / "staging.yaml").is_file()
+    if warned:
+        assert captured.err.startswith(f"warning: the catalogue has no {cloud} prices for {region} (it has ")
+        assert captured.err.endswith("): `mlstack cost` cannot estimate this environment's machines\n")
+        assert "warning" not in captured.out
+    else:
+        assert captured.err == ""
 
 
 def test_init_asks_on_a_terminal(tmp_path, capsys, monkeypatch):
@@ -131,14 +160,14 @@ def test_new_env_copies_the_source_with_overrides(project, capsys):
 
     stacks = project / "stacks"
     argv = ["--stacks-dir", str(stacks), "new-env", "perf", "--from", "staging",
-            "--set", "node_pools.l4.max=8", "--set", "versions.kubernetes=1.34", "--set", "tags.cost-center=1234"]
+            "--set", "node_pools.l4.max=8", "--set", "versions.kubernetes=1.34", "--add", "tags.cost-center=1234"]
     assert main(argv) == 0
     assert capsys.readouterr().out == f"wrote {stacks / 'perf.yaml'}\n"
     text = (stacks / "perf.yaml").read_text()
     assert text.splitlines()[:3] == [
         "# yaml-language-server: $schema=../schema/spec.schema.json",
-        "# perf: copied from staging.yaml by `mlstack new-env` with node_pools.l4.max=8, versions.kubernetes=1.34, "
-        "tags.cost-center=1234.",
+        "# perf: copied from staging.yaml by `mlstack new-env` with tags.cost-center=1234 (added), node_pools.l4.max=8, "
+        "versions.kubernetes=1.34.",
         "extends: base.yaml",
     ]
     spec = load_spec("perf", stacks)
@@ -166,8 +195,16 @@ def test_new_env_can_extend_the_source(project, capsys):
         (["trackin.replicas=1"], "no key 'trackin' at the top level (did you mean 'tracking'?). Allowed there: audit, backend,"),
         (["registry.repositories.x=1"], "registry.repositories is a list and has no key 'x': set the whole list"),
         (["node_pools.l4.max"], "error: --set 'node_pools.l4.max': expected path=value"),
-        (["node_pools.l4.max=lots"], f"perf.yaml:18:5: node_pools.l4.max: expected a whole number, got 'lots'"),
-        (["node_pools.l4.spot=maybe"], "node_pools.l4.spot:"),
+        (["node_pools.l4.max=lots"], "  --set node_pools.l4.max=lots: expected a whole number, got 'lots'\n"),
+        (["node_pools.l4={min: 0, max: lots}"], "  --set node_pools.l4={min: 0, max: lots}: node_pools.l4.max: expected a whole number"),
+        (["node_pools.h100.max=8"],
+         "error: --set node_pools.h100.max=8: staging has no node_pools.h100. Existing keys at node_pools: l4, system. "
+         "To create it, use --add node_pools.h100.max=8"),
+        (["node_pools.sytem.max=8"], "staging has no node_pools.sytem (did you mean 'system'?). Existing keys at node_pools:"),
+        (["tags.team=ml"], "error: --set tags.team=ml: staging has no tags.team. Existing keys at tags: managed-by, project."),
+        (["teams.reserch.gpu_quota=8"], "staging has no teams.reserch (did you mean 'research'?). Existing keys at teams: research."),
+        (["waivers.aws-001=legacy"], "staging has no waivers.aws-001. waivers has no keys in staging. To create it, use --add waivers.aws-001=legacy"),
+        (["node_pools.l4.spot=maybe"], "  --set node_pools.l4.spot=maybe: expected true or false"),
     ],
 )
 def test_new_env_bad_override_exits_2_and_writes_nothing(project, capsys, sets, message):
@@ -180,7 +217,58 @@ def test_new_env_bad_override_exits_2_and_writes_nothing(project, capsys, sets, 
     err = capsys.readouterr().err
     assert message in err
     assert "mlstack-new-env-" not in err  # errors name the real stacks folder, not the scratch copy
+    assert "perf.yaml:" not in err  # the file is not written: no line numbers in it
     assert _tree(project) == before
+
+
+def test_new_env_add_creates_keys_that_set_may_then_refine(project, capsys):
+    from mlstack.spec import load_spec
+
+    stacks = project / "stacks"
+    argv = ["--stacks-dir", str(stacks), "new-env", "perf", "--from", "staging",
+            "--add", "node_pools.h100={accelerator: nvidia-h100, max: 2}", "--set", "node_pools.h100.min=0",
+            "--set", "node_pools.l4.max=8"]
+    assert main(argv) == 0, capsys.readouterr().err
+    spec = load_spec("perf", stacks)
+    assert (spec.node_pools["h100"].accelerator, spec.node_pools["h100"].max) == ("nvidia-h100", 2)
+    assert spec.node_pools["l4"].max == 8 and set(spec.node_pools) == {"system", "l4", "h100"}
+
+
+@pytest.mark.parametrize(
+    "adds, message",
+    [
+        (["node_pools.l4.max=8"], "error: --add node_pools.l4.max=8: node_pools.l4 exists already in staging: use --set to change it"),
+        (["protect=true"], "error: --add protect=true: protect is not in a named collection, so there is no key to add: use --set"),
+        (["node_pools.h100.maxx=8"], "error: --add node_pools.h100.maxx=8: node_pools.h100.maxx does not exist: no key 'maxx'"),
+    ],
+)
+def test_new_env_bad_add_exits_2_and_writes_nothing(project, capsys, adds, message):
+    stacks = project / "stacks"
+    before = _tree(project)
+    argv = ["--stacks-dir", str(stacks), "new-env", "perf", "--from", "staging"]
+    for a in adds:
+        argv += ["--add", a]
+    assert main(argv) == 2
+    assert message in capsys.readouterr().err
+    assert _tree(project) == before
+
+
+def test_new_env_cross_field_problem_blames_the_override(project, capsys):
+    stacks = project / "stacks"
+    # min above max: the rule reports max, a sibling of the --set field, so the --set is blamed
+    assert main(["--stacks-dir", str(stacks), "new-env", "perf", "--from", "staging", "--set", "node_pools.l4.min=9"]) == 2
+    err = capsys.readouterr().err
+    assert "  --set node_pools.l4.min=9: node_pools.l4.max: must be >= min (9), got 4\n" in err
+    assert "perf.yaml" not in err
+
+
+def test_new_env_problem_of_copied_content_names_the_unwritten_file(tmp_path):
+    from mlstack.engine.overrides import _blame, parse
+    from mlstack.spec.errors import Problem
+
+    problem = Problem("/tmp/x/perf.yaml", 18, 5, "registry.untagged_expiry_days", "expected a whole number")
+    blamed = _blame(problem, [parse("node_pools.l4.max=8")], tmp_path / "perf.yaml")
+    assert str(blamed) == f"{tmp_path / 'perf.yaml'} (not written): registry.untagged_expiry_days: expected a whole number"
 
 
 def test_new_env_unknown_source_and_bad_name(project, capsys):

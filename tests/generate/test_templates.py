@@ -188,3 +188,75 @@ def test_templates_ship_as_package_data():
     templates = [p.relative_to(root / "templates") for p in (root / "templates").rglob("*") if p.is_file() and p.suffix != ".py"]
     templates = [p for p in templates if "__pycache__" not in p.parts]
     assert templates and all(any(p.match(glob) or p.suffix == Path(glob).suffix for glob in data) for p in templates)
+
+
+def _promotion_script(cloud: str, ci: str) -> str:
+    """The shell that commits the promotion, from each provider's parsed pipeline (or the Jenkins stage)."""
+    text = _deployed_ci(cloud, ci)
+    if ci == "github":
+        return "\n".join(s.get("run", "") for s in _load(text)["jobs"]["promote"]["steps"])
+    if ci == "gitlab":
+        return "\n".join(_load(text)["promote"]["script"])
+    return text[text.index("stage('Promote to prod')"): text.index("stage('Deploy prod')")]
+
+
+@pytest.mark.parametrize("ci", PROVIDERS)
+@pytest.mark.parametrize("cloud", CLOUDS)
+def test_promotion_commits_the_target_lock(cloud, ci):
+    """`promote --write` pins stacks/prod.lock.json too, and `up --env prod --locked` after the merge needs it."""
+    script = _promotion_script(cloud, ci)
+    adds = [line.strip() for line in script.splitlines() if line.strip().startswith("git add ")]
+    assert len(adds) == 1, adds
+    assert set(adds[0].split()[2:]) == {"stacks/prod.yaml", "stacks/prod.lock.json", "stacks/staging.lock.json"}
+    assert script.index("mlstack promote --from staging --to prod --write") < script.index("git add ")
+
+
+@pytest.mark.parametrize("deployed", [False, True])
+@pytest.mark.parametrize("ci", PROVIDERS)
+@pytest.mark.parametrize("cloud", CLOUDS)
+def test_pipelines_install_the_catalogue_pulumi_cli(cloud, ci, deployed):
+    """`up --locked` compares the CLI version exactly: every job that deploys installs the pinned CLI."""
+    from mlstack.catalog import load_catalog
+    from mlstack.engine.generate import CI_FILES
+
+    pin = load_catalog().versions.pulumi_cli
+    text = _deployed_ci(cloud, ci) if deployed else _render(cloud, ci)[CI_FILES[ci][1]]
+    assert "get.pulumi.com | sh\n" not in text and "get.pulumi.com | sh &&" not in text  # never unpinned
+    if ci == "github":
+        jobs = _load(text)["jobs"]
+        for job in ("deploy-staging", "deploy-prod"):
+            step = next(s for s in jobs[job]["steps"] if s.get("uses", "").startswith("pulumi/actions@"))
+            assert step["uses"] == "pulumi/actions@v6" and step["with"] == {"pulumi-version": pin}
+        installs = [s for job in jobs.values() for s in job["steps"] if s.get("uses", "").startswith("pulumi/actions@")]
+        assert len(installs) == 2
+    elif ci == "gitlab":
+        doc = _load(text)
+        for job in ("deploy-staging", "deploy-prod"):
+            script = doc[job]["script"]
+            install = f'curl -fsSL https://get.pulumi.com | sh -s -- --version {pin} && export PATH="$HOME/.pulumi/bin:$PATH"'
+            assert install in script
+            assert script.index(install) < next(i for i, line in enumerate(script) if line.startswith("mlstack up "))
+    else:
+        assert (f'[ "$("$HOME/.pulumi/bin/pulumi" version 2>/dev/null)" = "v{pin}" ] || '
+                f"curl -fsSL https://get.pulumi.com | sh -s -- --version {pin}\n") in text
+        assert text.count("get.pulumi.com") == 1
+
+
+@pytest.mark.parametrize("cloud", CLOUDS)
+def test_gitlab_deploy_jobs_install_what_the_kubeconfig_runs(cloud):
+    """The python image has neither the aws CLI nor gke-gcloud-auth-plugin, which the kubeconfigs execute."""
+    doc = _load(_deployed_ci(cloud, "gitlab"))
+    for job in ("deploy-staging", "deploy-prod"):
+        script = doc[job]["script"]
+        up = next(i for i, line in enumerate(script) if line.startswith("mlstack up "))
+        if cloud == "aws":
+            assert script.index("command -v aws > /dev/null || python -m pip install awscli") < up
+        elif cloud == "gcp":
+            install = next(i for i, line in enumerate(script) if "gke-gcloud-auth-plugin" in line)
+            assert install < up
+            assert "apt-get install -y -qq --no-install-recommends google-cloud-cli google-cloud-cli-gke-gcloud-auth-plugin" in script[install]
+            assert "https://packages.cloud.google.com/apt cloud-sdk main" in script[install]
+            # gcloud (called by the plugin) logs in with the same Workload Identity Federation configuration
+            assert script.index('export CLOUDSDK_AUTH_CREDENTIAL_FILE_OVERRIDE="$GOOGLE_APPLICATION_CREDENTIALS"') < up
+        else:
+            assert not any("awscli" in line or "google-cloud-cli" in line for line in script)

@@ -100,3 +100,61 @@ def test_diff_against_git_ref(repo, capsys):
 def test_diff_bad_ref(repo, capsys):
     code, _, err = run(capsys, "--stacks-dir", str(repo / "stacks"), "diff", "--base", "nope", "--env", "staging")
     assert code == 2 and "--base nope: no such commit" in err
+
+
+def test_cost_gcp_staging_exact_figures(capsys):
+    code, out, _ = run(capsys, "cost", "--env", "gcp-staging", "--format", "json")
+    data = json.loads(out)
+    assert code == 0 and data["missing_prices"] == [] and data["fixed_price_fallback"] is None
+    pools = {p["name"]: (p["machine"], p["spot"], p["min_nodes"], p["max_nodes"], p["monthly_min"], p["monthly_max"])
+             for p in data["pools"]}
+    assert pools == {
+        "a100": ("a2-ultragpu-8g", True, 0, 1, 0.0, 10360.60),
+        "system": ("n2-standard-4", False, 2, 4, 283.53, 567.06),
+        "v5e": ("ct5lp-hightpu-4t", True, 0, 4, 0.0, 5606.40),
+    }
+    fixed = {f["what"]: f["monthly"] for f in data["fixed"]}
+    assert fixed == {
+        "GKE cluster management fee": 73.0,
+        "Cloud NAT gateway (hourly, data processed extra)": 32.12,
+        "Cloud SQL db-custom-2-7680": 98.62,
+        "Cloud SQL storage 50 GiB": 8.5,
+        # the shared volume is carved out of the Filestore instance (NFS subdir provisioner): its capacity is billed
+        "Filestore BASIC_HDD 1024 GiB (provisioned)": 204.8,
+    }
+    assert data["total"] == {"complete": True, "hourly_min": 0.9597, "hourly_max": 23.2207,
+                             "monthly_min": 700.57, "monthly_max": 16951.10}
+
+
+def test_bad_format_names_the_choices(capsys):
+    code, _, err = run(capsys, "diff", "--env", "staging", "--env", "prod", "--format", "html")
+    assert code == 2 and "'html' is not one of: text, markdown, json" in err and "Value error" not in err
+    code, _, err = run(capsys, "cost", "--env", "staging", "--format", "yaml")
+    assert code == 2 and "'yaml' is not one of: table, json" in err
+
+
+def test_waiver_for_another_cloud_is_reported_unused(tmp_path, capsys):
+    stacks = tmp_path / "stacks"
+    shutil.copytree(STACKS, stacks)
+    with (stacks / "staging.yaml").open("a") as f:
+        f.write("waivers:\n  MLS-GCP-003: logs go elsewhere\n")
+    code, out, err = run(capsys, "--stacks-dir", str(stacks), "check", "--env", "staging")
+    assert code == 0
+    assert "           not applicable (waiver unused): logs go elsewhere" in out
+    assert not any(line.startswith("  WAIVED") for line in out.splitlines())
+    assert ", 0 waived, " in out and "(1 with an unused waiver)" in out
+    assert "warning:" in err and "waivers.MLS-GCP-003 is unused: the rule is about gcp" in err
+
+
+def test_diff_fails_mandatory_gate_on_deleting_protected_data(tmp_path, capsys):
+    shutil.copytree(STACKS, tmp_path / "stacks", ignore=shutil.ignore_patterns("*.lock.json"))
+    _git(tmp_path, "init", "-q")
+    _git(tmp_path, "add", "stacks")
+    _git(tmp_path, "commit", "-q", "-m", "base")
+    base = tmp_path / "stacks" / "base.yaml"
+    base.write_text(base.read_text().replace("    datasets: {versioning: true}\n", ""))
+    code, out, err = run(capsys, "--stacks-dir", str(tmp_path / "stacks"), "diff", "--base", "HEAD", "--env", "prod",
+                         "--fail-on", "mandatory")
+    assert code == 1
+    assert "BLOCKING: deletes a protected resource" in out
+    assert "gate failed: --fail-on mandatory: prod deletes or replaces" in err

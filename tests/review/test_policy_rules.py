@@ -213,3 +213,18 @@ def test_levels_and_waivers():
 
 def test_rule_not_applicable_without_its_types():
     assert _result("MLS-AWS-001", []).status == "n/a"
+
+
+def test_waiver_of_a_rule_for_another_cloud_is_unused_not_waived():
+    from mlstack.engine.policy import check_plan
+
+    from .fixtures import plan, reg
+
+    p = plan(reg("aws:eks/cluster:Cluster", "c", {"name": "c"}))
+    report = check_plan(p, protected=True, waivers={"MLS-GCP-003": "not our cloud", "MLS-AWS-003": "collector"})
+    by_id = {r.rule.id: r for r in report.results}
+    assert (by_id["MLS-GCP-003"].status, by_id["MLS-GCP-003"].waiver_unused) == ("n/a", True)
+    assert by_id["MLS-AWS-003"].status == "waived" and not by_id["MLS-AWS-003"].waiver_unused
+    assert [r.rule.id for r in report.unused_waivers] == ["MLS-GCP-003"]
+    assert report.counts()["waived"] == 1
+    assert by_id["MLS-GCP-003"].to_dict()["waiver_unused"] is True
