@@ -82,8 +82,10 @@ class SharedStorage(Model):
 
     size_gib: int = Field(1024, ge=1, description="Capacity per team volume request, GiB (gcp: the Filestore capacity).")
     tier: str | None = Field(None, description="gcp: Filestore tier (BASIC_HDD, BASIC_SSD, ZONAL, REGIONAL, ENTERPRISE). Default BASIC_HDD.")
-    nfs_server: str | None = Field(None, description="onprem: NFS server host (required there).")
-    nfs_path: str | None = Field(None, description="onprem: exported path on the NFS server (required there).")
+    nfs_server: str | None = Field(
+        None, pattern=r"^[A-Za-z0-9]([A-Za-z0-9.-]*[A-Za-z0-9])?$", description="onprem: NFS server host name or IP (required there)."
+    )
+    nfs_path: str | None = Field(None, pattern=r"^/[^\s]*$", description="onprem: exported path on the NFS server, e.g. /exports/ml (required there).")
 
 
 class BucketSpec(Model):

@@ -16,6 +16,8 @@ _PATTERN_TEXT = {
     r"^1\.\d{2}$": "a Kubernetes minor version such as '1.33'",
     r"^\d+\.\d+\.\d+$": "a version such as '2.22.1'",
     r"^\d+x\d+(x\d+)?$": "a TPU topology such as 2x4 or 2x2x2",
+    r"^[A-Za-z0-9]([A-Za-z0-9.-]*[A-Za-z0-9])?$": "a host name or IP address such as nas.lab.internal",
+    r"^/[^\s]*$": "an absolute path such as /exports/ml",
 }
 
 

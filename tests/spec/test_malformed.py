@@ -181,6 +181,8 @@ ONPREM_CASES = [
     ("no selector", "{selector: {role: worker}}", "{}", "node_pools.system.selector", "required on onprem"),
     ("GPU pool not labelled", "selector: {mlstack.io/accelerator: nvidia-l4}", "selector: {gpu: l4}", "node_pools.gpu.selector", "must carry mlstack.io/accelerator=nvidia-l4"),
     ("missing NFS server", "{nfs_server: nas.lab, nfs_path: /exports/ml}", "{nfs_path: /exports/ml}", "storage.shared.nfs_server", "required on onprem: the NFS server"),
+    ("bad NFS server", "nfs_server: nas.lab,", "nfs_server: 'bad server!',", "storage.shared.nfs_server", "expected a host name or IP address such as nas.lab.internal, got 'bad server!'"),
+    ("relative NFS path", "nfs_path: /exports/ml", "nfs_path: exports/ml", "storage.shared.nfs_path", "expected an absolute path such as /exports/ml, got 'exports/ml'"),
     ("region on onprem", "kube_context: lab}", "kube_context: lab, region: eu}", "target.region", "onprem has no region"),
     ("no kube context", "{cloud: onprem, kube_context: lab}", "{cloud: onprem}", "target.kube_context", "required for target.cloud onprem"),
     ("GPU operator off onprem", "project: acme-ml\n", "project: acme-ml\ncluster: {gpu_operator: true}\n", None, None),
