@@ -163,7 +163,9 @@ def ci(
 
     root = directory if directory is not None else STATE.stacks_dir.parent
     stacks_dir = directory / "stacks" if directory is not None else STATE.stacks_dir
-    files = g.project_ci_files(provider, stacks_dir)
+    from mlstack.engine.generate_ci import project_ci_files
+
+    files = project_ci_files(provider, stacks_dir)
     clash = set(g.conflicts(root, files))
     if not dry_run:
         g.write_files(root, files, force=force)

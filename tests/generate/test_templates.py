@@ -42,7 +42,8 @@ def _render(cloud: str, ci: str, **extra) -> dict[str, str]:
 
 def _deployed_ci(cloud: str, ci: str) -> str:
     """The pipeline once staging and prod are deployed (identities read from their lock outputs)."""
-    from mlstack.engine.generate import CI_FILES, ci_files, validate_stacks
+    from mlstack.engine.generate import CI_FILES, validate_stacks
+    from mlstack.engine.generate_ci import ci_files
 
     files = _render(cloud, ci, backend="s3://acme-ml-pulumi-state" if cloud != "gcp" else "gs://acme-ml-pulumi-state")
     specs = validate_stacks({k: v for k, v in files.items() if k.startswith("stacks/")}, hint="test")
