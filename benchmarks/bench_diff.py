@@ -36,7 +36,7 @@ def timed(args: list[str], cwd: Path) -> float:
     return elapsed
 
 
-def stacks_with_three_envs(into: Path) -> list[str]:
+def stacks_with_three_envs(into: Path, wanted: list[str] | None = None) -> list[str]:
     shutil.copytree(ROOT / "stacks", into / "stacks", ignore=shutil.ignore_patterns("*.lock.json"))
     envs = sorted(p.stem for p in (into / "stacks").glob("*.yaml") if p.stem != "base")
     if len(envs) < 3:
@@ -46,13 +46,18 @@ def stacks_with_three_envs(into: Path) -> list[str]:
     subprocess.run([*git, "init", "-q"], cwd=into, check=True)
     subprocess.run([*git, "add", "stacks"], cwd=into, check=True)
     subprocess.run([*git, "commit", "-q", "-m", "bench"], cwd=into, check=True)
-    return envs[:3]
+    return wanted or envs[:3]
 
 
 def main() -> None:
+    import argparse
+
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--env", action="append", help="an environment to diff (three times); default: the first three")
+    wanted = parser.parse_args().env
     with tempfile.TemporaryDirectory(prefix="mlstack-bench-") as tmp:
         work = Path(tmp)
-        envs = stacks_with_three_envs(work)
+        envs = stacks_with_three_envs(work, wanted)
         stacks = ["--stacks-dir", str(work / "stacks")]
         env_args = [a for e in envs for a in ("--env", e)]
         plans = [timed([*stacks, "plan", "--env", e, "--format", "json"], work) for e in envs]

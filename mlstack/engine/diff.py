@@ -203,6 +203,9 @@ def empty_plan(project: str, env: str) -> Plan:
 # -- environment comparison ----------------------------------------------------------------------------------
 
 
+_HEX_RUN = re.compile(r"[0-9a-fA-F]{7}")
+
+
 def normalise_plan(plan: Plan) -> Plan:
     """A copy of ``plan`` with the environment name replaced by ``<env>`` in URNs, names, keys and values.
 
@@ -215,10 +218,17 @@ def normalise_plan(plan: Plan) -> Plan:
     # upper-case some (EKS OIDC ids); a 7-hex-digit sha256 prefix appearing by chance is negligible.
     id_re = re.compile("(" + "|".join(sorted(ids, key=len, reverse=True)) + ")", re.IGNORECASE) if ids else None
 
+    env = plan.env
+
     def sub(value: Any) -> Any:
         if isinstance(value, str):
-            value = word.sub(ENV_PLACEHOLDER, value)
-            return id_re.sub(lambda m: ids[m.group(1).lower()], value) if id_re else value
+            # Cheap guards first: most strings hold neither the env name nor a run of 7 hex digits, and the
+            # id alternation (hundreds of tokens) is the slow part of a multi-environment diff.
+            if env in value:
+                value = word.sub(ENV_PLACEHOLDER, value)
+            if id_re is not None and _HEX_RUN.search(value):
+                value = id_re.sub(lambda m: ids[m.group(1).lower()], value)
+            return value
         if isinstance(value, dict):
             return {sub(k): sub(v) for k, v in value.items()}
         if isinstance(value, list):
