@@ -29,7 +29,7 @@ PROBES: dict[str, list[tuple[str, Status, str]]] = {
     ],
     "shared storage": [
         ("aws:efs/fileSystem:FileSystem", "native", "EFS + CSI StorageClass"),
-        ("gcp:filestore/instance:Instance", "native", "Filestore + CSI StorageClass"),
+        ("gcp:filestore/instance:Instance", "native", "Filestore, shared through the NFS subdir provisioner"),
         ("mlstack:k8s:NfsProvisioner", "emulated", "NFS provisioner on an existing NFS server"),
     ],
     "buckets": [
