@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pulumi
-import pulumi_kubernetes as k8s
 
 from mlstack.catalog import Catalog
 from mlstack.components.aws.audit import AuditArgs
@@ -17,7 +16,7 @@ from mlstack.components.aws.network import NetworkArgs
 from mlstack.components.aws.node_pool import NodePoolArgs
 from mlstack.components.aws.shared_file_system import SharedFileSystemArgs
 from mlstack.components.aws.tracking_database import TrackingDatabaseArgs
-from mlstack.engine.mapping.bindings import Bindings
+from mlstack.engine.mapping.bindings import Bindings, cluster_provider
 from mlstack.spec import Spec
 from mlstack.spec.models import NodePool
 
@@ -107,9 +106,7 @@ def _registry_host(env: AwsEnvironment) -> pulumi.Output[str] | None:
 def provision(spec: Spec, catalog: Catalog, versions: dict[str, str]) -> Bindings:
     """Registers the AWS environment and returns what the platform layer binds to."""
     env = AwsEnvironment(spec.prefix, environment_args(spec, catalog, versions))
-    provider = k8s.Provider(
-        f"{spec.prefix}-k8s", kubeconfig=env.kubeconfig, enable_server_side_apply=True, opts=pulumi.ResourceOptions(depends_on=[env])
-    )
+    provider = cluster_provider(spec.prefix, kubeconfig=env.kubeconfig, depends_on=[env])
     chart = catalog.versions.charts["cluster-autoscaler"]
     autoscaler = ClusterAutoscaler(
         f"{spec.prefix}-autoscaler",

@@ -48,3 +48,25 @@ class Bindings:
     registry_host: pulumi.Input[str] | None = None
     outputs: dict[str, Any] = field(default_factory=dict)
     depends_on: list[pulumi.Resource] = field(default_factory=list)
+
+
+def cluster_provider(
+    prefix: str,
+    *,
+    kubeconfig: pulumi.Input[str] | None = None,
+    context: str | None = None,
+    depends_on: list[pulumi.Resource] | None = None,
+) -> pulumi.ProviderResource:
+    """The explicit Kubernetes provider every object on the cluster uses (never the ambient kubeconfig).
+
+    Server-side apply lets the cluster's other field managers (controllers, operators) own their fields.
+    """
+    import pulumi_kubernetes as k8s
+
+    return k8s.Provider(
+        f"{prefix}-k8s",
+        kubeconfig=kubeconfig,
+        context=context,
+        enable_server_side_apply=True,
+        opts=pulumi.ResourceOptions(depends_on=depends_on or None),
+    )

@@ -4,7 +4,6 @@ Cloud SQL, Workload Identity, CI federation, audit), and the Bindings the platfo
 from __future__ import annotations
 
 import pulumi
-import pulumi_kubernetes as k8s
 
 from mlstack.catalog import Catalog
 from mlstack.components.gcp.audit import AuditArgs
@@ -19,7 +18,7 @@ from mlstack.components.gcp.shared_file_system import SharedFileSystemArgs
 from mlstack.components.gcp.tpu_node_pool import TpuNodePoolArgs
 from mlstack.components.gcp.tracking_database import TrackingDatabaseArgs
 from mlstack.components.k8s.nfs_backend import NfsBackend, NfsBackendArgs
-from mlstack.engine.mapping.bindings import Bindings
+from mlstack.engine.mapping.bindings import Bindings, cluster_provider
 from mlstack.spec import Spec
 from mlstack.spec.models import NodePool
 
@@ -146,9 +145,7 @@ def _subnet(cidr: str) -> str:
 def provision(spec: Spec, catalog: Catalog, versions: dict[str, str]) -> Bindings:
     """Registers the GCP environment and the NFS backend on its Filestore; returns the platform bindings."""
     env = GcpEnvironment(spec.prefix, environment_args(spec, catalog, versions))
-    provider = k8s.Provider(
-        f"{spec.prefix}-k8s", kubeconfig=env.kubeconfig, enable_server_side_apply=True, opts=pulumi.ResourceOptions(depends_on=[env])
-    )
+    provider = cluster_provider(spec.prefix, kubeconfig=env.kubeconfig, depends_on=[env])
     charts, images = catalog.versions.charts, catalog.versions.images
     nfs = NfsBackend(
         f"{spec.prefix}-shared-nfs",

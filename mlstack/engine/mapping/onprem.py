@@ -9,12 +9,11 @@ nothing and carries the selector the platform schedules by, so the plan still li
 from __future__ import annotations
 
 import pulumi
-import pulumi_kubernetes as k8s
 
 from mlstack.catalog import Catalog
 from mlstack.components.k8s.node_setup import OnPremNodePool, OnPremNodePoolArgs
 from mlstack.components.k8s.onprem import OnPremEnvironment, OnPremEnvironmentArgs
-from mlstack.engine.mapping.bindings import Bindings
+from mlstack.engine.mapping.bindings import Bindings, cluster_provider
 from mlstack.spec import Spec
 
 # The platform layer owns `mlstack-system` (the verification Job); on-prem services keep their own namespace.
@@ -55,11 +54,8 @@ def environment_args(spec: Spec, catalog: Catalog, versions: dict[str, str]) -> 
 
 def provision(spec: Spec, catalog: Catalog, versions: dict[str, str]) -> Bindings:
     """Registers the in-cluster services and returns what the platform layer binds to."""
-    provider = k8s.Provider(
-        f"{spec.prefix}-k8s",
-        context=spec.target.kube_context,
-        kubeconfig=_kubeconfig_text(spec.target.kubeconfig_path),
-        enable_server_side_apply=True,
+    provider = cluster_provider(
+        spec.prefix, context=spec.target.kube_context, kubeconfig=_kubeconfig_text(spec.target.kubeconfig_path)
     )
     env = OnPremEnvironment(
         spec.prefix, environment_args(spec, catalog, versions), opts=pulumi.ResourceOptions(providers=[provider])

@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Any
 
 import pulumi
-import pulumi_kubernetes as k8s
 
 from mlstack.catalog import Catalog
 from mlstack.components.k8s.ci_access import CiAccessArgs
@@ -15,7 +14,7 @@ from mlstack.components.k8s.shared_storage import SharedStorageArgs
 from mlstack.components.k8s.team import TeamArgs
 from mlstack.components.k8s.tracking_server import TrackingServerArgs
 from mlstack.components.k8s.verify_job import VerifyJobArgs
-from mlstack.engine.mapping.bindings import Bindings
+from mlstack.engine.mapping.bindings import Bindings, cluster_provider
 from mlstack.spec import Spec
 
 
@@ -98,12 +97,8 @@ def platform_args(spec: Spec, catalog: Catalog, versions: dict[str, str], bindin
 
 def provision(spec: Spec, catalog: Catalog, versions: dict[str, str], bindings: Bindings) -> dict[str, Any]:
     """Registers the platform layer with an explicit Kubernetes provider; returns its stack outputs."""
-    provider = bindings.provider or k8s.Provider(
-        f"{spec.prefix}-k8s",
-        kubeconfig=bindings.kubeconfig,
-        context=bindings.kube_context,
-        enable_server_side_apply=True,
-        opts=pulumi.ResourceOptions(depends_on=bindings.depends_on or None),
+    provider = bindings.provider or cluster_provider(
+        spec.prefix, kubeconfig=bindings.kubeconfig, context=bindings.kube_context, depends_on=bindings.depends_on
     )
     platform = Platform(
         f"{spec.prefix}-platform",
