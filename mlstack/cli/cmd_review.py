@@ -15,6 +15,7 @@ import typer
 
 from mlstack.cli.cmd_spec import EnvOption
 from mlstack.cli.context import STATE
+from mlstack.cli.params import choice
 
 EnvsOption = Annotated[
     list[str] | None,
@@ -42,22 +43,6 @@ class DiffGate(str, Enum):
 class CheckGate(str, Enum):
     mandatory = "mandatory"
     advisory = "advisory"
-
-
-def _choice(enum: type[Enum]):  # noqa: ANN202 - a Typer parser
-    """A parser for ``enum`` whose error names the choices plainly (Typer's own message reads
-    ``Value error, 'html' is not one of ...``)."""
-
-    def parse(value: object) -> Enum:
-        if isinstance(value, enum):
-            return value
-        try:
-            return enum(value)
-        except ValueError:
-            choices = ", ".join(str(m.value) for m in enum)  # type: ignore[attr-defined]
-            raise typer.BadParameter(f"{value!r} is not one of: {choices}") from None
-
-    return parse
 
 
 def _warn_unused_waivers(policy, spec_file: str) -> None:  # noqa: ANN001 - PolicyReport, imported lazily
@@ -94,11 +79,11 @@ def diff(
     base: Annotated[str | None, typer.Option("--base", help="Git ref to compare the working tree's specs against.")] = None,
     env: EnvsOption = None,
     format: Annotated[
-        DiffFormat, typer.Option("--format", "-f", parser=_choice(DiffFormat), help="text, markdown (one PR comment) or json.")
+        DiffFormat, typer.Option("--format", "-f", parser=choice(DiffFormat), help="text, markdown (one PR comment) or json.")
     ] = DiffFormat.text,
     fail_on: Annotated[
         list[DiffGate] | None,
-        typer.Option("--fail-on", parser=_choice(DiffGate),
+        typer.Option("--fail-on", parser=choice(DiffGate),
                      help="Exit 1 when: mandatory (a mandatory policy violation, or deleting/replacing a protected "
                           "resource), replace, delete. Repeatable."),
     ] = None,
@@ -136,7 +121,7 @@ def diff(
 
 def parity(
     env: EnvsOption = None,
-    format: Annotated[TableFormat, typer.Option("--format", "-f", parser=_choice(TableFormat), help="table or json.")] = TableFormat.table,
+    format: Annotated[TableFormat, typer.Option("--format", "-f", parser=choice(TableFormat), help="table or json.")] = TableFormat.table,
 ) -> None:
     """Per capability, what each environment provides: native, emulated (in-cluster substitute) or missing."""
     import json
@@ -154,10 +139,10 @@ def parity(
 
 def check(
     env: EnvOption,
-    format: Annotated[TableFormat, typer.Option("--format", "-f", parser=_choice(TableFormat), help="table or json.")] = TableFormat.table,
+    format: Annotated[TableFormat, typer.Option("--format", "-f", parser=choice(TableFormat), help="table or json.")] = TableFormat.table,
     fail_on: Annotated[
         CheckGate | None,
-        typer.Option("--fail-on", parser=_choice(CheckGate), help="Exit 1 on mandatory violations, or on any (advisory)."),
+        typer.Option("--fail-on", parser=choice(CheckGate), help="Exit 1 on mandatory violations, or on any (advisory)."),
     ] = None,
 ) -> int:
     """Policy check of an environment's plan: mandatory rules in protected environments, advisory elsewhere."""
@@ -207,7 +192,7 @@ def render_check(result) -> str:  # noqa: ANN001 - PolicyReport, imported lazily
 
 def cost(
     env: EnvOption,
-    format: Annotated[TableFormat, typer.Option("--format", "-f", parser=_choice(TableFormat), help="table or json.")] = TableFormat.table,
+    format: Annotated[TableFormat, typer.Option("--format", "-f", parser=choice(TableFormat), help="table or json.")] = TableFormat.table,
 ) -> None:
     """Cost estimate per node pool (at min and max) and always-on parts, from the dated price table."""
     import json

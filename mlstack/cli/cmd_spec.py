@@ -10,6 +10,7 @@ from typing import Annotated
 import typer
 
 from mlstack.cli.context import STATE
+from mlstack.cli.params import choice
 
 EnvOption = Annotated[str, typer.Option("--env", "-e", envvar="MLSTACK_ENV", help="Environment: stacks/<env>.yaml.")]
 
@@ -31,7 +32,7 @@ def validate(env: EnvOption) -> None:
 
 def plan(
     env: EnvOption,
-    format: Annotated[PlanFormat, typer.Option("--format", "-f", help="table or json.")] = PlanFormat.table,
+    format: Annotated[PlanFormat, typer.Option("--format", "-f", parser=choice(PlanFormat), help="table or json.")] = PlanFormat.table,
 ) -> None:
     """Plan an environment offline: no credentials, no Pulumi CLI. Shows every resource `up` would create."""
     from mlstack.cli.render import plan_json, plan_table
