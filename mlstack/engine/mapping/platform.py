@@ -40,7 +40,9 @@ def platform_args(spec: Spec, catalog: Catalog, versions: dict[str, str], bindin
     assert shared is not None  # the spec rules require it
     image = mlflow_image(spec, catalog, versions)
     gpu = None
-    if gpus:
+    # GKE installs its own device plugin with the driver (gpu_driver_installation_config); a second one would
+    # register the same nvidia.com/gpu resource twice.
+    if gpus and spec.target.cloud != "gcp":
         chart = catalog.versions.charts["gpu-operator" if spec.cluster.gpu_operator else "nvidia-device-plugin"]
         gpu = GpuSupportArgs(
             chart_version=chart.version if spec.cluster.gpu_operator else versions["gpu_device_plugin"],
