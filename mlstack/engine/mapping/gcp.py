@@ -26,37 +26,45 @@ from mlstack.spec.models import NodePool
 def _labels(spec: Spec) -> dict[str, str]:
     """GCP label values allow only lowercase letters, digits, '-' and '_'."""
     raw = {**spec.tags, "mlstack-project": spec.project, "mlstack-env": spec.env}
-    clean = lambda text: "".join(c if c.isalnum() or c in "-_" else "_" for c in text.lower())[:63]  # noqa: E731
-    return {clean(k): clean(v) for k, v in sorted(raw.items())}
+    return {_clean_label(k): _clean_label(v) for k, v in sorted(raw.items())}
 
 
-def gpu_pool_args(spec: Spec, key: str, pool: NodePool, catalog: Catalog, versions: dict[str, str]) -> NodePoolArgs:
-    project, region = spec.target.project_id or "", spec.target.region or ""
+def _clean_label(text: str) -> str:
+    return "".join(c if c.isalnum() or c in "-_" else "_" for c in text.lower())[:63]
+
+
+def node_pool_args(spec: Spec, key: str, pool: NodePool, catalog: Catalog) -> NodePoolArgs:
+    """A CPU or GPU pool; the catalogue picks machine type and guest accelerator for a GPU count."""
     lo = pool.min if pool.min is not None else (0 if pool.accelerator else 1)
     hi = pool.max if pool.max is not None else max(lo, 1)
-    common = dict(
-        project_id=project, location=region, pool_name=key, min_node_count=lo, max_node_count=hi, spot=pool.spot,
-        disk_size_gib=pool.disk_size_gib, node_labels=dict(sorted(pool.labels.items())),
-    )
-    if pool.accelerator is None:
-        return NodePoolArgs(machine_type=pool.machine or catalog.default_system_machine["gcp"], **common)  # type: ignore[arg-type]
-    count = pool.gpus_per_node or catalog.offered_counts(pool.accelerator, "gcp")[0]
-    offer = catalog.machine_for(pool.accelerator, "gcp", count)
+    machine, accelerator_type, count = pool.machine or catalog.default_system_machine["gcp"], None, 0
+    if pool.accelerator is not None:
+        offer = catalog.machine_for(
+            pool.accelerator, "gcp", pool.gpus_per_node or catalog.offered_counts(pool.accelerator, "gcp")[0]
+        )
+        machine, accelerator_type, count = offer.machine_type, offer.gcp_accelerator_type, offer.count
     return NodePoolArgs(
-        machine_type=offer.machine_type,
-        accelerator_type=offer.gcp_accelerator_type,
-        accelerator_count=offer.count,
+        project_id=spec.target.project_id or "",
+        location=spec.target.region or "",
+        pool_name=key,
+        machine_type=machine,
+        min_node_count=lo,
+        max_node_count=hi,
+        accelerator_type=accelerator_type,
+        accelerator_count=count,
         accelerator_name=pool.accelerator,
         gpu_driver_version=catalog.versions.gke_gpu_driver_version,
-        **common,  # type: ignore[arg-type]
+        spot=pool.spot,
+        disk_size_gib=pool.disk_size_gib,
+        node_labels=dict(sorted(pool.labels.items())),
     )
 
 
 def tpu_pool_args(spec: Spec, key: str, pool: NodePool, catalog: Catalog) -> TpuNodePoolArgs:
     """A TPU pool: min and max count whole slices; the topology fixes machine type and nodes per slice."""
-    generation = catalog.tpus[pool.accelerator or ""]
-    slice_ = catalog.tpu_slice(generation_name := pool.accelerator or "", pool.topology or "")
-    zones = generation.regions[spec.target.region or ""]
+    generation = pool.accelerator or ""
+    slice_ = catalog.tpu_slice(generation, pool.topology or "")
+    zones = catalog.tpus[generation].regions[spec.target.region or ""]
     return TpuNodePoolArgs(
         project_id=spec.target.project_id or "",
         location=spec.target.region or "",
@@ -67,7 +75,7 @@ def tpu_pool_args(spec: Spec, key: str, pool: NodePool, catalog: Catalog) -> Tpu
         nodes_per_slice=slice_.nodes,
         min_slices=pool.min if pool.min is not None else 0,
         max_slices=pool.max if pool.max is not None else 1,
-        accelerator_name=generation_name,
+        accelerator_name=generation,
         spot=pool.spot,
         disk_size_gib=pool.disk_size_gib,
     )
@@ -95,11 +103,11 @@ def environment_args(spec: Spec, catalog: Catalog, versions: dict[str, str]) -> 
             kubernetes_version=versions["kubernetes"],
         ),
         node_pools={
-            k: gpu_pool_args(spec, k, p, catalog, versions) for k, p in sorted(spec.node_pools.items()) if k not in tpus
+            k: node_pool_args(spec, k, p, catalog) for k, p in sorted(spec.node_pools.items()) if k not in tpus
         },
         tpu_pools={k: tpu_pool_args(spec, k, p, catalog) for k, p in sorted(tpus.items())},
         shared_file_system=SharedFileSystemArgs(
-            project_id=project, location=tpu_zone_or_region(spec, catalog), tier=shared.tier or "BASIC_HDD", capacity_gib=shared.size_gib
+            project_id=project, location=filestore_location(spec), tier=shared.tier or "BASIC_HDD", capacity_gib=shared.size_gib
         )
         if shared
         else None,
@@ -130,7 +138,7 @@ def environment_args(spec: Spec, catalog: Catalog, versions: dict[str, str]) -> 
     )
 
 
-def tpu_zone_or_region(spec: Spec, catalog: Catalog) -> str:
+def filestore_location(spec: Spec) -> str:
     """Filestore BASIC and ZONAL tiers are zonal: the first zone of the region (a, by GCP's naming)."""
     tier = (spec.storage.shared.tier if spec.storage.shared else None) or "BASIC_HDD"
     return spec.target.region or "" if tier in ("REGIONAL", "ENTERPRISE") else f"{spec.target.region}-a"
