@@ -40,7 +40,9 @@ def plan(
 
     result = plan_env(env, STATE.stacks_dir)
     if format is PlanFormat.json:
-        sys.stdout.write(plan_json(result))
+        from mlstack.engine.planner import with_review
+
+        sys.stdout.write(plan_json(with_review(result, env, STATE.stacks_dir)))
     else:
         plan_table(result)
 

@@ -36,3 +36,15 @@ def plan_spec(spec: Spec) -> Plan:
         region=spec.target.region or "onprem",
         gcp_project=spec.target.project_id or "mlstack-plan",
     )
+
+
+def with_review(plan: Plan, env: str, stacks_dir: Path) -> Plan:
+    """The plan with its ``cost`` estimate and ``policy`` results in ``extras`` (the JSON plan carries both)."""
+    from mlstack.engine.cost import estimate
+    from mlstack.engine.policy import check_plan
+
+    spec = load_spec(env, stacks_dir)
+    shared = spec.storage.shared.size_gib if spec.storage.shared else None
+    plan.extras["cost"] = estimate(plan, shared_storage_gib=shared).to_dict()
+    plan.extras["policy"] = check_plan(plan, protected=spec.protected, waivers=spec.waivers).to_dict()
+    return plan

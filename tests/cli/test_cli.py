@@ -122,6 +122,10 @@ def test_plan_json_is_deterministic_and_complete(capsys):
     assert (data["project"], data["env"], data["target"]) == ("acme-ml", "staging", {"cloud": "aws", "region": "us-west-2"})
     assert set(data["resources"][0]) >= {"urn", "type", "name", "parent", "inputs", "protect", "retain_on_delete", "depends_on"}
     assert data["summary"]["resources"] == len(data["resources"])
+    assert data["cost"]["total"]["complete"] is True and data["cost"]["total"]["monthly_min"] > 0
+    counts = data["policy"]["counts"]
+    assert data["policy"]["protected"] is False and counts["mandatory_violations"] == 0
+    assert counts["pass"] + counts["fail"] + counts["n/a"] + counts["waived"] == 50
 
 
 def test_plan_table_is_grouped_by_component(capsys):
