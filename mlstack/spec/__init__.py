@@ -68,14 +68,45 @@ def load_spec_file(path: Path) -> Spec:
     try:
         spec = Spec.model_validate(data)
     except ValidationError as exc:
-        raise SpecError(problems_from(exc, Spec, loaded)) from None
+        problems = problems_from(exc, Spec, loaded)
+        # Unknown keys (typos) change nothing else: without them the spec may validate, and then the
+        # cross-field rules can report their problems in the same run. Other type errors stop here, as a
+        # rule run on a spec with a field defaulted away could report problems that are not there.
+        pruned = _without_unknown_keys(data, exc)
+        if pruned is not None:
+            try:
+                problems += _located(rules.check(Spec.model_validate(pruned)), loaded)
+            except ValidationError:
+                pass
+        raise SpecError(problems) from None
     findings = rules.check(spec)
     if findings:
-        problems = []
-        for path_text, message in findings:
-            where = loaded.locate(tuple(path_text.split(".")))
-            problems.append(
-                Problem(where.file if where else "", where.line if where else 0, where.column if where else 0, path_text, message)
-            )
-        raise SpecError(problems)
+        raise SpecError(_located(findings, loaded))
     return spec
+
+
+def _located(findings: list[tuple[str, str]], loaded) -> list[Problem]:
+    problems = []
+    for path_text, message in findings:
+        where = loaded.locate(tuple(path_text.split(".")))
+        problems.append(
+            Problem(where.file if where else "", where.line if where else 0, where.column if where else 0, path_text, message)
+        )
+    return problems
+
+
+def _without_unknown_keys(data: dict, exc) -> dict | None:
+    """A copy of ``data`` without the unknown keys ``exc`` names, or None when it has other errors too."""
+    import copy
+
+    errors = exc.errors(include_url=False)
+    if any(err["type"] != "extra_forbidden" for err in errors):
+        return None
+    pruned = copy.deepcopy(data)
+    for err in errors:
+        *parents, key = err["loc"]
+        node = pruned
+        for part in parents:
+            node = node[part]
+        node.pop(key, None)
+    return pruned

@@ -145,9 +145,11 @@ def test_every_problem_is_reported_at_once(tmp_path):
     text = BASE.replace("min: 0, max: 2", "min: 3, max: 2").replace("cloud: aws", "cloud: aws\n  kube_context: x")
     text = text.replace("gpu_quota: 8}", "gpu_quota: 8, colour: red}")
     problems = errors_of(write(tmp_path, text))
-    assert {p.path for p in problems} == {"teams.research.colour"}  # type errors first: rules need a valid model
-    fixed = text.replace(", colour: red", "")
-    assert {p.path for p in errors_of(write(tmp_path, fixed))} == {"node_pools.a100.max", "target.kube_context"}
+    # an unknown key and the cross-field rules' problems are reported in one run
+    assert {p.path for p in problems} == {"teams.research.colour", "node_pools.a100.max", "target.kube_context"}
+    # a wrong type stops before the rules (a rule run on a defaulted field could report what is not there)
+    typed = text.replace(", colour: red", "").replace("gpu_quota: 8", "gpu_quota: many")
+    assert {p.path for p in errors_of(write(tmp_path, typed))} == {"teams.research.gpu_quota"}
 
 
 def test_message_format(tmp_path):
