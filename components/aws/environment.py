@@ -101,7 +101,8 @@ class AwsEnvironment(pulumi.ComponentResource):
         kubeconfig (secret), cluster_name, cluster_endpoint, oidc_provider_arn, vpc_id, node_pool_names
         (sorted pool names), node_group_names (pool -> node group), file_system_id (or None), bucket_names
         (key -> bucket), tracking_artifacts_uri (``s3://<bucket>/mlflow`` or None), mlflow_role_arn (or None),
-        tracking_database_uri (secret, or None), registry_urls (repository -> URL), ci_role_arn (or None),
+        tracking_database_uri (no password, or None), tracking_database_secret_arn (the RDS-managed secret
+        MLflow reads its password from), registry_urls (repository -> URL), ci_role_arn (or None),
         trail_arn (or None).
     """
 
@@ -179,6 +180,7 @@ class AwsEnvironment(pulumi.ComponentResource):
             )
 
         database_uri: pulumi.Output[str] | None = None
+        db: TrackingDatabase | None = None
         if args.tracking_database is not None:
             db = TrackingDatabase(
                 f"{name}-tracking-db",
@@ -204,7 +206,7 @@ class AwsEnvironment(pulumi.ComponentResource):
                     WorkloadRoleArgs(
                         namespace=namespace,
                         service_account=service_account,
-                        policy_statements=mlflow_statements(bucket),
+                        policy_statements=mlflow_statements(bucket) + database_secret_statements(db),
                     ),
                     oidc_provider_arn=cluster.oidc_provider_arn,
                     oidc_provider_url=cluster.oidc_provider_url,
@@ -251,6 +253,7 @@ class AwsEnvironment(pulumi.ComponentResource):
         self.tracking_artifacts_uri: pulumi.Output[str] | None = artifacts_uri
         self.mlflow_role_arn: pulumi.Output[str] | None = mlflow_role_arn
         self.tracking_database_uri: pulumi.Output[str] | None = database_uri
+        self.tracking_database_secret_arn: pulumi.Output[str | None] | None = db.master_user_secret_arn if db else None
         self.registry_urls: dict[str, pulumi.Output[str]] = dict(registry.repository_urls) if registry else {}
         self.ci_role_arn: pulumi.Output[str] | None = ci_role_arn
         self.trail_arn: pulumi.Output[str] | None = trail_arn
@@ -269,6 +272,7 @@ class AwsEnvironment(pulumi.ComponentResource):
                 "tracking_artifacts_uri": artifacts_uri,
                 "mlflow_role_arn": mlflow_role_arn,
                 "tracking_database_uri": database_uri,
+                "tracking_database_secret_arn": self.tracking_database_secret_arn,
                 "registry_urls": self.registry_urls,
                 "ci_role_arn": ci_role_arn,
                 "trail_arn": trail_arn,
@@ -300,6 +304,23 @@ class AwsEnvironment(pulumi.ComponentResource):
             tags=tags_with(dict(args.tags), Name=f"{name}-efs-csi"),
             opts=child_opts(self),
         )
+
+
+def database_secret_statements(db: TrackingDatabase | None) -> list[dict[str, Any]]:
+    """MLflow reads the database password from the RDS-managed secret when it connects (it rotates): that
+    secret only, and its key only through Secrets Manager."""
+    if db is None:
+        return []
+    return [
+        {"Sid": "DatabaseSecret", "Effect": "Allow", "Action": "secretsmanager:GetSecretValue", "Resource": db.master_user_secret_arn},
+        {
+            "Sid": "DatabaseSecretKey",
+            "Effect": "Allow",
+            "Action": "kms:Decrypt",
+            "Resource": db.kms_key_arn,
+            "Condition": {"StringLike": {"kms:ViaService": "secretsmanager.*.amazonaws.com"}},
+        },
+    ]
 
 
 def mlflow_statements(bucket: Bucket) -> list[dict[str, Any]]:

@@ -71,23 +71,21 @@ class TrackingDatabaseArgs:
             raise ValueError("max_allocated_storage_gib must be 0 or >= allocated_storage_gib")
 
 
-def connection_uri(secret_string: str, address: str, port: int, database: str) -> str:
-    """``postgresql://user:password@host:port/db?sslmode=require`` from the RDS-managed secret's JSON."""
-    secret = json.loads(secret_string)
-    user = urllib.parse.quote(secret["username"], safe="")
-    password = urllib.parse.quote(secret["password"], safe="")
-    return f"postgresql://{user}:{password}@{address}:{port}/{database}?sslmode=require"
+def connection_uri(username: str, address: str, port: int, database: str) -> str:
+    """``postgresql://user@host:port/db?sslmode=require``: no password. The MLflow pods read the current one
+    from the RDS-managed secret when they connect (see ``components/k8s/tracking_pod.py``), so RDS's rotation
+    needs no redeploy and the password is never in Pulumi state or a Kubernetes Secret."""
+    return f"postgresql://{urllib.parse.quote(username, safe='')}@{address}:{port}/{database}?sslmode=require"
 
 
 class TrackingDatabase(pulumi.ComponentResource):
     """An RDS PostgreSQL instance in private subnets, reachable only from the given security groups.
 
     Outputs:
-        address, port, database_name, master_user_secret_arn, security_group_id, and ``connection_uri``:
-        a secret ``postgresql://`` URI. It is built by reading the managed secret at deploy time, so the
-        password enters Pulumi state only inside this output, encrypted as a Pulumi secret. RDS rotates the
-        managed secret (every 7 days by default): the URI holds the password of the last ``up``, so
-        consumers that outlive a rotation should read the secret (``master_user_secret_arn``) at runtime.
+        address, port, database_name, master_user_secret_arn, kms_key_arn, security_group_id, and
+        ``connection_uri``: a ``postgresql://`` URI without a password. RDS generates the password and
+        rotates it (every 7 days by default) in Secrets Manager; clients read it from
+        ``master_user_secret_arn`` when they connect, so it is never in Pulumi state.
     """
 
     def __init__(self, name: str, args: TrackingDatabaseArgs, opts: pulumi.ResourceOptions | None = None) -> None:
@@ -161,18 +159,14 @@ class TrackingDatabase(pulumi.ComponentResource):
         )
 
         secret_arn = db.master_user_secrets.apply(lambda s: s[0].secret_arn if s else None)
-        secret = aws.secretsmanager.get_secret_version_output(
-            secret_id=secret_arn, opts=pulumi.InvokeOutputOptions(parent=self)
-        )
         self.address: pulumi.Output[str] = db.address
         self.port: pulumi.Output[int] = db.port
         self.database_name: str = args.database_name
         self.master_user_secret_arn: pulumi.Output[str | None] = secret_arn
         self.security_group_id: pulumi.Output[str] = sg.id
-        self.connection_uri: pulumi.Output[str] = pulumi.Output.secret(
-            pulumi.Output.all(secret.secret_string, db.address, db.port).apply(
-                lambda a: connection_uri(a[0], a[1], int(a[2]), args.database_name)
-            )
+        self.kms_key_arn: pulumi.Output[str] = key_arn
+        self.connection_uri: pulumi.Output[str] = pulumi.Output.all(db.address, db.port).apply(
+            lambda a: connection_uri(args.master_username, a[0], int(a[1]), args.database_name)
         )
         self.register_outputs(
             {
@@ -180,6 +174,7 @@ class TrackingDatabase(pulumi.ComponentResource):
                 "port": self.port,
                 "database_name": self.database_name,
                 "master_user_secret_arn": secret_arn,
+                "kms_key_arn": key_arn,
                 "connection_uri": self.connection_uri,
             }
         )

@@ -44,7 +44,7 @@ import pulumi_random as random
 
 from . import require_provider
 from . import hardening as h
-from .tracking_pod import NAME, PORT, auth_ini, mlflow_pod_spec, render_auth_ini, server_command
+from .tracking_pod import NAME, PORT, PYTHON_HOOKS, SITECUSTOMIZE, auth_ini, mlflow_pod_spec, render_auth_ini, server_command
 
 __all__ = ["TrackingServer", "TrackingServerArgs", "auth_ini", "mlflow_pod_spec", "render_auth_ini", "server_command"]
 
@@ -153,6 +153,9 @@ class TrackingServer(pulumi.ComponentResource):
             },
             opts=child,
         )
+        hooks = k8s.core.v1.ConfigMap(
+            f"{name}-python", metadata=meta(PYTHON_HOOKS), data={"sitecustomize.py": SITECUSTOMIZE}, opts=child
+        )
         if args.secret_env:
             k8s.core.v1.Secret(
                 f"{name}-env",
@@ -190,7 +193,7 @@ class TrackingServer(pulumi.ComponentResource):
                     ),
                 ),
             ),
-            opts=child,
+            opts=pulumi.ResourceOptions(parent=self, depends_on=[hooks]),
         )
         svc = k8s.core.v1.Service(
             f"{name}-service",

@@ -249,13 +249,6 @@ _INVOKES: dict[str, Callable[[MockOutputs, State], State]] = {
     },
     "aws:index/getRegion:getRegion": lambda m, a: {"name": m.region, "region": m.region, "id": m.region},
     "aws:index/getPartition:getPartition": lambda m, a: {"partition": "aws", "dnsSuffix": "amazonaws.com", "id": "aws"},
-    "aws:secretsmanager/getSecretVersion:getSecretVersion": lambda m, a: {
-        "arn": a.get("secretId", ""),
-        "secretId": a.get("secretId", ""),
-        "secretString": '{"username":"mlflow","password":"mock-password"}',
-        "versionId": "mock",
-        "id": a.get("secretId", ""),
-    },
     "gcp:organizations/getProject:getProject": lambda m, a: {
         "projectId": m.gcp_project,
         "number": "000000000000",

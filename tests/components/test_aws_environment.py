@@ -30,6 +30,7 @@ OUTPUTS = (
     "tracking_artifacts_uri",
     "mlflow_role_arn",
     "tracking_database_uri",
+    "tracking_database_secret_arn",
     "registry_urls",
     "ci_role_arn",
     "node_pool_names",
@@ -181,7 +182,12 @@ def test_tags_and_protection(plan):
 
 def test_outputs(plan):
     out = plan.outputs
-    assert out["kubeconfig"] == "[secret]" and out["tracking_database_uri"] == "[secret]"
+    assert out["kubeconfig"] == "[secret]"
+    # no password anywhere: MLflow reads the rotating RDS-managed one from this secret when it connects
+    assert out["tracking_database_uri"] == (
+        "postgresql://mlflow@acme-ml-staging-tracking-db.c7487ae8.us-west-2.rds.amazonaws.com:5432/mlflow?sslmode=require"
+    )
+    assert out["tracking_database_secret_arn"].startswith("arn:aws:secretsmanager:us-west-2:123456789012:secret:rds!db-")
     assert out["cluster_name"] == NAME
     assert out["node_pool_names"] == ["a100", "system"]
     assert set(out["bucket_names"]) == {"artifacts", "datasets"}

@@ -62,7 +62,7 @@ def test_database_protected(record_plan):
     rule = plan.one("aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule", f"{DB}-pg-from-0")
     assert (rule.inputs["fromPort"], rule.inputs["toPort"], rule.inputs["referencedSecurityGroupId"]) == (5432, 5432, "sg-cluster")
     assert plan.one("aws:kms/key:Key", f"{DB}-key").protect
-    assert plan.outputs["uri"] == "[secret]"
+    assert plan.outputs["uri"].startswith("postgresql://mlflow@acme-ml-staging-tracking-db.") and ":5432/mlflow?sslmode=require" in plan.outputs["uri"]
     assert plan.outputs["secret"].startswith("arn:aws:secretsmanager:us-west-2:123456789012:secret:rds!db-")
 
 
@@ -75,8 +75,8 @@ def test_database_unprotected(record_plan):
 
 
 def test_connection_uri_and_validation():
-    uri = connection_uri('{"username":"mlflow","password":"p@ss/word"}', "db.example", 5432, "mlflow")
-    assert uri == "postgresql://mlflow:p%40ss%2Fword@db.example:5432/mlflow?sslmode=require"
+    uri = connection_uri("ml/flow", "db.example", 5432, "mlflow")
+    assert uri == "postgresql://ml%2Fflow@db.example:5432/mlflow?sslmode=require"  # no password in the URI
     with pytest.raises(ValueError, match="backup_retention_days"):
         TrackingDatabaseArgs(engine_version="16", backup_retention_days=3)
 

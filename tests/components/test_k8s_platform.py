@@ -25,7 +25,7 @@ def test_composition(record_plan):
     assert by_type["kubernetes:networking.k8s.io/v1:NetworkPolicy"] == 9  # 4 per team + the tracking server's
     assert by_type["kubernetes:core/v1:Namespace"] == 6
     assert by_type["kubernetes:helm.sh/v3:Release"] == 1
-    assert len(plan.resources) == 51  # 40 Kubernetes (39 objects + 1 release), 8 components, 2 passwords, 1 provider
+    assert len(plan.resources) == 52  # 41 Kubernetes (40 objects + 1 release), 8 components, 2 passwords, 1 provider
 
 
 def test_wiring(record_plan):

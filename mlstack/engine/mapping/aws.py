@@ -142,6 +142,8 @@ def provision(spec: Spec, catalog: Catalog, versions: dict[str, str]) -> Binding
         artifacts_uri=env.tracking_artifacts_uri,  # type: ignore[arg-type]
         database_uri=env.tracking_database_uri,  # type: ignore[arg-type]
         mlflow_annotations={"eks.amazonaws.com/role-arn": env.mlflow_role_arn},
+        # MLflow reads the rotating RDS-managed password from this secret when it connects.
+        mlflow_env={"MLSTACK_DB_SECRET_ARN": env.tracking_database_secret_arn} if env.tracking_database_secret_arn else {},
         ci_groups=[CI_KUBERNETES_GROUP] if spec.ci else [],
         registry_host=_registry_host(env),
         outputs=outputs,
