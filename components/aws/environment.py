@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import dataclasses
+import hashlib
 import json
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, ClassVar, Protocol, TypeVar
 
@@ -66,6 +67,8 @@ class AwsEnvironmentArgs:
             default ``("mlflow", "mlflow")``.
         ci_trust: CI OIDC trust; None creates none. Gets push/pull on the registry and describe on the cluster.
         audit: CloudTrail; None creates none.
+        cluster_access: IAM principal ARN -> Kubernetes groups it joins in the cluster (an EKS access entry each,
+            no access policy: the groups' RoleBindings decide); e.g. a team's role -> the team's group. None.
     """
 
     network: NetworkArgs
@@ -81,6 +84,7 @@ class AwsEnvironmentArgs:
     mlflow_service_account: tuple[str, str] = ("mlflow", "mlflow")
     ci_trust: CiTrustArgs | None = None
     audit: AuditArgs | None = None
+    cluster_access: Mapping[str, Sequence[str]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         for kind, keys in (("node pool", self.node_pools), ("bucket", self.buckets)):
@@ -233,6 +237,19 @@ class AwsEnvironment(pulumi.ComponentResource):
                 type="STANDARD",
                 kubernetes_groups=[CI_KUBERNETES_GROUP],
                 tags=tags_with(dict(args.tags), Name=f"{name}-ci-access"),
+                opts=child_opts(self),
+            )
+
+        for principal in sorted(args.cluster_access):
+            # Named by a digest of the ARN: adding or removing one principal never renames another's entry.
+            digest = hashlib.sha256(principal.encode()).hexdigest()[:8]
+            aws.eks.AccessEntry(
+                f"{name}-access-{digest}",
+                cluster_name=cluster.cluster_name,
+                principal_arn=principal,
+                type="STANDARD",
+                kubernetes_groups=sorted(args.cluster_access[principal]),
+                tags=tags_with(dict(args.tags), Name=f"{name}-access-{digest}"),
                 opts=child_opts(self),
             )
 

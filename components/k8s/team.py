@@ -31,6 +31,8 @@ class TeamArgs:
 
     Attributes:
         group: the identity-provider group (Kubernetes RBAC subject of kind Group) bound to ``cluster_role``.
+        users: further RBAC subjects of kind User bound to it (e.g. the Google accounts GKE names users by, or
+            the user names an on-prem authenticator presents); none by default.
         team_name: the team's name, the value of the ``mlstack.io/team`` label on every object; default
             ``namespace`` (the Platform sets the namespace to the spec's team key), else the component's name.
         namespace: the namespace's name; default the component's name.
@@ -53,6 +55,7 @@ class TeamArgs:
     """
 
     group: str
+    users: Sequence[str] = ()
     team_name: str | None = None
     namespace: str | None = None
     gpu_quota: int = 0
@@ -179,7 +182,8 @@ class Team(pulumi.ComponentResource):
             f"{name}-edit",
             metadata=meta(f"team-{args.cluster_role}"),
             role_ref=k8s.rbac.v1.RoleRefArgs(api_group="rbac.authorization.k8s.io", kind="ClusterRole", name=args.cluster_role),
-            subjects=[k8s.rbac.v1.SubjectArgs(api_group="rbac.authorization.k8s.io", kind="Group", name=args.group)],
+            subjects=[k8s.rbac.v1.SubjectArgs(api_group="rbac.authorization.k8s.io", kind="Group", name=args.group)]
+            + [k8s.rbac.v1.SubjectArgs(api_group="rbac.authorization.k8s.io", kind="User", name=u) for u in sorted(args.users)],
             opts=child,
         )
         for policy_name, spec in network_policies(args).items():

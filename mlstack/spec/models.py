@@ -132,6 +132,12 @@ class Ci(Model):
 
 class Team(Model):
     group: str = Field(min_length=1, description="Identity-provider group bound to the team's edit role.")
+    members: list[str] = Field(
+        default_factory=list,
+        description="Identities that act as the team. aws: IAM role or user ARNs (EKS access entries put them in "
+        "`group`); gcp: Google accounts or service accounts (e-mail; bound as RBAC users); onprem: user names "
+        "your authenticator presents. Default none: only `group` (which the cluster's authenticator must emit).",
+    )
     gpu_quota: int = Field(0, ge=0, le=4096, description="GPUs the namespace may request at once.")
     tpu_quota: int = Field(0, ge=0, le=4096, description="TPU chips the namespace may request at once (gcp).")
     cpu_quota: int = Field(64, ge=1, description="CPU cores the namespace may request.")

@@ -296,6 +296,16 @@ def _teams(spec: Spec, catalog) -> Iterator[Finding]:
                 f"team {name!r} asks for {team.tpu_quota} TPU chips but the cluster has no TPU pools. "
                 "Add a pool with accelerator: tpu-..., or set tpu_quota: 0"
             )
+    member_shapes = {
+        "aws": (re.compile(r"^arn:aws[a-z-]*:iam::\d{12}:(role|user)/[\w+=,.@/-]+$"), "an IAM role or user ARN such as arn:aws:iam::123456789012:role/research"),
+        "gcp": (re.compile(r"^[^@\s]+@[^@\s]+\.[a-z]+$"), "a Google account or service account e-mail such as ana@acme.com"),
+        "onprem": (re.compile(r"^\S+$"), "a user name without spaces"),
+    }
+    pattern, expected = member_shapes[spec.target.cloud]
+    for name, team in spec.teams.items():
+        for i, member in enumerate(team.members):
+            if not pattern.match(member):
+                yield f"teams.{name}.members.{i}", f"expected {expected} on {spec.target.cloud}, got {member!r}"
     if spec.cluster.gpu_operator and spec.target.cloud != "onprem":
         yield "cluster.gpu_operator", f"only for onprem; on {spec.target.cloud} the node images carry the GPU drivers. Remove it"
     if spec.ci is not None:

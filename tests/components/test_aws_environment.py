@@ -226,3 +226,16 @@ def test_vpc_cni_enforces_network_policy(plan):
     assert addon.inputs["addonName"] == "vpc-cni"
     assert json.loads(addon.inputs["configurationValues"]) == {"enableNetworkPolicy": "true"}
     assert addon.inputs["resolveConflictsOnCreate"] == "OVERWRITE"
+
+
+def test_cluster_access_maps_principals_to_groups(record_plan):
+    import dataclasses
+    import hashlib
+
+    role = "arn:aws:iam::123456789012:role/acme-research"
+    args = dataclasses.replace(_args(), cluster_access={role: ["research", "applied"]})
+    plan = record_plan(lambda: AwsEnvironment(NAME, args) and None, env="staging")
+    entry = plan.one("aws:eks/accessEntry:AccessEntry", f"{NAME}-access-{hashlib.sha256(role.encode()).hexdigest()[:8]}")
+    assert entry.inputs["principalArn"] == role
+    assert entry.inputs["kubernetesGroups"] == ["applied", "research"]
+    assert entry.inputs["type"] == "STANDARD"

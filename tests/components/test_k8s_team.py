@@ -108,3 +108,13 @@ def test_team_label_explicit_team_name(record_plan):
     assert ns.inputs["metadata"]["name"] == "team-vision"
     quota = plan.one("kubernetes:core/v1:ResourceQuota", "acme-vision-quota")
     assert quota.inputs["metadata"]["labels"]["mlstack.io/team"] == "vision"
+
+
+def test_members_are_bound_as_users_next_to_the_group(record_plan):
+    plan = _plan(record_plan, group="research-team", users=("ana@acme.com", "ml-sa@p.iam.gserviceaccount.com"))
+    binding = plan.one("kubernetes:rbac.authorization.k8s.io/v1:RoleBinding", "research-edit")
+    assert binding.inputs["subjects"] == [
+        {"apiGroup": "rbac.authorization.k8s.io", "kind": "Group", "name": "research-team"},
+        {"apiGroup": "rbac.authorization.k8s.io", "kind": "User", "name": "ana@acme.com"},
+        {"apiGroup": "rbac.authorization.k8s.io", "kind": "User", "name": "ml-sa@p.iam.gserviceaccount.com"},
+    ]

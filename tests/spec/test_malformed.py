@@ -291,3 +291,20 @@ def test_malformed_gcp_spec(tmp_path, old, new, path, expected, fix):
 def test_gcp_base_is_valid(tmp_path):
     spec = load_spec_file(write(tmp_path, GCP, "gcp.yaml"))
     assert spec.node_pools["v5e"].topology == "4x4"
+
+
+@pytest.mark.parametrize(("member", "ok"), [
+    ("arn:aws:iam::123456789012:role/research", True),
+    ("arn:aws:iam::123456789012:user/ana", True),
+    ("research@acme.com", False),
+    ("arn:aws:iam::1234:role/x", False),
+])
+def test_team_members_on_aws_are_iam_principals(tmp_path, member, ok):
+    text = BASE.replace("gpu_quota: 8}", f"gpu_quota: 8, members: ['{member}']}}")
+    path = write(tmp_path, text)
+    if ok:
+        assert load_spec_file(path).teams["research"].members == [member]
+        return
+    problems = errors_of(path)
+    assert [p.path for p in problems] == ["teams.research.members.0"]
+    assert problems[0].message == f"expected an IAM role or user ARN such as arn:aws:iam::123456789012:role/research on aws, got {member!r}"

@@ -94,7 +94,17 @@ def environment_args(spec: Spec, catalog: Catalog, versions: dict[str, str]) -> 
         if spec.ci
         else None,
         audit=AuditArgs(retention_days=spec.audit.retention_days),
+        cluster_access=team_access(spec),
     )
+
+
+def team_access(spec: Spec) -> dict[str, list[str]]:
+    """IAM principal -> the teams' groups it joins (a principal may serve several teams)."""
+    access: dict[str, set[str]] = {}
+    for team in spec.teams.values():
+        for member in team.members:
+            access.setdefault(member, set()).add(team.group)
+    return {principal: sorted(groups) for principal, groups in sorted(access.items())}
 
 
 def _registry_host(env: AwsEnvironment) -> pulumi.Output[str] | None:

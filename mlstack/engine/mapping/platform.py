@@ -55,6 +55,8 @@ def platform_args(spec: Spec, catalog: Catalog, versions: dict[str, str], bindin
         teams={
             name: TeamArgs(
                 group=team.group,
+                # EKS maps a team's IAM principals to its group (access entries); elsewhere they are RBAC users.
+                users=() if spec.target.cloud == "aws" else tuple(team.members),
                 gpu_quota=team.gpu_quota,
                 tpu_quota=team.tpu_quota,
                 requests_cpu=str(team.cpu_quota),
