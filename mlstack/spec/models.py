@@ -74,6 +74,11 @@ class NodePool(Model):
     spot: bool = Field(False, description="Spot / preemptible capacity (cheaper, may be reclaimed).")
     disk_size_gib: int = Field(200, ge=20, le=16384, description="Root disk size, GiB.")
     labels: dict[str, str] = Field(default_factory=dict, description="Extra node labels.")
+    zones: list[str] = Field(
+        default_factory=list,
+        description="gcp: the zones of the pool (e.g. the zones of the region that offer its GPU); default the "
+        "cluster's zones (GPU pools) or the catalogue's first zone offering the TPU (TPU pools).",
+    )
     selector: dict[str, str] | None = Field(None, description="onprem: labels that select the existing nodes of this pool.")
 
 

@@ -142,6 +142,12 @@ def _pools(spec: Spec, catalog) -> Iterator[Finding]:
             if pool.machine and not _MACHINE[cloud].match(pool.machine):
                 example = "m6i.xlarge" if cloud == "aws" else "n2-standard-4"
                 yield f"{path}.machine", f"{pool.machine!r} is not a {cloud} machine type name (e.g. {example})"
+        for i, zone in enumerate(pool.zones):
+            if cloud != "gcp":
+                yield f"{path}.zones", f"only for gcp; on {cloud} pools span the network's zones. Remove it"
+                break
+            if not zone.startswith(f"{spec.target.region}-"):
+                yield f"{path}.zones.{i}", f"expected a zone of {spec.target.region} such as {spec.target.region}-a, got {zone!r}"
         if pool.accelerator is None:
             for field in ("gpus_per_node", "topology"):
                 if getattr(pool, field) is not None:
@@ -180,6 +186,10 @@ def _accelerator(spec: Spec, key: str, pool, catalog) -> Iterator[Finding]:
         except CatalogError as exc:
             yield f"{path}.topology", str(exc)
         regions = catalog.tpus[acc.name].regions
+        offered = regions.get(spec.target.region or "", [])
+        for i, zone in enumerate(pool.zones):
+            if offered and zone not in offered:
+                yield f"{path}.zones.{i}", f"{acc.name} is offered in {', '.join(offered)} of {spec.target.region}, not {zone!r}"
         if spec.target.region not in regions:
             yield "target.region", (
                 f"pool {key!r} asks for {acc.name}, which is not offered in {spec.target.region}. "

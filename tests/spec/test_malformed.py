@@ -274,6 +274,10 @@ GCP_CASES = [
      "node_pools.v5e.gpus_per_node", "TPU pools are sized by topology", "Remove gpus_per_node"),
     ("missing project id", "region: us-central1, project_id: acme-ml-1234", "region: us-central1",
      "target.project_id", "required for target.cloud gcp", "project_id:"),
+    ("zone of another region", "min: 0, max: 1}", "min: 0, max: 1, zones: [us-east1-b]}",
+     "node_pools.a100.zones.0", "expected a zone of us-central1 such as us-central1-a", "us-east1-b"),
+    ("TPU zone without the generation", "topology: 4x4,", "topology: 4x4, zones: [us-central1-f],",
+     "node_pools.v5e.zones.0", "tpu-v5e is offered in us-central1-a of us-central1", "us-central1-f"),
     ("Trainium on gcp", "accelerator: nvidia-a100-80gb, gpus_per_node: 8", "accelerator: aws-trainium",
      "node_pools.a100.accelerator", "aws-trainium is not offered on gcp", "aws"),
 ]
@@ -308,3 +312,21 @@ def test_team_members_on_aws_are_iam_principals(tmp_path, member, ok):
     problems = errors_of(path)
     assert [p.path for p in problems] == ["teams.research.members.0"]
     assert problems[0].message == f"expected an IAM role or user ARN such as arn:aws:iam::123456789012:role/research on aws, got {member!r}"
+
+
+def test_zones_are_gcp_only(tmp_path):
+    problems = errors_of(write(tmp_path, BASE.replace("min: 0, max: 2", "min: 0, max: 2, zones: [us-west-2a]")))
+    assert [(p.path, p.message) for p in problems] == [
+        ("node_pools.a100.zones", "only for gcp; on aws pools span the network's zones. Remove it")
+    ]
+
+
+def test_gcp_zones_reach_the_node_pool(tmp_path):
+    from mlstack.engine.mapping.gcp import node_pool_args, tpu_pool_args
+    from mlstack.catalog import load_catalog
+
+    text = GCP.replace("min: 0, max: 1}", "min: 0, max: 1, zones: [us-central1-a, us-central1-c]}")
+    spec = load_spec_file(write(tmp_path, text, "gcp.yaml"))
+    args = node_pool_args(spec, "a100", spec.node_pools["a100"], load_catalog())
+    assert args.node_locations == ("us-central1-a", "us-central1-c")
+    assert tpu_pool_args(spec, "v5e", spec.node_pools["v5e"], load_catalog()).zone == "us-central1-a"

@@ -57,6 +57,7 @@ def node_pool_args(spec: Spec, key: str, pool: NodePool, catalog: Catalog) -> No
         spot=pool.spot,
         disk_size_gib=pool.disk_size_gib,
         node_labels=dict(sorted(pool.labels.items())),
+        node_locations=tuple(pool.zones) or None,
     )
 
 
@@ -69,7 +70,7 @@ def tpu_pool_args(spec: Spec, key: str, pool: NodePool, catalog: Catalog) -> Tpu
         project_id=spec.target.project_id or "",
         location=spec.target.region or "",
         pool_name=key,
-        zone=zones[0],
+        zone=pool.zones[0] if pool.zones else zones[0],
         machine_type=slice_.machine_type,
         tpu_topology=slice_.topology,
         nodes_per_slice=slice_.nodes,
