@@ -117,3 +117,27 @@ def test_a_plan_imports_only_its_targets_sdk():
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT).stdout
     assert json.loads(out.strip().replace("'", '"')) == ["pulumi_aws", "pulumi_kubernetes", "pulumi_random"]
+
+
+def test_trainium_pools_get_the_neuron_device_plugin(tmp_path, staging):
+    import shutil
+
+    from mlstack.engine.planner import plan_env as plan
+
+    stacks = tmp_path / "stacks"
+    shutil.copytree(STACKS, stacks)
+    text = (stacks / "staging.yaml").read_text().replace(
+        "  a100:\n", "  trn:\n    accelerator: aws-trainium\n    gpus_per_node: 16\n    max: 1\n  a100:\n", 1
+    )
+    (stacks / "staging.yaml").write_text(text)
+    trn = plan("staging", stacks)
+    release = trn.one("kubernetes:helm.sh/v3:Release", "acme-ml-staging-neuron")
+    assert (release.inputs["chart"], release.inputs["version"], release.inputs["namespace"]) == (
+        "oci://public.ecr.aws/neuron/neuron-helm-chart", "1.10.0", "kube-system"
+    )
+    assert release.inputs["values"] == {"npd": {"enabled": False}}
+    assert release.provider == "acme-ml-staging-k8s"
+    group = trn.one("aws:eks/nodeGroup:NodeGroup", "acme-ml-staging-trn")
+    assert (group.inputs["amiType"], group.inputs["instanceTypes"]) == ("AL2023_x86_64_NEURON", ["trn1.32xlarge"])
+    assert group.inputs["taints"] == [{"effect": "NO_SCHEDULE", "key": "aws.amazon.com/neuron", "value": "present"}]
+    assert not [r for r in staging.resources if "neuron" in r.name]  # only where a pool has Neuron devices

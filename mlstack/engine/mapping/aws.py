@@ -16,6 +16,7 @@ from mlstack.components.aws.network import NetworkArgs
 from mlstack.components.aws.node_pool import NodePoolArgs
 from mlstack.components.aws.shared_file_system import SharedFileSystemArgs
 from mlstack.components.aws.tracking_database import TrackingDatabaseArgs
+from mlstack.components.k8s.neuron_support import NeuronSupport, NeuronSupportArgs
 from mlstack.engine.mapping.bindings import Bindings, cluster_provider
 from mlstack.spec import Spec
 from mlstack.spec.models import NodePool
@@ -130,6 +131,15 @@ def provision(spec: Spec, catalog: Catalog, versions: dict[str, str]) -> Binding
         ),
         opts=pulumi.ResourceOptions(providers=[provider]),
     )
+    extras: list[pulumi.Resource] = [autoscaler]
+    if any(p.accelerator and catalog.accelerators[p.accelerator].kind == "trainium" for p in spec.node_pools.values()):
+        extras.append(
+            NeuronSupport(
+                f"{spec.prefix}-neuron",
+                NeuronSupportArgs(chart_version=catalog.versions.charts["neuron-helm-chart"].version),
+                opts=pulumi.ResourceOptions(providers=[provider]),
+            )
+        )
     outputs = {
         "cluster_name": env.cluster_name,
         "kubeconfig": env.kubeconfig,
@@ -159,5 +169,5 @@ def provision(spec: Spec, catalog: Catalog, versions: dict[str, str]) -> Binding
         outputs=outputs,
         # Depending on the environment component waits for all its children: nodes must exist before Helm
         # releases and Deployments can become ready.
-        depends_on=[env, autoscaler],
+        depends_on=[env, *extras],
     )
