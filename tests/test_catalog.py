@@ -220,7 +220,7 @@ def test_versions_are_pinned(cat):
     }  # fmt: skip
     for name, chart in v.charts.items():
         assert chart.version.strip() and chart.version != "latest", name
-        assert chart.repo.startswith("https://"), name
+        assert chart.repo.startswith(("https://", "oci://")), name  # Helm repositories or OCI registries
     assert set(v.images) >= {"mlflow", "postgres", "minio", "registry", "cuda-verify"}
     for name, image in v.images.items():
         assert image.tag.strip() and image.tag.lower() != "latest", name
