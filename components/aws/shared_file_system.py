@@ -102,7 +102,9 @@ class SharedFileSystem(pulumi.ComponentResource):
             backup_policy=aws.efs.BackupPolicyBackupPolicyArgs(status="ENABLED" if args.backup else "DISABLED"),
             opts=child_opts(self),
         )
-        # Clients mount through mount targets only, and only over TLS (the EFS CSI driver mounts with TLS).
+        # Clients mount through mount targets only, and only over TLS (the EFS CSI driver mounts with TLS). No
+        # ClientRootAccess: claims go through access points, whose directories EFS itself creates with the
+        # access point's owner, so no client needs root on the file system.
         aws.efs.FileSystemPolicy(
             f"{name}-policy",
             file_system_id=fs.id,
@@ -114,7 +116,6 @@ class SharedFileSystem(pulumi.ComponentResource):
                         "Principal": {"AWS": "*"},
                         "Action": [
                             "elasticfilesystem:ClientMount",
-                            "elasticfilesystem:ClientRootAccess",
                             "elasticfilesystem:ClientWrite",
                         ],
                         "Resource": fs.arn,

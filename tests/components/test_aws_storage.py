@@ -115,6 +115,10 @@ def test_shared_file_system(record_plan):
     policy = json.loads(plan.one("aws:efs/fileSystemPolicy:FileSystemPolicy", "acme-ml-staging-shared-policy").inputs["policy"])
     deny = [s for s in policy["Statement"] if s["Effect"] == "Deny"][0]
     assert deny["Condition"] == {"Bool": {"aws:SecureTransport": "false"}}
+    (allow,) = [s for s in policy["Statement"] if s["Effect"] == "Allow"]
+    # mount and write through mount targets; never root on the file system (access points own the directories)
+    assert allow["Action"] == ["elasticfilesystem:ClientMount", "elasticfilesystem:ClientWrite"]
+    assert allow["Condition"] == {"Bool": {"elasticfilesystem:AccessedViaMountTarget": "true"}}
     assert plan.one("aws:efs/backupPolicy:BackupPolicy", "acme-ml-staging-shared-backup").inputs["backupPolicy"] == {"status": "ENABLED"}
 
 
