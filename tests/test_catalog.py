@@ -215,17 +215,17 @@ def test_versions_are_pinned(cat):
     assert v.mlflow and v.rds_postgres_engine_version and v.cloudsql_database_version == "POSTGRES_16"
     assert v.gke_gpu_driver_version == "DEFAULT"
     assert set(v.charts) >= {
-        "nvidia-device-plugin", "gpu-operator", "cloudnative-pg", "minio", "docker-registry",
+        "nvidia-device-plugin", "gpu-operator", "cloudnative-pg", "minio", "cluster-autoscaler", "neuron-helm-chart",
         "nfs-subdir-external-provisioner", "aws-efs-csi-driver",
     }  # fmt: skip
     for name, chart in v.charts.items():
         assert chart.version.strip() and chart.version != "latest", name
         assert chart.repo.startswith(("https://", "oci://")), name  # Helm repositories or OCI registries
-    assert set(v.images) >= {"mlflow", "postgres", "minio", "registry", "cuda-verify"}
+    assert set(v.images) >= {"mlflow", "postgres", "minio", "minio-mc", "registry", "nfs-subdir-external-provisioner"}
     for name, image in v.images.items():
         assert image.tag.strip() and image.tag.lower() != "latest", name
     assert v.images["mlflow"].ref == f"ghcr.io/mlflow/mlflow:v{v.mlflow}"
-    assert v.images["cuda-verify"].ref == "nvcr.io/nvidia/cuda:12.4.1-base-ubuntu22.04"
+    assert v.images["registry"].ref == "docker.io/library/registry:3.0.0"
 
 
 def test_image_ref_with_digest():
@@ -311,8 +311,8 @@ def test_broken_topology_node_count(broken):
 
 
 def test_broken_latest_tag(broken):
-    msg = broken("versions.yaml", 'tag: "1.37.0"', 'tag: "latest"')
-    assert "versions.images.busybox: tag 'latest' is not a pin" in msg
+    msg = broken("versions.yaml", 'tag: "3.0.0"', 'tag: "latest"')
+    assert "versions.images.registry: tag 'latest' is not a pin" in msg
 
 
 def test_broken_pulumi_cli_pin(broken):

@@ -47,7 +47,7 @@ class ImageRegistryArgs:
 
     Attributes:
         namespace: namespace of the registry (must exist).
-        image: pinned Distribution image, e.g. "registry:2.8.3" (the tag must not be "latest").
+        image: pinned Distribution image, e.g. "registry:3.0.0" (the tag must not be "latest").
         name: name of the Deployment, Service, PVC and Secrets; "registry".
         size_gib: size of the image storage PVC in GiB; 200.
         storage_class: StorageClass of the PVC; None uses the cluster's default class.

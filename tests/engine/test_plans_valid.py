@@ -1,5 +1,7 @@
 """Every example plan: each Kubernetes object valid under versions.kubernetes in strict mode (custom resources
-excepted: no published schema), every pod hardened, every image pinned, every object on the explicit provider."""
+excepted: no published schema), every pod spec mlstack renders hardened with a pinned image, every object on
+the explicit provider. Pods inside Helm charts are not rendered here: policy rule MLS-K8S-001 checks their
+values for root, and the charts' versions are pinned (MLS-K8S-008)."""
 
 from __future__ import annotations
 
@@ -41,3 +43,14 @@ def test_everything_on_the_cluster_uses_the_explicit_provider(plan):
 def test_custom_resources_are_the_only_unvalidated_objects(plan):
     skipped = {r.type for r in plan.resources if is_manifest(r.type) and r.type in CUSTOM}
     assert skipped == (CUSTOM if plan.target["cloud"] == "onprem" else set())
+
+
+def test_no_secret_value_reaches_the_plan_json(plan):
+    """The mocks answer generated passwords with recognisable values; none may appear in the printed plan."""
+    from mlstack.cli.render import plan_json
+
+    text = plan_json(plan)
+    assert "mock-password" not in text and "$2a$10$" not in text
+    assert plan.outputs.get("kubeconfig", "[secret]") == "[secret]"
+    for secret in plan.of_type("kubernetes:core/v1:Secret"):
+        assert secret.inputs.get("stringData", "[secret]") == "[secret]", secret.urn

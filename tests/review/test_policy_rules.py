@@ -228,3 +228,18 @@ def test_waiver_of_a_rule_for_another_cloud_is_unused_not_waived():
     assert [r.rule.id for r in report.unused_waivers] == ["MLS-GCP-003"]
     assert report.counts()["waived"] == 1
     assert by_id["MLS-GCP-003"].to_dict()["waiver_unused"] is True
+
+
+def test_a_chart_that_runs_a_pod_as_root_fails_the_non_root_rule():
+    def run(values):
+        release = reg("kubernetes:helm.sh/v3:Release", "nfs", {"chart": "nfs", "version": "4.0.18", "values": values})
+        report = check_plan(plan(release), protected=True)
+        return next(r for r in report.results if r.rule.id == "MLS-K8S-001")
+
+    assert run({"podSecurityContext": {"runAsNonRoot": True, "runAsUser": 65532}}).status == "pass"
+    failed = run({"podSecurityContext": {"runAsUser": 0}, "sidecars": [{"securityContext": {"runAsNonRoot": False}}]})
+    assert failed.status == "fail" and failed.level == "mandatory"
+    assert [f.message for f in failed.findings] == [
+        "chart 'nfs' runs a pod as root (values.podSecurityContext)",
+        "chart 'nfs' runs a pod as root (values.sidecars[0].securityContext)",
+    ]

@@ -115,10 +115,30 @@ def _rule(fn):
     return lambda plan: _each_container(plan, fn)
 
 
+def _chart_root(values: Any, path: str = "values") -> Iterator[str]:
+    """Security contexts in chart values that ask for root (runAsUser 0 or runAsNonRoot false), wherever the
+    chart puts them: charts name their security-context keys differently, the fields inside are Kubernetes'."""
+    if isinstance(values, dict):
+        if values.get("runAsUser") == 0 or values.get("runAsNonRoot") is False:
+            yield path
+        for key, value in sorted(values.items()):
+            yield from _chart_root(value, f"{path}.{key}")
+    elif isinstance(values, list):
+        for i, value in enumerate(values):
+            yield from _chart_root(value, f"{path}[{i}]")
+
+
+def _non_root_everywhere(plan: Plan) -> Iterator[Finding]:
+    yield from _each_container(plan, _non_root)
+    for r in each(plan, RELEASE):
+        for where in _chart_root(r.inputs.get("values")):
+            yield finding(r, f"chart {r.inputs.get('chart')!r} runs a pod as root ({where})")
+
+
 _W = tuple(WORKLOADS)
 RULES: list[Rule] = [
     Rule("MLS-K8S-001", "Pods run as non-root", "A container escape as root owns the node.", ("CKV_K8S_23", "AVD-KSV-0012"),
-         _W, _rule(_non_root)),
+         (*_W, RELEASE), _non_root_everywhere),
     Rule("MLS-K8S-002", "Containers have a read-only root file system", "An attacker cannot drop tools or alter binaries.",
          ("CKV_K8S_22", "AVD-KSV-0014"), _W, _rule(_read_only)),
     Rule("MLS-K8S-003", "No privilege escalation, not privileged", "setuid binaries and privileged mode break isolation.",
