@@ -20,6 +20,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel
 
+from mlstack.engine.promote import round_trip_yaml
 from mlstack.errors import UsageError
 
 SKIP_FIELDS = {"schema_", "env"}  # `$schema` is an editor hint; the file name names the environment
@@ -233,7 +234,7 @@ def _start(source_path: Path, text: str, extend_source: bool):
     lines = text.splitlines(keepends=True)
     while lines and (lines[0].lstrip().startswith("#") or not lines[0].strip()):
         lines.pop(0)
-    data = _yaml().load("".join(lines)) or CommentedMap()
+    data = round_trip_yaml().load("".join(lines)) or CommentedMap()
     data.pop("env", None)
     return data
 
@@ -251,19 +252,9 @@ def _put(data, o: Override) -> None:
     node[o.path[-1]] = o.value
 
 
-def _yaml():
-    from ruamel.yaml import YAML
-
-    y = YAML()  # round-trip: keeps comments, order and flow style of what it copies
-    y.indent(mapping=2, sequence=4, offset=2)
-    y.width = 4096
-    y.preserve_quotes = True
-    return y
-
-
 def _dump(data) -> str:
     out = io.StringIO()
-    _yaml().dump(data, out)
+    round_trip_yaml().dump(data, out)
     return out.getvalue()
 
 

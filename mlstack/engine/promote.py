@@ -39,12 +39,14 @@ class PromoteResult:
         return self.old_text != self.new_text
 
 
-def _yaml() -> Any:
+def round_trip_yaml() -> Any:
+    """A ruamel.yaml instance that keeps a spec file's comments, key order, quotes and flow style, and never
+    re-wraps long lines: the one way mlstack edits a user's spec file (promote, new-env)."""
     from ruamel.yaml import YAML
 
     y = YAML()  # round-trip
     y.preserve_quotes = True
-    y.width = 4096  # never re-wrap long lines
+    y.width = 4096
     y.indent(mapping=2, sequence=4, offset=2)
     return y
 
@@ -58,7 +60,7 @@ def set_versions(text: str, versions: dict[str, str], after: str = "target") -> 
     from ruamel.yaml.comments import CommentedMap
     from ruamel.yaml.scalarstring import DoubleQuotedScalarString as Q
 
-    y = _yaml()
+    y = round_trip_yaml()
     doc = y.load(text)
     if not isinstance(doc, CommentedMap):
         raise UsageError("the destination spec is not a YAML mapping")
