@@ -5,8 +5,9 @@ Regenerate every golden render with: MLSTACK_UPDATE_GOLDEN=1 python -m pytest te
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
+
+from golden import check_golden
 
 GOLDEN = Path(__file__).resolve().parent.parent / "golden" / "generate"
 
@@ -38,10 +39,4 @@ def init_argv(directory: Path, cloud: str, ci: str = "github") -> list[str]:
 
 
 def compare_golden(rel: str, text: str) -> None:
-    path = GOLDEN / rel
-    if os.environ.get("MLSTACK_UPDATE_GOLDEN") == "1":
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(text, encoding="utf-8")
-        return
-    assert path.is_file(), f"no golden file {path}: run MLSTACK_UPDATE_GOLDEN=1 python -m pytest tests/generate"
-    assert text == path.read_text(encoding="utf-8"), f"{rel} differs from its golden render (see docs/generate.md)"
+    check_golden(f"generate/{rel}", text)

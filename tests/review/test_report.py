@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import pytest
@@ -12,6 +11,8 @@ from mlstack.engine.diff import diff_plans
 from mlstack.engine.parity import Cell, parity, render_text as parity_text
 from mlstack.engine.policy import check_plan
 
+from golden import check_golden
+
 from .fixtures import plan, reg
 
 GOLDEN = Path(__file__).resolve().parent.parent / "golden" / "review"
@@ -19,11 +20,7 @@ NG = "aws:eks/nodeGroup:NodeGroup"
 
 
 def golden(name: str, text: str) -> None:
-    path = GOLDEN / name
-    if os.environ.get("MLSTACK_UPDATE_GOLDEN") == "1":
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(text, encoding="utf-8")
-    assert path.read_text(encoding="utf-8") == text, f"{name} differs; MLSTACK_UPDATE_GOLDEN=1 rewrites it"
+    check_golden(f"review/{name}", text)
 
 
 def pool(maxsize: int, spot: bool = True, **extra) -> object:
