@@ -175,3 +175,17 @@ def secret_env_var(name: str, secret: pulumi.Input[str], key: str) -> k8s.core.v
         name=name,
         value_from=k8s.core.v1.EnvVarSourceArgs(secret_key_ref=k8s.core.v1.SecretKeySelectorArgs(name=secret, key=key)),
     )
+
+
+def pinned_image(image: str, what: str = "image") -> tuple[str, str]:
+    """``(repository, tag)`` of ``repository:tag``; a missing tag or ``latest`` is refused (no floating images).
+
+    Raises:
+        ValueError: the image is not pinned, naming ``what`` it is for.
+    """
+    repository, _, tag = image.rpartition(":")
+    if not repository or not tag or "/" in tag:
+        raise ValueError(f"{what} {image!r} must be 'repository:tag' with a pinned tag")
+    if tag == "latest":
+        raise ValueError(f"{what} {image!r} must pin a version, not 'latest'")
+    return repository, tag

@@ -29,6 +29,7 @@ from .._base import child_opts, stateful_opts
 from .hardening import (
     MLSTACK_LABELS,
     container_security_context,
+    pinned_image,
     pod_security_context,
     resources,
     selector_labels,
@@ -81,9 +82,7 @@ class ImageRegistry(pulumi.ComponentResource):
     """
 
     def __init__(self, name: str, args: ImageRegistryArgs, opts: pulumi.ResourceOptions | None = None) -> None:
-        tag = args.image.rpartition(":")[2]
-        if ":" not in args.image or tag in ("", "latest") or "/" in tag:
-            raise ValueError(f"registry image {args.image!r} must pin a version tag")
+        pinned_image(args.image, "registry image")
         super().__init__(TOKEN, name, None, opts)
         labels = MLSTACK_LABELS("registry", component="image-registry")
         selector = selector_labels("registry", component="image-registry")

@@ -13,7 +13,11 @@ import pulumi
 import pulumi_kubernetes as k8s
 
 from . import require_provider
-from .nfs_provisioner import DEFAULT_PROVISIONER_NAME, NfsProvisioner, NfsProvisionerArgs
+from .nfs_provisioner import (
+    DEFAULT_PROVISIONER_NAME,
+    NfsProvisioner,
+    NfsProvisionerArgs,
+)
 from .onprem import namespace_labels
 
 TOKEN = "mlstack:k8s:NfsBackend"

@@ -32,7 +32,7 @@ import pulumi
 import pulumi_kubernetes as k8s
 
 from .._base import child_opts
-from .hardening import NONROOT_UID
+from .hardening import NONROOT_UID, pinned_image
 
 TOKEN = "mlstack:k8s:NfsProvisioner"
 DEFAULT_PROVISIONER_NAME = "mlstack.io/nfs"
@@ -89,9 +89,7 @@ def pod_security_context(run_as_root: bool) -> dict[str, object]:
 
 def nfs_values(args: NfsProvisionerArgs) -> dict:
     """The chart values: the export, no StorageClass of its own, hardened pod."""
-    repository, _, tag = args.image.rpartition(":")
-    if not repository or tag in ("", "latest") or "/" in tag:
-        raise ValueError(f"provisioner image {args.image!r} must pin a version tag")
+    repository, tag = pinned_image(args.image, "provisioner image")
     nfs: dict[str, object] = {"server": args.server, "path": args.path}
     if args.mount_options:
         nfs["mountOptions"] = list(args.mount_options)

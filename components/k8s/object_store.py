@@ -35,6 +35,7 @@ from .hardening import (
     MLSTACK_LABELS,
     NONROOT_UID,
     container_security_context,
+    pinned_image,
     pod_security_context,
     resources,
     tmp_volume,
@@ -86,11 +87,7 @@ class ObjectStoreArgs:
 
 
 def _split_image(image: str) -> dict[str, str]:
-    repository, _, tag = image.rpartition(":")
-    if not repository or not tag or "/" in tag:
-        raise ValueError(f"image {image!r} must be 'repository:tag' with a pinned tag")
-    if tag == "latest":
-        raise ValueError(f"image {image!r} must pin a version, not 'latest'")
+    repository, tag = pinned_image(image)
     return {"repository": repository, "tag": tag, "pullPolicy": "IfNotPresent"}
 
 

@@ -24,8 +24,17 @@ from .._base import child_opts, stateful_opts
 from .audit_policy import AuditPolicy, AuditPolicyArgs
 from .hardening import MANAGED_BY, restricted_namespace_labels
 from .image_registry import ImageRegistry, ImageRegistryArgs
-from .nfs_provisioner import DEFAULT_PROVISIONER_NAME, NfsProvisioner, NfsProvisionerArgs
-from .object_store import ACCESS_KEY_ID_KEY, SECRET_ACCESS_KEY_KEY, ObjectStore, ObjectStoreArgs
+from .nfs_provisioner import (
+    DEFAULT_PROVISIONER_NAME,
+    NfsProvisioner,
+    NfsProvisionerArgs,
+)
+from .object_store import (
+    ACCESS_KEY_ID_KEY,
+    SECRET_ACCESS_KEY_KEY,
+    ObjectStore,
+    ObjectStoreArgs,
+)
 from .postgres import InClusterPostgres, InClusterPostgresArgs
 
 TOKEN = "mlstack:k8s:OnPremEnvironment"

@@ -42,9 +42,18 @@ import pulumi
 import pulumi_kubernetes as k8s
 import pulumi_random as random
 
-from . import require_provider
 from . import hardening as h
-from .tracking_pod import NAME, PORT, PYTHON_HOOKS, SITECUSTOMIZE, auth_ini, mlflow_pod_spec, render_auth_ini, server_command
+from . import require_provider
+from .tracking_pod import (
+    NAME,
+    PORT,
+    PYTHON_HOOKS,
+    SITECUSTOMIZE,
+    auth_ini,
+    mlflow_pod_spec,
+    render_auth_ini,
+    server_command,
+)
 
 __all__ = ["TrackingServer", "TrackingServerArgs", "auth_ini", "mlflow_pod_spec", "render_auth_ini", "server_command"]
 

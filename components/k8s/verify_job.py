@@ -26,8 +26,8 @@ from dataclasses import dataclass
 import pulumi
 import pulumi_kubernetes as k8s
 
-from . import require_provider
 from . import hardening as h
+from . import require_provider
 
 TOKEN = "mlstack:k8s:VerifyJob"
 JOB = "mlstack-verify"

@@ -45,7 +45,9 @@ def _report(exc: BaseException, verbose: bool) -> None:
 
 def _other(exc: Exception, verbose: bool) -> int:
     import typer
-    from typer._click.exceptions import ClickException  # typer vendors click; its usage errors exit 2
+    from typer._click.exceptions import (
+        ClickException,  # typer vendors click; its usage errors exit 2
+    )
 
     if isinstance(exc, ClickException):
         exc.show(file=sys.stderr)

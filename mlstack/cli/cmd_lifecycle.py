@@ -128,7 +128,14 @@ def up(
     from mlstack.cli.output import echo
     from mlstack.engine.events import counts_line
     from mlstack.engine.lifecycle import plan_for
-    from mlstack.engine.lock import build_lock, lock_differences, lock_path, read_lock, tool_versions, write_lock
+    from mlstack.engine.lock import (
+        build_lock,
+        lock_differences,
+        lock_path,
+        read_lock,
+        tool_versions,
+        write_lock,
+    )
     from mlstack.engine.workspace import open_stack
     from mlstack.errors import UsageError
 

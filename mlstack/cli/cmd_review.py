@@ -126,7 +126,8 @@ def parity(
     """Per capability, what each environment provides: native, emulated (in-cluster substitute) or missing."""
     import json
 
-    from mlstack.engine.parity import parity as build, render_text
+    from mlstack.engine.parity import parity as build
+    from mlstack.engine.parity import render_text
     from mlstack.engine.planner import plan_env
 
     plans = [plan_env(e, STATE.stacks_dir) for e in _envs(env)]

@@ -8,10 +8,17 @@ from mlstack.catalog import Catalog
 from mlstack.components.aws.audit import AuditArgs
 from mlstack.components.aws.bucket import BucketArgs
 from mlstack.components.aws.ci_trust import CiTrustArgs
-from mlstack.components.aws.cluster_autoscaler import ClusterAutoscaler, ClusterAutoscalerArgs
 from mlstack.components.aws.cluster import ClusterArgs
+from mlstack.components.aws.cluster_autoscaler import (
+    ClusterAutoscaler,
+    ClusterAutoscalerArgs,
+)
 from mlstack.components.aws.container_registry import ContainerRegistryArgs
-from mlstack.components.aws.environment import CI_KUBERNETES_GROUP, AwsEnvironment, AwsEnvironmentArgs
+from mlstack.components.aws.environment import (
+    CI_KUBERNETES_GROUP,
+    AwsEnvironment,
+    AwsEnvironmentArgs,
+)
 from mlstack.components.aws.network import NetworkArgs
 from mlstack.components.aws.node_pool import NodePoolArgs
 from mlstack.components.aws.shared_file_system import SharedFileSystemArgs

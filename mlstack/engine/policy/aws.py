@@ -5,7 +5,15 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from mlstack.engine.plan import Plan
-from mlstack.engine.policy.base import Finding, Rule, as_list, each, finding, get, statements
+from mlstack.engine.policy.base import (
+    Finding,
+    Rule,
+    as_list,
+    each,
+    finding,
+    get,
+    statements,
+)
 
 EKS = "aws:eks/cluster:Cluster"
 NODE_GROUP = "aws:eks/nodeGroup:NodeGroup"
