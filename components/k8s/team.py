@@ -38,6 +38,7 @@ class TeamArgs:
         namespace: the namespace's name; default the component's name.
         gpu_quota: most NVIDIA GPUs the team's pods may request at once (``requests.nvidia.com/gpu``); 0.
         tpu_quota: most TPU chips (``requests.google.com/tpu``); 0 leaves the key out of the quota.
+        neuron_quota: most AWS Neuron devices (``requests.aws.amazon.com/neuron``, Trainium); 0 leaves it out.
         requests_cpu: quota on the sum of CPU requests; "64".
         requests_memory: quota on the sum of memory requests; "256Gi".
         limits_cpu: quota on the sum of CPU limits; "128".
@@ -60,6 +61,7 @@ class TeamArgs:
     namespace: str | None = None
     gpu_quota: int = 0
     tpu_quota: int = 0
+    neuron_quota: int = 0
     requests_cpu: str = "64"
     requests_memory: str = "256Gi"
     limits_cpu: str = "128"
@@ -77,8 +79,8 @@ class TeamArgs:
 
 def quota_hard(args: TeamArgs) -> dict[str, str]:
     """The ResourceQuota's ``hard`` map, sorted."""
-    if args.gpu_quota < 0 or args.tpu_quota < 0:
-        raise ValueError("gpu_quota and tpu_quota must not be negative")
+    if min(args.gpu_quota, args.tpu_quota, args.neuron_quota) < 0:
+        raise ValueError("gpu_quota, tpu_quota and neuron_quota must not be negative")
     hard = {
         "requests.cpu": args.requests_cpu,
         "requests.memory": args.requests_memory,
@@ -88,6 +90,8 @@ def quota_hard(args: TeamArgs) -> dict[str, str]:
     }
     if args.tpu_quota:
         hard["requests.google.com/tpu"] = str(args.tpu_quota)
+    if args.neuron_quota:
+        hard["requests.aws.amazon.com/neuron"] = str(args.neuron_quota)
     return dict(sorted(hard.items()))
 
 

@@ -145,6 +145,7 @@ class Team(Model):
     )
     gpu_quota: int = Field(0, ge=0, le=4096, description="GPUs the namespace may request at once.")
     tpu_quota: int = Field(0, ge=0, le=4096, description="TPU chips the namespace may request at once (gcp).")
+    neuron_quota: int = Field(0, ge=0, le=4096, description="AWS Neuron devices (Trainium) the namespace may request at once (aws).")
     cpu_quota: int = Field(64, ge=1, description="CPU cores the namespace may request.")
     memory_quota_gib: int = Field(256, ge=1, description="Memory the namespace may request, GiB.")
     egress_cidrs: list[Cidr] = Field(

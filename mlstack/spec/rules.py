@@ -316,6 +316,13 @@ def _teams(spec: Spec, catalog) -> Iterator[Finding]:
         for i, member in enumerate(team.members):
             if not pattern.match(member):
                 yield f"teams.{name}.members.{i}", f"expected {expected} on {spec.target.cloud}, got {member!r}"
+    neuron_pools = [p for p in spec.node_pools.values() if getattr(catalog.accelerators.get(p.accelerator or ""), "kind", "") == "trainium"]
+    for name, team in spec.teams.items():
+        if team.neuron_quota and not neuron_pools:
+            yield f"teams.{name}.neuron_quota", (
+                f"team {name!r} asks for {team.neuron_quota} Neuron devices but the cluster has no Trainium pools. "
+                "Add a pool with accelerator: aws-trainium, or set neuron_quota: 0"
+            )
     if spec.cluster.gpu_operator and spec.target.cloud != "onprem":
         yield "cluster.gpu_operator", f"only for onprem; on {spec.target.cloud} the node images carry the GPU drivers. Remove it"
     if spec.ci is not None:

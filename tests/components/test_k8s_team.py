@@ -118,3 +118,11 @@ def test_members_are_bound_as_users_next_to_the_group(record_plan):
         {"apiGroup": "rbac.authorization.k8s.io", "kind": "User", "name": "ana@acme.com"},
         {"apiGroup": "rbac.authorization.k8s.io", "kind": "User", "name": "ml-sa@p.iam.gserviceaccount.com"},
     ]
+
+
+def test_neuron_quota_only_when_asked(record_plan):
+    plan = _plan(record_plan, group="research-team", neuron_quota=16)
+    hard = plan.one("kubernetes:core/v1:ResourceQuota", "research-quota").inputs["spec"]["hard"]
+    assert hard["requests.aws.amazon.com/neuron"] == "16"
+    plain = _plan(record_plan, group="research-team")
+    assert "requests.aws.amazon.com/neuron" not in plain.one("kubernetes:core/v1:ResourceQuota", "research-quota").inputs["spec"]["hard"]

@@ -102,6 +102,7 @@ CASES = [
     ("gpu quota above capacity", "gpu_quota: 8}", "gpu_quota: 40}", "teams.research.gpu_quota", "gpu_quota: 40", "40 GPUs is more than the GPU pools can ever provide (16 at their max)"),
     ("gpu team without gpu pools", "  a100: {accelerator: nvidia-a100-80gb, gpus_per_node: 8, min: 0, max: 2, spot: true}\n", "", "teams.research.gpu_quota", "gpu_quota: 8", "team 'research' asks for 8 GPUs but the cluster has no GPU pools"),
     ("unknown CI team", "refs: [refs/heads/main]", "refs: [refs/heads/main]\n  teams: [research, platform]", "ci.teams.1", "platform]", "unknown team 'platform'"),
+    ("Neuron quota without Trainium pools", "gpu_quota: 8}", "gpu_quota: 8, neuron_quota: 4}", "teams.research.neuron_quota", "neuron_quota", "the cluster has no Trainium pools"),
     ("unknown CI provider", "provider: github", "provider: bitbucket", "ci.provider", "provider: bitbucket", "must be one of 'github' or 'gitlab', got 'bitbucket'"),
     ("bad CI repository", "repository: acme/ml-platform", "repository: ml-platform", "ci.repository", "repository", "got 'ml-platform'"),
     ("short CI ref", "refs: [refs/heads/main]", "refs: [main]", "ci.refs.0", "main]", "expected a full git ref such as refs/heads/main"),

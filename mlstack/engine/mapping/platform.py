@@ -59,6 +59,7 @@ def platform_args(spec: Spec, catalog: Catalog, versions: dict[str, str], bindin
                 users=() if spec.target.cloud == "aws" else tuple(team.members),
                 gpu_quota=team.gpu_quota,
                 tpu_quota=team.tpu_quota,
+                neuron_quota=team.neuron_quota,
                 requests_cpu=str(team.cpu_quota),
                 requests_memory=f"{team.memory_quota_gib}Gi",
                 limits_cpu=str(team.cpu_quota * 2),
