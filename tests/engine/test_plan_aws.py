@@ -109,14 +109,22 @@ def test_secrets_never_reach_the_plan(staging):
     assert {s.inputs["stringData"] for s in secrets} == {"[secret]"}
 
 
-def test_a_plan_imports_only_its_targets_sdk():
+@pytest.mark.parametrize(
+    ("env", "sdks"),
+    [
+        ("staging", ["pulumi_aws", "pulumi_kubernetes", "pulumi_random"]),
+        ("onprem", ["pulumi_kubernetes", "pulumi_random"]),
+        ("gcp-staging", ["pulumi_gcp", "pulumi_kubernetes", "pulumi_random"]),
+    ],
+)
+def test_a_plan_imports_only_its_targets_sdk(env, sdks):
     code = (
         "import sys; from mlstack.engine.planner import plan_env; from pathlib import Path; "
-        f"plan_env('staging', Path({str(STACKS)!r})); "
+        f"plan_env({env!r}, Path({str(STACKS)!r})); "
         "print(sorted({m.split('.')[0] for m in sys.modules if m.startswith('pulumi_')}))"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT).stdout
-    assert json.loads(out.strip().replace("'", '"')) == ["pulumi_aws", "pulumi_kubernetes", "pulumi_random"]
+    assert json.loads(out.strip().replace("'", '"')) == sdks
 
 
 def test_trainium_pools_get_the_neuron_device_plugin(tmp_path, staging):
