@@ -19,6 +19,7 @@ from .ci_trust import CiTrust, CiTrustArgs
 from .cluster import Cluster, ClusterArgs
 from .container_registry import ContainerRegistry, ContainerRegistryArgs
 from .irsa_role import WorkloadRole, WorkloadRoleArgs
+from .mlflow_access import MLFLOW_PREFIX, database_secret_statements, mlflow_statements
 from .network import Network, NetworkArgs
 from .node_pool import NodePool, NodePoolArgs
 from .shared_file_system import SharedFileSystem, SharedFileSystemArgs
@@ -31,7 +32,6 @@ CI_KUBERNETES_GROUP = "mlstack-ci"
 RESERVED = frozenset(
     {"network", "cluster", "vpc-cni", "shared", "efs-csi", "registry", "tracking-db", "mlflow", "ci", "audit"}
 )
-MLFLOW_PREFIX = "mlflow"
 EFS_CSI_POLICY = "arn:aws:iam::aws:policy/service-role/AmazonEFSCSIDriverPolicy"
 
 
@@ -321,47 +321,3 @@ class AwsEnvironment(pulumi.ComponentResource):
             tags=tags_with(dict(args.tags), Name=f"{name}-efs-csi"),
             opts=child_opts(self),
         )
-
-
-def database_secret_statements(db: TrackingDatabase | None) -> list[dict[str, Any]]:
-    """MLflow reads the database password from the RDS-managed secret when it connects (it rotates): that
-    secret only, and its key only through Secrets Manager."""
-    if db is None:
-        return []
-    return [
-        {"Sid": "DatabaseSecret", "Effect": "Allow", "Action": "secretsmanager:GetSecretValue", "Resource": db.master_user_secret_arn},
-        {
-            "Sid": "DatabaseSecretKey",
-            "Effect": "Allow",
-            "Action": "kms:Decrypt",
-            "Resource": db.kms_key_arn,
-            "Condition": {"StringLike": {"kms:ViaService": "secretsmanager.*.amazonaws.com"}},
-        },
-    ]
-
-
-def mlflow_statements(bucket: Bucket) -> list[dict[str, Any]]:
-    """MLflow's artifact access: objects under ``mlflow/`` of its bucket, listing that prefix, and the
-    bucket key for SSE-KMS. Nothing else in the account."""
-    objects = pulumi.Output.format("{0}/{1}/*", bucket.arn, MLFLOW_PREFIX)
-    return [
-        {
-            "Sid": "ArtifactObjects",
-            "Effect": "Allow",
-            "Action": ["s3:DeleteObject", "s3:GetObject", "s3:PutObject"],
-            "Resource": objects,
-        },
-        {
-            "Sid": "ArtifactList",
-            "Effect": "Allow",
-            "Action": "s3:ListBucket",
-            "Resource": bucket.arn,
-            "Condition": {"StringLike": {"s3:prefix": [MLFLOW_PREFIX, f"{MLFLOW_PREFIX}/*"]}},
-        },
-        {
-            "Sid": "ArtifactKey",
-            "Effect": "Allow",
-            "Action": ["kms:Decrypt", "kms:GenerateDataKey"],
-            "Resource": bucket.kms_key_arn,
-        },
-    ]
