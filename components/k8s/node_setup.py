@@ -27,7 +27,6 @@ import pulumi
 import pulumi_kubernetes as k8s
 
 TOKEN = "mlstack:k8s:OnPremNodePool"
-GPU_RESOURCE = "nvidia.com/gpu"
 
 
 @dataclass(frozen=True, kw_only=True)

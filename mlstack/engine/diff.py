@@ -106,13 +106,6 @@ class PlanDiff:
     def blocking(self) -> list[ResourceChange]:
         return [c for c in self.changes if c.blocking]
 
-    @property
-    def empty(self) -> bool:
-        return not self.changes
-
-    def of_action(self, action: Action) -> list[ResourceChange]:
-        return [c for c in self.changes if c.action == action]
-
     def to_dict(self) -> dict[str, Any]:
         data: dict[str, Any] = {
             "env": self.env,
