@@ -95,7 +95,7 @@ def diff(
     code that plans them is the working tree's. Without --base, the first --env is compared with each other one.
     """
     from mlstack.cli.output import err
-    from mlstack.engine import report
+    from mlstack.engine.review import report
 
     if base is not None:
         review = report.review_ref(_envs(env), STATE.stacks_dir, base)
@@ -126,9 +126,9 @@ def parity(
     """Per capability, what each environment provides: native, emulated (in-cluster substitute) or missing."""
     import json
 
-    from mlstack.engine.parity import parity as build
-    from mlstack.engine.parity import render_text
-    from mlstack.engine.planner import plan_env
+    from mlstack.engine.review.parity import parity as build
+    from mlstack.engine.review.parity import render_text
+    from mlstack.engine.review.planning import plan_env
 
     plans = [plan_env(e, STATE.stacks_dir) for e in _envs(env)]
     result = build(plans)
@@ -150,8 +150,8 @@ def check(
     import json
 
     from mlstack.cli.output import err
-    from mlstack.engine.planner import plan_spec
-    from mlstack.engine.policy import check_plan, validate_waivers
+    from mlstack.engine.plan.planner import plan_spec
+    from mlstack.engine.review.policy import check_plan, validate_waivers
     from mlstack.spec import load_spec, spec_path
 
     path = spec_path(env, STATE.stacks_dir)
@@ -198,8 +198,8 @@ def cost(
     """Cost estimate per node pool (at min and max) and always-on parts, from the dated price table."""
     import json
 
-    from mlstack.engine.cost import estimate, render_text
-    from mlstack.engine.planner import plan_spec
+    from mlstack.engine.review.cost import estimate, render_text
+    from mlstack.engine.plan.planner import plan_spec
     from mlstack.spec import load_spec
 
     spec = load_spec(env, STATE.stacks_dir)
