@@ -95,13 +95,17 @@ def _part(module: str) -> str:
 
 # Which layers each layer may import (besides itself). The engine parts: review and deploy use plan, deploy also
 # shows a plan diff through review; scaffold uses plan and reads locks through their one owner, deploy.lock.
+# ``errors`` and ``fsio`` (the one atomic writer) are leaves every layer may use.
+BASE = {"errors", "fsio"}
 ALLOWED = {
-    "engine.plan": {"spec", "catalog", "components", "errors"},
-    "engine.review": {"engine.plan", "spec", "catalog", "errors"},
-    "engine.deploy": {"engine.plan", "engine.review", "spec", "catalog", "errors"},
-    "engine.scaffold": {"engine.plan", "spec", "catalog", "errors"},
-    "spec": {"catalog", "errors"},
-    "catalog": {"errors"},
+    "engine.plan": {"spec", "catalog", "components", *BASE},
+    "engine.review": {"engine.plan", "spec", "catalog", *BASE},
+    "engine.deploy": {"engine.plan", "engine.review", "spec", "catalog", *BASE},
+    "engine.scaffold": {"engine.plan", "spec", "catalog", *BASE},
+    "spec": {"catalog", *BASE},
+    "catalog": BASE,
+    "fsio": {"errors"},
+    "errors": set(),
     "components": set(),
 }
 NARROW = {("engine.scaffold", "engine.deploy"): {"mlstack.engine.deploy.lock"}}
