@@ -18,11 +18,13 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
+from mlstack import targets
 from mlstack.errors import UsageError
 from mlstack.spec import Spec
 
 LOCK_VERSION = 1
-TOOL_DISTS = ("mlstack", "pulumi", "pulumi_aws", "pulumi_gcp", "pulumi_kubernetes", "pulumi_random")
+# The tools a lock pins: mlstack, the Pulumi SDK, and every pack's provider SDK.
+TOOL_DISTS = ("mlstack", "pulumi", *sorted({dist for pack in targets.packs() for dist in pack.plugins.values()}))
 REQUIRED = ("project", "env", "spec_digest", "versions", "tools", "outputs", "lock_version")
 
 

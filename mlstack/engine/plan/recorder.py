@@ -154,7 +154,7 @@ def record(
     except TimeoutError:
         raise EngineError(
             f"the plan did not finish within {timeout:g} s: a component waits on an output the plan's mocks "
-            "never answer (add it to mlstack/engine/plan/mocks.py)"
+            "never answer (add a mock to its type's entry in its target pack's table, mlstack/targets/)"
         ) from None
     except EngineError:
         raise

@@ -1,0 +1,32 @@
+"""The AWS target: EKS, managed node groups, EFS, S3, ECR, RDS, IAM (IRSA, CI OIDC), KMS, CloudTrail."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from mlstack.targets.aws import policy, table
+from mlstack.targets.base import Pack
+
+
+def stack_config(target: Mapping[str, Any]) -> dict[str, str]:
+    """The provider config of the stack: its region."""
+    return {"aws:region": target["region"]} if target.get("region") else {}
+
+
+PACK = Pack(
+    name="aws",
+    target=True,
+    providers=("aws",),
+    plugins={"aws": "pulumi_aws"},
+    sdk_modules=("pulumi_aws",),
+    types=table.TYPES,
+    invokes=table.INVOKES,
+    generic_mock=table.generic_mock,
+    stack_config=stack_config,
+    mapping="mlstack.engine.plan.mapping.aws",
+    priced=True,
+    # The regions the price table's always-on (``fixed``) prices were read for (prices.yaml, "HOW TO READ IT").
+    price_regions=("us-east-1", "us-west-2"),
+    rules=tuple(policy.RULES),
+)

@@ -1,0 +1,36 @@
+"""The GCP target: GKE (GPU and TPU node pools), Filestore, GCS, Artifact Registry, Cloud SQL, Workload Identity."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from mlstack.targets.base import Pack
+from mlstack.targets.gcp import policy, table
+
+
+def stack_config(target: Mapping[str, Any]) -> dict[str, str]:
+    """The provider config of the stack: its project and region."""
+    config = {}
+    if target.get("project_id"):
+        config["gcp:project"] = target["project_id"]
+    if target.get("region"):
+        config["gcp:region"] = target["region"]
+    return config
+
+
+PACK = Pack(
+    name="gcp",
+    target=True,
+    providers=("gcp",),
+    plugins={"gcp": "pulumi_gcp"},
+    sdk_modules=("pulumi_gcp",),
+    types=table.TYPES,
+    invokes=table.INVOKES,
+    generic_mock=table.generic_mock,
+    stack_config=stack_config,
+    mapping="mlstack.engine.plan.mapping.gcp",
+    priced=True,
+    price_regions=("us-central1",),
+    rules=tuple(policy.RULES),
+)
