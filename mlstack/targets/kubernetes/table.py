@@ -58,6 +58,13 @@ TYPES: dict[str, ResourceType] = {
         ),
         stateful=True,
     ),
+    # Kinds with no trigger of their own (the implicit metadata rule still applies): listed so the table is the
+    # inventory of what the platform layer creates.
+    "kubernetes:core/v1:Namespace": ResourceType(),
+    "kubernetes:core/v1:LimitRange": ResourceType(),
+    "kubernetes:networking.k8s.io/v1:NetworkPolicy": ResourceType(),
+    "kubernetes:policy/v1:PodDisruptionBudget": ResourceType(),
+    "kubernetes:rbac.authorization.k8s.io/v1:Role": ResourceType(),
     "kubernetes:core/v1:ServiceAccount": ResourceType(parity=Parity("workload identity", "emulated", "ServiceAccounts + secrets")),
     "kubernetes:core/v1:Node": ResourceType(
         accelerators=lambda inputs: AcceleratorHint(labels=(inputs.get("metadata") or {}).get("labels") or {})

@@ -24,5 +24,7 @@ TYPES: dict[str, ResourceType] = {
     "mlstack:k8s:ObjectStore": ResourceType(parity=Parity("buckets", "emulated", "MinIO in the cluster")),
     "mlstack:k8s:ImageRegistry": ResourceType(parity=Parity("registry", "emulated", "registry in the cluster")),
     "mlstack:k8s:InClusterPostgres": ResourceType(parity=Parity("tracking", "emulated", "MLflow + in-cluster Postgres")),
+    # The CloudNativePG operator's database cluster (the tracking database on premise): it holds data.
+    "kubernetes:postgresql.cnpg.io/v1:Cluster": ResourceType(stateful=True),
     "mlstack:k8s:AuditPolicy": ResourceType(parity=Parity("audit", "emulated", "audit policy file (apply on the API server)")),
 }
