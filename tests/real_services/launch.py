@@ -126,13 +126,16 @@ def start(name: str, *, db_secret: bool = False) -> dict[str, str]:
     mlflow_env = {"MLFLOW_S3_ENDPOINT_URL": s3["MLSTACK_S3_ENDPOINT_URL"]}
     extra_env = {"AWS_DEFAULT_REGION": s3["AWS_DEFAULT_REGION"]}
     secret_arn = ""
+    hooks: dict[str, str] = {}
     if db_secret:
-        from mlstack.engine.mapping.aws import db_credentials_env
+        from mlstack.components.aws.db_credentials_hook import PYTHON_HOOKS
+        from mlstack.engine.plan.mapping.aws import db_credentials_env
 
         secret_arn = s3_client(s3, "secretsmanager").create_secret(
             Name=f"rds!{name}", SecretString=json.dumps({"username": db, "password": password})
         )["ARN"]
         mlflow_env.update(db_credentials_env(secret_arn, s3["AWS_DEFAULT_REGION"]))
+        hooks = dict(PYTHON_HOOKS)
         # What IRSA and the VPC endpoint are in the cloud: credentials and an endpoint for Secrets Manager.
         extra_env["AWS_ENDPOINT_URL_SECRETS_MANAGER"] = s3["MLSTACK_S3_ENDPOINT_URL"]
         database_uri = f"postgresql://{db}@127.0.0.1:{pg['PGPORT']}/{db}"
@@ -144,6 +147,7 @@ def start(name: str, *, db_secret: bool = False) -> dict[str, str]:
             artifacts_uri=f"s3://{bucket}/mlflow",
             mlflow_env=mlflow_env,
             mlflow_secret_env={k: s3[k] for k in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY")},
+            mlflow_python_hooks=hooks,
         )
     )
     save_render(rendered, work / "render.json")

@@ -20,8 +20,8 @@ from google.protobuf import json_format
 from pulumi.runtime import mocks as pulumi_mocks
 from pulumi.runtime import rpc, settings
 
-from mlstack.engine import recorder
-from mlstack.engine.mock_outputs import MockOutputs
+from mlstack.engine.plan import recorder
+from mlstack.engine.plan.mocks import MockOutputs
 
 LOCAL_SPEC = Path(__file__).resolve().parent / "stacks" / "local.yaml"
 
@@ -129,6 +129,7 @@ def platform_program(
     artifacts_uri: str,
     mlflow_env: dict[str, str],
     mlflow_secret_env: dict[str, str],
+    mlflow_python_hooks: dict[str, str] | None = None,
     spec_path: Path = LOCAL_SPEC,
 ) -> Callable[[], None]:
     """The engine's own platform layer for ``spec_path``, bound to this machine's database and bucket.
@@ -141,9 +142,9 @@ def platform_program(
         import pulumi_kubernetes as k8s
 
         from mlstack.catalog import load_catalog
-        from mlstack.engine.mapping import platform
-        from mlstack.engine.mapping.bindings import Bindings
-        from mlstack.engine.versions import resolved_versions
+        from mlstack.engine.plan.mapping import platform
+        from mlstack.engine.plan.mapping.bindings import Bindings
+        from mlstack.engine.plan.versions import resolved_versions
         from mlstack.spec import load_spec_file
 
         spec = load_spec_file(spec_path)
@@ -155,6 +156,7 @@ def platform_program(
             database_uri=database_uri,
             mlflow_env=mlflow_env,
             mlflow_secret_env=mlflow_secret_env,
+            mlflow_python_hooks=mlflow_python_hooks or {},
         )
         platform.provision(spec, load_catalog(), resolved_versions(spec), bindings)
 

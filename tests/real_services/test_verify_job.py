@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from mlstack.components.k8s.tracking_pod import NAME, PORT
-from mlstack.engine.verify import parse_checks
+from mlstack.engine.deploy.verify import parse_checks
 
 from .localpod import materialise
 
