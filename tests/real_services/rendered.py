@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import asyncio
 import secrets
+import shutil
 import string
+import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -24,6 +26,7 @@ from mlstack.engine.plan import recorder
 from mlstack.engine.plan.mocks import MockOutputs
 
 LOCAL_SPEC = Path(__file__).resolve().parent / "stacks" / "local.yaml"
+REPO_BASE = Path(__file__).resolve().parents[2] / "stacks" / "base.yaml"
 
 
 def reveal(value: Any) -> Any:
@@ -147,7 +150,10 @@ def platform_program(
         from mlstack.engine.plan.versions import resolved_versions
         from mlstack.spec import load_spec_file
 
-        spec = load_spec_file(spec_path)
+        with tempfile.TemporaryDirectory() as stacks:
+            shutil.copy(REPO_BASE, Path(stacks) / "base.yaml")
+            shutil.copy(spec_path, Path(stacks) / spec_path.name)
+            spec = load_spec_file(Path(stacks) / spec_path.name)
         bindings = Bindings(
             provider=k8s.Provider("local-k8s", context="local"),
             storage_provisioner="local.mlstack.io/none",
