@@ -95,8 +95,8 @@ def _part(module: str) -> str:
 
 # Which layers each layer may import (besides itself). The engine parts: review and deploy use plan, deploy also
 # shows a plan diff through review; scaffold uses plan and reads locks through their one owner, deploy.lock.
-# ``errors`` and ``fsio`` (the one atomic writer) are leaves every layer may use.
-BASE = {"errors", "fsio"}
+# ``errors``, ``escape`` (printing untrusted text) and ``fsio`` (the one atomic writer) are leaves every layer may use.
+BASE = {"errors", "escape", "fsio"}
 # ``targets`` (the packs) sits below the engine: every engine part loops over it, it imports no engine part (its
 # mapping modules read the spec and build components).
 ALLOWED = {
@@ -108,6 +108,7 @@ ALLOWED = {
     "spec": {"catalog", *BASE},
     "catalog": BASE,
     "fsio": {"errors"},
+    "escape": set(),
     "errors": set(),
     "components": set(),
 }
