@@ -110,6 +110,26 @@ class ResourceType:
 
 
 @dataclass(frozen=True)
+class Scaffold:
+    """What ``mlstack init`` asks and checks for a target.
+
+    Attributes:
+        flags: the options a new project of this target needs (besides --project and --cloud).
+        default_region: the region ``init`` offers when asked interactively, None for regionless targets.
+        region_pattern: the shape of the target's region names (a format check, not a list: new regions keep
+            appearing), None for regionless targets.
+        region_examples: region names quoted when a region does not match.
+        region_article: how a message names one of its regions ("an AWS" region).
+    """
+
+    flags: tuple[str, ...]
+    default_region: str | None = None
+    region_pattern: str | None = None
+    region_examples: str = ""
+    region_article: str = "a"
+
+
+@dataclass(frozen=True)
 class Pack:
     """Everything mlstack knows about one target (or, for ``kubernetes``, about what every target shares).
 
@@ -128,6 +148,7 @@ class Pack:
         price_regions: the regions the price table's always-on prices were read for.
         unpriced_note: what ``mlstack cost`` says of an unpriced target.
         rules: its policy rules (``mlstack.targets.policy.Rule``), about this target only.
+        scaffold: what ``mlstack init`` asks and checks for the target.
         implicit_replace: input paths whose change replaces every type of its providers (Kubernetes names).
         implicit_replace_skip: type token prefixes the implicit rule does not cover (Helm releases).
     """
@@ -146,6 +167,7 @@ class Pack:
     price_regions: tuple[str, ...] = ()
     unpriced_note: str = ""
     rules: tuple[Any, ...] = ()
+    scaffold: Scaffold | None = None
     implicit_replace: tuple[str, ...] = ()
     implicit_replace_skip: tuple[str, ...] = ()
     implicit_replace_source: str = ""

@@ -18,7 +18,7 @@ def build(spec: Spec) -> None:
     import pulumi
 
     from mlstack.catalog import load_catalog
-    from mlstack.engine.plan.mapping import platform
+    from mlstack.engine.plan import platform
     from mlstack.engine.plan.versions import resolved_versions
 
     catalog = load_catalog()

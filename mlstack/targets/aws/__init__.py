@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from mlstack.targets.aws import policy, table
-from mlstack.targets.base import Pack
+from mlstack.targets.base import Pack, Scaffold
 
 
 def stack_config(target: Mapping[str, Any]) -> dict[str, str]:
@@ -24,9 +24,16 @@ PACK = Pack(
     invokes=table.INVOKES,
     generic_mock=table.generic_mock,
     stack_config=stack_config,
-    mapping="mlstack.engine.plan.mapping.aws",
+    mapping="mlstack.targets.aws.mapping",
     priced=True,
     # The regions the price table's always-on (``fixed``) prices were read for (prices.yaml, "HOW TO READ IT").
     price_regions=("us-east-1", "us-west-2"),
     rules=tuple(policy.RULES),
+    scaffold=Scaffold(
+        flags=("--region",),
+        default_region="us-west-2",
+        region_pattern=r"^[a-z]{2}(-gov)?-[a-z]+-\d$",
+        region_examples="us-west-2, eu-central-1 or us-gov-west-1",
+        region_article="an AWS",
+    ),
 )

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from mlstack.targets.base import Pack
+from mlstack.targets.base import Pack, Scaffold
 from mlstack.targets.gcp import policy, table
 
 
@@ -29,8 +29,15 @@ PACK = Pack(
     invokes=table.INVOKES,
     generic_mock=table.generic_mock,
     stack_config=stack_config,
-    mapping="mlstack.engine.plan.mapping.gcp",
+    mapping="mlstack.targets.gcp.mapping",
     priced=True,
     price_regions=("us-central1",),
     rules=tuple(policy.RULES),
+    scaffold=Scaffold(
+        flags=("--region", "--project-id"),
+        default_region="us-central1",
+        region_pattern=r"^[a-z]+-[a-z]+\d$",
+        region_examples="us-central1 or europe-west4",
+        region_article="a GCP",
+    ),
 )

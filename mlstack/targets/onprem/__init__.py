@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from mlstack.targets.base import Pack
+from mlstack.targets.base import Pack, Scaffold
 from mlstack.targets.onprem import table
 
 
@@ -26,6 +26,7 @@ PACK = Pack(
     providers=(),
     types=table.TYPES,
     stack_config=stack_config,
-    mapping="mlstack.engine.plan.mapping.onprem",
+    mapping="mlstack.targets.onprem.mapping",
     unpriced_note="on-premise hardware is not priced",
+    scaffold=Scaffold(flags=("--kube-context", "--nfs-server", "--nfs-path")),
 )
