@@ -110,6 +110,39 @@ class ResourceType:
 
 
 @dataclass(frozen=True)
+class SpecRules:
+    """What a spec of this target may and must say: the facts the spec layer's cross-field rules
+    (``mlstack.spec.rules``) read, so that no rule there names a target.
+
+    Attributes:
+        region_example: the target has regions and ``target.region`` is required (the example quoted); None:
+            it has none, and a region is an error.
+        project_id_required: the message when ``target.project_id`` is missing; None: the target has no project
+            id and one is an error.
+        existing_cluster: the environment runs on a cluster that exists (``target.kube_context`` required):
+            mlstack creates no cluster, nodes or file system, pools select existing nodes by label.
+        machine_pattern: the shape of the target's machine type names; machine_example quotes one.
+        pool_zones: pools may name the zones they run in.
+        tpus: the target offers TPU slices.
+        existing_vpc: an existing network may be named (``network.existing_vpc_id``).
+        shared_tiers: what ``storage.shared.tier`` chooses on this target ("Filestore tiers"); "" when no tier.
+        member_pattern: the shape of a team member; member_expected describes it.
+    """
+
+    region_example: str | None = None
+    project_id_required: str | None = None
+    existing_cluster: bool = False
+    machine_pattern: str | None = None
+    machine_example: str = ""
+    pool_zones: bool = False
+    tpus: bool = False
+    existing_vpc: bool = False
+    shared_tiers: str = ""
+    member_pattern: str = r"^\S+$"
+    member_expected: str = "a user name without spaces"
+
+
+@dataclass(frozen=True)
 class Scaffold:
     """What ``mlstack init`` asks and checks for a target.
 
@@ -148,6 +181,7 @@ class Pack:
         price_regions: the regions the price table's always-on prices were read for.
         unpriced_note: what ``mlstack cost`` says of an unpriced target.
         rules: its policy rules (``mlstack.targets.policy.Rule``), about this target only.
+        spec: what a spec of the target may and must say (``mlstack.spec.rules``).
         scaffold: what ``mlstack init`` asks and checks for the target.
         implicit_replace: input paths whose change replaces every type of its providers (Kubernetes names).
         implicit_replace_skip: type token prefixes the implicit rule does not cover (Helm releases).
@@ -167,6 +201,7 @@ class Pack:
     price_regions: tuple[str, ...] = ()
     unpriced_note: str = ""
     rules: tuple[Any, ...] = ()
+    spec: SpecRules = field(default_factory=SpecRules)
     scaffold: Scaffold | None = None
     implicit_replace: tuple[str, ...] = ()
     implicit_replace_skip: tuple[str, ...] = ()

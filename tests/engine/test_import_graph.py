@@ -105,7 +105,7 @@ ALLOWED = {
     "engine.deploy": {"engine.plan", "engine.review", "targets", "spec", "catalog", *BASE},
     "engine.scaffold": {"engine.plan", "targets", "spec", "catalog", *BASE},
     "targets": {"spec", "catalog", "components", *BASE},
-    "spec": {"catalog", *BASE},
+    "spec": {"catalog", "targets", *BASE},  # the spec rules read the packs' SpecRules (pure data)
     "catalog": BASE,
     "fsio": {"errors"},
     "escape": set(),

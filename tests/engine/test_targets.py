@@ -25,9 +25,11 @@ def test_registered_packs_and_target_names():
         targets.pack("azure")
 
 
-def test_importing_every_pack_loads_no_pulumi_module():
+def test_importing_every_pack_and_validating_a_spec_loads_no_pulumi_module():
+    """The spec layer reads the packs (spec rules, contract facts): neither pulls Pulumi or an engine part in."""
     code = (
-        "import json, sys; from mlstack import targets; targets.packs(); "
+        "import json, sys; from pathlib import Path; from mlstack import targets; targets.packs(); "
+        "from mlstack.spec import load_spec; [load_spec(e, Path('stacks')) for e in ('staging', 'gcp-staging', 'onprem')]; "
         "print(json.dumps(sorted(m for m in sys.modules if m.split('.')[0].startswith('pulumi') "
         "or m.startswith('mlstack.engine'))))"
     )

@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from mlstack.targets.aws import policy, table
-from mlstack.targets.base import Pack, Scaffold
+from mlstack.targets.base import Pack, Scaffold, SpecRules
 
 
 def stack_config(target: Mapping[str, Any]) -> dict[str, str]:
@@ -29,6 +29,14 @@ PACK = Pack(
     # The regions the price table's always-on (``fixed``) prices were read for (prices.yaml, "HOW TO READ IT").
     price_regions=("us-east-1", "us-west-2"),
     rules=tuple(policy.RULES),
+    spec=SpecRules(
+        region_example="us-west-2",
+        machine_pattern=r"^[a-z][a-z0-9-]*\.[a-z0-9]+$",
+        machine_example="m6i.xlarge",
+        existing_vpc=True,
+        member_pattern=r"^arn:aws[a-z-]*:iam::\d{12}:(role|user)/[\w+=,.@/-]+$",
+        member_expected="an IAM role or user ARN such as arn:aws:iam::123456789012:role/research",
+    ),
     scaffold=Scaffold(
         flags=("--region",),
         default_region="us-west-2",

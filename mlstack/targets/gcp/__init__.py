@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from mlstack.targets.base import Pack, Scaffold
+from mlstack.targets.base import Pack, Scaffold, SpecRules
 from mlstack.targets.gcp import policy, table
 
 
@@ -33,6 +33,17 @@ PACK = Pack(
     priced=True,
     price_regions=("us-central1",),
     rules=tuple(policy.RULES),
+    spec=SpecRules(
+        region_example="us-central1",
+        project_id_required="required for target.cloud gcp. Add your GCP project id, e.g. project_id: acme-ml-1234",
+        machine_pattern=r"^[a-z][a-z0-9]*-[a-z0-9-]+$",
+        machine_example="n2-standard-4",
+        pool_zones=True,
+        tpus=True,
+        shared_tiers="Filestore tiers",
+        member_pattern=r"^[^@\s]+@[^@\s]+\.[a-z]+$",
+        member_expected="a Google account or service account e-mail such as ana@acme.com",
+    ),
     scaffold=Scaffold(
         flags=("--region", "--project-id"),
         default_region="us-central1",
