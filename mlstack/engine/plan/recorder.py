@@ -2,7 +2,7 @@
 
 The recorder subclasses Pulumi's own ``MockMonitor`` (the official unit-test path) so that it sees each
 ``RegisterResourceRequest`` whole: type, name, parent, dependencies and options, which the ``Mocks`` callbacks
-never receive. See ARCHITECTURE.md ("The plan") for the facts this module relies on.
+never receive. See docs/architecture.md ("The plan") for the facts this module relies on.
 """
 
 from __future__ import annotations
