@@ -376,7 +376,7 @@ def test_catalog_imports_no_pulumi():
 def test_pulumi_cli_pin_meets_the_minimum_cli():
     """The pipelines install exactly this CLI: it must be one mlstack accepts (refresh/destroy need --client)."""
     from mlstack.catalog import load_catalog
-    from mlstack.engine.workspace import MIN_PULUMI_CLI
+    from mlstack.engine.deploy.workspace import MIN_PULUMI_CLI
 
     pin = tuple(int(x) for x in load_catalog().versions.pulumi_cli.split("."))
     assert pin >= MIN_PULUMI_CLI

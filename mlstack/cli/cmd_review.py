@@ -96,7 +96,7 @@ def diff(
     code that plans them is the working tree's. Without --base, the first --env is compared with each other one.
     """
     from mlstack.cli.output import err
-    from mlstack.engine import report
+    from mlstack.engine.review import report
 
     if base is not None:
         review = report.review_ref(_envs(env), STATE.stacks_dir, base)
@@ -127,9 +127,9 @@ def parity(
     """Per capability, what each environment provides: native, emulated (in-cluster substitute) or missing."""
     import json
 
-    from mlstack.engine.parity import parity as build
-    from mlstack.engine.parity import render_text
-    from mlstack.engine.planner import plan_env
+    from mlstack.engine.review.parity import parity as build
+    from mlstack.engine.review.parity import render_text
+    from mlstack.engine.review.planning import plan_env
 
     plans = [plan_env(e, STATE.stacks_dir) for e in _envs(env)]
     result = build(plans)
@@ -156,8 +156,8 @@ def check(
     import json
 
     from mlstack.cli.output import err
-    from mlstack.engine.planner import plan_spec
-    from mlstack.engine.policy import check_plan, validate_waivers
+    from mlstack.engine.plan.planner import plan_spec
+    from mlstack.engine.review.policy import check_plan, validate_waivers
     from mlstack.spec import load_spec, spec_path
 
     today = _as_of_date(as_of)
@@ -198,8 +198,8 @@ def _support(spec, today):  # noqa: ANN001, ANN202 - Spec and date, imported laz
     """The support findings of the versions the environment runs: the lock's, else the spec's resolved ones."""
     from mlstack.catalog import load_catalog
     from mlstack.catalog.support import support_findings
-    from mlstack.engine.lock import lock_path, read_lock
-    from mlstack.engine.versions import resolved_versions
+    from mlstack.engine.deploy.lock import lock_path, read_lock
+    from mlstack.engine.plan.versions import resolved_versions
 
     lock = read_lock(lock_path(spec.env, STATE.stacks_dir), spec.project, spec.env)
     versions, origin = (lock["versions"], "lock") if lock else (resolved_versions(spec), "spec")
@@ -245,8 +245,8 @@ def cost(
     """Cost estimate per node pool (at min and max) and always-on parts, from the dated price table."""
     import json
 
-    from mlstack.engine.cost import estimate, render_text
-    from mlstack.engine.planner import plan_spec
+    from mlstack.engine.review.cost import estimate, render_text
+    from mlstack.engine.plan.planner import plan_spec
     from mlstack.spec import load_spec
 
     spec = load_spec(env, STATE.stacks_dir)

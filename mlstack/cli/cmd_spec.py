@@ -36,11 +36,11 @@ def plan(
 ) -> None:
     """Plan an environment offline: no credentials, no Pulumi CLI. Shows every resource `up` would create."""
     from mlstack.cli.render import plan_json, plan_table
-    from mlstack.engine.planner import plan_env
+    from mlstack.engine.review.planning import plan_env
 
     result = plan_env(env, STATE.stacks_dir)
     if format is PlanFormat.json:
-        from mlstack.engine.planner import with_review
+        from mlstack.engine.review.planning import with_review
 
         sys.stdout.write(plan_json(with_review(result, env, STATE.stacks_dir)))
     else:

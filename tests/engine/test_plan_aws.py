@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from mlstack.cli.render import plan_json
-from mlstack.engine.planner import plan_env
+from mlstack.engine.review.planning import plan_env
 from golden import check_golden
 from k8s_checks import hardening_violations, manifests, validate_manifests
 
@@ -119,7 +119,7 @@ def test_secrets_never_reach_the_plan(staging):
 )
 def test_a_plan_imports_only_its_targets_sdk(env, sdks):
     code = (
-        "import sys; from mlstack.engine.planner import plan_env; from pathlib import Path; "
+        "import sys; from mlstack.engine.review.planning import plan_env; from pathlib import Path; "
         f"plan_env({env!r}, Path({str(STACKS)!r})); "
         "print(sorted({m.split('.')[0] for m in sys.modules if m.startswith('pulumi_')}))"
     )
@@ -130,7 +130,7 @@ def test_a_plan_imports_only_its_targets_sdk(env, sdks):
 def test_trainium_pools_get_the_neuron_device_plugin(tmp_path, staging):
     import shutil
 
-    from mlstack.engine.planner import plan_env as plan
+    from mlstack.engine.review.planning import plan_env as plan
 
     stacks = tmp_path / "stacks"
     shutil.copytree(STACKS, stacks)

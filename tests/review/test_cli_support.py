@@ -56,7 +56,7 @@ def test_unprotected_staging_only_warns(capsys):
 def test_a_lock_decides_the_versions_checked(tmp_path, capsys):
     stacks = tmp_path / "stacks"
     shutil.copytree(STACKS, stacks)
-    from mlstack.engine.lock import build_lock, write_lock
+    from mlstack.engine.deploy.lock import build_lock, write_lock
     from mlstack.spec import load_spec
 
     spec = load_spec("prod", stacks)
