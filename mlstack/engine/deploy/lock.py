@@ -234,6 +234,22 @@ def _expected(err: Mapping[str, Any]) -> str:
     return str(err["msg"]).lower()
 
 
+def locked_pins(env: str, stacks_dir: Path) -> dict[str, str]:
+    """The image digests of ``env``'s lock (``{}`` without a lock, or for a lock_version 1 file).
+
+    Raises:
+        UsageError: the lock is invalid, or of another project (:func:`read_lock`).
+    """
+    from mlstack.spec import load_spec
+
+    path = lock_path(env, stacks_dir)
+    if not path.is_file():
+        return {}
+    spec = load_spec(env, stacks_dir)
+    lock = read_lock(path, spec.project, env)
+    return dict(lock.get("images", {})) if lock else {}
+
+
 def read_lock_outputs(path: Path) -> dict[str, Any] | None:
     """The ``outputs`` of a lock file, None when there is no lock (what ``mlstack ci`` reads: no other key needed).
 
