@@ -224,7 +224,7 @@ def test_versions_are_pinned(cat):
     assert set(v.images) >= {"mlflow", "postgres", "minio", "minio-mc", "registry", "nfs-subdir-external-provisioner"}
     for name, image in v.images.items():
         assert image.tag.strip() and image.tag.lower() != "latest", name
-    assert v.images["mlflow"].ref == f"ghcr.io/mlflow/mlflow:v{v.mlflow}"
+    assert v.images["mlflow"].ref == f"ghcr.io/mlflow/mlflow:v{v.mlflow}-full"  # the variant with the DB/S3/GCS clients
     assert v.images["registry"].ref == "docker.io/library/registry:3.0.0"
 
 
