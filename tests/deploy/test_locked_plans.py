@@ -71,3 +71,13 @@ def test_lock_prints_digest_and_contents_and_checks_the_spec(tmp_path, capsys):
     err = capsys.readouterr().err
     assert f"{path} no longer matches stacks/staging.yaml:\n  spec digest: lock {lock['spec_digest']}, now sha256:" in err
     assert err.endswith("  versions.postgres: lock 16, now 17\n")
+
+
+def test_diff_between_environments_shows_digest_drift(tmp_path, capsys):
+    stacks = copy_stacks(tmp_path)
+    ref = "ghcr.io/mlflow/mlflow:v3.15.2-full"
+    for env, digest in (("staging", "sha256:" + "1" * 64), ("prod", "sha256:" + "2" * 64)):
+        lk.write_lock(lk.lock_path(env, stacks), lk.build_lock(load_spec(env, stacks), {}, TOOLS, images={ref: digest}))
+    assert main(["--stacks-dir", str(stacks), "diff", "--env", "staging", "--env", "prod", "--format", "json"]) == 0
+    (entry,) = json.loads(capsys.readouterr().out)["envs"]
+    assert entry["version_drift"][f"image {ref}"] == {"staging": "sha256:" + "1" * 64, "prod": "sha256:" + "2" * 64}
