@@ -71,7 +71,9 @@ class LockFile(_Strict):
 
 
 def lock_path(env: str, stacks_dir: Path) -> Path:
-    return stacks_dir / f"{env}.lock.json"
+    from mlstack.spec.names import check_env_name
+
+    return stacks_dir / f"{check_env_name(env)}.lock.json"
 
 
 def canonical_spec(spec: Spec) -> dict[str, Any]:
