@@ -20,10 +20,12 @@ from mlstack.spec import Spec
 
 def mlflow_image(spec: Spec, catalog: Catalog, versions: dict[str, str]) -> str:
     """The spec's image, or the official MLflow image's `-full` variant (the server needs mlflow[auth],
-    psycopg 3, boto3 and google-cloud-storage for basic auth, Postgres, S3/MinIO and GCS)."""
+    psycopg 3, boto3 and google-cloud-storage for basic auth, Postgres, S3 and GCS): the catalogue's pin when
+    the spec keeps the catalogue's MLflow version, else the same variant of the spec's version."""
     if spec.tracking.image:
         return spec.tracking.image
-    return f"{catalog.versions.images['mlflow'].repository}:v{versions['mlflow']}-full"
+    pin = catalog.versions.images["mlflow"]
+    return pin.ref if versions["mlflow"] == catalog.versions.mlflow else f"{pin.repository}:v{versions['mlflow']}-full"
 
 
 def gpu_accelerators(spec: Spec, catalog: Catalog) -> list[str]:

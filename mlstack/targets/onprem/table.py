@@ -21,7 +21,7 @@ TYPES: dict[str, ResourceType] = {
         accelerators=lambda inputs: AcceleratorHint(kinds=frozenset({"existing nodes"})),
     ),
     "mlstack:k8s:NfsProvisioner": ResourceType(parity=Parity("shared storage", "emulated", "NFS provisioner on an existing NFS server")),
-    "mlstack:k8s:ObjectStore": ResourceType(parity=Parity("buckets", "emulated", "MinIO in the cluster")),
+    "mlstack:k8s:ObjectStore": ResourceType(parity=Parity("buckets", "emulated", "SeaweedFS (S3) in the cluster")),
     "mlstack:k8s:ImageRegistry": ResourceType(parity=Parity("registry", "emulated", "registry in the cluster")),
     "mlstack:k8s:InClusterPostgres": ResourceType(parity=Parity("tracking", "emulated", "MLflow + in-cluster Postgres")),
     # The CloudNativePG operator's database cluster (the tracking database on premise): it holds data.
