@@ -81,6 +81,16 @@ def owner(token: str) -> Pack | None:
     return next((p for p in packs() if p.owns(token)), None)
 
 
+def on_cluster(token: str) -> bool:
+    """Whether a type token is an object on the cluster (a Kubernetes object or a chart release)."""
+    return any(p.cluster_objects and p.owns(token) for p in packs())
+
+
+def chart_releases() -> tuple[str, ...]:
+    """The type tokens of Helm releases (their charts are locked)."""
+    return tuple(token for _, token, e in entries() if e.chart_release)
+
+
 def entries() -> list[tuple[Pack, str, ResourceType]]:
     """Every table entry of every pack: (pack, token, entry), in registration and table order."""
     return [(p, token, entry) for p in packs() for token, entry in p.types.items()]

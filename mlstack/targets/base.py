@@ -98,6 +98,7 @@ class ResourceType:
         accelerators: what it says about the environment's accelerators (pools, nodes, device plugins).
         stateful: holds data (or keys to it): protected in protected environments (policy MLS-GEN-001).
         secret_inputs: inputs that must be Pulumi secrets (policy MLS-GEN-002).
+        chart_release: a Helm release: its chart (repository, version) is locked and pinned by digest.
     """
 
     mock: MockHandler | None = None
@@ -107,6 +108,7 @@ class ResourceType:
     accelerators: Callable[[State], AcceleratorHint] | None = None
     stateful: bool = False
     secret_inputs: tuple[str, ...] = ()
+    chart_release: bool = False
 
 
 @dataclass(frozen=True)
@@ -183,6 +185,7 @@ class Pack:
         rules: its policy rules (``mlstack.targets.policy.Rule``), about this target only.
         spec: what a spec of the target may and must say (``mlstack.spec.rules``).
         scaffold: what ``mlstack init`` asks and checks for the target.
+        cluster_objects: its providers' resources are objects on the cluster (their images are pinned by digest).
         implicit_replace: input paths whose change replaces every type of its providers (Kubernetes names).
         implicit_replace_skip: type token prefixes the implicit rule does not cover (Helm releases).
     """
@@ -203,6 +206,7 @@ class Pack:
     rules: tuple[Any, ...] = ()
     spec: SpecRules = field(default_factory=SpecRules)
     scaffold: Scaffold | None = None
+    cluster_objects: bool = False
     implicit_replace: tuple[str, ...] = ()
     implicit_replace_skip: tuple[str, ...] = ()
     implicit_replace_source: str = ""

@@ -12,10 +12,10 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
+from mlstack import targets
 from mlstack.engine.deploy import oci
 from mlstack.engine.plan.model import Plan
 
-HELM_RELEASE = "kubernetes:helm.sh/v3:Release"
 IMAGE_KEYS = ("image", "imageName")
 
 
@@ -40,7 +40,7 @@ def plan_images(plan: Plan) -> list[str]:
     """Every image reference in the plan's Kubernetes objects and chart values, sorted (digest refs included)."""
     found: set[str] = set()
     for reg in plan.resources:
-        if reg.type.startswith("kubernetes:"):
+        if targets.on_cluster(reg.type):
             _walk(reg.inputs, found)
     return sorted(found)
 
@@ -58,7 +58,7 @@ def resolve_images(refs: Iterable[str], resolve: Callable[[str], str] = oci.reso
 def plan_charts(plan: Plan, resolve: Callable[[str], str] = oci.resolve_digest) -> dict[str, dict[str, str | None]]:
     """Each Helm release's chart, repository, version and, for ``oci://`` repositories, the chart's digest."""
     charts: dict[str, dict[str, str | None]] = {}
-    for reg in plan.of_type(HELM_RELEASE):
+    for reg in (r for t in targets.chart_releases() for r in plan.of_type(t)):
         repo = (reg.inputs.get("repositoryOpts") or {}).get("repo", "")
         chart, version = reg.inputs.get("chart", ""), reg.inputs.get("version", "")
         digest = None

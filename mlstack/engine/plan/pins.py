@@ -13,6 +13,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from mlstack import targets
+
 
 def pinned_ref(ref: str, digest: str) -> str:
     return f"{ref}@{digest}"
@@ -44,7 +46,7 @@ def register(pins: Mapping[str, str]) -> None:
     import pulumi
 
     def transformation(args: pulumi.ResourceTransformationArgs) -> pulumi.ResourceTransformationResult | None:
-        if not args.type_.startswith("kubernetes:"):
+        if not targets.on_cluster(args.type_):
             return None
         return pulumi.ResourceTransformationResult(props=rewrite(dict(args.props), pins), opts=args.opts)
 

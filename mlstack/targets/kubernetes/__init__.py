@@ -17,6 +17,7 @@ PACK = Pack(
     types=table.TYPES,
     generic_mock=table.generic_mock,
     rules=tuple(policy.RULES),
+    cluster_objects=True,
     implicit_replace=("metadata.name", "metadata.namespace"),
     implicit_replace_skip=("kubernetes:helm.sh/", "random:"),
     implicit_replace_source=table.K8S_SOURCE,

@@ -79,7 +79,8 @@ TYPES: dict[str, ResourceType] = {
     "kubernetes:rbac.authorization.k8s.io/v1:RoleBinding": ResourceType(replace=ReplaceRule(("roleRef",), source=K8S_SOURCE)),
     "kubernetes:rbac.authorization.k8s.io/v1:ClusterRoleBinding": ResourceType(replace=ReplaceRule(("roleRef",), source=K8S_SOURCE)),
     "kubernetes:helm.sh/v3:Release": ResourceType(
-        replace=ReplaceRule(("name", "namespace"), note="a renamed release is a new release", source="pulumi-kubernetes helm_release.go")
+        replace=ReplaceRule(("name", "namespace"), note="a renamed release is a new release", source="pulumi-kubernetes helm_release.go"),
+        chart_release=True,
     ),
     "random:index/randomPassword:RandomPassword": ResourceType(
         mock=with_(
