@@ -137,6 +137,7 @@ def _project_context(opts: ProjectOptions) -> dict[str, Any]:
         raise UsageError(f"--project-id {opts.project_id!r}: a GCP project id is 6-30 lowercase letters, digits and '-', e.g. acme-ml-1234")
     return {
         "o": opts,
+        "snippets": f"targets/{opts.cloud}/project",  # the target pack's parts of the example stacks and README
         "schema_ref": SCHEMA_REF,
         "mlstack_version": _mlstack_version(),
         "system_machine": next((m for c, m in cat.default_system_machine.items() if c == opts.cloud), ""),
