@@ -43,13 +43,21 @@ def _report(exc: BaseException, verbose: bool) -> None:
     print(f"{label}: {exc}", file=sys.stderr)
 
 
+def click_exception_type() -> type[Exception]:
+    """Typer's (vendored) ``ClickException``, the base of its usage errors (exit 2).
+
+    Typer exports no name for it, so it is found through the public ``typer.BadParameter``'s bases rather than
+    by importing the private ``typer._click`` module; ``tests/cli/test_typer_seam.py`` pins that it is there.
+    """
+    import typer
+
+    return next(c for c in typer.BadParameter.__mro__ if c.__name__ == "ClickException")
+
+
 def _other(exc: Exception, verbose: bool) -> int:
     import typer
-    from typer._click.exceptions import (
-        ClickException,  # typer vendors click; its usage errors exit 2
-    )
 
-    if isinstance(exc, ClickException):
+    if isinstance(exc, click_exception_type()):
         exc.show(file=sys.stderr)
         return exc.exit_code
     if isinstance(exc, typer.Abort):
