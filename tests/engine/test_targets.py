@@ -110,3 +110,29 @@ def test_a_plan_uses_only_its_own_target_pack_and_the_shared_one(example_plans):
         allowed = {p.name for p in targets.for_target(plan.target["cloud"])}
         used = {targets.owner(r.type).name for r in plan.resources if r.custom and targets.owner(r.type)}
         assert used <= allowed, env
+
+
+def test_every_target_pack_has_every_template_snippet():
+    """The pipeline and project templates include targets/<pack>/{ci,project}/<part>.j2 for the spec's target."""
+    from importlib.resources import files
+
+    def parts(pack):
+        root = files(f"mlstack.targets.{pack.name}")
+        return {f"{d}/{p.name}" for d in ("ci", "project") if root.joinpath(d).is_dir() for p in root.joinpath(d).iterdir()}
+
+    import re
+
+    included = set()
+    for tpl in (ROOT / "templates").rglob("*.j2"):
+        text = tpl.read_text()
+        included |= {f"ci/{n}" for n in re.findall(r'c\.ci_snippets ~ "/([\w-]+\.j2)"', text)}
+        included |= {f"project/{n}" for n in re.findall(r'\bsnippets ~ "/([\w-]+\.j2)"', text) if "ci_snippets" not in n}
+    assert len(included) == 18
+    assert {p.name: parts(p) for p in targets.packs() if p.target} == {name: included for name in targets.target_names()}
+
+
+def test_a_template_part_renders_from_the_target_pack():
+    from mlstack.engine.scaffold.render import environment
+
+    text = environment().get_template("targets/gcp/project/readme-target.j2").render()
+    assert text == "Google Cloud (GKE)"
