@@ -42,8 +42,9 @@ class ClusterArgs:
             private only; any CIDR turns the public endpoint on, restricted to these CIDRs.
         authentication_mode: ``API`` (default: access entries only) or ``API_AND_CONFIG_MAP`` (also the
             legacy ``aws-auth`` ConfigMap).
-        admin_principal_arns: IAM roles/users given cluster-admin through access entries; default none
-            (the identity that creates the cluster is admin through
+        admin_principal_arns: IAM roles/users given cluster-admin through access entries (one each, named
+            ``<name>-admin-<role|user>-<path-and-name>``, so adding or removing one leaves the others alone);
+            default none (the identity that creates the cluster is admin through
             ``bootstrap_cluster_creator_admin_permissions``).
         log_retention_days: days CloudWatch keeps control-plane logs; default 90.
         kms_deletion_window_days: waiting period before the secrets key is deleted (7 to 30); default 30.
@@ -82,6 +83,9 @@ class Cluster(pulumi.ComponentResource):
             raise ValueError(f"{name}: ClusterArgs.subnet_ids is required")
         tags = args.tags
         cluster_name = args.cluster_name or name
+        keys = [principal_key(arn) for arn in args.admin_principal_arns]
+        if len(set(keys)) != len(keys):
+            raise ValueError(f"{name}: admin_principal_arns lists a principal twice: {sorted(args.admin_principal_arns)}")
 
         role = aws.iam.Role(
             f"{name}-role",
@@ -162,21 +166,25 @@ class Cluster(pulumi.ComponentResource):
             )
 
         for i, principal in enumerate(args.admin_principal_arns):
+            entry_name = f"{name}-admin-{principal_key(principal)}"
+            # Before 0.2 the entries were named by position (``<name>-admin-<i>``): removing one renamed, and so
+            # replaced, every later one, briefly revoking those admins. The alias carries a deployed entry over.
+            moved = [pulumi.Alias(name=f"{name}-admin-{i}")]
             entry = aws.eks.AccessEntry(
-                f"{name}-admin-{i}",
+                entry_name,
                 cluster_name=cluster.name,
                 principal_arn=principal,
                 type="STANDARD",
-                tags=name_tags(tags, f"{name}-admin-{i}"),
-                opts=child_opts(self),
+                tags=name_tags(tags, entry_name),
+                opts=child_opts(self, aliases=moved),
             )
             aws.eks.AccessPolicyAssociation(
-                f"{name}-admin-{i}",
+                entry_name,
                 cluster_name=cluster.name,
                 principal_arn=principal,
                 policy_arn="arn:aws:eks::aws:cluster-access-policy/AmazonEKSClusterAdminPolicy",
                 access_scope=aws.eks.AccessPolicyAssociationAccessScopeArgs(type="cluster"),
-                opts=child_opts(self, depends_on=[entry]),
+                opts=child_opts(self, depends_on=[entry], aliases=moved),
             )
 
         self.cluster_name: pulumi.Output[str] = cluster.name
@@ -207,6 +215,18 @@ class Cluster(pulumi.ComponentResource):
                 "kubeconfig": self.kubeconfig,
             }
         )
+
+
+def principal_key(arn: str) -> str:
+    """A stable, readable name part for an IAM principal: ``arn:aws:iam::1:role/ops/admin`` -> ``role-ops-admin``.
+
+    Raises:
+        ValueError: ``arn`` is not an IAM role or user ARN.
+    """
+    parts = arn.split(":", 5)
+    if len(parts) != 6 or parts[0] != "arn" or parts[2] != "iam" or not parts[5].startswith(("role/", "user/")):
+        raise ValueError(f"admin principal {arn!r} is not an IAM role or user ARN (arn:<partition>:iam::<account>:role/<name>)")
+    return parts[5].replace("/", "-")
 
 
 def _issuer(identities: Sequence[aws.eks.outputs.ClusterIdentity] | None) -> str:

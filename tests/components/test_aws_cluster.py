@@ -86,7 +86,7 @@ def test_public_endpoint_only_with_cidrs_and_protect(record_plan):
     key = plan.one("aws:kms/key:Key", "acme-ml-staging-secrets")
     assert key.protect and key.retain_on_delete
     assert plan.one("aws:cloudwatch/logGroup:LogGroup", "acme-ml-staging-logs").inputs["retentionInDays"] == 365
-    assoc = plan.one("aws:eks/accessPolicyAssociation:AccessPolicyAssociation", "acme-ml-staging-admin-0")
+    assoc = plan.one("aws:eks/accessPolicyAssociation:AccessPolicyAssociation", "acme-ml-staging-admin-role-platform-admin")
     assert assoc.inputs["policyArn"] == "arn:aws:eks::aws:cluster-access-policy/AmazonEKSClusterAdminPolicy"
     assert assoc.inputs["accessScope"] == {"type": "cluster"}
 
