@@ -64,6 +64,19 @@ def partition(parent: pulumi.Resource) -> pulumi.Output[str]:
     return aws.get_partition_output(opts=pulumi.InvokeOutputOptions(parent=parent)).partition
 
 
+def aws_managed_policy_arn(part: pulumi.Input[str], policy: str) -> pulumi.Output[str]:
+    """An AWS-managed IAM policy's ARN in partition ``part``: ``arn:<part>:iam::aws:policy/<policy>``.
+
+    ``policy`` includes its path where it has one (``service-role/AmazonEFSCSIDriverPolicy``).
+    """
+    return pulumi.Output.format("arn:{0}:iam::aws:policy/{1}", part, policy)
+
+
+def eks_access_policy_arn(part: pulumi.Input[str], policy: str) -> pulumi.Output[str]:
+    """An EKS access policy's ARN in partition ``part``: ``arn:<part>:eks::aws:cluster-access-policy/<policy>``."""
+    return pulumi.Output.format("arn:{0}:eks::aws:cluster-access-policy/{1}", part, policy)
+
+
 def kms_key(
     name: str,
     parent: pulumi.Resource,

@@ -11,7 +11,15 @@ import pulumi
 import pulumi_aws as aws
 
 from .._base import child_opts, stateful_opts
-from ._util import kms_key, name_tags, region_name, service_trust_policy
+from ._util import (
+    aws_managed_policy_arn,
+    eks_access_policy_arn,
+    kms_key,
+    name_tags,
+    partition,
+    region_name,
+    service_trust_policy,
+)
 
 TOKEN = "mlstack:aws:Cluster"
 
@@ -87,6 +95,7 @@ class Cluster(pulumi.ComponentResource):
         if len(set(keys)) != len(keys):
             raise ValueError(f"{name}: admin_principal_arns lists a principal twice: {sorted(args.admin_principal_arns)}")
 
+        part = partition(self)  # aws, aws-us-gov or aws-cn: every ARN below is built from it
         role = aws.iam.Role(
             f"{name}-role",
             assume_role_policy=service_trust_policy("eks.amazonaws.com", tag_session=True),
@@ -96,7 +105,7 @@ class Cluster(pulumi.ComponentResource):
         role_policy = aws.iam.RolePolicyAttachment(
             f"{name}-role-AmazonEKSClusterPolicy",
             role=role.name,
-            policy_arn="arn:aws:iam::aws:policy/AmazonEKSClusterPolicy",
+            policy_arn=aws_managed_policy_arn(part, "AmazonEKSClusterPolicy"),
             opts=child_opts(self),
         )
         key = kms_key(
@@ -161,7 +170,7 @@ class Cluster(pulumi.ComponentResource):
             aws.iam.RolePolicyAttachment(
                 f"{name}-node-{policy}",
                 role=node_role.name,
-                policy_arn=f"arn:aws:iam::aws:policy/{policy}",
+                policy_arn=aws_managed_policy_arn(part, policy),
                 opts=child_opts(self),
             )
 
@@ -182,7 +191,7 @@ class Cluster(pulumi.ComponentResource):
                 entry_name,
                 cluster_name=cluster.name,
                 principal_arn=principal,
-                policy_arn="arn:aws:eks::aws:cluster-access-policy/AmazonEKSClusterAdminPolicy",
+                policy_arn=eks_access_policy_arn(part, "AmazonEKSClusterAdminPolicy"),
                 access_scope=aws.eks.AccessPolicyAssociationAccessScopeArgs(type="cluster"),
                 opts=child_opts(self, depends_on=[entry], aliases=moved),
             )

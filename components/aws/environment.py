@@ -32,7 +32,7 @@ CI_KUBERNETES_GROUP = "mlstack-ci"
 RESERVED = frozenset(
     {"network", "cluster", "vpc-cni", "shared", "efs-csi", "registry", "tracking-db", "mlflow", "ci", "audit"}
 )
-EFS_CSI_POLICY = "arn:aws:iam::aws:policy/service-role/AmazonEFSCSIDriverPolicy"
+EFS_CSI_POLICY = "service-role/AmazonEFSCSIDriverPolicy"  # AWS-managed; its ARN follows the partition
 
 
 
@@ -304,7 +304,7 @@ class AwsEnvironment(pulumi.ComponentResource):
             WorkloadRoleArgs(
                 namespace="kube-system",
                 service_account="efs-csi-controller-sa",
-                managed_policy_arns=[EFS_CSI_POLICY],
+                managed_policies=[EFS_CSI_POLICY],
                 oidc_provider_arn=cluster.oidc_provider_arn,
                 oidc_provider_url=cluster.oidc_provider_url,
                 tags=tags_with(dict(args.tags)),

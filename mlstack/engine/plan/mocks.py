@@ -16,6 +16,8 @@ from pulumi.runtime.mocks import MockCallArgs, MockResourceArgs, Mocks
 from mlstack.errors import EngineError
 
 ACCOUNT = "123456789012"
+# (region prefix, partition, DNS suffix), first match wins: GovCloud, China, then the commercial partition.
+PARTITIONS = (("us-gov-", "aws-us-gov", "amazonaws.com"), ("cn-", "aws-cn", "amazonaws.com.cn"), ("", "aws", "amazonaws.com"))
 State = dict[str, Any]
 
 
@@ -39,6 +41,10 @@ class MockOutputs(Mocks):
     def __init__(self, region: str = "us-west-2", gcp_project: str = "mlstack-plan") -> None:
         self.region = region
         self.gcp_project = gcp_project
+        # The AWS partition the region belongs to, as ``aws.get_partition`` answers there.
+        self.partition, self.dns_suffix = next(
+            (p, d) for prefix, p, d in PARTITIONS if region.startswith(prefix)
+        )
 
     # -- resources ---------------------------------------------------------------------------------------
     def new_resource(self, args: MockResourceArgs) -> tuple[str, State]:
@@ -63,7 +69,7 @@ class MockOutputs(Mocks):
 
     # -- helpers -----------------------------------------------------------------------------------------
     def arn(self, service: str, resource: str, region: bool = True) -> str:
-        return f"arn:aws:{service}:{self.region if region else ''}:{ACCOUNT}:{resource}"
+        return f"arn:{self.partition}:{service}:{self.region if region else ''}:{ACCOUNT}:{resource}"
 
 
 Handler = Callable[[MockOutputs, str, State], tuple[str, State]]
@@ -142,13 +148,13 @@ _RESOURCES: dict[str, Handler] = {
     ),
     "aws:s3/bucket:Bucket": _with(
         _pname("bucket"),
-        arn=lambda m, i, _: f"arn:aws:s3:::{i}",
+        arn=lambda m, i, _: f"arn:{m.partition}:s3:::{i}",
         bucket=lambda m, i, _: i,
         bucketRegionalDomainName=lambda m, i, _: f"{i}.s3.{m.region}.amazonaws.com",
     ),
     "aws:s3/bucketV2:BucketV2": _with(
         _pname("bucket"),
-        arn=lambda m, i, _: f"arn:aws:s3:::{i}",
+        arn=lambda m, i, _: f"arn:{m.partition}:s3:::{i}",
         bucket=lambda m, i, _: i,
         bucketRegionalDomainName=lambda m, i, _: f"{i}.s3.{m.region}.amazonaws.com",
     ),
@@ -243,12 +249,12 @@ _INVOKES: dict[str, Callable[[MockOutputs, State], State]] = {
     "aws:index/getAvailabilityZones:getAvailabilityZones": _get_azs,
     "aws:index/getCallerIdentity:getCallerIdentity": lambda m, a: {
         "accountId": ACCOUNT,
-        "arn": f"arn:aws:iam::{ACCOUNT}:user/mlstack-plan",
+        "arn": f"arn:{m.partition}:iam::{ACCOUNT}:user/mlstack-plan",
         "userId": "AIDAMOCKPLAN",
         "id": ACCOUNT,
     },
     "aws:index/getRegion:getRegion": lambda m, a: {"name": m.region, "region": m.region, "id": m.region},
-    "aws:index/getPartition:getPartition": lambda m, a: {"partition": "aws", "dnsSuffix": "amazonaws.com", "id": "aws"},
+    "aws:index/getPartition:getPartition": lambda m, a: {"partition": m.partition, "dnsSuffix": m.dns_suffix, "id": m.partition},
     "gcp:organizations/getProject:getProject": lambda m, a: {
         "projectId": m.gcp_project,
         "number": "000000000000",
