@@ -6,6 +6,7 @@ exactly the policy that will be applied.
 
 from __future__ import annotations
 
+import hashlib
 import json
 from collections.abc import Mapping, Sequence
 from typing import Any
@@ -62,6 +63,15 @@ def region_name(parent: pulumi.Resource) -> pulumi.Output[str]:
 def partition(parent: pulumi.Resource) -> pulumi.Output[str]:
     """The AWS partition (``aws``, ``aws-cn``, ``aws-us-gov``) of the provider ``parent`` uses."""
     return aws.get_partition_output(opts=pulumi.InvokeOutputOptions(parent=parent)).partition
+
+
+def principal_digest(arn: str) -> str:
+    """A name part for an IAM principal: 8 hex digits of its ARN's SHA-256.
+
+    Access entries are named by it, so adding or removing one principal never renames (and so replaces)
+    another's entry, as position-based names would.
+    """
+    return hashlib.sha256(arn.encode()).hexdigest()[:8]
 
 
 def aws_managed_policy_arn(part: pulumi.Input[str], policy: str) -> pulumi.Output[str]:

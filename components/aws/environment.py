@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import dataclasses
-import hashlib
 import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -13,6 +12,7 @@ import pulumi
 import pulumi_aws as aws
 
 from .._base import child_opts, tags_with
+from ._util import principal_digest
 from .audit import Audit, AuditArgs
 from .bucket import Bucket, BucketArgs
 from .ci_trust import CiTrust, CiTrustArgs
@@ -241,8 +241,7 @@ class AwsEnvironment(pulumi.ComponentResource):
             )
 
         for principal in sorted(args.cluster_access):
-            # Named by a digest of the ARN: adding or removing one principal never renames another's entry.
-            digest = hashlib.sha256(principal.encode()).hexdigest()[:8]
+            digest = principal_digest(principal)
             aws.eks.AccessEntry(
                 f"{name}-access-{digest}",
                 cluster_name=cluster.cluster_name,

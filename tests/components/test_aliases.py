@@ -11,6 +11,8 @@ resolution (its path for engines without alias specs, which computes the URNs cl
 
 from __future__ import annotations
 
+import hashlib
+
 import pulumi
 import pytest
 from pulumi.runtime.proto import resource_pb2
@@ -108,26 +110,33 @@ def _cluster(name: str, admins: list[str], opts: pulumi.ResourceOptions | None =
 ADMINS = ["arn:aws:iam::123456789012:role/platform-admin", "arn:aws:iam::123456789012:user/ops/ana"]
 
 
+def _digest(arn: str) -> str:
+    return hashlib.sha256(arn.encode()).hexdigest()[:8]
+
+
 def test_admin_entries_named_by_principal_keep_their_positional_urns(record_plan, alias_urns):
-    """Access entries were named ``<cluster>-admin-<i>``: each one now names its principal and aliases its old
-    name, so a deployed entry moves to the new name instead of being replaced."""
+    """Access entries were named ``<cluster>-admin-<i>``: each one is now named by its principal's digest and
+    aliases its old name, so a deployed entry moves to the new name instead of being replaced."""
     plan = record_plan(lambda: _cluster("c", ADMINS))
     cluster = "mlstack:aws:Cluster"
     entry, assoc = "aws:eks/accessEntry:AccessEntry", "aws:eks/accessPolicyAssociation:AccessPolicyAssociation"
-    assert sorted(r.name for r in plan.of_type(entry)) == ["c-admin-role-platform-admin", "c-admin-user-ops-ana"]
-    for i, key in enumerate(["role-platform-admin", "user-ops-ana"]):
+    keys = [_digest(a) for a in ADMINS]
+    assert sorted(r.name for r in plan.of_type(entry)) == sorted([f"c-admin-{k}" for k in keys] + ["c-deployer"])
+    for i, key in enumerate(keys):
+        assert plan.one(entry, f"c-admin-{key}").inputs["principalArn"] == ADMINS[i]
         for type_ in (entry, assoc):
             new = f"{PREFIX}{cluster}${type_}::c-admin-{key}"
             assert alias_urns[new] == [f"{PREFIX}{cluster}${type_}::c-admin-{i}"]
-    assert plan.one(entry, "c-admin-user-ops-ana").inputs["principalArn"] == ADMINS[1]
+    assert alias_urns[f"{PREFIX}{cluster}${entry}::c-deployer"] == []  # new: nothing to carry over
 
 
 def test_removing_one_admin_leaves_the_others_urns_alone(record_plan):
     before = {r.urn for r in record_plan(lambda: _cluster("c", ADMINS)).resources}
     after = {r.urn for r in record_plan(lambda: _cluster("c", ADMINS[1:])).resources}
+    key = _digest(ADMINS[0])
     assert before - after == {
-        f"{PREFIX}mlstack:aws:Cluster$aws:eks/accessEntry:AccessEntry::c-admin-role-platform-admin",
-        f"{PREFIX}mlstack:aws:Cluster$aws:eks/accessPolicyAssociation:AccessPolicyAssociation::c-admin-role-platform-admin",
+        f"{PREFIX}mlstack:aws:Cluster$aws:eks/accessEntry:AccessEntry::c-admin-{key}",
+        f"{PREFIX}mlstack:aws:Cluster$aws:eks/accessPolicyAssociation:AccessPolicyAssociation::c-admin-{key}",
     }
     assert after <= before
 
@@ -149,8 +158,9 @@ def test_renaming_a_component_keeps_every_child_urn_through_its_alias(record_pla
     assert {r.urn for r in renamed.resources}.isdisjoint(old)  # every URN changed...
     reachable = {alias for r in renamed.resources for alias in alias_urns[r.urn]}
     assert old <= reachable  # ...and every old one is an alias of a new resource
-    new_entry = f"{PREFIX}mlstack:aws:Cluster$aws:eks/accessEntry:AccessEntry::platform-admin-role-platform-admin"
-    assert f"{PREFIX}mlstack:aws:Cluster$aws:eks/accessEntry:AccessEntry::c-admin-role-platform-admin" in alias_urns[new_entry]
+    key = _digest(ADMINS[0])
+    new_entry = f"{PREFIX}mlstack:aws:Cluster$aws:eks/accessEntry:AccessEntry::platform-admin-{key}"
+    assert f"{PREFIX}mlstack:aws:Cluster$aws:eks/accessEntry:AccessEntry::c-admin-{key}" in alias_urns[new_entry]
 
 
 def test_every_child_name_derives_from_its_parent_in_every_example_plan():

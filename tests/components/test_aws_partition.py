@@ -51,8 +51,12 @@ def test_cluster_policy_arns_are_in_the_partition(record_plan, region, partition
         "c-node-AmazonEC2ContainerRegistryReadOnly": f"arn:{partition}:iam::aws:policy/AmazonEC2ContainerRegistryReadOnly",
         "c-node-AmazonSSMManagedInstanceCore": f"arn:{partition}:iam::aws:policy/AmazonSSMManagedInstanceCore",
     }
-    (assoc,) = plan.of_type("aws:eks/accessPolicyAssociation:AccessPolicyAssociation")
-    assert assoc.inputs["policyArn"] == f"arn:{partition}:eks::aws:cluster-access-policy/AmazonEKSClusterAdminPolicy"
+    assocs = plan.of_type("aws:eks/accessPolicyAssociation:AccessPolicyAssociation")
+    assert len(assocs) == 2  # the listed admin and the deployer
+    for assoc in assocs:
+        assert assoc.inputs["policyArn"] == f"arn:{partition}:eks::aws:cluster-access-policy/AmazonEKSClusterAdminPolicy"
+    deployer = plan.one("aws:eks/accessEntry:AccessEntry", "c-deployer")
+    assert deployer.inputs["principalArn"] == f"arn:{partition}:iam::123456789012:user/mlstack-plan"
 
 
 def test_workload_role_attaches_aws_managed_policies_by_name_and_customer_ones_by_arn(record_plan):

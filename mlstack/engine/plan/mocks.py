@@ -245,6 +245,17 @@ def _get_azs(m: MockOutputs, args: State) -> State:
     return {"names": names, "zoneIds": [f"usw2-az{i}" for i in range(1, 4)], "id": m.region, "state": "available"}
 
 
+def _session_context(m: MockOutputs, args: State) -> State:
+    """``aws.iam.get_session_context``: an assumed-role session's IAM role, or the ARN itself (a user)."""
+    arn = str(args.get("arn", ""))
+    head, _, resource = arn.partition(":assumed-role/")
+    if not resource:
+        return {"arn": arn, "issuerArn": arn, "issuerName": arn.rsplit("/", 1)[-1], "sessionName": "", "id": arn}
+    role, _, session = resource.partition("/")
+    issuer = f"{head.replace(':sts:', ':iam:')}:role/{role}"
+    return {"arn": arn, "issuerArn": issuer, "issuerName": role, "sessionName": session, "id": arn}
+
+
 _INVOKES: dict[str, Callable[[MockOutputs, State], State]] = {
     "aws:index/getAvailabilityZones:getAvailabilityZones": _get_azs,
     "aws:index/getCallerIdentity:getCallerIdentity": lambda m, a: {
@@ -253,6 +264,7 @@ _INVOKES: dict[str, Callable[[MockOutputs, State], State]] = {
         "userId": "AIDAMOCKPLAN",
         "id": ACCOUNT,
     },
+    "aws:iam/getSessionContext:getSessionContext": _session_context,
     "aws:index/getRegion:getRegion": lambda m, a: {"name": m.region, "region": m.region, "id": m.region},
     "aws:index/getPartition:getPartition": lambda m, a: {"partition": m.partition, "dnsSuffix": m.dns_suffix, "id": m.partition},
     "gcp:organizations/getProject:getProject": lambda m, a: {
