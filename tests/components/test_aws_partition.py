@@ -23,7 +23,8 @@ def test_the_plan_mocks_answer_the_partition_of_the_region(region, partition):
     answer, _ = mocks.call(MockCallArgs(token="aws:index/getPartition:getPartition", args={}, provider=""))
     assert answer["partition"] == partition
     assert answer["dnsSuffix"] == ("amazonaws.com.cn" if partition == "aws-cn" else "amazonaws.com")
-    assert mocks.arn("s3", "b", region=False) == f"arn:{partition}:s3::123456789012:b"
+    caller, _ = mocks.call(MockCallArgs(token="aws:index/getCallerIdentity:getCallerIdentity", args={}, provider=""))
+    assert caller["arn"] == f"arn:{partition}:iam::123456789012:user/mlstack-plan"
 
 
 @pytest.mark.parametrize(("region", "partition"), CASES[:2])

@@ -25,11 +25,20 @@ from mlstack.components.aws.node_pool import NodePoolArgs
 from mlstack.components.aws.shared_file_system import SharedFileSystemArgs
 from mlstack.components.aws.tracking_database import TrackingDatabaseArgs
 from mlstack.components.k8s.neuron_support import NeuronSupport, NeuronSupportArgs
-from mlstack.engine.plan.mapping.bindings import Bindings, cluster_provider
+from mlstack.targets.bindings import Bindings, cluster_provider
 from mlstack.spec import Spec
 from mlstack.spec.models import NodePool
 
 MLFLOW_SA = ("mlflow", "mlflow")
+
+
+def db_credentials_env(secret_arn: pulumi.Input[str], region: str) -> dict[str, pulumi.Input[str]]:
+    """MLflow's environment for the RDS-managed, rotating password (read by the pod's start-up hook).
+
+    The region is set explicitly: IRSA gives the pod credentials but no region, and boto3 refuses to build
+    a Secrets Manager client without one (found by the real-services stage, docs/real-services.md).
+    """
+    return {SECRET_ARN_ENV: secret_arn, "AWS_REGION": region, "AWS_DEFAULT_REGION": region}
 
 
 def environment_tags(spec: Spec) -> dict[str, str]:
@@ -160,6 +169,8 @@ def provision(spec: Spec, catalog: Catalog, versions: dict[str, str]) -> Binding
     if env.ci_role_arn is not None:
         outputs["ci_role_arn"] = env.ci_role_arn
     return Bindings(
+        # EKS maps a team's IAM principals to its group (access entries), not to RBAC users.
+        team_members_as_users=False,
         provider=provider,
         kubeconfig=env.kubeconfig,
         storage_provisioner="efs.csi.aws.com",
@@ -173,7 +184,9 @@ def provision(spec: Spec, catalog: Catalog, versions: dict[str, str]) -> Binding
         database_uri=env.tracking_database_uri,  # type: ignore[arg-type]
         mlflow_annotations={"eks.amazonaws.com/role-arn": env.mlflow_role_arn},
         # MLflow reads the rotating RDS-managed password from this secret when it connects, through the hook.
-        mlflow_env={SECRET_ARN_ENV: env.tracking_database_secret_arn} if env.tracking_database_secret_arn else {},
+        mlflow_env=db_credentials_env(env.tracking_database_secret_arn, str(spec.target.region))
+        if env.tracking_database_secret_arn
+        else {},
         mlflow_python_hooks=dict(PYTHON_HOOKS) if env.tracking_database_secret_arn else {},
         ci_groups=[CI_KUBERNETES_GROUP] if spec.ci else [],
         registry_host=_registry_host(env),
