@@ -36,11 +36,11 @@ def plan(
 ) -> None:
     """Plan an environment offline: no credentials, no Pulumi CLI. Shows every resource `up` would create."""
     from mlstack.cli.render import plan_json, plan_table
-    from mlstack.engine.planner import plan_env
+    from mlstack.engine.review.planning import plan_env
 
     result = plan_env(env, STATE.stacks_dir)
     if format is PlanFormat.json:
-        from mlstack.engine.planner import with_review
+        from mlstack.engine.review.planning import with_review
 
         sys.stdout.write(plan_json(with_review(result, env, STATE.stacks_dir)))
     else:
@@ -60,8 +60,9 @@ def schema(
     if output is None:
         sys.stdout.write(text)
         return
-    output.parent.mkdir(parents=True, exist_ok=True)
-    output.write_text(text, encoding="utf-8")
+    from mlstack.fsio import atomic_write
+
+    atomic_write(output, text, outside_ok=True)  # the user named the path
     echo(f"wrote {output}")
 
 

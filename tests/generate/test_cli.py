@@ -263,7 +263,7 @@ def test_new_env_cross_field_problem_blames_the_override(project, capsys):
 
 
 def test_new_env_problem_of_copied_content_names_the_unwritten_file(tmp_path):
-    from mlstack.engine.overrides import _blame, parse
+    from mlstack.engine.scaffold.overrides import _blame, parse
     from mlstack.spec.errors import Problem
 
     problem = Problem("/tmp/x/perf.yaml", 18, 5, "registry.untagged_expiry_days", "expected a whole number")
