@@ -11,6 +11,7 @@ from typing import Annotated
 
 import typer
 
+from mlstack.cli.cmd_spec import env_flag
 from mlstack.cli.context import STATE
 
 
@@ -114,7 +115,7 @@ def init(
 
 def new_env(
     name: Annotated[str, typer.Argument(metavar="NAME", help="The new environment: writes stacks/NAME.yaml.")],
-    source: Annotated[str, typer.Option("--from", metavar="ENV", help="Environment to start from, e.g. staging.")],
+    source: Annotated[str, typer.Option("--from", metavar="ENV", callback=env_flag("--from"), help="Environment to start from, e.g. staging.")],
     set_: Annotated[
         list[str] | None,
         typer.Option(

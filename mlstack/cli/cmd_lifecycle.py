@@ -13,7 +13,7 @@ from typing import Annotated, Any
 
 import typer
 
-from mlstack.cli.cmd_spec import EnvOption
+from mlstack.cli.cmd_spec import EnvOption, env_flag
 from mlstack.cli.context import STATE
 
 YesOption = Annotated[bool, typer.Option("--yes", "-y", help="Do not ask for confirmation.")]
@@ -274,8 +274,8 @@ def verify(
 
 
 def promote(
-    from_env: Annotated[str, typer.Option("--from", help="Environment whose deployed versions to copy (its lock).")],
-    to_env: Annotated[str, typer.Option("--to", help="Environment whose spec receives them.")],
+    from_env: Annotated[str, typer.Option("--from", callback=env_flag("--from"), help="Environment whose deployed versions to copy (its lock).")],
+    to_env: Annotated[str, typer.Option("--to", callback=env_flag("--to"), help="Environment whose spec receives them.")],
     write: Annotated[bool, typer.Option("--write", help="Write the spec file (default: dry run).")] = False,
     force: Annotated[bool, typer.Option("--force", help="Promote although the source has no lock or changed since.")] = False,
 ) -> None:

@@ -13,13 +13,13 @@ from typing import Annotated
 
 import typer
 
-from mlstack.cli.cmd_spec import EnvOption
+from mlstack.cli.cmd_spec import EnvOption, env_name
 from mlstack.cli.context import STATE
 from mlstack.cli.params import choice
 
 EnvsOption = Annotated[
     list[str] | None,
-    typer.Option("--env", "-e", help="Environment (repeat for several): stacks/<env>.yaml. Default: every environment."),
+    typer.Option("--env", "-e", callback=env_name, help="Environment (repeat for several): stacks/<env>.yaml. Default: every environment."),
 ]
 
 

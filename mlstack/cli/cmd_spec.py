@@ -12,7 +12,27 @@ import typer
 from mlstack.cli.context import STATE
 from mlstack.cli.params import choice
 
-EnvOption = Annotated[str, typer.Option("--env", "-e", envvar="MLSTACK_ENV", help="Environment: stacks/<env>.yaml.")]
+def env_name(value: str | list[str] | None) -> str | list[str] | None:
+    """Option callback: an environment is a name, not a path (``--env ../x`` is a usage error, exit 2)."""
+    if value is None:
+        return None
+    from mlstack.spec.names import check_env_name
+
+    return [check_env_name(v) for v in value] if isinstance(value, list) else check_env_name(value)
+
+
+def env_flag(flag: str):  # noqa: ANN201 - a Typer callback
+    def check(value: str | None) -> str | None:
+        from mlstack.spec.names import check_env_name
+
+        return None if value is None else check_env_name(value, flag)
+
+    return check
+
+
+EnvOption = Annotated[
+    str, typer.Option("--env", "-e", envvar="MLSTACK_ENV", callback=env_name, help="Environment: stacks/<env>.yaml.")
+]
 
 
 class PlanFormat(str, Enum):

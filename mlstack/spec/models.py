@@ -10,8 +10,9 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-DNS_LABEL = r"^[a-z]([a-z0-9-]*[a-z0-9])?$"
-Name = Annotated[str, Field(pattern=DNS_LABEL, min_length=1, max_length=24)]
+from mlstack.spec.names import DNS_LABEL, NAME_MAX
+
+Name = Annotated[str, Field(pattern=DNS_LABEL, min_length=1, max_length=NAME_MAX)]
 Cidr = Annotated[str, Field(pattern=r"^\d{1,3}(\.\d{1,3}){3}/\d{1,2}$")]
 
 
@@ -121,10 +122,15 @@ class Tracking(Model):
     artifacts_bucket: str = Field("artifacts", description="Key of storage.buckets that holds MLflow artifacts.")
     image: str | None = Field(
         None,
-        description="MLflow server image with mlflow[auth], psycopg2 and boto3 / google-cloud-storage; "
+        description="MLflow server image with mlflow[auth], psycopg 3 and boto3 / google-cloud-storage; "
         "default ghcr.io/mlflow/mlflow:v<versions.mlflow>-full. Pin a tag or digest, never latest.",
     )
     database: Database = Field(default_factory=Database)
+    job_execution: bool = Field(
+        False,
+        description="Run MLflow's job runner (MLFLOW_SERVER_ENABLE_JOB_EXECUTION: scheduled scorers, trace "
+        "archival). Off by default: it starts a worker process per job type, measured at 2.1 GiB per pod.",
+    )
 
 
 class Ci(Model):

@@ -95,8 +95,8 @@ def _part(module: str) -> str:
 
 # Which layers each layer may import (besides itself). The engine parts: review and deploy use plan, deploy also
 # shows a plan diff through review; scaffold uses plan and reads locks through their one owner, deploy.lock.
-# ``errors`` and ``fsio`` (the one atomic writer) are leaves every layer may use.
-BASE = {"errors", "fsio"}
+# ``errors``, ``escape`` (printing untrusted text) and ``fsio`` (the one atomic writer) are leaves every layer may use.
+BASE = {"errors", "escape", "fsio"}
 ALLOWED = {
     "engine.plan": {"spec", "catalog", "components", *BASE},
     "engine.review": {"engine.plan", "spec", "catalog", *BASE},
@@ -105,6 +105,7 @@ ALLOWED = {
     "spec": {"catalog", *BASE},
     "catalog": BASE,
     "fsio": {"errors"},
+    "escape": set(),
     "errors": set(),
     "components": set(),
 }

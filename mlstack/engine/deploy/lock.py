@@ -27,7 +27,9 @@ REQUIRED = ("project", "env", "spec_digest", "versions", "tools", "outputs", "lo
 
 
 def lock_path(env: str, stacks_dir: Path) -> Path:
-    return stacks_dir / f"{env}.lock.json"
+    from mlstack.spec.names import check_env_name
+
+    return stacks_dir / f"{check_env_name(env)}.lock.json"
 
 
 def canonical_spec(spec: Spec) -> dict[str, Any]:

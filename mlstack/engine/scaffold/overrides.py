@@ -195,9 +195,11 @@ def new_env_file(
             the new file name the --set/--add argument that caused them.
     """
     from mlstack.spec import load_spec, spec_path
-    from mlstack.spec.models import DNS_LABEL
+    from mlstack.spec.names import check_env_name
 
-    if not re.match(DNS_LABEL, name) or len(name) > 24 or name == "base" or name.endswith("-lock"):
+    check_env_name(name, "NAME")
+    check_env_name(source, "--from")
+    if name == "base" or name.endswith("-lock"):
         raise UsageError(
             f"environment name {name!r}: use a lowercase DNS label of at most 24 characters (not 'base'), e.g. perf"
         )

@@ -14,6 +14,7 @@ from mlstack.components.aws.cluster_autoscaler import (
     ClusterAutoscalerArgs,
 )
 from mlstack.components.aws.container_registry import ContainerRegistryArgs
+from mlstack.components.aws.db_credentials_hook import PYTHON_HOOKS, SECRET_ARN_ENV
 from mlstack.components.aws.environment import (
     CI_KUBERNETES_GROUP,
     AwsEnvironment,
@@ -29,6 +30,15 @@ from mlstack.spec import Spec
 from mlstack.spec.models import NodePool
 
 MLFLOW_SA = ("mlflow", "mlflow")
+
+
+def db_credentials_env(secret_arn: pulumi.Input[str], region: str) -> dict[str, pulumi.Input[str]]:
+    """MLflow's environment for the RDS-managed, rotating password (read by the pod's start-up hook).
+
+    The region is set explicitly: IRSA gives the pod credentials but no region, and boto3 refuses to build
+    a Secrets Manager client without one (found by the real-services stage, docs/real-services.md).
+    """
+    return {SECRET_ARN_ENV: secret_arn, "AWS_REGION": region, "AWS_DEFAULT_REGION": region}
 
 
 def environment_tags(spec: Spec) -> dict[str, str]:
@@ -169,8 +179,11 @@ def provision(spec: Spec, catalog: Catalog, versions: dict[str, str]) -> Binding
         artifacts_uri=env.tracking_artifacts_uri,  # type: ignore[arg-type]
         database_uri=env.tracking_database_uri,  # type: ignore[arg-type]
         mlflow_annotations={"eks.amazonaws.com/role-arn": env.mlflow_role_arn},
-        # MLflow reads the rotating RDS-managed password from this secret when it connects.
-        mlflow_env={"MLSTACK_DB_SECRET_ARN": env.tracking_database_secret_arn} if env.tracking_database_secret_arn else {},
+        # MLflow reads the rotating RDS-managed password from this secret when it connects, through the hook.
+        mlflow_env=db_credentials_env(env.tracking_database_secret_arn, str(spec.target.region))
+        if env.tracking_database_secret_arn
+        else {},
+        mlflow_python_hooks=dict(PYTHON_HOOKS) if env.tracking_database_secret_arn else {},
         ci_groups=[CI_KUBERNETES_GROUP] if spec.ci else [],
         registry_host=_registry_host(env),
         outputs=outputs,
