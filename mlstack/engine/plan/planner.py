@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from mlstack.engine.plan import cache
@@ -9,42 +10,39 @@ from mlstack.engine.plan.model import Plan
 from mlstack.spec import Spec
 
 
-def plan_spec(spec: Spec, *, reads: dict[str, Any] | None = None) -> Plan:
+def plan_spec(spec: Spec, pins: Mapping[str, str] | None = None) -> Plan:
     """Runs the program ``up`` would run, under recording mocks, and returns the Plan.
 
-    A plan cached for the same inputs (see ``mlstack.engine.plan.cache``) is returned instead of a new run when
-    the cache is on; it is the same plan, byte for byte.
-
-    Args:
-        spec: the merged, validated spec.
-        reads: anything besides the spec that the program reads (e.g. a lock's digests), as plain data: it is
-            part of the cache key.
+    ``pins`` (a lock's image digests) make every image reference in the plan a digest reference. A plan cached
+    for the same inputs (spec, pins, code, catalogue, SDKs: ``mlstack.engine.plan.cache``) is returned instead of
+    a new run when the cache is on; it is the same plan, byte for byte. Anything else a plan comes to read must
+    join the cache key here.
 
     Raises:
         EngineError: the program failed (the message is the program's error).
     """
-    cache_key = cache.key(spec.model_dump(mode="json"), reads) if cache.enabled() else ""
+    cache_key = cache.key(spec.model_dump(mode="json"), {"pins": dict(pins or {})}) if cache.enabled() else ""
     if cache_key:
         hit = cache.get(cache_key)
         if hit is not None:
             return hit
-    plan = _record(spec)
+    plan = _record(spec, pins)
     if cache_key:
         cache.put(cache_key, plan)
     return plan
 
 
-def _record(spec: Spec) -> Plan:
+def _record(spec: Spec, pins: Mapping[str, str] | None = None) -> Plan:
     from mlstack.engine.plan.model import plan_program
     from mlstack.engine.plan.program import make_program
 
     target = spec.target.model_dump(exclude_none=True)
     return plan_program(
-        make_program(spec),
+        make_program(spec, pins),
         project=spec.project,
         env=spec.env,
         target=target,
-        region=spec.target.region or "onprem",
+        region=spec.target.region or spec.target.cloud,  # a regionless target answers with its own name
         gcp_project=spec.target.project_id or "mlstack-plan",
     )
 
@@ -60,7 +58,7 @@ def plan_specs(specs: list[Spec]) -> list[Plan]:
     Raises:
         EngineError: a program failed (the first failure, in the order of ``specs``).
     """
-    keys = [cache.key(s.model_dump(mode="json")) if cache.enabled() else "" for s in specs]
+    keys = [cache.key(s.model_dump(mode="json"), {"pins": {}}) if cache.enabled() else "" for s in specs]
     plans: list[Plan | None] = [cache.get(k) if k else None for k in keys]
     # Equal specs share one recording (a pull request's unchanged environments: base == head).
     todo: dict[str, Spec] = {}

@@ -3,6 +3,7 @@ plan with its review (cost, policy) attached for ``plan --format json``."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
 
 from mlstack.engine.plan.model import Plan
@@ -10,9 +11,10 @@ from mlstack.engine.plan.planner import plan_spec, plan_specs
 from mlstack.spec import load_spec
 
 
-def plan_env(env: str, stacks_dir: Path) -> Plan:
-    """Loads ``<stacks_dir>/<env>.yaml``, checks its policy waivers name real rules, and plans it."""
-    return plan_spec(_load(env, stacks_dir))
+def plan_env(env: str, stacks_dir: Path, pins: Mapping[str, str] | None = None) -> Plan:
+    """Loads ``<stacks_dir>/<env>.yaml``, checks its policy waivers name real rules, and plans it (with a lock's
+    image ``pins``, every image by digest)."""
+    return plan_spec(_load(env, stacks_dir), pins)
 
 
 def plan_envs(envs: list[str], stacks_dir: Path) -> list[Plan]:
