@@ -29,9 +29,9 @@ def recordings(monkeypatch):
     calls: list[str] = []
     real = planner._record
 
-    def counting(spec):
+    def counting(spec, pins=None):
         calls.append(spec.env)
-        return real(spec)
+        return real(spec, pins)
 
     monkeypatch.setattr(planner, "_record", counting)
     return calls

@@ -37,10 +37,10 @@ def test_equal_specs_are_recorded_once(monkeypatch):
 
 
 def test_a_worker_failure_is_raised_in_the_parent(monkeypatch):
-    def broken(spec):
+    def broken(spec, pins=None):
         if spec.env == "staging":
             raise EngineError("the program failed: boom in staging")
-        return real(spec)
+        return real(spec, pins)
 
     real = planner._record
     monkeypatch.setattr(planner, "_record", broken)
