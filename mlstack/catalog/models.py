@@ -90,12 +90,17 @@ class ChartPin(_Strict):
     repo: str = Field(pattern=r"^(https|oci)://")
     chart: str = Field(min_length=1)
     version: str = Field(min_length=1)
+    # When and where the pin was checked (newer pins carry both; older ones cite the file's ``sources``).
+    checked: str | None = Field(default=None, pattern=DATE)
+    source: str | None = Field(default=None, pattern=r"^https://")
 
 
 class ImagePin(_Strict):
     repository: str = Field(min_length=1)
     tag: str = Field(min_length=1)
     digest: str | None = Field(default=None, pattern=r"^sha256:[0-9a-f]{64}$")
+    checked: str | None = Field(default=None, pattern=DATE)
+    source: str | None = Field(default=None, pattern=r"^https://")
 
     @property
     def ref(self) -> str:
