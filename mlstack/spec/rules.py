@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
+from mlstack.spec import rules_workloads
 from mlstack.spec.models import Spec
 
 Finding = tuple[str, str]
@@ -34,6 +35,7 @@ def check(spec: Spec) -> list[Finding]:
     findings.extend(_pools(spec, catalog))
     findings.extend(_teams(spec, catalog))
     findings.extend(_filestore(spec, catalog))
+    findings.extend(rules_workloads.check(spec, catalog))
     return findings
 
 
