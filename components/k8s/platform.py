@@ -104,6 +104,8 @@ class Platform(pulumi.ComponentResource):
             dataclasses.replace(args.tracking, allowed_namespaces=sorted({*plain_namespaces, args.verify.namespace})),
             child,
         )
+        # The gang check submits through the first team's queue (its namespace must exist first).
+        gang_team = sorted(team_args)[0] if args.workloads and args.workloads.queues and team_args else None
         self.verify = VerifyJob(
             f"{name}-verify",
             dataclasses.replace(
@@ -111,8 +113,9 @@ class Platform(pulumi.ComponentResource):
                 tracking_uri=self.tracking.tracking_uri,
                 tracking_username=self.tracking.admin_username,
                 tracking_password=self.tracking.admin_password,
+                gang_namespace=(team_args[gang_team].namespace or gang_team) if gang_team else None,
             ),
-            child,
+            pulumi.ResourceOptions(parent=self, depends_on=[self.teams[gang_team]]) if gang_team else child,
         )
         self.storage = SharedStorage(
             f"{name}-storage",
