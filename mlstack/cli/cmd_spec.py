@@ -12,7 +12,27 @@ import typer
 from mlstack.cli.context import STATE
 from mlstack.cli.params import choice
 
-EnvOption = Annotated[str, typer.Option("--env", "-e", envvar="MLSTACK_ENV", help="Environment: stacks/<env>.yaml.")]
+def env_name(value: str | list[str] | None) -> str | list[str] | None:
+    """Option callback: an environment is a name, not a path (``--env ../x`` is a usage error, exit 2)."""
+    if value is None:
+        return None
+    from mlstack.spec.names import check_env_name
+
+    return [check_env_name(v) for v in value] if isinstance(value, list) else check_env_name(value)
+
+
+def env_flag(flag: str):  # noqa: ANN201 - a Typer callback
+    def check(value: str | None) -> str | None:
+        from mlstack.spec.names import check_env_name
+
+        return None if value is None else check_env_name(value, flag)
+
+    return check
+
+
+EnvOption = Annotated[
+    str, typer.Option("--env", "-e", envvar="MLSTACK_ENV", callback=env_name, help="Environment: stacks/<env>.yaml.")
+]
 
 
 class PlanFormat(str, Enum):
@@ -36,11 +56,11 @@ def plan(
 ) -> None:
     """Plan an environment offline: no credentials, no Pulumi CLI. Shows every resource `up` would create."""
     from mlstack.cli.render import plan_json, plan_table
-    from mlstack.engine.planner import plan_env
+    from mlstack.engine.review.planning import plan_env
 
     result = plan_env(env, STATE.stacks_dir)
     if format is PlanFormat.json:
-        from mlstack.engine.planner import with_review
+        from mlstack.engine.review.planning import with_review
 
         sys.stdout.write(plan_json(with_review(result, env, STATE.stacks_dir)))
     else:
@@ -60,8 +80,9 @@ def schema(
     if output is None:
         sys.stdout.write(text)
         return
-    output.parent.mkdir(parents=True, exist_ok=True)
-    output.write_text(text, encoding="utf-8")
+    from mlstack.fsio import atomic_write
+
+    atomic_write(output, text, outside_ok=True)  # the user named the path
     echo(f"wrote {output}")
 
 

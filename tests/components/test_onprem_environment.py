@@ -6,7 +6,7 @@ import pulumi
 import pulumi_kubernetes as k8s
 import pytest
 
-from mlstack.engine import mock_outputs
+from mlstack.engine.plan import mocks as mock_outputs
 
 PINS = dict(
     cnpg_chart_version="0.23.0",

@@ -9,7 +9,7 @@ import pulumi_kubernetes as k8s
 import pytest
 import yaml
 
-from mlstack.engine import mock_outputs
+from mlstack.engine.plan import mocks as mock_outputs
 
 PG_IMAGE = "ghcr.io/cloudnative-pg/postgresql:16.6"
 MINIO_IMAGE = "quay.io/minio/minio:RELEASE.2024-12-18T13-15-44Z"

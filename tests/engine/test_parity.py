@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from mlstack.engine.planner import plan_env
+from mlstack.engine.review.planning import plan_env
 
 STACKS = Path(__file__).resolve().parents[2] / "stacks"
 REFERENCE = "staging"  # aws

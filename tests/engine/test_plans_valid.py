@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from k8s_checks import hardening_violations, is_manifest, manifests, validate_manifests
 
-from mlstack.engine.planner import plan_env
+from mlstack.engine.review.planning import plan_env
 
 STACKS = Path(__file__).resolve().parents[2] / "stacks"
 # CRDs without a schema here (kubernetes-validate has none); the operator's admission webhook checks them on apply.

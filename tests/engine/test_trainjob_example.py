@@ -9,7 +9,7 @@ import pytest
 import yaml
 from crd_schemas.trainer import TrainJob
 
-from mlstack.engine.planner import plan_env
+from mlstack.engine.review.planning import plan_env
 
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLE = ROOT / "docs" / "examples" / "trainjob-2x8.yaml"

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from mlstack.engine.planner import plan_env
+from mlstack.engine.review.planning import plan_env
 
 KUEUE = "kubernetes:kueue.x-k8s.io/v1beta2"
 RELEASE = "kubernetes:helm.sh/v3:Release"

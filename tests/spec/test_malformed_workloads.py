@@ -41,9 +41,9 @@ def _write(tmp_path: Path, text: str) -> Path:
 
 
 def _problems(path: Path) -> list:
-    from mlstack.engine.planner import plan_env
+    from mlstack.engine.review.planning import plan_env
 
-    with mock.patch("mlstack.engine.recorder.record") as record, pytest.raises(SpecError) as info:
+    with mock.patch("mlstack.engine.plan.recorder.record") as record, pytest.raises(SpecError) as info:
         plan_env(path.stem, path.parent)
     assert record.call_count == 0
     return info.value.problems
