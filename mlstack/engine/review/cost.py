@@ -16,6 +16,7 @@ from typing import Any
 
 from mlstack.engine.plan.model import Plan
 from mlstack.engine.plan.recorder import Registration
+from mlstack.engine.review.quota_cost import TeamQuotaCost, team_quota_costs
 
 HOURS_PER_MONTH = 730
 
@@ -75,6 +76,7 @@ class CostReport:
     missing: list[str] = field(default_factory=list)
     fallback: str = ""  # set when the always-on prices are another region's (the table has none for ``region``)
     location: str = ""  # how headers name where the env runs: "aws us-west-2", "onprem lab"
+    team_quotas: list[TeamQuotaCost] = field(default_factory=list)  # each team's Kueue quota in $/h (nominal)
 
     @property
     def complete(self) -> bool:
@@ -117,6 +119,7 @@ class CostReport:
             "fixed": [asdict(f) for f in self.fixed],
             "missing_prices": list(self.missing),
             "fixed_price_fallback": self.fallback or None,
+            "team_quotas": [t.to_dict() for t in self.team_quotas],
             "total": {
                 "complete": self.complete,
                 "hourly_min": self.hourly_min,
@@ -264,6 +267,7 @@ def estimate(plan: Plan, *, shared_storage_gib: int | None = None) -> CostReport
 
     report.pools.sort(key=lambda p: p.name)
     report.missing = sorted(set(report.missing))
+    report.team_quotas = team_quota_costs(plan, report.pools)
     return report
 
 
@@ -341,6 +345,10 @@ def render_text(report: CostReport) -> str:
     if report.missing:
         lines.append("  no price in the table for:")
         lines.extend(f"    - {m}" for m in report.missing)
+    if report.team_quotas:
+        lines.append("")
+        lines.append("  team quotas at nominal (Kueue; borrowing not counted):")
+        lines.extend(f"    {t.text}" for t in report.team_quotas)
     if report.cloud not in ("aws", "gcp"):
         lines.append("  on-premise hardware is not priced")
     return "\n".join(lines) + "\n"

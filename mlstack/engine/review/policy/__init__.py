@@ -10,12 +10,12 @@ from collections.abc import Mapping
 from pathlib import Path
 
 from mlstack.engine.plan.model import Plan
-from mlstack.engine.review.policy import aws, common, gcp, k8s
+from mlstack.engine.review.policy import aws, common, gcp, k8s, workloads
 from mlstack.engine.review.policy.base import Finding, Level, PolicyReport, Rule, RuleResult
 
 __all__ = ["RULES", "Finding", "PolicyReport", "Rule", "RuleResult", "check_plan", "rule_ids", "validate_waivers"]
 
-RULES: list[Rule] = [*aws.RULES, *gcp.RULES, *k8s.RULES, *common.RULES]
+RULES: list[Rule] = [*aws.RULES, *gcp.RULES, *k8s.RULES, *workloads.RULES, *common.RULES]
 _BY_ID = {r.id: r for r in RULES}
 assert len(_BY_ID) == len(RULES), "duplicate policy rule id"
 
