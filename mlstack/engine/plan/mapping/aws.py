@@ -14,6 +14,7 @@ from mlstack.components.aws.cluster_autoscaler import (
     ClusterAutoscalerArgs,
 )
 from mlstack.components.aws.container_registry import ContainerRegistryArgs
+from mlstack.components.aws.db_credentials_hook import PYTHON_HOOKS, SECRET_ARN_ENV
 from mlstack.components.aws.environment import (
     CI_KUBERNETES_GROUP,
     AwsEnvironment,
@@ -169,8 +170,9 @@ def provision(spec: Spec, catalog: Catalog, versions: dict[str, str]) -> Binding
         artifacts_uri=env.tracking_artifacts_uri,  # type: ignore[arg-type]
         database_uri=env.tracking_database_uri,  # type: ignore[arg-type]
         mlflow_annotations={"eks.amazonaws.com/role-arn": env.mlflow_role_arn},
-        # MLflow reads the rotating RDS-managed password from this secret when it connects.
-        mlflow_env={"MLSTACK_DB_SECRET_ARN": env.tracking_database_secret_arn} if env.tracking_database_secret_arn else {},
+        # MLflow reads the rotating RDS-managed password from this secret when it connects, through the hook.
+        mlflow_env={SECRET_ARN_ENV: env.tracking_database_secret_arn} if env.tracking_database_secret_arn else {},
+        mlflow_python_hooks=dict(PYTHON_HOOKS) if env.tracking_database_secret_arn else {},
         ci_groups=[CI_KUBERNETES_GROUP] if spec.ci else [],
         registry_host=_registry_host(env),
         outputs=outputs,

@@ -24,6 +24,8 @@ class Bindings:
         mlflow_annotations: ServiceAccount annotations binding MLflow to a cloud identity.
         mlflow_env: extra environment for MLflow (e.g. the MinIO endpoint on onprem).
         mlflow_secret_env: extra secret environment for MLflow (e.g. MinIO credentials).
+        mlflow_python_hooks: Python start-up modules for MLflow's pod, file name -> source (AWS: the reader
+            of the rotating RDS-managed password).
         ci_annotations: annotations of the CI ServiceAccount.
         ci_groups: Kubernetes groups the cloud maps the CI identity to (bound to the CI Role).
         ci_users: Kubernetes user names of the CI identity (GKE: the CI service account's e-mail).
@@ -42,6 +44,7 @@ class Bindings:
     mlflow_annotations: dict[str, Any] = field(default_factory=dict)
     mlflow_env: dict[str, Any] = field(default_factory=dict)
     mlflow_secret_env: dict[str, Any] = field(default_factory=dict)
+    mlflow_python_hooks: dict[str, str] = field(default_factory=dict)
     ci_annotations: dict[str, Any] = field(default_factory=dict)
     ci_groups: list[str] = field(default_factory=list)
     ci_users: list[pulumi.Input[str]] = field(default_factory=list)

@@ -17,7 +17,7 @@ from mlstack.components.gcp.node_pool import NodePoolArgs
 from mlstack.components.gcp.shared_file_system import SharedFileSystemArgs
 from mlstack.components.gcp.tpu_node_pool import TpuNodePoolArgs
 from mlstack.components.gcp.tracking_database import TrackingDatabaseArgs
-from mlstack.components.k8s.nfs_backend import NfsBackend, NfsBackendArgs
+from mlstack.components.onprem.nfs_backend import NfsBackend, NfsBackendArgs
 from mlstack.engine.plan.mapping.bindings import Bindings, cluster_provider
 from mlstack.spec import Spec
 from mlstack.spec.models import NodePool

@@ -11,8 +11,8 @@ from __future__ import annotations
 import pulumi
 
 from mlstack.catalog import Catalog
-from mlstack.components.k8s.node_setup import OnPremNodePool, OnPremNodePoolArgs
-from mlstack.components.k8s.onprem import OnPremEnvironment, OnPremEnvironmentArgs
+from mlstack.components.onprem.environment import OnPremEnvironment, OnPremEnvironmentArgs
+from mlstack.components.onprem.node_setup import OnPremNodePool, OnPremNodePoolArgs
 from mlstack.engine.plan.mapping.bindings import Bindings, cluster_provider
 from mlstack.spec import Spec
 

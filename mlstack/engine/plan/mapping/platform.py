@@ -85,6 +85,7 @@ def platform_args(spec: Spec, catalog: Catalog, versions: dict[str, str], bindin
             service_account_annotations=bindings.mlflow_annotations,
             env=bindings.mlflow_env,
             secret_env=bindings.mlflow_secret_env,
+            python_hooks=bindings.mlflow_python_hooks,
         ),
         verify=VerifyJobArgs(image=image, accelerator=gpus[0] if gpus else None),
         ci=CiAccessArgs(

@@ -26,7 +26,7 @@ import pulumi_kubernetes as k8s
 import pulumi_random as random
 
 from .._base import child_opts, stateful_opts
-from .hardening import (
+from ..k8s.hardening import (
     MLSTACK_LABELS,
     container_security_context,
     pinned_image,

@@ -8,7 +8,7 @@ import types
 
 import pytest
 
-from mlstack.components.k8s.tracking_pod import SITECUSTOMIZE
+from mlstack.components.aws.db_credentials_hook import SITECUSTOMIZE
 
 
 class OperationalError(Exception):

@@ -31,7 +31,7 @@ import pulumi_kubernetes as k8s
 import pulumi_random as random
 
 from .._base import child_opts, stateful_opts
-from .hardening import (
+from ..k8s.hardening import (
     MLSTACK_LABELS,
     NONROOT_UID,
     container_security_context,

@@ -32,7 +32,7 @@ import pulumi
 import pulumi_kubernetes as k8s
 
 from .._base import child_opts
-from .hardening import NONROOT_UID, pinned_image
+from ..k8s.hardening import NONROOT_UID, pinned_image
 
 TOKEN = "mlstack:k8s:NfsProvisioner"
 DEFAULT_PROVISIONER_NAME = "mlstack.io/nfs"

@@ -23,7 +23,7 @@ import pulumi
 import pulumi_kubernetes as k8s
 
 from .._base import child_opts
-from .hardening import MLSTACK_LABELS
+from ..k8s.hardening import MLSTACK_LABELS
 
 TOKEN = "mlstack:k8s:AuditPolicy"
 POLICY_KEY = "audit-policy.yaml"

@@ -22,7 +22,7 @@ import pulumi_kubernetes as k8s
 
 from .._base import child_opts, stateful_opts
 from .audit_policy import AuditPolicy, AuditPolicyArgs
-from .hardening import MANAGED_BY, restricted_namespace_labels
+from ..k8s.hardening import MANAGED_BY, restricted_namespace_labels
 from .image_registry import ImageRegistry, ImageRegistryArgs
 from .nfs_provisioner import (
     DEFAULT_PROVISIONER_NAME,

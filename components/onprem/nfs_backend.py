@@ -12,13 +12,13 @@ from dataclasses import dataclass
 import pulumi
 import pulumi_kubernetes as k8s
 
-from . import require_provider
+from ..k8s import require_provider
 from .nfs_provisioner import (
     DEFAULT_PROVISIONER_NAME,
     NfsProvisioner,
     NfsProvisionerArgs,
 )
-from .onprem import namespace_labels
+from .environment import namespace_labels
 
 TOKEN = "mlstack:k8s:NfsBackend"
 

@@ -28,7 +28,7 @@ import pulumi_kubernetes as k8s
 import pulumi_random as random
 
 from .._base import stateful_opts
-from .hardening import MLSTACK_LABELS, resources
+from ..k8s.hardening import MLSTACK_LABELS, resources
 
 TOKEN = "mlstack:k8s:InClusterPostgres"
 DATABASE = "mlflow"
