@@ -345,7 +345,8 @@ class VerifyJob(pulumi.ComponentResource):
             opts=child,
         )
         team_meta = k8s.meta.v1.ObjectMetaArgs(name=ROLE, namespace=args.gang_namespace, labels=labels)
-        role = k8s.rbac.v1.Role(f"{name}-gang-role", metadata=team_meta, rules=gang_role_rules(), opts=child)
+        rules = [k8s.rbac.v1.PolicyRuleArgs(api_groups=r["apiGroups"], resources=r["resources"], verbs=r["verbs"]) for r in gang_role_rules()]
+        role = k8s.rbac.v1.Role(f"{name}-gang-role", metadata=team_meta, rules=rules, opts=child)
         k8s.rbac.v1.RoleBinding(
             f"{name}-gang-binding",
             metadata=team_meta,
