@@ -54,6 +54,9 @@ class KueueArgs:
         replicas: controller replicas (leader-elected); 2.
         cpu_request, memory_request, cpu_limit, memory_limit: the controller's resources; "500m", "512Mi",
             "2", "512Mi" (the chart's own figures, stated here so that they are reviewed).
+        excluded_resource_prefixes: resources Kueue does not count (``resources.excludeResourcePrefixes``):
+            network devices a job requests beside its accelerators (EFA, RDMA), which no ClusterQueue covers and
+            which would otherwise make every such job inadmissible; none by default.
         extra_values: further chart values merged over mlstack's at the top level; none.
     """
 
@@ -68,6 +71,7 @@ class KueueArgs:
     memory_request: str = "512Mi"
     cpu_limit: str = "2"
     memory_limit: str = "512Mi"
+    excluded_resource_prefixes: Sequence[str] = ()
     extra_values: Mapping[str, Any] = field(default_factory=dict)
 
 
@@ -75,7 +79,7 @@ def kueue_configuration(args: KueueArgs) -> dict[str, Any]:
     """Kueue's ``Configuration`` object (``config.kueue.x-k8s.io/v1beta2``) as mlstack sets it."""
     if args.pods_ready_timeout_seconds < 1:
         raise ValueError("pods_ready_timeout_seconds must be at least 1")
-    return {
+    config: dict[str, Any] = {
         "apiVersion": CONFIG_API_VERSION,
         "kind": "Configuration",
         "health": {"healthProbeBindAddress": ":8081"},
@@ -90,6 +94,9 @@ def kueue_configuration(args: KueueArgs) -> dict[str, Any]:
         },
         "integrations": {"frameworks": list(args.frameworks)},
     }
+    if args.excluded_resource_prefixes:
+        config["resources"] = {"excludeResourcePrefixes": sorted(args.excluded_resource_prefixes)}
+    return config
 
 
 def kueue_values(args: KueueArgs) -> dict[str, Any]:

@@ -81,6 +81,12 @@ class NodePool(Model):
         "cluster's zones (GPU pools) or the catalogue's first zone offering the TPU (TPU pools).",
     )
     selector: dict[str, str] | None = Field(None, description="onprem: labels that select the existing nodes of this pool.")
+    multi_node: bool | None = Field(
+        None,
+        description="Place the pool for multi-node jobs: aws: EFA interfaces, a cluster placement group, one subnet "
+        "(AZ); gcp: COMPACT placement in one zone and gVNIC. Trades capacity (one AZ/zone, close hosts) for "
+        "bandwidth. Default: on for GPU/Trainium pools whose machine type supports it and that can have 2+ nodes.",
+    )
 
 
 class SharedStorage(Model):
@@ -186,6 +192,12 @@ class Workloads(Model):
     preemption: Preemption = Field(default_factory=Preemption)
     pods_ready_timeout_seconds: int = Field(
         600, ge=30, le=86400, description="An admitted job whose pods are not all ready by then is evicted and re-queued (gang admission)."
+    )
+    rdma_resource: str | None = Field(
+        None,
+        pattern=r"^[a-z0-9]([-a-z0-9.]*[a-z0-9])?/[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$",
+        description="onprem: the extended resource your cluster's RDMA device plugin exposes (e.g. rdma/ib); every "
+        "training node of the torch runtime requests one. Default none.",
     )
 
 

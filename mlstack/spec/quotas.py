@@ -98,3 +98,30 @@ def team_totals(spec: Spec, catalog, team: str) -> dict[str, int]:
         if pool in pools:
             totals[pools[pool].kind] += n
     return totals
+
+
+def multi_node(spec: Spec, catalog, name: str) -> bool:
+    """Whether pool ``name`` is placed for multi-node jobs: its ``multi_node``, else on for a GPU or Trainium pool
+    whose machine type supports it (catalogue ``interconnect``) and that can have two or more nodes."""
+    pool = spec.node_pools[name]
+    cap = pool_capacity(spec, catalog, name)
+    machine = pool_machine(spec, catalog, name)
+    capable = machine is not None and catalog.multi_node_capable(spec.target.cloud, machine)
+    if pool.multi_node is not None:
+        return pool.multi_node and capable and (spec.target.cloud != "gcp" or bool(pool.zones))
+    # GCP places a pool compactly in one zone: by default only a pool that names its zones.
+    zoned = spec.target.cloud != "gcp" or bool(pool.zones)
+    return bool(cap and cap.kind in ("gpu", "trainium") and capable and zoned and (cap.nodes or 0) >= 2)
+
+
+def pool_machine(spec: Spec, catalog, name: str) -> str | None:
+    """The machine type of accelerator pool ``name`` on the spec's cloud (the catalogue's offer); None otherwise."""
+    pool = spec.node_pools[name]
+    acc = catalog.accelerators.get(pool.accelerator or "")
+    cloud = spec.target.cloud
+    if acc is None or acc.kind == "tpu" or cloud not in acc.offers:
+        return None
+    counts = catalog.offered_counts(acc.name, cloud)
+    count = pool.gpus_per_node or (counts[0] if counts else 0)
+    offer = next((o for o in acc.offers[cloud] if o.count == count), None)
+    return offer.machine_type if offer else None

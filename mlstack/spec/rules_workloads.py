@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from mlstack.spec.models import Spec
-from mlstack.spec.quotas import TOTAL_FIELDS, UNITS, accelerator_pools
+from mlstack.spec.quotas import TOTAL_FIELDS, UNITS, accelerator_pools, pool_machine
 
 Finding = tuple[str, str]
 #: The CPU and memory flavor's name; a pool of that name would clash with it.
@@ -18,6 +18,7 @@ def check(spec: Spec, catalog) -> Iterator[Finding]:
         yield "workloads.trainer", "Kubeflow Trainer runs every TrainJob as a JobSet: it needs jobset: true. Set jobset: true, or trainer: false"
     if ANY_NODE_FLAVOR in spec.node_pools:
         yield f"node_pools.{ANY_NODE_FLAVOR}", f"{ANY_NODE_FLAVOR!r} is the Kueue flavor for CPU and memory. Rename the pool"
+    yield from _interconnect(spec, catalog)
     pools = accelerator_pools(spec, catalog)
     have = ", ".join(pools) or "none"
     used: dict[str, tuple[int, str]] = {}
@@ -63,4 +64,31 @@ def check(spec: Spec, catalog) -> Iterator[Finding]:
             yield path, (
                 f"the teams' quotas on pool {pool!r} add up to {total} {UNITS[cap.kind]}, more than it can provide at its "
                 f"max ({cap.total}); a nominal quota is a guarantee. Lower the quotas or raise node_pools.{pool}.max"
+            )
+
+
+def _interconnect(spec: Spec, catalog) -> Iterator[Finding]:
+    cloud = spec.target.cloud
+    if spec.workloads.rdma_resource and cloud != "onprem":
+        yield "workloads.rdma_resource", (
+            f"only for onprem (an RDMA device plugin you run); on {cloud} set node_pools.<pool>.multi_node instead. Remove it"
+        )
+    for key in sorted(spec.node_pools):
+        pool = spec.node_pools[key]
+        if not pool.multi_node:
+            continue
+        path = f"node_pools.{key}.multi_node"
+        if cloud == "onprem":
+            yield path, "onprem pools are existing nodes mlstack does not place; name your RDMA resource in workloads.rdma_resource instead"
+            continue
+        machine = pool_machine(spec, catalog, key)
+        if machine is None:
+            yield path, "only for GPU and Trainium pools (TPU slices are placed by their topology). Remove it"
+        elif cloud == "gcp" and not pool.zones:
+            yield path, f"COMPACT placement is in one zone: name it, e.g. zones: [{spec.target.region}-a]"
+        elif not catalog.multi_node_capable(cloud, machine):
+            what = "EFA" if cloud == "aws" else "COMPACT placement"
+            yield path, (
+                f"{machine} has no {what} (catalogue interconnect.{cloud}); multi-node placement needs it. "
+                "Pick an accelerator or gpus_per_node whose machine has it, or set multi_node: false"
             )

@@ -145,3 +145,75 @@ def test_onprem_flavors_select_by_the_pools_selector(tmp_path):
     # On-prem capacity is unknown to mlstack: the quota is taken as written.
     gpus = _by_name(plan, "ClusterQueue")["research"]["spec"]["resourceGroups"][1]["flavors"][0]["resources"][0]
     assert gpus == {"name": "nvidia.com/gpu", "nominalQuota": "64", "borrowingLimit": "64"}
+
+
+# -- interconnect ------------------------------------------------------------------------------------------
+
+
+def test_prod_gpu_pool_is_multi_node_with_efa():
+    from mlstack.catalog import load_catalog
+
+    plan = plan_env("prod", Path(__file__).resolve().parents[2] / "stacks")
+    ng = plan.one("aws:eks/nodeGroup:NodeGroup", "acme-ml-prod-a100")
+    assert ng.inputs["labels"]["mlstack.io/efa"] == "true"
+    lt = plan.one("aws:ec2/launchTemplate:LaunchTemplate", "acme-ml-prod-a100-lt")
+    assert len(lt.inputs["networkInterfaces"]) == load_catalog().efa_interfaces("p4de.24xlarge") == 4
+    assert plan.one("aws:ec2/placementGroup:PlacementGroup", "acme-ml-prod-a100-pg").inputs["strategy"] == "cluster"
+    rel = plan.one("kubernetes:helm.sh/v3:Release", "acme-ml-prod-efa-release")
+    assert rel.inputs["version"] == load_catalog().versions.charts["aws-efa-k8s-device-plugin"].version
+    # The CPU pool and staging's one-node GPU pool are not placed.
+    assert "mlstack.io/efa" not in plan.one("aws:eks/nodeGroup:NodeGroup", "acme-ml-prod-system").inputs["labels"]
+    staging = plan_env("staging", Path(__file__).resolve().parents[2] / "stacks")
+    assert not staging.of_type("aws:ec2/placementGroup:PlacementGroup") and not staging.of_type("mlstack:k8s:EfaSupport")
+
+
+def test_multi_node_false_trades_placement_for_capacity(tmp_path):
+    plan = _plan(tmp_path, SPEC.replace("a100: {accelerator: nvidia-a100-80gb, gpus_per_node: 8, min: 0, max: 2}",
+                                        "a100: {accelerator: nvidia-a100-80gb, gpus_per_node: 8, min: 0, max: 2, multi_node: false}"))
+    assert not plan.of_type("aws:ec2/placementGroup:PlacementGroup")
+    assert len(plan.one("aws:eks/nodeGroup:NodeGroup", "acme-ml-staging-a100").inputs["subnetIds"]) == 3
+
+
+def test_gke_multi_node_pool_is_compact_in_one_zone(tmp_path):
+    text = textwrap.dedent(
+        """\
+        project: acme-ml
+        target: {cloud: gcp, region: us-central1, project_id: acme-ml-1234}
+        node_pools:
+          system: {machine: n2-standard-4, min: 1, max: 3}
+          a100: {accelerator: nvidia-a100-80gb, gpus_per_node: 8, max: 4, zones: [us-central1-a, us-central1-c]}
+        storage:
+          shared: {size_gib: 1024}
+          buckets: {artifacts: {}}
+        """
+    )
+    plan = _plan(tmp_path, text)
+    pool = plan.one("gcp:container/nodePool:NodePool", "acme-ml-staging-a100-pool")
+    assert pool.inputs["placementPolicy"] == {"type": "COMPACT"}
+    assert pool.inputs["nodeConfig"]["gvnic"] == {"enabled": True}
+    assert pool.inputs["nodeLocations"] == ["us-central1-a"]
+
+
+def test_onprem_rdma_resource_reaches_the_torch_runtime(tmp_path):
+    text = textwrap.dedent(
+        """\
+        project: acme-ml
+        target: {cloud: onprem, kube_context: lab}
+        node_pools:
+          a100: {accelerator: nvidia-a100-80gb, gpus_per_node: 8, selector: {mlstack.io/accelerator: nvidia-a100-80gb}}
+        storage:
+          shared: {size_gib: 1024, nfs_server: nas.lab, nfs_path: /exports/ml}
+          buckets: {artifacts: {}}
+        workloads: {rdma_resource: rdma/ib}
+        teams:
+          research: {group: research, quotas: {a100: 16}}
+        """
+    )
+    plan = _plan(tmp_path, text)
+    (runtime,) = plan.of_type("kubernetes:trainer.kubeflow.org/v1alpha1:ClusterTrainingRuntime")
+    pod = runtime.inputs["spec"]["template"]["spec"]["replicatedJobs"][0]["template"]["spec"]["template"]["spec"]
+    assert pod["containers"][0]["resources"] == {"requests": {"rdma/ib": "1"}, "limits": {"rdma/ib": "1"}}
+    # Kueue does not count the fabric devices (no queue covers them; they would make every job inadmissible).
+    release = next(r for r in plan.of_type(RELEASE) if r.inputs["chart"] == "kueue")
+    config = json.loads(release.inputs["values"]["managerConfig"]["controllerManagerConfigYaml"])
+    assert config["resources"] == {"excludeResourcePrefixes": ["rdma/ib", "vpc.amazonaws.com/efa"]}

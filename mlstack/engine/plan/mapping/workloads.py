@@ -10,6 +10,7 @@ and an admitted job is never refused by the ResourceQuota.
 from __future__ import annotations
 
 from mlstack.catalog import Catalog
+from mlstack.components.k8s.efa_support import EFA_RESOURCE
 from mlstack.components.k8s.jobset import JobSetArgs
 from mlstack.components.k8s.kuberay import KubeRayArgs
 from mlstack.components.k8s.kueue import KueueArgs
@@ -74,6 +75,8 @@ def workloads_args(spec: Spec, catalog: Catalog) -> WorkloadsArgs | None:
             repository=charts["kueue"].repo,
             image=images["kueue"].ref,
             pods_ready_timeout_seconds=w.pods_ready_timeout_seconds,
+            # Fabric devices a training pod requests beside its accelerators; no queue covers them.
+            excluded_resource_prefixes=(EFA_RESOURCE, *([w.rdma_resource] if w.rdma_resource else [])),
         )
         if w.enabled
         else None,
@@ -86,6 +89,7 @@ def workloads_args(spec: Spec, catalog: Catalog) -> WorkloadsArgs | None:
             repository=charts["kubeflow-trainer"].repo,
             image=images["kubeflow-trainer"].ref,
             runtime_image=images["pytorch"].ref,
+            rdma_resource=w.rdma_resource,
         )
         if w.trainer
         else None,
