@@ -1,5 +1,5 @@
 """What each environment provides per platform capability: native (the cloud's managed service), emulated (an
-in-cluster substitute such as MinIO for buckets or in-cluster Postgres), or missing.
+in-cluster substitute such as SeaweedFS for buckets or in-cluster Postgres), or missing.
 
 Derived from the resource types in each plan (and, for accelerators, the pools' inputs), never from the
 environment's name or cloud: a new target gets a correct row as soon as its plan has the resources.
@@ -35,7 +35,7 @@ PROBES: dict[str, list[tuple[str, Status, str]]] = {
     "buckets": [
         ("aws:s3/bucket:Bucket", "native", "S3"),
         ("gcp:storage/bucket:Bucket", "native", "GCS"),
-        ("mlstack:k8s:ObjectStore", "emulated", "MinIO in the cluster"),
+        ("mlstack:k8s:ObjectStore", "emulated", "SeaweedFS (S3) in the cluster"),
     ],
     "registry": [
         ("aws:ecr/repository:Repository", "native", "ECR"),

@@ -22,8 +22,8 @@ class Bindings:
         artifacts_uri: MLflow's artifact destination (s3://, gs://).
         database_uri: MLflow's backend store URI (secret).
         mlflow_annotations: ServiceAccount annotations binding MLflow to a cloud identity.
-        mlflow_env: extra environment for MLflow (e.g. the MinIO endpoint on onprem).
-        mlflow_secret_env: extra secret environment for MLflow (e.g. MinIO credentials).
+        mlflow_env: extra environment for MLflow (e.g. the object store's endpoint on onprem).
+        mlflow_secret_env: extra secret environment for MLflow (e.g. the object store's credentials).
         mlflow_python_hooks: Python start-up modules for MLflow's pod, file name -> source (AWS: the reader
             of the rotating RDS-managed password).
         ci_annotations: annotations of the CI ServiceAccount.

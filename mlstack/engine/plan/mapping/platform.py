@@ -20,11 +20,13 @@ from mlstack.spec import Spec
 
 
 def mlflow_image(spec: Spec, catalog: Catalog, versions: dict[str, str]) -> str:
-    """The spec's image, or the official MLflow image's `-full` variant (it carries psycopg2, boto3 and
-    google-cloud-storage, which the server needs for Postgres, S3/MinIO and GCS)."""
+    """The spec's image, or the official MLflow image's `-full` variant (the server needs mlflow[auth],
+    psycopg 3, boto3 and google-cloud-storage for basic auth, Postgres, S3 and GCS): the catalogue's pin when
+    the spec keeps the catalogue's MLflow version, else the same variant of the spec's version."""
     if spec.tracking.image:
         return spec.tracking.image
-    return f"{catalog.versions.images['mlflow'].repository}:v{versions['mlflow']}-full"
+    pin = catalog.versions.images["mlflow"]
+    return pin.ref if versions["mlflow"] == catalog.versions.mlflow else f"{pin.repository}:v{versions['mlflow']}-full"
 
 
 def gpu_accelerators(spec: Spec, catalog: Catalog) -> list[str]:
@@ -86,6 +88,7 @@ def platform_args(spec: Spec, catalog: Catalog, versions: dict[str, str], bindin
             env=bindings.mlflow_env,
             secret_env=bindings.mlflow_secret_env,
             python_hooks=bindings.mlflow_python_hooks,
+            job_execution=spec.tracking.job_execution,
         ),
         verify=VerifyJobArgs(image=image, accelerator=gpus[0] if gpus else None),
         ci=CiAccessArgs(
