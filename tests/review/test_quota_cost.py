@@ -74,3 +74,14 @@ def test_the_pr_comment_shows_team_quotas():
     text = report.render_markdown(report.Review("ref", "main", "working tree", [entry]))
     assert f"<br>Team quotas at nominal ($/h): research: ${team.hourly:,.2f}/h (8 x a100)" in text
     assert TeamQuotaCost("x").text == "x: $0.00/h (no accelerators)"
+
+
+def test_replace_rules_of_the_new_types():
+    from mlstack.engine.review.replace_rules import forces_replacement
+
+    assert forces_replacement("aws:ec2/placementGroup:PlacementGroup", "strategy")
+    assert forces_replacement("aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule", "securityGroupId")
+    assert not forces_replacement("aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule", "description")
+    assert forces_replacement("kubernetes:kueue.x-k8s.io/v1beta2:LocalQueue", "spec.clusterQueue")
+    assert not forces_replacement("kubernetes:kueue.x-k8s.io/v1beta2:ClusterQueue", "spec.resourceGroups")
+    assert forces_replacement("kubernetes:kueue.x-k8s.io/v1beta2:ResourceFlavor", "spec.topologyName")

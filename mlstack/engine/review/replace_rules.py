@@ -71,6 +71,9 @@ RULES: dict[str, ReplaceRule] = {
     "aws:ec2/routeTable:RouteTable": ReplaceRule(("vpcId",), source=_TF_AWS),
     "aws:ec2/routeTableAssociation:RouteTableAssociation": ReplaceRule(("subnetId", "gatewayId"), source=_TF_AWS),
     "aws:ec2/securityGroup:SecurityGroup": ReplaceRule(("name", "namePrefix", "description", "vpcId"), source=_TF_AWS),
+    # Multi-node (EFA) pools: every argument of a placement group is immutable; an egress rule moves to another group.
+    "aws:ec2/placementGroup:PlacementGroup": ReplaceRule(("name", "namePrefix", "strategy", "partitionCount", "spreadLevel"), source=_TF_AWS),
+    "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule": ReplaceRule(("securityGroupId",), source=_TF_AWS),
     "aws:ec2/defaultSecurityGroup:DefaultSecurityGroup": ReplaceRule(("vpcId",), source=_TF_AWS),
     "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule": ReplaceRule(("securityGroupId",), source=_TF_AWS),
     "aws:ec2/launchTemplate:LaunchTemplate": ReplaceRule(
@@ -236,6 +239,9 @@ RULES: dict[str, ReplaceRule] = {
     "kubernetes:rbac.authorization.k8s.io/v1:RoleBinding": ReplaceRule(("roleRef",), source=_K8S_SRC),
     "kubernetes:rbac.authorization.k8s.io/v1:ClusterRoleBinding": ReplaceRule(("roleRef",), source=_K8S_SRC),
     "kubernetes:helm.sh/v3:Release": ReplaceRule(("name", "namespace"), note="a renamed release is a new release", source="pulumi-kubernetes helm_release.go"),
+    # Kueue: a LocalQueue's ClusterQueue and a flavor's topology are immutable (webhook / CRD CEL rule).
+    "kubernetes:kueue.x-k8s.io/v1beta2:LocalQueue": ReplaceRule(("spec.clusterQueue",), note="immutable (Kueue webhook)", source="kueue v0.19.2 CRDs"),
+    "kubernetes:kueue.x-k8s.io/v1beta2:ResourceFlavor": ReplaceRule(("spec.topologyName",), note="immutable (CRD rule)", source="kueue v0.19.2 CRDs"),
 }
 K8S_METADATA = ("metadata.name", "metadata.namespace")
 _INDEX = re.compile(r"\[\d+\]")
