@@ -1,4 +1,5 @@
-"""Passing and failing fixtures of the workload-layer policy rules (MLS-WL-*), for test_policy_rules.CASES."""
+"""Passing and failing fixtures of the workload-layer policy rules (MLS-WL-*, MLS-AWS-023, MLS-GCP-019), for
+test_policy_rules.CASES."""
 
 from __future__ import annotations
 
@@ -54,6 +55,7 @@ WORKLOAD_CASES = {
     "MLS-WL-001": ([team_ns(), cluster_queue(), local_queue()],
                    [team_ns(), team_ns("vision"), cluster_queue(), local_queue(), local_queue("vision", "nowhere")]),
     "MLS-WL-002": ([flavor(), node_group(1)], [flavor("l4"), node_group(1), gke_pool(True)]),
-    "MLS-WL-003": ([node_group(2), launch_template(True), gke_pool(True), node_group(1, parent="urn:small")],
-                   [node_group(2), launch_template(False), gke_pool(False)]),
+    "MLS-AWS-023": ([node_group(2), launch_template(True), node_group(1, parent="urn:small")],
+                    [node_group(2), launch_template(False)]),
+    "MLS-GCP-019": ([gke_pool(True)], [gke_pool(False)]),
 }

@@ -14,8 +14,8 @@ from mlstack.components.k8s.shared_storage import SharedStorageArgs
 from mlstack.components.k8s.team import TeamArgs
 from mlstack.components.k8s.tracking_server import TrackingServerArgs
 from mlstack.components.k8s.verify_job import VerifyJobArgs
-from mlstack.engine.plan.mapping.bindings import Bindings, cluster_provider
-from mlstack.engine.plan.mapping.workloads import team_quota_fields, workloads_args
+from mlstack.engine.plan.workloads import team_quota_fields, workloads_args
+from mlstack.targets.bindings import Bindings, cluster_provider
 from mlstack.spec import Spec
 
 
@@ -43,9 +43,7 @@ def platform_args(spec: Spec, catalog: Catalog, versions: dict[str, str], bindin
     assert shared is not None  # the spec rules require it
     image = mlflow_image(spec, catalog, versions)
     gpu = None
-    # GKE installs its own device plugin with the driver (gpu_driver_installation_config); a second one would
-    # register the same nvidia.com/gpu resource twice.
-    if gpus and spec.target.cloud != "gcp":
+    if gpus and bindings.gpu_device_plugin:
         chart = catalog.versions.charts["gpu-operator" if spec.cluster.gpu_operator else "nvidia-device-plugin"]
         gpu = GpuSupportArgs(
             chart_version=chart.version if spec.cluster.gpu_operator else versions["gpu_device_plugin"],
@@ -60,8 +58,7 @@ def platform_args(spec: Spec, catalog: Catalog, versions: dict[str, str], bindin
         teams={
             name: TeamArgs(
                 group=team.group,
-                # EKS maps a team's IAM principals to its group (access entries); elsewhere they are RBAC users.
-                users=() if spec.target.cloud == "aws" else tuple(team.members),
+                users=tuple(team.members) if bindings.team_members_as_users else (),
                 # With Kueue the ResourceQuota is the ceiling Kueue's quotas reach: nominal + borrowing limit.
                 **team_quota_fields(spec, catalog, name, queues),  # type: ignore[arg-type]
                 egress_cidrs=tuple(team.egress_cidrs),
@@ -96,7 +93,7 @@ def platform_args(spec: Spec, catalog: Catalog, versions: dict[str, str], bindin
             service_account_annotations=bindings.ci_annotations,
             groups=tuple(bindings.ci_groups),
             users=tuple(bindings.ci_users),
-            issue_token=spec.target.cloud == "onprem",
+            issue_token=bindings.ci_issue_token,
         )
         if spec.ci
         else None,
