@@ -85,7 +85,7 @@ class NodePool(Model):
         None,
         description="Place the pool for multi-node jobs: aws: EFA interfaces, a cluster placement group, one subnet "
         "(AZ); gcp: COMPACT placement in one zone and gVNIC. Trades capacity (one AZ/zone, close hosts) for "
-        "bandwidth. Default: on for GPU/Trainium pools whose machine type supports it and that can have 2+ nodes.",
+        "bandwidth. Default: on for GPU/Trainium pools whose machine type supports it (gcp: that name their zones).",
     )
 
 

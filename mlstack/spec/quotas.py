@@ -102,16 +102,17 @@ def team_totals(spec: Spec, catalog, team: str) -> dict[str, int]:
 
 def multi_node(spec: Spec, catalog, name: str) -> bool:
     """Whether pool ``name`` is placed for multi-node jobs: its ``multi_node``, else on for a GPU or Trainium pool
-    whose machine type supports it (catalogue ``interconnect``) and that can have two or more nodes."""
+    whose machine type supports it (catalogue ``interconnect``)."""
     pool = spec.node_pools[name]
     cap = pool_capacity(spec, catalog, name)
     machine = pool_machine(spec, catalog, name)
     capable = machine is not None and catalog.multi_node_capable(spec.target.cloud, machine)
     if pool.multi_node is not None:
-        return pool.multi_node and capable and (spec.target.cloud != "gcp" or bool(pool.zones))
-    # GCP places a pool compactly in one zone: by default only a pool that names its zones.
-    zoned = spec.target.cloud != "gcp" or bool(pool.zones)
-    return bool(cap and cap.kind in ("gpu", "trainium") and capable and zoned and (cap.nodes or 0) >= 2)
+        return pool.multi_node and capable and (spec.target.cloud != "gcp" or len(pool.zones) == 1)
+    # From the machine type alone (not the pool's size: raising max must not move the pool to one AZ and
+    # replace it). GCP places a pool compactly in one zone: by default only a pool that names exactly one.
+    zoned = spec.target.cloud != "gcp" or len(pool.zones) == 1
+    return bool(cap and cap.kind in ("gpu", "trainium") and capable and zoned)
 
 
 def pool_machine(spec: Spec, catalog, name: str) -> str | None:

@@ -84,8 +84,8 @@ def _interconnect(spec: Spec, catalog) -> Iterator[Finding]:
         machine = pool_machine(spec, catalog, key)
         if machine is None:
             yield path, "only for GPU and Trainium pools (TPU slices are placed by their topology). Remove it"
-        elif cloud == "gcp" and not pool.zones:
-            yield path, f"COMPACT placement is in one zone: name it, e.g. zones: [{spec.target.region}-a]"
+        elif cloud == "gcp" and len(pool.zones) != 1:
+            yield path, f"COMPACT placement is in one zone: name exactly one, e.g. zones: [{spec.target.region}-a]"
         elif not catalog.multi_node_capable(cloud, machine):
             what = "EFA" if cloud == "aws" else "COMPACT placement"
             yield path, (

@@ -161,10 +161,10 @@ def test_prod_gpu_pool_is_multi_node_with_efa():
     assert plan.one("aws:ec2/placementGroup:PlacementGroup", "acme-ml-prod-a100-pg").inputs["strategy"] == "cluster"
     rel = plan.one("kubernetes:helm.sh/v3:Release", "acme-ml-prod-efa-release")
     assert rel.inputs["version"] == load_catalog().versions.charts["aws-efa-k8s-device-plugin"].version
-    # The CPU pool and staging's one-node GPU pool are not placed.
+    # The CPU pool is not placed; the default follows the machine type, not the pool's size (staging: max 1).
     assert "mlstack.io/efa" not in plan.one("aws:eks/nodeGroup:NodeGroup", "acme-ml-prod-system").inputs["labels"]
     staging = plan_env("staging", Path(__file__).resolve().parents[2] / "stacks")
-    assert not staging.of_type("aws:ec2/placementGroup:PlacementGroup") and not staging.of_type("mlstack:k8s:EfaSupport")
+    assert len(staging.of_type("aws:ec2/placementGroup:PlacementGroup")) == 1
 
 
 def test_multi_node_false_trades_placement_for_capacity(tmp_path):
@@ -181,7 +181,7 @@ def test_gke_multi_node_pool_is_compact_in_one_zone(tmp_path):
         target: {cloud: gcp, region: us-central1, project_id: acme-ml-1234}
         node_pools:
           system: {machine: n2-standard-4, min: 1, max: 3}
-          a100: {accelerator: nvidia-a100-80gb, gpus_per_node: 8, max: 4, zones: [us-central1-a, us-central1-c]}
+          a100: {accelerator: nvidia-a100-80gb, gpus_per_node: 8, max: 4, zones: [us-central1-a]}
         storage:
           shared: {size_gib: 1024}
           buckets: {artifacts: {}}

@@ -59,8 +59,8 @@ def node_pool_args(spec: Spec, key: str, pool: NodePool, catalog: Catalog) -> No
         spot=pool.spot,
         disk_size_gib=pool.disk_size_gib,
         node_labels=dict(sorted(pool.labels.items())),
-        # A COMPACT placement is one zone: a multi-node pool takes the first of its zones.
-        node_locations=(tuple(pool.zones[:1]) if placed else tuple(pool.zones)) or None,
+        # A COMPACT placement is one zone: a multi-node pool names exactly one (a spec rule).
+        node_locations=tuple(pool.zones) or None,
         compact_placement=placed,
         gvnic=placed and catalog.gcp_networking(machine).gvnic,
     )
