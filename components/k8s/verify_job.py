@@ -119,6 +119,9 @@ def check_gang(call=None, clock=time.monotonic, sleep=time.sleep):
     namespace = os.environ.get("MLSTACK_GANG_NAMESPACE", "")
     if not namespace:
         return "skipped: the environment has no team queue"
+    if call is None and not os.environ.get("KUBERNETES_SERVICE_HOST"):
+        # Every pod in a cluster has it: without it there is no API server to submit to.
+        return "skipped: not in a Kubernetes cluster (KUBERNETES_SERVICE_HOST unset)"
     call = call or kube
     body = json.loads(pathlib.Path(os.environ["MLSTACK_GANG_JOBSET"]).read_text())
     body["metadata"]["name"] = f"mlstack-gang-{os.urandom(3).hex()}"
