@@ -1,29 +1,60 @@
-"""The Pulumi SDK internals the recorder relies on where no public API exists, pinned: if an SDK upgrade changes
-one of them, this fails before a plan silently records wrong values."""
+"""Pins the Pulumi SDK internals that ``mlstack.engine.plan.sdk_seams`` relies on."""
 
 from __future__ import annotations
 
-from pulumi.runtime import rpc, settings
+from contextlib import nullcontext
 
-from mlstack.engine.plan import recorder
+import pulumi_aws as aws
+from pulumi.runtime import resource as runtime_resource
+from pulumi.runtime.proto import source_pb2
 
-
-def test_wire_signatures_are_the_protocols():
-    # The values of Pulumi's property-value protocol (sdk/proto, "special signatures"): stable across SDKs.
-    assert recorder._SIG_KEY == rpc._special_sig_key == "4dabf18193072939515e22adb298388d"
-    assert recorder._SECRET_SIG == "1b47061264138c4ac30d75fd1eb44270"
-    assert recorder._RESOURCE_SIG == "5cf8f73096256a8f31e491e813e4eb8e"
-    assert recorder._OUTPUT_SIG == "d0e6a833031e9bbcd3f4e8bde6ca49a4"
+import mlstack.engine.plan.sdk_seams as seams
+from mlstack.engine.plan.model import plan_program
+from mlstack.engine.plan.sdk_seams import without_stack_traces
 
 
-def test_clean_reads_them():
-    sig = recorder._SIG_KEY
-    assert recorder.clean({sig: recorder._SECRET_SIG, "value": "hunter2"}) == "[secret]"
-    assert recorder.clean({sig: recorder._RESOURCE_SIG, "urn": "urn:pulumi:s::p::t::n"}) == "urn:pulumi:s::p::t::n"
-    assert recorder.clean({"n": 2.0, "x": [1.5]}) == {"n": 2, "x": [1.5]}
+def _program():
+    aws.kms.Key("a", enable_key_rotation=True)
+    aws.kms.Key("b")
 
 
-def test_the_runtime_state_a_reset_clears_exists():
-    assert isinstance(settings.SETTINGS.outputs, set)
-    assert callable(settings.SETTINGS.rpc_manager.clear)
-    assert callable(settings.set_root_resource)
+def test_the_sdk_captures_a_stack_trace_per_registration(monkeypatch):
+    """The seam's premise: every registration calls ``_get_stack_trace`` (so skipping it saves work)."""
+    calls = []
+    real = runtime_resource._get_stack_trace
+
+    def counting():
+        calls.append(1)
+        return real()
+
+    monkeypatch.setattr(runtime_resource, "_get_stack_trace", counting)
+    # The recorder wraps its run in the seam: make the seam a no-op to watch the SDK's own behaviour.
+    monkeypatch.setattr(seams, "without_stack_traces", nullcontext)
+    plan_program(_program, project="p", env="s")
+    assert len(calls) >= 2
+    assert isinstance(real(), source_pb2.StackTrace)
+
+
+def test_the_seam_skips_capture_and_restores_it():
+    original = runtime_resource._get_stack_trace
+    with without_stack_traces():
+        assert runtime_resource._get_stack_trace is not original
+        assert runtime_resource._get_stack_trace() == source_pb2.StackTrace()
+    assert runtime_resource._get_stack_trace is original
+
+
+def test_the_seam_restores_the_sdk_after_a_failure():
+    original = runtime_resource._get_stack_trace
+    try:
+        with without_stack_traces():
+            raise RuntimeError("boom")
+    except RuntimeError:
+        pass
+    assert runtime_resource._get_stack_trace is original
+
+
+def test_plans_are_the_same_with_and_without_the_seam(monkeypatch):
+    fast = plan_program(_program, project="p", env="s")
+    monkeypatch.setattr(seams, "without_stack_traces", nullcontext)
+    slow = plan_program(_program, project="p", env="s")
+    assert [vars(r) for r in fast.resources] == [vars(r) for r in slow.resources]
