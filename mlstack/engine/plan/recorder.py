@@ -19,7 +19,7 @@ from pulumi.runtime import rpc, settings
 from mlstack.engine.plan.mocks import MockOutputs
 from mlstack.errors import EngineError
 
-# Pulumi-private seams (no public API exists), each pinned by tests/engine/test_sdk_seams.py: the wire
+# Pulumi-private seams (no public API exists), each pinned by tests/engine/test_recorder_seams.py: the wire
 # protocol's value signatures (what a secret, a resource reference and an output value look like in a
 # RegisterResourceRequest), and, in ``_reset_runtime``, the runtime's global settings a finished run leaves.
 _SECRET_SIG = rpc._special_secret_sig  # type: ignore[attr-defined]
