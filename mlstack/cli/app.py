@@ -36,9 +36,9 @@ def _global(
 
 
 def _register() -> None:
-    from mlstack.cli import cmd_generate, cmd_lifecycle, cmd_review, cmd_spec
+    from mlstack.cli import cmd_generate, cmd_lifecycle, cmd_reproduce, cmd_review, cmd_spec
 
-    for module in (cmd_spec, cmd_lifecycle, cmd_review, cmd_generate):
+    for module in (cmd_spec, cmd_lifecycle, cmd_review, cmd_generate, cmd_reproduce):
         module.register(app)
 
 
