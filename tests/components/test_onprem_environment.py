@@ -6,7 +6,6 @@ import pulumi
 import pulumi_kubernetes as k8s
 import pytest
 
-from mlstack.engine.plan import mocks as mock_outputs
 
 PINS = dict(
     cnpg_chart_version="0.23.0",
@@ -21,19 +20,6 @@ OUTPUTS = [
     "s3_credentials_secret_namespace", "s3_secret_access_key", "storage_provisioner", "storage_parameters",
     "registry_host", "bucket_names",
 ]
-
-
-@pytest.fixture(autouse=True)
-def bcrypt_mock(monkeypatch):
-    """RandomPassword's ``bcryptHash`` until mock_outputs answers it (without it the plan never completes)."""
-    base = mock_outputs._RESOURCES["random:index/randomPassword:RandomPassword"]
-
-    def handler(m, name, inputs):
-        rid, out = base(m, name, inputs)
-        out.setdefault("bcryptHash", "$2a$10$" + "m" * 53)
-        return rid, out
-
-    monkeypatch.setitem(mock_outputs._RESOURCES, "random:index/randomPassword:RandomPassword", handler)
 
 
 def _plan(record_plan, **overrides):

@@ -9,7 +9,6 @@ import pulumi_kubernetes as k8s
 import pytest
 import yaml
 
-from mlstack.engine.plan import mocks as mock_outputs
 
 PG_IMAGE = "ghcr.io/cloudnative-pg/postgresql:16.6"
 SEAWEEDFS_IMAGE = "docker.io/chrislusf/seaweedfs:4.47"
@@ -23,17 +22,6 @@ HARDENED = {
 }
 
 
-@pytest.fixture
-def bcrypt_mock(monkeypatch):
-    """RandomPassword's ``bcryptHash`` until mock_outputs answers it (without it the plan never completes)."""
-    base = mock_outputs._RESOURCES["random:index/randomPassword:RandomPassword"]
-
-    def handler(m, name, inputs):
-        rid, out = base(m, name, inputs)
-        out.setdefault("bcryptHash", "$2a$10$" + "m" * 53)
-        return rid, out
-
-    monkeypatch.setitem(mock_outputs._RESOURCES, "random:index/randomPassword:RandomPassword", handler)
 
 
 def _with_provider(build):
@@ -198,7 +186,7 @@ def test_object_store_rejects_unpinned_and_missing_artifacts_bucket():
         ObjectStore("s", ObjectStoreArgs(namespace="x", image=SEAWEEDFS_IMAGE, buckets={"data": True}))
 
 
-def test_image_registry_distribution(record_plan, bcrypt_mock):
+def test_image_registry_distribution(record_plan):
     from mlstack.components.onprem.image_registry import ImageRegistry, ImageRegistryArgs
 
     def build(opts):

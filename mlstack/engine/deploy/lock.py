@@ -32,12 +32,14 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, StrictInt, StrictStr, ValidationError
 
+from mlstack import targets
 from mlstack.errors import UsageError
 from mlstack.spec import Spec
 
 LOCK_VERSION = 2
 READABLE_VERSIONS = (1, 2)
-TOOL_DISTS = ("mlstack", "pulumi", "pulumi_aws", "pulumi_gcp", "pulumi_kubernetes", "pulumi_random")
+# The tools a lock pins: mlstack, the Pulumi SDK, and every pack's provider SDK.
+TOOL_DISTS = ("mlstack", "pulumi", *sorted({dist for pack in targets.packs() for dist in pack.plugins.values()}))
 DIGEST = r"^sha256:[0-9a-f]{64}$"
 #: Deepest nesting a lock's ``outputs`` may have (stack outputs are flat or shallow; deeper is not a lock).
 MAX_DEPTH = 16

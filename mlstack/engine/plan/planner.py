@@ -25,6 +25,6 @@ def plan_spec(spec: Spec, pins: Mapping[str, str] | None = None) -> Plan:
         project=spec.project,
         env=spec.env,
         target=target,
-        region=spec.target.region or "onprem",
+        region=spec.target.region or spec.target.cloud,  # a regionless target answers with its own name
         gcp_project=spec.target.project_id or "mlstack-plan",
     )

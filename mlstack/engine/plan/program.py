@@ -1,8 +1,8 @@
 """The Pulumi program of a spec: the exact code `up` runs and `plan` records.
 
-``build(spec)`` provisions the target (aws, gcp or onprem) through its mapping module, then the Kubernetes
+``build(spec)`` provisions the target through its pack's mapping module (``Pack.mapping``), then the Kubernetes
 platform layer on top with an explicit provider, and exports the stack outputs. Only the target's SDK is
-imported: an onprem plan never loads pulumi_aws or pulumi_gcp.
+imported: a plan never loads another target's SDK.
 """
 
 from __future__ import annotations
@@ -27,13 +27,15 @@ def build(spec: Spec, pins: Mapping[str, str] | None = None, stamp: Mapping[str,
 
     from mlstack.catalog import load_catalog
     from mlstack.engine.plan import pins as image_pins
-    from mlstack.engine.plan.mapping import platform
+    from mlstack.engine.plan import platform
     from mlstack.engine.plan.versions import resolved_versions
 
     image_pins.register(pins or {})
     catalog = load_catalog()
     versions = resolved_versions(spec)
-    target = importlib.import_module(f"mlstack.engine.plan.mapping.{spec.target.cloud}")
+    from mlstack import targets
+
+    target = importlib.import_module(targets.pack(spec.target.cloud).mapping)
     bindings = target.provision(spec, catalog, versions)
     platform_outputs = platform.provision(spec, catalog, versions, bindings, environment_stamp(spec, versions, pins, stamp))
     for key, value in sorted({**bindings.outputs, **platform_outputs}.items()):

@@ -13,7 +13,7 @@ import pulumi
 from mlstack.catalog import Catalog
 from mlstack.components.onprem.environment import OnPremEnvironment, OnPremEnvironmentArgs
 from mlstack.components.onprem.node_setup import OnPremNodePool, OnPremNodePoolArgs
-from mlstack.engine.plan.mapping.bindings import Bindings, cluster_provider
+from mlstack.targets.bindings import Bindings, cluster_provider
 from mlstack.spec import Spec
 
 # The platform layer owns `mlstack-system` (the verification Job); on-prem services keep their own namespace.
@@ -67,6 +67,8 @@ def provision(spec: Spec, catalog: Catalog, versions: dict[str, str]) -> Binding
             ),
         )
     return Bindings(
+        # No cloud OIDC trust on premise: CI logs in with the ServiceAccount's token.
+        ci_issue_token=True,
         provider=provider,
         kube_context=spec.target.kube_context,
         storage_provisioner=OnPremEnvironmentArgs.storage_provisioner_name,

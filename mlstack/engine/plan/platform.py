@@ -16,7 +16,7 @@ from mlstack.components.k8s.shared_storage import SharedStorageArgs
 from mlstack.components.k8s.team import TeamArgs
 from mlstack.components.k8s.tracking_server import TrackingServerArgs
 from mlstack.components.k8s.verify_job import VerifyJobArgs
-from mlstack.engine.plan.mapping.bindings import Bindings, cluster_provider
+from mlstack.targets.bindings import Bindings, cluster_provider
 from mlstack.spec import Spec
 
 
@@ -46,9 +46,7 @@ def platform_args(
     assert shared is not None  # the spec rules require it
     image = mlflow_image(spec, catalog, versions)
     gpu = None
-    # GKE installs its own device plugin with the driver (gpu_driver_installation_config); a second one would
-    # register the same nvidia.com/gpu resource twice.
-    if gpus and spec.target.cloud != "gcp":
+    if gpus and bindings.gpu_device_plugin:
         chart = catalog.versions.charts["gpu-operator" if spec.cluster.gpu_operator else "nvidia-device-plugin"]
         gpu = GpuSupportArgs(
             chart_version=chart.version if spec.cluster.gpu_operator else versions["gpu_device_plugin"],
@@ -61,8 +59,7 @@ def platform_args(
         teams={
             name: TeamArgs(
                 group=team.group,
-                # EKS maps a team's IAM principals to its group (access entries); elsewhere they are RBAC users.
-                users=() if spec.target.cloud == "aws" else tuple(team.members),
+                users=tuple(team.members) if bindings.team_members_as_users else (),
                 gpu_quota=team.gpu_quota,
                 tpu_quota=team.tpu_quota,
                 neuron_quota=team.neuron_quota,
@@ -102,7 +99,7 @@ def platform_args(
             service_account_annotations=bindings.ci_annotations,
             groups=tuple(bindings.ci_groups),
             users=tuple(bindings.ci_users),
-            issue_token=spec.target.cloud == "onprem",
+            issue_token=bindings.ci_issue_token,
         )
         if spec.ci
         else None,
