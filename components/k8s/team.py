@@ -10,8 +10,8 @@ tracking server. The team's ``shared`` PVC is made by ``SharedStorage`` (one pla
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 
 import pulumi
 import pulumi_kubernetes as k8s
@@ -22,6 +22,8 @@ from .hardening import MLSTACK_LABELS, restricted_namespace_labels
 
 TOKEN = "mlstack:k8s:Team"
 TEAM_LABEL = "mlstack.io/team"
+#: The ConfigMap in each team namespace that holds the environment's stamp (see ``TeamArgs.environment``).
+ENVIRONMENT_CONFIGMAP = "mlstack-environment"
 NAMESPACE_NAME_LABEL = "kubernetes.io/metadata.name"
 
 
@@ -53,6 +55,9 @@ class TeamArgs:
         egress_cidrs: further destinations pods may reach (e.g. object storage endpoints); default none,
             so a team reaches only DNS, its own namespace and the tracking server.
         protect: protect the namespace (deleting it deletes the team's claims) and keep it on delete; False.
+        environment: the environment's stamp (``MLSTACK_ENV``, ``MLSTACK_LOCK_DIGEST``, versions, image digests):
+            written to the ConfigMap ``mlstack-environment`` in the namespace, which training pods load as
+            environment variables (``envFrom``); empty (the default) creates no ConfigMap.
     """
 
     group: str
@@ -75,6 +80,7 @@ class TeamArgs:
     tracking_port: int = 5000
     egress_cidrs: Sequence[str] = ()
     protect: bool = False
+    environment: Mapping[str, str] = field(default_factory=dict)
 
 
 def quota_hard(args: TeamArgs) -> dict[str, str]:
@@ -192,6 +198,11 @@ class Team(pulumi.ComponentResource):
         )
         for policy_name, spec in network_policies(args).items():
             k8s.networking.v1.NetworkPolicy(f"{name}-{policy_name}", metadata=meta(policy_name), spec=spec, opts=child)
+
+        if args.environment:
+            k8s.core.v1.ConfigMap(
+                f"{name}-environment", metadata=meta(ENVIRONMENT_CONFIGMAP), data=dict(sorted(args.environment.items())), opts=child
+            )
 
         self.team = team_name
         self.namespace: pulumi.Output[str] = ns.metadata.name

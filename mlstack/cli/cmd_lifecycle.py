@@ -133,6 +133,7 @@ def up(
     from mlstack.engine.deploy.lock import (
         build_lock,
         lock_differences,
+        lock_digest,
         lock_path,
         read_lock,
         tool_versions,
@@ -165,11 +166,26 @@ def up(
     _confirm(f"Deploy {env}?", yes)
     if spec.protected and approve != env:
         _type_env(env, "deploy it", " (or pass --approve " + env + ")")
-    stack = open_stack(spec, settings, auto, pins)
+    # The lock this deploy writes, known before it (its digest leaves outputs out): stamped into the environment.
+    planned = dict(lock) if locked and lock else build_lock(spec, {}, tools, images=pins, charts=charts)
+    stamp = {"MLSTACK_LOCK_DIGEST": lock_digest(planned), "MLSTACK_GIT_COMMIT": _git_commit(STATE.stacks_dir)}
+    stack = open_stack(spec, settings, auto, pins, stamp)
     result, progress = _run("up", env, stack.up)
     echo(f"{env}: {counts_line(progress)}")
-    write_lock(path, build_lock(spec, result.get("outputs", {}), tools, images=pins, charts=charts))
+    outputs = build_lock(spec, result.get("outputs", {}), tools)["outputs"]
+    write_lock(path, {**planned, "outputs": outputs})
     echo(f"wrote {path}")
+
+
+def _git_commit(stacks_dir: Any) -> str:
+    """The commit the stacks folder is checked out at ("" outside a git repository or without git)."""
+    import subprocess
+
+    try:
+        out = subprocess.run(["git", "-C", str(stacks_dir), "rev-parse", "HEAD"], capture_output=True, text=True, timeout=10, check=False)
+    except (OSError, subprocess.SubprocessError):
+        return ""
+    return out.stdout.strip() if out.returncode == 0 else ""
 
 
 def lock(

@@ -62,7 +62,9 @@ def test_lock_prints_digest_and_contents_and_checks_the_spec(tmp_path, capsys):
     out = capsys.readouterr().out
     first, rest = out.split("\n", 1)
     assert first == f"{path}: {lk.lock_digest(lock)}" and json.loads(rest) == lock
-    assert lk.lock_digest(lock) == "sha256:" + hashlib.sha256(path.read_bytes()).hexdigest()
+    without_outputs = {k: v for k, v in lock.items() if k != "outputs"}
+    assert lk.lock_digest(lock) == "sha256:" + hashlib.sha256(lk.render_lock(without_outputs).encode()).hexdigest()
+    assert lk.lock_digest({**lock, "outputs": {"x": "y"}}) == lk.lock_digest(lock)  # known before the deploy
     assert run("lock", "--env", "staging", "--check") == 0
     assert capsys.readouterr().out == f"{path}: {lk.lock_digest(lock)} matches stacks/staging.yaml (spec {lock['spec_digest']})\n"
     base = stacks / "base.yaml"
@@ -81,3 +83,19 @@ def test_diff_between_environments_shows_digest_drift(tmp_path, capsys):
     assert main(["--stacks-dir", str(stacks), "diff", "--env", "staging", "--env", "prod", "--format", "json"]) == 0
     (entry,) = json.loads(capsys.readouterr().out)["envs"]
     assert entry["version_drift"][f"image {ref}"] == {"staging": "sha256:" + "1" * 64, "prod": "sha256:" + "2" * 64}
+
+
+def test_each_team_namespace_gets_the_environment_stamp():
+    from pathlib import Path
+
+    spec = load_spec("onprem", Path(__file__).resolve().parents[2] / "stacks")
+    refs = plan_images(plan_spec(spec))
+    pins = {r: fixture_digest(r) for r in refs}
+    plan = plan_spec(spec, pins)
+    maps = {r.inputs["metadata"]["namespace"]: r.inputs for r in plan.of_type("kubernetes:core/v1:ConfigMap")
+            if r.inputs["metadata"]["name"] == "mlstack-environment"}
+    assert sorted(maps) == sorted(spec.teams)
+    data = maps[sorted(spec.teams)[0]]["data"]
+    assert (data["MLSTACK_PROJECT"], data["MLSTACK_ENV"]) == ("acme-ml", "onprem")
+    assert json.loads(data["MLSTACK_VERSIONS"])["kubernetes"] == "1.35"
+    assert json.loads(data["MLSTACK_IMAGE_DIGESTS"]) == pins

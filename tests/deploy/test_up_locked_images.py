@@ -27,11 +27,13 @@ def setup(tmp_path, monkeypatch, request, registry):  # noqa: F811
         reg(URN, {"spec": {"template": {"spec": {"containers": [{"name": "t", "image": image}]}}}}),
     ])
     pins_seen: list = []
+    stamps: list = []
     monkeypatch.setenv("PULUMI_CONFIG_PASSPHRASE", "test")
     monkeypatch.setattr("mlstack.engine.deploy.lifecycle.plan_for", lambda spec: plan)
-    monkeypatch.setattr("mlstack.engine.plan.program.make_program", lambda spec, pins=None: pins_seen.append(pins) or (lambda: None))
+    monkeypatch.setattr("mlstack.engine.plan.program.make_program", lambda spec, pins=None, stamp=None: stamps.append(stamp) or pins_seen.append(pins) or (lambda: None))
     auto = FakeAutomation()
     ws.set_automation(lambda: auto)
+    request.node.stamps = stamps
     yield copy_stacks(tmp_path), base, repo, image, pins_seen, auto
     ws.set_automation(None)
 
@@ -40,7 +42,7 @@ def run(stacks, *args) -> int:
     return main(["--stacks-dir", str(stacks), *args])
 
 
-def test_a_moved_tag_keeps_the_locked_digest(setup, capsys):
+def test_a_moved_tag_keeps_the_locked_digest(setup, capsys, request):
     stacks, base, repo, image, pins_seen, auto = setup
     first = push_image(base, repo, "1.0", {"train.py": b"print(1)\n"})
     assert run(stacks, "up", "--env", "staging", "--yes") == 0
@@ -48,12 +50,19 @@ def test_a_moved_tag_keeps_the_locked_digest(setup, capsys):
     assert lock["lock_version"] == 2 and lock["images"] == {image: first}
     assert pins_seen[-1] == {image: first}
     assert "1 image(s) by digest (resolved from their registries now)" in capsys.readouterr().out
+    from mlstack.engine.deploy.lock import lock_digest
+
+    stamp = request.node.stamps[-1]
+    assert stamp["MLSTACK_LOCK_DIGEST"] == lock_digest(lock)  # the environment is stamped with the lock it gets
+    assert set(stamp) == {"MLSTACK_LOCK_DIGEST", "MLSTACK_GIT_COMMIT"}
 
     moved = push_image(base, repo, "1.0", {"train.py": b"print(2)\n"})
     assert moved != first
     assert run(stacks, "up", "--env", "staging", "--yes", "--locked") == 0
     assert pins_seen[-1] == {image: first}  # the tag moved; the locked digest is what is deployed
-    assert json.loads((stacks / "staging.lock.json").read_text())["images"] == {image: first}
+    relocked = json.loads((stacks / "staging.lock.json").read_text())
+    assert relocked["images"] == {image: first} and lock_digest(relocked) == lock_digest(lock)
+    assert request.node.stamps[-1]["MLSTACK_LOCK_DIGEST"] == lock_digest(lock)
 
     assert run(stacks, "up", "--env", "staging", "--yes") == 0  # without --locked: the tag's new digest
     assert pins_seen[-1] == {image: moved}

@@ -135,8 +135,11 @@ def build_lock(
 
 
 def lock_digest(lock: Mapping[str, Any]) -> str:
-    """``sha256:<hex>`` of the lock as written (``render_lock``): what ``mlstack lock`` prints and runs record."""
-    return "sha256:" + hashlib.sha256(render_lock(lock).encode()).hexdigest()
+    """``sha256:<hex>`` of the lock as written (``render_lock``) without ``outputs``: what ``mlstack lock`` prints and
+    training runs are stamped with. Outputs describe what a deploy produced, not what it deployed, so leaving them
+    out makes the digest known before the deploy (the program stamps it into the environment) and the same for
+    every re-deploy of the same lock."""
+    return "sha256:" + hashlib.sha256(render_lock({k: v for k, v in lock.items() if k != "outputs"}).encode()).hexdigest()
 
 
 def render_lock(lock: Mapping[str, Any]) -> str:

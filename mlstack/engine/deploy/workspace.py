@@ -139,11 +139,16 @@ def workspace_settings(
 
 
 def open_stack(
-    spec: Spec, settings: WorkspaceSettings, automation: Automation, pins: Mapping[str, str] | None = None
+    spec: Spec,
+    settings: WorkspaceSettings,
+    automation: Automation,
+    pins: Mapping[str, str] | None = None,
+    stamp: Mapping[str, str] | None = None,
 ) -> StackHandle:
     """Creates the local folders, creates or selects the stack, installs its plugins and sets its config.
 
-    ``pins`` (image reference -> digest, from the lock or just resolved) make the program deploy images by digest.
+    ``pins`` (image reference -> digest, from the lock or just resolved) make the program deploy images by digest;
+    ``stamp`` (the lock digest, the stacks' commit) goes into each team's ``mlstack-environment`` ConfigMap.
 
     Call ``check_cli`` and ``workspace_settings`` first: they fail (missing CLI, missing passphrase) before
     anything is created.
@@ -154,7 +159,7 @@ def open_stack(
         Path(settings.work_dir).mkdir(parents=True, exist_ok=True)
     from mlstack.engine.plan.program import make_program
 
-    stack = automation.open(settings, make_program(spec, pins))
+    stack = automation.open(settings, make_program(spec, pins, stamp))
     for name, version in settings.plugins.items():
         stack.install_plugin(name, version)
     stack.set_config(settings.config)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from typing import Any
 
 import pulumi
@@ -36,7 +38,9 @@ def gpu_accelerators(spec: Spec, catalog: Catalog) -> list[str]:
     )
 
 
-def platform_args(spec: Spec, catalog: Catalog, versions: dict[str, str], bindings: Bindings) -> PlatformArgs:
+def platform_args(
+    spec: Spec, catalog: Catalog, versions: dict[str, str], bindings: Bindings, stamp: Mapping[str, str] | None = None
+) -> PlatformArgs:
     """Everything on the cluster. Only ``bindings`` differs between targets."""
     gpus = gpu_accelerators(spec, catalog)
     shared = spec.storage.shared
@@ -63,6 +67,7 @@ def platform_args(spec: Spec, catalog: Catalog, versions: dict[str, str], bindin
                 **team_quota_fields(spec, catalog, name, queues),  # type: ignore[arg-type]
                 egress_cidrs=tuple(team.egress_cidrs),
                 protect=spec.protected,
+                environment=dict(stamp or {}),
             )
             for name, team in sorted(spec.teams.items())
         },
@@ -100,14 +105,17 @@ def platform_args(spec: Spec, catalog: Catalog, versions: dict[str, str], bindin
     )
 
 
-def provision(spec: Spec, catalog: Catalog, versions: dict[str, str], bindings: Bindings) -> dict[str, Any]:
-    """Registers the platform layer with an explicit Kubernetes provider; returns its stack outputs."""
+def provision(
+    spec: Spec, catalog: Catalog, versions: dict[str, str], bindings: Bindings, stamp: Mapping[str, str] | None = None
+) -> dict[str, Any]:
+    """Registers the platform layer with an explicit Kubernetes provider; returns its stack outputs. ``stamp``: the
+    environment's ``MLSTACK_*`` values, written into each team namespace's ``mlstack-environment`` ConfigMap."""
     provider = bindings.provider or cluster_provider(
         spec.prefix, kubeconfig=bindings.kubeconfig, context=bindings.kube_context, depends_on=bindings.depends_on
     )
     platform = Platform(
         f"{spec.prefix}-platform",
-        platform_args(spec, catalog, versions, bindings),
+        platform_args(spec, catalog, versions, bindings, stamp),
         opts=pulumi.ResourceOptions(providers=[provider], depends_on=bindings.depends_on or None),
     )
     return {

@@ -13,13 +13,15 @@ from collections.abc import Callable, Mapping
 from mlstack.spec import Spec
 
 
-def build(spec: Spec, pins: Mapping[str, str] | None = None) -> None:
+def build(spec: Spec, pins: Mapping[str, str] | None = None, stamp: Mapping[str, str] | None = None) -> None:
     """Registers every resource of ``spec``'s environment in the current Pulumi program.
 
     Args:
         spec: the environment.
         pins: a lock's image digests (``"<repository>:<tag>" -> "sha256:..."``): every Kubernetes object and chart
             value then references those images by digest (:mod:`mlstack.engine.plan.pins`).
+        stamp: further ``MLSTACK_*`` values for the environment's stamp (the lock digest, the stacks' commit),
+            added to the ones the spec gives (:func:`environment_stamp`).
     """
     import pulumi
 
@@ -35,17 +37,33 @@ def build(spec: Spec, pins: Mapping[str, str] | None = None) -> None:
 
     target = importlib.import_module(targets.pack(spec.target.cloud).mapping)
     bindings = target.provision(spec, catalog, versions)
-    platform_outputs = platform.provision(spec, catalog, versions, bindings)
+    platform_outputs = platform.provision(spec, catalog, versions, bindings, environment_stamp(spec, versions, pins, stamp))
     for key, value in sorted({**bindings.outputs, **platform_outputs}.items()):
         if value is not None:
             pulumi.export(key, value)
     pulumi.export("versions", versions)
 
 
-def make_program(spec: Spec, pins: Mapping[str, str] | None = None) -> Callable[[], None]:
+def environment_stamp(
+    spec: Spec, versions: Mapping[str, str], pins: Mapping[str, str] | None, extra: Mapping[str, str] | None
+) -> dict[str, str]:
+    """The ``mlstack-environment`` ConfigMap's data: project, env, versions and image digests (JSON), plus ``extra``."""
+    import json
+
+    stamp = {"MLSTACK_PROJECT": spec.project, "MLSTACK_ENV": spec.env,
+             "MLSTACK_VERSIONS": json.dumps(dict(versions), sort_keys=True, separators=(",", ":"))}
+    if pins:
+        stamp["MLSTACK_IMAGE_DIGESTS"] = json.dumps(dict(pins), sort_keys=True, separators=(",", ":"))
+    stamp.update({k: v for k, v in (extra or {}).items() if v})
+    return dict(sorted(stamp.items()))
+
+
+def make_program(
+    spec: Spec, pins: Mapping[str, str] | None = None, stamp: Mapping[str, str] | None = None
+) -> Callable[[], None]:
     """A zero-argument Pulumi program for ``spec`` (inline programs for the Automation API take this)."""
 
     def program() -> None:
-        build(spec, pins)
+        build(spec, pins, stamp)
 
     return program
