@@ -20,7 +20,7 @@ def spec_path(env: str, stacks_dir: Path) -> Path:
     from mlstack.spec.names import check_env_name
 
     path = stacks_dir / f"{check_env_name(env)}.yaml"
-    if not path.is_file():
+    if not path.is_file() and not path.is_symlink() and not path.exists():  # a loop or a folder: the loader says so
         envs = list_envs(stacks_dir)
         have = ", ".join(envs) if envs else f"none: {stacks_dir} has no <env>.yaml files"
         raise UsageError(f"unknown environment {env!r}: {path} does not exist. Environments: {have}")
