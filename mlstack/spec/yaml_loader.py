@@ -206,7 +206,9 @@ def merge(base: Loaded, overlay: Loaded) -> Loaded:
     todo: list[tuple[Path_, Any]] = [((), data)]
     while todo:
         path, value = todo.pop()
-        loc = overlay.locations.get(path) or base.locations.get(path)
+        # (the root stays the base's: a required field missing from both is blamed on the base, as before)
+        loc = (base.locations.get(path) or overlay.locations.get(path)) if not path else (
+            overlay.locations.get(path) or base.locations.get(path))
         if loc is not None:
             locations[path] = loc
         if isinstance(value, dict):
