@@ -201,6 +201,8 @@ class Catalog(_Strict):
     prices: Prices
     freshness: Freshness
     kubernetes_support: dict[Cloud, dict[str, SupportWindow]]
+    # Zones an account can use per region (regions.yaml); a region missing is not checked.
+    availability_zones: dict[Cloud, dict[str, int]] = Field(default_factory=dict)
 
     # -- look-ups -------------------------------------------------------------------------------------------
 

@@ -83,6 +83,11 @@ def load_spec_file(path: Path) -> Spec:
     findings = rules.check(spec)
     if findings:
         raise SpecError(_located(findings, loaded))
+    from mlstack.spec.clashes import identifier_clashes
+
+    clashes = identifier_clashes(spec, path, loaded, list_envs(path.parent))
+    if clashes:
+        raise SpecError(clashes)
     return spec
 
 

@@ -34,6 +34,9 @@ def check(spec: Spec) -> list[Finding]:
     findings.extend(_pools(spec, catalog))
     findings.extend(_teams(spec, catalog))
     findings.extend(_filestore(spec, catalog))
+    from mlstack.spec.rules_values import check as check_values
+
+    findings.extend(check_values(spec, catalog))
     return findings
 
 
