@@ -28,8 +28,12 @@ class Problem:
     message: str
 
     def __str__(self) -> str:
-        where = f"{self.file}:{self.line}:{self.column}: " if self.file and self.line else (f"{self.file}: " if self.file else "")
-        return f"{where}{self.path or '(top level)'}: {self.message}"
+        from mlstack.escape import printable
+
+        file = printable(self.file)
+        where = f"{file}:{self.line}:{self.column}: " if file and self.line else (f"{file}: " if file else "")
+        # Escaped: a key holding a newline and a fake "base.yaml:1:1:" line, or an ANSI escape, prints as text.
+        return f"{where}{printable(self.path, 200) or '(top level)'}: {printable(self.message)}"
 
 
 class SpecError(MlstackError):
