@@ -6,6 +6,7 @@ from collections.abc import Iterator
 
 from mlstack.engine.plan.model import Plan
 from mlstack.engine.review.policy.base import (
+    world_open,
     Finding,
     Rule,
     as_list,
@@ -44,7 +45,7 @@ def _eks_endpoint(plan: Plan) -> Iterator[Finding]:
     for r in each(plan, EKS):
         if get(r.inputs, "vpcConfig.endpointPublicAccess", True) is not False:
             cidrs = as_list(get(r.inputs, "vpcConfig.publicAccessCidrs"))
-            if not cidrs or any(c in ANYWHERE for c in cidrs):
+            if not cidrs or world_open(cidrs):
                 yield finding(r, "public API endpoint open to the internet (vpcConfig.endpointPublicAccess without narrow publicAccessCidrs)")
 
 

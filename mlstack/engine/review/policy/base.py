@@ -19,6 +19,30 @@ Status = Literal["pass", "fail", "waived", "n/a"]
 Level = Literal["mandatory", "advisory"]
 
 
+WORLD_OPEN_ADDRESSES = 2**24  # more public addresses than a /8 allowed in is "open to the internet"
+
+
+def world_open(cidrs: Iterable[object]) -> bool:
+    """Whether ``cidrs`` together let in more than a /8 of public addresses: ``0.0.0.0/0`` and every way of
+    writing it in pieces (``0.0.0.0/1`` + ``128.0.0.0/1``, ``0.0.0.0/00``, a host address with ``/0``...).
+    A value that is not a CIDR counts as open (nothing proves it narrow)."""
+    import ipaddress
+
+    nets = []
+    for c in cidrs:
+        try:
+            nets.append(ipaddress.ip_network(str(c).strip(), strict=False))
+        except ValueError:
+            return True
+    public = 0
+    for version in (4, 6):
+        for net in ipaddress.collapse_addresses(n for n in nets if n.version == version):
+            if net.is_private and net.prefixlen >= (8 if version == 4 else 7):
+                continue
+            public += net.num_addresses if version == 4 else (WORLD_OPEN_ADDRESSES + 1 if net.prefixlen < 32 else 0)
+    return public > WORLD_OPEN_ADDRESSES
+
+
 @dataclass(frozen=True)
 class Finding:
     """One resource that breaks a rule, and why."""
