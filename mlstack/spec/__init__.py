@@ -51,6 +51,11 @@ def load_spec_file(path: Path) -> Spec:
 
     loaded = load_with_extends(path)
     data = loaded.data
+    from mlstack.spec.credentials import credential_problems
+
+    leaked = credential_problems(data, loaded.locate)  # before validation: no later message can echo them
+    if leaked:
+        raise SpecError(leaked)
     data.setdefault("env", path.stem)
     if data["env"] != path.stem:
         loc = loaded.locate(("env",))

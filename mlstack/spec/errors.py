@@ -6,7 +6,8 @@ from dataclasses import dataclass
 
 from mlstack.errors import MlstackError
 
-SECRET_WORDS = ("password", "secret", "token", "passphrase", "private_key", "credentials")
+SECRET_WORDS = ("password", "passwd", "secret", "token", "passphrase", "private_key", "credentials", "api_key", "apikey",
+                "access_key")
 
 
 @dataclass(frozen=True, order=True)

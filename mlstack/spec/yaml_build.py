@@ -81,6 +81,7 @@ class Builder:
         self.open_anchors: set[str] = set()
         self.nodes = 0
         self.alias_uses = 0
+        self.quiet = False  # messages never quote a value (a command-line argument may be a secret)
 
     # -- reporting ----------------------------------------------------------------------------------------
 
@@ -219,8 +220,13 @@ class Builder:
             try:
                 value = plain_value(text)
             except Ambiguous as exc:
-                self.problem(ev.start_mark, path, "a value that YAML 1.1 and YAML 1.2 read differently (hidden: the "
-                             "field holds a secret); quote it" if is_secret_path(".".join(path)) else str(exc))
+                if self.quiet:
+                    message = "reads differently in YAML 1.1 and YAML 1.2: quote it"
+                elif is_secret_path(".".join(path)):
+                    message = "a value that YAML 1.1 and YAML 1.2 read differently (hidden: the field holds a secret); quote it"
+                else:
+                    message = str(exc)
+                self.problem(ev.start_mark, path, message)
         if ev.anchor is not None:
             self.anchors[ev.anchor] = _Anchor(value, [], 1)
         return value
@@ -228,7 +234,7 @@ class Builder:
     def _tag(self, ev: Any, path: Path_) -> None:
         if ev.tag is None or ev.tag == "!":
             return
-        secret = is_secret_path(".".join(path))
+        secret = self.quiet or is_secret_path(".".join(path))
         tag = ev.tag.replace("tag:yaml.org,2002:", "!!", 1)
         shown = "a tag" if secret else f"the tag {printable(tag, 40)}"
         self.problem(ev.start_mark, path, f"{shown}: YAML tags (!!int, !!binary, !foo, ...) are not part of a spec, "
@@ -293,3 +299,25 @@ class Builder:
                     self.locations[new_path] = loc
                     self.log.append((new_path, loc))
         self.locations.pop(prefix, None)
+
+
+def parse_value(text: str, limits: Any = None) -> Any:
+    """One value given on the command line (``--set a.b=<text>``), read like a spec value: YAML 1.2 without
+    tags or ambiguous scalars, within the limits.
+
+    Raises:
+        ValueError: why not, without the text (it may be a secret).
+    """
+    from mlstack.spec.limits import LIMITS
+
+    builder = Builder("", limits or LIMITS)
+    builder.quiet = True
+    try:
+        value = builder.build(text)
+    except Stop as stop:
+        raise ValueError(f"is too large or nested ({stop.problem.message.split(':')[0]})") from None
+    except yaml.YAMLError:
+        raise ValueError("is not valid YAML; quote it") from None
+    if builder.problems:
+        raise ValueError(builder.problems[0].message)
+    return value

@@ -22,26 +22,12 @@ from typing import Any
 import yaml
 
 from mlstack.spec.errors import Problem
+from mlstack.spec.limits import LIMITS, Limits
 from mlstack.spec.yaml_build import Builder, Location, Path_, Stop
 
 __all__ = ["LIMITS", "Limits", "Loaded", "Location", "load_with_extends", "merge", "read_yaml"]
 
 
-@dataclass(frozen=True)
-class Limits:
-    """What one spec file may hold. The example specs use under 1% of each; validation stays linear below them."""
-
-    file_bytes: int = 1024 * 1024  # 1 MiB
-    nodes: int = 100_000  # values in a file, aliases counted expanded
-    aliases: int = 1_000  # alias uses (*name) in a file
-    depth: int = 32  # nesting of mappings and lists
-    items: int = 10_000  # keys of one mapping, items of one list
-    key_chars: int = 256
-    scalar_chars: int = 65_536
-    extends_depth: int = 8  # files in one extends chain, the spec included
-
-
-LIMITS = Limits()
 EXTENSION_PREFIX = "x-"  # top-level keys for YAML anchors only (as in Compose files): read, then dropped
 
 # Characters a spec file may not hold raw: C0/C1 controls but tab, LF and CR (YAML forbids most; the rest would
