@@ -172,7 +172,6 @@ class Builder:
         return path
 
     def _key(self, frame: _Frame, ev: Any) -> None:
-        self.nodes += 1
         plain = ev.implicit[0]
         key = ev.value
         path = (*frame.path, key)

@@ -194,3 +194,12 @@ def test_an_environment_file_that_is_a_loop_or_a_folder_is_named_as_such(tmp_pat
     assert "loop.yaml: (top level): is a symlink loop" in capsys.readouterr().err
     assert main(["--stacks-dir", str(tmp_path), "validate", "--env", "dir"]) == 2
     assert "dir.yaml: (top level): is a folder, not a spec file" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("extends", ["x" * 300 + ".yaml", "base", "../" * 200 + "b.yaml", "a" * 250 + ".yaml"])
+def test_extends_names_that_are_not_files_here(tmp_path, extends):
+    found = problems(tmp_path, f"extends: {extends}\n" + BASE)
+    assert len(found) == 1 and found[0].startswith("staging.yaml:1:1: extends: "), found
+    assert "Traceback" not in found[0] and ("expected the name of a YAML file" in found[0] or "does not exist" in found[0]
+                                            or "leads outside the stacks folder" in found[0]
+                                            or "cannot be opened" in found[0]), found
