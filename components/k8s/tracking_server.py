@@ -3,7 +3,7 @@
 A Deployment runs ``mlflow server --app-name basic-auth --serve-artifacts --artifacts-destination <uri>``.
 The backend store is the target's Postgres: its URI arrives as a Pulumi secret and reaches the container
 only through a Kubernetes Secret (``MLFLOW_BACKEND_STORE_URI`` from a ``secretKeyRef``). Artifacts go to the
-target's bucket (``s3://`` with an IRSA role on aws, ``gs://`` with Workload Identity on gcp, MinIO via
+target's bucket (``s3://`` with an IRSA role on aws, ``gs://`` with Workload Identity on gcp, the on-prem object store (SeaweedFS) via
 ``MLFLOW_S3_ENDPOINT_URL`` and ``secret_env`` credentials on onprem); clients upload them through the server
 (``--serve-artifacts``), so training pods need no bucket credentials and no egress beyond the server.
 
@@ -27,8 +27,10 @@ How a training job logs to it (the model registry is the same server)::
     code: with mlflow.start_run(): mlflow.log_metric("loss", 0.1); mlflow.pytorch.log_model(m, "model")
           mlflow.register_model(f"runs:/{run_id}/model", "my-model")
 
-The image must contain mlflow with its ``auth`` extra, ``psycopg2`` and the artifact store's client
-(``boto3`` or ``google-cloud-storage``); the engine passes a pinned one. The namespace's NetworkPolicy
+The image must contain mlflow with its ``auth`` extra, ``psycopg`` 3 (SQLAlchemy 2.1, which MLflow 3.17
+installs, connects ``postgresql://`` through it; psycopg2 alone does not start the server) and the artifact
+store's client (``boto3`` or ``google-cloud-storage``); the engine passes a pinned one. The real-services
+stage (docs/real-services.md) runs this component's own pod spec against PostgreSQL and an S3 API. The namespace's NetworkPolicy
 admits port 5000 only from ``allowed_namespaces``; egress stays open because the database and bucket
 endpoints differ per target.
 """
@@ -48,7 +50,6 @@ from .tracking_pod import (
     NAME,
     PORT,
     PYTHON_HOOKS,
-    SITECUSTOMIZE,
     auth_ini,
     mlflow_pod_spec,
     render_auth_ini,
@@ -80,14 +81,23 @@ class TrackingServerArgs:
         service_account_annotations: the target's identity binding (``eks.amazonaws.com/role-arn``,
             ``iam.gke.io/gcp-service-account``); default none.
         env: further plain environment variables (e.g. ``MLFLOW_S3_ENDPOINT_URL``); default none.
-        secret_env: further secret environment variables (e.g. ``AWS_ACCESS_KEY_ID`` for MinIO): kept in
+        secret_env: further secret environment variables (e.g. ``AWS_ACCESS_KEY_ID`` for the on-prem object store): kept in
             the Secret ``mlflow-env`` and read through ``secretKeyRef``; default none.
+        python_hooks: Python start-up modules, file name -> source (e.g. ``{"sitecustomize.py": ...}``), kept
+            in the ConfigMap ``mlflow-python``, mounted read-only and put on ``PYTHONPATH``, so every Python
+            process of the pod imports them. A target uses it to adapt the server to its cloud without this
+            cloud-neutral pod knowing (AWS: reading the rotating RDS-managed password at every connect, see
+            ``mlstack.components.aws.db_credentials_hook``). Default none: no ConfigMap, volume or PYTHONPATH.
         allowed_namespaces: namespaces whose pods may reach port 5000 (teams, CI, verification); none.
         workers: server worker processes; 2.
         cpu: CPU request; "500m". cpu_limit: CPU limit; "2".
         memory: memory request; "1Gi". memory_limit: memory limit; "2Gi".
         admin_username: the MLflow admin user; "admin".
         default_permission: permission of users on resources they were not granted; "READ".
+        job_execution: run MLflow's job runner (``MLFLOW_SERVER_ENABLE_JOB_EXECUTION``); False, because it
+            starts a consumer process per job type and more than triples the pod's memory.
+        allowed_hosts: further ``Host`` names the server accepts (e.g. an Ingress host), beyond its
+            Service's names and localhost; default none.
     """
 
     image: str
@@ -99,6 +109,7 @@ class TrackingServerArgs:
     service_account_annotations: Mapping[str, pulumi.Input[str]] = field(default_factory=dict)
     env: Mapping[str, pulumi.Input[str]] = field(default_factory=dict)
     secret_env: Mapping[str, pulumi.Input[str]] = field(default_factory=dict)
+    python_hooks: Mapping[str, str] = field(default_factory=dict)
     allowed_namespaces: Sequence[str] = ()
     workers: int = 2
     cpu: str = "500m"
@@ -107,6 +118,8 @@ class TrackingServerArgs:
     memory_limit: str = "2Gi"
     admin_username: str = "admin"
     default_permission: str = "READ"
+    job_execution: bool = False
+    allowed_hosts: Sequence[str] = ()
 
 
 class TrackingServer(pulumi.ComponentResource):
@@ -162,9 +175,11 @@ class TrackingServer(pulumi.ComponentResource):
             },
             opts=child,
         )
-        hooks = k8s.core.v1.ConfigMap(
-            f"{name}-python", metadata=meta(PYTHON_HOOKS), data={"sitecustomize.py": SITECUSTOMIZE}, opts=child
-        )
+        hooks = [
+            k8s.core.v1.ConfigMap(
+                f"{name}-python", metadata=meta(PYTHON_HOOKS), data=dict(sorted(args.python_hooks.items())), opts=child
+            )
+        ] if args.python_hooks else []
         if args.secret_env:
             k8s.core.v1.Secret(
                 f"{name}-env",
@@ -202,7 +217,7 @@ class TrackingServer(pulumi.ComponentResource):
                     ),
                 ),
             ),
-            opts=pulumi.ResourceOptions(parent=self, depends_on=[hooks]),
+            opts=pulumi.ResourceOptions(parent=self, depends_on=hooks),
         )
         svc = k8s.core.v1.Service(
             f"{name}-service",

@@ -10,7 +10,7 @@ import pytest
 
 from mlstack.cli import main
 from mlstack.engine.review.policy import BASELINE, RULES
-from mlstack.engine.review.policy.base import world_open
+from mlstack.targets.policy import world_open
 
 ROOT = Path(__file__).resolve().parents[2]
 GATE_FAILED = 3
