@@ -41,7 +41,6 @@ TRAIL = "aws:cloudtrail/trail:Trail"
 
 EKS_LOG_TYPES = ("api", "audit", "authenticator", "controllerManager", "scheduler")
 CI_ISSUERS = ("token.actions.githubusercontent.com", "gitlab")
-ANYWHERE = ("0.0.0.0/0", "::/0")
 
 
 def _eks_endpoint(plan: Plan) -> Iterator[Finding]:
