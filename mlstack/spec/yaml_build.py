@@ -25,6 +25,9 @@ except ImportError:  # pragma: no cover - depends on the build of PyYAML
 
 Path_ = tuple[str, ...]
 MAX_PROBLEMS = 50  # a file with more problems than this is reported in part
+# An aliased node of at most this many values keeps the locations inside its anchor (a problem in it is shown
+# where it is written); a larger one is located at the alias, so expanding it costs no location bookkeeping.
+LOCATED_ALIAS_NODES = 1_000
 _NO_KEY = object()
 _MERGE = "<<"
 
@@ -264,10 +267,11 @@ class Builder:
         return anchor.value
 
     def _keep_anchor(self, name: str, value: Any, path: Path_, log_at: int, nodes_at: int) -> None:
-        n = len(path)
-        entries = [(e[0][n:], e[1]) for e in self.log[log_at:] if e is not None and e[0][:n] == path and len(e[0]) > n]
+        n, nodes = len(path), self.nodes - nodes_at + 1
+        entries = [] if nodes > LOCATED_ALIAS_NODES else [
+            (e[0][n:], e[1]) for e in self.log[log_at:] if e is not None and e[0][:n] == path and len(e[0]) > n]
         self.open_anchors.discard(name)
-        self.anchors[name] = _Anchor(value, entries, self.nodes - nodes_at + 1)
+        self.anchors[name] = _Anchor(value, entries, nodes)
 
     def _merge(self, frame: _Frame, mark: Any) -> None:
         """Applies ``<<:``: keys of the merged mapping(s) the map does not set itself; the first source wins."""

@@ -232,9 +232,10 @@ def load_with_extends(path: Path, _seen: tuple[Path, ...] = (), _root: Path | No
     if parent is None:
         return loaded
     loc = loaded.locations[("extends",)]
-    if not isinstance(parent, str) or not parent.endswith((".yaml", ".yml")) or len(parent) > 255:
-        raise SpecError([Problem(loc.file, loc.line, loc.column, "extends", "expected the name of a YAML file in the "
-                                 "stacks folder (at most 255 characters), such as base.yaml")])
+    bad_name = SpecError([Problem(loc.file, loc.line, loc.column, "extends", "expected the name of a YAML file in "
+                                  "the stacks folder (at most 255 characters), such as base.yaml")])
+    if not isinstance(parent, str) or not parent or len(parent) > 255:
+        raise bad_name
     if len(_seen) + 1 >= limits.extends_depth:
         raise SpecError([Problem(loc.file, loc.line, loc.column, "extends", (
             f"the extends chain is longer than {limits.extends_depth} files (the limit). Extend a file nearer the "
@@ -248,6 +249,8 @@ def load_with_extends(path: Path, _seen: tuple[Path, ...] = (), _root: Path | No
         raise SpecError([Problem(loc.file, loc.line, loc.column, "extends", (
             f"{printable(repr(parent), 80)} leads outside the stacks folder {_display(root)} (or is a symlink loop): "
             "a spec extends only files inside it (subfolders are fine). Copy the base into the stacks folder"))])
+    if not parent.endswith((".yaml", ".yml")):
+        raise bad_name
     try:
         exists = base_path.is_file()
     except OSError as exc:  # a name the filesystem refuses (too long, ...)
