@@ -100,7 +100,7 @@ def test_a_tag_on_a_secret_field_echoes_nothing_of_it(tmp_path):
 def test_limits_stop_before_expansion_quickly(tmp_path, text, expected):
     start = time.perf_counter()
     found = problems(tmp_path, text)
-    assert time.perf_counter() - start < 2.0
+    assert time.perf_counter() - start < 10.0  # generous: a shared, loaded machine; quadratic took minutes
     assert len(found) == 1 and expected in found[0], found
 
 
