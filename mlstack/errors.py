@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 
+GATE_FAILED = 3  # exit code of a gate (`check`/`diff --fail-on`) that found what it gates on
+
+
 class MlstackError(Exception):
     """Base of every error mlstack reports to a user. ``exit_code`` is what the CLI exits with."""
 

@@ -30,6 +30,11 @@ def printable(text: object, limit: int | None = None) -> str:
     return _UNSAFE.sub(_escape, s)
 
 
+def printable_lines(text: object) -> str:
+    """Like ``printable`` but keeps the line breaks of a multi-line message (each line escaped on its own)."""
+    return "\n".join(printable(line) for line in str(text).split("\n"))
+
+
 def is_printable(text: str) -> bool:
     """Whether ``text`` holds nothing ``printable`` would escape."""
     return _UNSAFE.search(text) is None

@@ -222,6 +222,8 @@ class Catalog(_Strict):
     freshness: Freshness
     kubernetes_support: dict[Cloud, dict[str, SupportWindow]]
     interconnect: Interconnect = Field(default_factory=Interconnect)
+    # Zones an account can use per region (regions.yaml); a region missing is not checked.
+    availability_zones: dict[Cloud, dict[str, int]] = Field(default_factory=dict)
 
     # -- look-ups -------------------------------------------------------------------------------------------
 

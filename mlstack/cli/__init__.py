@@ -11,7 +11,23 @@ import sys
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Runs the CLI and returns the exit code (the console script exits with it)."""
+    """Runs the CLI and returns the exit code (the console script exits with it). Ctrl-C at any moment, even
+    while the command modules import, is one line on stderr and exit 130."""
+    try:
+        return _main(argv)
+    except KeyboardInterrupt:
+        return _interrupted()
+
+
+def _interrupted() -> int:
+    import signal
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # a second Ctrl-C while reporting the first changes nothing
+    print("interrupted", file=sys.stderr)
+    return 130
+
+
+def _main(argv: list[str] | None) -> int:
     from mlstack.cli.app import app
     from mlstack.cli.context import STATE
     from mlstack.errors import MlstackError
@@ -21,12 +37,13 @@ def main(argv: list[str] | None = None) -> int:
     try:
         result = app(args=args, prog_name="mlstack", standalone_mode=False)
         code = int(result) if isinstance(result, int) else 0
+        if code == 130:  # typer turns a Ctrl-C inside a command into a silent Exit(130): say it, once
+            code = _interrupted()
     except MlstackError as exc:
         _report(exc, STATE.verbose)
         code = exc.exit_code
     except KeyboardInterrupt:
-        print("interrupted", file=sys.stderr)
-        code = 130
+        code = _interrupted()
     except Exception as exc:  # noqa: BLE001 - the boundary: anything else is an internal failure
         code = _other(exc, STATE.verbose)
     return code
@@ -39,8 +56,10 @@ def _report(exc: BaseException, verbose: bool) -> None:
         traceback.print_exception(exc, file=sys.stderr)
     from mlstack.spec.errors import SpecError
 
+    from mlstack.escape import printable_lines
+
     label = "spec error" if isinstance(exc, SpecError) else "error"
-    print(f"{label}: {exc}", file=sys.stderr)
+    print(f"{label}: {printable_lines(exc)}", file=sys.stderr)  # no raw control characters reach the terminal
 
 
 def click_exception_type() -> type[Exception]:
@@ -61,6 +80,8 @@ def _other(exc: Exception, verbose: bool) -> int:
         exc.show(file=sys.stderr)
         return exc.exit_code
     if isinstance(exc, typer.Abort):
+        if isinstance(exc.__context__, KeyboardInterrupt):  # Ctrl-C at a prompt: click turns it into Abort
+            return _interrupted()
         print("aborted", file=sys.stderr)
         return 1
     if isinstance(exc, typer.Exit):
@@ -69,7 +90,9 @@ def _other(exc: Exception, verbose: bool) -> int:
         import traceback
 
         traceback.print_exception(exc, file=sys.stderr)
-    print(f"internal error: {type(exc).__name__}: {exc}\n(run again with --verbose for the traceback, "
+    from mlstack.escape import printable
+
+    print(f"internal error: {type(exc).__name__}: {printable(exc, 300)}\n(run again with --verbose for the traceback, "
           "and please report it)", file=sys.stderr)
     return 1
 
@@ -82,8 +105,11 @@ def run() -> None:  # pragma: no cover - console script entry
     import gc
 
     gc.disable()
-    code = main()
-    sys.stdout.flush()
-    sys.stderr.flush()
+    try:
+        code = main()
+        sys.stdout.flush()
+        sys.stderr.flush()
+    except KeyboardInterrupt:  # between main's return and the flush
+        code = 130
     # Skip interpreter teardown (about 1.5 s after a plan has loaded the cloud SDKs): output is flushed.
     os._exit(code)

@@ -1,6 +1,6 @@
 """Review commands: diff (against a git ref or between environments), parity, check (policy), cost.
 
-Exit codes: 0 fine; 1 a gate given with --fail-on failed (or an engine error); 2 usage or spec errors.
+Exit codes: 0 fine; 3 a gate given with --fail-on failed; 2 usage or spec errors; 1 an engine error.
 ``diff --fail-on mandatory`` also fails on blocking changes (deleting or replacing a protected resource).
 """
 
@@ -120,7 +120,9 @@ def diff(
     failures = report.gate_failures(review, [g.value for g in fail_on or []])  # type: ignore[misc]
     for line in failures:
         err(f"gate failed: {line}")
-    return 1 if failures else 0
+    from mlstack.errors import GATE_FAILED
+
+    return GATE_FAILED if failures else 0
 
 
 def parity(
@@ -180,7 +182,9 @@ def check(
     bad += [f.subject for f in support if f.violation and fail_on and (fail_on is CheckGate.advisory or f.level == "mandatory")]
     if bad:
         err(f"gate failed: --fail-on {fail_on.value}: {len(bad)} rule(s) violated: {', '.join(bad)}")  # type: ignore[union-attr]
-        return 1
+        from mlstack.errors import GATE_FAILED
+
+        return GATE_FAILED
     return 0
 
 

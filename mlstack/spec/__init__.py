@@ -20,7 +20,7 @@ def spec_path(env: str, stacks_dir: Path) -> Path:
     from mlstack.spec.names import check_env_name
 
     path = stacks_dir / f"{check_env_name(env)}.yaml"
-    if not path.is_file():
+    if not path.is_file() and not path.is_symlink() and not path.exists():  # a loop or a folder: the loader says so
         envs = list_envs(stacks_dir)
         have = ", ".join(envs) if envs else f"none: {stacks_dir} has no <env>.yaml files"
         raise UsageError(f"unknown environment {env!r}: {path} does not exist. Environments: {have}")
@@ -51,6 +51,11 @@ def load_spec_file(path: Path) -> Spec:
 
     loaded = load_with_extends(path)
     data = loaded.data
+    from mlstack.spec.credentials import credential_problems
+
+    leaked = credential_problems(data, loaded.locate)  # before validation: no later message can echo them
+    if leaked:
+        raise SpecError(leaked)
     data.setdefault("env", path.stem)
     if data["env"] != path.stem:
         loc = loaded.locate(("env",))
@@ -83,6 +88,11 @@ def load_spec_file(path: Path) -> Spec:
     findings = rules.check(spec)
     if findings:
         raise SpecError(_located(findings, loaded))
+    from mlstack.spec.clashes import identifier_clashes
+
+    clashes = identifier_clashes(spec, path, loaded, list_envs(path.parent))
+    if clashes:
+        raise SpecError(clashes)
     return spec
 
 

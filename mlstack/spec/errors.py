@@ -6,7 +6,8 @@ from dataclasses import dataclass
 
 from mlstack.errors import MlstackError
 
-SECRET_WORDS = ("password", "secret", "token", "passphrase", "private_key", "credentials")
+SECRET_WORDS = ("password", "passwd", "secret", "token", "passphrase", "private_key", "credentials", "api_key", "apikey",
+                "access_key")
 
 
 @dataclass(frozen=True, order=True)
@@ -28,8 +29,12 @@ class Problem:
     message: str
 
     def __str__(self) -> str:
-        where = f"{self.file}:{self.line}:{self.column}: " if self.file and self.line else (f"{self.file}: " if self.file else "")
-        return f"{where}{self.path or '(top level)'}: {self.message}"
+        from mlstack.escape import printable
+
+        file = printable(self.file)
+        where = f"{file}:{self.line}:{self.column}: " if file and self.line else (f"{file}: " if file else "")
+        # Escaped: a key holding a newline and a fake "base.yaml:1:1:" line, or an ANSI escape, prints as text.
+        return f"{where}{printable(self.path, 200) or '(top level)'}: {printable(self.message)}"
 
 
 class SpecError(MlstackError):

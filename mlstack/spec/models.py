@@ -79,7 +79,7 @@ class NodePool(Model):
     accelerator: str | None = Field(None, description="Portable accelerator name (nvidia-a100-80gb, tpu-v5e, ...); see `mlstack catalog`.")
     gpus_per_node: int | None = Field(None, ge=1, le=16, description="GPUs per node; default the smallest the catalogue offers.")
     topology: str | None = Field(None, pattern=r"^\d+x\d+(x\d+)?$", description="TPU slice topology, e.g. 2x4 (TPU pools only).")
-    min: int | None = Field(None, ge=0, description="Fewest nodes (TPU pools: slices); 0 scales to zero. Default 0 for accelerator pools, 1 otherwise.")
+    min: int | None = Field(None, ge=0, le=1000, description="Fewest nodes (TPU pools: slices); 0 scales to zero. Default 0 for accelerator pools, 1 otherwise.")
     max: int | None = Field(None, le=1000, description="Most nodes (TPU pools: slices). Default: min, or 1.")
     spot: bool = Field(False, description="Spot / preemptible capacity (cheaper, may be reclaimed).")
     disk_size_gib: int = Field(200, ge=20, le=16384, description="Root disk size, GiB.")
@@ -101,7 +101,7 @@ class NodePool(Model):
 class SharedStorage(Model):
     """The ReadWriteMany file system mounted as the `shared` volume in every team namespace."""
 
-    size_gib: int = Field(1024, ge=1, description="Capacity per team volume request, GiB (gcp: the Filestore capacity).")
+    size_gib: int = Field(1024, ge=1, le=1_048_576, description="Capacity per team volume request, GiB (gcp: the Filestore capacity).")
     tier: str | None = Field(None, description="gcp: Filestore tier (BASIC_HDD, BASIC_SSD, ZONAL, REGIONAL, ENTERPRISE). Default BASIC_HDD.")
     nfs_server: str | None = Field(
         None, pattern=r"^[A-Za-z0-9]([A-Za-z0-9.-]*[A-Za-z0-9])?$", description="onprem: NFS server host name or IP (required there)."
@@ -120,7 +120,7 @@ class Storage(Model):
 
 class Registry(Model):
     repositories: list[Name] = Field(default_factory=list, description="Container image repositories.")
-    untagged_expiry_days: int = Field(14, ge=1, description="Untagged images are deleted after this many days.")
+    untagged_expiry_days: int = Field(14, ge=1, le=3650, description="Untagged images are deleted after this many days.")
 
 
 class Database(Model):
@@ -173,8 +173,8 @@ class Team(Model):
         "Kueue quota on each pool (GPUs, TPU chips or Neuron devices). Replaces gpu_quota/tpu_quota/neuron_quota, "
         "which remain as totals for specs without quotas (see docs/platform.md, 'Migrating from gpu_quota').",
     )
-    cpu_quota: int = Field(64, ge=1, description="CPU cores the namespace may request.")
-    memory_quota_gib: int = Field(256, ge=1, description="Memory the namespace may request, GiB.")
+    cpu_quota: int = Field(64, ge=1, le=100_000, description="CPU cores the namespace may request.")
+    memory_quota_gib: int = Field(256, ge=1, le=1_048_576, description="Memory the namespace may request, GiB.")
     egress_cidrs: list[Cidr] = Field(
         default_factory=list,
         description="Networks the team's pods may reach beyond DNS and the tracking server (default-deny "

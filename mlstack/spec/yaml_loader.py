@@ -1,12 +1,20 @@
-"""YAML loading that keeps where every value came from, refuses duplicate keys and resolves ``extends:``.
+"""Reading spec files: bounded, located, and with one meaning of YAML.
 
-PyYAML's ``compose`` gives nodes with marks; we build plain data from them ourselves so that each value's
-file, line and column is known by its field path, and so that a key given twice is an error rather than
-silently the last one.
+Every problem is a ``SpecError`` (exit 2) at file:line:column with a fix, never an internal error:
+unreadable files, symlink loops, bytes that are not UTF-8, control and bidirectional characters, YAML syntax,
+tags, ambiguous YAML 1.1/1.2 scalars (``yaml_scalars``), duplicate keys, recursive or undefined aliases, and the
+limits below, which are checked while the file is parsed, before any alias is expanded (``yaml_build``).
+
+``extends:`` overlays a file on its base: maps merge by key, scalars and lists replace. Merging and locating
+are linear in the size of both files; a problem in the overlay is located in the overlay.
 """
 
 from __future__ import annotations
 
+import errno
+import os
+import re
+import stat
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -14,20 +22,18 @@ from typing import Any
 import yaml
 
 from mlstack.spec.errors import Problem
+from mlstack.spec.limits import LIMITS, Limits
+from mlstack.spec.yaml_build import Builder, Location, Path_, Stop
 
-try:  # the C loader is several times faster where libyaml is present
-    from yaml import CSafeLoader as _Loader
-except ImportError:  # pragma: no cover - depends on the build of PyYAML
-    from yaml import SafeLoader as _Loader  # type: ignore[assignment]
-
-Path_ = tuple[str, ...]
+__all__ = ["LIMITS", "Limits", "Loaded", "Location", "load_with_extends", "merge", "read_yaml"]
 
 
-@dataclass(frozen=True)
-class Location:
-    file: str
-    line: int
-    column: int
+EXTENSION_PREFIX = "x-"  # top-level keys for YAML anchors only (as in Compose files): read, then dropped
+
+# Characters a spec file may not hold raw: C0/C1 controls but tab, LF and CR (YAML forbids most; the rest would
+# be invisible or reach a terminal), lone surrogates and non-characters, and the zero-width and bidirectional
+# controls that make text read differently from what it is ("Trojan source").
+_BAD_CHARS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff\u200b-\u200f\u202a-\u202e\u2066-\u2069]")
 
 
 @dataclass
@@ -48,153 +54,213 @@ class Loaded:
 
 
 def _display(path: Path) -> str:
+    from mlstack.escape import printable
+
     try:
-        return str(path.resolve().relative_to(Path.cwd()))
-    except ValueError:
-        return str(path)
+        real = path.resolve()
+    except (OSError, RuntimeError):  # a symlink loop
+        real = Path(os.path.abspath(path))
+    try:
+        shown = str(real.relative_to(Path.cwd()))
+    except ValueError:  # elsewhere
+        shown = str(path)
+    return printable(shown, 200)
 
 
-def _build(node: yaml.Node, path: Path_, file: str, locs: dict[Path_, Location], problems: list[Problem]) -> Any:
-    if isinstance(node, yaml.MappingNode):
-        out: dict[str, Any] = {}
-        for key_node, value_node in node.value:
-            key = _build(key_node, path, file, {}, problems)
-            if not isinstance(key, (str, int, float, bool)):
-                problems.append(_problem(file, key_node, ".".join(path), "a mapping key must be a plain scalar"))
-                continue
-            key = str(key)
-            child = (*path, key)
-            if key in out:
-                first = locs[child]
-                problems.append(
-                    _problem(
-                        file,
-                        key_node,
-                        ".".join(child),
-                        f"duplicate key {key!r} (first given at line {first.line}); YAML would silently keep the "
-                        "last one. Remove one of them.",
-                    )
-                )
-                continue
-            locs[child] = Location(file, key_node.start_mark.line + 1, key_node.start_mark.column + 1)
-            out[key] = _build(value_node, child, file, locs, problems)
-        return out
-    if isinstance(node, yaml.SequenceNode):
-        items = []
-        for i, item in enumerate(node.value):
-            child = (*path, str(i))
-            locs[child] = Location(file, item.start_mark.line + 1, item.start_mark.column + 1)
-            items.append(_build(item, child, file, locs, problems))
-        return items
-    return _Loader("").construct_object(node)  # type: ignore[arg-type]
+def _fail(file: str, message: str, line: int = 0, column: int = 0, path: str = "") -> None:
+    from mlstack.spec.errors import SpecError
+
+    raise SpecError([Problem(file, line, column, path, message)])
 
 
-def _problem(file: str, node: yaml.Node, path: str, message: str) -> Problem:
-    return Problem(file, node.start_mark.line + 1, node.start_mark.column + 1, path, message)
+def _read_bytes(path: Path, file: str, limits: Limits) -> bytes:
+    """The file's bytes, at most the limit; every way of not being a readable file is a located error."""
+    try:
+        st = os.stat(path)
+        if not stat.S_ISREG(st.st_mode):
+            _fail(file, "is a folder, not a spec file" if stat.S_ISDIR(st.st_mode) else
+                  "is not a regular file (a pipe or a device); a spec is a YAML file")
+        if st.st_size > limits.file_bytes:
+            _fail(file, f"is {st.st_size:,} bytes; a spec file is at most {limits.file_bytes:,} bytes (1 MiB), which "
+                  "keeps validation fast. Move shared settings into a base file with extends:, or shorten it")
+        with open(path, "rb") as fh:
+            data = fh.read(limits.file_bytes + 1)
+    except FileNotFoundError:
+        _fail(file, "file not found")
+    except PermissionError:
+        _fail(file, "cannot be read: permission denied. Make it readable (chmod u+r), or run as its owner")
+    except OSError as exc:
+        if exc.errno == errno.ELOOP:
+            _fail(file, "is a symlink loop (a link that leads back to itself). Replace the link with the file")
+        _fail(file, f"cannot be read: {exc.strerror or exc}")
+    if len(data) > limits.file_bytes:
+        _fail(file, f"is larger than {limits.file_bytes:,} bytes (1 MiB), the limit of a spec file. Shorten it")
+    return data
 
 
-def read_yaml(path: Path) -> Loaded:
+def _decode(data: bytes, file: str) -> str:
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        _fail(file, "is UTF-16; a spec file is UTF-8. Save it as UTF-8", 1, 1)
+    try:
+        return data.decode("utf-8").removeprefix("\ufeff")
+    except UnicodeDecodeError as exc:
+        line = data.count(b"\n", 0, exc.start) + 1
+        column = exc.start - (data.rfind(b"\n", 0, exc.start) + 1) + 1
+        _fail(file, f"byte 0x{data[exc.start]:02x} is not UTF-8: a spec file is UTF-8 text. Save it as UTF-8 (or "
+              "remove the byte)", line, column)
+    raise AssertionError("unreachable")  # pragma: no cover
+
+
+def _check_characters(text: str, file: str) -> None:
+    from mlstack.spec.errors import SpecError
+
+    problems = []
+    for match in _BAD_CHARS.finditer(text):
+        pos = match.start()
+        line = text.count("\n", 0, pos) + 1
+        column = pos - (text.rfind("\n", 0, pos) + 1) + 1
+        code = f"U+{ord(match.group()):04X}"
+        kind = "a bidirectional or zero-width control" if ord(match.group()) >= 0x200B else "a control character"
+        problems.append(Problem(file, line, column, "", f"{kind} ({code}) is not allowed raw in a spec: it is invisible "
+                                "and can make the file read differently from what it holds. Remove it (inside a "
+                                "double-quoted string, write an escape such as \\t instead)"))
+        if len(problems) == 10:
+            break
+    if problems:
+        raise SpecError(problems)
+
+
+def read_yaml(path: Path, limits: Limits = LIMITS) -> Loaded:
     """Reads one YAML file (no overlays) into data and locations.
 
     Raises:
-        SpecError: the file is missing, is not YAML, is not a mapping, or repeats a key.
+        SpecError: the file cannot be read, is not UTF-8 YAML within the limits, is not a mapping, repeats a key,
+            or uses a tag, an ambiguous scalar or a broken alias.
     """
+    from mlstack.escape import printable
     from mlstack.spec.errors import SpecError
 
     file = _display(path)
+    text = _decode(_read_bytes(path, file, limits), file)
+    _check_characters(text, file)
+    builder = Builder(file, limits)
     try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise SpecError([Problem(file, 0, 0, "", "file not found")]) from None
-    try:
-        node = yaml.compose(text, Loader=_Loader)
+        data = builder.build(text)
+    except Stop as stop:
+        raise SpecError([*builder.problems, stop.problem]) from None
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark
         line, col = (mark.line + 1, mark.column + 1) if mark else (0, 0)
-        raise SpecError([Problem(file, line, col, "", f"not valid YAML: {exc.problem}")]) from None
-    locs: dict[Path_, Location] = {(): Location(file, 1, 1)}
-    problems: list[Problem] = []
-    data = {} if node is None else _build(node, (), file, locs, problems)
+        what = printable(exc.problem or "", 200)
+        context = f" ({printable(exc.context, 100)})" if exc.context else ""
+        lines = text.split("\n")
+        tab = mark is not None and mark.line < len(lines) and lines[mark.line][mark.column : mark.column + 1] == "\t"
+        fix = ("a tab: YAML indents with spaces only. Replace the tab with spaces" if tab else
+               "Fix the syntax here (indent with spaces, quote values holding ': ' or '#')")
+        raise SpecError([*builder.problems, Problem(file, line, col, "", f"not valid YAML: {what}{context}; {fix}")]) from None
+    except yaml.YAMLError as exc:  # pragma: no cover - the characters libyaml refuses are refused above
+        raise SpecError([Problem(file, 0, 0, "", f"not valid YAML: {printable(exc, 200)}")]) from None
+    if data is None:
+        data = {}
     if not isinstance(data, dict):
         raise SpecError([Problem(file, 1, 1, "", f"the spec must be a mapping of fields, got a {type(data).__name__}")])
-    if problems:
-        raise SpecError(problems)
-    return Loaded(data=data, locations=locs, files=[file])
+    if builder.problems:
+        raise SpecError(builder.problems)
+    locations = builder.locations
+    extensions = [k for k in data if k.startswith(EXTENSION_PREFIX)]
+    if extensions:  # a place for anchors (x-defaults: &defaults {...}), not configuration
+        for key in extensions:
+            del data[key]
+        locations = {p: loc for p, loc in locations.items() if not (p and p[0] in extensions)}
+    return Loaded(data=data, locations=locations, files=[file])
 
 
 def merge(base: Loaded, overlay: Loaded) -> Loaded:
-    """Overlays ``overlay`` on ``base``: maps merge by key; scalars and lists replace."""
+    """Overlays ``overlay`` on ``base``: maps merge by key; scalars and lists replace. Linear in both sizes."""
 
-    def walk(b: Any, o: Any, path: Path_, locs: dict[Path_, Location]) -> Any:
+    def walk(b: Any, o: Any) -> Any:
         if isinstance(b, dict) and isinstance(o, dict):
             out = dict(b)
             for key, value in o.items():
-                child = (*path, key)
-                if key in b:
-                    out[key] = walk(b[key], value, child, locs)
-                else:
-                    out[key] = value
-                    _copy_locations(overlay.locations, child, locs)
-                locs[child] = overlay.locations.get(child, locs.get(child))  # type: ignore[assignment]
+                out[key] = walk(b[key], value) if key in b else value
             return out
-        # Replaced: forget the base's locations below this path, take the overlay's.
-        for p in [p for p in locs if p[: len(path)] == path and len(p) > len(path)]:
-            del locs[p]
-        _copy_locations(overlay.locations, path, locs)
         return o
 
-    locations = dict(base.locations)
-    data = walk(base.data, overlay.data, (), locations)
+    data = walk(base.data, overlay.data)
+    # Each field of the result was written by the overlay if the overlay has it, else by the base.
+    locations: dict[Path_, Location] = {}
+    todo: list[tuple[Path_, Any]] = [((), data)]
+    while todo:
+        path, value = todo.pop()
+        # (the root stays the base's: a required field missing from both is blamed on the base, as before)
+        loc = (base.locations.get(path) or overlay.locations.get(path)) if not path else (
+            overlay.locations.get(path) or base.locations.get(path))
+        if loc is not None:
+            locations[path] = loc
+        if isinstance(value, dict):
+            todo.extend(((*path, k), v) for k, v in value.items())
+        elif isinstance(value, list):
+            todo.extend(((*path, str(i)), v) for i, v in enumerate(value))
     return Loaded(data=data, locations=locations, files=[*base.files, *overlay.files])
 
 
-def _copy_locations(source: dict[Path_, Location], prefix: Path_, into: dict[Path_, Location]) -> None:
-    for p, loc in source.items():
-        if p[: len(prefix)] == prefix:
-            into[p] = loc
-
-
-def load_with_extends(path: Path, _seen: tuple[Path, ...] = (), _root: Path | None = None) -> Loaded:
+def load_with_extends(path: Path, _seen: tuple[Path, ...] = (), _root: Path | None = None, limits: Limits = LIMITS) -> Loaded:
     """Reads ``path`` and, recursively, the files it ``extends``, merged base first.
 
     A base must lie inside the folder of the spec that is loaded (the stacks folder; subfolders allowed), once
     symlinks are followed: a base outside it is refused before it is read, so nothing of it is echoed.
 
     Raises:
-        SpecError: a cycle of ``extends``, a missing base or one outside the stacks folder, or any error of the
-            files themselves.
+        SpecError: a cycle of ``extends``, a chain longer than ``limits.extends_depth``, a missing base or one
+            outside the stacks folder, or any error of the files themselves.
     """
+    from mlstack.escape import printable
     from mlstack.spec.errors import SpecError
 
-    resolved = path.resolve()
+    try:
+        resolved = path.resolve()
+    except (OSError, RuntimeError):
+        resolved = path.absolute()  # a symlink loop: reading it reports the loop
     root = _root if _root is not None else resolved.parent
     if resolved in _seen:
         chain = " -> ".join(_display(p) for p in (*_seen, resolved))
-        where = read_yaml(_seen[-1]).locations.get(("extends",))  # the link that closes the cycle
+        where = read_yaml(_seen[-1], limits).locations.get(("extends",))  # the link that closes the cycle
         line, column = (where.line, where.column) if where else (0, 0)
         raise SpecError([Problem(_display(_seen[-1]), line, column, "extends", f"extends forms a cycle: {chain}. Remove one link.")])
-    loaded = read_yaml(path)
+    loaded = read_yaml(path, limits)
     parent = loaded.data.pop("extends", None)
     if parent is None:
         return loaded
-    if not isinstance(parent, str) or not parent:
-        loc = loaded.locations[("extends",)]
-        raise SpecError([Problem(loc.file, loc.line, loc.column, "extends", "expected a file name such as base.yaml")])
-    base_path = path.parent / parent
-    if not base_path.resolve().is_relative_to(root):
-        from mlstack.escape import printable
-
-        loc = loaded.locations[("extends",)]
+    loc = loaded.locations[("extends",)]
+    bad_name = SpecError([Problem(loc.file, loc.line, loc.column, "extends", "expected the name of a YAML file in "
+                                  "the stacks folder (at most 255 characters), such as base.yaml")])
+    if not isinstance(parent, str) or not parent or len(parent) > 255:
+        raise bad_name
+    if len(_seen) + 1 >= limits.extends_depth:
         raise SpecError([Problem(loc.file, loc.line, loc.column, "extends", (
-            f"{printable(repr(parent), 80)} leads outside the stacks folder {_display(root)}: a spec extends only "
-            "files inside it (subfolders are fine). Copy the base into the stacks folder"))])
-    if not base_path.is_file():
-        loc = loaded.locations[("extends",)]
+            f"the extends chain is longer than {limits.extends_depth} files (the limit). Extend a file nearer the "
+            "root, or merge some bases"))])
+    base_path = path.parent / parent
+    try:
+        inside = base_path.resolve().is_relative_to(root)
+    except (OSError, RuntimeError):
+        inside = False
+    if not inside:
+        raise SpecError([Problem(loc.file, loc.line, loc.column, "extends", (
+            f"{printable(repr(parent), 80)} leads outside the stacks folder {_display(root)} (or is a symlink loop): "
+            "a spec extends only files inside it (subfolders are fine). Copy the base into the stacks folder"))])
+    if not parent.endswith((".yaml", ".yml")):
+        raise bad_name
+    try:
+        exists = base_path.is_file()
+    except OSError as exc:  # a name the filesystem refuses (too long, ...)
+        raise SpecError([Problem(loc.file, loc.line, loc.column, "extends", (
+            f"the base file cannot be opened ({exc.strerror or exc.__class__.__name__}). Name a file in the stacks folder"))]) from None
+    if not exists:
         raise SpecError(
             [Problem(loc.file, loc.line, loc.column, "extends", f"the base file {_display(base_path)} does not exist")]
         )
-    base = load_with_extends(base_path, (*_seen, resolved), root)
+    base = load_with_extends(base_path, (*_seen, resolved), root, limits)
     base.data.pop("env", None)  # the environment is named by the file that is planned, never by its base
-    for p in [p for p in base.locations if p[:1] == ("env",)]:
-        del base.locations[p]
+    base.locations.pop(("env",), None)
     return merge(base, loaded)

@@ -19,6 +19,30 @@ if TYPE_CHECKING:
     from mlstack.engine.plan.recorder import Registration
 
 
+WORLD_OPEN_ADDRESSES = 2**24  # more public addresses than a /8 allowed in is "open to the internet"
+
+
+def world_open(cidrs: Iterable[object]) -> bool:
+    """Whether ``cidrs`` together let in more than a /8 of public addresses: ``0.0.0.0/0`` and every way of
+    writing it in pieces (``0.0.0.0/1`` + ``128.0.0.0/1``, ``0.0.0.0/00``, a host address with ``/0``...).
+    A value that is not a CIDR counts as open (nothing proves it narrow); an IPv6 range counts when it is
+    public and wider than a /32."""
+    import ipaddress
+
+    nets = []
+    for c in cidrs:
+        try:
+            nets.append(ipaddress.ip_network(str(c).strip(), strict=False))
+        except ValueError:
+            return True
+    public = 0
+    for net in ipaddress.collapse_addresses(n for n in nets if n.version == 4):
+        if not (net.is_private and net.prefixlen >= 8):
+            public += net.num_addresses
+    wide_v6 = any(n.version == 6 and n.prefixlen < 32 and not n.is_private for n in nets)
+    return wide_v6 or public > WORLD_OPEN_ADDRESSES
+
+
 @dataclass(frozen=True)
 class Finding:
     """One resource that breaks a rule, and why."""

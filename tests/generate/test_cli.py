@@ -189,22 +189,22 @@ def test_new_env_can_extend_the_source(project, capsys):
     "sets, message",
     [
         (["node_pools.l4.maxx=8"],
-         "error: --set node_pools.l4.maxx=8: node_pools.l4.maxx does not exist: no key 'maxx' at node_pools.l4 "
+         "error: --set node_pools.l4.maxx=...: node_pools.l4.maxx does not exist: no key 'maxx' at node_pools.l4 "
          "(did you mean 'max'?). Allowed there: accelerator, disk_size_gib, gpus_per_node, labels, machine, max, min, "
          "multi_node, selector, spot, topology"),
         (["trackin.replicas=1"], "no key 'trackin' at the top level (did you mean 'tracking'?). Allowed there: audit, backend,"),
         (["registry.repositories.x=1"], "registry.repositories is a list and has no key 'x': set the whole list"),
-        (["node_pools.l4.max"], "error: --set 'node_pools.l4.max': expected path=value"),
-        (["node_pools.l4.max=lots"], "  --set node_pools.l4.max=lots: expected a whole number, got 'lots'\n"),
-        (["node_pools.l4={min: 0, max: lots}"], "  --set node_pools.l4={min: 0, max: lots}: node_pools.l4.max: expected a whole number"),
+        (["node_pools.l4.max"], "error: --set: expected path=value (the argument has no '=')"),
+        (["node_pools.l4.max=lots"], "  --set node_pools.l4.max=...: expected a whole number, got the value given\n"),
+        (["node_pools.l4={min: 0, max: lots}"], "  --set node_pools.l4=...: node_pools.l4.max: expected a whole number"),
         (["node_pools.h100.max=8"],
-         "error: --set node_pools.h100.max=8: staging has no node_pools.h100. Existing keys at node_pools: l4, system. "
-         "To create it, use --add node_pools.h100.max=8"),
+         "error: --set node_pools.h100.max=...: staging has no node_pools.h100. Existing keys at node_pools: l4, system. "
+         "To create it, use --add node_pools.h100.max=..."),
         (["node_pools.sytem.max=8"], "staging has no node_pools.sytem (did you mean 'system'?). Existing keys at node_pools:"),
-        (["tags.team=ml"], "error: --set tags.team=ml: staging has no tags.team. Existing keys at tags: managed-by, project."),
+        (["tags.team=ml"], "error: --set tags.team=...: staging has no tags.team. Existing keys at tags: managed-by, project."),
         (["teams.reserch.gpu_quota=8"], "staging has no teams.reserch (did you mean 'research'?). Existing keys at teams: research."),
-        (["waivers.aws-001=legacy"], "staging has no waivers.aws-001. waivers has no keys in staging. To create it, use --add waivers.aws-001=legacy"),
-        (["node_pools.l4.spot=maybe"], "  --set node_pools.l4.spot=maybe: expected true or false"),
+        (["waivers.aws-001=legacy"], "staging has no waivers.aws-001. waivers has no keys in staging. To create it, use --add waivers.aws-001=..."),
+        (["node_pools.l4.spot=maybe"], "  --set node_pools.l4.spot=...: expected true or false"),
     ],
 )
 def test_new_env_bad_override_exits_2_and_writes_nothing(project, capsys, sets, message):
@@ -237,9 +237,9 @@ def test_new_env_add_creates_keys_that_set_may_then_refine(project, capsys):
 @pytest.mark.parametrize(
     "adds, message",
     [
-        (["node_pools.l4.max=8"], "error: --add node_pools.l4.max=8: node_pools.l4 exists already in staging: use --set to change it"),
-        (["protect=true"], "error: --add protect=true: protect is not in a named collection, so there is no key to add: use --set"),
-        (["node_pools.h100.maxx=8"], "error: --add node_pools.h100.maxx=8: node_pools.h100.maxx does not exist: no key 'maxx'"),
+        (["node_pools.l4.max=8"], "error: --add node_pools.l4.max=...: node_pools.l4 exists already in staging: use --set to change it"),
+        (["protect=true"], "error: --add protect=...: protect is not in a named collection, so there is no key to add: use --set"),
+        (["node_pools.h100.maxx=8"], "error: --add node_pools.h100.maxx=...: node_pools.h100.maxx does not exist: no key 'maxx'"),
     ],
 )
 def test_new_env_bad_add_exits_2_and_writes_nothing(project, capsys, adds, message):
@@ -258,7 +258,7 @@ def test_new_env_cross_field_problem_blames_the_override(project, capsys):
     # min above max: the rule reports max, a sibling of the --set field, so the --set is blamed
     assert main(["--stacks-dir", str(stacks), "new-env", "perf", "--from", "staging", "--set", "node_pools.l4.min=9"]) == 2
     err = capsys.readouterr().err
-    assert "  --set node_pools.l4.min=9: node_pools.l4.max: must be >= min (9), got 4\n" in err
+    assert "  --set node_pools.l4.min=...: node_pools.l4.max: must be >= min (9), got 4\n" in err
     assert "perf.yaml" not in err
 
 

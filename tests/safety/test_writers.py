@@ -138,3 +138,24 @@ def test_ci_and_schema_output_go_through_the_writer(project, tmp_path, capsys):
         assert main(["schema", "--output", str(out)]) == 1
     assert not out.parent.exists()
     assert main(["schema", "--output", str(out)]) == 0 and out.read_text().startswith("{")
+
+
+def test_read_only_spec_files_do_not_break_a_dry_run(project, monkeypatch, capsys):
+    from mlstack.engine.deploy import lock as lk
+    from mlstack.spec import load_spec
+
+    from lifecycle.fakes import tiny_plan
+
+    monkeypatch.setattr("mlstack.engine.deploy.promote._default_plan", lambda spec: tiny_plan(spec.env, spec.versions.postgres or "16"))
+    stacks = project / "stacks"
+    staging = load_spec("staging", stacks)
+    lk.write_lock(lk.lock_path("staging", stacks), {**lk.build_lock(staging, {}, {}), "versions": {"postgres": "17"}})
+    for f in stacks.glob("*.yaml"):
+        f.chmod(0o444)
+    before = snapshot(project)
+    argv = ["--stacks-dir", str(stacks), "promote", "--from", "staging", "--to", "prod"]
+    assert main(argv) == 0 and "dry run: pass --write" in capsys.readouterr().out
+    assert main(["--stacks-dir", str(stacks), "validate", "--env", "prod"]) == 0
+    assert main([*argv, "--write"]) == 1
+    assert "prod.yaml: the file is read-only (permissions 0o444); make it writable" in capsys.readouterr().err
+    assert snapshot(project) == before

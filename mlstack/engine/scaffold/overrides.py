@@ -37,8 +37,16 @@ class Override:
 
     @property
     def label(self) -> str:
-        """How the user wrote it, e.g. ``--set node_pools.l4.max=8``."""
-        return f"{self.flag} {self.text}"
+        """The argument in messages, its value left out (it may be a secret): ``--set node_pools.l4.max=...``."""
+        return shown(self.flag, self.text)
+
+
+def shown(flag: str, item: str) -> str:
+    """``--set a.b=...``: an argument in an error message, escaped and without its value."""
+    from mlstack.escape import printable
+
+    path = item.split("=", 1)[0]
+    return f"{flag} {printable(path, 120)}=..." if "=" in item else f"{flag} {printable(path, 120)}"
 
 
 def _unwrap(annotation: Any) -> Any:
@@ -92,38 +100,38 @@ def resolve(path: tuple[str, ...], text: str, flag: str = "--set") -> tuple[Any,
             if segment not in fields:
                 allowed = sorted(fields)
                 raise UsageError(
-                    f"{flag} {text}: {'.'.join(path[: i + 1])} does not exist: no key {segment!r} at {where}"
+                    f"{shown(flag, text)}: {'.'.join(path[: i + 1])} does not exist: no key {segment!r} at {where}"
                     f"{_did_you_mean(segment, allowed)}. Allowed there: {', '.join(allowed)}"
                 )
             node = fields[segment]
         elif typing.get_origin(node) is dict:
             if not segment:
-                raise UsageError(f"{flag} {text}: an empty key at {where}")
+                raise UsageError(f"{shown(flag, text)}: an empty key at {where}")
             map_keys.append(i)
             node = typing.get_args(node)[1]
         else:
             is_list = typing.get_origin(node) is list
             kind = "a list" if is_list else "a single value"
             hint = f"set the whole list, e.g. --set {where}=[a, b]" if is_list else f"set {where} itself"
-            raise UsageError(f"{flag} {text}: {where} is {kind} and has no key {segment!r}: {hint}")
+            raise UsageError(f"{shown(flag, text)}: {where} is {kind} and has no key {segment!r}: {hint}")
     return node, tuple(map_keys)
 
 
 def parse(item: str, flag: str = "--set") -> Override:
     """``node_pools.l4.max=8`` -> Override(("node_pools", "l4", "max"), 8)."""
-    import yaml
+    from mlstack.spec.yaml_build import parse_value
 
     if "=" not in item:
-        raise UsageError(f"{flag} {item!r}: expected path=value, e.g. {flag} node_pools.l4.max=8")
+        raise UsageError(f"{flag}: expected path=value (the argument has no '='), e.g. {flag} node_pools.l4.max=8")
     raw_path, raw_value = item.split("=", 1)
     path = tuple(raw_path.strip().split("."))
     if not raw_path.strip() or any(not p for p in path):
-        raise UsageError(f"{flag} {item!r}: the path must be dotted keys, e.g. node_pools.l4.max")
+        raise UsageError(f"{shown(flag, item)}: the path must be dotted keys, e.g. node_pools.l4.max")
     leaf, map_keys = resolve(path, item, flag)
-    try:
-        value = yaml.safe_load(raw_value) if raw_value.strip() else None
-    except yaml.YAMLError as exc:
-        raise UsageError(f"{flag} {item!r}: the value is not YAML ({exc.__class__.__name__}); quote it") from None
+    try:  # the spec's own YAML semantics (mlstack.spec.yaml_scalars), and no echo of the value
+        value = parse_value(raw_value) if raw_value.strip() else None
+    except ValueError as exc:
+        raise UsageError(f"{shown(flag, item)}: the value {exc}") from None
     if isinstance(value, (int, float, bool)) and _wants_text(leaf):
         value = raw_value.strip()
     return Override(path, value, item, flag, map_keys)
@@ -174,7 +182,7 @@ def check_keys(overrides: list[Override], source) -> None:
             have = f"Existing keys at {where}: {', '.join(keys)}" if keys else f"{where} has no keys in {source.env}"
             raise UsageError(
                 f"{o.label}: {source.env} has no {'.'.join(o.path[: i + 1])}{_did_you_mean(o.path[i], keys)}. "
-                f"{have}. To create it, use --add {o.text}"
+                f"{have}. To create it, use {shown('--add', o.text)}"
             )
 
 
@@ -286,8 +294,19 @@ def _blame(p, overrides: Sequence[Override], new_path: Path):
         n = min(len(parts), len(o.path))
         sibling = len(o.path) > 1 and parts[: len(o.path) - 1] == o.path[:-1]
         if parts and (parts[:n] == o.path[:n] or sibling):
-            return Problem("", 0, 0, o.label if parts == o.path else f"{o.label}: {p.path}", p.message)
-    return Problem(f"{new_path} (not written)", 0, 0, p.path, p.message)
+            return Problem("", 0, 0, o.label if parts == o.path else f"{o.label}: {p.path}", _masked(p.message, overrides))
+    return Problem(f"{new_path} (not written)", 0, 0, p.path, _masked(p.message, overrides))
+
+
+def _masked(message: str, overrides: Sequence[Override]) -> str:
+    """``message`` without the text of any --set/--add value (an argument may carry a secret)."""
+    for o in overrides:
+        values = [o.value] if isinstance(o.value, str) else []
+        for value in values:
+            for form in (repr(value), repr(value[:57] + "...") if len(value) > 60 else None):
+                if form and form in message:
+                    message = message.replace(form, "the value given")
+    return message
 
 
 def _did_you_mean(value: str, allowed: list[str]) -> str:

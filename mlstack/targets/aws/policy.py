@@ -6,6 +6,7 @@ from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
 from mlstack.targets.policy import (
+    world_open,
     Finding,
     Rule,
     as_list,
@@ -41,14 +42,13 @@ TRAIL = "aws:cloudtrail/trail:Trail"
 
 EKS_LOG_TYPES = ("api", "audit", "authenticator", "controllerManager", "scheduler")
 CI_ISSUERS = ("token.actions.githubusercontent.com", "gitlab")
-ANYWHERE = ("0.0.0.0/0", "::/0")
 
 
 def _eks_endpoint(plan: Plan) -> Iterator[Finding]:
     for r in each(plan, EKS):
         if get(r.inputs, "vpcConfig.endpointPublicAccess", True) is not False:
             cidrs = as_list(get(r.inputs, "vpcConfig.publicAccessCidrs"))
-            if not cidrs or any(c in ANYWHERE for c in cidrs):
+            if not cidrs or world_open(cidrs):
                 yield finding(r, "public API endpoint open to the internet (vpcConfig.endpointPublicAccess without narrow publicAccessCidrs)")
 
 
@@ -95,7 +95,7 @@ def _sg_rules(plan: Plan) -> Iterator[tuple[object, dict]]:
 
 def _open_ssh(plan: Plan) -> Iterator[Finding]:
     for r, rule in _sg_rules(plan):
-        if not any(c in ANYWHERE for c in rule["cidrs"]):
+        if not rule["cidrs"] or not world_open(rule["cidrs"]):
             continue
         all_ports = str(rule["proto"]) in ("-1", "all")
         lo, hi = rule["from"], rule["to"]

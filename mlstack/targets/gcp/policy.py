@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
-from mlstack.targets.policy import Finding, Rule, as_list, each, finding, get
+from mlstack.targets.policy import Finding, Rule, as_list, each, finding, get, world_open
 
 if TYPE_CHECKING:
     from mlstack.engine.plan.model import Plan
@@ -28,7 +28,7 @@ def _gke_endpoint(plan: Plan) -> Iterator[Finding]:
     for r in each(plan, GKE):
         private = get(r.inputs, "privateClusterConfig.enablePrivateEndpoint") is True
         cidrs = [get(c, "cidrBlock") for c in as_list(get(r.inputs, "masterAuthorizedNetworksConfig.cidrBlocks"))]
-        authorized = get(r.inputs, "masterAuthorizedNetworksConfig") is not None and "0.0.0.0/0" not in cidrs
+        authorized = get(r.inputs, "masterAuthorizedNetworksConfig") is not None and not world_open(cidrs)
         if not private and not authorized:
             yield finding(r, "control plane reachable from the internet (no private endpoint, no authorized networks)")
         if get(r.inputs, "privateClusterConfig.enablePrivateNodes") is not True:

@@ -18,13 +18,23 @@ from mlstack.engine.plan.model import Plan
 from mlstack.engine.review.policy import common
 from mlstack.engine.review.policy.base import Finding, Level, PolicyReport, Rule, RuleResult
 
-__all__ = ["RULES", "Finding", "PolicyReport", "Rule", "RuleResult", "check_plan", "rule_ids", "validate_waivers"]
+__all__ = ["BASELINE", "RULES", "Finding", "PolicyReport", "Rule", "RuleResult", "check_plan", "rule_ids", "validate_waivers"]
 
 RULES: list[Rule] = [
     *(replace(rule, cloud=pack.name if pack.target else None) for pack in targets.packs() for rule in pack.rules),
     *common.RULES,
 ]
 _BY_ID = {r.id: r for r in RULES}
+# The baseline: rules mandatory whatever `protect` says, that no waiver lifts. Each one stops the environment
+# from being reachable by, or readable to, anyone outside it: a control plane open to the internet, public
+# buckets or databases, SSH from the internet, CI trust any repository can assume, secrets in plain text.
+# `protect: false` makes stateful resources deletable; it never makes them public.
+BASELINE = frozenset({
+    "MLS-AWS-001", "MLS-AWS-005", "MLS-AWS-006", "MLS-AWS-007", "MLS-AWS-015", "MLS-AWS-019",
+    "MLS-GCP-001", "MLS-GCP-008", "MLS-GCP-011", "MLS-GCP-017",
+    "MLS-GEN-002",
+})
+assert BASELINE <= set(_BY_ID), "unknown baseline rule id"
 assert len(_BY_ID) == len(RULES), "duplicate policy rule id"
 
 
@@ -45,11 +55,12 @@ def check_plan(plan: Plan, *, protected: bool, waivers: Mapping[str, str] | None
     waivers = dict(waivers or {})
     results: list[RuleResult] = []
     for rule in sorted(RULES, key=lambda r: r.id):
-        level: Level = "mandatory" if protected and not rule.always_advisory else "advisory"
+        baseline = rule.id in BASELINE
+        level: Level = "mandatory" if (protected or baseline) and not rule.always_advisory else "advisory"
         if rule.id in waivers and rule.for_other_target(plan):
             results.append(RuleResult(rule, "n/a", level, waiver=waivers[rule.id]))
             continue
-        if rule.id in waivers:
+        if rule.id in waivers and not baseline:  # validate_waivers refuses baseline waivers; never honour one
             results.append(RuleResult(rule, "waived", level, waiver=waivers[rule.id]))
             continue
         if not rule.applies(plan) or (rule.protected_only and not protected):
@@ -70,16 +81,19 @@ def validate_waivers(waivers: Mapping[str, str], spec_file: Path | None = None) 
 
     problems = []
     loaded = None
-    if spec_file is not None and any(k not in _BY_ID or not str(v).strip() for k, v in waivers.items()):
+    if spec_file is not None and any(k not in _BY_ID or not str(v).strip() or k in BASELINE for k, v in waivers.items()):
         from mlstack.spec.yaml_loader import load_with_extends
 
         loaded = load_with_extends(spec_file)
     for rule_id, reason in sorted(waivers.items()):
-        if rule_id in _BY_ID and str(reason).strip():
+        if rule_id in _BY_ID and str(reason).strip() and rule_id not in BASELINE:
             continue
         loc = loaded.locate(("waivers", rule_id)) if loaded else None
         if rule_id not in _BY_ID:
             message = f"unknown policy rule {rule_id!r}. Known rules: {', '.join(rule_ids())}"
+        elif rule_id in BASELINE:
+            message = (f"{rule_id} ({_BY_ID[rule_id].title}) is a baseline rule: mandatory in every environment, "
+                       "whatever protect says, and no waiver lifts it. Remove the waiver and fix what it reports")
         else:
             message = "a waiver needs a reason: waivers: {" + rule_id + ": \"why this rule does not apply\"}"
         problems.append(

@@ -1,0 +1,119 @@
+"""Rules on values a schema cannot judge: networks, zones, capacity, node pools. Each yields (path, message).
+
+The address ranges a GKE environment reserves besides its node subnet are defined here, once: the GCP mapping
+passes them to the network and cluster components, and ``_overlaps`` checks the spec's CIDR against them.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+from collections.abc import Iterator
+
+from mlstack.spec.models import Spec
+
+Finding = tuple[str, str]
+
+# What a GKE environment reserves next to its node subnet (VPC-native pods and services, private services
+# access for Cloud SQL and Filestore, the control plane's peering /28).
+GCP_RANGES = {
+    "pods": "10.4.0.0/14",
+    "services": "10.8.0.0/20",
+    "private services access": "10.20.0.0/16",
+    "control plane": "172.16.0.0/28",
+}
+GCP_NODE_SUBNET_PREFIX = 20  # the node subnet is the first /20 of network.cidr (or all of a smaller one)
+AWS_VPC_PREFIXES = (16, 24)  # the network component cuts the VPC in eighths, then the last eighth again
+GCP_NETWORK_PREFIXES = (8, 24)
+
+
+def check(spec: Spec, catalog) -> Iterator[Finding]:
+    yield from _cidrs(spec)
+    yield from _zones(spec, catalog)
+    yield from _tpu_quota(spec, catalog)
+    if spec.target.cloud != "onprem" and not spec.node_pools:
+        yield "node_pools", ("an environment needs at least one node pool: without nodes nothing runs, not even the "
+                             "tracking server. Add e.g. node_pools: {system: {machine: "
+                             f"{catalog.default_system_machine.get(spec.target.cloud, 'm6i.xlarge')}, min: 2, max: 4}}}}")
+
+
+def parse_cidr(text: str) -> tuple[ipaddress.IPv4Network | None, str]:
+    """The network ``text`` names, or None and why not (with the fix)."""
+    try:
+        return ipaddress.IPv4Network(text, strict=True), ""
+    except ValueError as exc:
+        if "has host bits set" in str(exc):
+            net = ipaddress.IPv4Network(text, strict=False)
+            return None, f"{text} has host bits set: the network is {net}. Write {net}"
+        return None, f"{text!r} is not an IPv4 network ({exc}). Write one such as 10.0.0.0/16"
+
+
+def node_subnet(net: ipaddress.IPv4Network) -> ipaddress.IPv4Network:
+    """The GKE node subnet mlstack makes of ``network.cidr``."""
+    return next(net.subnets(new_prefix=GCP_NODE_SUBNET_PREFIX)) if net.prefixlen < GCP_NODE_SUBNET_PREFIX else net
+
+
+def _cidrs(spec: Spec) -> Iterator[Finding]:
+    cloud = spec.target.cloud
+    net = None
+    if cloud != "onprem":
+        net, why = parse_cidr(spec.network.cidr)
+        if net is None:
+            yield "network.cidr", why
+        else:
+            lo, hi = AWS_VPC_PREFIXES if cloud == "aws" else GCP_NETWORK_PREFIXES
+            if not lo <= net.prefixlen <= hi:
+                yield "network.cidr", (f"a /{net.prefixlen} network; on {cloud} it must be /{lo} to /{hi} "
+                                       f"(e.g. 10.0.0.0/16)")
+            elif cloud == "gcp":
+                yield from _overlaps(net)
+    for i, cidr in enumerate(spec.cluster.allowed_cidrs):
+        ok, why = parse_cidr(cidr)
+        if ok is None:
+            yield f"cluster.allowed_cidrs.{i}", why
+    for name, team in spec.teams.items():
+        for i, cidr in enumerate(team.egress_cidrs):
+            ok, why = parse_cidr(cidr)
+            if ok is None:
+                yield f"teams.{name}.egress_cidrs.{i}", why
+
+
+def _overlaps(net: ipaddress.IPv4Network) -> Iterator[Finding]:
+    subnet = node_subnet(net)
+    for what, text in GCP_RANGES.items():
+        reserved = ipaddress.IPv4Network(text)
+        if subnet.overlaps(reserved):
+            yield "network.cidr", (f"the node subnet {subnet} (from {net}) overlaps the cluster's {what} range "
+                                   f"{reserved}: pods and services would be unreachable. Choose a network outside "
+                                   f"{', '.join(GCP_RANGES.values())}, e.g. 10.0.0.0/16")
+
+
+def _zones(spec: Spec, catalog) -> Iterator[Finding]:
+    if spec.target.cloud != "aws" or spec.network.existing_vpc_id:
+        return
+    zones = catalog.availability_zones.get("aws", {}).get(spec.target.region or "")
+    if zones is not None and spec.network.availability_zones > zones:
+        yield "network.availability_zones", (
+            f"{spec.target.region} offers an account {zones} availability zones, not {spec.network.availability_zones} "
+            f"(catalogue of {catalog.as_of}). Set availability_zones: {zones} or less")
+
+
+def _tpu_quota(spec: Spec, catalog) -> Iterator[Finding]:
+    """A team's TPU quota within what the TPU pools can ever hold (chips per slice x most slices)."""
+    if spec.target.cloud != "gcp":
+        return
+    capacity = 0
+    for pool in spec.node_pools.values():
+        acc = catalog.accelerators.get(pool.accelerator or "")
+        if acc is None or acc.kind != "tpu" or pool.topology is None:
+            continue
+        shape = catalog.tpus.get(acc.name, None)
+        topo = shape.topologies.get(pool.topology) if shape else None
+        if topo is None:
+            continue  # an invalid topology is reported by the pool rules
+        slices = pool.max if pool.max is not None else max(pool.min or 0, 1)
+        capacity += topo.chips * max(slices, 0)
+    for name, team in spec.teams.items():
+        if team.tpu_quota and capacity and team.tpu_quota > capacity:
+            yield f"teams.{name}.tpu_quota", (
+                f"{team.tpu_quota} TPU chips is more than the TPU pools can ever provide ({capacity} chips at their "
+                "max slices). Lower tpu_quota or raise a TPU pool's max")
