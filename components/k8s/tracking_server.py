@@ -46,6 +46,7 @@ import pulumi_random as random
 
 from . import hardening as h
 from . import require_provider
+from .tracking_migrate import migrate_job_name, migrate_job_spec
 from .tracking_pod import (
     NAME,
     PORT,
@@ -91,7 +92,11 @@ class TrackingServerArgs:
         allowed_namespaces: namespaces whose pods may reach port 5000 (teams, CI, verification); none.
         workers: server worker processes; 2.
         cpu: CPU request; "500m". cpu_limit: CPU limit; "2".
-        memory: memory request; "1Gi". memory_limit: memory limit; "2Gi".
+        memory: memory request; "1Gi". memory_limit: memory limit; "1536Mi". Measured (MLflow 3.17.2, 2
+            workers, job runner off, through the real-services tests): peak RSS summed over the pod's
+            processes 1,001 MiB, PSS 690 MiB after them; the limit leaves half again for large uploads.
+            With ``job_execution`` the runner's processes add about 1.4 GiB (2,146 MiB RSS idle): the engine
+            then asks for "2Gi" and limits at "3Gi".
         admin_username: the MLflow admin user; "admin".
         default_permission: permission of users on resources they were not granted; "READ".
         job_execution: run MLflow's job runner (``MLFLOW_SERVER_ENABLE_JOB_EXECUTION``); False, because it
@@ -115,7 +120,7 @@ class TrackingServerArgs:
     cpu: str = "500m"
     cpu_limit: str = "2"
     memory: str = "1Gi"
-    memory_limit: str = "2Gi"
+    memory_limit: str = "1536Mi"
     admin_username: str = "admin"
     default_permission: str = "READ"
     job_execution: bool = False
@@ -123,7 +128,7 @@ class TrackingServerArgs:
 
 
 class TrackingServer(pulumi.ComponentResource):
-    """MLflow: Namespace, Secrets, ServiceAccount, Deployment, Service, NetworkPolicy, PDB when replicas > 1.
+    """MLflow: Namespace, Secrets, ServiceAccount, migrations Job, Deployment, Service, NetworkPolicy, PDB when replicas > 1.
 
     Attributes:
         tracking_uri: ``http://mlflow.mlflow.svc.cluster.local:5000`` (with the namespace given).
@@ -180,7 +185,7 @@ class TrackingServer(pulumi.ComponentResource):
                 f"{name}-python", metadata=meta(PYTHON_HOOKS), data=dict(sorted(args.python_hooks.items())), opts=child
             )
         ] if args.python_hooks else []
-        if args.secret_env:
+        env_secrets = [
             k8s.core.v1.Secret(
                 f"{name}-env",
                 metadata=meta(ENV_SECRET),
@@ -188,6 +193,7 @@ class TrackingServer(pulumi.ComponentResource):
                 string_data={k: pulumi.Output.secret(v) for k, v in sorted(args.secret_env.items())},
                 opts=child,
             )
+        ] if args.secret_env else []
         sa = k8s.core.v1.ServiceAccount(
             f"{name}-sa",
             metadata=k8s.meta.v1.ObjectMetaArgs(
@@ -199,6 +205,18 @@ class TrackingServer(pulumi.ComponentResource):
             # IRSA and GKE Workload Identity do not need the API token mounted; nothing here calls the API.
             automount_service_account_token=False,
             opts=child,
+        )
+        # The schema migrations, once, before any server pod (tracking_migrate.py); Pulumi waits for it.
+        migrate = k8s.batch.v1.Job(
+            f"{name}-migrate",
+            metadata=meta(migrate_job_name(args.image)),
+            spec=migrate_job_spec(
+                args,
+                service_account=sa.metadata.name,
+                config_secret=config.metadata.name,
+                env_secret=ENV_SECRET if args.secret_env else None,
+            ),
+            opts=pulumi.ResourceOptions(parent=self, depends_on=[*hooks, *env_secrets]),
         )
         k8s.apps.v1.Deployment(
             f"{name}-deployment",
@@ -217,7 +235,7 @@ class TrackingServer(pulumi.ComponentResource):
                     ),
                 ),
             ),
-            opts=pulumi.ResourceOptions(parent=self, depends_on=hooks),
+            opts=pulumi.ResourceOptions(parent=self, depends_on=[*hooks, migrate]),
         )
         svc = k8s.core.v1.Service(
             f"{name}-service",

@@ -88,6 +88,8 @@ def platform_args(spec: Spec, catalog: Catalog, versions: dict[str, str], bindin
             secret_env=bindings.mlflow_secret_env,
             python_hooks=bindings.mlflow_python_hooks,
             job_execution=spec.tracking.job_execution,
+            # The job runner's processes need about 1.4 GiB more (TrackingServerArgs.memory_limit).
+            **({"memory": "2Gi", "memory_limit": "3Gi"} if spec.tracking.job_execution else {}),
         ),
         verify=VerifyJobArgs(image=image, accelerator=gpus[0] if gpus else None),
         ci=CiAccessArgs(
