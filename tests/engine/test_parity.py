@@ -9,6 +9,8 @@ from typing import Any
 
 import pytest
 
+from mlstack.catalog import load_catalog
+from mlstack.components.k8s.tracking_migrate import migrate_job_name
 from mlstack.engine.review.planning import plan_env
 
 STACKS = Path(__file__).resolve().parents[2] / "stacks"
@@ -26,6 +28,14 @@ ALLOWED = {
         "spec.template.spec.volumes",
     ),
     ("RoleBinding", "*", "mlstack-ci"): ("subjects",),  # the Kubernetes group the cloud maps the CI identity to
+    # The schema migrations Job runs with the server's own environment and volumes (tracking_migrate.py).
+    ("Job", "mlflow", migrate_job_name(f"ghcr.io/mlflow/mlflow:v{load_catalog().versions.mlflow}-full")): (
+        "spec.template.spec.containers[0].env",
+        "spec.template.spec.containers[0].volumeMounts",
+        "spec.template.spec.initContainers[0].env",
+        "spec.template.spec.initContainers[0].volumeMounts",
+        "spec.template.spec.volumes",
+    ),
 }
 # Differences the environment's own spec makes (not the target): gcp-staging gives a team a TPU quota, as
 # only GCP has TPUs.
