@@ -13,6 +13,7 @@ The Job's name carries a hash of the image: a new MLflow version is a new Job, r
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 import pulumi
@@ -27,13 +28,28 @@ if TYPE_CHECKING:
 # `mlflow db upgrade <url>` (creates the tables on an empty database), the URL from the environment: never in
 # argv, where any process listing would show the password.
 TRACKING_MIGRATION = "import os; from mlflow.db import upgrade; upgrade.main([os.environ['MLFLOW_BACKEND_STORE_URI']])"
-# The auth schema and the admin user, as the server's own start does it (reads MLFLOW_AUTH_CONFIG_PATH).
-AUTH_MIGRATION = "from mlflow.server.auth import bootstrap_admin_user; bootstrap_admin_user()"
+# The auth schema and the admin user, as the server's own start does it (reads MLFLOW_AUTH_CONFIG_PATH); then
+# every non-admin user of USERS_ENV (a JSON object user -> password, from the config Secret) is created, or
+# its password set, so a changed password takes effect when the Job runs.
+USERS_ENV = "MLSTACK_MLFLOW_USERS"
+AUTH_MIGRATION = f"""\
+import json, os
+from mlflow.server.auth import bootstrap_admin_user, store
+bootstrap_admin_user()
+for name, password in sorted(json.loads(os.environ.get("{USERS_ENV}") or "{{}}").items()):
+    if store.has_user(name, use_primary=True):
+        store.update_user(name, password=password)
+        print("updated MLflow user", name)
+    else:
+        store.create_user(name, password)
+        print("created MLflow user", name)
+"""
 
 
-def migrate_job_name(image: str) -> str:
-    """``mlflow-migrate-<8 hex of the image>``: one Job per MLflow image."""
-    return f"{NAME}-migrate-{hashlib.sha256(image.encode()).hexdigest()[:8]}"
+def migrate_job_name(image: str, users: Sequence[str] = ()) -> str:
+    """``mlflow-migrate-<8 hex>`` of the image and the user names: a new MLflow version or a new user is a new Job."""
+    key = "\n".join([image, *sorted(users)])
+    return f"{NAME}-migrate-{hashlib.sha256(key.encode()).hexdigest()[:8]}"
 
 
 def migrate_job_spec(
@@ -42,6 +58,7 @@ def migrate_job_spec(
     """Tracking schema (init container ``migrate-tracking``), then auth schema and admin (``migrate-auth``)."""
     volumes, mounts = server_volumes(args, config_secret)
     env = server_env(args, config_secret, env_secret)
+    auth_env = [*env, h.secret_env_var(USERS_ENV, config_secret, "users.json")] if args.users else env
 
     def container(name: str, command: list[str], container_env: list[k8s.core.v1.EnvVarArgs]) -> k8s.core.v1.ContainerArgs:
         return k8s.core.v1.ContainerArgs(
@@ -64,7 +81,7 @@ def migrate_job_spec(
                 automount_service_account_token=False,
                 security_context=h.pod_security_context(),
                 init_containers=[container("migrate-tracking", ["python", "-c", TRACKING_MIGRATION], env)],
-                containers=[container("migrate-auth", ["python", "-c", AUTH_MIGRATION], env)],
+                containers=[container("migrate-auth", ["python", "-c", AUTH_MIGRATION], auth_env)],
                 volumes=volumes,
             ),
         ),

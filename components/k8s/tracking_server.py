@@ -37,6 +37,7 @@ endpoints differ per target.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
@@ -103,6 +104,10 @@ class TrackingServerArgs:
             starts a consumer process per job type and more than triples the pod's memory.
         allowed_hosts: further ``Host`` names the server accepts (e.g. an Ingress host), beyond its
             Service's names and localhost; default none.
+        users: MLflow users (not admins) to create, each with a generated password: the Platform makes one per
+            team (named as the team) and one for the verification Job. Default none.
+        user_secrets: user -> namespace of the Secret ``mlflow-<user>`` (``username``, ``password``,
+            ``tracking-uri``) this component writes there, e.g. each team's namespace; default none.
     """
 
     image: str
@@ -125,6 +130,8 @@ class TrackingServerArgs:
     default_permission: str = "READ"
     job_execution: bool = False
     allowed_hosts: Sequence[str] = ()
+    users: Sequence[str] = ()
+    user_secrets: Mapping[str, pulumi.Input[str]] = field(default_factory=dict)
 
 
 class TrackingServer(pulumi.ComponentResource):
@@ -159,6 +166,12 @@ class TrackingServer(pulumi.ComponentResource):
         # Letters and digits only: the password goes into an INI file and into URLs unescaped.
         admin_password = random.RandomPassword(f"{name}-admin-password", length=32, special=False, opts=child)
         flask_key = random.RandomPassword(f"{name}-flask-secret-key", length=48, special=False, opts=child)
+        if args.admin_username in args.users or not set(args.user_secrets) <= set(args.users):
+            raise ValueError(f"TrackingServer {name!r}: users must not include the admin, and user_secrets must name users")
+        passwords = {
+            user: random.RandomPassword(f"{name}-user-{user}-password", length=32, special=False, opts=child).result
+            for user in sorted(set(args.users))
+        }
         admin = k8s.core.v1.Secret(
             f"{name}-admin",
             metadata=meta(ADMIN_SECRET),
@@ -177,6 +190,10 @@ class TrackingServer(pulumi.ComponentResource):
                 ),
                 # One key for every replica: Flask's CSRF tokens must verify on any of them.
                 "flask-secret-key": flask_key.result,
+                # The users the migrations Job creates (user -> password, JSON).
+                **({"users.json": pulumi.Output.secret(
+                    pulumi.Output.all(*passwords.values()).apply(lambda v: json.dumps(dict(zip(passwords, v)), sort_keys=True))
+                )} if passwords else {}),
             },
             opts=child,
         )
@@ -209,7 +226,7 @@ class TrackingServer(pulumi.ComponentResource):
         # The schema migrations, once, before any server pod (tracking_migrate.py); Pulumi waits for it.
         migrate = k8s.batch.v1.Job(
             f"{name}-migrate",
-            metadata=meta(migrate_job_name(args.image)),
+            metadata=meta(migrate_job_name(args.image, sorted(passwords))),
             spec=migrate_job_spec(
                 args,
                 service_account=sa.metadata.name,
@@ -282,12 +299,23 @@ class TrackingServer(pulumi.ComponentResource):
                 opts=child,
             )
 
+        tracking_uri = f"http://{NAME}.{args.namespace}.svc.cluster.local:{PORT}"
+        for user, namespace in sorted(args.user_secrets.items()):
+            k8s.core.v1.Secret(
+                f"{name}-user-{user}",
+                metadata=k8s.meta.v1.ObjectMetaArgs(name=f"{NAME}-{user}", namespace=namespace, labels=labels),
+                type="kubernetes.io/basic-auth",
+                string_data={"username": user, "password": pulumi.Output.secret(passwords[user]), "tracking-uri": tracking_uri},
+                opts=child,
+            )
+
         self.namespace: pulumi.Output[str] = ns.metadata.name
         self.service_name: pulumi.Output[str] = svc.metadata.name
         self.tracking_uri: str = f"http://{NAME}.{args.namespace}.svc.cluster.local:{PORT}"
         self.admin_secret_name: pulumi.Output[str] = admin.metadata.name
         self.admin_username: str = args.admin_username
         self.admin_password: pulumi.Output[str] = pulumi.Output.secret(admin_password.result)
+        self.user_passwords: dict[str, pulumi.Output[str]] = {u: pulumi.Output.secret(p) for u, p in passwords.items()}
         self.register_outputs(
             {"tracking_uri": self.tracking_uri, "admin_secret_name": self.admin_secret_name, "namespace": self.namespace}
         )

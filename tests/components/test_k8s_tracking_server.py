@@ -213,3 +213,31 @@ def test_migrations_run_once_in_a_job_the_deployment_waits_for(record_plan):
     deployment = plan.one(DEPLOY, "tracking-deployment")
     assert job.urn in deployment.depends_on
     assert hardening_violations(plan.resources) == []
+
+
+def test_users_get_passwords_a_secret_in_their_namespace_and_the_migrations_job(record_plan):
+    from mlstack.components.k8s.tracking_migrate import USERS_ENV, migrate_job_name
+
+    plan = _plan(record_plan, users=["research", "mlstack-verify"], user_secrets={"research": "research"})
+    passwords = sorted(r.name for r in plan.of_type("random:index/randomPassword:RandomPassword"))
+    assert passwords == ["tracking-admin-password", "tracking-flask-secret-key", "tracking-user-mlstack-verify-password",
+                         "tracking-user-research-password"]  # fmt: skip
+    secret = plan.one("kubernetes:core/v1:Secret", "tracking-user-research")
+    assert secret.inputs["metadata"]["name"] == "mlflow-research" and secret.inputs["metadata"]["namespace"] == "research"
+    assert secret.inputs["type"] == "kubernetes.io/basic-auth"
+    assert secret.inputs["stringData"] == "[secret]"  # the password makes the whole map a secret (contents: real_services)
+    assert [r.name for r in plan.of_type("kubernetes:core/v1:Secret")] == ["tracking-admin", "tracking-config", "tracking-user-research"]
+    job = plan.one("kubernetes:batch/v1:Job", "tracking-migrate")
+    assert job.inputs["metadata"]["name"] == migrate_job_name(MLFLOW_IMAGE, ["mlstack-verify", "research"]) != migrate_job_name(MLFLOW_IMAGE)
+    auth = job.inputs["spec"]["template"]["spec"]["containers"][0]
+    assert auth["env"][-1] == {"name": USERS_ENV, "valueFrom": {"secretKeyRef": {"key": "users.json", "name": "mlflow-config"}}}
+    assert USERS_ENV not in {e["name"] for e in _container(plan)["env"]}  # the server never sees the user list
+
+
+def test_the_admin_is_not_a_user_and_secrets_name_users(record_plan):
+    from mlstack.errors import EngineError
+
+    with pytest.raises(EngineError, match="users must not include the admin"):
+        _plan(record_plan, users=["admin"])
+    with pytest.raises(EngineError, match="user_secrets must name users"):
+        _plan(record_plan, users=["a"], user_secrets={"b": "b"})

@@ -29,7 +29,7 @@ ALLOWED = {
     ),
     ("RoleBinding", "*", "mlstack-ci"): ("subjects",),  # the Kubernetes group the cloud maps the CI identity to
     # The schema migrations Job runs with the server's own environment and volumes (tracking_migrate.py).
-    ("Job", "mlflow", migrate_job_name(f"ghcr.io/mlflow/mlflow:v{load_catalog().versions.mlflow}-full")): (
+    ("Job", "mlflow", migrate_job_name(f"ghcr.io/mlflow/mlflow:v{load_catalog().versions.mlflow}-full", ["applied", "mlstack-verify", "research"])): (
         "spec.template.spec.containers[0].env",
         "spec.template.spec.containers[0].volumeMounts",
         "spec.template.spec.initContainers[0].env",
