@@ -5,8 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from mlstack.catalog import load_catalog
-from mlstack.engine.plan.mapping.bindings import Bindings
-from mlstack.engine.plan.mapping.platform import platform_args
+from mlstack.engine.plan.platform import platform_args
+from mlstack.targets.bindings import Bindings
 from mlstack.engine.plan.versions import resolved_versions
 from mlstack.spec import load_spec
 
