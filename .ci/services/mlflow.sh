@@ -11,7 +11,7 @@ NAME="${2:-mlflow}"
 "$PY" -c 'import mlflow.server.auth, psycopg, boto3' 2>/dev/null \
   || die "mlflow: mlflow[auth], psycopg and boto3 are not installed in $PY (pip install -e '.[test]')"
 cd "$ROOT"
-export MLSTACK_SERVICES_DIR="$SERVICES_DIR" PYTHONPATH="$ROOT/tests"
+export MLSTACK_SERVICES_DIR="$SERVICES_DIR" PYTHONPATH="$ROOT/tests${PYTHONPATH:+:$PYTHONPATH}"
 case "${1:-}" in
   start) exec "$PY" -m real_services.launch mlflow start "$NAME" "${@:3}" ;;
   stop) exec "$PY" -m real_services.launch mlflow stop "$NAME" ;;

@@ -5,7 +5,7 @@ and onprem (storage provisioner and parameters, artifacts URI, identity annotati
 the image names); everything else is the same, so the same spec gives the same Kubernetes objects on every
 target. The Platform wires the parts together so the engine need not: it lists the team namespaces (and the
 verification namespace) in the shared storage, the tracking server's NetworkPolicy and the CI Roles, and
-hands the tracking server's URI and admin credentials to the verification Job.
+hands the tracking server's URI and the verification Job's own MLflow user to the Job, and a user per team.
 
 Pass the cluster's Kubernetes provider as ``pulumi.ResourceOptions(providers=[provider])``; every child
 inherits it (see ``mlstack.components.k8s``).
@@ -30,6 +30,7 @@ from .workloads import Workloads, WorkloadsArgs
 
 TOKEN = "mlstack:k8s:Platform"
 VERIFY_KEY = "mlstack-verify"
+VERIFY_USER = "mlstack-verify"  # the verification Job's own MLflow user (default permission: it creates its own)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -99,9 +100,16 @@ class Platform(pulumi.ComponentResource):
                 f"distinct and none of {sorted(reserved)}"
             )
 
+        # An MLflow user per team (named as the team; its Secret mlflow-<team> in the team's namespace) and one
+        # for the verification Job: nobody but the platform engineer uses the admin.
         self.tracking = TrackingServer(
             f"{name}-tracking",
-            dataclasses.replace(args.tracking, allowed_namespaces=sorted({*plain_namespaces, args.verify.namespace})),
+            dataclasses.replace(
+                args.tracking,
+                allowed_namespaces=sorted({*plain_namespaces, args.verify.namespace}),
+                users=sorted({*self.teams, VERIFY_USER}),
+                user_secrets=dict(namespaces),
+            ),
             child,
         )
         # The gang check submits through the first team's queue (its namespace must exist first).
@@ -111,8 +119,8 @@ class Platform(pulumi.ComponentResource):
             dataclasses.replace(
                 args.verify,
                 tracking_uri=self.tracking.tracking_uri,
-                tracking_username=self.tracking.admin_username,
-                tracking_password=self.tracking.admin_password,
+                tracking_username=VERIFY_USER,
+                tracking_password=self.tracking.user_passwords[VERIFY_USER],
                 gang_namespace=(team_args[gang_team].namespace or gang_team) if gang_team else None,
             ),
             pulumi.ResourceOptions(parent=self, depends_on=[self.teams[gang_team]]) if gang_team else child,

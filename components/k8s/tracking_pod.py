@@ -83,24 +83,8 @@ def server_command(args: TrackingServerArgs) -> list[pulumi.Input[str]]:
     ]  # fmt: skip
 
 
-def mlflow_pod_spec(
-    args: TrackingServerArgs,
-    *,
-    service_account: pulumi.Input[str],
-    selector: dict[str, str],
-    config_secret: pulumi.Input[str],
-    env_secret: str | None,
-) -> k8s.core.v1.PodSpecArgs:
-    """The hardened pod: non-root, read-only root (``/tmp`` is an emptyDir), probes on ``/health``."""
-    tmp, tmp_mount = h.tmp_volume()
-    hook_volumes, hook_mounts = [], []
-    if args.python_hooks:
-        hook_volumes.append(
-            k8s.core.v1.VolumeArgs(
-                name="python-hooks", config_map=k8s.core.v1.ConfigMapVolumeSourceArgs(name=PYTHON_HOOKS, default_mode=0o444)
-            )
-        )
-        hook_mounts.append(k8s.core.v1.VolumeMountArgs(name="python-hooks", mount_path=HOOKS_PATH, read_only=True))
+def server_env(args: TrackingServerArgs, config_secret: pulumi.Input[str], env_secret: str | None) -> list[k8s.core.v1.EnvVarArgs]:
+    """The environment of every MLflow container (server and migrations): store URI, auth file, target extras."""
     env = [
         h.secret_env_var("MLFLOW_BACKEND_STORE_URI", config_secret, "backend-store-uri"),
         h.secret_env_var("MLFLOW_FLASK_SERVER_SECRET_KEY", config_secret, "flask-secret-key"),
@@ -116,6 +100,46 @@ def mlflow_pod_spec(
     env += [k8s.core.v1.EnvVarArgs(name=k, value=v) for k, v in sorted(args.env.items())]
     if env_secret:
         env += [h.secret_env_var(k, env_secret, k) for k in sorted(args.secret_env)]
+    return env
+
+
+def server_volumes(
+    args: TrackingServerArgs, config_secret: pulumi.Input[str]
+) -> tuple[list[k8s.core.v1.VolumeArgs], list[k8s.core.v1.VolumeMountArgs]]:
+    """Volumes and mounts of every MLflow container: ``/tmp``, the auth file, the target's start-up hooks."""
+    tmp, tmp_mount = h.tmp_volume()
+    volumes = [
+        tmp,
+        k8s.core.v1.VolumeArgs(
+            name="auth-config",
+            secret=k8s.core.v1.SecretVolumeSourceArgs(
+                secret_name=config_secret,
+                items=[k8s.core.v1.KeyToPathArgs(key="basic_auth.ini", path="basic_auth.ini")],
+                default_mode=0o440,
+            ),
+        ),
+    ]
+    mounts = [tmp_mount, k8s.core.v1.VolumeMountArgs(name="auth-config", mount_path="/etc/mlflow/auth", read_only=True)]
+    if args.python_hooks:
+        volumes.append(
+            k8s.core.v1.VolumeArgs(
+                name="python-hooks", config_map=k8s.core.v1.ConfigMapVolumeSourceArgs(name=PYTHON_HOOKS, default_mode=0o444)
+            )
+        )
+        mounts.append(k8s.core.v1.VolumeMountArgs(name="python-hooks", mount_path=HOOKS_PATH, read_only=True))
+    return volumes, mounts
+
+
+def mlflow_pod_spec(
+    args: TrackingServerArgs,
+    *,
+    service_account: pulumi.Input[str],
+    selector: dict[str, str],
+    config_secret: pulumi.Input[str],
+    env_secret: str | None,
+) -> k8s.core.v1.PodSpecArgs:
+    """The hardened pod: non-root, read-only root (``/tmp`` is an emptyDir), probes on ``/health``."""
+    volumes, mounts = server_volumes(args, config_secret)
     spread = [
         k8s.core.v1.TopologySpreadConstraintArgs(
             max_skew=1,
@@ -134,31 +158,16 @@ def mlflow_pod_spec(
                 name=NAME,
                 image=args.image,
                 command=server_command(args),
-                env=env,
+                env=server_env(args, config_secret, env_secret),
                 ports=[k8s.core.v1.ContainerPortArgs(name="http", container_port=PORT, protocol="TCP")],
-                # The first start runs the database migrations: allow it five minutes.
+                # The migrations ran in the Job before (tracking_migrate.py); the start reads its config only.
                 startup_probe=h.http_probe(initial_delay=10, period=10, failures=30),
                 readiness_probe=h.http_probe(period=10),
                 liveness_probe=h.http_probe(period=20),
                 resources=h.resources(args.cpu, args.memory, args.cpu_limit, args.memory_limit),
                 security_context=h.container_security_context(),
-                volume_mounts=[
-                    tmp_mount,
-                    k8s.core.v1.VolumeMountArgs(name="auth-config", mount_path="/etc/mlflow/auth", read_only=True),
-                    *hook_mounts,
-                ],
+                volume_mounts=mounts,
             )
         ],
-        volumes=[
-            tmp,
-            k8s.core.v1.VolumeArgs(
-                name="auth-config",
-                secret=k8s.core.v1.SecretVolumeSourceArgs(
-                    secret_name=config_secret,
-                    items=[k8s.core.v1.KeyToPathArgs(key="basic_auth.ini", path="basic_auth.ini")],
-                    default_mode=0o440,
-                ),
-            ),
-            *hook_volumes,
-        ],
+        volumes=volumes,
     )

@@ -37,6 +37,7 @@ endpoints differ per target.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
@@ -46,6 +47,7 @@ import pulumi_random as random
 
 from . import hardening as h
 from . import require_provider
+from .tracking_migrate import migrate_job_name, migrate_job_spec
 from .tracking_pod import (
     NAME,
     PORT,
@@ -91,13 +93,21 @@ class TrackingServerArgs:
         allowed_namespaces: namespaces whose pods may reach port 5000 (teams, CI, verification); none.
         workers: server worker processes; 2.
         cpu: CPU request; "500m". cpu_limit: CPU limit; "2".
-        memory: memory request; "1Gi". memory_limit: memory limit; "2Gi".
+        memory: memory request; "1Gi". memory_limit: memory limit; "1536Mi". Measured (MLflow 3.17.2, 2
+            workers, job runner off, through the real-services tests): peak RSS summed over the pod's
+            processes 1,001 MiB, PSS 690 MiB after them; the limit leaves half again for large uploads.
+            With ``job_execution`` the runner's processes add about 1.4 GiB (2,146 MiB RSS idle): the engine
+            then asks for "2Gi" and limits at "3Gi".
         admin_username: the MLflow admin user; "admin".
         default_permission: permission of users on resources they were not granted; "READ".
         job_execution: run MLflow's job runner (``MLFLOW_SERVER_ENABLE_JOB_EXECUTION``); False, because it
             starts a consumer process per job type and more than triples the pod's memory.
         allowed_hosts: further ``Host`` names the server accepts (e.g. an Ingress host), beyond its
             Service's names and localhost; default none.
+        users: MLflow users (not admins) to create, each with a generated password: the Platform makes one per
+            team (named as the team) and one for the verification Job. Default none.
+        user_secrets: user -> namespace of the Secret ``mlflow-<user>`` (``username``, ``password``,
+            ``tracking-uri``) this component writes there, e.g. each team's namespace; default none.
     """
 
     image: str
@@ -115,15 +125,17 @@ class TrackingServerArgs:
     cpu: str = "500m"
     cpu_limit: str = "2"
     memory: str = "1Gi"
-    memory_limit: str = "2Gi"
+    memory_limit: str = "1536Mi"
     admin_username: str = "admin"
     default_permission: str = "READ"
     job_execution: bool = False
     allowed_hosts: Sequence[str] = ()
+    users: Sequence[str] = ()
+    user_secrets: Mapping[str, pulumi.Input[str]] = field(default_factory=dict)
 
 
 class TrackingServer(pulumi.ComponentResource):
-    """MLflow: Namespace, Secrets, ServiceAccount, Deployment, Service, NetworkPolicy, PDB when replicas > 1.
+    """MLflow: Namespace, Secrets, ServiceAccount, migrations Job, Deployment, Service, NetworkPolicy, PDB when replicas > 1.
 
     Attributes:
         tracking_uri: ``http://mlflow.mlflow.svc.cluster.local:5000`` (with the namespace given).
@@ -154,6 +166,12 @@ class TrackingServer(pulumi.ComponentResource):
         # Letters and digits only: the password goes into an INI file and into URLs unescaped.
         admin_password = random.RandomPassword(f"{name}-admin-password", length=32, special=False, opts=child)
         flask_key = random.RandomPassword(f"{name}-flask-secret-key", length=48, special=False, opts=child)
+        if args.admin_username in args.users or not set(args.user_secrets) <= set(args.users):
+            raise ValueError(f"TrackingServer {name!r}: users must not include the admin, and user_secrets must name users")
+        passwords = {
+            user: random.RandomPassword(f"{name}-user-{user}-password", length=32, special=False, opts=child).result
+            for user in sorted(set(args.users))
+        }
         admin = k8s.core.v1.Secret(
             f"{name}-admin",
             metadata=meta(ADMIN_SECRET),
@@ -172,6 +190,10 @@ class TrackingServer(pulumi.ComponentResource):
                 ),
                 # One key for every replica: Flask's CSRF tokens must verify on any of them.
                 "flask-secret-key": flask_key.result,
+                # The users the migrations Job creates (user -> password, JSON).
+                **({"users.json": pulumi.Output.secret(
+                    pulumi.Output.all(*passwords.values()).apply(lambda v: json.dumps(dict(zip(passwords, v)), sort_keys=True))
+                )} if passwords else {}),
             },
             opts=child,
         )
@@ -180,7 +202,7 @@ class TrackingServer(pulumi.ComponentResource):
                 f"{name}-python", metadata=meta(PYTHON_HOOKS), data=dict(sorted(args.python_hooks.items())), opts=child
             )
         ] if args.python_hooks else []
-        if args.secret_env:
+        env_secrets = [
             k8s.core.v1.Secret(
                 f"{name}-env",
                 metadata=meta(ENV_SECRET),
@@ -188,6 +210,7 @@ class TrackingServer(pulumi.ComponentResource):
                 string_data={k: pulumi.Output.secret(v) for k, v in sorted(args.secret_env.items())},
                 opts=child,
             )
+        ] if args.secret_env else []
         sa = k8s.core.v1.ServiceAccount(
             f"{name}-sa",
             metadata=k8s.meta.v1.ObjectMetaArgs(
@@ -199,6 +222,18 @@ class TrackingServer(pulumi.ComponentResource):
             # IRSA and GKE Workload Identity do not need the API token mounted; nothing here calls the API.
             automount_service_account_token=False,
             opts=child,
+        )
+        # The schema migrations, once, before any server pod (tracking_migrate.py); Pulumi waits for it.
+        migrate = k8s.batch.v1.Job(
+            f"{name}-migrate",
+            metadata=meta(migrate_job_name(args.image, sorted(passwords))),
+            spec=migrate_job_spec(
+                args,
+                service_account=sa.metadata.name,
+                config_secret=config.metadata.name,
+                env_secret=ENV_SECRET if args.secret_env else None,
+            ),
+            opts=pulumi.ResourceOptions(parent=self, depends_on=[*hooks, *env_secrets]),
         )
         k8s.apps.v1.Deployment(
             f"{name}-deployment",
@@ -217,7 +252,7 @@ class TrackingServer(pulumi.ComponentResource):
                     ),
                 ),
             ),
-            opts=pulumi.ResourceOptions(parent=self, depends_on=hooks),
+            opts=pulumi.ResourceOptions(parent=self, depends_on=[*hooks, migrate]),
         )
         svc = k8s.core.v1.Service(
             f"{name}-service",
@@ -264,12 +299,23 @@ class TrackingServer(pulumi.ComponentResource):
                 opts=child,
             )
 
+        tracking_uri = f"http://{NAME}.{args.namespace}.svc.cluster.local:{PORT}"
+        for user, namespace in sorted(args.user_secrets.items()):
+            k8s.core.v1.Secret(
+                f"{name}-user-{user}",
+                metadata=k8s.meta.v1.ObjectMetaArgs(name=f"{NAME}-{user}", namespace=namespace, labels=labels),
+                type="kubernetes.io/basic-auth",
+                string_data={"username": user, "password": pulumi.Output.secret(passwords[user]), "tracking-uri": tracking_uri},
+                opts=child,
+            )
+
         self.namespace: pulumi.Output[str] = ns.metadata.name
         self.service_name: pulumi.Output[str] = svc.metadata.name
         self.tracking_uri: str = f"http://{NAME}.{args.namespace}.svc.cluster.local:{PORT}"
         self.admin_secret_name: pulumi.Output[str] = admin.metadata.name
         self.admin_username: str = args.admin_username
         self.admin_password: pulumi.Output[str] = pulumi.Output.secret(admin_password.result)
+        self.user_passwords: dict[str, pulumi.Output[str]] = {u: pulumi.Output.secret(p) for u, p in passwords.items()}
         self.register_outputs(
             {"tracking_uri": self.tracking_uri, "admin_secret_name": self.admin_secret_name, "namespace": self.namespace}
         )

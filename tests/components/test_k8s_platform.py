@@ -2,7 +2,9 @@ from __future__ import annotations
 
 import pytest
 
-from k8s_checks import hardening_violations, manifests, record_sample_platform
+from k8s_checks import MLFLOW_IMAGE, hardening_violations, manifests, record_sample_platform
+
+from mlstack.components.k8s.tracking_migrate import migrate_job_name
 
 NAME = "acme-ml-test"
 
@@ -25,7 +27,7 @@ def test_composition(record_plan):
     assert by_type["kubernetes:networking.k8s.io/v1:NetworkPolicy"] == 9  # 4 per team + the tracking server's
     assert by_type["kubernetes:core/v1:Namespace"] == 6
     assert by_type["kubernetes:helm.sh/v3:Release"] == 1
-    assert len(plan.resources) == 52  # 41 Kubernetes (40 objects + 1 release), 8 components, 2 passwords, 1 provider
+    assert len(plan.resources) == 58  # 44 Kubernetes (43 objects: the MLflow migrations Job, a user Secret per team; + 1 release), 8 components, 5 passwords, 1 provider
 
 
 def test_wiring(record_plan):
@@ -75,8 +77,11 @@ def test_same_objects_on_aws_and_onprem_except_bound_fields(record_plan):
         ("Secret", "mlstack-ci", "mlstack-ci-token"),
     }
     differing = sorted(k for k in set(aws) & set(onprem) if aws[k] != onprem[k])
+    (migrate,) = [k for k in differing if k[0] == "Job"]
+    assert migrate[1:] == ("mlflow", migrate_job_name(MLFLOW_IMAGE, ["mlstack-verify", "research", "vision"]))
     assert differing == [
         ("Deployment", "mlflow", "mlflow"),  # artifacts URI, the object store's endpoint/credential env, AWS's hook volume
+        migrate,  # the migrations Job: the same env and volumes as the server
         ("RoleBinding", "research", "mlstack-ci"),  # the CI identity's subjects
         ("RoleBinding", "vision", "mlstack-ci"),
         ("ServiceAccount", "mlflow", "mlflow"),  # identity annotation

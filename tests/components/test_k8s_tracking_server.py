@@ -68,7 +68,7 @@ def test_deployment_runs_mlflow_server_with_basic_auth(record_plan):
     ]
     for probe in ("readinessProbe", "livenessProbe", "startupProbe"):
         assert c[probe]["httpGet"] == {"path": "/health", "port": "http"}
-    assert c["resources"] == {"limits": {"cpu": "2", "memory": "2Gi"}, "requests": {"cpu": "500m", "memory": "1Gi"}}
+    assert c["resources"] == {"limits": {"cpu": "2", "memory": "1536Mi"}, "requests": {"cpu": "500m", "memory": "1Gi"}}
     assert c["ports"] == [{"containerPort": 5000, "name": "http", "protocol": "TCP"}]
     pod = dep.inputs["spec"]["template"]["spec"]
     assert pod["serviceAccountName"] == "mlflow" and pod["automountServiceAccountToken"] is False
@@ -163,7 +163,9 @@ def test_python_hooks_are_mounted_from_their_configmap(record_plan):
     assert hooks.inputs["metadata"]["name"] == "mlflow-python" and hooks.inputs["metadata"]["namespace"] == "mlflow"
     assert hooks.inputs["data"] == {"a_helper.py": "VALUE = 1\n", "sitecustomize.py": hook}
     deployment = plan.one("kubernetes:apps/v1:Deployment", "tracking-deployment")
-    assert deployment.depends_on == [hooks.urn]
+    migrate = plan.one("kubernetes:batch/v1:Job", "tracking-migrate")
+    assert deployment.depends_on == [migrate.urn, hooks.urn]
+    assert migrate.depends_on == [hooks.urn]
     pod = deployment.inputs["spec"]["template"]["spec"]
     assert {"configMap": {"defaultMode": 0o444, "name": "mlflow-python"}, "name": "python-hooks"} in pod["volumes"]
     container = pod["containers"][0]
@@ -175,7 +177,7 @@ def test_without_python_hooks_the_pod_has_no_hook_configmap_volume_or_pythonpath
     plan = _plan(record_plan)
     assert plan.of_type("kubernetes:core/v1:ConfigMap") == []
     deployment = plan.one("kubernetes:apps/v1:Deployment", "tracking-deployment")
-    assert deployment.depends_on == []
+    assert deployment.depends_on == [plan.one("kubernetes:batch/v1:Job", "tracking-migrate").urn]
     pod = deployment.inputs["spec"]["template"]["spec"]
     assert [v["name"] for v in pod["volumes"]] == ["tmp", "auth-config"]
     assert [m["name"] for m in pod["containers"][0]["volumeMounts"]] == ["tmp", "auth-config"]
@@ -187,3 +189,55 @@ def test_job_runner_on_only_when_asked_and_extra_hosts_are_accepted(record_plan)
     assert {"name": "MLFLOW_SERVER_ENABLE_JOB_EXECUTION", "value": "true"} in c["env"]
     hosts = c["command"][c["command"].index("--allowed-hosts") + 1].split(",")
     assert hosts[-3:] == ["localhost:*", "127.0.0.1:*", "mlflow.acme.internal"]
+
+
+def test_migrations_run_once_in_a_job_the_deployment_waits_for(record_plan):
+    from mlstack.components.k8s.tracking_migrate import AUTH_MIGRATION, TRACKING_MIGRATION, migrate_job_name
+
+    plan = _plan(record_plan, secret_env={"AWS_ACCESS_KEY_ID": "k"})
+    job = plan.one("kubernetes:batch/v1:Job", "tracking-migrate")
+    assert job.inputs["metadata"]["name"] == migrate_job_name(MLFLOW_IMAGE)
+    assert migrate_job_name(MLFLOW_IMAGE).startswith("mlflow-migrate-") and len(migrate_job_name(MLFLOW_IMAGE)) == 23
+    assert migrate_job_name("ghcr.io/mlflow/mlflow:v9.9.9") != migrate_job_name(MLFLOW_IMAGE)
+    assert job.depends_on == [plan.one("kubernetes:core/v1:Secret", "tracking-env").urn]
+    pod = job.inputs["spec"]["template"]["spec"]
+    assert job.inputs["spec"]["backoffLimit"] == 3 and pod["restartPolicy"] == "Never"
+    (init,) = pod["initContainers"]
+    (auth,) = pod["containers"]
+    assert (init["name"], init["command"]) == ("migrate-tracking", ["python", "-c", TRACKING_MIGRATION])
+    assert (auth["name"], auth["command"]) == ("migrate-auth", ["python", "-c", AUTH_MIGRATION])
+    # The same store, auth file and target environment as the server, so both migrate what it serves.
+    server = _container(plan)
+    assert auth["env"] == server["env"] == init["env"]
+    assert auth["volumeMounts"] == server["volumeMounts"] and auth["image"] == server["image"] == MLFLOW_IMAGE
+    deployment = plan.one(DEPLOY, "tracking-deployment")
+    assert job.urn in deployment.depends_on
+    assert hardening_violations(plan.resources) == []
+
+
+def test_users_get_passwords_a_secret_in_their_namespace_and_the_migrations_job(record_plan):
+    from mlstack.components.k8s.tracking_migrate import USERS_ENV, migrate_job_name
+
+    plan = _plan(record_plan, users=["research", "mlstack-verify"], user_secrets={"research": "research"})
+    passwords = sorted(r.name for r in plan.of_type("random:index/randomPassword:RandomPassword"))
+    assert passwords == ["tracking-admin-password", "tracking-flask-secret-key", "tracking-user-mlstack-verify-password",
+                         "tracking-user-research-password"]  # fmt: skip
+    secret = plan.one("kubernetes:core/v1:Secret", "tracking-user-research")
+    assert secret.inputs["metadata"]["name"] == "mlflow-research" and secret.inputs["metadata"]["namespace"] == "research"
+    assert secret.inputs["type"] == "kubernetes.io/basic-auth"
+    assert secret.inputs["stringData"] == "[secret]"  # the password makes the whole map a secret (contents: real_services)
+    assert [r.name for r in plan.of_type("kubernetes:core/v1:Secret")] == ["tracking-admin", "tracking-config", "tracking-user-research"]
+    job = plan.one("kubernetes:batch/v1:Job", "tracking-migrate")
+    assert job.inputs["metadata"]["name"] == migrate_job_name(MLFLOW_IMAGE, ["mlstack-verify", "research"]) != migrate_job_name(MLFLOW_IMAGE)
+    auth = job.inputs["spec"]["template"]["spec"]["containers"][0]
+    assert auth["env"][-1] == {"name": USERS_ENV, "valueFrom": {"secretKeyRef": {"key": "users.json", "name": "mlflow-config"}}}
+    assert USERS_ENV not in {e["name"] for e in _container(plan)["env"]}  # the server never sees the user list
+
+
+def test_the_admin_is_not_a_user_and_secrets_name_users(record_plan):
+    from mlstack.errors import EngineError
+
+    with pytest.raises(EngineError, match="users must not include the admin"):
+        _plan(record_plan, users=["admin"])
+    with pytest.raises(EngineError, match="user_secrets must name users"):
+        _plan(record_plan, users=["a"], user_secrets={"b": "b"})

@@ -9,6 +9,8 @@ from typing import Any
 
 import pytest
 
+from mlstack.catalog import load_catalog
+from mlstack.components.k8s.tracking_migrate import migrate_job_name
 from mlstack.engine.review.planning import plan_env
 
 STACKS = Path(__file__).resolve().parents[2] / "stacks"
@@ -29,6 +31,14 @@ ALLOWED = {
     # A pool's Kueue flavor selects its nodes by mlstack.io/pool on the clouds (mlstack labels the nodes it
     # creates) and by the pool's selector on-prem (mlstack does not label existing nodes).
     ("ResourceFlavor", "", "*"): ("spec.nodeLabels",),
+    # The schema migrations Job runs with the server's own environment and volumes (tracking_migrate.py).
+    ("Job", "mlflow", migrate_job_name(f"ghcr.io/mlflow/mlflow:v{load_catalog().versions.mlflow}-full", ["applied", "mlstack-verify", "research"])): (
+        "spec.template.spec.containers[0].env",
+        "spec.template.spec.containers[0].volumeMounts",
+        "spec.template.spec.initContainers[0].env",
+        "spec.template.spec.initContainers[0].volumeMounts",
+        "spec.template.spec.volumes",
+    ),
 }
 # Differences the environment's own spec makes (not the target): gcp-staging gives a team a TPU quota, as
 # only GCP has TPUs.

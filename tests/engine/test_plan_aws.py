@@ -105,6 +105,8 @@ def test_secrets_never_reach_the_plan(staging):
     assert [s.name for s in secrets] == [
         "acme-ml-staging-platform-tracking-admin",
         "acme-ml-staging-platform-tracking-config",
+        "acme-ml-staging-platform-tracking-user-applied",  # the teams' MLflow users, in their namespaces
+        "acme-ml-staging-platform-tracking-user-research",
         "acme-ml-staging-platform-verify-mlflow",
     ]
     assert {s.inputs["stringData"] for s in secrets} == {"[secret]"}

@@ -22,7 +22,7 @@ import urllib.request
 from pathlib import Path
 from typing import Any
 
-from .localpod import materialise
+from .localpod import materialise, run_job
 from .rendered import Rendered, platform_program, render
 
 SERVICES_DIR = Path(os.environ.get("MLSTACK_SERVICES_DIR", "/tmp/mlstack-services"))
@@ -151,6 +151,14 @@ def start(name: str, *, db_secret: bool = False) -> dict[str, str]:
         )
     )
     save_render(rendered, work / "render.json")
+    # The migrations Job first, as Pulumi runs it before the Deployment (components/k8s/tracking_migrate.py).
+    (job,) = [j for j in rendered.of_kind("Job") if j["metadata"]["name"].startswith("mlflow-migrate-")]
+    migrate_log = work / "migrate.log"
+    with migrate_log.open("w") as out:
+        for container, result in run_job(rendered, job, work / "migrate", timeout_s=HEALTH_TIMEOUT_S, extra_env=extra_env):
+            out.write(f"== {container}: exit {result.returncode}\n{result.stdout}{result.stderr}")
+            if result.returncode != 0:
+                raise RuntimeError(f"migrations Job container {container} exited {result.returncode}:\n{result.stderr[-4000:]}")
     port = free_port()
     url = f"http://127.0.0.1:{port}"
     pod = materialise(
@@ -175,6 +183,7 @@ def start(name: str, *, db_secret: bool = False) -> dict[str, str]:
         "MLSTACK_MLFLOW_BUCKET": bucket,
         "MLSTACK_MLFLOW_DATABASE": db,
         "MLSTACK_MLFLOW_LOG": str(log),
+        "MLSTACK_MLFLOW_MIGRATE_LOG": str(migrate_log),
         "MLSTACK_MLFLOW_PID": str(proc.pid),
         "MLSTACK_MLFLOW_DB_SECRET_ARN": secret_arn,
     }

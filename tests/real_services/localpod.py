@@ -56,6 +56,21 @@ class LocalPod:
         )  # fmt: skip
 
 
+def run_job(rendered: Rendered, job: dict[str, Any], root: Path, timeout_s: float, **kw: Any) -> list[tuple[str, subprocess.CompletedProcess]]:
+    """Runs a Job's pod as the kubelet would: each init container to completion in order, then its container.
+
+    Stops at the first container that fails (as the pod would). Returns (container name, result) pairs.
+    """
+    spec = pod_spec(job)
+    done = []
+    for c in [*(spec.get("initContainers") or []), *spec["containers"]]:
+        result = materialise(rendered, job, root / c["name"], container=c["name"], **kw).run(timeout_s)
+        done.append((c["name"], result))
+        if result.returncode != 0:
+            break
+    return done
+
+
 def pod_spec(obj: dict[str, Any]) -> dict[str, Any]:
     """The pod spec of a Deployment, Job or Pod object (API camelCase shape)."""
     if obj.get("spec", {}).get("template"):
@@ -76,7 +91,7 @@ def materialise(
     """The ``container`` (default: the first) of ``obj``'s pod as a local process under ``root``."""
     namespace = obj["metadata"].get("namespace", "")
     spec = pod_spec(obj)
-    c = next(c for c in spec["containers"] if container is None or c["name"] == container)
+    c = next(c for c in [*spec["containers"], *(spec.get("initContainers") or [])] if container is None or c["name"] == container)
     root.mkdir(parents=True, exist_ok=True)
     volumes = {v["name"]: v for v in spec.get("volumes") or []}
     mounts: dict[str, Path] = {}

@@ -131,3 +131,15 @@ def _pgid(proc: Path) -> int:
         return int((proc / "stat").read_text().rsplit(")", 1)[1].split()[2])
     except (OSError, IndexError, ValueError):
         return -1
+
+
+def test_the_migrations_job_migrated_and_the_server_did_not(mlflow_server):
+    """The Job (run first, as Pulumi does) created both schemas and the admin; the server found them ready,
+    so replicas starting together have nothing to race on."""
+    migrate = Path(mlflow_server["MLSTACK_MLFLOW_MIGRATE_LOG"]).read_text()
+    assert "== migrate-tracking: exit 0" in migrate and "== migrate-auth: exit 0" in migrate
+    assert "Creating initial MLflow database tables" in migrate
+    assert "Created admin user 'admin'" in migrate
+    server = Path(mlflow_server["MLSTACK_MLFLOW_LOG"]).read_text()
+    assert "Creating initial MLflow database tables" not in server
+    assert "Created admin user" not in server

@@ -91,6 +91,8 @@ def platform_args(
             secret_env=bindings.mlflow_secret_env,
             python_hooks=bindings.mlflow_python_hooks,
             job_execution=spec.tracking.job_execution,
+            # The job runner's processes need about 1.4 GiB more (TrackingServerArgs.memory_limit).
+            **({"memory": "2Gi", "memory_limit": "3Gi"} if spec.tracking.job_execution else {}),
         ),
         verify=VerifyJobArgs(image=image, accelerator=gpus[0] if gpus else None),
         ci=CiAccessArgs(
