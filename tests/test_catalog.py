@@ -276,7 +276,30 @@ def test_dated_sources(cat):
     assert cat.as_of == "2026-11-29"
     assert len(cat.sources) >= 20
     for s in cat.sources:
+        # Each fact was checked on or after the catalogue's date (it is as old as its oldest file).
         assert s.url.startswith("https://") and s.retrieved in ("2026-11-29", "2026-12-01")
+
+
+def test_new_chart_pins_say_when_and_where_they_were_checked(cat):
+    for name in ("karpenter", "aws-fsx-csi-driver", "dcgm-exporter"):
+        pin = cat.versions.charts[name]
+        assert pin.checked == "2026-12-01" and pin.source.startswith("https://github.com/"), name
+    assert cat.versions.charts["karpenter"].ref == "oci://public.ecr.aws/karpenter/karpenter"
+    assert cat.versions.charts["dcgm-exporter"].ref == "dcgm-exporter"
+
+
+def test_lustre_sizes_steps_and_prices(cat):
+    fsx = cat.lustre["aws-fsx-persistent-2"]
+    assert (fsx.deployment_type, fsx.throughputs_mb_s_per_tib) == ("PERSISTENT_2", [125, 250, 500, 1000])
+    assert [s for s in (1200, 2400, 3600, 4800, 100800, 103200) if fsx.valid_size(s)] == [1200, 2400, 4800, 100800]
+    assert fsx.size_rule() == "1200 or a multiple of 2400 GiB up to 100800 GiB"
+    assert fsx.price_gib_month["125"] == 0.145
+
+
+def test_flex_start_only_on_gcp_gpu_offers(cat):
+    flex = sorted(o.machine_type for a in cat.accelerators.values() for o in a.offers.get("gcp", []) if o.flex_start)
+    assert "a3-highgpu-8g" in flex and "g2-standard-4" in flex and "n1-standard-8" not in flex
+    assert not any(o.flex_start for a in cat.accelerators.values() for o in a.offers.get("aws", []))
 
 
 # -- strictness and broken copies ------------------------------------------------------------------------------

@@ -36,7 +36,7 @@ class WorkloadRoleArgs:
 
     namespace: str
     service_account: str
-    policy_statements: Sequence[Mapping[str, Any]] = ()
+    policy_statements: Sequence[pulumi.Input[Mapping[str, Any]]] = ()
     managed_policies: Sequence[str] = ()
     managed_policy_arns: Sequence[str] = ()
     oidc_provider_arn: pulumi.Input[str] | None = None

@@ -52,6 +52,8 @@ class MachineOffer(_Strict):
     memory_gib: float = Field(gt=0)
     ami_type: str | None = None
     gcp_accelerator_type: str | None = None
+    #: gcp: GKE can obtain this machine through DWS flex-start (a ComputeClass ``flexStart`` priority).
+    flex_start: bool = False
 
 
 class Accelerator(_Strict):
@@ -107,6 +109,11 @@ class ChartPin(_Dated):
     repo: str = Field(pattern=r"^(https|oci)://")
     chart: str = Field(min_length=1)
     version: str = Field(min_length=1)
+
+    @property
+    def ref(self) -> str:
+        """The chart as Helm addresses it: ``oci://registry/path/chart`` for OCI, else the chart name."""
+        return f"{self.repo.rstrip('/')}/{self.chart}" if self.repo.startswith("oci://") else self.chart
 
 
 class ImagePin(_Dated):
@@ -182,6 +189,35 @@ class MachineType(_Strict):
     ami_type: str | None = None
 
 
+class LustreDeployment(_Strict):
+    """A Lustre scratch offering: its size rule, throughput steps and price.
+
+    Valid sizes are ``first_sizes_gib`` and then every multiple of ``step_gib`` up to ``max_capacity_gib``.
+    ``price_gib_month`` is USD per GiB-month of storage, by throughput step (MB/s per TiB).
+    """
+
+    cloud: Cloud
+    deployment_type: str = Field(min_length=1)
+    first_sizes_gib: list[int] = Field(min_length=1)
+    step_gib: int = Field(ge=1)
+    max_capacity_gib: int = Field(ge=1)
+    throughputs_mb_s_per_tib: list[int] = Field(min_length=1)
+    price_gib_month: dict[str, float]
+    checked: str = Field(pattern=DATE)
+    source: str = Field(min_length=1)
+
+    def valid_size(self, size_gib: int) -> bool:
+        """Whether ``size_gib`` is a size this deployment accepts."""
+        if size_gib > self.max_capacity_gib:
+            return False
+        return size_gib in self.first_sizes_gib or (size_gib > 0 and size_gib % self.step_gib == 0)
+
+    def size_rule(self) -> str:
+        """The size rule in words, for error messages."""
+        firsts = ", ".join(str(s) for s in self.first_sizes_gib)
+        return f"{firsts} or a multiple of {self.step_gib} GiB up to {self.max_capacity_gib} GiB"
+
+
 class FilestoreTier(_Strict):
     min_capacity_gib: int = Field(ge=1)
     max_capacity_gib: int = Field(ge=1)
@@ -217,6 +253,7 @@ class Catalog(_Strict):
     machines: dict[Cloud, dict[str, MachineType]]
     default_system_machine: dict[Cloud, str]
     filestore_tiers: dict[str, FilestoreTier]
+    lustre: dict[str, LustreDeployment] = Field(default_factory=dict)
     database_sizes: dict[str, dict[Cloud, str]]
     prices: Prices
     freshness: Freshness
@@ -317,6 +354,10 @@ class Catalog(_Strict):
         for cloud, name in self.default_system_machine.items():
             if name not in (_get(self.machines, cloud) or {}):
                 problems.append(f"default_system_machine.{cloud}: {name} is not in machines.{cloud}")
+        for name, lustre in self.lustre.items():
+            steps = {str(t) for t in lustre.throughputs_mb_s_per_tib}
+            if set(lustre.price_gib_month) != steps:
+                problems.append(f"lustre.{name}: price_gib_month keys {sorted(lustre.price_gib_month)} != throughputs {sorted(steps)}")
         for cloud, windows in self.kubernetes_support.items():
             for minor, w in windows.items():
                 where = f"kubernetes_support.{cloud}.{minor}"
@@ -351,6 +392,8 @@ def _check_accelerators(cat: Catalog) -> list[str]:
                     problems.append(f"{where}: a GCP GPU offer needs gcp_accelerator_type")
                 if (cloud == "aws" or acc.kind != "gpu") and o.gcp_accelerator_type is not None:
                     problems.append(f"{where}: gcp_accelerator_type is for GCP GPU offers only")
+                if o.flex_start and (cloud != "gcp" or acc.kind != "gpu"):
+                    problems.append(f"{where}: flex_start is for GCP GPU offers only")
         if acc.kind == "tpu" and name not in cat.tpus:
             problems.append(f"accelerators.{name}: TPU without a tpus entry")
     return problems

@@ -247,6 +247,54 @@ TYPES: dict[str, ResourceType] = {
         parity=Parity("shared storage", "native", "EFS + CSI StorageClass"),
         stateful=True,
     ),
+    # -- capacity: scratch tier, interruption queue, managed Prometheus (issue 15 components) -----------------
+    "aws:fsx/lustreFileSystem:LustreFileSystem": ResourceType(
+        mock=with_(
+            hexid("fs"),
+            arn=lambda m, i, _: arn(m, "fsx", f"file-system/{i}"),
+            dnsName=lambda m, i, _: f"{i}.fsx.{m.region}.amazonaws.com",
+            mountName=lambda m, i, _: f"m{hashlib.sha256(i.encode()).hexdigest()[:8]}",
+        ),
+        replace=ReplaceRule(
+            ("deploymentType", "storageType", "subnetIds", "securityGroupIds", "kmsKeyId", "fileSystemTypeVersion", "driveCacheType"),
+            source=_TF,
+        ),
+        stateful=True,
+    ),
+    "aws:fsx/dataRepositoryAssociation:DataRepositoryAssociation": ResourceType(
+        replace=ReplaceRule(
+            ("fileSystemId", "fileSystemPath", "dataRepositoryPath", "batchImportMetaDataOnCreate", "importedFileChunkSize"), source=_TF
+        ),
+    ),
+    "aws:sqs/queue:Queue": ResourceType(
+        mock=with_(
+            pname(),
+            arn=lambda m, i, _: arn(m, "sqs", i),
+            url=lambda m, i, _: f"https://sqs.{m.region}.amazonaws.com/{ACCOUNT}/{i}",
+            name=lambda m, i, _: i,
+        ),
+        replace=ReplaceRule(("name", "namePrefix", "fifoQueue"), source=_TF),
+    ),
+    "aws:cloudwatch/eventRule:EventRule": ResourceType(replace=ReplaceRule(("name", "namePrefix", "eventBusName"), source=_TF)),
+    "aws:amp/workspace:Workspace": ResourceType(
+        mock=with_(
+            lambda m, name, inputs: f"ws-{hashlib.sha256(name.encode()).hexdigest()[:12]}",
+            arn=lambda m, i, _: arn(m, "aps", f"workspace/{i}"),
+            prometheusEndpoint=lambda m, i, _: f"https://aps-workspaces.{m.region}.amazonaws.com/workspaces/{i}/",
+        ),
+        replace=ReplaceRule(("kmsKeyArn",), source=_TF),
+        stateful=True,
+    ),
+    "aws:amp/scraper:Scraper": ResourceType(
+        mock=with_(
+            lambda m, name, inputs: f"s-{hashlib.sha256(name.encode()).hexdigest()[:12]}",
+            arn=lambda m, i, _: arn(m, "aps", f"scraper/{i}"),
+            roleArn=lambda m, i, _: arn(
+                m, "iam", f"role/aws-service-role/scraper.aps.amazonaws.com/AWSServiceRoleForAmazonPrometheusScraper_{i}", region=False
+            ),
+        ),
+        replace=ReplaceRule(("source",), source=_TF),
+    ),
     "aws:efs/accessPoint:AccessPoint": ResourceType(
         mock=with_(hexid("fsap"), arn=lambda m, i, _: arn(m, "elasticfilesystem", f"access-point/{i}"))
     ),

@@ -1,0 +1,117 @@
+"""GpuTelemetry: NVIDIA's DCGM exporter on every GPU node, and (on GKE) its managed-collection scrape config.
+
+The exporter is a DaemonSet that reads GPU utilisation, memory, power, temperature, XID errors and NVLink
+counters through DCGM and serves them on port 9400 (``/metrics``). It runs only where mlstack's GPU pools are
+(``mlstack.io/accelerator``), tolerating the GPU taint, behind a ClusterIP service: the metrics are never
+exposed outside the cluster. Prometheus Operator objects are off (``serviceMonitor``): the scraper is the
+cloud's managed Prometheus. On GKE that is managed collection, told what to scrape by a ``PodMonitoring``
+object (``monitoring.googleapis.com/v1``), rendered here when ``pod_monitoring`` is on; on EKS an Amazon
+Managed Service for Prometheus scraper (:mod:`mlstack.components.aws.managed_prometheus`) discovers the pods.
+
+The namespace is Pod Security "privileged": the exporter mounts the kubelet's pod-resources socket (a
+hostPath) to attribute GPUs to pods.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pulumi
+import pulumi_kubernetes as k8s
+
+from . import require_provider
+from .hardening import MLSTACK_LABELS
+
+TOKEN = "mlstack:k8s:GpuTelemetry"
+NAMESPACE = "gpu-telemetry"
+APP = "dcgm-exporter"
+PORT = 9400
+#: The metric `mlstack verify` and the dashboard rely on (GPU utilisation, percent).
+UTILISATION_METRIC = "DCGM_FI_DEV_GPU_UTIL"
+
+
+@dataclass(frozen=True, kw_only=True)
+class GpuTelemetryArgs:
+    """Arguments of :class:`GpuTelemetry`.
+
+    Attributes:
+        chart_version: pinned ``dcgm-exporter`` chart version (from the catalogue).
+        chart_repository: its Helm repository.
+        namespace: the namespace created for it; default ``gpu-telemetry``.
+        accelerator_label: node label key of GPU pools; default ``mlstack.io/accelerator``.
+        taint_key: the GPU taint tolerated; default ``nvidia.com/gpu``.
+        pod_monitoring: render a GKE managed-collection ``PodMonitoring``; default False.
+        scrape_interval: how often metrics are scraped; default ``30s``.
+    """
+
+    chart_version: str
+    chart_repository: str = "https://nvidia.github.io/dcgm-exporter/helm-charts"
+    namespace: str = NAMESPACE
+    accelerator_label: str = "mlstack.io/accelerator"
+    taint_key: str = "nvidia.com/gpu"
+    pod_monitoring: bool = False
+    scrape_interval: str = "30s"
+
+
+class GpuTelemetry(pulumi.ComponentResource):
+    """Namespace, DCGM exporter release, optional PodMonitoring. Pass the cluster's Kubernetes provider.
+
+    Outputs: namespace, release_name.
+    """
+
+    def __init__(self, name: str, args: GpuTelemetryArgs, opts: pulumi.ResourceOptions | None = None) -> None:
+        super().__init__(TOKEN, name, None, opts)
+        require_provider(self, name)
+        ns = k8s.core.v1.Namespace(
+            f"{name}-ns",
+            metadata=k8s.meta.v1.ObjectMetaArgs(
+                name=args.namespace,
+                labels={**MLSTACK_LABELS(APP, "gpu-telemetry"), "pod-security.kubernetes.io/enforce": "privileged"},
+            ),
+            opts=pulumi.ResourceOptions(parent=self),
+        )
+        release = k8s.helm.v3.Release(
+            f"{name}-release",
+            k8s.helm.v3.ReleaseArgs(
+                name=APP,
+                chart=APP,
+                version=args.chart_version,
+                repository_opts=k8s.helm.v3.RepositoryOptsArgs(repo=args.chart_repository),
+                namespace=ns.metadata.name,
+                values={
+                    "serviceMonitor": {"enabled": False},
+                    "service": {"enable": True, "type": "ClusterIP", "port": PORT},
+                    "tolerations": [{"key": args.taint_key, "operator": "Exists", "effect": "NoSchedule"}],
+                    "affinity": {
+                        "nodeAffinity": {
+                            "requiredDuringSchedulingIgnoredDuringExecution": {
+                                "nodeSelectorTerms": [
+                                    {"matchExpressions": [{"key": args.accelerator_label, "operator": "Exists"}]}
+                                ]
+                            }
+                        }
+                    },
+                    "resources": {"requests": {"cpu": "100m", "memory": "128Mi"}, "limits": {"memory": "512Mi"}},
+                },
+                atomic=True,
+                cleanup_on_fail=True,
+            ),
+            opts=pulumi.ResourceOptions(parent=self),
+        )
+        if args.pod_monitoring:
+            k8s.apiextensions.CustomResource(
+                f"{name}-scrape",
+                api_version="monitoring.googleapis.com/v1",
+                kind="PodMonitoring",
+                metadata=k8s.meta.v1.ObjectMetaArgs(
+                    name=APP, namespace=ns.metadata.name, labels=MLSTACK_LABELS(APP, "gpu-telemetry")
+                ),
+                spec={
+                    "selector": {"matchLabels": {"app.kubernetes.io/name": APP}},
+                    "endpoints": [{"port": "metrics", "interval": args.scrape_interval}],
+                },
+                opts=pulumi.ResourceOptions(parent=self, depends_on=[release]),
+            )
+        self.namespace: pulumi.Output[str] = ns.metadata.name
+        self.release_name: pulumi.Output[str] = release.name.apply(lambda n: n or APP)
+        self.register_outputs({"namespace": self.namespace, "release_name": self.release_name})
