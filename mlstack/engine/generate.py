@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable
 
+from mlstack import DISTRIBUTION, requirement
 from mlstack.errors import UsageError
 
 TEMPLATES_PACKAGE = "mlstack.templates"
@@ -116,6 +117,7 @@ class ProjectOptions:
     repository: str | None = None
     gitlab_url: str = "https://gitlab.com"
     backend: str | None = None
+    mlstack_requirement: str | None = None  # None: this release from the index (mlstack.requirement())
 
 
 def check_project_name(name: str) -> None:
@@ -171,12 +173,14 @@ def _project_context(opts: ProjectOptions) -> dict[str, Any]:
         raise UsageError(f"--repository {opts.repository!r}: expected owner/repo (GitHub) or group/project (GitLab)")
     if opts.region is not None:
         check_region(opts.cloud, opts.region)
+    if opts.mlstack_requirement is not None:
+        check_requirement(opts.mlstack_requirement)
     if opts.project_id is not None and not re.match(r"^[a-z][a-z0-9-]{4,28}[a-z0-9]$", opts.project_id):
         raise UsageError(f"--project-id {opts.project_id!r}: a GCP project id is 6-30 lowercase letters, digits and '-', e.g. acme-ml-1234")
     return {
         "o": opts,
         "schema_ref": SCHEMA_REF,
-        "mlstack_version": _mlstack_version(),
+        "mlstack_requirement": opts.mlstack_requirement or requirement(),
         "system_machine": next((m for c, m in cat.default_system_machine.items() if c == opts.cloud), ""),
         "versions": {
             "kubernetes": v.kubernetes,
@@ -186,6 +190,26 @@ def _project_context(opts: ProjectOptions) -> dict[str, Any]:
         },
         "ci_file": CI_FILES[opts.ci][1],
     }
+
+
+def check_requirement(line: str) -> None:
+    """``line`` is a requirement of the mlstack distribution (``mlstack-iac==0.2.0``, ``mlstack-iac @ git+https://...``
+    or ``mlstack-iac @ file:///.../mlstack_iac-0.2.0-py3-none-any.whl``), so `pip install -r` installs mlstack.
+
+    Raises:
+        UsageError: it is not a requirement line, or it names another distribution.
+    """
+    from packaging.requirements import InvalidRequirement, Requirement
+    from packaging.utils import canonicalize_name
+
+    try:
+        req = Requirement(line)
+    except InvalidRequirement as exc:
+        raise UsageError(f"--mlstack-requirement {line!r} is not a requirement line ({exc}): expected e.g. "
+                         f"'{DISTRIBUTION}==0.1.0' or '{DISTRIBUTION} @ git+https://github.com/ORG/mlstack@v0.1.0'") from None
+    if canonicalize_name(req.name) != canonicalize_name(DISTRIBUTION):
+        raise UsageError(f"--mlstack-requirement {line!r} names {req.name!r}: the distribution is {DISTRIBUTION!r} "
+                         "(the index's `mlstack` is an unrelated project)")
 
 
 def check_region(cloud: str, region: str) -> None:
@@ -220,15 +244,6 @@ def init_flag_of(path: str) -> str:
         if path == prefix or path.startswith(prefix + "."):
             return flag
     return "--project"
-
-
-def _mlstack_version() -> str:
-    from importlib.metadata import PackageNotFoundError, version
-
-    try:
-        return version("mlstack")
-    except PackageNotFoundError:  # pragma: no cover - running from a source tree without install
-        return "0.1.0"
 
 
 def validate_stacks(stacks: dict[str, str], hint: str | Callable[[str], str]) -> dict[str, Any]:
