@@ -47,16 +47,27 @@ def plan(
         plan_table(result)
 
 
+class SchemaKind(str, Enum):
+    spec = "spec"
+    stack_file = "stack-file"
+
+
 def schema(
     output: Annotated[
         Path | None, typer.Option("--output", "-o", help="Write to this file (e.g. schema/spec.schema.json) instead of stdout.")
     ] = None,
+    kind: Annotated[
+        SchemaKind,
+        typer.Option("--kind", parser=choice(SchemaKind),
+                     help="spec: a merged spec (default); stack-file: one stacks/*.yaml as written, a base or an overlay "
+                          "(what editors should use)."),
+    ] = SchemaKind.spec,
 ) -> None:
-    """Print (or write) the spec's JSON Schema, for editors: `# yaml-language-server: $schema=...`."""
+    """Print (or write) a JSON Schema, for editors: `# yaml-language-server: $schema=../schema/stack-file.schema.json`."""
     from mlstack.cli.output import echo
     from mlstack.spec.schema import schema_text
 
-    text = schema_text()
+    text = schema_text(kind.value)
     if output is None:
         sys.stdout.write(text)
         return

@@ -21,8 +21,9 @@ CLOUDS = ("aws", "gcp", "onprem")
 CI_PROVIDERS = ("github", "gitlab", "jenkins")
 PROJECT_PATTERN = re.compile(r"^[a-z]([a-z0-9-]*[a-z0-9])?$")
 PROJECT_MAX = 24
-SCHEMA_FILE = "schema/spec.schema.json"
-SCHEMA_REF = "../schema/spec.schema.json"  # as seen from stacks/<env>.yaml
+SCHEMA_FILE = "schema/spec.schema.json"  # the merged spec's schema
+STACK_FILE_SCHEMA_FILE = "schema/stack-file.schema.json"  # what editors check each stacks/*.yaml against
+SCHEMA_REF = "../" + STACK_FILE_SCHEMA_FILE  # as seen from stacks/<env>.yaml
 
 # Template -> file it renders, relative to the project root.
 PROJECT_FILES: dict[str, str] = {
@@ -142,7 +143,7 @@ def required_flags(cloud: str, ci: str) -> list[str]:
 
 
 def project_files(opts: ProjectOptions) -> dict[str, str]:
-    """Every file of a new project (stacks validated), plus the CI pipeline and the spec's JSON Schema."""
+    """Every file of a new project (stacks validated), plus the CI pipeline and the JSON Schemas (stack file, spec)."""
     from mlstack.spec.schema import schema_text
 
     check_project_name(opts.project)
@@ -150,7 +151,8 @@ def project_files(opts: ProjectOptions) -> dict[str, str]:
     check_choice("--ci", opts.ci, CI_PROVIDERS)
     context = _project_context(opts)
     files = {out: render(tpl, context) for tpl, out in PROJECT_FILES.items()}
-    files[SCHEMA_FILE] = schema_text()
+    files[SCHEMA_FILE] = schema_text("spec")
+    files[STACK_FILE_SCHEMA_FILE] = schema_text("stack-file")
     specs = validate_stacks({k: v for k, v in files.items() if k.startswith("stacks/")}, hint=init_flag_of)
     from mlstack.engine.generate_ci import ci_files
 
