@@ -55,9 +55,10 @@ def _warn_unused_waivers(policy, spec_file: str) -> None:  # noqa: ANN001 - Poli
 
 def _write(text: str, output: Path | None = None) -> None:
     if output is not None:
-        output.parent.mkdir(parents=True, exist_ok=True)
-        output.write_text(text, encoding="utf-8")
         from mlstack.cli.output import err
+        from mlstack.fsio import atomic_write
+
+        atomic_write(output, text, outside_ok=True)  # the user named the path
 
         err(f"wrote {output}")
         return

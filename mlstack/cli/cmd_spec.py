@@ -71,8 +71,9 @@ def schema(
     if output is None:
         sys.stdout.write(text)
         return
-    output.parent.mkdir(parents=True, exist_ok=True)
-    output.write_text(text, encoding="utf-8")
+    from mlstack.fsio import atomic_write
+
+    atomic_write(output, text, outside_ok=True)  # the user named the path
     echo(f"wrote {output}")
 
 

@@ -288,7 +288,8 @@ def conflicts(root: Path, files: dict[str, str]) -> list[Path]:
 
 
 def write_files(root: Path, files: dict[str, str], *, force: bool) -> list[Path]:
-    """Writes every file, or none: refuses (listing them) when any exists with other content, unless ``force``.
+    """Writes every file, or none (through ``mlstack.fsio``): refuses (listing them) when any exists with other
+    content, unless ``force``. Returns the real paths written.
 
     Raises:
         UsageError: files exist and ``force`` is off.
@@ -297,13 +298,10 @@ def write_files(root: Path, files: dict[str, str], *, force: bool) -> list[Path]
     if clash and not force:
         listed = "\n".join(f"  {p}" for p in clash)
         raise UsageError(f"refusing to overwrite {len(clash)} existing file(s) (use --force to overwrite):\n{listed}")
-    written = []
-    for rel, text in sorted(files.items()):
-        path = root / rel
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(text, encoding="utf-8")
-        written.append(path)
-    return written
+    from mlstack.fsio import write_files as write_all
+
+    # One transaction: every file or none; nothing outside ``root`` (a symlink leading out is refused).
+    return write_all({root / rel: text for rel, text in sorted(files.items())}, root=root)
 
 
 def _did_you_mean(value: str, allowed) -> str:

@@ -84,10 +84,10 @@ def render_lock(lock: Mapping[str, Any]) -> str:
 
 
 def write_lock(path: Path, lock: Mapping[str, Any]) -> None:
-    """Writes atomically (temp file + rename), so a crash never leaves half a lock."""
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text(render_lock(lock), encoding="utf-8")
-    tmp.replace(path)
+    """Writes through the atomic writer (a crash never leaves half a lock), inside the project folder."""
+    from mlstack.fsio import atomic_write, project_root
+
+    atomic_write(path, render_lock(lock), root=project_root(path.parent))
 
 
 def read_lock(path: Path, project: str, env: str) -> dict[str, Any] | None:

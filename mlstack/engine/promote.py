@@ -162,38 +162,39 @@ def promote(source: str, target: str, stacks_dir: Path, *, force: bool = False, 
     result.plan_diff = plan_diff_text(plan_fn(dst), plan_fn(after), source, target)
     if write:
         # Read (and so validate) the target's lock before writing anything: a bad lock leaves both files as they were.
-        previous = read_lock(lock_path(target, stacks_dir), dst.project, target) if lock is not None else None
-        path.write_text(new_text, encoding="utf-8")
+        from mlstack.engine.lock import lock_path as lock_file
+        from mlstack.engine.lock import render_lock
+        from mlstack.fsio import project_root, write_files
+
+        files: dict[Path, str] = {path: new_text}
         if lock is not None:
-            write_promoted_lock(stacks_dir, after, lock, source, previous)
+            previous = read_lock(lock_path(target, stacks_dir), dst.project, target)
+            files[lock_file(target, stacks_dir)] = render_lock(promoted_lock(after, lock, source, previous))
+        write_files(files, root=project_root(stacks_dir))  # the spec and its lock: both or neither
+        if lock is not None:
             notes.append(f"{target}'s lock now pins the promoted spec and the tools {source} ran, so "
                          f"`mlstack up --env {target} --locked` deploys exactly what {source} verified")
         result.written = True
     return result
 
 
-def write_promoted_lock(
-    stacks_dir: Path, spec: Spec, source_lock: dict[str, Any], source: str, previous: dict[str, Any] | None
-) -> None:
-    """Records what the promoted environment must run: its new spec digest, the source's versions and the tool
-    versions the source was deployed with. Outputs are kept from the target's previous lock (they describe
-    what is deployed until the next ``up`` rewrites the lock)."""
-    from mlstack.engine.lock import LOCK_VERSION, lock_path, spec_digest, write_lock
+def promoted_lock(spec: Spec, source_lock: dict[str, Any], source: str, previous: dict[str, Any] | None) -> dict[str, Any]:
+    """The lock of the promoted environment: its new spec digest, the source's versions and the tool versions
+    the source was deployed with. Outputs are kept from the target's previous lock (they describe what is
+    deployed until the next ``up`` rewrites the lock)."""
+    from mlstack.engine.lock import LOCK_VERSION, spec_digest
 
     previous = previous or {}
-    write_lock(
-        lock_path(spec.env, stacks_dir),
-        {
-            "env": spec.env,
-            "lock_version": LOCK_VERSION,
-            "outputs": previous.get("outputs", {}),
-            "project": spec.project,
-            "promoted_from": source,
-            "spec_digest": spec_digest(spec),
-            "tools": dict(source_lock["tools"]),
-            "versions": dict(source_lock["versions"]),
-        },
-    )
+    return {
+        "env": spec.env,
+        "lock_version": LOCK_VERSION,
+        "outputs": previous.get("outputs", {}),
+        "project": spec.project,
+        "promoted_from": source,
+        "spec_digest": spec_digest(spec),
+        "tools": dict(source_lock["tools"]),
+        "versions": dict(source_lock["versions"]),
+    }
 
 
 def _default_plan(spec: Spec) -> Any:
