@@ -9,6 +9,12 @@ class MlstackError(Exception):
     exit_code = 1
 
 
+EXIT_OK = 0
+EXIT_ENGINE = 1  # the program, the engine or the Pulumi CLI failed
+EXIT_USAGE = 2  # the command was called wrongly, or the spec is wrong
+EXIT_GATE = 3  # a policy gate (`check --fail-on`, `diff --fail-on`) failed: the report is complete and says why
+
+
 class UsageError(MlstackError):
     """The command was called wrongly (unknown environment, conflicting flags): exit 2."""
 

@@ -32,7 +32,7 @@ def test_check_table_and_advisory_gate(capsys):
     code, out, err = run(capsys, "check", "--env", "staging", "--fail-on", "advisory")
     assert out.startswith("Policy check of staging (not protected: rules are advisory)")
     assert "FAIL   MLS-AWS-017  advisory" in out
-    assert code == 1 and "gate failed: --fail-on advisory" in err
+    assert code == 3 and "gate failed: --fail-on advisory" in err
 
 
 def test_unknown_waiver_is_a_spec_error(tmp_path, capsys):
@@ -155,6 +155,6 @@ def test_diff_fails_mandatory_gate_on_deleting_protected_data(tmp_path, capsys):
     base.write_text(base.read_text().replace("    datasets: {versioning: true}\n", ""))
     code, out, err = run(capsys, "--stacks-dir", str(tmp_path / "stacks"), "diff", "--base", "HEAD", "--env", "prod",
                          "--fail-on", "mandatory")
-    assert code == 1
+    assert code == 3  # EXIT_GATE: the report is complete, a gate failed
     assert "BLOCKING: deletes a protected resource" in out
     assert "gate failed: --fail-on mandatory: prod deletes or replaces" in err
