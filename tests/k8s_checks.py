@@ -190,6 +190,7 @@ def sample_platform_args(target: str = "aws", **overrides: Any):
     """PlatformArgs as the engine would map a typical spec, for ``target`` "aws" or "onprem"."""
     import pulumi
 
+    from mlstack.components.aws.db_credentials_hook import PYTHON_HOOKS
     from mlstack.components.k8s.ci_access import CiAccessArgs
     from mlstack.components.k8s.gpu_support import GpuSupportArgs
     from mlstack.components.k8s.platform import PlatformArgs
@@ -206,6 +207,7 @@ def sample_platform_args(target: str = "aws", **overrides: Any):
         )
         sa = {"eks.amazonaws.com/role-arn": "arn:aws:iam::123456789012:role/acme-ml-test-mlflow"}
         artifacts, env, secret_env = "s3://acme-ml-test-artifacts/mlflow", {}, {}
+        hooks = PYTHON_HOOKS  # as the AWS mapping passes them
         ci = CiAccessArgs(groups=["mlstack-ci"])
         gpu = GpuSupportArgs(chart_version="0.17.0")
     else:
@@ -219,6 +221,7 @@ def sample_platform_args(target: str = "aws", **overrides: Any):
         env = {"MLFLOW_S3_ENDPOINT_URL": "http://minio.minio.svc.cluster.local:9000"}
         secret_env = {"AWS_ACCESS_KEY_ID": pulumi.Output.secret("minio"), "AWS_SECRET_ACCESS_KEY": pulumi.Output.secret("minio-secret")}
         ci = CiAccessArgs(issue_token=True)
+        hooks = {}
         gpu = GpuSupportArgs(chart_version="v24.9.0", gpu_operator=True)
     args = PlatformArgs(
         storage=storage,
@@ -231,6 +234,7 @@ def sample_platform_args(target: str = "aws", **overrides: Any):
             service_account_annotations=sa,
             env=env,
             secret_env=secret_env,
+            python_hooks=hooks,
         ),
         verify=VerifyJobArgs(image=MLFLOW_IMAGE, accelerator="nvidia-a100-80gb"),
         teams={"research": TeamArgs(group="research", gpu_quota=16), "vision": TeamArgs(group="vision", gpu_quota=8)},

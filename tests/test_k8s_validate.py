@@ -19,7 +19,7 @@ KUBERNETES_VERSION = "1.33"
 
 @pytest.fixture(scope="module", params=["aws", "onprem"])
 def platform_plan(request):
-    from mlstack.engine.plan import plan_program
+    from mlstack.engine.plan.model import plan_program
 
     def record(program):
         return plan_program(program, project="acme-ml", env="test")

@@ -58,7 +58,7 @@ def _resolve(requirements: Path, find_links: Path) -> list[dict]:
 @pytest.mark.parametrize("cloud", ["aws", "gcp", "onprem"])
 def test_a_generated_projects_requirements_resolve_to_this_source_tree(wheel_path, tmp_path, cloud):
     from generate.helpers import options
-    from mlstack.engine.generate import project_files
+    from mlstack.engine.scaffold.generate import project_files
 
     files = project_files(options(cloud))
     (tmp_path / "requirements.txt").write_text(files["requirements.txt"])
@@ -72,7 +72,7 @@ def test_a_generated_projects_requirements_resolve_to_this_source_tree(wheel_pat
 
 def test_a_team_pins_its_own_build_with_mlstack_requirement(wheel_path, tmp_path):
     from generate.helpers import options
-    from mlstack.engine.generate import project_files
+    from mlstack.engine.scaffold.generate import project_files
 
     line = f"mlstack-iac @ {wheel_path.as_uri()}"
     files = project_files(options("aws", mlstack_requirement=line))
@@ -89,7 +89,7 @@ def test_a_team_pins_its_own_build_with_mlstack_requirement(wheel_path, tmp_path
 ])
 def test_mlstack_requirement_must_install_mlstack(line, message):
     from generate.helpers import options
-    from mlstack.engine.generate import project_files
+    from mlstack.engine.scaffold.generate import project_files
     from mlstack.errors import UsageError
 
     with pytest.raises(UsageError) as info:
@@ -111,8 +111,8 @@ def test_data_files_ship(wheel):
     assert "mlstack/templates/project/stacks/base.yaml.j2" in names
     assert "mlstack/templates/ci/github.yml.j2" in names
     assert "mlstack/templates/report/comment.md.j2" in names
-    assert "mlstack/engine/policy/aws.py" in names
-    assert "mlstack/engine/mapping/gcp.py" in names
+    assert "mlstack/engine/review/policy/aws.py" in names
+    assert "mlstack/engine/plan/mapping/gcp.py" in names
 
 
 def test_the_wheel_imports_the_aws_components(wheel, tmp_path):

@@ -72,7 +72,7 @@ class TrackingDatabaseArgs:
 
 def connection_uri(username: str, address: str, port: int, database: str) -> str:
     """``postgresql://user@host:port/db?sslmode=require``: no password. The MLflow pods read the current one
-    from the RDS-managed secret when they connect (see ``components/k8s/tracking_pod.py``), so RDS's rotation
+    from the RDS-managed secret when they connect (see ``components/aws/db_credentials_hook.py``), so RDS's rotation
     needs no redeploy and the password is never in Pulumi state or a Kubernetes Secret."""
     return f"postgresql://{urllib.parse.quote(username, safe='')}@{address}:{port}/{database}?sslmode=require"
 

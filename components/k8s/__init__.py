@@ -1,4 +1,4 @@
-"""The Kubernetes platform layer every mlstack cluster gets (aws, gcp, onprem), and on-prem in-cluster services.
+"""The Kubernetes platform layer every mlstack cluster gets (aws, gcp, onprem).
 
 Components here create only Kubernetes objects (and Helm releases), identical on every target except the
 fields a target binds, which arrive as explicit Args (storage provisioner and parameters, artifacts URI,
@@ -10,7 +10,8 @@ component as ``pulumi.ResourceOptions(providers=[provider])`` or ``provider=prov
 through ``parent=self``. A component built without one raises (:func:`require_provider`) rather than fall
 back to the ambient default provider, which would deploy to whatever cluster the local kubeconfig selects.
 
-Pod specs are hardened through :mod:`mlstack.components.k8s.hardening`.
+Pod specs are hardened through :mod:`mlstack.components.k8s.hardening`. The in-cluster services that stand in
+for a cloud's managed ones on premises (Postgres, MinIO, registry, NFS) live in :mod:`mlstack.components.onprem`.
 """
 
 from __future__ import annotations

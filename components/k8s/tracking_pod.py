@@ -17,43 +17,8 @@ if TYPE_CHECKING:  # the Args type only: tracking_server imports this module
 
 NAME = "mlflow"
 PORT = 5000
-PYTHON_HOOKS = "mlflow-python"  # ConfigMap with the interpreter start-up hook below
+PYTHON_HOOKS = "mlflow-python"  # ConfigMap with the target's Python start-up modules (TrackingServerArgs.python_hooks)
 HOOKS_PATH = "/opt/mlstack/python"
-
-# Imported by every Python process of the pod (PYTHONPATH), the server's gunicorn workers included. Where the
-# target keeps the database password in a rotating secret (AWS: the RDS-managed master secret), it supplies the
-# current password whenever SQLAlchemy opens a connection, retrying once with a fresh read when the cached one
-# is refused: a rotation needs no redeploy, and the password is in neither Pulumi state nor a Kubernetes Secret.
-# Elsewhere (no MLSTACK_DB_SECRET_ARN) it does nothing.
-SITECUSTOMIZE = """\
-import os
-
-_ARN = os.environ.get("MLSTACK_DB_SECRET_ARN")
-if _ARN:
-    import json
-    import time
-
-    from sqlalchemy import event
-    from sqlalchemy.engine import Engine
-
-    _cache = {"password": None, "at": 0.0}
-
-    def _password(fresh=False):
-        if fresh or _cache["password"] is None or time.time() - _cache["at"] > 900:
-            import boto3
-
-            secret = boto3.client("secretsmanager").get_secret_value(SecretId=_ARN)
-            _cache.update(password=json.loads(secret["SecretString"])["password"], at=time.time())
-        return _cache["password"]
-
-    @event.listens_for(Engine, "do_connect")
-    def _connect(dialect, conn_rec, cargs, cparams):
-        try:
-            return dialect.connect(*cargs, **{**cparams, "password": _password()})
-        except dialect.dbapi.OperationalError:
-            return dialect.connect(*cargs, **{**cparams, "password": _password(fresh=True)})
-"""
-
 
 def _ini_value(value: str) -> str:
     # MLflow reads the file with configparser's default interpolation: a literal "%" must be "%%".
@@ -107,14 +72,23 @@ def mlflow_pod_spec(
 ) -> k8s.core.v1.PodSpecArgs:
     """The hardened pod: non-root, read-only root (``/tmp`` is an emptyDir), probes on ``/health``."""
     tmp, tmp_mount = h.tmp_volume()
+    hook_volumes, hook_mounts = [], []
+    if args.python_hooks:
+        hook_volumes.append(
+            k8s.core.v1.VolumeArgs(
+                name="python-hooks", config_map=k8s.core.v1.ConfigMapVolumeSourceArgs(name=PYTHON_HOOKS, default_mode=0o444)
+            )
+        )
+        hook_mounts.append(k8s.core.v1.VolumeMountArgs(name="python-hooks", mount_path=HOOKS_PATH, read_only=True))
     env = [
         h.secret_env_var("MLFLOW_BACKEND_STORE_URI", config_secret, "backend-store-uri"),
         h.secret_env_var("MLFLOW_FLASK_SERVER_SECRET_KEY", config_secret, "flask-secret-key"),
         k8s.core.v1.EnvVarArgs(name="MLFLOW_AUTH_CONFIG_PATH", value="/etc/mlflow/auth/basic_auth.ini"),
         # Libraries that write under $HOME (caches, config) write to the emptyDir.
         k8s.core.v1.EnvVarArgs(name="HOME", value="/tmp"),
-        k8s.core.v1.EnvVarArgs(name="PYTHONPATH", value=HOOKS_PATH),
     ]
+    if args.python_hooks:
+        env.append(k8s.core.v1.EnvVarArgs(name="PYTHONPATH", value=HOOKS_PATH))
     env += [k8s.core.v1.EnvVarArgs(name=k, value=v) for k, v in sorted(args.env.items())]
     if env_secret:
         env += [h.secret_env_var(k, env_secret, k) for k in sorted(args.secret_env)]
@@ -147,7 +121,7 @@ def mlflow_pod_spec(
                 volume_mounts=[
                     tmp_mount,
                     k8s.core.v1.VolumeMountArgs(name="auth-config", mount_path="/etc/mlflow/auth", read_only=True),
-                    k8s.core.v1.VolumeMountArgs(name="python-hooks", mount_path=HOOKS_PATH, read_only=True),
+                    *hook_mounts,
                 ],
             )
         ],
@@ -161,8 +135,6 @@ def mlflow_pod_spec(
                     default_mode=0o440,
                 ),
             ),
-            k8s.core.v1.VolumeArgs(
-                name="python-hooks", config_map=k8s.core.v1.ConfigMapVolumeSourceArgs(name=PYTHON_HOOKS, default_mode=0o444)
-            ),
+            *hook_volumes,
         ],
     )

@@ -48,7 +48,6 @@ from .tracking_pod import (
     NAME,
     PORT,
     PYTHON_HOOKS,
-    SITECUSTOMIZE,
     auth_ini,
     mlflow_pod_spec,
     render_auth_ini,
@@ -82,6 +81,11 @@ class TrackingServerArgs:
         env: further plain environment variables (e.g. ``MLFLOW_S3_ENDPOINT_URL``); default none.
         secret_env: further secret environment variables (e.g. ``AWS_ACCESS_KEY_ID`` for MinIO): kept in
             the Secret ``mlflow-env`` and read through ``secretKeyRef``; default none.
+        python_hooks: Python start-up modules, file name -> source (e.g. ``{"sitecustomize.py": ...}``), kept
+            in the ConfigMap ``mlflow-python``, mounted read-only and put on ``PYTHONPATH``, so every Python
+            process of the pod imports them. A target uses it to adapt the server to its cloud without this
+            cloud-neutral pod knowing (AWS: reading the rotating RDS-managed password at every connect, see
+            ``mlstack.components.aws.db_credentials_hook``). Default none: no ConfigMap, volume or PYTHONPATH.
         allowed_namespaces: namespaces whose pods may reach port 5000 (teams, CI, verification); none.
         workers: server worker processes; 2.
         cpu: CPU request; "500m". cpu_limit: CPU limit; "2".
@@ -99,6 +103,7 @@ class TrackingServerArgs:
     service_account_annotations: Mapping[str, pulumi.Input[str]] = field(default_factory=dict)
     env: Mapping[str, pulumi.Input[str]] = field(default_factory=dict)
     secret_env: Mapping[str, pulumi.Input[str]] = field(default_factory=dict)
+    python_hooks: Mapping[str, str] = field(default_factory=dict)
     allowed_namespaces: Sequence[str] = ()
     workers: int = 2
     cpu: str = "500m"
@@ -162,9 +167,11 @@ class TrackingServer(pulumi.ComponentResource):
             },
             opts=child,
         )
-        hooks = k8s.core.v1.ConfigMap(
-            f"{name}-python", metadata=meta(PYTHON_HOOKS), data={"sitecustomize.py": SITECUSTOMIZE}, opts=child
-        )
+        hooks = [
+            k8s.core.v1.ConfigMap(
+                f"{name}-python", metadata=meta(PYTHON_HOOKS), data=dict(sorted(args.python_hooks.items())), opts=child
+            )
+        ] if args.python_hooks else []
         if args.secret_env:
             k8s.core.v1.Secret(
                 f"{name}-env",
@@ -202,7 +209,7 @@ class TrackingServer(pulumi.ComponentResource):
                     ),
                 ),
             ),
-            opts=pulumi.ResourceOptions(parent=self, depends_on=[hooks]),
+            opts=pulumi.ResourceOptions(parent=self, depends_on=hooks),
         )
         svc = k8s.core.v1.Service(
             f"{name}-service",

@@ -8,6 +8,7 @@ No pulumi here: the spec layer imports this on every CLI run.
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Mapping
 from typing import Any, Literal, TypeVar
 
@@ -86,13 +87,29 @@ class TpuGeneration(_Strict):
     regions: dict[str, list[str]]
 
 
-class ChartPin(_Strict):
+class Provenance(_Strict):
+    """When a fact was last checked, and against what (a URL or a document's name)."""
+
+    checked: str = Field(pattern=DATE)
+    source: str = Field(min_length=1)
+
+
+class _Dated(_Strict):
+    """A pinned fact: ``checked``/``source`` say when and where it was checked (the freshness test requires
+    both); ``newest_known`` is the newest release seen on that date (equal to the pin when it is current)."""
+
+    checked: str | None = Field(default=None, pattern=DATE)
+    source: str | None = Field(default=None, min_length=1)
+    newest_known: str | None = Field(default=None, min_length=1)
+
+
+class ChartPin(_Dated):
     repo: str = Field(pattern=r"^(https|oci)://")
     chart: str = Field(min_length=1)
     version: str = Field(min_length=1)
 
 
-class ImagePin(_Strict):
+class ImagePin(_Dated):
     repository: str = Field(min_length=1)
     tag: str = Field(min_length=1)
     digest: str | None = Field(default=None, pattern=r"^sha256:[0-9a-f]{64}$")
@@ -113,6 +130,30 @@ class Versions(_Strict):
     cloudsql_database_version: str = Field(pattern=r"^POSTGRES_\d+$")
     # The Pulumi CLI the generated pipelines install: `up --locked` compares it with the lock's tools.pulumi_cli.
     pulumi_cli: str = Field(pattern=r"^\d+\.\d+\.\d+$")
+    # checked/source of each scalar fact above (charts and images carry their own).
+    provenance: dict[str, Provenance] = Field(default_factory=dict)
+
+
+class SupportWindow(_Strict):
+    """One Kubernetes minor on one cloud: released, end of standard support, end of (paid) extended support.
+
+    ``estimated``: a date derived from the cloud's stated rule (e.g. 14 months) rather than read from its calendar.
+    """
+
+    released: str = Field(pattern=DATE)
+    end_of_standard_support: str = Field(pattern=DATE)
+    end_of_extended_support: str | None = Field(default=None, pattern=DATE)
+    estimated: bool = False
+    checked: str = Field(pattern=DATE)
+    source: str = Field(min_length=1)
+
+
+class Freshness(_Strict):
+    """How old a catalogue fact may be before it counts as stale (the catalogue's own threshold)."""
+
+    max_age_days: int = Field(ge=1, le=366)
+    checked: str = Field(pattern=DATE)
+    source: str = Field(min_length=1)
 
 
 class MachineType(_Strict):
@@ -158,6 +199,8 @@ class Catalog(_Strict):
     filestore_tiers: dict[str, FilestoreTier]
     database_sizes: dict[str, dict[Cloud, str]]
     prices: Prices
+    freshness: Freshness
+    kubernetes_support: dict[Cloud, dict[str, SupportWindow]]
 
     # -- look-ups -------------------------------------------------------------------------------------------
 
@@ -229,6 +272,13 @@ class Catalog(_Strict):
         for cloud, name in self.default_system_machine.items():
             if name not in (_get(self.machines, cloud) or {}):
                 problems.append(f"default_system_machine.{cloud}: {name} is not in machines.{cloud}")
+        for cloud, windows in self.kubernetes_support.items():
+            for minor, w in windows.items():
+                where = f"kubernetes_support.{cloud}.{minor}"
+                if not re.fullmatch(r"1\.\d+", minor):
+                    problems.append(f"{where}: not a Kubernetes minor (1.N)")
+                if not w.released < w.end_of_standard_support <= (w.end_of_extended_support or "9999-12-31"):
+                    problems.append(f"{where}: dates out of order (released < end of standard <= end of extended)")
         for name, tier in self.filestore_tiers.items():
             if tier.min_capacity_gib > tier.max_capacity_gib:
                 problems.append(f"filestore_tiers.{name}: min_capacity_gib > max_capacity_gib")
@@ -285,8 +335,15 @@ def _check_tpus(cat: Catalog) -> list[str]:
     return problems
 
 
+def scalar_version_fields() -> list[str]:
+    """The plain-string facts of ``Versions`` (each needs a ``provenance`` entry; charts and images date themselves)."""
+    return [k for k in Versions.model_fields if k not in ("charts", "images", "provenance")]
+
+
 def _check_versions(v: Versions) -> list[str]:
     problems = []
+    for key in sorted(set(v.provenance) - set(scalar_version_fields())):
+        problems.append(f"versions.provenance.{key}: not a version field ({', '.join(scalar_version_fields())})")
     for name, chart in v.charts.items():
         if not chart.version.strip() or chart.version.strip().lower() == "latest":
             problems.append(f"versions.charts.{name}: version must be a pinned release")

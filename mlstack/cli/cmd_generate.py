@@ -11,6 +11,7 @@ from typing import Annotated
 
 import typer
 
+from mlstack.cli.cmd_spec import env_flag
 from mlstack.cli.context import STATE
 
 
@@ -83,7 +84,7 @@ def init(
 ) -> None:
     """Create a new mlstack project: stacks (base, staging, prod), Pulumi project, README and CI pipeline."""
     from mlstack.cli.output import echo, err
-    from mlstack.engine import generate as g
+    from mlstack.engine.scaffold import generate as g
 
     cloud = _ask(cloud, "--cloud", "Cloud (aws, gcp, onprem)")
     g.check_choice("--cloud", cloud, g.CLOUDS)
@@ -121,7 +122,7 @@ def init(
 
 def new_env(
     name: Annotated[str, typer.Argument(metavar="NAME", help="The new environment: writes stacks/NAME.yaml.")],
-    source: Annotated[str, typer.Option("--from", metavar="ENV", help="Environment to start from, e.g. staging.")],
+    source: Annotated[str, typer.Option("--from", metavar="ENV", callback=env_flag("--from"), help="Environment to start from, e.g. staging.")],
     set_: Annotated[
         list[str] | None,
         typer.Option(
@@ -145,8 +146,8 @@ def new_env(
 ) -> None:
     """Add an environment: stacks/NAME.yaml from another one, with --set/--add overrides validated first."""
     from mlstack.cli.output import echo
-    from mlstack.engine import generate as g
-    from mlstack.engine.overrides import new_env_file
+    from mlstack.engine.scaffold import generate as g
+    from mlstack.engine.scaffold.overrides import new_env_file
 
     stacks_dir = STATE.stacks_dir
     rel, text = new_env_file(stacks_dir, name, source, list(set_ or []), extend_source=extend_source, adds=list(add or []))
@@ -166,11 +167,11 @@ def ci(
     dry_run: Annotated[bool, typer.Option("--dry-run", help="List the file it would write; write nothing.")] = False,
 ) -> None:
     """Write the CI pipeline of an existing project (CI identities from stacks/<env>.lock.json when deployed)."""
-    from mlstack.engine import generate as g
+    from mlstack.engine.scaffold import generate as g
 
     root = directory if directory is not None else STATE.stacks_dir.parent
     stacks_dir = directory / "stacks" if directory is not None else STATE.stacks_dir
-    from mlstack.engine.generate_ci import project_ci_files
+    from mlstack.engine.scaffold.generate_ci import project_ci_files
 
     files = project_ci_files(provider, stacks_dir)
     clash = set(g.conflicts(root, files))

@@ -13,7 +13,7 @@ from typing import Annotated, Any
 
 import typer
 
-from mlstack.cli.cmd_spec import EnvOption, FormatOption
+from mlstack.cli.cmd_spec import EnvOption, FormatOption, env_flag
 from mlstack.cli.context import STATE
 from mlstack.cli.params import ReportFormat
 
@@ -51,7 +51,7 @@ def _type_env(env: str, what: str, flag_hint: str) -> None:
 
 def _prepare(env: str) -> tuple[Any, str, Any, Any]:
     """(automation, CLI version, spec, settings): CLI first, then spec, then passphrase."""
-    from mlstack.engine.workspace import check_cli, get_automation, workspace_settings
+    from mlstack.engine.deploy.workspace import check_cli, get_automation, workspace_settings
     from mlstack.spec import load_spec
 
     auto = get_automation()
@@ -61,7 +61,7 @@ def _prepare(env: str) -> tuple[Any, str, Any, Any]:
 
 
 def _open(env: str) -> tuple[Any, str, Any]:
-    from mlstack.engine.workspace import open_stack
+    from mlstack.engine.deploy.workspace import open_stack
 
     auto, cli, spec, settings = _prepare(env)
     return open_stack(spec, settings, auto), cli, spec
@@ -71,7 +71,7 @@ def _open(env: str) -> tuple[Any, str, Any]:
 def _display(progress: Any):
     """Yields the on_event callback: a Rich live view on a terminal, one plain line per event otherwise."""
     from mlstack.cli.output import echo, is_tty
-    from mlstack.engine.events import plain_line, summary_lines
+    from mlstack.engine.deploy.events import plain_line, summary_lines
 
     if not is_tty():
         def plain(event: Any) -> None:
@@ -98,8 +98,8 @@ def _display(progress: Any):
 
 
 def _run(operation: str, env: str, call: Any) -> tuple[dict[str, Any], Any]:
-    from mlstack.engine.events import Progress
-    from mlstack.engine.lifecycle import run
+    from mlstack.engine.deploy.events import Progress
+    from mlstack.engine.deploy.lifecycle import run
 
     progress = Progress()
     with _display(progress) as on_event:
@@ -127,9 +127,9 @@ def up(
 ) -> None:
     """Deploy an environment: plan summary, confirmation, then the real engine. Writes stacks/<env>.lock.json."""
     from mlstack.cli.output import echo
-    from mlstack.engine.events import counts_line
-    from mlstack.engine.lifecycle import plan_for
-    from mlstack.engine.lock import (
+    from mlstack.engine.deploy.events import counts_line
+    from mlstack.engine.deploy.lifecycle import plan_for
+    from mlstack.engine.deploy.lock import (
         build_lock,
         lock_differences,
         lock_path,
@@ -137,7 +137,7 @@ def up(
         tool_versions,
         write_lock,
     )
-    from mlstack.engine.workspace import open_stack
+    from mlstack.engine.deploy.workspace import open_stack
     from mlstack.errors import UsageError
 
     auto, cli, spec, settings = _prepare(env)
@@ -169,7 +169,7 @@ def preview(
 ) -> None:
     """Preview with the real engine and providers: what `up` would change in the deployed environment."""
     from mlstack.cli.output import echo
-    from mlstack.engine.events import counts_line
+    from mlstack.engine.deploy.events import counts_line
 
     stack, _, _ = _open(env)
     result, progress = _run("preview", env, lambda on_event: stack.preview(on_event, diff))
@@ -181,7 +181,7 @@ def preview(
 def refresh(env: EnvOption, yes: YesOption = False) -> None:
     """Read the real state of every resource into the stack's state (drift)."""
     from mlstack.cli.output import echo
-    from mlstack.engine.events import counts_line
+    from mlstack.engine.deploy.events import counts_line
 
     stack, _, _ = _open(env)
     _confirm(f"Refresh the state of {env}?", yes)
@@ -196,8 +196,8 @@ def destroy(
 ) -> None:
     """Delete every resource of an environment. Refuses while protected resources exist."""
     from mlstack.cli.output import echo
-    from mlstack.engine.events import counts_line
-    from mlstack.engine.lifecycle import check_destroy, protected_resources
+    from mlstack.engine.deploy.events import counts_line
+    from mlstack.engine.deploy.lifecycle import check_destroy, protected_resources
 
     stack, _, spec = _open(env)
     protected = protected_resources(stack)
@@ -221,7 +221,7 @@ def outputs(
 ) -> None:
     """Print the stack outputs of an environment (secrets masked unless --show-secrets)."""
     from mlstack.cli.output import echo
-    from mlstack.engine.lifecycle import display_outputs
+    from mlstack.engine.deploy.lifecycle import display_outputs
 
     stack, _, _ = _open(env)
     shown = display_outputs(stack.outputs(), show_secrets)
@@ -238,7 +238,7 @@ def cancel(env: EnvOption) -> None:
     """Release a stale lock on an environment's stack (an update that was killed). Never run it while an
     update is still running."""
     from mlstack.cli.output import echo
-    from mlstack.engine.lifecycle import cancel as cancel_stack
+    from mlstack.engine.deploy.lifecycle import cancel as cancel_stack
 
     stack, _, _ = _open(env)
     cancel_stack(stack, env)
@@ -252,8 +252,8 @@ def verify(
 ) -> None:
     """Run the platform's verification Job in the cluster and print each check."""
     from mlstack.cli.output import echo
-    from mlstack.engine import verify_kube
-    from mlstack.engine.verify import job_ref, run_verify
+    from mlstack.engine.deploy import verify_kube
+    from mlstack.engine.deploy.verify import job_ref, run_verify
     from mlstack.errors import EngineError
 
     stack, _, spec = _open(env)
@@ -287,15 +287,15 @@ def verify(
 
 
 def promote(
-    from_env: Annotated[str, typer.Option("--from", help="Environment whose deployed versions to copy (its lock).")],
-    to_env: Annotated[str, typer.Option("--to", help="Environment whose spec receives them.")],
+    from_env: Annotated[str, typer.Option("--from", callback=env_flag("--from"), help="Environment whose deployed versions to copy (its lock).")],
+    to_env: Annotated[str, typer.Option("--to", callback=env_flag("--to"), help="Environment whose spec receives them.")],
     write: Annotated[bool, typer.Option("--write", help="Write the spec file (default: dry run).")] = False,
     force: Annotated[bool, typer.Option("--force", help="Promote although the source has no lock or changed since.")] = False,
     format: FormatOption = ReportFormat.text,
 ) -> None:
     """Copy the versions an environment last deployed into another's spec; show spec and plan diff."""
     from mlstack.cli.output import echo
-    from mlstack.engine.promote import promote as run_promote
+    from mlstack.engine.deploy.promote import promote as run_promote
 
     result = run_promote(from_env, to_env, STATE.stacks_dir, force=force, write=write)
     if format is ReportFormat.json:

@@ -13,13 +13,13 @@ from typing import Annotated
 
 import typer
 
-from mlstack.cli.cmd_spec import EnvOption
+from mlstack.cli.cmd_spec import EnvOption, env_name
 from mlstack.cli.context import STATE
 from mlstack.cli.params import choice
 
 EnvsOption = Annotated[
     list[str] | None,
-    typer.Option("--env", "-e", help="Environment (repeat for several): stacks/<env>.yaml. Default: every environment."),
+    typer.Option("--env", "-e", callback=env_name, help="Environment (repeat for several): stacks/<env>.yaml. Default: every environment."),
 ]
 
 
@@ -96,7 +96,7 @@ def diff(
     code that plans them is the working tree's. Without --base, the first --env is compared with each other one.
     """
     from mlstack.cli.output import err
-    from mlstack.engine import report
+    from mlstack.engine.review import report
 
     if base is not None:
         review = report.review_ref(_envs(env), STATE.stacks_dir, base)
@@ -129,9 +129,9 @@ def parity(
     """Per capability, what each environment provides: native, emulated (in-cluster substitute) or missing."""
     import json
 
-    from mlstack.engine.parity import parity as build
-    from mlstack.engine.parity import render_text
-    from mlstack.engine.planner import plan_env
+    from mlstack.engine.review.parity import parity as build
+    from mlstack.engine.review.parity import render_text
+    from mlstack.engine.review.planning import plan_env
 
     plans = [plan_env(e, STATE.stacks_dir) for e in _envs(env)]
     result = build(plans)
@@ -148,31 +148,77 @@ def check(
         CheckGate | None,
         typer.Option("--fail-on", parser=choice(CheckGate), help="Exit 3 on mandatory violations, or on any (advisory)."),
     ] = None,
+    as_of: Annotated[
+        str | None,
+        typer.Option("--as-of", metavar="YYYY-MM-DD", help="Judge support windows on this date (default: today, UTC)."),
+    ] = None,
 ) -> int:
-    """Policy check of an environment's plan: mandatory rules in protected environments, advisory elsewhere."""
+    """Policy check of an environment's plan, and the support windows of the versions it runs (its lock's when
+    it has one): mandatory in protected environments, advisory elsewhere."""
     import json
 
     from mlstack.cli.output import err
-    from mlstack.engine.planner import plan_spec
-    from mlstack.engine.policy import check_plan, validate_waivers
+    from mlstack.engine.plan.planner import plan_spec
+    from mlstack.engine.review.policy import check_plan, validate_waivers
     from mlstack.spec import load_spec, spec_path
 
+    today = _as_of_date(as_of)
     path = spec_path(env, STATE.stacks_dir)
     spec = load_spec(env, STATE.stacks_dir)
     validate_waivers(spec.waivers, path)
     result = check_plan(plan_spec(spec), protected=spec.protected, waivers=spec.waivers)
+    support, origin = _support(spec, today)
     _warn_unused_waivers(result, str(path))
     if format is TableFormat.json:
-        _write(json.dumps(result.to_dict(), indent=2, sort_keys=True) + "\n")
+        data = result.to_dict()
+        data["support"] = {"as_of": today.isoformat(), "versions_from": origin, "findings": [f.to_dict() for f in support]}
+        _write(json.dumps(data, indent=2, sort_keys=True) + "\n")
     else:
-        _write(render_check(result))
-    bad = result.violations("mandatory") if fail_on is CheckGate.mandatory else result.violations() if fail_on else []
+        _write(render_check(result) + render_support(support, today, origin))
+    bad = [r.rule.id for r in (result.violations("mandatory") if fail_on is CheckGate.mandatory else result.violations() if fail_on else [])]
+    bad += [f.subject for f in support if f.violation and fail_on and (fail_on is CheckGate.advisory or f.level == "mandatory")]
     if bad:
         from mlstack.errors import EXIT_GATE
 
-        err(f"gate failed: --fail-on {fail_on.value}: {len(bad)} rule(s) violated: {', '.join(r.rule.id for r in bad)}")  # type: ignore[union-attr]
+        err(f"gate failed: --fail-on {fail_on.value}: {len(bad)} rule(s) violated: {', '.join(bad)}")  # type: ignore[union-attr]
         return EXIT_GATE
     return 0
+
+
+def _as_of_date(as_of: str | None):  # noqa: ANN202 - datetime.date, imported lazily
+    import datetime as dt
+
+    from mlstack.errors import UsageError
+
+    if as_of is None:
+        return dt.datetime.now(dt.timezone.utc).date()
+    try:
+        return dt.date.fromisoformat(as_of)
+    except ValueError:
+        raise UsageError(f"--as-of {as_of!r}: expected a date YYYY-MM-DD, e.g. --as-of 2027-03-01") from None
+
+
+def _support(spec, today):  # noqa: ANN001, ANN202 - Spec and date, imported lazily
+    """The support findings of the versions the environment runs: the lock's, else the spec's resolved ones."""
+    from mlstack.catalog import load_catalog
+    from mlstack.catalog.support import support_findings
+    from mlstack.engine.deploy.lock import lock_path, read_lock
+    from mlstack.engine.plan.versions import resolved_versions
+
+    lock = read_lock(lock_path(spec.env, STATE.stacks_dir), spec.project, spec.env)
+    versions, origin = (lock["versions"], "lock") if lock else (resolved_versions(spec), "spec")
+    findings = support_findings(load_catalog(), spec.target.cloud, versions, protected=spec.protected, today=today)
+    return findings, origin
+
+
+def render_support(findings, today, origin: str) -> str:  # noqa: ANN001 - SupportFinding list and date
+    lines = [f"Support windows on {today.isoformat()} (versions from the {origin}):"]
+    if not findings:
+        lines.append("  none recorded for this target")
+    for f in findings:
+        mark = {"supported": "OK", "ending": "ENDING", "ended": "ENDED", "unknown": "UNKNOWN", "outdated": "NEWER"}[f.status]
+        lines.append(f"  {mark:<8}{f.level:<10}{f.subject}: {f.message}")
+    return "\n" + "\n".join(lines) + "\n"
 
 
 def render_check(result) -> str:  # noqa: ANN001 - PolicyReport, imported lazily
@@ -203,8 +249,8 @@ def cost(
     """Cost estimate per node pool (at min and max) and always-on parts, from the dated price table."""
     import json
 
-    from mlstack.engine.cost import estimate, render_text
-    from mlstack.engine.planner import plan_spec
+    from mlstack.engine.review.cost import estimate, render_text
+    from mlstack.engine.plan.planner import plan_spec
     from mlstack.spec import load_spec
 
     spec = load_spec(env, STATE.stacks_dir)

@@ -12,6 +12,25 @@ import typer
 from mlstack.cli.context import STATE
 from mlstack.cli.params import ReportFormat, choice
 
+
+def env_name(value: str | list[str] | None) -> str | list[str] | None:
+    """Option callback: an environment is a name, not a path (``--env ../x`` is a usage error, exit 2)."""
+    if value is None:
+        return None
+    from mlstack.spec.names import check_env_name
+
+    return [check_env_name(v) for v in value] if isinstance(value, list) else check_env_name(value)
+
+
+def env_flag(flag: str):  # noqa: ANN201 - a Typer callback
+    def check(value: str | None) -> str | None:
+        from mlstack.spec.names import check_env_name
+
+        return None if value is None else check_env_name(value, flag)
+
+    return check
+
+
 def complete_env(incomplete: str) -> list[str]:
     """Shell completion of --env: the environments of the stacks folder (found from a subdirectory too: the
     shell's words are parsed without ``main``, which would otherwise find it)."""
@@ -24,7 +43,8 @@ def complete_env(incomplete: str) -> list[str]:
 
 EnvOption = Annotated[
     str,
-    typer.Option("--env", "-e", envvar="MLSTACK_ENV", autocompletion=complete_env, help="Environment: stacks/<env>.yaml."),
+    typer.Option("--env", "-e", envvar="MLSTACK_ENV", callback=env_name, autocompletion=complete_env,
+                 help="Environment: stacks/<env>.yaml."),
 ]
 
 
@@ -72,11 +92,11 @@ def plan(
 ) -> None:
     """Plan an environment offline: no credentials, no Pulumi CLI. Shows every resource `up` would create."""
     from mlstack.cli.render import plan_json, plan_table
-    from mlstack.engine.planner import plan_env
+    from mlstack.engine.review.planning import plan_env
 
     result = plan_env(env, STATE.stacks_dir)
     if format is PlanFormat.json:
-        from mlstack.engine.planner import with_review
+        from mlstack.engine.review.planning import with_review
 
         sys.stdout.write(plan_json(with_review(result, env, STATE.stacks_dir)))
     else:

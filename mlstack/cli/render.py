@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from mlstack.engine.plan import Plan
+from mlstack.engine.plan.model import Plan
 
 
 def plan_json(plan: Plan) -> str:

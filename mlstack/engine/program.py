@@ -1,41 +1,6 @@
-"""The Pulumi program of a spec: the exact code `up` runs and `plan` records.
+"""The stable import path of the Pulumi program for projects' ``__main__.py`` (``mlstack init`` writes
+``from mlstack.engine.program import build``). The program lives in ``mlstack.engine.plan.program``."""
 
-``build(spec)`` provisions the target (aws, gcp or onprem) through its mapping module, then the Kubernetes
-platform layer on top with an explicit provider, and exports the stack outputs. Only the target's SDK is
-imported: an onprem plan never loads pulumi_aws or pulumi_gcp.
-"""
+from mlstack.engine.plan.program import build, make_program
 
-from __future__ import annotations
-
-import importlib
-from collections.abc import Callable
-
-from mlstack.spec import Spec
-
-
-def build(spec: Spec) -> None:
-    """Registers every resource of ``spec``'s environment in the current Pulumi program."""
-    import pulumi
-
-    from mlstack.catalog import load_catalog
-    from mlstack.engine.mapping import platform
-    from mlstack.engine.versions import resolved_versions
-
-    catalog = load_catalog()
-    versions = resolved_versions(spec)
-    target = importlib.import_module(f"mlstack.engine.mapping.{spec.target.cloud}")
-    bindings = target.provision(spec, catalog, versions)
-    platform_outputs = platform.provision(spec, catalog, versions, bindings)
-    for key, value in sorted({**bindings.outputs, **platform_outputs}.items()):
-        if value is not None:
-            pulumi.export(key, value)
-    pulumi.export("versions", versions)
-
-
-def make_program(spec: Spec) -> Callable[[], None]:
-    """A zero-argument Pulumi program for ``spec`` (inline programs for the Automation API take this)."""
-
-    def program() -> None:
-        build(spec)
-
-    return program
+__all__ = ["build", "make_program"]

@@ -17,8 +17,9 @@ def spec_path(env: str, stacks_dir: Path) -> Path:
         UsageError: no such environment; the message lists the environments that exist.
     """
     from mlstack.errors import UsageError
+    from mlstack.spec.names import check_env_name
 
-    path = stacks_dir / f"{env}.yaml"
+    path = stacks_dir / f"{check_env_name(env)}.yaml"
     if not path.is_file():
         from difflib import get_close_matches
 

@@ -10,8 +10,9 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-DNS_LABEL = r"^[a-z]([a-z0-9-]*[a-z0-9])?$"
-Name = Annotated[str, Field(pattern=DNS_LABEL, min_length=1, max_length=24)]
+from mlstack.spec.names import DNS_LABEL, NAME_MAX
+
+Name = Annotated[str, Field(pattern=DNS_LABEL, min_length=1, max_length=NAME_MAX)]
 Cidr = Annotated[str, Field(pattern=r"^\d{1,3}(\.\d{1,3}){3}/\d{1,2}$")]
 
 

@@ -154,15 +154,20 @@ def _copy_locations(source: dict[Path_, Location], prefix: Path_, into: dict[Pat
             into[p] = loc
 
 
-def load_with_extends(path: Path, _seen: tuple[Path, ...] = ()) -> Loaded:
+def load_with_extends(path: Path, _seen: tuple[Path, ...] = (), _root: Path | None = None) -> Loaded:
     """Reads ``path`` and, recursively, the files it ``extends``, merged base first.
 
+    A base must lie inside the folder of the spec that is loaded (the stacks folder; subfolders allowed), once
+    symlinks are followed: a base outside it is refused before it is read, so nothing of it is echoed.
+
     Raises:
-        SpecError: a cycle of ``extends``, a missing base, or any error of the files themselves.
+        SpecError: a cycle of ``extends``, a missing base or one outside the stacks folder, or any error of the
+            files themselves.
     """
     from mlstack.spec.errors import SpecError
 
     resolved = path.resolve()
+    root = _root if _root is not None else resolved.parent
     if resolved in _seen:
         chain = " -> ".join(_display(p) for p in (*_seen, resolved))
         where = read_yaml(_seen[-1]).locations.get(("extends",))  # the link that closes the cycle
@@ -176,12 +181,19 @@ def load_with_extends(path: Path, _seen: tuple[Path, ...] = ()) -> Loaded:
         loc = loaded.locations[("extends",)]
         raise SpecError([Problem(loc.file, loc.line, loc.column, "extends", "expected a file name such as base.yaml")])
     base_path = path.parent / parent
+    if not base_path.resolve().is_relative_to(root):
+        from mlstack.escape import printable
+
+        loc = loaded.locations[("extends",)]
+        raise SpecError([Problem(loc.file, loc.line, loc.column, "extends", (
+            f"{printable(repr(parent), 80)} leads outside the stacks folder {_display(root)}: a spec extends only "
+            "files inside it (subfolders are fine). Copy the base into the stacks folder"))])
     if not base_path.is_file():
         loc = loaded.locations[("extends",)]
         raise SpecError(
             [Problem(loc.file, loc.line, loc.column, "extends", f"the base file {_display(base_path)} does not exist")]
         )
-    base = load_with_extends(base_path, (*_seen, resolved))
+    base = load_with_extends(base_path, (*_seen, resolved), root)
     base.data.pop("env", None)  # the environment is named by the file that is planned, never by its base
     for p in [p for p in base.locations if p[:1] == ("env",)]:
         del base.locations[p]

@@ -87,7 +87,7 @@ def test_verbose_shows_the_traceback(capsys, tmp_path):
 
 
 def test_internal_failure_exits_1(capsys, monkeypatch):
-    import mlstack.engine.planner as planner
+    import mlstack.engine.review.planning as planner
 
     def boom(env, stacks_dir):
         raise RuntimeError("kaboom")
@@ -100,7 +100,7 @@ def test_internal_failure_exits_1(capsys, monkeypatch):
 
 
 def test_engine_error_exits_1(capsys, monkeypatch):
-    import mlstack.engine.planner as planner
+    import mlstack.engine.review.planning as planner
     from mlstack.errors import EngineError
 
     def fail(env, stacks_dir):

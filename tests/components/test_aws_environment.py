@@ -66,7 +66,7 @@ def _args(protect: bool = True) -> AwsEnvironmentArgs:
 
 @pytest.fixture(scope="module")
 def plan():
-    from mlstack.engine.plan import plan_program
+    from mlstack.engine.plan.model import plan_program
 
     def program():
         env = AwsEnvironment(NAME, _args())

@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from mlstack.engine.mock_outputs import physical_name
+from mlstack.engine.plan.mocks import physical_name
 from mlstack.errors import EngineError
 
 P = "acme-ml-1234"

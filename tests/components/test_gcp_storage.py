@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from mlstack.engine.mock_outputs import physical_name
+from mlstack.engine.plan.mocks import physical_name
 from mlstack.errors import EngineError
 
 P = "acme-ml-1234"

@@ -60,7 +60,6 @@ def test_deployment_runs_mlflow_server_with_basic_auth(record_plan):
         {"name": "MLFLOW_FLASK_SERVER_SECRET_KEY", "valueFrom": {"secretKeyRef": {"key": "flask-secret-key", "name": "mlflow-config"}}},
         {"name": "MLFLOW_AUTH_CONFIG_PATH", "value": "/etc/mlflow/auth/basic_auth.ini"},
         {"name": "HOME", "value": "/tmp"},
-        {"name": "PYTHONPATH", "value": "/opt/mlstack/python"},
     ]
     for probe in ("readinessProbe", "livenessProbe", "startupProbe"):
         assert c[probe]["httpGet"] == {"path": "/health", "port": "http"}
@@ -122,7 +121,7 @@ def test_onprem_env_extras(record_plan):
         env={"MLFLOW_S3_ENDPOINT_URL": "http://minio.minio.svc.cluster.local:9000"},
         secret_env={"AWS_SECRET_ACCESS_KEY": "s", "AWS_ACCESS_KEY_ID": "k"},  # plain: the component makes them secret
     )
-    env = _container(plan)["env"][5:]
+    env = _container(plan)["env"][4:]  # after the four every pod has
     assert env == [
         {"name": "MLFLOW_S3_ENDPOINT_URL", "value": "http://minio.minio.svc.cluster.local:9000"},
         {"name": "AWS_ACCESS_KEY_ID", "valueFrom": {"secretKeyRef": {"key": "AWS_ACCESS_KEY_ID", "name": "mlflow-env"}}},
@@ -153,11 +152,26 @@ def test_replicas_must_be_positive(record_plan):
 
 
 def test_python_hooks_are_mounted_from_their_configmap(record_plan):
-    plan = _plan(record_plan)
+    hook = "import os\nos.environ.setdefault('X', '1')\n"
+    plan = _plan(record_plan, python_hooks={"sitecustomize.py": hook, "a_helper.py": "VALUE = 1\n"})
     hooks = plan.one("kubernetes:core/v1:ConfigMap", "tracking-python")
-    assert hooks.inputs["metadata"]["name"] == "mlflow-python" and list(hooks.inputs["data"]) == ["sitecustomize.py"]
+    assert hooks.inputs["metadata"]["name"] == "mlflow-python" and hooks.inputs["metadata"]["namespace"] == "mlflow"
+    assert hooks.inputs["data"] == {"a_helper.py": "VALUE = 1\n", "sitecustomize.py": hook}
     deployment = plan.one("kubernetes:apps/v1:Deployment", "tracking-deployment")
     assert deployment.depends_on == [hooks.urn]
     pod = deployment.inputs["spec"]["template"]["spec"]
     assert {"configMap": {"defaultMode": 0o444, "name": "mlflow-python"}, "name": "python-hooks"} in pod["volumes"]
-    assert {"mountPath": "/opt/mlstack/python", "name": "python-hooks", "readOnly": True} in pod["containers"][0]["volumeMounts"]
+    container = pod["containers"][0]
+    assert {"mountPath": "/opt/mlstack/python", "name": "python-hooks", "readOnly": True} in container["volumeMounts"]
+    assert {"name": "PYTHONPATH", "value": "/opt/mlstack/python"} in container["env"]
+
+
+def test_without_python_hooks_the_pod_has_no_hook_configmap_volume_or_pythonpath(record_plan):
+    plan = _plan(record_plan)
+    assert plan.of_type("kubernetes:core/v1:ConfigMap") == []
+    deployment = plan.one("kubernetes:apps/v1:Deployment", "tracking-deployment")
+    assert deployment.depends_on == []
+    pod = deployment.inputs["spec"]["template"]["spec"]
+    assert [v["name"] for v in pod["volumes"]] == ["tmp", "auth-config"]
+    assert [m["name"] for m in pod["containers"][0]["volumeMounts"]] == ["tmp", "auth-config"]
+    assert "PYTHONPATH" not in {e["name"] for e in pod["containers"][0]["env"]}

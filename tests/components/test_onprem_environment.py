@@ -6,7 +6,7 @@ import pulumi
 import pulumi_kubernetes as k8s
 import pytest
 
-from mlstack.engine import mock_outputs
+from mlstack.engine.plan import mocks as mock_outputs
 
 PINS = dict(
     cnpg_chart_version="0.23.0",
@@ -39,7 +39,7 @@ def bcrypt_mock(monkeypatch):
 
 
 def _plan(record_plan, **overrides):
-    from mlstack.components.k8s.onprem import OnPremEnvironment, OnPremEnvironmentArgs
+    from mlstack.components.onprem.environment import OnPremEnvironment, OnPremEnvironmentArgs
 
     def program():
         provider = k8s.Provider("test-k8s", kubeconfig="{}", context="lab")
@@ -119,7 +119,7 @@ def test_unprotected_and_existing_namespaces(record_plan):
 
 
 def test_missing_artifacts_bucket_fails_before_registering():
-    from mlstack.components.k8s.object_store import ObjectStore, ObjectStoreArgs
+    from mlstack.components.onprem.object_store import ObjectStore, ObjectStoreArgs
 
     with pytest.raises(ValueError, match="artifacts bucket"):
         ObjectStore("s", ObjectStoreArgs(namespace="x", chart_version="5.4.0", image=PINS["minio_image"], mc_image=PINS["mc_image"], buckets={"data": True}))

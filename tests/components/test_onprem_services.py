@@ -9,7 +9,7 @@ import pulumi_kubernetes as k8s
 import pytest
 import yaml
 
-from mlstack.engine import mock_outputs
+from mlstack.engine.plan import mocks as mock_outputs
 
 PG_IMAGE = "ghcr.io/cloudnative-pg/postgresql:16.6"
 MINIO_IMAGE = "quay.io/minio/minio:RELEASE.2024-12-18T13-15-44Z"
@@ -50,7 +50,7 @@ def _k8s_children(plan):
 
 
 def test_postgres_cnpg_cluster(record_plan):
-    from mlstack.components.k8s.postgres import InClusterPostgres, InClusterPostgresArgs
+    from mlstack.components.onprem.postgres import InClusterPostgres, InClusterPostgresArgs
 
     def build(opts):
         pg = InClusterPostgres(
@@ -95,7 +95,7 @@ def test_postgres_cnpg_cluster(record_plan):
 
 
 def test_postgres_single_instance_without_operator(record_plan):
-    from mlstack.components.k8s.postgres import InClusterPostgres, InClusterPostgresArgs
+    from mlstack.components.onprem.postgres import InClusterPostgres, InClusterPostgresArgs
 
     def build(opts):
         InClusterPostgres(
@@ -112,7 +112,7 @@ def test_postgres_single_instance_without_operator(record_plan):
 
 
 def test_object_store_minio(record_plan):
-    from mlstack.components.k8s.object_store import ObjectStore, ObjectStoreArgs
+    from mlstack.components.onprem.object_store import ObjectStore, ObjectStoreArgs
 
     def build(opts):
         s = ObjectStore(
@@ -163,7 +163,7 @@ def test_object_store_minio(record_plan):
 
 
 def test_object_store_rejects_unpinned_and_missing_artifacts_bucket():
-    from mlstack.components.k8s.object_store import ObjectStoreArgs, _split_image, minio_values
+    from mlstack.components.onprem.object_store import ObjectStoreArgs, _split_image, minio_values
 
     with pytest.raises(ValueError, match="latest"):
         _split_image("quay.io/minio/minio:latest")
@@ -176,7 +176,7 @@ def test_object_store_rejects_unpinned_and_missing_artifacts_bucket():
 
 
 def test_image_registry_distribution(record_plan, bcrypt_mock):
-    from mlstack.components.k8s.image_registry import ImageRegistry, ImageRegistryArgs
+    from mlstack.components.onprem.image_registry import ImageRegistry, ImageRegistryArgs
 
     def build(opts):
         r = ImageRegistry("acme-reg", ImageRegistryArgs(namespace="mlstack-registry", image="registry:2.8.3", protect=True), opts=opts)
@@ -206,14 +206,14 @@ def test_image_registry_distribution(record_plan, bcrypt_mock):
 
 
 def test_image_registry_rejects_latest():
-    from mlstack.components.k8s.image_registry import ImageRegistry, ImageRegistryArgs
+    from mlstack.components.onprem.image_registry import ImageRegistry, ImageRegistryArgs
 
     with pytest.raises(ValueError, match="pin a version"):
         ImageRegistry("r", ImageRegistryArgs(namespace="x", image="registry:latest"))
 
 
 def test_nfs_provisioner(record_plan):
-    from mlstack.components.k8s.nfs_provisioner import NfsProvisioner, NfsProvisionerArgs
+    from mlstack.components.onprem.nfs_provisioner import NfsProvisioner, NfsProvisionerArgs
 
     def build(opts):
         n = NfsProvisioner(
@@ -248,7 +248,7 @@ ROOT_CONTAINER = {**HARDENED, "runAsNonRoot": False}
 
 
 def test_nfs_provisioner_as_root(record_plan):
-    from mlstack.components.k8s.nfs_provisioner import NfsProvisioner, NfsProvisionerArgs
+    from mlstack.components.onprem.nfs_provisioner import NfsProvisioner, NfsProvisionerArgs
 
     def build(opts):
         NfsProvisioner(
@@ -265,7 +265,7 @@ def test_nfs_provisioner_as_root(record_plan):
 
 
 def test_nfs_backend_runs_the_provisioner_as_root_by_default(record_plan):
-    from mlstack.components.k8s.nfs_backend import NfsBackend, NfsBackendArgs
+    from mlstack.components.onprem.nfs_backend import NfsBackend, NfsBackendArgs
 
     def build(opts):
         NfsBackend(
@@ -290,7 +290,7 @@ def test_nfs_backend_runs_the_provisioner_as_root_by_default(record_plan):
 
 
 def test_nfs_backend_non_root_on_request(record_plan):
-    from mlstack.components.k8s.nfs_backend import NfsBackend, NfsBackendArgs
+    from mlstack.components.onprem.nfs_backend import NfsBackend, NfsBackendArgs
 
     def build(opts):
         NfsBackend(
@@ -306,9 +306,9 @@ def test_nfs_backend_non_root_on_request(record_plan):
 
 
 def test_nfs_provisioner_needs_server_and_path():
-    from mlstack.components.k8s.nfs_provisioner import NfsProvisionerArgs, nfs_values
+    from mlstack.components.onprem.nfs_provisioner import NfsProvisionerArgs, nfs_values
 
-    from mlstack.components.k8s.nfs_provisioner import NfsProvisioner
+    from mlstack.components.onprem.nfs_provisioner import NfsProvisioner
 
     with pytest.raises(ValueError, match="server"):
         NfsProvisioner("n", NfsProvisionerArgs(namespace="x", server="", path="/p", chart_version="1", image=NFS_IMAGE))
@@ -317,7 +317,7 @@ def test_nfs_provisioner_needs_server_and_path():
 
 
 def test_onprem_node_pool_has_no_children(record_plan):
-    from mlstack.components.k8s.node_setup import NodeTaint, OnPremNodePool, OnPremNodePoolArgs
+    from mlstack.components.onprem.node_setup import NodeTaint, OnPremNodePool, OnPremNodePoolArgs
 
     pools = {}
 
@@ -344,7 +344,7 @@ def test_onprem_node_pool_has_no_children(record_plan):
 
 
 def test_onprem_node_pool_rejects_bad_input():
-    from mlstack.components.k8s.node_setup import NodeTaint, OnPremNodePool, OnPremNodePoolArgs
+    from mlstack.components.onprem.node_setup import NodeTaint, OnPremNodePool, OnPremNodePoolArgs
 
     with pytest.raises(ValueError, match="selector"):
         OnPremNodePool("p", OnPremNodePoolArgs(selector={}))
@@ -353,7 +353,7 @@ def test_onprem_node_pool_rejects_bad_input():
 
 
 def test_audit_policy(record_plan):
-    from mlstack.components.k8s.audit_policy import AuditPolicy, AuditPolicyArgs, policy
+    from mlstack.components.onprem.audit_policy import AuditPolicy, AuditPolicyArgs, policy
 
     out = {}
 

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from mlstack.cli.render import plan_json
-from mlstack.engine.planner import plan_env
+from mlstack.engine.review.planning import plan_env
 from golden import check_golden
 from k8s_checks import hardening_violations, manifests, validate_manifests
 
@@ -77,7 +77,7 @@ def test_gpu_pool_comes_from_the_catalogue(staging, prod):
 def test_versions_flow_from_the_spec(staging):
     cluster = staging.one("aws:eks/cluster:Cluster", "acme-ml-staging-cluster")
     assert cluster.inputs["version"] == "1.35"
-    assert staging.outputs["versions"] == {"gpu_device_plugin": "0.18.2", "kubernetes": "1.35", "mlflow": "3.15.2", "postgres": "16"}
+    assert staging.outputs["versions"] == {"gpu_device_plugin": "0.20.0", "kubernetes": "1.35", "mlflow": "3.15.2", "postgres": "16"}
     mlflow = staging.one("kubernetes:apps/v1:Deployment", "acme-ml-staging-platform-tracking-deployment")
     (container,) = [c for c in mlflow.inputs["spec"]["template"]["spec"]["containers"] if c["name"] == "mlflow"]
     assert container["image"] == "ghcr.io/mlflow/mlflow:v3.15.2-full"
@@ -119,7 +119,7 @@ def test_secrets_never_reach_the_plan(staging):
 )
 def test_a_plan_imports_only_its_targets_sdk(env, sdks):
     code = (
-        "import sys; from mlstack.engine.planner import plan_env; from pathlib import Path; "
+        "import sys; from mlstack.engine.review.planning import plan_env; from pathlib import Path; "
         f"plan_env({env!r}, Path({str(STACKS)!r})); "
         "print(sorted({m.split('.')[0] for m in sys.modules if m.startswith('pulumi_')}))"
     )
@@ -130,7 +130,7 @@ def test_a_plan_imports_only_its_targets_sdk(env, sdks):
 def test_trainium_pools_get_the_neuron_device_plugin(tmp_path, staging):
     import shutil
 
-    from mlstack.engine.planner import plan_env as plan
+    from mlstack.engine.review.planning import plan_env as plan
 
     stacks = tmp_path / "stacks"
     shutil.copytree(STACKS, stacks)

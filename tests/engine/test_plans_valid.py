@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from k8s_checks import hardening_violations, is_manifest, manifests, validate_manifests
 
-from mlstack.engine.planner import plan_env
+from mlstack.engine.review.planning import plan_env
 
 STACKS = Path(__file__).resolve().parents[2] / "stacks"
 # CRDs have no schema in kubernetes-validate; they are checked by the operator's admission webhook on apply.

@@ -8,8 +8,8 @@ from pathlib import Path
 import yaml
 
 from mlstack.cli.render import plan_json
-from mlstack.engine.plan import plan_program
-from mlstack.engine.planner import plan_env
+from mlstack.engine.plan.model import plan_program
+from mlstack.engine.review.planning import plan_env
 
 ROOT = Path(__file__).resolve().parents[2]
 

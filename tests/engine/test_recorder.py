@@ -8,8 +8,8 @@ import pulumi
 import pulumi_aws as aws
 import pytest
 
-from mlstack.engine.plan import plan_program
-from mlstack.engine.recorder import record
+from mlstack.engine.plan.model import plan_program
+from mlstack.engine.plan.recorder import record
 from mlstack.errors import EngineError
 
 

@@ -19,7 +19,7 @@ FLAGS = {
 
 
 def options(cloud: str, ci: str = "github", **extra):
-    from mlstack.engine.generate import ProjectOptions
+    from mlstack.engine.scaffold.generate import ProjectOptions
 
     values = {
         "aws": {"region": "us-west-2"},

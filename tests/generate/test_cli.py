@@ -264,7 +264,7 @@ def test_new_env_cross_field_problem_blames_the_override(project, capsys):
 
 
 def test_new_env_problem_of_copied_content_names_the_unwritten_file(tmp_path):
-    from mlstack.engine.overrides import _blame, parse
+    from mlstack.engine.scaffold.overrides import _blame, parse
     from mlstack.spec.errors import Problem
 
     problem = Problem("/tmp/x/perf.yaml", 18, 5, "registry.untagged_expiry_days", "expected a whole number")
@@ -277,7 +277,7 @@ def test_new_env_unknown_source_and_bad_name(project, capsys):
     assert main(["--stacks-dir", str(stacks), "new-env", "perf", "--from", "dev"]) == 2
     assert "unknown environment 'dev'" in capsys.readouterr().err
     assert main(["--stacks-dir", str(stacks), "new-env", "Perf_1", "--from", "staging"]) == 2
-    assert "environment name 'Perf_1'" in capsys.readouterr().err
+    assert "NAME 'Perf_1' is not a name: an environment is named, not located" in capsys.readouterr().err
     assert main(["--stacks-dir", str(stacks), "new-env", "prod", "--from", "staging"]) == 2
     assert "refusing to overwrite 1 existing file(s)" in capsys.readouterr().err
 

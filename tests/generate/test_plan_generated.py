@@ -11,7 +11,7 @@ from .helpers import init_argv
 
 @pytest.mark.parametrize("cloud", ["aws", "gcp", "onprem"])
 def test_generated_project_plans(tmp_path, capsys, no_tty, cloud):
-    pytest.importorskip("mlstack.engine.program")
+    pytest.importorskip("mlstack.engine.plan.program")
     root = tmp_path / "platform"
     assert main(init_argv(root, cloud)) == 0
     capsys.readouterr()

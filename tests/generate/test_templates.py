@@ -33,7 +33,7 @@ LOCKS = {
 
 
 def _render(cloud: str, ci: str, **extra) -> dict[str, str]:
-    from mlstack.engine.generate import SCHEMA_FILE, STACK_FILE_SCHEMA_FILE, project_files
+    from mlstack.engine.scaffold.generate import SCHEMA_FILE, STACK_FILE_SCHEMA_FILE, project_files
 
     files = project_files(options(cloud, ci, **extra))
     files.pop(SCHEMA_FILE)  # the schemas are not templates: tested in test_cli
@@ -43,8 +43,8 @@ def _render(cloud: str, ci: str, **extra) -> dict[str, str]:
 
 def _deployed_ci(cloud: str, ci: str) -> str:
     """The pipeline once staging and prod are deployed (identities read from their lock outputs)."""
-    from mlstack.engine.generate import CI_FILES, validate_stacks
-    from mlstack.engine.generate_ci import ci_files
+    from mlstack.engine.scaffold.generate import CI_FILES, validate_stacks
+    from mlstack.engine.scaffold.generate_ci import ci_files
 
     files = _render(cloud, ci, backend="s3://acme-ml-pulumi-state" if cloud != "gcp" else "gs://acme-ml-pulumi-state")
     specs = validate_stacks({k: v for k, v in files.items() if k.startswith("stacks/")}, hint="test")
@@ -61,7 +61,7 @@ def test_golden_project(cloud, ci):
 @pytest.mark.parametrize("ci", PROVIDERS)
 @pytest.mark.parametrize("cloud", CLOUDS)
 def test_golden_deployed_pipeline(cloud, ci):
-    from mlstack.engine.generate import CI_FILES
+    from mlstack.engine.scaffold.generate import CI_FILES
 
     compare_golden(f"{cloud}-{ci}-deployed/{CI_FILES[ci][1]}", _deployed_ci(cloud, ci))
 
@@ -173,7 +173,7 @@ def test_no_long_lived_cloud_keys_anywhere(cloud, ci):
 def test_environment_is_built_once_with_strict_undefined():
     import jinja2
 
-    from mlstack.engine.generate import environment, render
+    from mlstack.engine.scaffold.generate import environment, render
 
     assert environment() is environment()
     assert environment().undefined is jinja2.StrictUndefined and environment().keep_trailing_newline
@@ -219,7 +219,7 @@ def test_promotion_commits_the_target_lock(cloud, ci):
 def test_pipelines_install_the_catalogue_pulumi_cli(cloud, ci, deployed):
     """`up --locked` compares the CLI version exactly: every job that deploys installs the pinned CLI."""
     from mlstack.catalog import load_catalog
-    from mlstack.engine.generate import CI_FILES
+    from mlstack.engine.scaffold.generate import CI_FILES
 
     pin = load_catalog().versions.pulumi_cli
     text = _deployed_ci(cloud, ci) if deployed else _render(cloud, ci)[CI_FILES[ci][1]]

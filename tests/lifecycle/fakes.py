@@ -8,8 +8,8 @@ from typing import Any
 
 from pulumi.automation import events as ev
 
-from mlstack.engine.plan import Plan
-from mlstack.engine.recorder import Registration
+from mlstack.engine.plan.model import Plan
+from mlstack.engine.plan.recorder import Registration
 
 ROOT = Path(__file__).resolve().parents[2]
 URN_DB = "urn:pulumi:staging::acme-ml::mlstack:aws:TrackingDatabase$aws:rds/instance:Instance::acme-ml-staging-db"

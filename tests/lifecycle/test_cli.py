@@ -8,9 +8,9 @@ import json
 import pytest
 
 from mlstack.cli import main
-from mlstack.engine import lock as lk
-from mlstack.engine import workspace as ws
-from mlstack.engine.workspace import OperationFailed, StackLocked
+from mlstack.engine.deploy import lock as lk
+from mlstack.engine.deploy import workspace as ws
+from mlstack.engine.deploy.workspace import OperationFailed, StackLocked
 
 from .fakes import URN_BUCKET, URN_DB, FakeAutomation, FakeStack, copy_stacks, diag, done, failed, pre, tiny_plan
 
@@ -24,8 +24,8 @@ PLAN_LINES = [
 @pytest.fixture
 def stacks(tmp_path, monkeypatch):
     monkeypatch.setenv("PULUMI_CONFIG_PASSPHRASE", "test")
-    monkeypatch.setattr("mlstack.engine.lifecycle.program_for", lambda spec: (lambda: None))
-    monkeypatch.setattr("mlstack.engine.lifecycle.plan_for", lambda spec: tiny_plan(spec.env))
+    monkeypatch.setattr("mlstack.engine.plan.program.make_program", lambda spec: (lambda: None))
+    monkeypatch.setattr("mlstack.engine.deploy.lifecycle.plan_for", lambda spec: tiny_plan(spec.env))
     yield copy_stacks(tmp_path)
     ws.set_automation(None)
 
@@ -148,7 +148,7 @@ def test_up_bad_lock_is_usage_error(stacks, capsys):
 
 
 def test_cli_missing_comes_first(stacks, capsys, monkeypatch):
-    from mlstack.engine.workspace_pulumi import PulumiAutomation
+    from mlstack.engine.deploy.workspace_pulumi import PulumiAutomation
 
     monkeypatch.setattr("shutil.which", lambda name: None)
     ws.set_automation(PulumiAutomation)
@@ -237,7 +237,7 @@ def test_cancel(stacks, capsys):
 
 
 def test_promote_cli(stacks, capsys, monkeypatch):
-    monkeypatch.setattr("mlstack.engine.promote._default_plan", lambda spec: tiny_plan(spec.env, spec.versions.postgres or "16"))
+    monkeypatch.setattr("mlstack.engine.deploy.promote._default_plan", lambda spec: tiny_plan(spec.env, spec.versions.postgres or "16"))
     from mlstack.spec import load_spec
 
     s = load_spec("staging", stacks)
@@ -261,7 +261,7 @@ def test_promote_cli(stacks, capsys, monkeypatch):
 
 
 def test_promote_format_json_dry_run(stacks, capsys, monkeypatch):
-    monkeypatch.setattr("mlstack.engine.promote._default_plan", lambda spec: tiny_plan(spec.env, spec.versions.postgres or "16"))
+    monkeypatch.setattr("mlstack.engine.deploy.promote._default_plan", lambda spec: tiny_plan(spec.env, spec.versions.postgres or "16"))
     from mlstack.spec import load_spec
 
     s = load_spec("staging", stacks)

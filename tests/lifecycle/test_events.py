@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from mlstack.engine.events import Progress, counts_line, plain_line, short_urn, summary_lines
+from mlstack.engine.deploy.events import Progress, counts_line, plain_line, short_urn, summary_lines
 
 from .fakes import URN_BUCKET, URN_DB, diag, done, failed, pre, summary
 

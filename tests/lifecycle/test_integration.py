@@ -31,9 +31,9 @@ pytestmark = [pytest.mark.pulumi_cli,
 def test_engine_round_trip(tmp_path, monkeypatch):
     import pulumi
 
-    from mlstack.engine.events import Progress
-    from mlstack.engine.workspace import WorkspaceSettings, check_cli, sdk_version
-    from mlstack.engine.workspace_pulumi import PulumiAutomation
+    from mlstack.engine.deploy.events import Progress
+    from mlstack.engine.deploy.workspace import WorkspaceSettings, check_cli, sdk_version
+    from mlstack.engine.deploy.workspace_pulumi import PulumiAutomation
 
     monkeypatch.setenv("PULUMI_CONFIG_PASSPHRASE", "integration-test")
     auto = PulumiAutomation()

@@ -4,7 +4,7 @@ import json
 
 import pytest
 
-from mlstack.engine import lock as lk
+from mlstack.engine.deploy import lock as lk
 from mlstack.errors import UsageError
 from mlstack.spec import load_spec
 

@@ -2,8 +2,8 @@ from __future__ import annotations
 
 import pytest
 
-from mlstack.engine import lock as lk
-from mlstack.engine.promote import promote, set_versions
+from mlstack.engine.deploy import lock as lk
+from mlstack.engine.deploy.promote import promote, set_versions
 from mlstack.errors import UsageError
 from mlstack.spec import load_spec
 
@@ -14,7 +14,7 @@ from .test_lock import TOOLS
 
 def new_versions(stacks):
     """What staging resolves to now, with postgres moved on: a promotion that changes one value."""
-    from mlstack.engine.versions import resolved_versions
+    from mlstack.engine.plan.versions import resolved_versions
 
     return {**resolved_versions(load_spec("staging", stacks)), "postgres": "17"}
 

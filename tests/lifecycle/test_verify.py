@@ -3,8 +3,8 @@ from __future__ import annotations
 import pytest
 
 from mlstack.cli import main
-from mlstack.engine import workspace as ws
-from mlstack.engine.verify import Check, job_ref, parse_checks, run_body, run_verify
+from mlstack.engine.deploy import workspace as ws
+from mlstack.engine.deploy.verify import Check, job_ref, parse_checks, run_body, run_verify
 from mlstack.errors import EngineError, UsageError
 
 from .fakes import FakeAutomation, FakeJobs, FakeStack, copy_stacks
@@ -59,7 +59,7 @@ def test_timeout_and_missing_job():
 @pytest.fixture
 def stacks(tmp_path, monkeypatch):
     monkeypatch.setenv("PULUMI_CONFIG_PASSPHRASE", "test")
-    monkeypatch.setattr("mlstack.engine.lifecycle.program_for", lambda spec: (lambda: None))
+    monkeypatch.setattr("mlstack.engine.plan.program.make_program", lambda spec: (lambda: None))
     yield copy_stacks(tmp_path)
     ws.set_automation(None)
 
@@ -72,7 +72,7 @@ def _cli(stacks, monkeypatch, log, states, *extra):
         seen["args"] = (outputs, ctx, path)
         return jobs
 
-    monkeypatch.setattr("mlstack.engine.verify_kube.make_jobs", make_jobs)
+    monkeypatch.setattr("mlstack.engine.deploy.verify_kube.make_jobs", make_jobs)
     outs = {"kubeconfig": ("apiVersion: v1", True), "verify_job": ("mlstack-verify", False)}
     ws.set_automation(lambda: FakeAutomation(FakeStack([], outputs=outs)))
     code = main(["--stacks-dir", str(stacks), "verify", "--env", "staging", "--timeout", "5", *extra])

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from mlstack.engine import verify_kube
+from mlstack.engine.deploy import verify_kube
 from mlstack.errors import EngineError, UsageError
 
 

@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pytest
 
-from mlstack.engine import workspace as ws
+from mlstack.engine.deploy import workspace as ws
 from mlstack.errors import PulumiCliMissing, UsageError
 from mlstack.spec import Spec
 
@@ -84,14 +84,14 @@ def test_cli_ok():
 
 
 def test_real_adapter_without_cli(monkeypatch):
-    from mlstack.engine.workspace_pulumi import PulumiAutomation
+    from mlstack.engine.deploy.workspace_pulumi import PulumiAutomation
 
     monkeypatch.setattr("shutil.which", lambda name: None)
     assert PulumiAutomation().cli_version() is None
 
 
 def test_bare_file_not_found_becomes_cli_missing():
-    from mlstack.engine.workspace_pulumi import _translated
+    from mlstack.engine.deploy.workspace_pulumi import _translated
 
     with pytest.raises(PulumiCliMissing, match="not found.*curl -fsSL"):
         with _translated("up"):
@@ -99,7 +99,7 @@ def test_bare_file_not_found_becomes_cli_missing():
 
 
 def test_open_stack_creates_state_installs_plugins_sets_config(tmp_path, monkeypatch):
-    monkeypatch.setattr("mlstack.engine.lifecycle.program_for", lambda s: (lambda: None))
+    monkeypatch.setattr("mlstack.engine.plan.program.make_program", lambda s: (lambda: None))
     auto = FakeAutomation()
     s = spec()
     st = settings(s, tmp_path)
@@ -125,7 +125,7 @@ def test_lock_holder(text, holder):
 
 
 def test_command_error_text_keeps_the_first_stderr_line():
-    from mlstack.engine.workspace_pulumi import _error_lines
+    from mlstack.engine.deploy.workspace_pulumi import _error_lines
 
     text = "code: 1\n stdout: \n stderr: error: could not find plugin aws\n  more detail\nerror: update failed"
     assert _error_lines(text) == "error: could not find plugin aws\nerror: update failed"

@@ -5,8 +5,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from mlstack.engine.plan import Plan
-from mlstack.engine.recorder import Registration
+from mlstack.engine.plan.model import Plan
+from mlstack.engine.plan.recorder import Registration
 
 
 def reg(type_: str, name: str, inputs: dict[str, Any] | None = None, *, parent: str = "", protect: bool = False,

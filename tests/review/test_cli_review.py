@@ -109,7 +109,7 @@ def test_cost_gcp_staging_exact_figures(capsys):
     pools = {p["name"]: (p["machine"], p["spot"], p["min_nodes"], p["max_nodes"], p["monthly_min"], p["monthly_max"])
              for p in data["pools"]}
     assert pools == {
-        "a100": ("a2-ultragpu-8g", True, 0, 1, 0.0, 10360.60),
+        "a100": ("a2-ultragpu-8g", True, 0, 1, 0.0, 11840.75),  # 40.5504 x 0.40 spot x 730 h
         "system": ("n2-standard-4", False, 2, 4, 283.53, 567.06),
         "v5e": ("ct5lp-hightpu-4t", True, 0, 4, 0.0, 5606.40),
     }
@@ -122,8 +122,8 @@ def test_cost_gcp_staging_exact_figures(capsys):
         # the shared volume is carved out of the Filestore instance (NFS subdir provisioner): its capacity is billed
         "Filestore BASIC_HDD 1024 GiB (provisioned)": 204.8,
     }
-    assert data["total"] == {"complete": True, "hourly_min": 0.9597, "hourly_max": 23.2207,
-                             "monthly_min": 700.57, "monthly_max": 16951.10}
+    assert data["total"] == {"complete": True, "hourly_min": 0.9597, "hourly_max": 25.2483,
+                             "monthly_min": 700.57, "monthly_max": 18431.25}
 
 
 def test_bad_format_names_the_choices(capsys):

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from mlstack.engine.diff import compare_envs, diff_plans, empty_plan, normalise_plan, render_text
-from mlstack.engine.replace_rules import RULES, forces_replacement
+from mlstack.engine.review.diff import compare_envs, diff_plans, empty_plan, normalise_plan, render_text
+from mlstack.engine.review.replace_rules import RULES, forces_replacement
 
 from .fixtures import plan, reg
 

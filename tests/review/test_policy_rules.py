@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from mlstack.engine.policy import RULES, check_plan, rule_ids
+from mlstack.engine.review.policy import RULES, check_plan, rule_ids
 from .fixtures import plan, policy, reg
 
 EKS = "aws:eks/cluster:Cluster"
@@ -216,7 +216,7 @@ def test_rule_not_applicable_without_its_types():
 
 
 def test_waiver_of_a_rule_for_another_cloud_is_unused_not_waived():
-    from mlstack.engine.policy import check_plan
+    from mlstack.engine.review.policy import check_plan
 
     from .fixtures import plan, reg
 

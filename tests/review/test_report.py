@@ -6,10 +6,10 @@ from pathlib import Path
 
 import pytest
 
-from mlstack.engine import cost, report
-from mlstack.engine.diff import diff_plans
-from mlstack.engine.parity import Cell, parity, render_text as parity_text
-from mlstack.engine.policy import check_plan
+from mlstack.engine.review import cost, report
+from mlstack.engine.review.diff import diff_plans
+from mlstack.engine.review.parity import Cell, parity, render_text as parity_text
+from mlstack.engine.review.policy import check_plan
 
 from golden import check_golden
 

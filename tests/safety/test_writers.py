@@ -38,12 +38,12 @@ def fail_at(point: str, nth: int = 0, code: int = errno.ENOSPC):
 
 
 def test_promote_write_is_one_transaction_of_spec_and_lock(project, monkeypatch, capsys):
-    from mlstack.engine import lock as lk
+    from mlstack.engine.deploy import lock as lk
     from mlstack.spec import load_spec
 
     from lifecycle.fakes import tiny_plan
 
-    monkeypatch.setattr("mlstack.engine.promote._default_plan", lambda spec: tiny_plan(spec.env, spec.versions.postgres or "16"))
+    monkeypatch.setattr("mlstack.engine.deploy.promote._default_plan", lambda spec: tiny_plan(spec.env, spec.versions.postgres or "16"))
     stacks = project / "stacks"
     staging = load_spec("staging", stacks)
     lk.write_lock(lk.lock_path("staging", stacks), {**lk.build_lock(staging, {}, {}), "versions": {"postgres": "17"}})
@@ -71,12 +71,12 @@ def test_promote_write_is_one_transaction_of_spec_and_lock(project, monkeypatch,
 
 
 def test_promote_refuses_a_spec_linked_out_of_the_project(project, tmp_path, monkeypatch, capsys):
-    from mlstack.engine import lock as lk
+    from mlstack.engine.deploy import lock as lk
     from mlstack.spec import load_spec
 
     from lifecycle.fakes import tiny_plan
 
-    monkeypatch.setattr("mlstack.engine.promote._default_plan", lambda spec: tiny_plan(spec.env, spec.versions.postgres or "16"))
+    monkeypatch.setattr("mlstack.engine.deploy.promote._default_plan", lambda spec: tiny_plan(spec.env, spec.versions.postgres or "16"))
     stacks = project / "stacks"
     outside = tmp_path / "outside-prod.yaml"
     shutil.move(stacks / "prod.yaml", outside)
@@ -90,7 +90,7 @@ def test_promote_refuses_a_spec_linked_out_of_the_project(project, tmp_path, mon
 
 
 def test_lock_after_up_goes_through_the_writer(project):
-    from mlstack.engine import lock as lk
+    from mlstack.engine.deploy import lock as lk
 
     path = lk.lock_path("staging", project / "stacks")
     before = snapshot(project)

@@ -43,9 +43,9 @@ def errors_of(path: Path) -> list:
     """The problems of planning ``path``'s environment, asserting the engine never ran (no resource registered)."""
     from unittest import mock
 
-    from mlstack.engine.planner import plan_env
+    from mlstack.engine.review.planning import plan_env
 
-    with mock.patch("mlstack.engine.recorder.record") as record, pytest.raises(SpecError) as info:
+    with mock.patch("mlstack.engine.plan.recorder.record") as record, pytest.raises(SpecError) as info:
         plan_env(path.stem, path.parent)
     assert record.call_count == 0
     return info.value.problems
@@ -229,8 +229,8 @@ def test_reserved_names(tmp_path, old, new, path):
 
 def test_a_bad_spec_registers_no_resource(tmp_path, monkeypatch):
     """The spec is checked before the program runs: nothing reaches the engine."""
-    import mlstack.engine.recorder as recorder
-    from mlstack.engine.planner import plan_env
+    import mlstack.engine.plan.recorder as recorder
+    from mlstack.engine.review.planning import plan_env
 
     calls = []
     monkeypatch.setattr(recorder, "record", lambda *a, **k: calls.append(a))
@@ -323,7 +323,7 @@ def test_zones_are_gcp_only(tmp_path):
 
 
 def test_gcp_zones_reach_the_node_pool(tmp_path):
-    from mlstack.engine.mapping.gcp import node_pool_args, tpu_pool_args
+    from mlstack.engine.plan.mapping.gcp import node_pool_args, tpu_pool_args
     from mlstack.catalog import load_catalog
 
     text = GCP.replace("min: 0, max: 1}", "min: 0, max: 1, zones: [us-central1-a, us-central1-c]}")

@@ -1,0 +1,182 @@
+"""The AWS target: spec -> AwsEnvironmentArgs, and the Bindings the platform layer gets from it."""
+
+from __future__ import annotations
+
+import pulumi
+
+from mlstack.catalog import Catalog
+from mlstack.components.aws.audit import AuditArgs
+from mlstack.components.aws.bucket import BucketArgs
+from mlstack.components.aws.ci_trust import CiTrustArgs
+from mlstack.components.aws.cluster import ClusterArgs
+from mlstack.components.aws.cluster_autoscaler import (
+    ClusterAutoscaler,
+    ClusterAutoscalerArgs,
+)
+from mlstack.components.aws.container_registry import ContainerRegistryArgs
+from mlstack.components.aws.db_credentials_hook import PYTHON_HOOKS, SECRET_ARN_ENV
+from mlstack.components.aws.environment import (
+    CI_KUBERNETES_GROUP,
+    AwsEnvironment,
+    AwsEnvironmentArgs,
+)
+from mlstack.components.aws.network import NetworkArgs
+from mlstack.components.aws.node_pool import NodePoolArgs
+from mlstack.components.aws.shared_file_system import SharedFileSystemArgs
+from mlstack.components.aws.tracking_database import TrackingDatabaseArgs
+from mlstack.components.k8s.neuron_support import NeuronSupport, NeuronSupportArgs
+from mlstack.engine.plan.mapping.bindings import Bindings, cluster_provider
+from mlstack.spec import Spec
+from mlstack.spec.models import NodePool
+
+MLFLOW_SA = ("mlflow", "mlflow")
+
+
+def environment_tags(spec: Spec) -> dict[str, str]:
+    """The spec's tags plus the project and environment, on every taggable resource."""
+    return dict(sorted({**spec.tags, "mlstack.io/project": spec.project, "mlstack.io/env": spec.env}.items()))
+
+
+def node_pool_args(spec: Spec, pool: NodePool, catalog: Catalog) -> NodePoolArgs:
+    """One managed node group: the catalogue picks machine and AMI for an accelerator."""
+    lo = pool.min if pool.min is not None else (0 if pool.accelerator else 1)
+    hi = pool.max if pool.max is not None else max(lo, 1)
+    if pool.accelerator:
+        count = pool.gpus_per_node or catalog.offered_counts(pool.accelerator, "aws")[0]
+        offer = catalog.machine_for(pool.accelerator, "aws", count)
+        machine, ami = offer.machine_type, offer.ami_type or "AL2023_x86_64_STANDARD"
+    else:
+        machine = pool.machine or catalog.default_system_machine["aws"]
+        ami = "AL2023_x86_64_STANDARD"
+    return NodePoolArgs(
+        instance_types=[machine],
+        ami_type=ami,
+        min_size=lo,
+        max_size=hi,
+        spot=pool.spot,
+        accelerator=pool.accelerator,
+        labels=dict(sorted(pool.labels.items())),
+        disk_size_gib=pool.disk_size_gib,
+    )
+
+
+def environment_args(spec: Spec, catalog: Catalog, versions: dict[str, str]) -> AwsEnvironmentArgs:
+    """The whole AWS environment from the spec."""
+    net = spec.network
+    db = spec.tracking.database
+    return AwsEnvironmentArgs(
+        tags=environment_tags(spec),
+        protect=spec.protected,
+        network=NetworkArgs(
+            vpc_cidr=net.cidr,
+            az_count=net.availability_zones,
+            single_nat_gateway=net.single_nat_gateway,
+            existing_vpc_id=net.existing_vpc_id,
+            existing_private_subnet_ids=tuple(net.existing_private_subnet_ids),
+        ),
+        cluster=ClusterArgs(
+            version=versions["kubernetes"],
+            public_access_cidrs=tuple(spec.cluster.allowed_cidrs) if spec.cluster.endpoint == "public" else (),
+            log_retention_days=spec.cluster.log_retention_days,
+        ),
+        node_pools={key: node_pool_args(spec, pool, catalog) for key, pool in sorted(spec.node_pools.items())},
+        shared_file_system=SharedFileSystemArgs() if spec.storage.shared else None,
+        buckets={key: BucketArgs(versioning=b.versioning) for key, b in sorted(spec.storage.buckets.items())},
+        registry=ContainerRegistryArgs(
+            prefix=spec.prefix, repositories=list(spec.registry.repositories), untagged_expiry_days=spec.registry.untagged_expiry_days
+        )
+        if spec.registry.repositories
+        else None,
+        tracking_database=TrackingDatabaseArgs(
+            engine_version=versions["postgres"],
+            instance_class=catalog.database_sizes[db.size]["aws"],
+            allocated_storage_gib=db.storage_gib,
+            max_allocated_storage_gib=max(db.storage_gib * 4, 100),
+            multi_az=db.high_availability,
+            backup_retention_days=db.backup_retention_days,
+        ),
+        tracking_bucket=spec.tracking.artifacts_bucket,
+        mlflow_service_account=MLFLOW_SA,
+        ci_trust=CiTrustArgs(
+            provider=spec.ci.provider, repository=spec.ci.repository, refs=list(spec.ci.refs), gitlab_url=spec.ci.gitlab_url
+        )
+        if spec.ci
+        else None,
+        audit=AuditArgs(retention_days=spec.audit.retention_days),
+        cluster_access=team_access(spec),
+    )
+
+
+def team_access(spec: Spec) -> dict[str, list[str]]:
+    """IAM principal -> the teams' groups it joins (a principal may serve several teams)."""
+    access: dict[str, set[str]] = {}
+    for team in spec.teams.values():
+        for member in team.members:
+            access.setdefault(member, set()).add(team.group)
+    return {principal: sorted(groups) for principal, groups in sorted(access.items())}
+
+
+def _registry_host(env: AwsEnvironment) -> pulumi.Output[str] | None:
+    """The ECR registry host (the part of a repository URL before the first '/')."""
+    urls = [env.registry_urls[k] for k in sorted(env.registry_urls)]
+    return urls[0].apply(lambda url: url.split("/", 1)[0]) if urls else None
+
+
+def provision(spec: Spec, catalog: Catalog, versions: dict[str, str]) -> Bindings:
+    """Registers the AWS environment and returns what the platform layer binds to."""
+    env = AwsEnvironment(spec.prefix, environment_args(spec, catalog, versions))
+    provider = cluster_provider(spec.prefix, kubeconfig=env.kubeconfig, depends_on=[env])
+    chart = catalog.versions.charts["cluster-autoscaler"]
+    autoscaler = ClusterAutoscaler(
+        f"{spec.prefix}-autoscaler",
+        ClusterAutoscalerArgs(
+            cluster_name=env.cluster_name,
+            oidc_provider_arn=env.oidc_provider_arn,
+            oidc_provider_url=env.oidc_provider_url,
+            chart_version=chart.version,
+            chart_repository=chart.repo,
+            tags=environment_tags(spec),
+        ),
+        opts=pulumi.ResourceOptions(providers=[provider]),
+    )
+    extras: list[pulumi.Resource] = [autoscaler]
+    if any(p.accelerator and catalog.accelerators[p.accelerator].kind == "trainium" for p in spec.node_pools.values()):
+        extras.append(
+            NeuronSupport(
+                f"{spec.prefix}-neuron",
+                NeuronSupportArgs(chart_version=catalog.versions.charts["neuron-helm-chart"].version),
+                opts=pulumi.ResourceOptions(providers=[provider]),
+            )
+        )
+    outputs = {
+        "cluster_name": env.cluster_name,
+        "kubeconfig": env.kubeconfig,
+        "bucket_names": env.bucket_names,
+        "registry_urls": env.registry_urls,
+        "tracking_artifacts_uri": env.tracking_artifacts_uri,
+    }
+    if env.ci_role_arn is not None:
+        outputs["ci_role_arn"] = env.ci_role_arn
+    return Bindings(
+        provider=provider,
+        kubeconfig=env.kubeconfig,
+        storage_provisioner="efs.csi.aws.com",
+        storage_parameters={
+            "provisioningMode": "efs-ap",
+            "fileSystemId": env.file_system_id,
+            "directoryPerms": "770",
+            "basePath": "/mlstack",
+        },
+        artifacts_uri=env.tracking_artifacts_uri,  # type: ignore[arg-type]
+        database_uri=env.tracking_database_uri,  # type: ignore[arg-type]
+        mlflow_annotations={"eks.amazonaws.com/role-arn": env.mlflow_role_arn},
+        # MLflow reads the rotating RDS-managed password from this secret when it connects, through the hook.
+        mlflow_env={SECRET_ARN_ENV: env.tracking_database_secret_arn} if env.tracking_database_secret_arn else {},
+        mlflow_python_hooks=dict(PYTHON_HOOKS) if env.tracking_database_secret_arn else {},
+        ci_groups=[CI_KUBERNETES_GROUP] if spec.ci else [],
+        registry_host=_registry_host(env),
+        outputs=outputs,
+        # Depending on the environment component waits for all its children: nodes must exist before Helm
+        # releases and Deployments can become ready.
+        depends_on=[env, *extras],
+    )

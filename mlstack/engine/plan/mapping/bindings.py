@@ -1,0 +1,75 @@
+"""What a target hands the platform layer: the fields a cloud binds, nothing else."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import pulumi
+
+
+@dataclass
+class Bindings:
+    """Target-bound inputs of the platform layer.
+
+    Attributes:
+        provider: the Kubernetes provider, when the target made one already (onprem); else one is built
+            from ``kubeconfig``.
+        kubeconfig: kubeconfig of the cluster (secret), or None to use ``kube_context``.
+        kube_context: onprem: the kubeconfig context of the existing cluster.
+        storage_provisioner: CSI driver / provisioner of the ``shared`` StorageClass.
+        storage_parameters: its StorageClass parameters.
+        artifacts_uri: MLflow's artifact destination (s3://, gs://).
+        database_uri: MLflow's backend store URI (secret).
+        mlflow_annotations: ServiceAccount annotations binding MLflow to a cloud identity.
+        mlflow_env: extra environment for MLflow (e.g. the MinIO endpoint on onprem).
+        mlflow_secret_env: extra secret environment for MLflow (e.g. MinIO credentials).
+        mlflow_python_hooks: Python start-up modules for MLflow's pod, file name -> source (AWS: the reader
+            of the rotating RDS-managed password).
+        ci_annotations: annotations of the CI ServiceAccount.
+        ci_groups: Kubernetes groups the cloud maps the CI identity to (bound to the CI Role).
+        ci_users: Kubernetes user names of the CI identity (GKE: the CI service account's e-mail).
+        registry_host: where images are pushed.
+        outputs: stack outputs of the target (exported as they are).
+        depends_on: resources the platform layer must wait for (node pools, CSI drivers).
+    """
+
+    storage_provisioner: str
+    storage_parameters: dict[str, Any]
+    artifacts_uri: pulumi.Input[str]
+    database_uri: pulumi.Input[str]
+    provider: pulumi.ProviderResource | None = None
+    kubeconfig: pulumi.Input[str] | None = None
+    kube_context: str | None = None
+    mlflow_annotations: dict[str, Any] = field(default_factory=dict)
+    mlflow_env: dict[str, Any] = field(default_factory=dict)
+    mlflow_secret_env: dict[str, Any] = field(default_factory=dict)
+    mlflow_python_hooks: dict[str, str] = field(default_factory=dict)
+    ci_annotations: dict[str, Any] = field(default_factory=dict)
+    ci_groups: list[str] = field(default_factory=list)
+    ci_users: list[pulumi.Input[str]] = field(default_factory=list)
+    registry_host: pulumi.Input[str] | None = None
+    outputs: dict[str, Any] = field(default_factory=dict)
+    depends_on: list[pulumi.Resource] = field(default_factory=list)
+
+
+def cluster_provider(
+    prefix: str,
+    *,
+    kubeconfig: pulumi.Input[str] | None = None,
+    context: str | None = None,
+    depends_on: list[pulumi.Resource] | None = None,
+) -> pulumi.ProviderResource:
+    """The explicit Kubernetes provider every object on the cluster uses (never the ambient kubeconfig).
+
+    Server-side apply lets the cluster's other field managers (controllers, operators) own their fields.
+    """
+    import pulumi_kubernetes as k8s
+
+    return k8s.Provider(
+        f"{prefix}-k8s",
+        kubeconfig=kubeconfig,
+        context=context,
+        enable_server_side_apply=True,
+        opts=pulumi.ResourceOptions(depends_on=depends_on or None),
+    )

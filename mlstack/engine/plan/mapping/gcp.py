@@ -1,0 +1,191 @@
+"""The GCP target: spec -> GcpEnvironmentArgs (GKE, GPU and TPU pools, Filestore, GCS, Artifact Registry,
+Cloud SQL, Workload Identity, CI federation, audit), and the Bindings the platform layer gets from it."""
+
+from __future__ import annotations
+
+import pulumi
+
+from mlstack.catalog import Catalog
+from mlstack.components.gcp.audit import AuditArgs
+from mlstack.components.gcp.bucket import BucketArgs
+from mlstack.components.gcp.ci_trust import CiTrustArgs
+from mlstack.components.gcp.cluster import ClusterArgs
+from mlstack.components.gcp.container_registry import ContainerRegistryArgs
+from mlstack.components.gcp.environment import GcpEnvironment, GcpEnvironmentArgs
+from mlstack.components.gcp.network import NetworkArgs
+from mlstack.components.gcp.node_pool import NodePoolArgs
+from mlstack.components.gcp.shared_file_system import SharedFileSystemArgs
+from mlstack.components.gcp.tpu_node_pool import TpuNodePoolArgs
+from mlstack.components.gcp.tracking_database import TrackingDatabaseArgs
+from mlstack.components.onprem.nfs_backend import NfsBackend, NfsBackendArgs
+from mlstack.engine.plan.mapping.bindings import Bindings, cluster_provider
+from mlstack.spec import Spec
+from mlstack.spec.models import NodePool
+
+
+def _labels(spec: Spec) -> dict[str, str]:
+    """GCP label values allow only lowercase letters, digits, '-' and '_'."""
+    raw = {**spec.tags, "mlstack-project": spec.project, "mlstack-env": spec.env}
+    return {_clean_label(k): _clean_label(v) for k, v in sorted(raw.items())}
+
+
+def _clean_label(text: str) -> str:
+    return "".join(c if c.isalnum() or c in "-_" else "_" for c in text.lower())[:63]
+
+
+def node_pool_args(spec: Spec, key: str, pool: NodePool, catalog: Catalog) -> NodePoolArgs:
+    """A CPU or GPU pool; the catalogue picks machine type and guest accelerator for a GPU count."""
+    lo = pool.min if pool.min is not None else (0 if pool.accelerator else 1)
+    hi = pool.max if pool.max is not None else max(lo, 1)
+    machine, accelerator_type, count = pool.machine or catalog.default_system_machine["gcp"], None, 0
+    if pool.accelerator is not None:
+        offer = catalog.machine_for(
+            pool.accelerator, "gcp", pool.gpus_per_node or catalog.offered_counts(pool.accelerator, "gcp")[0]
+        )
+        machine, accelerator_type, count = offer.machine_type, offer.gcp_accelerator_type, offer.count
+    return NodePoolArgs(
+        project_id=spec.target.project_id or "",
+        location=spec.target.region or "",
+        pool_name=key,
+        machine_type=machine,
+        min_node_count=lo,
+        max_node_count=hi,
+        accelerator_type=accelerator_type,
+        accelerator_count=count,
+        accelerator_name=pool.accelerator,
+        gpu_driver_version=catalog.versions.gke_gpu_driver_version,
+        spot=pool.spot,
+        disk_size_gib=pool.disk_size_gib,
+        node_labels=dict(sorted(pool.labels.items())),
+        node_locations=tuple(pool.zones) or None,
+    )
+
+
+def tpu_pool_args(spec: Spec, key: str, pool: NodePool, catalog: Catalog) -> TpuNodePoolArgs:
+    """A TPU pool: min and max count whole slices; the topology fixes machine type and nodes per slice."""
+    generation = pool.accelerator or ""
+    slice_ = catalog.tpu_slice(generation, pool.topology or "")
+    zones = catalog.tpus[generation].regions[spec.target.region or ""]
+    return TpuNodePoolArgs(
+        project_id=spec.target.project_id or "",
+        location=spec.target.region or "",
+        pool_name=key,
+        zone=pool.zones[0] if pool.zones else zones[0],
+        machine_type=slice_.machine_type,
+        tpu_topology=slice_.topology,
+        nodes_per_slice=slice_.nodes,
+        min_slices=pool.min if pool.min is not None else 0,
+        max_slices=pool.max if pool.max is not None else 1,
+        accelerator_name=generation,
+        spot=pool.spot,
+        disk_size_gib=pool.disk_size_gib,
+    )
+
+
+def environment_args(spec: Spec, catalog: Catalog, versions: dict[str, str]) -> GcpEnvironmentArgs:
+    project, region = spec.target.project_id or "", spec.target.region or ""
+    db = spec.tracking.database
+    shared = spec.storage.shared
+    tpus = {k: p for k, p in spec.node_pools.items() if p.accelerator and catalog.accelerators[p.accelerator].kind == "tpu"}
+    pinned = spec.cluster.release_channel == "UNSPECIFIED"
+    return GcpEnvironmentArgs(
+        project_id=project,
+        region=region,
+        labels=_labels(spec),
+        protect=spec.protected,
+        network=NetworkArgs(project_id=project, region=region, subnet_cidr=_subnet(spec.network.cidr)),
+        cluster=ClusterArgs(
+            project_id=project,
+            region=region,
+            cluster_name=spec.prefix,
+            endpoint=spec.cluster.endpoint,
+            authorized_cidrs=tuple(spec.cluster.allowed_cidrs),
+            release_channel=None if pinned else spec.cluster.release_channel,  # type: ignore[arg-type]
+            kubernetes_version=versions["kubernetes"],
+        ),
+        node_pools={
+            k: node_pool_args(spec, k, p, catalog) for k, p in sorted(spec.node_pools.items()) if k not in tpus
+        },
+        tpu_pools={k: tpu_pool_args(spec, k, p, catalog) for k, p in sorted(tpus.items())},
+        shared_file_system=SharedFileSystemArgs(
+            project_id=project, location=filestore_location(spec), tier=shared.tier or "BASIC_HDD", capacity_gib=shared.size_gib
+        )
+        if shared
+        else None,
+        buckets={k: BucketArgs(project_id=project, location=region.upper(), versioning=b.versioning) for k, b in sorted(spec.storage.buckets.items())},
+        registry=ContainerRegistryArgs(
+            project_id=project, location=region, repositories=tuple(spec.registry.repositories),
+            delete_untagged_after_days=spec.registry.untagged_expiry_days,
+        )
+        if spec.registry.repositories
+        else None,
+        tracking_database=TrackingDatabaseArgs(
+            project_id=project,
+            region=region,
+            database_version=f"POSTGRES_{versions['postgres'].split('.')[0]}",
+            tier=catalog.database_sizes[db.size]["gcp"],
+            high_availability=db.high_availability,
+            disk_size_gib=db.storage_gib,
+            backup_retention_count=db.backup_retention_days,
+        ),
+        tracking_bucket=spec.tracking.artifacts_bucket,
+        ci_trust=CiTrustArgs(
+            project_id=project, provider=spec.ci.provider, repository=spec.ci.repository, refs=tuple(spec.ci.refs),
+            gitlab_url=spec.ci.gitlab_url, pool_id=f"{spec.prefix}-ci"[:32],
+        )
+        if spec.ci
+        else None,
+        audit=AuditArgs(project_id=project, retention_days=spec.audit.retention_days),
+    )
+
+
+def filestore_location(spec: Spec) -> str:
+    """Filestore BASIC and ZONAL tiers are zonal: the first zone of the region (a, by GCP's naming)."""
+    tier = (spec.storage.shared.tier if spec.storage.shared else None) or "BASIC_HDD"
+    return spec.target.region or "" if tier in ("REGIONAL", "ENTERPRISE") else f"{spec.target.region}-a"
+
+
+def _subnet(cidr: str) -> str:
+    """The node subnet: the first /20 of the spec's network CIDR (pods and services take their own ranges)."""
+    base, _, bits = cidr.partition("/")
+    return f"{base}/{max(int(bits), 20)}"
+
+
+def provision(spec: Spec, catalog: Catalog, versions: dict[str, str]) -> Bindings:
+    """Registers the GCP environment and the NFS backend on its Filestore; returns the platform bindings."""
+    env = GcpEnvironment(spec.prefix, environment_args(spec, catalog, versions))
+    provider = cluster_provider(spec.prefix, kubeconfig=env.kubeconfig, depends_on=[env])
+    charts, images = catalog.versions.charts, catalog.versions.images
+    nfs = NfsBackend(
+        f"{spec.prefix}-shared-nfs",
+        NfsBackendArgs(
+            server=env.shared_ip_address,  # type: ignore[arg-type]
+            path=f"/{env.shared_share_name}",
+            chart_version=charts["nfs-subdir-external-provisioner"].version,
+            chart_repository=charts["nfs-subdir-external-provisioner"].repo,
+            image=images["nfs-subdir-external-provisioner"].ref,
+        ),
+        opts=pulumi.ResourceOptions(providers=[provider]),
+    )
+    outputs = {
+        "cluster_name": env.cluster_name,
+        "kubeconfig": env.kubeconfig,
+        "bucket_names": env.bucket_names,
+        "registry_urls": env.registry_urls,
+        "tracking_artifacts_uri": env.tracking_artifacts_uri,
+        "ci_workload_identity_provider": env.ci_provider_name,
+        "ci_service_account_email": env.ci_service_account_email,
+    }
+    return Bindings(
+        provider=provider,
+        storage_provisioner=nfs.provisioner_name,
+        storage_parameters=nfs.storage_parameters,
+        artifacts_uri=env.tracking_artifacts_uri,  # type: ignore[arg-type]
+        database_uri=env.tracking_database_uri,  # type: ignore[arg-type]
+        mlflow_annotations={"iam.gke.io/gcp-service-account": env.mlflow_gsa_email},
+        # GKE names a Google identity by its e-mail; the CI's Roles are bound to that user.
+        ci_users=[env.ci_service_account_email] if env.ci_service_account_email is not None else [],
+        registry_host=f"{spec.target.region}-docker.pkg.dev",
+        outputs=outputs,
+        depends_on=[env, nfs],
+    )

@@ -1,0 +1,99 @@
+"""The on-premise target: an existing cluster gets what a cloud would give, in-cluster.
+
+Postgres (CloudNativePG), MinIO, an image registry, the NFS provisioner and the audit policy come from
+``OnPremEnvironment``; the platform layer then binds MinIO for artifacts and the NFS provisioner for the
+``shared`` class. Node pools describe existing nodes: each is an ``OnPremNodePool`` component that creates
+nothing and carries the selector the platform schedules by, so the plan still lists every pool.
+"""
+
+from __future__ import annotations
+
+import pulumi
+
+from mlstack.catalog import Catalog
+from mlstack.components.onprem.environment import OnPremEnvironment, OnPremEnvironmentArgs
+from mlstack.components.onprem.node_setup import OnPremNodePool, OnPremNodePoolArgs
+from mlstack.engine.plan.mapping.bindings import Bindings, cluster_provider
+from mlstack.spec import Spec
+
+# The platform layer owns `mlstack-system` (the verification Job); on-prem services keep their own namespace.
+ONPREM_SYSTEM_NAMESPACE = "mlstack-onprem"
+
+
+def environment_args(spec: Spec, catalog: Catalog, versions: dict[str, str]) -> OnPremEnvironmentArgs:
+    shared = spec.storage.shared
+    assert shared is not None and shared.nfs_server and shared.nfs_path  # the spec rules require them
+    charts, images = catalog.versions.charts, catalog.versions.images
+    postgres = images["postgres"]
+    return OnPremEnvironmentArgs(
+        nfs_server=shared.nfs_server,
+        nfs_path=shared.nfs_path,
+        cnpg_chart_version=charts["cloudnative-pg"].version,
+        cnpg_chart_repository=charts["cloudnative-pg"].repo,
+        # The operand image follows versions.postgres; the catalogue's tag when the majors agree.
+        postgres_image=postgres.ref
+        if postgres.tag.split(".")[0] == versions["postgres"].split(".")[0]
+        else f"{postgres.repository}:{versions['postgres']}",
+        minio_chart_version=charts["minio"].version,
+        minio_chart_repository=charts["minio"].repo,
+        minio_image=images["minio"].ref,
+        mc_image=images["minio-mc"].ref,
+        registry_image=images["registry"].ref,
+        nfs_chart_version=charts["nfs-subdir-external-provisioner"].version,
+        nfs_chart_repository=charts["nfs-subdir-external-provisioner"].repo,
+        nfs_image=images["nfs-subdir-external-provisioner"].ref,
+        buckets={key: bucket.versioning for key, bucket in sorted(spec.storage.buckets.items())},
+        artifacts_bucket=spec.tracking.artifacts_bucket,
+        protect=spec.protected,
+        system_namespace=ONPREM_SYSTEM_NAMESPACE,
+        database_high_availability=spec.tracking.database.high_availability,
+        database_size_gib=spec.tracking.database.storage_gib,
+        audit_retention_days=spec.audit.retention_days,
+    )
+
+
+def provision(spec: Spec, catalog: Catalog, versions: dict[str, str]) -> Bindings:
+    """Registers the in-cluster services and returns what the platform layer binds to."""
+    provider = cluster_provider(
+        spec.prefix, context=spec.target.kube_context, kubeconfig=_kubeconfig_text(spec.target.kubeconfig_path)
+    )
+    env = OnPremEnvironment(
+        spec.prefix, environment_args(spec, catalog, versions), opts=pulumi.ResourceOptions(providers=[provider])
+    )
+    for key, pool in sorted(spec.node_pools.items()):
+        OnPremNodePool(
+            f"{spec.prefix}-{key}",
+            OnPremNodePoolArgs(
+                selector=dict(sorted((pool.selector or {}).items())),
+                accelerator=pool.accelerator,
+                gpus_per_node=pool.gpus_per_node or 0,
+            ),
+        )
+    return Bindings(
+        provider=provider,
+        kube_context=spec.target.kube_context,
+        storage_provisioner=OnPremEnvironmentArgs.storage_provisioner_name,
+        storage_parameters=dict(env.storage_parameters),
+        artifacts_uri=env.tracking_artifacts_uri,
+        database_uri=env.tracking_database_uri,
+        mlflow_env={"MLFLOW_S3_ENDPOINT_URL": env.s3_endpoint_url},
+        mlflow_secret_env={"AWS_ACCESS_KEY_ID": env.s3_access_key_id, "AWS_SECRET_ACCESS_KEY": env.s3_secret_access_key},
+        registry_host=env.registry_host,
+        outputs={
+            "registry_host": env.registry_host,
+            "s3_endpoint_url": env.s3_endpoint_url,
+            "tracking_artifacts_uri": env.tracking_artifacts_uri,
+            "bucket_names": env.bucket_names,
+            "audit_api_server_flags": env.audit_api_server_flags,
+        },
+        depends_on=[env],
+    )
+
+
+def _kubeconfig_text(path: str | None) -> pulumi.Input[str] | None:
+    """The kubeconfig file's text when the spec names one (read at run time; never printed: a secret)."""
+    if path is None:
+        return None
+    from pathlib import Path
+
+    return pulumi.Output.secret(Path(path).expanduser().read_text(encoding="utf-8"))

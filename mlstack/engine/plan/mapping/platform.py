@@ -1,0 +1,122 @@
+"""The platform layer, identical on every target: spec + Bindings -> PlatformArgs."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pulumi
+
+from mlstack.catalog import Catalog
+from mlstack.components.k8s.ci_access import CiAccessArgs
+from mlstack.components.k8s.gpu_support import GpuSupportArgs
+from mlstack.components.k8s.platform import Platform, PlatformArgs
+from mlstack.components.k8s.shared_storage import SharedStorageArgs
+from mlstack.components.k8s.team import TeamArgs
+from mlstack.components.k8s.tracking_server import TrackingServerArgs
+from mlstack.components.k8s.verify_job import VerifyJobArgs
+from mlstack.engine.plan.mapping.bindings import Bindings, cluster_provider
+from mlstack.spec import Spec
+
+
+def mlflow_image(spec: Spec, catalog: Catalog, versions: dict[str, str]) -> str:
+    """The spec's image, or the official MLflow image's `-full` variant (it carries psycopg2, boto3 and
+    google-cloud-storage, which the server needs for Postgres, S3/MinIO and GCS)."""
+    if spec.tracking.image:
+        return spec.tracking.image
+    return f"{catalog.versions.images['mlflow'].repository}:v{versions['mlflow']}-full"
+
+
+def gpu_accelerators(spec: Spec, catalog: Catalog) -> list[str]:
+    """The NVIDIA accelerators of the spec's pools, sorted."""
+    return sorted(
+        {p.accelerator for p in spec.node_pools.values() if p.accelerator and catalog.accelerators[p.accelerator].kind == "gpu"}
+    )
+
+
+def platform_args(spec: Spec, catalog: Catalog, versions: dict[str, str], bindings: Bindings) -> PlatformArgs:
+    """Everything on the cluster. Only ``bindings`` differs between targets."""
+    gpus = gpu_accelerators(spec, catalog)
+    shared = spec.storage.shared
+    assert shared is not None  # the spec rules require it
+    image = mlflow_image(spec, catalog, versions)
+    gpu = None
+    # GKE installs its own device plugin with the driver (gpu_driver_installation_config); a second one would
+    # register the same nvidia.com/gpu resource twice.
+    if gpus and spec.target.cloud != "gcp":
+        chart = catalog.versions.charts["gpu-operator" if spec.cluster.gpu_operator else "nvidia-device-plugin"]
+        gpu = GpuSupportArgs(
+            chart_version=chart.version if spec.cluster.gpu_operator else versions["gpu_device_plugin"],
+            chart=chart.chart,
+            repository=chart.repo,
+            gpu_operator=spec.cluster.gpu_operator,
+            install_driver=spec.cluster.gpu_operator,
+        )
+    return PlatformArgs(
+        teams={
+            name: TeamArgs(
+                group=team.group,
+                # EKS maps a team's IAM principals to its group (access entries); elsewhere they are RBAC users.
+                users=() if spec.target.cloud == "aws" else tuple(team.members),
+                gpu_quota=team.gpu_quota,
+                tpu_quota=team.tpu_quota,
+                neuron_quota=team.neuron_quota,
+                requests_cpu=str(team.cpu_quota),
+                requests_memory=f"{team.memory_quota_gib}Gi",
+                limits_cpu=str(team.cpu_quota * 2),
+                limits_memory=f"{team.memory_quota_gib * 2}Gi",
+                egress_cidrs=tuple(team.egress_cidrs),
+                protect=spec.protected,
+            )
+            for name, team in sorted(spec.teams.items())
+        },
+        gpu=gpu,
+        storage=SharedStorageArgs(
+            provisioner=bindings.storage_provisioner,
+            parameters=bindings.storage_parameters,
+            size_gib=shared.size_gib,
+            protect=spec.protected,
+        ),
+        tracking=TrackingServerArgs(
+            image=image,
+            database_uri=bindings.database_uri,
+            # From MLflow 3.6 the auth tables keep their own alembic version table: one database serves both.
+            auth_database_uri=bindings.database_uri,
+            artifacts_uri=bindings.artifacts_uri,
+            replicas=spec.tracking.replicas,
+            service_account_annotations=bindings.mlflow_annotations,
+            env=bindings.mlflow_env,
+            secret_env=bindings.mlflow_secret_env,
+            python_hooks=bindings.mlflow_python_hooks,
+        ),
+        verify=VerifyJobArgs(image=image, accelerator=gpus[0] if gpus else None),
+        ci=CiAccessArgs(
+            namespaces={team: team for team in spec.ci.teams} if spec.ci.teams else {},
+            service_account_annotations=bindings.ci_annotations,
+            groups=tuple(bindings.ci_groups),
+            users=tuple(bindings.ci_users),
+            issue_token=spec.target.cloud == "onprem",
+        )
+        if spec.ci
+        else None,
+    )
+
+
+def provision(spec: Spec, catalog: Catalog, versions: dict[str, str], bindings: Bindings) -> dict[str, Any]:
+    """Registers the platform layer with an explicit Kubernetes provider; returns its stack outputs."""
+    provider = bindings.provider or cluster_provider(
+        spec.prefix, kubeconfig=bindings.kubeconfig, context=bindings.kube_context, depends_on=bindings.depends_on
+    )
+    platform = Platform(
+        f"{spec.prefix}-platform",
+        platform_args(spec, catalog, versions, bindings),
+        opts=pulumi.ResourceOptions(providers=[provider], depends_on=bindings.depends_on or None),
+    )
+    return {
+        "tracking_uri": platform.tracking_uri,
+        "mlflow_admin_secret": platform.admin_secret_name,
+        "team_namespaces": platform.team_namespaces,
+        "storage_class": platform.storage_class_name,
+        "verify_job": platform.verify_job_name,
+        "verify_namespace": platform.verify_namespace,
+        "ci_service_account": platform.ci_service_account,
+    }

@@ -1,0 +1,191 @@
+"""Run a Pulumi program in-process under recording mocks: the credential-free plan.
+
+The recorder subclasses Pulumi's own ``MockMonitor`` (the official unit-test path) so that it sees each
+``RegisterResourceRequest`` whole: type, name, parent, dependencies and options, which the ``Mocks`` callbacks
+never receive. See ARCHITECTURE.md ("The plan") for the facts this module relies on.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from google.protobuf import json_format
+from pulumi.runtime import mocks as pulumi_mocks
+from pulumi.runtime import rpc, settings
+
+from mlstack.engine.plan.mocks import MockOutputs
+from mlstack.errors import EngineError
+
+_SECRET_SIG = rpc._special_secret_sig  # type: ignore[attr-defined]
+_RESOURCE_SIG = rpc._special_resource_sig  # type: ignore[attr-defined]
+_OUTPUT_SIG = rpc._special_output_value_sig  # type: ignore[attr-defined]
+_SIG_KEY = rpc._special_sig_key  # type: ignore[attr-defined]
+SECRET = "[secret]"
+UNKNOWN = "[unknown]"
+
+
+@dataclass
+class Registration:
+    """One resource as the engine would be asked to register it."""
+
+    urn: str
+    type: str
+    name: str
+    parent: str
+    custom: bool
+    inputs: dict[str, Any]
+    protect: bool
+    retain_on_delete: bool
+    depends_on: list[str]
+    provider: str
+    ignore_changes: list[str] = field(default_factory=list)
+    additional_secret_outputs: list[str] = field(default_factory=list)
+
+
+def clean(value: Any) -> Any:
+    """Turns a wire value (from ``MessageToDict``) into plain, printable data.
+
+    Secrets become ``[secret]`` so that a plan never prints one; resource references become their URN;
+    integral floats become ints (the wire carries every number as a double).
+    """
+    if isinstance(value, dict):
+        sig = value.get(_SIG_KEY)
+        if sig == _SECRET_SIG:
+            return SECRET
+        if sig == _RESOURCE_SIG:
+            return value.get("urn", "")
+        if sig == _OUTPUT_SIG:
+            if value.get("secret"):
+                return SECRET
+            return clean(value["value"]) if "value" in value else UNKNOWN
+        return {k: clean(v) for k, v in sorted(value.items())}
+    if isinstance(value, list):
+        return [clean(v) for v in value]
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    if value == rpc.UNKNOWN:
+        return UNKNOWN
+    return value
+
+
+class RecordingMonitor(pulumi_mocks.MockMonitor):
+    """A mock monitor that keeps every registration and the stack outputs, and refuses what the engine would."""
+
+    def __init__(self, mocks: MockOutputs) -> None:
+        super().__init__(mocks)
+        self.registrations: dict[str, Registration] = {}
+        self.stack_urn = ""
+        self.outputs: dict[str, Any] = {}
+
+    def make_urn(self, parent: str, type_: str, name: str) -> str:
+        # The engine leaves the root stack's type out of its children's URNs; the stock mock keeps it.
+        return super().make_urn("" if parent == self.stack_urn else parent, type_, name)
+
+    def RegisterResource(self, request):  # noqa: N802 - gRPC method name
+        urn = self.make_urn(request.parent, request.type, request.name)
+        if request.type == "pulumi:pulumi:Stack":
+            self.stack_urn = urn
+            return super().RegisterResource(request)
+        if urn in self.registrations:
+            # The real engine rejects a duplicate URN; the stock mock monitor silently overwrites.
+            raise EngineError(f"duplicate resource URN {urn}: two resources share a type and name")
+        wire = json_format.MessageToDict(request.object)
+        prop_deps: set[str] = set()
+        for deps in request.propertyDependencies.values():
+            prop_deps.update(deps.urns)
+        self.registrations[urn] = Registration(
+            urn=urn,
+            type=request.type,
+            name=request.name,
+            parent="" if request.parent == self.stack_urn else request.parent,
+            custom=bool(request.custom),
+            inputs=clean(wire),
+            protect=bool(request.protect),
+            retain_on_delete=bool(request.retainOnDelete),
+            depends_on=sorted(set(request.dependencies) - prop_deps),
+            provider=request.provider.split("::")[-2] if request.provider else "",
+            ignore_changes=sorted(request.ignoreChanges),
+            additional_secret_outputs=sorted(request.additionalSecretOutputs),
+        )
+        return super().RegisterResource(request)
+
+    def RegisterResourceOutputs(self, request):  # noqa: N802 - gRPC method name
+        if request.urn == self.stack_urn:
+            self.outputs = clean(json_format.MessageToDict(request.outputs))
+        return super().RegisterResourceOutputs(request)
+
+
+PLAN_TIMEOUT_S = 120.0  # a full three-cloud plan takes seconds; only a never-resolving output takes longer
+
+
+def record(
+    program: Callable[[], None],
+    *,
+    project: str,
+    stack: str,
+    mocks: MockOutputs | None = None,
+    timeout: float = PLAN_TIMEOUT_S,
+) -> RecordingMonitor:
+    """Runs ``program`` under recording mocks and returns the monitor holding what it registered.
+
+    Args:
+        program: a Pulumi program (registers resources, calls ``pulumi.export``).
+        project: the Pulumi project name, used in URNs.
+        stack: the stack name, used in URNs.
+        mocks: the answers to registrations and invokes (region, project id); defaults to AWS us-west-2.
+        timeout: seconds before a run that never completes is reported as an error.
+
+    Raises:
+        EngineError: the program failed; the message is the program's error.
+    """
+    monitor = RecordingMonitor(mocks or MockOutputs())
+    loop = asyncio.new_event_loop()
+    asyncio.set_event_loop(loop)
+    try:
+        pulumi_mocks.set_mocks(monitor.mocks, project=project, stack=stack, preview=False, monitor=monitor)
+        # set_mocks makes a throwaway root stack; run_in_stack registers the real one.
+        settings.set_root_resource(None)  # type: ignore[arg-type]
+        from pulumi.runtime.stack import run_in_stack
+
+        loop.run_until_complete(asyncio.wait_for(run_in_stack(program), timeout))
+    except TimeoutError:
+        raise EngineError(
+            f"the plan did not finish within {timeout:g} s: a component waits on an output the plan's mocks "
+            "never answer (add it to mlstack/engine/plan/mocks.py)"
+        ) from None
+    except EngineError:
+        raise
+    except Exception as exc:  # the program's own failure, surfaced at the CLI boundary
+        cause: BaseException = exc
+        seen = {id(cause)}
+        # The runtime wraps program errors; report the innermost message (chains can loop: stop at a repeat).
+        while cause.__cause__ is not None and id(cause.__cause__) not in seen:
+            cause = cause.__cause__
+            seen.add(id(cause))
+        if isinstance(cause, EngineError):
+            raise cause from exc
+        raise EngineError(f"the program failed: {cause}") from exc
+    finally:
+        _reset_runtime(loop)
+    return monitor
+
+
+def _reset_runtime(loop: asyncio.AbstractEventLoop) -> None:
+    """Clears the runtime's global state so that the next run in this process starts clean."""
+    # Futures of a failed run are collected later; their "exception was never retrieved" reports would
+    # only repeat the error already raised.
+    loop.set_exception_handler(lambda _loop, _context: None)
+    for task in asyncio.all_tasks(loop):
+        task.cancel()
+    try:
+        loop.run_until_complete(asyncio.sleep(0))
+    except Exception:  # noqa: BLE001 - tasks that fail while being cancelled are of no interest
+        pass
+    loop.close()
+    asyncio.set_event_loop(None)
+    settings.SETTINGS.outputs.clear()
+    settings.SETTINGS.rpc_manager.clear()
+    settings.set_root_resource(None)  # type: ignore[arg-type]

@@ -1,0 +1,346 @@
+"""Resource-by-resource comparison of two Plans: what a `pulumi preview` between them would show.
+
+Two plans are matched on URN. A URN present only in the head is a create, only in the base a delete; a URN in
+both with different inputs is an update, or a replace when a changed input forces replacement
+(``replace_rules``). Deleting or replacing a resource that is protected in the base plan is *blocking*: the
+real engine refuses it (``protect``) or it destroys data.
+
+The same function compares two environments after ``normalise_plan`` rewrote each one's environment name to
+``<env>``: what remains are the real differences (sizes, counts, versions).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from mlstack.engine.plan.model import Plan
+from mlstack.engine.plan.recorder import Registration
+
+Action = Literal["create", "delete", "update", "replace"]
+ACTIONS: tuple[Action, ...] = ("create", "update", "replace", "delete")
+ENV_PLACEHOLDER = "<env>"
+_MISSING = "(absent)"
+_SYMBOL = {"create": "+", "update": "~", "replace": "+-", "delete": "-"}
+
+
+@dataclass(frozen=True)
+class PropertyChange:
+    """One changed input (``path`` in wire names, e.g. ``scalingConfig.maxSize`` or ``tags.owner``).
+
+    ``old``/``new`` are ``None`` when the input is absent on that side. Options (protect, retain_on_delete)
+    appear as ``options.protect``; they never force replacement.
+    """
+
+    path: str
+    old: Any
+    new: Any
+    forces_replacement: bool = False
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"path": self.path, "old": self.old, "new": self.new, "forces_replacement": self.forces_replacement}
+
+
+@dataclass(frozen=True)
+class ResourceChange:
+    """A resource whose plan differs between base and head."""
+
+    urn: str
+    type: str
+    name: str
+    action: Action
+    properties: list[PropertyChange] = field(default_factory=list)
+    blocking: bool = False
+    custom: bool = True
+
+    @property
+    def reason(self) -> str:
+        """Why the change is blocking (empty when it is not)."""
+        if not self.blocking:
+            return ""
+        return f"{'deletes' if self.action == 'delete' else 'replaces'} a protected resource"
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "urn": self.urn,
+            "type": self.type,
+            "name": self.name,
+            "action": self.action,
+            "blocking": self.blocking,
+            "properties": [p.to_dict() for p in self.properties],
+        }
+
+
+@dataclass
+class PlanDiff:
+    """Every difference between a base and a head plan, in URN order.
+
+    Attributes:
+        base_label: what the base is (``main``, ``staging``, ...).
+        head_label: what the head is (``working tree``, ``prod``, ...).
+        env: the environment compared (for an environment comparison: ``staging..prod``).
+        changes: one entry per created, deleted, updated or replaced resource.
+        unchanged: how many resources are identical on both sides.
+        extras: more sections for reports (cost delta, version drift, policy), merged into ``to_dict``.
+    """
+
+    base_label: str
+    head_label: str
+    env: str
+    changes: list[ResourceChange]
+    unchanged: int = 0
+    extras: dict[str, Any] = field(default_factory=dict)
+
+    def counts(self) -> dict[str, int]:
+        """Changes per action (create, update, replace, delete), plus ``same`` and ``blocking``."""
+        out = {a: 0 for a in ACTIONS}
+        for c in self.changes:
+            out[c.action] += 1
+        out["same"] = self.unchanged
+        out["blocking"] = sum(1 for c in self.changes if c.blocking)
+        return out
+
+    @property
+    def blocking(self) -> list[ResourceChange]:
+        return [c for c in self.changes if c.blocking]
+
+    def to_dict(self) -> dict[str, Any]:
+        data: dict[str, Any] = {
+            "env": self.env,
+            "base": self.base_label,
+            "head": self.head_label,
+            "counts": self.counts(),
+            "changes": [c.to_dict() for c in self.changes],
+        }
+        data.update(self.extras)
+        return data
+
+
+# -- comparing -------------------------------------------------------------------------------------------------
+
+
+def diff_plans(base: Plan, head: Plan, *, base_label: str = "base", head_label: str = "head") -> PlanDiff:
+    """Compares two plans of one environment on URN.
+
+    Args:
+        base: the plan before (e.g. at the base git ref); an empty plan makes everything a create.
+        head: the plan after (e.g. the working tree).
+        base_label: how reports name the base.
+        head_label: how reports name the head.
+    """
+    from mlstack.engine.review.replace_rules import forces_replacement
+
+    old = base.by_urn()
+    new = head.by_urn()
+    changes: list[ResourceChange] = []
+    unchanged = 0
+    for urn in sorted(old.keys() | new.keys()):
+        a, b = old.get(urn), new.get(urn)
+        if a is None and b is not None:
+            changes.append(ResourceChange(urn, b.type, b.name, "create", custom=b.custom))
+            continue
+        if b is None and a is not None:
+            changes.append(ResourceChange(urn, a.type, a.name, "delete", blocking=a.protect, custom=a.custom))
+            continue
+        assert a is not None and b is not None
+        props = [
+            PropertyChange(path, o, n, bool(a.custom) and forces_replacement(a.type, path, o, n))
+            for path, o, n in _changed(a.inputs, b.inputs, "")
+        ]
+        for option in ("protect", "retain_on_delete"):
+            if getattr(a, option) != getattr(b, option):
+                props.append(PropertyChange(f"options.{option}", getattr(a, option), getattr(b, option)))
+        if not props:
+            unchanged += 1
+            continue
+        replace = any(p.forces_replacement for p in props)
+        changes.append(
+            ResourceChange(
+                urn, b.type, b.name, "replace" if replace else "update", props, blocking=replace and a.protect, custom=b.custom
+            )
+        )
+    env = head.env if head.env == base.env or not base.env else f"{base.env}..{head.env}"
+    return PlanDiff(base_label, head_label, env, changes, unchanged)
+
+
+def _changed(old: Any, new: Any, path: str) -> Iterator[tuple[str, Any, Any]]:
+    """(path, old, new) for every leaf that differs; lists of equal length compare item by item."""
+    if old == new:
+        return
+    if isinstance(old, dict) and isinstance(new, dict):
+        for key in sorted(old.keys() | new.keys()):
+            child = f"{path}.{key}" if path else key
+            if key not in old:
+                yield child, None, new[key]
+            elif key not in new:
+                yield child, old[key], None
+            else:
+                yield from _changed(old[key], new[key], child)
+        return
+    if isinstance(old, list) and isinstance(new, list) and len(old) == len(new) and any(
+        isinstance(v, (dict, list)) for v in old
+    ):
+        for i, (o, n) in enumerate(zip(old, new)):
+            yield from _changed(o, n, f"{path}[{i}]")
+        return
+    yield path, old, new
+
+
+def empty_plan(project: str, env: str) -> Plan:
+    """The plan of an environment that does not exist (yet): diffing against it makes everything a create."""
+    return Plan(project=project, env=env, target={}, resources=[])
+
+
+# -- environment comparison ----------------------------------------------------------------------------------
+
+
+_HEX_RUN = re.compile(r"[0-9a-fA-F]{7}")
+
+
+def normalise_plan(plan: Plan) -> Plan:
+    """A copy of ``plan`` with the environment name replaced by ``<env>`` in URNs, names, keys and values.
+
+    The name is replaced where it stands as a word (``acme-ml-staging-vpc`` -> ``acme-ml-<env>-vpc``), so two
+    environments' plans line up on URN and differ only where the environments really differ.
+    """
+    word = re.compile(rf"(?<![A-Za-z0-9]){re.escape(plan.env)}(?![A-Za-z0-9])")
+    ids = _mock_ids(plan)
+    # No word boundaries: the mocks glue ids to other text (``...-8000-<7 hex>00000``, ``sg-<hex>cluster``) and
+    # upper-case some (EKS OIDC ids); a 7-hex-digit sha256 prefix appearing by chance is negligible.
+    id_re = re.compile("(" + "|".join(sorted(ids, key=len, reverse=True)) + ")", re.IGNORECASE) if ids else None
+
+    env = plan.env
+
+    def sub(value: Any) -> Any:
+        if isinstance(value, str):
+            # Cheap guards first: most strings hold neither the env name nor a run of 7 hex digits, and the
+            # id alternation (hundreds of tokens) is the slow part of a multi-environment diff.
+            if env in value:
+                value = word.sub(ENV_PLACEHOLDER, value)
+            if id_re is not None and _HEX_RUN.search(value):
+                value = id_re.sub(lambda m: ids[m.group(1).lower()], value)
+            return value
+        if isinstance(value, dict):
+            return {sub(k): sub(v) for k, v in value.items()}
+        if isinstance(value, list):
+            return [sub(v) for v in value]
+        return value
+
+    def reg(r: Registration) -> Registration:
+        return Registration(
+            urn=_norm_urn(r.urn, plan.env, sub),
+            type=r.type,
+            name=sub(r.name),
+            parent=_norm_urn(r.parent, plan.env, sub) if r.parent else "",
+            custom=r.custom,
+            inputs=sub(r.inputs),
+            protect=r.protect,
+            retain_on_delete=r.retain_on_delete,
+            depends_on=[_norm_urn(u, plan.env, sub) for u in r.depends_on],
+            provider=sub(r.provider),
+            ignore_changes=list(r.ignore_changes),
+            additional_secret_outputs=list(r.additional_secret_outputs),
+        )
+
+    return Plan(
+        project=plan.project,
+        env=plan.env,
+        target=dict(plan.target),
+        resources=sorted((reg(r) for r in plan.resources), key=lambda r: r.urn),
+        outputs=sub(plan.outputs),
+        extras=dict(plan.extras),
+    )
+
+
+def _mock_ids(plan: Plan) -> dict[str, str]:
+    """Hex tokens the plan's mock outputs derive from resource names (ids, suffixes, key ids), each mapped to a
+    placeholder naming the normalised resource, so the same resource of two environments gets the same id.
+
+    The mocks (``mock_outputs``) derive ids as ``sha256(name)`` prefixes of 7, 8 and 17 hex digits.
+    """
+    import hashlib
+
+    word = re.compile(rf"(?<![A-Za-z0-9]){re.escape(plan.env)}(?![A-Za-z0-9])")
+    out: dict[str, str] = {}
+    for r in plan.resources:
+        digest = hashlib.sha256(r.name.encode()).hexdigest()
+        label = f"<id:{word.sub(ENV_PLACEHOLDER, r.name)}>"
+        for n in (17, 8, 7):
+            out.setdefault(digest[:n], label)
+    return out
+
+
+def _norm_urn(urn: str, env: str, sub: Any) -> str:
+    prefix = f"urn:pulumi:{env}::"
+    if urn.startswith(prefix):
+        return f"urn:pulumi:{ENV_PLACEHOLDER}::" + sub(urn[len(prefix) :])
+    return sub(urn)
+
+
+def compare_envs(a: Plan, b: Plan) -> PlanDiff:
+    """Environment ``a`` against environment ``b`` after normalising names.
+
+    In the result, ``create`` means "only in b", ``delete`` "only in a" and ``update`` "differs"; nothing is
+    blocking or replaced (two environments are not a change of one).
+    """
+    d = diff_plans(normalise_plan(a), normalise_plan(b), base_label=a.env, head_label=b.env)
+    changes = [
+        ResourceChange(
+            c.urn,
+            c.type,
+            c.name,
+            "update" if c.action == "replace" else c.action,
+            [PropertyChange(p.path, p.old, p.new) for p in c.properties],
+            custom=c.custom,
+        )
+        for c in d.changes
+    ]
+    return PlanDiff(a.env, b.env, f"{a.env}..{b.env}", changes, d.unchanged)
+
+
+# -- text rendering ------------------------------------------------------------------------------------------
+
+
+def _show(value: Any) -> str:
+    import json
+
+    if value is None:
+        return _MISSING
+    text = json.dumps(value, sort_keys=True) if not isinstance(value, str) else json.dumps(value)
+    return text if len(text) <= 100 else text[:97] + "..."
+
+
+def counts_line(diff: PlanDiff) -> str:
+    c = diff.counts()
+    line = (
+        f"{c['create']} to create, {c['update']} to update, {c['replace']} to replace, {c['delete']} to delete, "
+        f"{c['same']} unchanged"
+    )
+    if c["blocking"]:
+        line += f"; {c['blocking']} BLOCKING"
+    return line
+
+
+def render_text(diff: PlanDiff, *, skip: tuple[str, ...] = ()) -> str:
+    """The diff as plain text, one block per changed resource (``+`` create, ``~`` update, ``+-`` replace,
+    ``-`` delete), property changes indented below; ends with a newline. ``skip`` names extras a caller prints
+    itself (the review prints ``cost_delta`` with its price date)."""
+    lines = [f"{diff.env}: {diff.base_label} -> {diff.head_label}: {counts_line(diff)}"]
+    for c in diff.changes:
+        flag = f"  [BLOCKING: {c.reason}]" if c.blocking else ""
+        lines.append(f"  {_SYMBOL[c.action]:<2} {c.type}  {c.name}{flag}")
+        for p in c.properties:
+            forced = "  (forces replacement)" if p.forces_replacement else ""
+            lines.append(f"       {p.path}: {_show(p.old)} -> {_show(p.new)}{forced}")
+    for key, value in sorted(diff.extras.items()):
+        if key in skip:
+            continue
+        if key == "version_drift" and value:
+            lines.append("  version drift:")
+            for name, pair in sorted(value.items()):
+                lines.append(f"       {name}: {pair[diff.base_label]} ({diff.base_label}) vs {pair[diff.head_label]} ({diff.head_label})")
+        elif key == "cost_delta" and value:
+            lines.append(f"  cost delta: {value['text']}")
+    return "\n".join(lines) + "\n"

@@ -1,0 +1,32 @@
+"""The plans the CLI shows: an environment's spec loaded, its policy waivers checked, its plan recorded; and the
+plan with its review (cost, policy) attached for ``plan --format json``."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from mlstack.engine.plan.model import Plan
+from mlstack.engine.plan.planner import plan_spec
+from mlstack.spec import load_spec
+
+
+def plan_env(env: str, stacks_dir: Path) -> Plan:
+    """Loads ``<stacks_dir>/<env>.yaml``, checks its policy waivers name real rules, and plans it."""
+    from mlstack.engine.review.policy import validate_waivers
+    from mlstack.spec import spec_path
+
+    spec = load_spec(env, stacks_dir)
+    validate_waivers(spec.waivers, spec_path(env, stacks_dir))
+    return plan_spec(spec)
+
+
+def with_review(plan: Plan, env: str, stacks_dir: Path) -> Plan:
+    """The plan with its ``cost`` estimate and ``policy`` results in ``extras`` (the JSON plan carries both)."""
+    from mlstack.engine.review.cost import estimate
+    from mlstack.engine.review.policy import check_plan
+
+    spec = load_spec(env, stacks_dir)
+    shared = spec.storage.shared.size_gib if spec.storage.shared else None
+    plan.extras["cost"] = estimate(plan, shared_storage_gib=shared).to_dict()
+    plan.extras["policy"] = check_plan(plan, protected=spec.protected, waivers=spec.waivers).to_dict()
+    return plan

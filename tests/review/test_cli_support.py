@@ -1,0 +1,81 @@
+"""`mlstack check` judges the support windows of the versions an environment runs, on a fixed date (--as-of)."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+from mlstack.cli import main
+
+STACKS = Path(__file__).resolve().parents[2] / "stacks"
+
+
+def run(capsys, *args: str) -> tuple[int, str, str]:
+    code = main(list(args))
+    out = capsys.readouterr()
+    return code, out.out, out.err
+
+
+def test_prod_passes_before_the_90_day_window(capsys):
+    code, out, _ = run(capsys, "--stacks-dir", str(STACKS), "check", "--env", "prod", "--as-of", "2026-12-01",
+                       "--fail-on", "mandatory")
+    assert code == 0
+    assert out.endswith(
+        "Support windows on 2026-12-01 (versions from the spec):\n"
+        "  OK      advisory  kubernetes 1.35 on aws: standard support until 2027-03-27 (116 days); "
+        "extended support (paid) to 2028-03-27\n"
+    )
+
+
+def test_protected_prod_is_blocked_within_90_days(capsys):
+    code, out, err = run(capsys, "--stacks-dir", str(STACKS), "check", "--env", "prod", "--as-of", "2027-01-10",
+                         "--fail-on", "mandatory")
+    assert code == 1
+    assert ("  ENDING  mandatory kubernetes 1.35 on aws: leaves standard support on 2027-03-27, in 76 days; "
+            "extended support (paid) to 2028-03-27; upgrade: set versions.kubernetes to '1.36'\n") in out
+    assert err.strip().endswith("rule(s) violated: kubernetes 1.35 on aws")
+
+
+def test_unprotected_staging_only_warns(capsys):
+    code, out, _ = run(capsys, "--stacks-dir", str(STACKS), "check", "--env", "staging", "--as-of", "2027-04-01",
+                       "--fail-on", "mandatory", "--format", "json")
+    assert code == 0
+    support = json.loads(out)["support"]
+    assert support == {
+        "as_of": "2027-04-01",
+        "versions_from": "spec",
+        "findings": [{
+            "subject": "kubernetes 1.35 on aws", "status": "ended", "level": "advisory", "violation": True,
+            "message": "left standard support on 2027-03-27, 5 days ago; extended support (paid) to 2028-03-27; "
+                       "upgrade: set versions.kubernetes to '1.36'",
+        }],
+    }
+
+
+def test_a_lock_decides_the_versions_checked(tmp_path, capsys):
+    stacks = tmp_path / "stacks"
+    shutil.copytree(STACKS, stacks)
+    from mlstack.engine.deploy.lock import build_lock, write_lock
+    from mlstack.spec import load_spec
+
+    spec = load_spec("prod", stacks)
+    lock = build_lock(spec, {}, {"mlstack": "0.1.0"})
+    lock["versions"]["kubernetes"] = "1.34"
+    write_lock(stacks / "prod.lock.json", lock)
+    code, out, _ = run(capsys, "--stacks-dir", str(stacks), "check", "--env", "prod", "--as-of", "2026-12-01",
+                       "--format", "json", "--fail-on", "mandatory")
+    data = json.loads(out)["support"]
+    assert code == 1 and data["versions_from"] == "lock"
+    assert [(f["subject"], f["status"], f["level"]) for f in data["findings"]] == [("kubernetes 1.34 on aws", "ending", "mandatory")]
+
+
+def test_onprem_reports_no_window(capsys):
+    code, out, _ = run(capsys, "--stacks-dir", str(STACKS), "check", "--env", "onprem", "--as-of", "2026-12-01")
+    assert code == 0 and out.endswith("Support windows on 2026-12-01 (versions from the spec):\n  none recorded for this target\n")
+
+
+def test_bad_as_of_is_a_usage_error(capsys):
+    code, _, err = run(capsys, "--stacks-dir", str(STACKS), "check", "--env", "prod", "--as-of", "2027-13-01")
+    assert code == 2
+    assert "--as-of '2027-13-01': expected a date YYYY-MM-DD, e.g. --as-of 2027-03-01" in err
