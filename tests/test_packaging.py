@@ -33,7 +33,7 @@ def wheel(wheel_path) -> zipfile.ZipFile:
 
 
 def test_the_distribution_is_mlstack_iac_with_the_mlstack_command(wheel, wheel_path):
-    from mlstack import version
+    from mlstack.distribution import version
 
     assert wheel_path.name == f"mlstack_iac-{version()}-py3-none-any.whl"
     info = f"mlstack_iac-{version()}.dist-info"

@@ -27,7 +27,7 @@ app = typer.Typer(
 
 def _version(value: bool) -> None:
     if value:
-        from mlstack import DISTRIBUTION, version
+        from mlstack.distribution import DISTRIBUTION, version
 
         sys.stdout.write(f"mlstack {version()} (distribution {DISTRIBUTION})\n")
         raise typer.Exit(0)

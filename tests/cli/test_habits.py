@@ -29,7 +29,7 @@ def project(tmp_path, monkeypatch):
 
 
 def test_version_before_or_after_the_command(capsys):
-    from mlstack import version
+    from mlstack.distribution import version
 
     for argv in (["--version"], ["plan", "--version"]):
         assert main(argv) == 0

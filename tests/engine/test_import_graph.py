@@ -95,8 +95,9 @@ def _part(module: str) -> str:
 
 # Which layers each layer may import (besides itself). The engine parts: review and deploy use plan, deploy also
 # shows a plan diff through review; scaffold uses plan and reads locks through their one owner, deploy.lock.
-# ``errors``, ``escape`` (printing untrusted text) and ``fsio`` (the one atomic writer) are leaves every layer may use.
-BASE = {"errors", "escape", "fsio"}
+# ``errors``, ``escape`` (printing untrusted text), ``fsio`` (the one atomic writer) and ``distribution`` (the
+# distribution's name and version) are leaves every layer may use.
+BASE = {"errors", "escape", "fsio", "distribution"}
 ALLOWED = {
     "engine.plan": {"spec", "catalog", "components", *BASE},
     "engine.review": {"engine.plan", "spec", "catalog", *BASE},
@@ -107,6 +108,7 @@ ALLOWED = {
     "fsio": {"errors"},
     "escape": set(),
     "errors": set(),
+    "distribution": set(),
     "components": set(),
 }
 NARROW = {("engine.scaffold", "engine.deploy"): {"mlstack.engine.deploy.lock"}}

@@ -52,7 +52,7 @@ def spec_digest(spec: Spec) -> str:
 def _dist_version(dist: str) -> str:
     from importlib.metadata import PackageNotFoundError, version
 
-    from mlstack import DISTRIBUTION
+    from mlstack.distribution import DISTRIBUTION
 
     try:  # the lock's key stays "mlstack"; the distribution is named mlstack-iac
         return version(DISTRIBUTION if dist == "mlstack" else dist)

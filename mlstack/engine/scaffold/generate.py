@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable
 
-from mlstack import DISTRIBUTION, requirement
+from mlstack.distribution import DISTRIBUTION, requirement
 from mlstack.engine.scaffold.generate_ci import CI_FILES, CI_PROVIDERS, ci_files  # noqa: F401 - re-exported
 from mlstack.engine.scaffold.render import check_choice, did_you_mean, environment, render  # noqa: F401 - re-exported
 from mlstack.errors import UsageError
