@@ -20,3 +20,20 @@ def record_plan():
         return plan_program(program, project=project, env=env, **kw)
 
     return run
+
+
+@pytest.fixture(scope="session")
+def services():
+    """Real services (``.ci/services``): ``services.get("postgres")`` -> its connection info (a dict).
+
+    Uses the ones ``.ci/run`` started (``MLSTACK_SERVICES_DIR``), else starts them and stops them at the
+    end of the session; skips the test, with the reason, where one cannot start. Mark such tests
+    ``@pytest.mark.real_services``.
+    """
+    from real_services.services import Services
+
+    manager = Services()
+    try:
+        yield manager
+    finally:
+        manager.close()

@@ -58,8 +58,10 @@ def test_a_fact_past_the_threshold_is_stale_with_its_path_and_source(cat):
     # 2026-11-29 + 120 days = 2027-03-29: the last day the oldest facts are fresh.
     assert stale_facts(cat, D(2027, 3, 29)) == []
     problems = stale_facts(cat, D(2027, 3, 30))
-    assert "versions.mlflow: checked 2026-11-29, 121 days ago (the catalogue allows 120): re-check it against " \
-           "https://github.com/mlflow/mlflow/releases and update `checked:`" in problems
+    assert "versions.rds_postgres_engine_version: checked 2026-11-29, 121 days ago (the catalogue allows 120): " \
+           "re-check it against https://docs.aws.amazon.com/AmazonRDS/latest/PostgreSQLReleaseNotes/postgresql-versions.html " \
+           "and update `checked:`" in problems
+    assert not any(p.startswith("versions.mlflow:") for p in problems)  # checked 2026-12-01
     assert not any(p.startswith("kubernetes_support.") for p in problems)  # checked 2026-12-01: 119 days
 
 
@@ -70,7 +72,7 @@ def test_an_undated_or_future_fact_is_reported(tmp_path):
     text = versions.read_text()
     text = text.replace('      version: "4.0.18"\n      newest_known: "4.0.18"\n      checked: "2026-11-29"\n',
                         '      version: "4.0.18"\n      newest_known: "4.0.18"\n', 1)
-    text = text.replace('mlflow: {checked: "2026-11-29"', 'mlflow: {checked: "2027-01-01"', 1)
+    text = text.replace('mlflow: {checked: "2026-12-01"', 'mlflow: {checked: "2027-01-01"', 1)
     versions.write_text(text)
     problems = stale_facts(parse_catalog(data), D(2026, 12, 1))
     assert problems == [

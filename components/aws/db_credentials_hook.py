@@ -32,7 +32,9 @@ if _ARN:
         if fresh or _cache["password"] is None or time.time() - _cache["at"] > 900:
             import boto3
 
-            secret = boto3.client("secretsmanager").get_secret_value(SecretId=_ARN)
+            # The secret's own region (its ARN's fourth field) unless the environment names one.
+            region = os.environ.get("AWS_REGION") or _ARN.split(":")[3]
+            secret = boto3.client("secretsmanager", region_name=region).get_secret_value(SecretId=_ARN)
             _cache.update(password=json.loads(secret["SecretString"])["password"], at=time.time())
         return _cache["password"]
 

@@ -19,6 +19,7 @@ NAME = "mlflow"
 PORT = 5000
 PYTHON_HOOKS = "mlflow-python"  # ConfigMap with the target's Python start-up modules (TrackingServerArgs.python_hooks)
 HOOKS_PATH = "/opt/mlstack/python"
+WORKER_HEALTHCHECK_TIMEOUT_S = 60
 
 def _ini_value(value: str) -> str:
     # MLflow reads the file with configparser's default interpolation: a literal "%" must be "%%".
@@ -49,8 +50,26 @@ def auth_ini(
     )
 
 
+def allowed_hosts(args: TrackingServerArgs) -> list[str]:
+    """``Host`` headers the server accepts: its Service's names, ``kubectl port-forward``, ``args.allowed_hosts``.
+
+    MLflow's security middleware (3.5+) answers 403 "Invalid Host header" to any other name. Its default
+    list is localhost and private IP addresses, so without this list every in-cluster client, which calls
+    ``mlflow.mlflow.svc.cluster.local:5000``, is refused (found by the real-services stage). ``/health`` is
+    not checked, so the probes work either way.
+    """
+    ns = args.namespace
+    names = [f"{NAME}.{ns}.svc.cluster.local", f"{NAME}.{ns}.svc", f"{NAME}.{ns}", NAME]
+    return [*(f"{n}:{PORT}" for n in names), *names, "localhost:*", "127.0.0.1:*", *args.allowed_hosts]
+
+
 def server_command(args: TrackingServerArgs) -> list[pulumi.Input[str]]:
-    """``mlflow server`` and its flags; the backend store URI comes from the environment, never argv."""
+    """``mlflow server`` and its flags; the backend store URI comes from the environment, never argv.
+
+    ``--timeout-worker-healthcheck``: uvicorn kills a worker that does not answer its supervisor within 5 s
+    by default, and a worker importing MLflow on a throttled CPU takes longer, so the pod can restart its
+    workers in a loop at start (seen on this project's 2-core CI machine under load); 60 s is ample.
+    """
     return [
         "mlflow", "server",
         "--host", "0.0.0.0",
@@ -59,6 +78,8 @@ def server_command(args: TrackingServerArgs) -> list[pulumi.Input[str]]:
         "--app-name", "basic-auth",
         "--serve-artifacts",
         "--artifacts-destination", args.artifacts_uri,
+        "--allowed-hosts", ",".join(allowed_hosts(args)),
+        "--uvicorn-opts", f"--timeout-worker-healthcheck {WORKER_HEALTHCHECK_TIMEOUT_S}",
     ]  # fmt: skip
 
 
@@ -86,6 +107,9 @@ def mlflow_pod_spec(
         k8s.core.v1.EnvVarArgs(name="MLFLOW_AUTH_CONFIG_PATH", value="/etc/mlflow/auth/basic_auth.ini"),
         # Libraries that write under $HOME (caches, config) write to the emptyDir.
         k8s.core.v1.EnvVarArgs(name="HOME", value="/tmp"),
+        # MLflow's job runner (a huey consumer per job type, on by default) more than triples the pod's
+        # memory (measured: docs/real-services.md); off unless the spec turns it on.
+        k8s.core.v1.EnvVarArgs(name="MLFLOW_SERVER_ENABLE_JOB_EXECUTION", value="true" if args.job_execution else "false"),
     ]
     if args.python_hooks:
         env.append(k8s.core.v1.EnvVarArgs(name="PYTHONPATH", value=HOOKS_PATH))

@@ -27,8 +27,10 @@ How a training job logs to it (the model registry is the same server)::
     code: with mlflow.start_run(): mlflow.log_metric("loss", 0.1); mlflow.pytorch.log_model(m, "model")
           mlflow.register_model(f"runs:/{run_id}/model", "my-model")
 
-The image must contain mlflow with its ``auth`` extra, ``psycopg2`` and the artifact store's client
-(``boto3`` or ``google-cloud-storage``); the engine passes a pinned one. The namespace's NetworkPolicy
+The image must contain mlflow with its ``auth`` extra, ``psycopg`` 3 (SQLAlchemy 2.1, which MLflow 3.17
+installs, connects ``postgresql://`` through it; psycopg2 alone does not start the server) and the artifact
+store's client (``boto3`` or ``google-cloud-storage``); the engine passes a pinned one. The real-services
+stage (docs/real-services.md) runs this component's own pod spec against PostgreSQL and an S3 API. The namespace's NetworkPolicy
 admits port 5000 only from ``allowed_namespaces``; egress stays open because the database and bucket
 endpoints differ per target.
 """
@@ -92,6 +94,10 @@ class TrackingServerArgs:
         memory: memory request; "1Gi". memory_limit: memory limit; "2Gi".
         admin_username: the MLflow admin user; "admin".
         default_permission: permission of users on resources they were not granted; "READ".
+        job_execution: run MLflow's job runner (``MLFLOW_SERVER_ENABLE_JOB_EXECUTION``); False, because it
+            starts a consumer process per job type and more than triples the pod's memory.
+        allowed_hosts: further ``Host`` names the server accepts (e.g. an Ingress host), beyond its
+            Service's names and localhost; default none.
     """
 
     image: str
@@ -112,6 +118,8 @@ class TrackingServerArgs:
     memory_limit: str = "2Gi"
     admin_username: str = "admin"
     default_permission: str = "READ"
+    job_execution: bool = False
+    allowed_hosts: Sequence[str] = ()
 
 
 class TrackingServer(pulumi.ComponentResource):

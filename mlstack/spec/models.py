@@ -122,10 +122,15 @@ class Tracking(Model):
     artifacts_bucket: str = Field("artifacts", description="Key of storage.buckets that holds MLflow artifacts.")
     image: str | None = Field(
         None,
-        description="MLflow server image with mlflow[auth], psycopg2 and boto3 / google-cloud-storage; "
+        description="MLflow server image with mlflow[auth], psycopg 3 and boto3 / google-cloud-storage; "
         "default ghcr.io/mlflow/mlflow:v<versions.mlflow>-full. Pin a tag or digest, never latest.",
     )
     database: Database = Field(default_factory=Database)
+    job_execution: bool = Field(
+        False,
+        description="Run MLflow's job runner (MLFLOW_SERVER_ENABLE_JOB_EXECUTION: scheduled scorers, trace "
+        "archival). Off by default: it starts a worker process per job type, measured at 2.1 GiB per pod.",
+    )
 
 
 class Ci(Model):

@@ -257,7 +257,7 @@ def _tracking(spec: Spec) -> Iterator[Finding]:
         )
     image = spec.tracking.image
     if image is not None and (":" not in image.rsplit("/", 1)[-1] and "@" not in image or image.endswith(":latest")):
-        yield "tracking.image", f"pin a tag or digest (not latest), e.g. ghcr.io/acme/mlflow:3.15.2, got {image!r}"
+        yield "tracking.image", f"pin a tag or digest (not latest), e.g. ghcr.io/acme/mlflow:3.17.2, got {image!r}"
     bucket = spec.tracking.artifacts_bucket
     if bucket not in spec.storage.buckets:
         have = ", ".join(sorted(spec.storage.buckets)) or "none"

@@ -33,10 +33,16 @@ def hook(monkeypatch):
             return {"SecretString": json.dumps({"username": "mlflow", "password": store["password"]})}
 
     boto3 = types.ModuleType("boto3")
-    boto3.client = lambda service: Client()  # type: ignore[attr-defined]
+    def client(service, region_name):
+        # No AWS_REGION in the environment: the hook takes the secret's region from its ARN.
+        assert (service, region_name) == ("secretsmanager", "us-west-2")
+        return Client()
+
+    boto3.client = client  # type: ignore[attr-defined]
     monkeypatch.setitem(sys.modules, "sqlalchemy", sqlalchemy)
     monkeypatch.setitem(sys.modules, "sqlalchemy.engine", engine_mod)
     monkeypatch.setitem(sys.modules, "boto3", boto3)
+    monkeypatch.delenv("AWS_REGION", raising=False)
     monkeypatch.setenv("MLSTACK_DB_SECRET_ARN", "arn:aws:secretsmanager:us-west-2:123456789012:secret:rds!db-1")
     exec(compile(SITECUSTOMIZE, "sitecustomize.py", "exec"), {})  # noqa: S102 - the hook under test
     return listeners["do_connect"], store

@@ -54,12 +54,17 @@ def test_deployment_runs_mlflow_server_with_basic_auth(record_plan):
     assert c["command"] == [
         "mlflow", "server", "--host", "0.0.0.0", "--port", "5000", "--workers", "2",
         "--app-name", "basic-auth", "--serve-artifacts", "--artifacts-destination", "s3://acme-ml-test-artifacts/mlflow",
+        "--allowed-hosts",
+        "mlflow.mlflow.svc.cluster.local:5000,mlflow.mlflow.svc:5000,mlflow.mlflow:5000,mlflow:5000,"
+        "mlflow.mlflow.svc.cluster.local,mlflow.mlflow.svc,mlflow.mlflow,mlflow,localhost:*,127.0.0.1:*",
+        "--uvicorn-opts", "--timeout-worker-healthcheck 60",
     ]  # fmt: skip
     assert c["env"] == [
         {"name": "MLFLOW_BACKEND_STORE_URI", "valueFrom": {"secretKeyRef": {"key": "backend-store-uri", "name": "mlflow-config"}}},
         {"name": "MLFLOW_FLASK_SERVER_SECRET_KEY", "valueFrom": {"secretKeyRef": {"key": "flask-secret-key", "name": "mlflow-config"}}},
         {"name": "MLFLOW_AUTH_CONFIG_PATH", "value": "/etc/mlflow/auth/basic_auth.ini"},
         {"name": "HOME", "value": "/tmp"},
+        {"name": "MLFLOW_SERVER_ENABLE_JOB_EXECUTION", "value": "false"},
     ]
     for probe in ("readinessProbe", "livenessProbe", "startupProbe"):
         assert c[probe]["httpGet"] == {"path": "/health", "port": "http"}
@@ -121,7 +126,7 @@ def test_onprem_env_extras(record_plan):
         env={"MLFLOW_S3_ENDPOINT_URL": "http://minio.minio.svc.cluster.local:9000"},
         secret_env={"AWS_SECRET_ACCESS_KEY": "s", "AWS_ACCESS_KEY_ID": "k"},  # plain: the component makes them secret
     )
-    env = _container(plan)["env"][4:]  # after the four every pod has
+    env = _container(plan)["env"][5:]  # after the five every pod has
     assert env == [
         {"name": "MLFLOW_S3_ENDPOINT_URL", "value": "http://minio.minio.svc.cluster.local:9000"},
         {"name": "AWS_ACCESS_KEY_ID", "valueFrom": {"secretKeyRef": {"key": "AWS_ACCESS_KEY_ID", "name": "mlflow-env"}}},
@@ -175,3 +180,10 @@ def test_without_python_hooks_the_pod_has_no_hook_configmap_volume_or_pythonpath
     assert [v["name"] for v in pod["volumes"]] == ["tmp", "auth-config"]
     assert [m["name"] for m in pod["containers"][0]["volumeMounts"]] == ["tmp", "auth-config"]
     assert "PYTHONPATH" not in {e["name"] for e in pod["containers"][0]["env"]}
+
+
+def test_job_runner_on_only_when_asked_and_extra_hosts_are_accepted(record_plan):
+    c = _container(_plan(record_plan, job_execution=True, allowed_hosts=["mlflow.acme.internal"]))
+    assert {"name": "MLFLOW_SERVER_ENABLE_JOB_EXECUTION", "value": "true"} in c["env"]
+    hosts = c["command"][c["command"].index("--allowed-hosts") + 1].split(",")
+    assert hosts[-3:] == ["localhost:*", "127.0.0.1:*", "mlflow.acme.internal"]

@@ -77,10 +77,10 @@ def test_gpu_pool_comes_from_the_catalogue(staging, prod):
 def test_versions_flow_from_the_spec(staging):
     cluster = staging.one("aws:eks/cluster:Cluster", "acme-ml-staging-cluster")
     assert cluster.inputs["version"] == "1.35"
-    assert staging.outputs["versions"] == {"gpu_device_plugin": "0.20.0", "kubernetes": "1.35", "mlflow": "3.15.2", "postgres": "16"}
+    assert staging.outputs["versions"] == {"gpu_device_plugin": "0.20.0", "kubernetes": "1.35", "mlflow": "3.17.2", "postgres": "16"}
     mlflow = staging.one("kubernetes:apps/v1:Deployment", "acme-ml-staging-platform-tracking-deployment")
     (container,) = [c for c in mlflow.inputs["spec"]["template"]["spec"]["containers"] if c["name"] == "mlflow"]
-    assert container["image"] == "ghcr.io/mlflow/mlflow:v3.15.2-full"
+    assert container["image"] == "ghcr.io/mlflow/mlflow:v3.17.2-full"
 
 
 def test_every_kubernetes_resource_uses_the_explicit_provider(staging):

@@ -32,6 +32,15 @@ from mlstack.spec.models import NodePool
 MLFLOW_SA = ("mlflow", "mlflow")
 
 
+def db_credentials_env(secret_arn: pulumi.Input[str], region: str) -> dict[str, pulumi.Input[str]]:
+    """MLflow's environment for the RDS-managed, rotating password (read by the pod's start-up hook).
+
+    The region is set explicitly: IRSA gives the pod credentials but no region, and boto3 refuses to build
+    a Secrets Manager client without one (found by the real-services stage, docs/real-services.md).
+    """
+    return {SECRET_ARN_ENV: secret_arn, "AWS_REGION": region, "AWS_DEFAULT_REGION": region}
+
+
 def environment_tags(spec: Spec) -> dict[str, str]:
     """The spec's tags plus the project and environment, on every taggable resource."""
     return dict(sorted({**spec.tags, "mlstack.io/project": spec.project, "mlstack.io/env": spec.env}.items()))
@@ -171,7 +180,9 @@ def provision(spec: Spec, catalog: Catalog, versions: dict[str, str]) -> Binding
         database_uri=env.tracking_database_uri,  # type: ignore[arg-type]
         mlflow_annotations={"eks.amazonaws.com/role-arn": env.mlflow_role_arn},
         # MLflow reads the rotating RDS-managed password from this secret when it connects, through the hook.
-        mlflow_env={SECRET_ARN_ENV: env.tracking_database_secret_arn} if env.tracking_database_secret_arn else {},
+        mlflow_env=db_credentials_env(env.tracking_database_secret_arn, str(spec.target.region))
+        if env.tracking_database_secret_arn
+        else {},
         mlflow_python_hooks=dict(PYTHON_HOOKS) if env.tracking_database_secret_arn else {},
         ci_groups=[CI_KUBERNETES_GROUP] if spec.ci else [],
         registry_host=_registry_host(env),

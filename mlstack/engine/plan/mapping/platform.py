@@ -19,8 +19,8 @@ from mlstack.spec import Spec
 
 
 def mlflow_image(spec: Spec, catalog: Catalog, versions: dict[str, str]) -> str:
-    """The spec's image, or the official MLflow image's `-full` variant (it carries psycopg2, boto3 and
-    google-cloud-storage, which the server needs for Postgres, S3/MinIO and GCS)."""
+    """The spec's image, or the official MLflow image's `-full` variant (the server needs mlflow[auth],
+    psycopg 3, boto3 and google-cloud-storage for basic auth, Postgres, S3/MinIO and GCS)."""
     if spec.tracking.image:
         return spec.tracking.image
     return f"{catalog.versions.images['mlflow'].repository}:v{versions['mlflow']}-full"
@@ -87,6 +87,7 @@ def platform_args(spec: Spec, catalog: Catalog, versions: dict[str, str], bindin
             env=bindings.mlflow_env,
             secret_env=bindings.mlflow_secret_env,
             python_hooks=bindings.mlflow_python_hooks,
+            job_execution=spec.tracking.job_execution,
         ),
         verify=VerifyJobArgs(image=image, accelerator=gpus[0] if gpus else None),
         ci=CiAccessArgs(
