@@ -215,16 +215,17 @@ def test_versions_are_pinned(cat):
     assert v.mlflow and v.rds_postgres_engine_version and v.cloudsql_database_version == "POSTGRES_16"
     assert v.gke_gpu_driver_version == "DEFAULT"
     assert set(v.charts) >= {
-        "nvidia-device-plugin", "gpu-operator", "cloudnative-pg", "minio", "cluster-autoscaler", "neuron-helm-chart",
+        "nvidia-device-plugin", "gpu-operator", "cloudnative-pg", "cluster-autoscaler", "neuron-helm-chart",
         "nfs-subdir-external-provisioner", "aws-efs-csi-driver",
     }  # fmt: skip
     for name, chart in v.charts.items():
         assert chart.version.strip() and chart.version != "latest", name
         assert chart.repo.startswith(("https://", "oci://")), name  # Helm repositories or OCI registries
-    assert set(v.images) >= {"mlflow", "postgres", "minio", "minio-mc", "registry", "nfs-subdir-external-provisioner"}
+    assert set(v.images) >= {"mlflow", "postgres", "seaweedfs", "registry", "nfs-subdir-external-provisioner"}
+    assert "minio" not in v.charts and "minio" not in v.images  # replaced on-prem (docs/design-changes.md)
     for name, image in v.images.items():
         assert image.tag.strip() and image.tag.lower() != "latest", name
-    assert v.images["mlflow"].ref == f"ghcr.io/mlflow/mlflow:v{v.mlflow}"
+    assert v.images["mlflow"].ref == f"ghcr.io/mlflow/mlflow:v{v.mlflow}-full"  # the variant with the DB/S3/GCS clients
     assert v.images["registry"].ref == "docker.io/library/registry:3.0.0"
 
 

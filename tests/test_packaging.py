@@ -111,8 +111,8 @@ def test_data_files_ship(wheel):
     assert "mlstack/templates/project/stacks/base.yaml.j2" in names
     assert "mlstack/templates/ci/github.yml.j2" in names
     assert "mlstack/templates/report/comment.md.j2" in names
-    assert "mlstack/engine/review/policy/aws.py" in names
-    assert "mlstack/engine/plan/mapping/gcp.py" in names
+    assert "mlstack/targets/aws/policy.py" in names
+    assert "mlstack/targets/gcp/mapping.py" in names
 
 
 def test_the_wheel_imports_the_aws_components(wheel, tmp_path):

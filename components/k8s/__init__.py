@@ -11,7 +11,7 @@ through ``parent=self``. A component built without one raises (:func:`require_pr
 back to the ambient default provider, which would deploy to whatever cluster the local kubeconfig selects.
 
 Pod specs are hardened through :mod:`mlstack.components.k8s.hardening`. The in-cluster services that stand in
-for a cloud's managed ones on premises (Postgres, MinIO, registry, NFS) live in :mod:`mlstack.components.onprem`.
+for a cloud's managed ones on premises (Postgres, the S3 object store, registry, NFS) live in :mod:`mlstack.components.onprem`.
 """
 
 from __future__ import annotations

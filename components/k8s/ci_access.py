@@ -12,7 +12,7 @@ How CI authenticates differs per target, and the target binds it:
 - onprem: there is no cloud identity to federate, so ``issue_token=True`` creates a long-lived token Secret
   (``kubernetes.io/service-account-token``) for the ServiceAccount; the CI system stores it as its own
   secret. It is the only long-lived credential mlstack hands to a system outside the cluster, which is why it
-  is opt-in (the generated passwords of MinIO, the registry and MLflow's admin stay in cluster Secrets).
+  is opt-in (the generated keys of the object store, the registry and MLflow's admin stay in cluster Secrets).
 """
 
 from __future__ import annotations

@@ -3,7 +3,7 @@
 A Deployment runs ``mlflow server --app-name basic-auth --serve-artifacts --artifacts-destination <uri>``.
 The backend store is the target's Postgres: its URI arrives as a Pulumi secret and reaches the container
 only through a Kubernetes Secret (``MLFLOW_BACKEND_STORE_URI`` from a ``secretKeyRef``). Artifacts go to the
-target's bucket (``s3://`` with an IRSA role on aws, ``gs://`` with Workload Identity on gcp, MinIO via
+target's bucket (``s3://`` with an IRSA role on aws, ``gs://`` with Workload Identity on gcp, the on-prem object store (SeaweedFS) via
 ``MLFLOW_S3_ENDPOINT_URL`` and ``secret_env`` credentials on onprem); clients upload them through the server
 (``--serve-artifacts``), so training pods need no bucket credentials and no egress beyond the server.
 
@@ -81,7 +81,7 @@ class TrackingServerArgs:
         service_account_annotations: the target's identity binding (``eks.amazonaws.com/role-arn``,
             ``iam.gke.io/gcp-service-account``); default none.
         env: further plain environment variables (e.g. ``MLFLOW_S3_ENDPOINT_URL``); default none.
-        secret_env: further secret environment variables (e.g. ``AWS_ACCESS_KEY_ID`` for MinIO): kept in
+        secret_env: further secret environment variables (e.g. ``AWS_ACCESS_KEY_ID`` for the on-prem object store): kept in
             the Secret ``mlflow-env`` and read through ``secretKeyRef``; default none.
         python_hooks: Python start-up modules, file name -> source (e.g. ``{"sitecustomize.py": ...}``), kept
             in the ConfigMap ``mlflow-python``, mounted read-only and put on ``PYTHONPATH``, so every Python

@@ -1,7 +1,7 @@
 """What a cloud would give, provisioned on an existing Kubernetes cluster: the on-premise environment.
 
 Composes the in-cluster services the platform layer binds to on ``target.cloud: onprem``: PostgreSQL
-(CloudNativePG) for MLflow's backend store, MinIO for buckets and artifacts, a Distribution image
+(CloudNativePG) for MLflow's backend store, SeaweedFS for buckets and artifacts, a Distribution image
 registry, the NFS provisioner behind the ``shared`` StorageClass, and the audit policy. Each service
 gets its own namespace (separate blast radius, NetworkPolicies and quotas) with Pod Security
 Admission "restricted", except the NFS provisioner's, which "restricted" forbids (``nfs`` volumes)
@@ -50,9 +50,7 @@ class OnPremEnvironmentArgs:
         nfs_path: absolute exported path on ``nfs_server`` (required).
         cnpg_chart_version: ``cloudnative-pg`` chart version.
         postgres_image: PostgreSQL operand image, "repository:tag".
-        minio_chart_version: ``minio`` chart version.
-        minio_image: MinIO server image, "repository:tag".
-        mc_image: MinIO client image for the bucket Job, "repository:tag".
+        object_store_image: SeaweedFS image (server and bucket Job), "repository:tag".
         registry_image: Distribution image, e.g. "registry:2.8.3".
         nfs_chart_version: ``nfs-subdir-external-provisioner`` chart version.
         nfs_image: provisioner image, "repository:tag".
@@ -65,22 +63,22 @@ class OnPremEnvironmentArgs:
         create_system_namespace: create ``system_namespace`` here; turn off when the platform layer
             creates it. Default on.
         database_namespace / object_store_namespace / registry_namespace / storage_namespace:
-            namespaces of the services; "mlstack-postgres", "mlstack-minio", "mlstack-registry", "mlstack-nfs".
+            namespaces of the services; "mlstack-postgres", "mlstack-object-store", "mlstack-registry", "mlstack-nfs".
         cnpg_operator_namespace: namespace of the CloudNativePG operator; "cnpg-system".
         install_cnpg_operator: install the operator (off when the cluster already has it). Default on.
         database_high_availability: three PostgreSQL instances instead of one. Default off.
         database_size_gib: PostgreSQL volume size per instance in GiB; 20.
         database_cpu / database_memory: per instance requests and limits; "500m" / "1Gi".
-        object_store_size_gib: MinIO volume size in GiB; 100.
-        object_store_tls_secret_name: TLS Secret for MinIO HTTPS; None serves HTTP in-cluster.
+        object_store_size_gib: object store volume size in GiB; 100.
+        object_store_tls_secret_name: TLS Secret for the object store's HTTPS; None serves HTTP in-cluster.
         registry_size_gib: registry volume size in GiB; 200.
         registry_external_host: the name nodes pull from once exposed; None reports the Service name.
-        storage_class: StorageClass of the database, MinIO and registry volumes (block storage);
+        storage_class: StorageClass of the database, object store and registry volumes (block storage);
             None uses the cluster default.
         nfs_mount_options: NFS mount options; none by default.
         storage_provisioner_name: the provisioner name the ``shared`` StorageClass uses; "mlstack.io/nfs".
         audit_retention_days: days the API server keeps audit logs; 365.
-        cnpg_chart_repository / minio_chart_repository / nfs_chart_repository: Helm repositories;
+        cnpg_chart_repository / nfs_chart_repository: Helm repositories;
             each project's official one.
     """
 
@@ -88,9 +86,7 @@ class OnPremEnvironmentArgs:
     nfs_path: str
     cnpg_chart_version: str
     postgres_image: str
-    minio_chart_version: str
-    minio_image: str
-    mc_image: str
+    object_store_image: str
     registry_image: str
     nfs_chart_version: str
     nfs_image: str
@@ -100,7 +96,7 @@ class OnPremEnvironmentArgs:
     system_namespace: str = "mlstack-system"
     create_system_namespace: bool = True
     database_namespace: str = "mlstack-postgres"
-    object_store_namespace: str = "mlstack-minio"
+    object_store_namespace: str = "mlstack-object-store"
     registry_namespace: str = "mlstack-registry"
     storage_namespace: str = "mlstack-nfs"
     cnpg_operator_namespace: str = "cnpg-system"
@@ -118,7 +114,6 @@ class OnPremEnvironmentArgs:
     storage_provisioner_name: str = DEFAULT_PROVISIONER_NAME
     audit_retention_days: int = 365
     cnpg_chart_repository: str = "https://cloudnative-pg.github.io/charts"
-    minio_chart_repository: str = "https://charts.min.io/"
     nfs_chart_repository: str = "https://kubernetes-sigs.github.io/nfs-subdir-external-provisioner/"
 
 
@@ -131,12 +126,12 @@ def namespace_labels(pod_security: str = "restricted") -> dict[str, str]:
 
 
 class OnPremEnvironment(pulumi.ComponentResource):
-    """Postgres, MinIO, a registry, the NFS provisioner and the audit policy on an existing cluster.
+    """Postgres, an S3 object store (SeaweedFS), a registry, the NFS provisioner and the audit policy on an existing cluster.
 
     Outputs (what the platform layer binds on onprem):
         tracking_database_uri: MLflow ``--backend-store-uri`` (secret).
         tracking_artifacts_uri: MLflow ``--artifacts-destination``, ``s3://<artifacts_bucket>/mlflow``.
-        s3_endpoint_url: MinIO's S3 URL, for ``MLFLOW_S3_ENDPOINT_URL``.
+        s3_endpoint_url: the object store's S3 URL, for ``MLFLOW_S3_ENDPOINT_URL``.
         s3_credentials_secret_name / s3_credentials_secret_namespace: Secret holding
             ``AWS_ACCESS_KEY_ID`` / ``AWS_SECRET_ACCESS_KEY`` (keys :attr:`s3_access_key_id_key`,
             :attr:`s3_secret_access_key_key`) for the MLflow container's ``env`` ``secretKeyRef``.
@@ -168,7 +163,7 @@ class OnPremEnvironment(pulumi.ComponentResource):
         if args.install_cnpg_operator:
             operator_ns = namespace("cnpg", args.cnpg_operator_namespace)
         database_ns = namespace("postgres", args.database_namespace, holds_data=True)
-        object_ns = namespace("minio", args.object_store_namespace, holds_data=True)
+        object_ns = namespace("object-store", args.object_store_namespace, holds_data=True)
         registry_ns = namespace("registry", args.registry_namespace, holds_data=True)
         storage_ns = namespace("nfs", args.storage_namespace, pod_security="baseline")
 
@@ -191,13 +186,10 @@ class OnPremEnvironment(pulumi.ComponentResource):
             opts=child_opts(self),
         )
         store = ObjectStore(
-            f"{name}-minio",
+            f"{name}-object-store",
             ObjectStoreArgs(
                 namespace=object_ns,
-                chart_version=args.minio_chart_version,
-                chart_repository=args.minio_chart_repository,
-                image=args.minio_image,
-                mc_image=args.mc_image,
+                image=args.object_store_image,
                 buckets=args.buckets,
                 artifacts_bucket=args.artifacts_bucket,
                 size_gib=args.object_store_size_gib,
@@ -238,7 +230,7 @@ class OnPremEnvironment(pulumi.ComponentResource):
             AuditPolicyArgs(namespace=system_ns, retention_days=args.audit_retention_days),
             opts=child_opts(self),
         )
-        # MinIO's Secrets live in its namespace; the tracking server reads a copy in its own.
+        # The object store's Secrets live in its namespace; the tracking server reads a copy in its own.
         s3_secret = k8s.core.v1.Secret(
             f"{name}-mlflow-s3",
             metadata=k8s.meta.v1.ObjectMetaArgs(

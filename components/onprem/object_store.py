@@ -1,23 +1,27 @@
-"""S3-compatible buckets on the on-premise target: MinIO from its official Helm chart.
+"""S3-compatible buckets on the on-premise target: SeaweedFS (``weed server -s3``), rendered here.
 
-Why the official ``minio`` chart (charts.min.io) in standalone mode rather than the MinIO Operator
-and a ``Tenant``: the chart is one release with no CRDs and its values expose the pod and container
-security contexts. The operator adds a cluster-wide controller, CRDs and its own console for multi-tenant,
-erasure-coded deployments; an ML platform's artifact store for one environment does not need them.
-Standalone mode keeps one drive on one PVC: durability is the PVC's storage class's job (RAID,
-Ceph, replicated local storage). Distributed mode is the upgrade path when that is not enough.
+Why SeaweedFS, and not MinIO any more (docs/design-changes.md, "On-prem object store"): the MinIO server
+image mlstack pinned carries CVE-2025-62506 with no fixed community image, and the upstream repository is
+archived. SeaweedFS is Apache-2.0, released every one to two weeks, and its S3 gateway covers what the
+platform uses (buckets, versioning, multipart uploads, per-bucket access keys). Garage (AGPL-3.0) needs a
+cluster layout step before it serves anything; Ceph RGW (Rook) is a storage cluster, not a bucket endpoint.
 
-Buckets (with versioning), the MLflow policy and user are made by a Job rendered here with ``mc``,
-not by the chart's post-install Job, whose pods cannot be hardened to Pod Security "restricted".
+Why rendered rather than the SeaweedFS Helm chart: the chart runs master, volume, filer and S3 as four
+workloads and its release pipeline has lagged the server's releases; one ``weed server -s3`` process (master,
+volume server, filer and S3 gateway in one pod, on one PVC) is what one environment's artifact store needs,
+and every pod field stays under our control, hardened like the rest of mlstack. Durability is the PVC's
+storage class's job (RAID, Ceph, replicated local storage); separate master/volume/filer workloads are the
+upgrade path when one volume is not enough.
 
-Credentials: the root user is generated (``pulumi_random``) into a Secret the chart reads
-(``existingSecret``); it is never printed. MLflow does not get root: a ``mlflow`` MinIO user with a
-policy limited to the artifacts bucket is created, its key in a second Secret (keys
-``AWS_ACCESS_KEY_ID``/``AWS_SECRET_ACCESS_KEY``, as the S3 SDKs read them).
+Access: the S3 gateway authenticates every request against identities in a Secret (``s3.json``): a root
+identity (Admin) and an ``mlflow`` identity limited to the artifacts bucket (Read/Write/List/Tagging on it
+only). Keys are generated (``pulumi_random``) and never printed. Buckets and their versioning are made by a
+Job running ``weed shell`` against the master. The master, filer and volume ports answer without
+credentials, so a NetworkPolicy admits only the S3 port from other namespaces; the internal ports answer
+pods of this namespace alone (the setup Job).
 
-TLS: off by default. Traffic stays in the cluster network and the NetworkPolicies of the platform
-layer limit who reaches MinIO; set ``tls_secret_name`` (a ``kubernetes.io/tls`` Secret with
-``public.crt``/``private.key``, e.g. from cert-manager) to serve HTTPS, and the endpoint becomes https.
+TLS: off by default (traffic stays in the cluster network); set ``tls_secret_name`` (a ``kubernetes.io/tls``
+Secret, e.g. from cert-manager) to serve HTTPS on the S3 port, and the endpoint becomes https.
 """
 
 from __future__ import annotations
@@ -33,22 +37,30 @@ import pulumi_random as random
 from .._base import child_opts, stateful_opts
 from ..k8s.hardening import (
     MLSTACK_LABELS,
-    NONROOT_UID,
     container_security_context,
     pinned_image,
     pod_security_context,
     resources,
+    selector_labels,
     tmp_volume,
 )
 
 TOKEN = "mlstack:k8s:ObjectStore"
-RELEASE = "minio"
+NAME = "seaweedfs"
+S3_PORT = 8333
+MASTER_PORT = 9333
+FILER_PORT = 8888
+VOLUME_PORT = 8080
+#: gRPC ports are the HTTP ports + 10000 in SeaweedFS.
+INTERNAL_PORTS = (MASTER_PORT, MASTER_PORT + 10000, FILER_PORT, FILER_PORT + 10000, VOLUME_PORT, VOLUME_PORT + 10000)
+DATA_PATH = "/data"
+ROOT_USER = "mlstack-root"
 ROOT_USER_KEY = "rootUser"
 ROOT_PASSWORD_KEY = "rootPassword"
 ACCESS_KEY_ID_KEY = "AWS_ACCESS_KEY_ID"
 SECRET_ACCESS_KEY_KEY = "AWS_SECRET_ACCESS_KEY"
 MLFLOW_USER = "mlflow"
-MLFLOW_POLICY = "mlflow-artifacts"
+S3_CONFIG_KEY = "s3.json"
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -56,26 +68,20 @@ class ObjectStoreArgs:
     """Inputs of :class:`ObjectStore`.
 
     Attributes:
-        namespace: namespace of the release and its Secrets (must exist).
-        chart_version: pinned version of the ``minio`` chart (from the catalogue).
-        chart_repository: Helm repository of the chart; MinIO's official one.
-        image: pinned MinIO server image "repository:tag", e.g. "quay.io/minio/minio:RELEASE.2024-12-18T13-15-44Z".
-        mc_image: pinned MinIO client image "repository:tag" for the bucket/user Job.
-        buckets: bucket name -> versioning on; created by the chart's post-install Job. Empty by default.
+        namespace: namespace of the store and its Secrets (must exist).
+        image: pinned SeaweedFS image "repository:tag", e.g. "docker.io/chrislusf/seaweedfs:4.47".
+        buckets: bucket name -> versioning on. Empty by default.
         artifacts_bucket: the bucket MLflow stores artifacts in (must be in ``buckets``); "artifacts".
         size_gib: size of the data PVC in GiB; 100.
         storage_class: StorageClass of the data PVC; None uses the cluster's default class.
         cpu: CPU request and limit of the server; "500m".
         memory: memory request and limit of the server; "2Gi".
-        tls_secret_name: a TLS Secret to serve HTTPS with; None serves HTTP inside the cluster.
-        protect: protect and retain the credentials (the data PVC is the chart's). Default off.
+        tls_secret_name: a ``kubernetes.io/tls`` Secret to serve HTTPS with; None serves HTTP inside the cluster.
+        protect: protect and retain the data volume and the credentials. Default off.
     """
 
     namespace: pulumi.Input[str]
-    chart_version: str
     image: str
-    mc_image: str
-    chart_repository: str = "https://charts.min.io/"
     buckets: Mapping[str, bool] = field(default_factory=dict)
     artifacts_bucket: str = "artifacts"
     size_gib: int = 100
@@ -86,190 +92,224 @@ class ObjectStoreArgs:
     protect: bool = False
 
 
-def _split_image(image: str) -> dict[str, str]:
-    repository, tag = pinned_image(image)
-    return {"repository": repository, "tag": tag, "pullPolicy": "IfNotPresent"}
-
-
-def _container_security() -> dict:
+def s3_identities(root_secret: str, mlflow_secret: str, artifacts_bucket: str) -> dict:
+    """The S3 gateway's identities: root (every action) and ``mlflow`` (the artifacts bucket only)."""
+    scoped = [f"{action}:{artifacts_bucket}" for action in ("List", "Read", "Tagging", "Write")]
     return {
-        "allowPrivilegeEscalation": False,
-        "readOnlyRootFilesystem": True,
-        "runAsNonRoot": True,
-        "capabilities": {"drop": ["ALL"]},
-        "seccompProfile": {"type": "RuntimeDefault"},
+        "identities": [
+            {
+                "name": "root",
+                "credentials": [{"accessKey": ROOT_USER, "secretKey": root_secret}],
+                "actions": ["Admin", "List", "Read", "Tagging", "Write"],
+            },
+            {
+                "name": MLFLOW_USER,
+                "credentials": [{"accessKey": MLFLOW_USER, "secretKey": mlflow_secret}],
+                "actions": scoped,
+            },
+        ]
     }
 
 
-def _pod_security() -> dict:
-    return {
-        "enabled": True,
-        "runAsUser": NONROOT_UID,
-        "runAsGroup": NONROOT_UID,
-        "fsGroup": NONROOT_UID,
-        "fsGroupChangePolicy": "OnRootMismatch",
-        "runAsNonRoot": True,
-        "seccompProfile": {"type": "RuntimeDefault"},
-    }
+def server_args(args: ObjectStoreArgs) -> list[str]:
+    """``weed server`` flags: every component's state under the data volume, S3 with the identities file."""
+    flags = [
+        "server",
+        f"-dir={DATA_PATH}/volume",
+        f"-master.dir={DATA_PATH}/master",
+        f"-filer.defaultStoreDir={DATA_PATH}/filer",
+        "-ip=$(POD_IP)",
+        "-ip.bind=0.0.0.0",
+        # One volume server on one PVC: no replication to wait for, small volumes so a bucket's first file
+        # does not preallocate gigabytes.
+        "-master.defaultReplication=000",
+        "-master.volumeSizeLimitMB=1024",
+        "-volume.max=0",
+        "-s3",
+        f"-s3.port={S3_PORT}",
+        f"-s3.config=/etc/seaweedfs/{S3_CONFIG_KEY}",
+    ]
+    if args.tls_secret_name:
+        flags += ["-s3.cert.file=/etc/seaweedfs/tls/tls.crt", "-s3.key.file=/etc/seaweedfs/tls/tls.key"]
+    return flags
 
 
-def policy_document(bucket: str) -> dict:
-    """The MLflow user's MinIO (IAM-style) policy: objects and listing of the artifacts bucket only."""
-    objects = ["s3:AbortMultipartUpload", "s3:DeleteObject", "s3:GetObject", "s3:ListMultipartUploadParts", "s3:PutObject"]
-    listing = ["s3:GetBucketLocation", "s3:ListBucket", "s3:ListBucketMultipartUploads"]
-    return {
-        "Version": "2012-10-17",
-        "Statement": [
-            {"Effect": "Allow", "Action": objects, "Resource": [f"arn:aws:s3:::{bucket}/*"]},
-            {"Effect": "Allow", "Action": listing, "Resource": [f"arn:aws:s3:::{bucket}"]},
-        ],
-    }
-
-
-def minio_values(args: ObjectStoreArgs, root_secret: pulumi.Input[str]) -> dict:
-    """The chart values: standalone, hardened, no users, buckets or post-install Job of the chart's own."""
-    tmp = {"name": "tmp", "emptyDir": {"sizeLimit": "1Gi"}}
-    volumes = [tmp]
-    mounts = [{"name": "tmp", "mountPath": "/tmp"}]
-    if not args.tls_secret_name:
-        # MinIO creates its certificate directory at start; under a read-only root it must be writable.
-        volumes.append({"name": "certs", "emptyDir": {"sizeLimit": "1Mi"}})
-        mounts.append({"name": "certs", "mountPath": "/etc/minio/certs"})
-    persistence: dict[str, object] = {"enabled": True, "size": f"{args.size_gib}Gi", "accessMode": "ReadWriteOnce"}
-    if args.storage_class:
-        persistence["storageClass"] = args.storage_class
-    return {
-        "mode": "standalone",
-        "replicas": 1,
-        "image": _split_image(args.image),
-        "existingSecret": root_secret,
-        "persistence": persistence,
-        "resources": {"requests": {"cpu": args.cpu, "memory": args.memory}, "limits": {"cpu": args.cpu, "memory": args.memory}},
-        "securityContext": _pod_security(),
-        "containerSecurityContext": _container_security(),
-        "extraVolumes": volumes,
-        "extraVolumeMounts": mounts,
-        # The web console is another login surface; the S3 API is all MLflow and jobs need.
-        "environment": {"MINIO_BROWSER": "off"},
-        "tls": {"enabled": bool(args.tls_secret_name), "certSecret": args.tls_secret_name or ""},
-        # No chart post-install Job (its pods get no seccomp profile, capability drop or escalation
-        # ban: "restricted" rejects them); the setup Job does this. Also drops the chart's default
-        # "console" user and its well-known password.
-        "buckets": [],
-        "policies": [],
-        "users": [],
-        "svcaccts": [],
-        "podDisruptionBudget": {"enabled": False},
-    }
-
-
-def setup_script(args: ObjectStoreArgs) -> str:
-    """The ``mc`` commands that create the buckets, the MLflow policy and user (idempotent)."""
+def setup_script(args: ObjectStoreArgs, host: str) -> str:
+    """The ``weed shell`` commands that create the buckets and turn versioning on (idempotent)."""
+    shell = f"weed shell -master={host}:{MASTER_PORT} -filer={host}:{FILER_PORT}"
     lines = [
         "set -eu",
-        # Waits for the server (the release's pods may still be starting); the Job's deadline bounds it.
-        'until mc alias set store "$MINIO_URL" "$ROOT_USER" "$ROOT_PASSWORD" >/dev/null; do sleep 5; done',
+        # Waits for the master and filer (the server pod may still be starting); the Job's deadline bounds it.
+        f'until echo "s3.bucket.list" | {shell} >/tmp/buckets 2>&1 && ! grep -qi error /tmp/buckets; do sleep 5; done',
+        'existing="$(cat /tmp/buckets)"',
     ]
     for bucket, versioning in sorted(args.buckets.items()):
-        lines.append(f"mc mb --ignore-existing store/{bucket}")
+        lines.append(f'echo "$existing" | grep -qw "{bucket}" || echo "s3.bucket.create -name {bucket}" | {shell}')
         if versioning:
-            lines.append(f"mc version enable store/{bucket}")
-    lines += [
-        "printf '%s' \"$POLICY\" > /tmp/policy.json",
-        f"mc admin policy create store {MLFLOW_POLICY} /tmp/policy.json",
-        f'mc admin user add store {MLFLOW_USER} "$MLFLOW_SECRET_KEY"',
-        # Re-attaching an attached policy is an error in mc; the state it asks for already holds.
-        f"mc admin policy attach store {MLFLOW_POLICY} --user {MLFLOW_USER} || true",
-    ]
+            lines.append(f'echo "s3.bucket.versioning -name {bucket} -enable" | {shell}')
     return "\n".join(lines) + "\n"
 
 
-def _secret_env(env: str, secret: pulumi.Input[str], key: str) -> k8s.core.v1.EnvVarArgs:
-    ref = k8s.core.v1.SecretKeySelectorArgs(name=secret, key=key)
-    return k8s.core.v1.EnvVarArgs(name=env, value_from=k8s.core.v1.EnvVarSourceArgs(secret_key_ref=ref))
-
-
 class ObjectStore(pulumi.ComponentResource):
-    """MinIO in one namespace, with buckets, a root Secret and a least-privilege MLflow user.
+    """SeaweedFS in one namespace: one pod on one PVC, an S3 endpoint, a root Secret and a least-privilege
+    MLflow identity.
 
     Outputs:
-        endpoint: the S3 API URL inside the cluster, ``http://minio.<ns>.svc.cluster.local:9000``.
+        endpoint: the S3 API URL inside the cluster, ``http://seaweedfs.<ns>.svc.cluster.local:8333``.
         bucket_names: the buckets, sorted.
         artifacts_uri: ``s3://<artifacts_bucket>/mlflow``, MLflow's artifact root.
         root_secret_name: Secret with the root credentials, keys :data:`ROOT_USER_KEY`/:data:`ROOT_PASSWORD_KEY`.
-        credentials_secret_name: Secret with the MLflow user's key, keys ``AWS_ACCESS_KEY_ID``/``AWS_SECRET_ACCESS_KEY``.
-        access_key_id: the MLflow user's access key id ("mlflow").
-        secret_access_key: the MLflow user's secret key (secret), to copy into other namespaces.
+        credentials_secret_name: Secret with the MLflow identity's key, keys ``AWS_ACCESS_KEY_ID``/``AWS_SECRET_ACCESS_KEY``.
+        access_key_id: the MLflow identity's access key id ("mlflow").
+        secret_access_key: the MLflow identity's secret key (secret), to copy into other namespaces.
     """
 
     def __init__(self, name: str, args: ObjectStoreArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         if args.artifacts_bucket not in args.buckets:
             raise ValueError(f"artifacts bucket {args.artifacts_bucket!r} is not one of the buckets {sorted(args.buckets)}")
-        _split_image(args.image)  # reject unpinned images before anything registers
-        _split_image(args.mc_image)
+        pinned_image(args.image, "object store image")  # reject unpinned images before anything registers
         super().__init__(TOKEN, name, None, opts)
-        labels = MLSTACK_LABELS("minio", component="object-store")
+        labels = MLSTACK_LABELS(NAME, component="object-store")
+        selector = selector_labels(NAME, component="object-store")
 
-        root_password = random.RandomPassword(f"{name}-root-password", length=40, special=False, opts=stateful_opts(self, args.protect))
+        def meta(suffix: str = "") -> k8s.meta.v1.ObjectMetaArgs:
+            return k8s.meta.v1.ObjectMetaArgs(name=f"{NAME}{suffix}", namespace=args.namespace, labels=labels)
+
+        keep = stateful_opts(self, args.protect)
+        root_password = random.RandomPassword(f"{name}-root-password", length=40, special=False, opts=keep)
+        mlflow_key = random.RandomPassword(f"{name}-mlflow-key", length=40, special=False, opts=keep)
         root = k8s.core.v1.Secret(
-            f"{name}-root",
-            metadata=k8s.meta.v1.ObjectMetaArgs(name=f"{RELEASE}-root", namespace=args.namespace, labels=labels),
-            type="Opaque",
-            string_data={ROOT_USER_KEY: "mlstack-root", ROOT_PASSWORD_KEY: root_password.result},
-            opts=stateful_opts(self, args.protect),
+            f"{name}-root", metadata=meta("-root"), type="Opaque",
+            string_data={ROOT_USER_KEY: ROOT_USER, ROOT_PASSWORD_KEY: root_password.result}, opts=keep,
         )
-        mlflow_key = random.RandomPassword(f"{name}-mlflow-key", length=40, special=False, opts=stateful_opts(self, args.protect))
         mlflow = k8s.core.v1.Secret(
-            f"{name}-mlflow",
-            metadata=k8s.meta.v1.ObjectMetaArgs(name=f"{RELEASE}-{MLFLOW_USER}", namespace=args.namespace, labels=labels),
-            type="Opaque",
-            string_data={ACCESS_KEY_ID_KEY: MLFLOW_USER, SECRET_ACCESS_KEY_KEY: mlflow_key.result},
+            f"{name}-mlflow", metadata=meta(f"-{MLFLOW_USER}"), type="Opaque",
+            string_data={ACCESS_KEY_ID_KEY: MLFLOW_USER, SECRET_ACCESS_KEY_KEY: mlflow_key.result}, opts=keep,
+        )
+        identities = pulumi.Output.all(root_password.result, mlflow_key.result).apply(
+            lambda keys: json.dumps(s3_identities(keys[0], keys[1], args.artifacts_bucket), sort_keys=True)
+        )
+        s3_config = k8s.core.v1.Secret(
+            f"{name}-s3-config", metadata=meta("-s3-config"), type="Opaque",
+            string_data={S3_CONFIG_KEY: identities}, opts=keep,
+        )
+
+        tmp, tmp_mount = tmp_volume()
+        mounts = [
+            k8s.core.v1.VolumeMountArgs(name="data", mount_path=DATA_PATH),
+            k8s.core.v1.VolumeMountArgs(name="s3-config", mount_path="/etc/seaweedfs", read_only=True),
+            tmp_mount,
+        ]
+        volumes = [
+            k8s.core.v1.VolumeArgs(name="s3-config", secret=k8s.core.v1.SecretVolumeSourceArgs(secret_name=s3_config.metadata.name)),
+            tmp,
+        ]
+        if args.tls_secret_name:
+            mounts.append(k8s.core.v1.VolumeMountArgs(name="tls", mount_path="/etc/seaweedfs/tls", read_only=True))
+            volumes.append(k8s.core.v1.VolumeArgs(name="tls", secret=k8s.core.v1.SecretVolumeSourceArgs(secret_name=args.tls_secret_name)))
+        ports = [k8s.core.v1.ContainerPortArgs(name="s3", container_port=S3_PORT, protocol="TCP"),
+                 k8s.core.v1.ContainerPortArgs(name="master", container_port=MASTER_PORT, protocol="TCP"),
+                 k8s.core.v1.ContainerPortArgs(name="filer", container_port=FILER_PORT, protocol="TCP")]
+        probe = k8s.core.v1.ProbeArgs(tcp_socket=k8s.core.v1.TCPSocketActionArgs(port="s3"), period_seconds=10)
+        server = k8s.core.v1.ContainerArgs(
+            name="seaweedfs",
+            image=args.image,
+            image_pull_policy="IfNotPresent",
+            command=["weed"],
+            args=server_args(args),
+            working_dir=DATA_PATH,
+            env=[k8s.core.v1.EnvVarArgs(
+                name="POD_IP", value_from=k8s.core.v1.EnvVarSourceArgs(field_ref=k8s.core.v1.ObjectFieldSelectorArgs(field_path="status.podIP")),
+            )],
+            ports=ports,
+            volume_mounts=mounts,
+            security_context=container_security_context(),
+            resources=resources(args.cpu, args.memory),
+            readiness_probe=probe,
+            liveness_probe=k8s.core.v1.ProbeArgs(tcp_socket=k8s.core.v1.TCPSocketActionArgs(port="s3"), period_seconds=20, failure_threshold=3),
+        )
+        claim = k8s.core.v1.PersistentVolumeClaimArgs(
+            metadata=k8s.meta.v1.ObjectMetaArgs(name="data", labels=labels),
+            spec=k8s.core.v1.PersistentVolumeClaimSpecArgs(
+                access_modes=["ReadWriteOnce"],
+                storage_class_name=args.storage_class,
+                resources=k8s.core.v1.VolumeResourceRequirementsArgs(requests={"storage": f"{args.size_gib}Gi"}),
+            ),
+        )
+        service = k8s.core.v1.Service(
+            f"{name}-service",
+            metadata=meta(),
+            spec=k8s.core.v1.ServiceSpecArgs(
+                type="ClusterIP",
+                selector=selector,
+                ports=[k8s.core.v1.ServicePortArgs(name=p.name, port=p.container_port, target_port=p.name, protocol="TCP") for p in ports],
+            ),
+            opts=child_opts(self),
+        )
+        statefulset = k8s.apps.v1.StatefulSet(
+            f"{name}-server",
+            metadata=meta(),
+            spec=k8s.apps.v1.StatefulSetSpecArgs(
+                replicas=1,
+                service_name=NAME,
+                selector=k8s.meta.v1.LabelSelectorArgs(match_labels=selector),
+                # The claim outlives the StatefulSet: deleting the store never deletes its data.
+                persistent_volume_claim_retention_policy=k8s.apps.v1.StatefulSetPersistentVolumeClaimRetentionPolicyArgs(
+                    when_deleted="Retain", when_scaled="Retain"
+                ),
+                volume_claim_templates=[claim],
+                template=k8s.core.v1.PodTemplateSpecArgs(
+                    metadata=k8s.meta.v1.ObjectMetaArgs(labels=labels),
+                    spec=k8s.core.v1.PodSpecArgs(
+                        automount_service_account_token=False,
+                        security_context=pod_security_context(),
+                        containers=[server],
+                        volumes=volumes,
+                    ),
+                ),
+            ),
             opts=stateful_opts(self, args.protect),
         )
-        release = k8s.helm.v3.Release(
-            f"{name}-minio",
-            k8s.helm.v3.ReleaseArgs(
-                name=RELEASE,
-                chart="minio",
-                version=args.chart_version,
-                repository_opts=k8s.helm.v3.RepositoryOptsArgs(repo=args.chart_repository),
-                namespace=args.namespace,
-                values=minio_values(args, root.metadata.name),
-                atomic=True,
-                timeout=600,
+        # Only the S3 port is reachable from other namespaces; the unauthenticated internal ports are not.
+        k8s.networking.v1.NetworkPolicy(
+            f"{name}-network-policy",
+            metadata=meta(),
+            spec=k8s.networking.v1.NetworkPolicySpecArgs(
+                pod_selector=k8s.meta.v1.LabelSelectorArgs(match_labels=selector),
+                policy_types=["Ingress"],
+                ingress=[
+                    k8s.networking.v1.NetworkPolicyIngressRuleArgs(
+                        ports=[k8s.networking.v1.NetworkPolicyPortArgs(port=S3_PORT, protocol="TCP")],
+                    ),
+                    k8s.networking.v1.NetworkPolicyIngressRuleArgs(
+                        from_=[k8s.networking.v1.NetworkPolicyPeerArgs(pod_selector=k8s.meta.v1.LabelSelectorArgs())],
+                        ports=[k8s.networking.v1.NetworkPolicyPortArgs(port=p, protocol="TCP") for p in INTERNAL_PORTS],
+                    ),
+                ],
             ),
             opts=child_opts(self),
         )
 
-        scheme = "https" if args.tls_secret_name else "http"
-        url = pulumi.Output.concat(f"{scheme}://{RELEASE}.", args.namespace, ".svc.cluster.local:9000")
-        tmp, tmp_mount = tmp_volume()
+        host = pulumi.Output.concat(f"{NAME}.", args.namespace, ".svc.cluster.local")
         setup = k8s.core.v1.ContainerArgs(
             name="setup",
-            image=args.mc_image,
+            image=args.image,
             image_pull_policy="IfNotPresent",
-            command=["/bin/sh", "-c", setup_script(args)],
-            env=[
-                k8s.core.v1.EnvVarArgs(name="HOME", value="/tmp"),
-                k8s.core.v1.EnvVarArgs(name="MC_CONFIG_DIR", value="/tmp/.mc"),
-                k8s.core.v1.EnvVarArgs(name="MINIO_URL", value=url),
-                k8s.core.v1.EnvVarArgs(name="POLICY", value=json.dumps(policy_document(args.artifacts_bucket), sort_keys=True)),
-                _secret_env("ROOT_USER", root.metadata.name, ROOT_USER_KEY),
-                _secret_env("ROOT_PASSWORD", root.metadata.name, ROOT_PASSWORD_KEY),
-                _secret_env("MLFLOW_SECRET_KEY", mlflow.metadata.name, SECRET_ACCESS_KEY_KEY),
-            ],
+            command=["/bin/sh", "-c"],
+            args=[host.apply(lambda h: setup_script(args, h))],
+            env=[k8s.core.v1.EnvVarArgs(name="HOME", value="/tmp")],
             volume_mounts=[tmp_mount],
             security_context=container_security_context(),
             resources=resources("50m", "128Mi", cpu_limit="200m"),
         )
         job = k8s.batch.v1.Job(
             f"{name}-setup",
-            metadata=k8s.meta.v1.ObjectMetaArgs(name=f"{RELEASE}-setup", namespace=args.namespace, labels=labels),
+            metadata=meta("-setup"),
             spec=k8s.batch.v1.JobSpecArgs(
                 backoff_limit=4,
                 active_deadline_seconds=900,
                 template=k8s.core.v1.PodTemplateSpecArgs(
-                    metadata=k8s.meta.v1.ObjectMetaArgs(labels=labels),
+                    metadata=k8s.meta.v1.ObjectMetaArgs(labels=MLSTACK_LABELS(NAME, component="object-store-setup")),
                     spec=k8s.core.v1.PodSpecArgs(
                         restart_policy="OnFailure",
                         automount_service_account_token=False,
@@ -280,9 +320,11 @@ class ObjectStore(pulumi.ComponentResource):
                 ),
             ),
             # A changed bucket list changes the Job's (immutable) pod template: Pulumi replaces the Job.
-            opts=child_opts(self, depends_on=[release]),
+            opts=child_opts(self, depends_on=[statefulset, service]),
         )
-        # From the Job, so that consumers wait until the buckets and the MLflow user exist.
+        scheme = "https" if args.tls_secret_name else "http"
+        url = pulumi.Output.concat(f"{scheme}://{NAME}.", args.namespace, f".svc.cluster.local:{S3_PORT}")
+        # From the Job, so that consumers wait until the buckets exist.
         self.endpoint: pulumi.Output[str] = pulumi.Output.all(job.id, url).apply(lambda v: v[1])
         self.bucket_names: list[str] = sorted(args.buckets)
         self.artifacts_uri: str = f"s3://{args.artifacts_bucket}/mlflow"

@@ -11,7 +11,7 @@ CloudNativePG operator gives the closest equivalent on a bare cluster:
 * instance pods run non-root (uid 26), without privilege escalation, with all capabilities
   dropped, a read-only root file system and the RuntimeDefault seccomp profile: they pass Pod
   Security Admission "restricted" without chart overrides;
-* backups and point-in-time recovery to an S3 endpoint (the on-prem MinIO) are part of the
+* backups and point-in-time recovery to an S3 endpoint (the on-prem object store) are part of the
   ``Cluster`` API rather than a cron job bolted on (not wired yet: see ``InClusterPostgresArgs``).
 
 The operator is one Helm release per cluster; the database is a ``postgresql.cnpg.io/v1`` ``Cluster``.

@@ -350,8 +350,8 @@ def _check_versions(v: Versions) -> list[str]:
     for name, image in v.images.items():
         if image.tag.strip().lower() == "latest":
             problems.append(f"versions.images.{name}: tag 'latest' is not a pin")
-    if v.images.get("mlflow") and v.images["mlflow"].tag != f"v{v.mlflow}":
-        problems.append(f"versions.images.mlflow: tag {v.images['mlflow'].tag} is not v{v.mlflow}")
+    if v.images.get("mlflow") and v.images["mlflow"].tag != f"v{v.mlflow}-full":
+        problems.append(f"versions.images.mlflow: tag {v.images['mlflow'].tag} is not v{v.mlflow}-full")
     return problems
 
 

@@ -87,14 +87,14 @@ def init(
     from mlstack.engine.scaffold import generate as g
 
     cloud = _ask(cloud, "--cloud", "Cloud (aws, gcp, onprem)")
-    g.check_choice("--cloud", cloud, g.CLOUDS)
+    g.check_choice("--cloud", cloud, g.clouds())
     g.check_choice("--ci", ci, g.CI_PROVIDERS)
     project = _ask(project, "--project", "Project name (lowercase, prefixes every resource)", default=directory.resolve().name)
     g.check_project_name(project)
     values = {"region": region, "project_id": project_id, "kube_context": kube_context, "nfs_server": nfs_server,
               "nfs_path": nfs_path, "repository": repository}
     questions = {
-        "--region": ("Region", g.DEFAULT_REGION.get(cloud)),
+        "--region": ("Region", g.default_region(cloud)),
         "--project-id": ("GCP project id", None),
         "--kube-context": ("Kubeconfig context of the existing cluster", None),
         "--nfs-server": ("NFS server of the shared volume", None),

@@ -123,10 +123,12 @@ def up(
     env: EnvOption,
     yes: YesOption = False,
     approve: Annotated[str | None, typer.Option("--approve", help="Approve a protected environment by name.")] = None,
-    locked: Annotated[bool, typer.Option("--locked", help="Refuse unless spec and tool versions match stacks/<env>.lock.json.")] = False,
+    locked: Annotated[bool, typer.Option("--locked", help="Deploy exactly stacks/<env>.lock.json: its images by digest; refuse unless spec and tool versions match.")] = False,
 ) -> None:
-    """Deploy an environment: plan summary, confirmation, then the real engine. Writes stacks/<env>.lock.json."""
+    """Deploy an environment: plan summary, confirmation, then the real engine. Resolves every image's digest from
+    its registry (or takes the lock's with --locked), deploys by digest, writes stacks/<env>.lock.json."""
     from mlstack.cli.output import echo
+    from mlstack.engine.deploy import pinning
     from mlstack.engine.deploy.events import counts_line
     from mlstack.engine.deploy.lifecycle import plan_for
     from mlstack.engine.deploy.lock import (
@@ -146,21 +148,59 @@ def up(
     path = lock_path(env, STATE.stacks_dir)
     tools = tool_versions(cli)
     lock = read_lock(path, spec.project, env)
+    plan = plan_for(spec)
+    refs = pinning.plan_images(plan)
     if locked:
         if lock is None:
             raise UsageError(f"--locked: {path} does not exist; run `mlstack up --env {env}` without --locked to create it")
-        diffs = lock_differences(lock, spec, tools)
+        diffs = lock_differences(lock, spec, tools) + pinning.locked_refusals(refs, lock)
         if diffs:
-            raise UsageError(f"--locked: {env} no longer matches {path}:\n" + "\n".join(f"  {d}" for d in diffs))
-    _plan_summary(plan_for(spec))
+            raise UsageError(f"--locked: {path} cannot be honoured, nothing was changed:\n" + "\n".join(f"  {d}" for d in diffs))
+        pins, charts = dict(lock.get("images", {})), dict(lock.get("charts", {}))
+    else:
+        # Before anything changes: an unreachable registry or a missing tag stops here (exit 1).
+        pins, charts = pinning.resolve_images(refs), pinning.plan_charts(plan)
+    _plan_summary(plan)
+    if pins:
+        echo(f"  {len(pins)} image(s) by digest" + (" (from the lock)" if locked else " (resolved from their registries now)"))
     _confirm(f"Deploy {env}?", yes)
     if spec.protected and approve != env:
         _type_env(env, "deploy it", " (or pass --approve " + env + ")")
-    stack = open_stack(spec, settings, auto)
+    stack = open_stack(spec, settings, auto, pins)
     result, progress = _run("up", env, stack.up)
     echo(f"{env}: {counts_line(progress)}")
-    write_lock(path, build_lock(spec, result.get("outputs", {}), tools))
+    write_lock(path, build_lock(spec, result.get("outputs", {}), tools, images=pins, charts=charts))
     echo(f"wrote {path}")
+
+
+def lock(
+    env: EnvOption,
+    check: Annotated[bool, typer.Option("--check", help="Exit 3 unless the spec and its resolved versions still match the lock.")] = False,
+) -> int:
+    """Print stacks/<env>.lock.json's digest and contents; with --check, verify the spec still matches it."""
+    import sys
+
+    from mlstack.cli.output import echo, err
+    from mlstack.engine.deploy.lock import lock_differences, lock_digest, lock_path, read_lock, render_lock
+    from mlstack.errors import UsageError
+    from mlstack.spec import load_spec
+
+    spec = load_spec(env, STATE.stacks_dir)
+    path = lock_path(env, STATE.stacks_dir)
+    data = read_lock(path, spec.project, env)
+    if data is None:
+        raise UsageError(f"{path} does not exist: `mlstack up --env {env}` writes it")
+    if not check:
+        echo(f"{path}: {lock_digest(data)}")
+        sys.stdout.write(render_lock(data))
+        return 0
+    # The spec against the lock; tools are this machine's business, compared by `up --locked` itself.
+    diffs = [d for d in lock_differences(data, spec, data["tools"]) if not d.startswith("tools.")]
+    if diffs:
+        err(f"{path} no longer matches stacks/{env}.yaml:\n" + "\n".join(f"  {d}" for d in diffs))
+        return 3
+    echo(f"{path}: {lock_digest(data)} matches stacks/{env}.yaml (spec {data['spec_digest']})")
+    return 0
 
 
 def preview(
@@ -319,5 +359,5 @@ def promote(
 
 def register(app: typer.Typer) -> None:
     """Adds this area's commands to the app."""
-    for command in (up, preview, destroy, refresh, outputs, cancel, verify, promote):
+    for command in (up, preview, destroy, refresh, outputs, cancel, verify, promote, lock):
         app.command()(command)

@@ -105,7 +105,10 @@ def diff(
 
         if not env or len(env) < 2:
             raise UsageError("give --base REF (diff against git) or at least two --env (compare environments)")
-        review = report.review_envs(_envs(env), STATE.stacks_dir)
+        from mlstack.engine.deploy.lock import locked_pins
+
+        chosen = _envs(env)
+        review = report.review_envs(chosen, STATE.stacks_dir, {e: locked_pins(e, STATE.stacks_dir) for e in chosen})
     for e in review.entries:
         _warn_unused_waivers(e.policy, f"{e.policy.env}.yaml")
     if format is DiffFormat.json:

@@ -166,7 +166,7 @@ class Audit(Model):
 
 
 class Spec(Model):
-    """One environment of an ML platform. See ARCHITECTURE.md for the reference shape."""
+    """One environment of an ML platform. See docs/architecture.md for the reference shape."""
 
     schema_: str | None = Field(None, alias="$schema", description="Editor hint; ignored.")
     project: Name = Field(description="Lowercase project name; prefixes every resource name.")

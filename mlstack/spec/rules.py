@@ -1,15 +1,20 @@
-"""Cross-field rules: what a single field's type cannot say. Each returns (path, message) pairs."""
+"""Cross-field rules: what a single field's type cannot say. Each returns (path, message) pairs.
+
+What differs between targets is read from the target's pack (``mlstack.targets``, ``Pack.spec``): which fields it
+requires or refuses, the shape of its machine and member names; no rule here names a target.
+"""
 
 from __future__ import annotations
 
 import re
 from collections.abc import Iterator
 
+from mlstack import targets
 from mlstack.spec.models import Spec
+from mlstack.targets.base import SpecRules
 
 Finding = tuple[str, str]
 NAME_BUDGET = 40  # GKE node pool names stop at 40 characters, the shortest limit a pool name meets
-_MACHINE = {"aws": re.compile(r"^[a-z][a-z0-9-]*\.[a-z0-9]+$"), "gcp": re.compile(r"^[a-z][a-z0-9]*-[a-z0-9-]+$")}
 _BACKENDS = ("file://", "s3://", "gs://", "azblob://", "https://")
 # Names of the fixed parts of an environment: a pool or bucket named like one would clash with it (the
 # environment's children are <project>-<env>-<key>), and a team named like a platform part or a system
@@ -21,6 +26,15 @@ RESERVED_INFRA = frozenset(
 RESERVED_TEAMS = frozenset({"gpu", "tracking", "storage", "ci", "verify", "default", "mlflow", "mlstack-system", "mlstack-ci"})
 MIN_MLFLOW = (3, 6)  # from 3.6 MLflow's auth tables keep their own alembic version table: one database serves both
 _SECRETS_PROVIDERS = ("passphrase", "awskms://", "gcpkms://", "azurekeyvault://", "hashivault://")
+
+
+def _rules(cloud: str) -> SpecRules:
+    return targets.pack(cloud).spec
+
+
+def _only(has) -> str:
+    """The targets whose spec rules have ``has`` (for "only for ..." messages)."""
+    return " or ".join(p.name for p in targets.packs() if p.target and has(p.spec))
 
 
 def check(spec: Spec) -> list[Finding]:
@@ -39,25 +53,27 @@ def check(spec: Spec) -> list[Finding]:
 
 def _target(spec: Spec) -> Iterator[Finding]:
     t = spec.target
-    if t.cloud in ("aws", "gcp") and not t.region:
-        yield "target.region", f"required for target.cloud {t.cloud}. Add e.g. region: {'us-west-2' if t.cloud == 'aws' else 'us-central1'}"
-    if t.cloud == "gcp" and not t.project_id:
-        yield "target.project_id", "required for target.cloud gcp. Add your GCP project id, e.g. project_id: acme-ml-1234"
-    if t.cloud != "gcp" and t.project_id:
-        yield "target.project_id", f"only for target.cloud gcp, not {t.cloud}. Remove it"
-    if t.cloud == "onprem":
+    r = _rules(t.cloud)
+    if r.region_example and not t.region:
+        yield "target.region", f"required for target.cloud {t.cloud}. Add e.g. region: {r.region_example}"
+    if r.project_id_required and not t.project_id:
+        yield "target.project_id", r.project_id_required
+    if not r.project_id_required and t.project_id:
+        yield "target.project_id", f"only for target.cloud {_only(lambda x: x.project_id_required)}, not {t.cloud}. Remove it"
+    if r.existing_cluster:
         if not t.kube_context:
-            yield "target.kube_context", "required for target.cloud onprem: the kubeconfig context of the existing cluster"
+            yield "target.kube_context", f"required for target.cloud {t.cloud}: the kubeconfig context of the existing cluster"
         if t.region:
-            yield "target.region", "onprem has no region. Remove it"
+            yield "target.region", f"{t.cloud} has no region. Remove it"
     elif t.kube_context or t.kubeconfig_path:
         field = "kube_context" if t.kube_context else "kubeconfig_path"
-        yield f"target.{field}", f"only for target.cloud onprem; on {t.cloud} mlstack creates the cluster. Remove it"
+        yield f"target.{field}", (f"only for target.cloud {_only(lambda x: x.existing_cluster)}; on {t.cloud} mlstack "
+                                  "creates the cluster. Remove it")
 
 
 def _cluster(spec: Spec) -> Iterator[Finding]:
     c = spec.cluster
-    if spec.target.cloud == "onprem":
+    if _rules(spec.target.cloud).existing_cluster:
         return
     if c.endpoint == "public" and not c.allowed_cidrs:
         yield "cluster.allowed_cidrs", (
@@ -69,8 +85,8 @@ def _cluster(spec: Spec) -> Iterator[Finding]:
     n = spec.network
     if n.existing_vpc_id and not n.existing_private_subnet_ids:
         yield "network.existing_private_subnet_ids", "required with existing_vpc_id: list the VPC's private subnets"
-    if (n.existing_vpc_id or n.existing_private_subnet_ids) and spec.target.cloud != "aws":
-        yield "network.existing_vpc_id", "only for target.cloud aws. Remove it"
+    if (n.existing_vpc_id or n.existing_private_subnet_ids) and not _rules(spec.target.cloud).existing_vpc:
+        yield "network.existing_vpc_id", f"only for target.cloud {_only(lambda x: x.existing_vpc)}. Remove it"
 
 
 def _names(spec: Spec) -> Iterator[Finding]:
@@ -103,7 +119,8 @@ def _names(spec: Spec) -> Iterator[Finding]:
 
 def _pools(spec: Spec, catalog) -> Iterator[Finding]:
     cloud = spec.target.cloud
-    if cloud != "onprem" and spec.node_pools and not any(
+    r = _rules(cloud)
+    if not r.existing_cluster and spec.node_pools and not any(
         p.accelerator is None and (p.min if p.min is not None else 1) >= 1 for p in spec.node_pools.values()
     ):
         yield "node_pools", (
@@ -113,16 +130,16 @@ def _pools(spec: Spec, catalog) -> Iterator[Finding]:
         )
     for key, pool in spec.node_pools.items():
         path = f"node_pools.{key}"
-        if cloud == "onprem":
+        if r.existing_cluster:
             if pool.selector is None:
-                yield f"{path}.selector", "required on onprem: the labels that select this pool's existing nodes, e.g. selector: {gpu: a100}"
+                yield f"{path}.selector", f"required on {cloud}: the labels that select this pool's existing nodes, e.g. selector: {{gpu: a100}}"
             for field in ("min", "max"):
                 if getattr(pool, field) is not None:
-                    yield f"{path}.{field}", "onprem pools describe existing nodes and do not scale. Remove it and use selector: labels instead"
+                    yield f"{path}.{field}", f"{cloud} pools describe existing nodes and do not scale. Remove it and use selector: labels instead"
             if pool.spot:
-                yield f"{path}.spot", "onprem has no spot capacity. Remove it"
+                yield f"{path}.spot", f"{cloud} has no spot capacity. Remove it"
             if pool.machine:
-                yield f"{path}.machine", "onprem nodes exist already; describe them with selector: labels. Remove machine"
+                yield f"{path}.machine", f"{cloud} nodes exist already; describe them with selector: labels. Remove machine"
             label = (pool.selector or {}).get("mlstack.io/accelerator")
             if pool.accelerator and pool.selector is not None and label != pool.accelerator:
                 yield f"{path}.selector", (
@@ -132,19 +149,18 @@ def _pools(spec: Spec, catalog) -> Iterator[Finding]:
                 )
         else:
             if pool.selector is not None:
-                yield f"{path}.selector", f"only for onprem; on {cloud} mlstack creates the nodes. Remove it"
+                yield f"{path}.selector", f"only for {_only(lambda x: x.existing_cluster)}; on {cloud} mlstack creates the nodes. Remove it"
             lo = pool.min if pool.min is not None else (0 if pool.accelerator else 1)
             hi = pool.max if pool.max is not None else max(lo, 1)
             if hi < lo:
                 yield f"{path}.max", f"must be >= min ({lo}), got {hi}"
             elif hi < 1:
                 yield f"{path}.max", f"must be >= 1 (a pool that can never have a node), got {hi}"
-            if pool.machine and not _MACHINE[cloud].match(pool.machine):
-                example = "m6i.xlarge" if cloud == "aws" else "n2-standard-4"
-                yield f"{path}.machine", f"{pool.machine!r} is not a {cloud} machine type name (e.g. {example})"
+            if pool.machine and r.machine_pattern and not re.match(r.machine_pattern, pool.machine):
+                yield f"{path}.machine", f"{pool.machine!r} is not a {cloud} machine type name (e.g. {r.machine_example})"
         for i, zone in enumerate(pool.zones):
-            if cloud != "gcp":
-                yield f"{path}.zones", f"only for gcp; on {cloud} pools span the network's zones. Remove it"
+            if not r.pool_zones:
+                yield f"{path}.zones", f"only for {_only(lambda x: x.pool_zones)}; on {cloud} pools span the network's zones. Remove it"
                 break
             if not zone.startswith(f"{spec.target.region}-"):
                 yield f"{path}.zones.{i}", f"expected a zone of {spec.target.region} such as {spec.target.region}-a, got {zone!r}"
@@ -160,6 +176,7 @@ def _accelerator(spec: Spec, key: str, pool, catalog) -> Iterator[Finding]:
     from mlstack.catalog import CatalogError
 
     cloud = spec.target.cloud
+    r = _rules(cloud)
     path = f"node_pools.{key}"
     acc = catalog.accelerators.get(pool.accelerator)
     if acc is None:
@@ -169,11 +186,12 @@ def _accelerator(spec: Spec, key: str, pool, catalog) -> Iterator[Finding]:
         hint = f" Did you mean {close[0]!r}?" if close else ""
         yield f"{path}.accelerator", f"unknown accelerator {pool.accelerator!r}.{hint} Known: {', '.join(sorted(catalog.accelerators))}"
         return
-    if pool.machine and cloud != "onprem":
+    if pool.machine and not r.existing_cluster:
         yield f"{path}.machine", "accelerator pools take their machine type from the catalogue. Remove machine"
     if acc.kind == "tpu":
-        if cloud != "gcp":
-            yield f"{path}.accelerator", f"pool {key!r} asks for {acc.name}, but TPUs need target.cloud gcp (this target is {cloud})"
+        if not r.tpus:
+            yield f"{path}.accelerator", (f"pool {key!r} asks for {acc.name}, but TPUs need target.cloud "
+                                          f"{_only(lambda x: x.tpus)} (this target is {cloud})")
             return
         if pool.gpus_per_node is not None:
             yield f"{path}.gpus_per_node", "TPU pools are sized by topology. Remove gpus_per_node"
@@ -198,7 +216,7 @@ def _accelerator(spec: Spec, key: str, pool, catalog) -> Iterator[Finding]:
         return
     if pool.topology is not None:
         yield f"{path}.topology", f"only for TPU pools; {acc.name} is a {acc.kind}. Remove it"
-    if cloud == "onprem":
+    if r.existing_cluster:
         return
     if cloud not in acc.offers:
         other = ", ".join(sorted(acc.offers)) or "none"
@@ -214,28 +232,30 @@ def _accelerator(spec: Spec, key: str, pool, catalog) -> Iterator[Finding]:
 def _storage(spec: Spec) -> Iterator[Finding]:
     shared = spec.storage.shared
     cloud = spec.target.cloud
+    r = _rules(cloud)
     if shared is None:
         yield "storage.shared", (
             "required: every team namespace mounts the shared ReadWriteMany volume. "
-            + ("Add shared: {nfs_server: nas.lab, nfs_path: /exports/ml}" if cloud == "onprem" else "Add shared: {size_gib: 1024}")
+            + ("Add shared: {nfs_server: nas.lab, nfs_path: /exports/ml}" if r.existing_cluster else "Add shared: {size_gib: 1024}")
         )
         return
-    if cloud == "onprem":
+    if r.existing_cluster:
         if not shared.nfs_server:
-            yield "storage.shared.nfs_server", "required on onprem: the NFS server that backs the shared StorageClass, e.g. nfs_server: nfs.lab.internal"
+            yield "storage.shared.nfs_server", f"required on {cloud}: the NFS server that backs the shared StorageClass, e.g. nfs_server: nfs.lab.internal"
         if not shared.nfs_path:
-            yield "storage.shared.nfs_path", "required on onprem: the exported path, e.g. nfs_path: /exports/ml"
+            yield "storage.shared.nfs_path", f"required on {cloud}: the exported path, e.g. nfs_path: /exports/ml"
     else:
         for field in ("nfs_server", "nfs_path"):
             if getattr(shared, field):
-                yield f"storage.shared.{field}", f"only for onprem; on {cloud} mlstack creates the file system. Remove it"
-    if shared.tier and cloud != "gcp":
-        yield "storage.shared.tier", f"only for gcp (Filestore tiers). Remove it on {cloud}"
+                yield f"storage.shared.{field}", f"only for {_only(lambda x: x.existing_cluster)}; on {cloud} mlstack creates the file system. Remove it"
+    if shared.tier and not r.shared_tiers:
+        tiers = next((p.spec.shared_tiers for p in targets.packs() if p.spec.shared_tiers), "")
+        yield "storage.shared.tier", f"only for {_only(lambda x: x.shared_tiers)} ({tiers}). Remove it on {cloud}"
 
 
 def _filestore(spec: Spec, catalog) -> Iterator[Finding]:
     shared = spec.storage.shared
-    if shared is None or spec.target.cloud != "gcp":
+    if shared is None or not _rules(spec.target.cloud).shared_tiers:
         return
     tier_name = shared.tier or "BASIC_HDD"
     tier = catalog.filestore_tiers.get(tier_name)
@@ -282,9 +302,9 @@ def _teams(spec: Spec, catalog) -> Iterator[Finding]:
         k: p for k, p in spec.node_pools.items() if p.accelerator and getattr(catalog.accelerators.get(p.accelerator), "kind", "") == "gpu"
     }
     capacity = 0
-    bounded = spec.target.cloud != "onprem"
+    bounded = not _rules(spec.target.cloud).existing_cluster
     for pool in gpu_pools.values():
-        if spec.target.cloud == "onprem":
+        if not bounded:
             continue
         per_node = pool.gpus_per_node or _smallest(catalog, pool.accelerator, spec.target.cloud)
         capacity += per_node * max(pool.max if pool.max is not None else max(pool.min or 0, 1), 0)
@@ -306,12 +326,8 @@ def _teams(spec: Spec, catalog) -> Iterator[Finding]:
                 f"team {name!r} asks for {team.tpu_quota} TPU chips but the cluster has no TPU pools. "
                 "Add a pool with accelerator: tpu-..., or set tpu_quota: 0"
             )
-    member_shapes = {
-        "aws": (re.compile(r"^arn:aws[a-z-]*:iam::\d{12}:(role|user)/[\w+=,.@/-]+$"), "an IAM role or user ARN such as arn:aws:iam::123456789012:role/research"),
-        "gcp": (re.compile(r"^[^@\s]+@[^@\s]+\.[a-z]+$"), "a Google account or service account e-mail such as ana@acme.com"),
-        "onprem": (re.compile(r"^\S+$"), "a user name without spaces"),
-    }
-    pattern, expected = member_shapes[spec.target.cloud]
+    r = _rules(spec.target.cloud)
+    pattern, expected = re.compile(r.member_pattern), r.member_expected
     for name, team in spec.teams.items():
         for i, member in enumerate(team.members):
             if not pattern.match(member):
@@ -323,8 +339,9 @@ def _teams(spec: Spec, catalog) -> Iterator[Finding]:
                 f"team {name!r} asks for {team.neuron_quota} Neuron devices but the cluster has no Trainium pools. "
                 "Add a pool with accelerator: aws-trainium, or set neuron_quota: 0"
             )
-    if spec.cluster.gpu_operator and spec.target.cloud != "onprem":
-        yield "cluster.gpu_operator", f"only for onprem; on {spec.target.cloud} the node images carry the GPU drivers. Remove it"
+    if spec.cluster.gpu_operator and not r.existing_cluster:
+        yield "cluster.gpu_operator", (f"only for {_only(lambda x: x.existing_cluster)}; on {spec.target.cloud} the "
+                                       "node images carry the GPU drivers. Remove it")
     if spec.ci is not None:
         for i, team in enumerate(spec.ci.teams or []):
             if team not in spec.teams:

@@ -67,7 +67,7 @@ def test_same_objects_on_aws_and_onprem_except_bound_fields(record_plan):
     only_aws = set(aws) - set(onprem)
     only_onprem = set(onprem) - set(aws)
     # GPU support differs by choice (device plugin vs operator); AWS has its database-password hook; on-prem
-    # has the MinIO credentials Secret and the CI token.
+    # has the object store's credentials Secret and the CI token.
     assert only_aws == {("Namespace", "", "nvidia-device-plugin"), ("ConfigMap", "mlflow", "mlflow-python")}
     assert only_onprem == {
         ("Namespace", "", "gpu-operator"),
@@ -76,7 +76,7 @@ def test_same_objects_on_aws_and_onprem_except_bound_fields(record_plan):
     }
     differing = sorted(k for k in set(aws) & set(onprem) if aws[k] != onprem[k])
     assert differing == [
-        ("Deployment", "mlflow", "mlflow"),  # artifacts URI, the MinIO endpoint/credential env, AWS's hook volume
+        ("Deployment", "mlflow", "mlflow"),  # artifacts URI, the object store's endpoint/credential env, AWS's hook volume
         ("RoleBinding", "research", "mlstack-ci"),  # the CI identity's subjects
         ("RoleBinding", "vision", "mlstack-ci"),
         ("ServiceAccount", "mlflow", "mlflow"),  # identity annotation

@@ -6,14 +6,11 @@ import pulumi
 import pulumi_kubernetes as k8s
 import pytest
 
-from mlstack.engine.plan import mocks as mock_outputs
 
 PINS = dict(
     cnpg_chart_version="0.23.0",
     postgres_image="ghcr.io/cloudnative-pg/postgresql:16.6",
-    minio_chart_version="5.4.0",
-    minio_image="quay.io/minio/minio:RELEASE.2024-12-18T13-15-44Z",
-    mc_image="quay.io/minio/mc:RELEASE.2024-11-21T17-21-54Z",
+    object_store_image="docker.io/chrislusf/seaweedfs:4.47",
     registry_image="registry:2.8.3",
     nfs_chart_version="4.0.18",
     nfs_image="registry.k8s.io/sig-storage/nfs-subdir-external-provisioner:v4.0.2",
@@ -23,19 +20,6 @@ OUTPUTS = [
     "s3_credentials_secret_namespace", "s3_secret_access_key", "storage_provisioner", "storage_parameters",
     "registry_host", "bucket_names",
 ]
-
-
-@pytest.fixture(autouse=True)
-def bcrypt_mock(monkeypatch):
-    """RandomPassword's ``bcryptHash`` until mock_outputs answers it (without it the plan never completes)."""
-    base = mock_outputs._RESOURCES["random:index/randomPassword:RandomPassword"]
-
-    def handler(m, name, inputs):
-        rid, out = base(m, name, inputs)
-        out.setdefault("bcryptHash", "$2a$10$" + "m" * 53)
-        return rid, out
-
-    monkeypatch.setitem(mock_outputs._RESOURCES, "random:index/randomPassword:RandomPassword", handler)
 
 
 def _plan(record_plan, **overrides):
@@ -58,7 +42,7 @@ def test_environment_composes_services(record_plan):
     kids = {(r.type, r.name) for r in plan.children(env)}
     assert {
         ("mlstack:k8s:InClusterPostgres", "acme-ml-onprem-postgres"),
-        ("mlstack:k8s:ObjectStore", "acme-ml-onprem-minio"),
+        ("mlstack:k8s:ObjectStore", "acme-ml-onprem-object-store"),
         ("mlstack:k8s:ImageRegistry", "acme-ml-onprem-registry"),
         ("mlstack:k8s:NfsProvisioner", "acme-ml-onprem-nfs"),
         ("mlstack:k8s:AuditPolicy", "acme-ml-onprem-audit"),
@@ -66,14 +50,14 @@ def test_environment_composes_services(record_plan):
     } <= kids
     # every Kubernetes object goes through the explicit provider, none through the default one
     k8s_objects = [r for r in plan.resources if r.type.startswith("kubernetes:")]
-    assert len(k8s_objects) == 21
+    assert len(k8s_objects) == 24  # the object store: 3 Secrets, Service, StatefulSet, NetworkPolicy, setup Job
     assert {r.provider for r in k8s_objects} == {"test-k8s"}
     assert plan.outputs == {
         "bucket_names": ["artifacts", "datasets"],
         "registry_host": "registry.mlstack-registry.svc.cluster.local:5000",
         "s3_credentials_secret_name": "mlflow-s3-credentials",
         "s3_credentials_secret_namespace": "mlstack-system",
-        "s3_endpoint_url": "http://minio.mlstack-minio.svc.cluster.local:9000",
+        "s3_endpoint_url": "http://seaweedfs.mlstack-object-store.svc.cluster.local:8333",
         "s3_secret_access_key": "[secret]",
         "storage_parameters": {"archiveOnDelete": "true"},
         "storage_provisioner": "mlstack.io/nfs",
@@ -85,13 +69,13 @@ def test_environment_composes_services(record_plan):
 def test_namespaces_pod_security_and_protection(record_plan):
     plan = _plan(record_plan, protect=True)
     ns = {r.inputs["metadata"]["name"]: r for r in plan.of_type("kubernetes:core/v1:Namespace")}
-    assert sorted(ns) == ["cnpg-system", "mlstack-minio", "mlstack-nfs", "mlstack-postgres", "mlstack-registry", "mlstack-system"]
+    assert sorted(ns) == ["cnpg-system", "mlstack-nfs", "mlstack-object-store", "mlstack-postgres", "mlstack-registry", "mlstack-system"]
     for name, r in ns.items():
         labels = r.inputs["metadata"]["labels"]
         # nfs volumes are not allowed under "restricted": the provisioner's namespace enforces baseline
         assert labels["pod-security.kubernetes.io/enforce"] == ("baseline" if name == "mlstack-nfs" else "restricted")
         assert labels["pod-security.kubernetes.io/warn"] == "restricted"
-        holds_data = name in ("mlstack-minio", "mlstack-postgres", "mlstack-registry")
+        holds_data = name in ("mlstack-object-store", "mlstack-postgres", "mlstack-registry")
         assert (r.protect, r.retain_on_delete) == (holds_data, holds_data)
     cluster = plan.one("kubernetes:postgresql.cnpg.io/v1:Cluster", "acme-ml-onprem-postgres-cluster")
     assert cluster.protect and cluster.retain_on_delete and cluster.inputs["metadata"]["namespace"] == "mlstack-postgres"
@@ -122,4 +106,4 @@ def test_missing_artifacts_bucket_fails_before_registering():
     from mlstack.components.onprem.object_store import ObjectStore, ObjectStoreArgs
 
     with pytest.raises(ValueError, match="artifacts bucket"):
-        ObjectStore("s", ObjectStoreArgs(namespace="x", chart_version="5.4.0", image=PINS["minio_image"], mc_image=PINS["mc_image"], buckets={"data": True}))
+        ObjectStore("s", ObjectStoreArgs(namespace="x", image=PINS["object_store_image"], buckets={"data": True}))

@@ -9,11 +9,9 @@ import pulumi_kubernetes as k8s
 import pytest
 import yaml
 
-from mlstack.engine.plan import mocks as mock_outputs
 
 PG_IMAGE = "ghcr.io/cloudnative-pg/postgresql:16.6"
-MINIO_IMAGE = "quay.io/minio/minio:RELEASE.2024-12-18T13-15-44Z"
-MC_IMAGE = "quay.io/minio/mc:RELEASE.2024-11-21T17-21-54Z"
+SEAWEEDFS_IMAGE = "docker.io/chrislusf/seaweedfs:4.47"
 NFS_IMAGE = "registry.k8s.io/sig-storage/nfs-subdir-external-provisioner:v4.0.2"
 HARDENED = {
     "allowPrivilegeEscalation": False,
@@ -24,17 +22,6 @@ HARDENED = {
 }
 
 
-@pytest.fixture
-def bcrypt_mock(monkeypatch):
-    """RandomPassword's ``bcryptHash`` until mock_outputs answers it (without it the plan never completes)."""
-    base = mock_outputs._RESOURCES["random:index/randomPassword:RandomPassword"]
-
-    def handler(m, name, inputs):
-        rid, out = base(m, name, inputs)
-        out.setdefault("bcryptHash", "$2a$10$" + "m" * 53)
-        return rid, out
-
-    monkeypatch.setitem(mock_outputs._RESOURCES, "random:index/randomPassword:RandomPassword", handler)
 
 
 def _with_provider(build):
@@ -111,16 +98,14 @@ def test_postgres_single_instance_without_operator(record_plan):
     assert not cluster.protect and not cluster.retain_on_delete
 
 
-def test_object_store_minio(record_plan):
+def test_object_store_seaweedfs(record_plan):
     from mlstack.components.onprem.object_store import ObjectStore, ObjectStoreArgs
 
     def build(opts):
         s = ObjectStore(
             "acme-s3",
-            ObjectStoreArgs(
-                namespace="mlstack-minio", chart_version="5.4.0", image=MINIO_IMAGE, mc_image=MC_IMAGE,
-                buckets={"datasets": False, "artifacts": True}, size_gib=500, protect=True,
-            ),
+            ObjectStoreArgs(namespace="mlstack-object-store", image=SEAWEEDFS_IMAGE,
+                            buckets={"datasets": False, "artifacts": True}, size_gib=500, protect=True),
             opts=opts,
         )
         pulumi.export("endpoint", s.endpoint)
@@ -129,53 +114,79 @@ def test_object_store_minio(record_plan):
         pulumi.export("key", s.secret_access_key)
 
     plan = record_plan(_with_provider(build))
-    rel = plan.one("kubernetes:helm.sh/v3:Release", "acme-s3-minio")
-    assert (rel.inputs["chart"], rel.inputs["version"], rel.inputs["namespace"], rel.inputs["name"]) == ("minio", "5.4.0", "mlstack-minio", "minio")
-    assert rel.inputs["repositoryOpts"] == {"repo": "https://charts.min.io/"}
-    v = rel.inputs["values"]
-    assert v["mode"] == "standalone" and v["existingSecret"] == "minio-root"
-    assert v["image"] == {"pullPolicy": "IfNotPresent", "repository": "quay.io/minio/minio", "tag": "RELEASE.2024-12-18T13-15-44Z"}
-    assert v["persistence"] == {"accessMode": "ReadWriteOnce", "enabled": True, "size": "500Gi"}
-    assert v["containerSecurityContext"] == HARDENED
-    assert v["securityContext"]["runAsNonRoot"] is True and v["securityContext"]["seccompProfile"] == {"type": "RuntimeDefault"}
-    assert v["users"] == [] and v["buckets"] == [] and v["policies"] == []  # no chart default user, no unhardened hook Job
-    assert v["environment"] == {"MINIO_BROWSER": "off"}
+    assert not plan.of_type("kubernetes:helm.sh/v3:Release")  # rendered here, no chart
+    sts = plan.one("kubernetes:apps/v1:StatefulSet", "acme-s3-server")
+    assert sts.protect and sts.retain_on_delete
+    spec = sts.inputs["spec"]
+    assert (spec["replicas"], spec["serviceName"]) == (1, "seaweedfs")
+    assert spec["persistentVolumeClaimRetentionPolicy"] == {"whenDeleted": "Retain", "whenScaled": "Retain"}
+    (claim,) = spec["volumeClaimTemplates"]
+    assert claim["spec"]["resources"]["requests"] == {"storage": "500Gi"} and claim["spec"]["accessModes"] == ["ReadWriteOnce"]
+    pod = spec["template"]["spec"]
+    (c,) = pod["containers"]
+    assert c["image"] == SEAWEEDFS_IMAGE and c["command"] == ["weed"]
+    assert c["args"] == [
+        "server", "-dir=/data/volume", "-master.dir=/data/master", "-filer.defaultStoreDir=/data/filer",
+        "-ip=$(POD_IP)", "-ip.bind=0.0.0.0", "-master.defaultReplication=000", "-master.volumeSizeLimitMB=1024",
+        "-volume.max=0", "-s3", "-s3.port=8333", "-s3.config=/etc/seaweedfs/s3.json",
+    ]
+    assert {k: c["securityContext"][k] for k in HARDENED} == HARDENED
+    assert pod["securityContext"]["runAsNonRoot"] is True and pod["automountServiceAccountToken"] is False
+    assert {m["mountPath"] for m in c["volumeMounts"]} == {"/data", "/etc/seaweedfs", "/tmp"}
+    assert c["readinessProbe"]["tcpSocket"] == {"port": "s3"}
+    assert c["resources"]["limits"] == {"cpu": "500m", "memory": "2Gi"}
+    config = plan.one("kubernetes:core/v1:Secret", "acme-s3-s3-config")
+    assert config.inputs["stringData"] == "[secret]" and config.protect
+    svc = plan.one("kubernetes:core/v1:Service", "acme-s3-service")
+    assert [(p["name"], p["port"]) for p in svc.inputs["spec"]["ports"]] == [("s3", 8333), ("master", 9333), ("filer", 8888)]
+    policy = plan.one("kubernetes:networking.k8s.io/v1:NetworkPolicy", "acme-s3-network-policy").inputs["spec"]
+    s3_rule, internal_rule = policy["ingress"]
+    assert s3_rule == {"ports": [{"port": 8333, "protocol": "TCP"}]}  # the authenticated S3 port, from anywhere
+    assert internal_rule["from"] == [{"podSelector": {}}]  # the unauthenticated ports: this namespace only
+    assert [p["port"] for p in internal_rule["ports"]] == [9333, 19333, 8888, 18888, 8080, 18080]
     root = plan.one("kubernetes:core/v1:Secret", "acme-s3-root")
     assert root.inputs["stringData"] == "[secret]" and root.protect and root.retain_on_delete
     job = plan.one("kubernetes:batch/v1:Job", "acme-s3-setup")
-    assert rel.urn in job.depends_on
-    pod = job.inputs["spec"]["template"]["spec"]
-    (c,) = pod["containers"]
-    assert c["image"] == MC_IMAGE and {k: c["securityContext"][k] for k in HARDENED} == HARDENED
-    assert pod["securityContext"]["runAsNonRoot"] is True
-    assert c["resources"]["limits"] and c["resources"]["requests"]
-    script = c["command"][2]
-    assert "mc mb --ignore-existing store/artifacts\nmc version enable store/artifacts\nmc mb --ignore-existing store/datasets\n" in script
-    assert "version enable store/datasets" not in script
-    env = {e["name"]: e for e in c["env"]}
-    assert env["ROOT_PASSWORD"]["valueFrom"]["secretKeyRef"] == {"key": "rootPassword", "name": "minio-root"}
-    assert json.loads(env["POLICY"]["value"])["Statement"][0]["Resource"] == ["arn:aws:s3:::artifacts/*"]
-    assert plan.outputs["endpoint"] == "http://minio.mlstack-minio.svc.cluster.local:9000"
+    assert sts.urn in job.depends_on
+    jpod = job.inputs["spec"]["template"]["spec"]
+    (setup,) = jpod["containers"]
+    assert setup["image"] == SEAWEEDFS_IMAGE and {k: setup["securityContext"][k] for k in HARDENED} == HARDENED
+    script = setup["args"][0]
+    shell = "weed shell -master=seaweedfs.mlstack-object-store.svc.cluster.local:9333 -filer=seaweedfs.mlstack-object-store.svc.cluster.local:8888"
+    assert (f'echo "$existing" | grep -qw "artifacts" || echo "s3.bucket.create -name artifacts" | {shell}\n'
+            f'echo "s3.bucket.versioning -name artifacts -enable" | {shell}\n'
+            f'echo "$existing" | grep -qw "datasets" || echo "s3.bucket.create -name datasets" | {shell}\n') in script
+    assert "versioning -name datasets" not in script
+    assert plan.outputs["endpoint"] == "http://seaweedfs.mlstack-object-store.svc.cluster.local:8333"
     assert plan.outputs["buckets"] == ["artifacts", "datasets"]
     assert plan.outputs["artifacts"] == "s3://artifacts/mlflow"
     assert plan.outputs["key"] == "[secret]"
     assert all(r.provider == "test-k8s" for r in _k8s_children(plan))
 
 
+def test_object_store_identities_and_tls():
+    from mlstack.components.onprem.object_store import ObjectStoreArgs, s3_identities, server_args
+
+    ids = s3_identities("root-secret", "mlflow-secret", "artifacts")["identities"]
+    assert [(i["name"], i["credentials"][0]["accessKey"]) for i in ids] == [("root", "mlstack-root"), ("mlflow", "mlflow")]
+    assert ids[0]["actions"] == ["Admin", "List", "Read", "Tagging", "Write"]
+    assert ids[1]["actions"] == ["List:artifacts", "Read:artifacts", "Tagging:artifacts", "Write:artifacts"]  # its bucket only
+    args = ObjectStoreArgs(namespace="x", image=SEAWEEDFS_IMAGE, buckets={"artifacts": True}, tls_secret_name="s3-tls")
+    assert server_args(args)[-2:] == ["-s3.cert.file=/etc/seaweedfs/tls/tls.crt", "-s3.key.file=/etc/seaweedfs/tls/tls.key"]
+
+
 def test_object_store_rejects_unpinned_and_missing_artifacts_bucket():
-    from mlstack.components.onprem.object_store import ObjectStoreArgs, _split_image, minio_values
+    from mlstack.components.onprem.object_store import ObjectStore, ObjectStoreArgs
 
     with pytest.raises(ValueError, match="latest"):
-        _split_image("quay.io/minio/minio:latest")
+        ObjectStore("s", ObjectStoreArgs(namespace="x", image="docker.io/chrislusf/seaweedfs:latest", buckets={"artifacts": True}))
     with pytest.raises(ValueError, match="repository:tag"):
-        _split_image("quay.io/minio/minio")
-    args = ObjectStoreArgs(namespace="x", chart_version="5.4.0", image=MINIO_IMAGE, mc_image=MC_IMAGE, tls_secret_name="minio-tls")
-    v = minio_values(args, "root")
-    assert v["tls"] == {"certSecret": "minio-tls", "enabled": True}
-    assert [m["mountPath"] for m in v["extraVolumeMounts"]] == ["/tmp"]
+        ObjectStore("s", ObjectStoreArgs(namespace="x", image="docker.io/chrislusf/seaweedfs", buckets={"artifacts": True}))
+    with pytest.raises(ValueError, match="artifacts bucket 'artifacts' is not one of the buckets"):
+        ObjectStore("s", ObjectStoreArgs(namespace="x", image=SEAWEEDFS_IMAGE, buckets={"data": True}))
 
 
-def test_image_registry_distribution(record_plan, bcrypt_mock):
+def test_image_registry_distribution(record_plan):
     from mlstack.components.onprem.image_registry import ImageRegistry, ImageRegistryArgs
 
     def build(opts):

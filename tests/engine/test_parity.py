@@ -20,7 +20,7 @@ ALLOWED = {
     ("ServiceAccount", "mlflow", "mlflow"): ("metadata.annotations",),  # the cloud identity MLflow runs as
     ("Deployment", "mlflow", "mlflow"): (
         "spec.template.spec.containers[0].command[12]",  # --artifacts-destination: the target's bucket URI
-        "spec.template.spec.containers[0].env",  # MinIO's endpoint and credentials where there is no cloud identity
+        "spec.template.spec.containers[0].env",  # the object store's endpoint and credentials where there is no cloud identity
         # AWS mounts its Python start-up hook (the reader of the rotating RDS password); others have none.
         "spec.template.spec.containers[0].volumeMounts",
         "spec.template.spec.volumes",
@@ -46,7 +46,7 @@ MISSING_ON = {
 ONLY_ON = {
     "gcp-staging": set(),
     "onprem": {
-        ("Secret", "mlflow", "mlflow-env"),  # MinIO credentials (clouds use workload identity instead)
+        ("Secret", "mlflow", "mlflow-env"),  # the object store's credentials (clouds use workload identity instead)
         ("Secret", "mlstack-ci", "mlstack-ci-token"),  # a CI token (clouds federate the CI's OIDC identity)
     },
 }

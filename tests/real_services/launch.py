@@ -129,7 +129,7 @@ def start(name: str, *, db_secret: bool = False) -> dict[str, str]:
     hooks: dict[str, str] = {}
     if db_secret:
         from mlstack.components.aws.db_credentials_hook import PYTHON_HOOKS
-        from mlstack.engine.plan.mapping.aws import db_credentials_env
+        from mlstack.targets.aws.mapping import db_credentials_env
 
         secret_arn = s3_client(s3, "secretsmanager").create_secret(
             Name=f"rds!{name}", SecretString=json.dumps({"username": db, "password": password})

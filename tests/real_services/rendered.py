@@ -145,8 +145,8 @@ def platform_program(
         import pulumi_kubernetes as k8s
 
         from mlstack.catalog import load_catalog
-        from mlstack.engine.plan.mapping import platform
-        from mlstack.engine.plan.mapping.bindings import Bindings
+        from mlstack.engine.plan import platform
+        from mlstack.targets.bindings import Bindings
         from mlstack.engine.plan.versions import resolved_versions
         from mlstack.spec import load_spec_file
 

@@ -323,7 +323,7 @@ def test_zones_are_gcp_only(tmp_path):
 
 
 def test_gcp_zones_reach_the_node_pool(tmp_path):
-    from mlstack.engine.plan.mapping.gcp import node_pool_args, tpu_pool_args
+    from mlstack.targets.gcp.mapping import node_pool_args, tpu_pool_args
     from mlstack.catalog import load_catalog
 
     text = GCP.replace("min: 0, max: 1}", "min: 0, max: 1, zones: [us-central1-a, us-central1-c]}")

@@ -1,10 +1,22 @@
-"""Lock files: ``stacks/<env>.lock.json``, the record of what a successful ``up`` deployed.
+"""Lock files: ``stacks/<env>.lock.json``, the record of what a successful ``up`` deployed. This module owns the
+format: building, writing, reading (strictly validated) and comparing locks.
 
-Shape (lock_version 1)::
+Shape (lock_version 2)::
 
-    {"env", "lock_version": 1, "outputs": {non-secret stack outputs}, "project", "spec_digest": "sha256:...",
+    {"env", "lock_version": 2, "project", "spec_digest": "sha256:...",
+     "versions": {resolved versions block},
      "tools": {"mlstack", "pulumi", "pulumi_aws", "pulumi_cli", "pulumi_gcp", "pulumi_kubernetes", "pulumi_random"},
-     "versions": {resolved versions block}}
+     "images": {"<repository>:<tag>": "sha256:<digest>", ...},   # every image the plan deploys, resolved at up
+     "charts": {"<release name>": {"chart", "repo", "version", "digest": "sha256:..." | null}},
+     "outputs": {non-secret stack outputs}, ["promoted_from": "<env>"]}
+
+``images`` maps each tag reference the plan uses to the digest its registry served at ``up``; ``up --locked`` and the
+offline plan deploy ``<repository>:<tag>@<digest>``. ``charts`` records each Helm release's chart and version, and
+its manifest digest where the repository is an OCI registry (classic Helm repositories publish none). Lock
+version 1 files (no images, no charts) are still read.
+
+A lock is checked field by field on read: a wrong type, a nested value where a string belongs, ``lock_version:
+true`` or an empty ``versions`` is refused with the field's name (exit 2), never half-used.
 
 Written deterministically: sorted keys, indent 2, trailing newline, no timestamps (the time of a deploy is in
 the stack's history and in git; a timestamp would make every re-deploy of an unchanged spec a diff).
@@ -18,12 +30,46 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
+from pydantic import BaseModel, ConfigDict, Field, StrictInt, StrictStr, ValidationError
+
+from mlstack import targets
 from mlstack.errors import UsageError
 from mlstack.spec import Spec
 
-LOCK_VERSION = 1
-TOOL_DISTS = ("mlstack", "pulumi", "pulumi_aws", "pulumi_gcp", "pulumi_kubernetes", "pulumi_random")
-REQUIRED = ("project", "env", "spec_digest", "versions", "tools", "outputs", "lock_version")
+LOCK_VERSION = 2
+READABLE_VERSIONS = (1, 2)
+# The tools a lock pins: mlstack, the Pulumi SDK, and every pack's provider SDK.
+TOOL_DISTS = ("mlstack", "pulumi", *sorted({dist for pack in targets.packs() for dist in pack.plugins.values()}))
+DIGEST = r"^sha256:[0-9a-f]{64}$"
+#: Deepest nesting a lock's ``outputs`` may have (stack outputs are flat or shallow; deeper is not a lock).
+MAX_DEPTH = 16
+MAX_BYTES = 4 * 1024 * 1024
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
+
+
+class LockedChart(_Strict):
+    chart: StrictStr = Field(min_length=1)
+    repo: StrictStr = Field(min_length=1)
+    version: StrictStr = Field(min_length=1)
+    digest: StrictStr | None = Field(default=None, pattern=DIGEST)
+
+
+class LockFile(_Strict):
+    """The validated shape of a lock file (what ``read_lock`` accepts)."""
+
+    lock_version: StrictInt
+    project: StrictStr = Field(min_length=1)
+    env: StrictStr = Field(min_length=1)
+    spec_digest: StrictStr = Field(pattern=DIGEST)
+    versions: dict[StrictStr, StrictStr] = Field(min_length=1)
+    tools: dict[StrictStr, StrictStr]
+    outputs: dict[StrictStr, Any]
+    images: dict[StrictStr, StrictStr] = Field(default_factory=dict)
+    charts: dict[StrictStr, LockedChart] = Field(default_factory=dict)
+    promoted_from: StrictStr | None = None
 
 
 def lock_path(env: str, stacks_dir: Path) -> Path:
@@ -66,12 +112,21 @@ def tool_versions(cli_version: str, version_of: Callable[[str], str] = _dist_ver
     return dict(sorted(tools.items()))
 
 
-def build_lock(spec: Spec, outputs: Mapping[str, tuple[Any, bool]], tools: Mapping[str, str]) -> dict[str, Any]:
-    """The lock of a successful ``up``: secret outputs are left out."""
+def build_lock(
+    spec: Spec,
+    outputs: Mapping[str, tuple[Any, bool]],
+    tools: Mapping[str, str],
+    images: Mapping[str, str] | None = None,
+    charts: Mapping[str, Mapping[str, str | None]] | None = None,
+) -> dict[str, Any]:
+    """The lock of a successful ``up``: secret outputs are left out; ``images`` and ``charts`` as resolved
+    before the deploy (:mod:`mlstack.engine.deploy.pinning`)."""
     from mlstack.engine.plan.versions import resolved_versions
 
     return {
+        "charts": {k: dict(sorted(v.items())) for k, v in sorted((charts or {}).items())},
         "env": spec.env,
+        "images": dict(sorted((images or {}).items())),
         "lock_version": LOCK_VERSION,
         "outputs": {k: v for k, (v, secret) in sorted(outputs.items()) if not secret},
         "project": spec.project,
@@ -79,6 +134,11 @@ def build_lock(spec: Spec, outputs: Mapping[str, tuple[Any, bool]], tools: Mappi
         "tools": dict(sorted(tools.items())),
         "versions": dict(sorted(resolved_versions(spec).items())),
     }
+
+
+def lock_digest(lock: Mapping[str, Any]) -> str:
+    """``sha256:<hex>`` of the lock as written (``render_lock``): what ``mlstack lock`` prints and runs record."""
+    return "sha256:" + hashlib.sha256(render_lock(lock).encode()).hexdigest()
 
 
 def render_lock(lock: Mapping[str, Any]) -> str:
@@ -93,29 +153,107 @@ def write_lock(path: Path, lock: Mapping[str, Any]) -> None:
 
 
 def read_lock(path: Path, project: str, env: str) -> dict[str, Any] | None:
-    """The lock at ``path``, None when there is none.
+    """The lock at ``path``, validated field by field; None when there is none.
 
     Raises:
-        UsageError: corrupt JSON, unknown lock_version, missing keys, or a lock of another project or env.
+        UsageError: unreadable or corrupt JSON, an unknown ``lock_version``, a missing or mistyped field (named),
+            nesting deeper than :data:`MAX_DEPTH`, or a lock of another project or env. Nothing is half-used.
     """
     if not path.is_file():
         return None
+    fix = f"restore it from git (`git checkout -- {path}`), or delete it and run `mlstack up --env {env}`"
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
+        raw = path.read_bytes()
+        if len(raw) > MAX_BYTES:
+            raise UsageError(f"{path} is {len(raw)} bytes, more than a lock file holds ({MAX_BYTES}); {fix}")
+        data = json.loads(raw.decode("utf-8"))
+    except OSError as exc:
+        raise UsageError(f"{path} cannot be read ({exc.strerror}); check its permissions") from None
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise UsageError(f"{path} is not valid JSON ({exc}); restore it from git or delete it and run `mlstack up --env {env}`") from None
+        raise UsageError(f"{path} is not valid JSON ({exc}); {fix}") from None
+    except RecursionError:
+        raise UsageError(f"{path} is nested too deeply to be a lock file; {fix}") from None
     if not isinstance(data, dict):
-        raise UsageError(f"{path} is not a lock file: expected a JSON object")
-    if data.get("lock_version") != LOCK_VERSION:
-        raise UsageError(f"{path} has lock_version {data.get('lock_version')!r}; this mlstack reads lock_version "
-                         f"{LOCK_VERSION}. Upgrade mlstack, or re-create the lock with `mlstack up --env {env}`")
-    missing = [k for k in REQUIRED if k not in data]
-    if missing:
-        raise UsageError(f"{path} is missing {', '.join(missing)}: not a complete mlstack lock file")
+        raise UsageError(f"{path} is not a lock file: expected a JSON object, got {_kind(data)}; {fix}")
+    version = data.get("lock_version")
+    if type(version) is not int or version not in READABLE_VERSIONS:
+        raise UsageError(f"{path}: lock_version: expected one of {', '.join(map(str, READABLE_VERSIONS))}, got "
+                         f"{_shown(version)}; upgrade mlstack, or {fix}")
+    depth = _depth(data.get("outputs"))
+    if depth > MAX_DEPTH:
+        raise UsageError(f"{path}: outputs: nested {depth} levels deep, more than {MAX_DEPTH}; {fix}")
+    try:
+        LockFile.model_validate(data)
+    except ValidationError as exc:
+        problems = [f"{_loc(e['loc'])}: missing (required)" if e["type"] == "missing"
+                    else f"{_loc(e['loc'])}: {_expected(e)}, got {_shown(e.get('input'))}" for e in exc.errors()]
+        raise UsageError(f"{path} is not a valid lock file:\n" + "\n".join(f"  {p}" for p in problems) + f"\n{fix}") from None
     if data["project"] != project or data["env"] != env:
         raise UsageError(f"{path} is the lock of project {data['project']!r} env {data['env']!r}, not of project "
                          f"{project!r} env {env!r}: it was copied from elsewhere; delete it or restore the right one")
     return data
+
+
+def _depth(value: Any) -> int:
+    """Nesting depth of a JSON value, iteratively (no recursion limit to trip)."""
+    deepest, stack = 0, [(value, 0)]
+    while stack:
+        item, level = stack.pop()
+        if isinstance(item, dict | list):
+            deepest = max(deepest, level + 1)
+            if level + 1 <= MAX_DEPTH:
+                stack.extend((v, level + 1) for v in (item.values() if isinstance(item, dict) else item))
+    return deepest
+
+
+def _loc(loc: tuple[Any, ...]) -> str:
+    return ".".join(str(p) for p in loc) or "lock"
+
+
+def _kind(value: Any) -> str:
+    return {dict: "an object", list: "a list", str: "a string", bool: "a boolean", type(None): "null",
+            int: "a number", float: "a number"}.get(type(value), type(value).__name__)
+
+
+def _shown(value: Any) -> str:
+    """A value as the error shows it: scalars in JSON, containers by kind (never a whole nested blob)."""
+    if isinstance(value, dict | list):
+        return f"{_kind(value)} of {len(value)} item(s)" if value else f"an empty {'object' if isinstance(value, dict) else 'list'}"
+    text = json.dumps(value)
+    return (text[:60] + "...") if len(text) > 60 else text
+
+
+def _expected(err: Mapping[str, Any]) -> str:
+    kind = err["type"]
+    if kind == "extra_forbidden":
+        return "not a lock field"
+    if kind in ("string_type", "string_too_short"):
+        return "expected a non-empty string"
+    if kind == "int_type":
+        return "expected an integer"
+    if kind in ("dict_type", "model_type"):
+        return "expected an object"
+    if kind == "too_short":
+        return "expected at least one entry"
+    if kind == "string_pattern_mismatch":
+        return "expected sha256:<64 hex digits>"
+    return str(err["msg"]).lower()
+
+
+def locked_pins(env: str, stacks_dir: Path) -> dict[str, str]:
+    """The image digests of ``env``'s lock (``{}`` without a lock, or for a lock_version 1 file).
+
+    Raises:
+        UsageError: the lock is invalid, or of another project (:func:`read_lock`).
+    """
+    from mlstack.spec import load_spec
+
+    path = lock_path(env, stacks_dir)
+    if not path.is_file():
+        return {}
+    spec = load_spec(env, stacks_dir)
+    lock = read_lock(path, spec.project, env)
+    return dict(lock.get("images", {})) if lock else {}
 
 
 def read_lock_outputs(path: Path) -> dict[str, Any] | None:

@@ -29,7 +29,7 @@ class WorkspaceSettings:
         stack: Pulumi stack name (the environment).
         backend_url: state backend, e.g. file:///repo/.mlstack/state.
         secrets_provider: "passphrase", or an awskms:// / gcpkms:// URL.
-        config: stack config, e.g. {"aws:region": "us-west-2"}.
+        config: stack config: the target packs' provider settings (region, project, kube context).
         plugins: provider plugin name -> version, installed before the first operation.
         env_vars: extra environment for the Pulumi CLI.
         work_dir: where Pulumi.yaml and Pulumi.<stack>.yaml live (kept: it holds the passphrase salt).

@@ -12,6 +12,7 @@ import re
 from collections.abc import Callable, Mapping
 from pathlib import Path
 
+from mlstack import targets
 from mlstack.engine.deploy.stack import (  # noqa: F401 - the boundary's names, re-exported for callers
     INSTALL_HINT,
     MIN_PULUMI_CLI,
@@ -26,9 +27,6 @@ from mlstack.errors import PulumiCliMissing, UsageError
 from mlstack.spec import Spec
 
 PASSPHRASE_VARS = ("PULUMI_CONFIG_PASSPHRASE", "PULUMI_CONFIG_PASSPHRASE_FILE")
-# Provider plugin name -> the Python SDK distribution whose version pins it.
-PLUGIN_SDKS = {"aws": "pulumi_aws", "gcp": "pulumi_gcp", "kubernetes": "pulumi_kubernetes", "random": "pulumi_random"}
-PLUGINS_BY_CLOUD = {"aws": ("aws", "kubernetes", "random"), "gcp": ("gcp", "kubernetes", "random"), "onprem": ("kubernetes", "random")}
 
 
 _factory: Callable[[], Automation] | None = None
@@ -99,21 +97,11 @@ def secrets_provider(spec: Spec, environ: Mapping[str, str]) -> str:
 
 
 def stack_config(spec: Spec) -> dict[str, str]:
-    """Provider config of the stack, from the spec's target."""
-    t = spec.target
+    """Provider config of the stack, from the spec's target (its pack's ``stack_config``)."""
     config: dict[str, str] = {}
-    if t.cloud == "aws" and t.region:
-        config["aws:region"] = t.region
-    if t.cloud == "gcp":
-        if t.project_id:
-            config["gcp:project"] = t.project_id
-        if t.region:
-            config["gcp:region"] = t.region
-    if t.cloud == "onprem":
-        if t.kube_context:
-            config["kubernetes:context"] = t.kube_context
-        if t.kubeconfig_path:
-            config["kubernetes:kubeconfig"] = t.kubeconfig_path
+    for pack in targets.for_target(spec.target.cloud):
+        if pack.stack_config is not None:
+            config.update(pack.stack_config(spec.target.model_dump(exclude_none=True)))
     return dict(sorted(config.items()))
 
 
@@ -124,8 +112,9 @@ def sdk_version(dist: str) -> str:
 
 
 def required_plugins(spec: Spec, version_of: Callable[[str], str] = sdk_version) -> dict[str, str]:
-    """Plugin name -> the version of its installed Python SDK, for the plugins the target needs."""
-    return {name: version_of(PLUGIN_SDKS[name]) for name in sorted(PLUGINS_BY_CLOUD[spec.target.cloud])}
+    """Plugin name -> the version of its installed Python SDK, for the plugins the target's packs need."""
+    sdks = {name: dist for pack in targets.for_target(spec.target.cloud) for name, dist in pack.plugins.items()}
+    return {name: version_of(dist) for name, dist in sorted(sdks.items())}
 
 
 def workspace_settings(
@@ -149,8 +138,12 @@ def workspace_settings(
     )
 
 
-def open_stack(spec: Spec, settings: WorkspaceSettings, automation: Automation) -> StackHandle:
+def open_stack(
+    spec: Spec, settings: WorkspaceSettings, automation: Automation, pins: Mapping[str, str] | None = None
+) -> StackHandle:
     """Creates the local folders, creates or selects the stack, installs its plugins and sets its config.
+
+    ``pins`` (image reference -> digest, from the lock or just resolved) make the program deploy images by digest.
 
     Call ``check_cli`` and ``workspace_settings`` first: they fail (missing CLI, missing passphrase) before
     anything is created.
@@ -161,7 +154,7 @@ def open_stack(spec: Spec, settings: WorkspaceSettings, automation: Automation) 
         Path(settings.work_dir).mkdir(parents=True, exist_ok=True)
     from mlstack.engine.plan.program import make_program
 
-    stack = automation.open(settings, make_program(spec))
+    stack = automation.open(settings, make_program(spec, pins))
     for name, version in settings.plugins.items():
         stack.install_plugin(name, version)
     stack.set_config(settings.config)

@@ -55,7 +55,7 @@ class Plan:
         return {"resources": len(self.resources), "by_type": dict(sorted(counts.items()))}
 
     def to_dict(self) -> dict[str, Any]:
-        """The JSON shape documented in ARCHITECTURE.md ("The plan")."""
+        """The JSON shape documented in docs/architecture.md ("The plan")."""
         keep = ("urn", "type", "name", "parent", "inputs", "protect", "retain_on_delete", "depends_on", "provider")
         data: dict[str, Any] = {
             "project": self.project,

@@ -1,29 +1,39 @@
 """The Pulumi program of a spec: the exact code `up` runs and `plan` records.
 
-``build(spec)`` provisions the target (aws, gcp or onprem) through its mapping module, then the Kubernetes
+``build(spec)`` provisions the target through its pack's mapping module (``Pack.mapping``), then the Kubernetes
 platform layer on top with an explicit provider, and exports the stack outputs. Only the target's SDK is
-imported: an onprem plan never loads pulumi_aws or pulumi_gcp.
+imported: a plan never loads another target's SDK.
 """
 
 from __future__ import annotations
 
 import importlib
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 
 from mlstack.spec import Spec
 
 
-def build(spec: Spec) -> None:
-    """Registers every resource of ``spec``'s environment in the current Pulumi program."""
+def build(spec: Spec, pins: Mapping[str, str] | None = None) -> None:
+    """Registers every resource of ``spec``'s environment in the current Pulumi program.
+
+    Args:
+        spec: the environment.
+        pins: a lock's image digests (``"<repository>:<tag>" -> "sha256:..."``): every Kubernetes object and chart
+            value then references those images by digest (:mod:`mlstack.engine.plan.pins`).
+    """
     import pulumi
 
     from mlstack.catalog import load_catalog
-    from mlstack.engine.plan.mapping import platform
+    from mlstack.engine.plan import pins as image_pins
+    from mlstack.engine.plan import platform
     from mlstack.engine.plan.versions import resolved_versions
 
+    image_pins.register(pins or {})
     catalog = load_catalog()
     versions = resolved_versions(spec)
-    target = importlib.import_module(f"mlstack.engine.plan.mapping.{spec.target.cloud}")
+    from mlstack import targets
+
+    target = importlib.import_module(targets.pack(spec.target.cloud).mapping)
     bindings = target.provision(spec, catalog, versions)
     platform_outputs = platform.provision(spec, catalog, versions, bindings)
     for key, value in sorted({**bindings.outputs, **platform_outputs}.items()):
@@ -32,10 +42,10 @@ def build(spec: Spec) -> None:
     pulumi.export("versions", versions)
 
 
-def make_program(spec: Spec) -> Callable[[], None]:
+def make_program(spec: Spec, pins: Mapping[str, str] | None = None) -> Callable[[], None]:
     """A zero-argument Pulumi program for ``spec`` (inline programs for the Automation API take this)."""
 
     def program() -> None:
-        build(spec)
+        build(spec, pins)
 
     return program

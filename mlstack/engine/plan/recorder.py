@@ -2,7 +2,7 @@
 
 The recorder subclasses Pulumi's own ``MockMonitor`` (the official unit-test path) so that it sees each
 ``RegisterResourceRequest`` whole: type, name, parent, dependencies and options, which the ``Mocks`` callbacks
-never receive. See ARCHITECTURE.md ("The plan") for the facts this module relies on.
+never receive. See docs/architecture.md ("The plan") for the facts this module relies on.
 """
 
 from __future__ import annotations
@@ -154,7 +154,7 @@ def record(
     except TimeoutError:
         raise EngineError(
             f"the plan did not finish within {timeout:g} s: a component waits on an output the plan's mocks "
-            "never answer (add it to mlstack/engine/plan/mocks.py)"
+            "never answer (add a mock to its type's entry in its target pack's table, mlstack/targets/)"
         ) from None
     except EngineError:
         raise

@@ -1,11 +1,12 @@
 """GPU-aware cost estimate of a Plan from the catalogue's dated price table.
 
-Node pools are read from the plan (EKS managed node groups, GKE node pools, TPU slices): machine type, capacity
-type (spot / on-demand) and the autoscaling range, priced per node-hour at their minimum and their maximum.
-Always-on parts: the cluster fee, NAT gateways, the tracking database (class, HA doubles it, storage) and the
-shared file system by size. A month is 730 hours. Prices the table lacks are listed, never guessed: a report
-with a missing price says its totals are incomplete and names the parts. The always-on prices of the table are
-per cloud, read for its reference regions (``FIXED_PRICE_REGIONS``); elsewhere they are a fallback, and say so.
+Each resource type's ``cost`` entry in its target pack's table prices what the plan records: node pools (EKS
+managed node groups, GKE node pools, TPU slices: machine type, capacity type and the autoscaling range, priced
+per node-hour at their minimum and their maximum) and always-on parts (the cluster fee, NAT gateways, the
+tracking database, the shared file system by size). A month is 730 hours. Prices the table lacks are listed,
+never guessed: a report with a missing price says its totals are incomplete and names the parts. The always-on
+prices of the table are per target, read for the pack's reference regions (``Pack.price_regions``); elsewhere
+they are a fallback, and say so.
 """
 
 from __future__ import annotations
@@ -14,25 +15,10 @@ import re
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from mlstack import targets
 from mlstack.engine.plan.model import Plan
-from mlstack.engine.plan.recorder import Registration
 
 HOURS_PER_MONTH = 730
-
-EKS_CLUSTER = "aws:eks/cluster:Cluster"
-NODE_GROUP = "aws:eks/nodeGroup:NodeGroup"
-NAT = "aws:ec2/natGateway:NatGateway"
-RDS = "aws:rds/instance:Instance"
-EFS = "aws:efs/fileSystem:FileSystem"
-GKE_CLUSTER = "gcp:container/cluster:Cluster"
-GKE_POOL = "gcp:container/nodePool:NodePool"
-CLOUD_NAT = "gcp:compute/routerNat:RouterNat"
-CLOUD_SQL = "gcp:sql/databaseInstance:DatabaseInstance"
-FILESTORE = "gcp:filestore/instance:Instance"
-_ZONE = re.compile(r"^[a-z]+-[a-z]+\d+-[a-z]$")
-# The regions the price table's always-on (``fixed``) prices were read for (prices.yaml, "HOW TO READ IT").
-FIXED_PRICE_REGIONS = {"aws": ("us-east-1", "us-west-2"), "gcp": ("us-central1",)}
-
 
 @dataclass(frozen=True)
 class PoolCost:
@@ -131,13 +117,71 @@ def _money(x: float) -> float:
     return round(x, 2)
 
 
+class _Estimate:
+    """The sink the packs' cost extractors write into (``mlstack.targets.base.CostSink``)."""
+
+    def __init__(self, report: CostReport, pack: targets.Pack | None, shared_storage_gib: int | None) -> None:
+        from mlstack.catalog import load_catalog
+
+        self.cat = load_catalog()
+        self.report = report
+        self.pack = pack
+        self.shared_storage_gib = shared_storage_gib
+        priced = pack is not None and pack.priced
+        self.fixed = (self.cat.prices.fixed.get(report.cloud) or {}) if priced else {}  # type: ignore[call-overload]
+        reference = pack.price_regions if pack is not None else ()
+        if reference and report.region not in reference:
+            report.fallback = (f"always-on prices are the list prices of {'/'.join(reference)} "
+                               f"(the table has none for {report.region or 'no region'})")
+        self.fallback_note = f"{'/'.join(reference)} price" if report.fallback else ""
+        self.lacking: list[str] = []  # the price keys the current always-on part lacks
+
+    def missing(self, text: str) -> None:
+        self.report.missing.append(text)
+
+    def pool(self, name: str, machine: str, spot: bool, lo: int, hi: int, note: str = "") -> None:
+        p = None
+        if self.pack is not None and self.pack.priced:
+            p = self.cat.price(self.report.cloud, machine, self.report.region, spot)
+            if p is None:
+                self.missing(f"node pool {name}: {machine} in {self.report.region} ({'spot' if spot else 'on-demand'})")
+        h = p or 0.0
+        self.report.pools.append(
+            PoolCost(name, machine, spot, lo, hi, p, round(h * lo, 4), round(h * hi, 4),
+                     _money(h * lo * HOURS_PER_MONTH), _money(h * hi * HOURS_PER_MONTH),
+                     note if p is not None else (note + "; " if note else "") + "no price in the table")
+        )
+
+    def _note(self, note: str) -> str:
+        parts = [note] if note else []
+        if self.lacking:
+            parts.append(f"no price for {', '.join(self.lacking)}: counted as 0")
+        elif self.fallback_note:
+            parts.append(self.fallback_note)
+        self.lacking.clear()
+        return "; ".join(parts)
+
+    def add_fixed(self, name: str, what: str, hourly: float, note: str = "") -> None:
+        self.report.fixed.append(FixedCost(name, what, round(hourly, 4), _money(hourly * HOURS_PER_MONTH), self._note(note)))
+
+    def add_monthly(self, name: str, what: str, monthly: float, note: str = "") -> None:
+        self.report.fixed.append(FixedCost(name, what, round(monthly / HOURS_PER_MONTH, 4), _money(monthly), self._note(note)))
+
+    def key(self, name: str, part: str) -> float:
+        value = self.fixed.get(name)
+        if value is None:
+            self.missing(f"{part}: {self.report.cloud} {name}")
+            self.lacking.append(name)
+        return float(value or 0.0)
+
+
 def estimate(plan: Plan, *, shared_storage_gib: int | None = None) -> CostReport:
     """The cost of ``plan``.
 
     Args:
         plan: the plan to price.
-        shared_storage_gib: expected EFS usage (EFS bills what is stored, the plan has no size); the spec's
-            ``storage.shared.size_gib``. None leaves EFS out with a note.
+        shared_storage_gib: expected usage of a shared file system billed by what it stores (EFS: the plan has
+            no size); the spec's ``storage.shared.size_gib``. None leaves it out with a note.
     """
     from mlstack.catalog import load_catalog
 
@@ -147,142 +191,24 @@ def estimate(plan: Plan, *, shared_storage_gib: int | None = None) -> CostReport
     where = region or str(plan.target.get("kube_context") or "")
     report = CostReport(plan.env, cloud, region, cat.prices.as_of, cat.prices.source, cat.prices.currency,
                         location=" ".join(x for x in (cloud, where) if x))
-    fixed = cat.prices.fixed.get(cloud, {}) if cloud in ("aws", "gcp") else {}  # type: ignore[call-overload]
-    reference = FIXED_PRICE_REGIONS.get(cloud, ())
-    if reference and region not in reference:
-        report.fallback = f"always-on prices are the list prices of {'/'.join(reference)} (the table has none for {region or 'no region'})"
-    fallback_note = f"{'/'.join(reference)} price" if report.fallback else ""
-
-    def price(name: str, machine: str, spot: bool) -> float | None:
-        if cloud not in ("aws", "gcp"):
-            return None
-        p = cat.price(cloud, machine, region, spot)
-        if p is None:
-            report.missing.append(f"node pool {name}: {machine} in {region} ({'spot' if spot else 'on-demand'})")
-        return p
-
-    def pool(name: str, machine: str, spot: bool, lo: int, hi: int, note: str = "") -> None:
-        p = price(name, machine, spot)
-        h = p or 0.0
-        report.pools.append(
-            PoolCost(name, machine, spot, lo, hi, p, round(h * lo, 4), round(h * hi, 4),
-                     _money(h * lo * HOURS_PER_MONTH), _money(h * hi * HOURS_PER_MONTH),
-                     note if p is not None else (note + "; " if note else "") + "no price in the table")
-        )
-
-    lacking: list[str] = []  # the price keys the current always-on part lacks
-
-    def _note(note: str) -> str:
-        parts = [note] if note else []
-        if lacking:
-            parts.append(f"no price for {', '.join(lacking)}: counted as 0")
-        elif fallback_note:
-            parts.append(fallback_note)
-        lacking.clear()
-        return "; ".join(parts)
-
-    def add_fixed(name: str, what: str, hourly: float, note: str = "") -> None:
-        report.fixed.append(FixedCost(name, what, round(hourly, 4), _money(hourly * HOURS_PER_MONTH), _note(note)))
-
-    def add_monthly(name: str, what: str, monthly: float, note: str = "") -> None:
-        report.fixed.append(FixedCost(name, what, round(monthly / HOURS_PER_MONTH, 4), _money(monthly), _note(note)))
-
-    def key(name: str, part: str) -> float:
-        value = fixed.get(name)
-        if value is None:
-            report.missing.append(f"{part}: {cloud} {name}")
-            lacking.append(name)
-        return float(value or 0.0)
-
-    # -- AWS ---------------------------------------------------------------------------------------------------
-    for r in plan.of_type(NODE_GROUP):
-        types = r.inputs.get("instanceTypes") or []
-        sc = r.inputs.get("scalingConfig") or {}
-        spot = r.inputs.get("capacityType") == "SPOT"
-        note = f"first of {len(types)} instance types" if len(types) > 1 else ""
-        pool(_pool_name(r), str(types[0]) if types else "?", spot, int(sc.get("minSize") or 0), int(sc.get("maxSize") or 0), note)
-    for r in plan.of_type(EKS_CLUSTER):
-        add_fixed(r.name, "EKS cluster fee", key("eks_cluster_hourly", r.name))
-    for r in plan.of_type(NAT):
-        add_fixed(r.name, "NAT gateway (hourly, data processed extra)", key("nat_gateway_hourly", r.name))
-    for r in plan.of_type(RDS):
-        cls = str(r.inputs.get("instanceClass", ""))
-        ha = r.inputs.get("multiAz") is True
-        hourly = key(f"database_hourly:{cls}", r.name) * (2 if ha else 1)
-        add_fixed(r.name, f"RDS {cls}{' Multi-AZ' if ha else ''}", hourly)
-        gib = int(r.inputs.get("allocatedStorage") or 0)
-        add_monthly(f"{r.name}-storage", f"RDS storage {gib} GiB{' x2 (Multi-AZ)' if ha else ''}",
-                    gib * key("rds_storage_gib_month", f"{r.name}-storage") * (2 if ha else 1))
-    for r in plan.of_type(EFS):
-        if shared_storage_gib is None:
-            report.missing.append(f"{r.name}: EFS usage (storage.shared.size_gib not set)")
-            add_monthly(r.name, "EFS (billed by usage)", 0.0, "usage unknown: counted as 0")
-        else:
-            add_monthly(r.name, f"EFS {shared_storage_gib} GiB stored (assumed: storage.shared.size_gib)",
-                        shared_storage_gib * key("efs_gib_month", r.name))
-
-    # -- GCP ---------------------------------------------------------------------------------------------------
-    clusters = {r.urn: r for r in plan.of_type(GKE_CLUSTER)}
-    for r in plan.of_type(GKE_POOL):
-        nc = r.inputs.get("nodeConfig") or {}
-        spot = nc.get("spot") is True or nc.get("preemptible") is True
-        auto = r.inputs.get("autoscaling") or {}
-        zones = _zones(r, clusters)
-        if auto.get("totalMinNodeCount") is not None or auto.get("totalMaxNodeCount") is not None:
-            lo, hi, note = int(auto.get("totalMinNodeCount") or 0), int(auto.get("totalMaxNodeCount") or 0), ""
-        elif auto:
-            lo = int(auto.get("minNodeCount") or 0) * zones
-            hi = int(auto.get("maxNodeCount") or 0) * zones
-            note = f"per-zone counts x {zones} zone(s)" if zones > 1 else ""
-        else:
-            n = int(r.inputs.get("nodeCount") or r.inputs.get("initialNodeCount") or 0) * zones
-            lo, hi, note = n, n, "fixed size"
-        if r.inputs.get("placementPolicy"):
-            note = (note + "; " if note else "") + f"TPU slice {(r.inputs.get('placementPolicy') or {}).get('tpuTopology', '')}".rstrip()
-        pool(_pool_name(r), str(nc.get("machineType", "?")), spot, lo, hi, note)
-    for r in clusters.values():
-        add_fixed(r.name, "GKE cluster management fee", key("gke_cluster_hourly", r.name))
-    for r in plan.of_type(CLOUD_NAT):
-        add_fixed(r.name, "Cloud NAT gateway (hourly, data processed extra)", key("nat_gateway_hourly", r.name))
-    for r in plan.of_type(CLOUD_SQL):
-        s = r.inputs.get("settings") or {}
-        tier = str(s.get("tier", ""))
-        ha = s.get("availabilityType") == "REGIONAL"
-        add_fixed(r.name, f"Cloud SQL {tier}{' regional (HA)' if ha else ''}", key(f"database_hourly:{tier}", r.name) * (2 if ha else 1))
-        gib = int(s.get("diskSize") or 10)
-        add_monthly(f"{r.name}-storage", f"Cloud SQL storage {gib} GiB{' x2 (HA)' if ha else ''}",
-                    gib * key("cloudsql_storage_gib_month", f"{r.name}-storage") * (2 if ha else 1))
-    for r in plan.of_type(FILESTORE):
-        tier = str(r.inputs.get("tier", "BASIC_HDD"))
-        # The provider's ``fileShares`` is one object (the API allows one share); accept a list as well. The
-        # instance's provisioned capacity is what is billed, whatever the NFS provisioner carves out of it.
-        shares = r.inputs.get("fileShares") or []
-        shares = [shares] if isinstance(shares, dict) else shares
-        gib = sum(int(f.get("capacityGb") or 0) for f in shares if isinstance(f, dict))
-        add_monthly(r.name, f"Filestore {tier} {gib} GiB (provisioned)",
-                    gib * key(f"filestore_{tier.lower()}_gib_month", r.name))
-
+    pack = _pack(cloud)
+    sink = _Estimate(report, pack, shared_storage_gib)
+    # Table order: the always-on parts are listed in the order of their entries (cluster, NAT, database, storage).
+    for p in targets.packs():
+        for token, entry in p.types.items():
+            if entry.cost is not None:
+                for r in plan.of_type(token):
+                    entry.cost(sink, r, plan)
     report.pools.sort(key=lambda p: p.name)
     report.missing = sorted(set(report.missing))
     return report
 
 
-def _pool_name(r: Registration) -> str:
-    labels = (r.inputs.get("labels") or (r.inputs.get("nodeConfig") or {}).get("labels") or {})
-    return str(labels.get("mlstack.io/pool") or r.name)
-
-
-def _zones(pool: Registration, clusters: dict[str, Registration]) -> int:
-    locations = pool.inputs.get("nodeLocations")
-    if locations:
-        return len(locations)
-    cluster = next(iter(clusters.values()), None)
-    if cluster is None:
-        return 1
-    if cluster.inputs.get("nodeLocations"):
-        return len(cluster.inputs["nodeLocations"])
-    location = str(cluster.inputs.get("location", ""))
-    return 1 if _ZONE.match(location) else 3
+def _pack(cloud: str) -> targets.Pack | None:
+    try:
+        return targets.pack(cloud)
+    except KeyError:
+        return None
 
 
 def money(x: float) -> str:
@@ -341,6 +267,7 @@ def render_text(report: CostReport) -> str:
     if report.missing:
         lines.append("  no price in the table for:")
         lines.extend(f"    - {m}" for m in report.missing)
-    if report.cloud not in ("aws", "gcp"):
-        lines.append("  on-premise hardware is not priced")
+    pack = _pack(report.cloud)
+    if pack is not None and pack.unpriced_note:
+        lines.append(f"  {pack.unpriced_note}")
     return "\n".join(lines) + "\n"

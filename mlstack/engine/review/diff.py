@@ -258,7 +258,7 @@ def _mock_ids(plan: Plan) -> dict[str, str]:
     """Hex tokens the plan's mock outputs derive from resource names (ids, suffixes, key ids), each mapped to a
     placeholder naming the normalised resource, so the same resource of two environments gets the same id.
 
-    The mocks (``mock_outputs``) derive ids as ``sha256(name)`` prefixes of 7, 8 and 17 hex digits.
+    The mocks (the packs' tables) derive ids as ``sha256(name)`` prefixes of 7, 8 and 17 hex digits.
     """
     import hashlib
 

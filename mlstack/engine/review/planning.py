@@ -3,6 +3,7 @@ plan with its review (cost, policy) attached for ``plan --format json``."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
 
 from mlstack.engine.plan.model import Plan
@@ -10,14 +11,15 @@ from mlstack.engine.plan.planner import plan_spec
 from mlstack.spec import load_spec
 
 
-def plan_env(env: str, stacks_dir: Path) -> Plan:
-    """Loads ``<stacks_dir>/<env>.yaml``, checks its policy waivers name real rules, and plans it."""
+def plan_env(env: str, stacks_dir: Path, pins: Mapping[str, str] | None = None) -> Plan:
+    """Loads ``<stacks_dir>/<env>.yaml``, checks its policy waivers name real rules, and plans it (with a lock's
+    image ``pins``, every image by digest)."""
     from mlstack.engine.review.policy import validate_waivers
     from mlstack.spec import spec_path
 
     spec = load_spec(env, stacks_dir)
     validate_waivers(spec.waivers, spec_path(env, stacks_dir))
-    return plan_spec(spec)
+    return plan_spec(spec, pins)
 
 
 def with_review(plan: Plan, env: str, stacks_dir: Path) -> Plan:

@@ -9,7 +9,7 @@ planned in one process, so each cloud SDK is imported once.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
@@ -150,8 +150,20 @@ def _relocate(exc: Any, at_ref: Any) -> Any:
     return SpecError(problems)
 
 
-def review_envs(envs: Sequence[str], stacks_dir: Path) -> Review:
-    """The first environment against each of the others, names normalised, with version drift."""
+def _digest_drift(a: str, b: str, a_images: Mapping[str, str], b_images: Mapping[str, str]) -> dict[str, dict[str, str]]:
+    return {
+        f"image {ref}": {a: a_images.get(ref, "not locked"), b: b_images.get(ref, "not locked")}
+        for ref in sorted(a_images.keys() | b_images.keys())
+        if a_images.get(ref) != b_images.get(ref) and (a_images and b_images)
+    }
+
+
+def review_envs(envs: Sequence[str], stacks_dir: Path, digests: Mapping[str, Mapping[str, str]] | None = None) -> Review:
+    """The first environment against each of the others, names normalised, with version drift.
+
+    ``digests`` (env -> its lock's images, ``"<repository>:<tag>" -> digest``) adds digest drift: an image the two
+    locks pin to different digests, or that only one of them pins, as ``image <reference>`` entries.
+    """
     from mlstack.engine.review import cost
     from mlstack.engine.review.diff import compare_envs
     from mlstack.engine.review.policy import check_plan
@@ -175,6 +187,7 @@ def review_envs(envs: Sequence[str], stacks_dir: Path) -> Review:
             for k in sorted(a_versions.keys() | b_versions.keys())
             if a_versions.get(k) != b_versions.get(k)
         }
+        drift.update(_digest_drift(first_env, env, (digests or {}).get(first_env, {}), (digests or {}).get(env, {})))
         d.extras["version_drift"] = drift
         head_cost = cost.estimate(plan, shared_storage_gib=_shared_gib(spec))
         d.extras["cost_delta"] = cost.delta(first_cost, head_cost)

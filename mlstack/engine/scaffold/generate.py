@@ -16,7 +16,6 @@ from mlstack.engine.scaffold.generate_ci import CI_FILES, CI_PROVIDERS, ci_files
 from mlstack.engine.scaffold.render import check_choice, did_you_mean, environment, render  # noqa: F401 - re-exported
 from mlstack.errors import UsageError
 
-CLOUDS = ("aws", "gcp", "onprem")
 PROJECT_PATTERN = re.compile(r"^[a-z]([a-z0-9-]*[a-z0-9])?$")
 PROJECT_MAX = 24
 SCHEMA_FILE = "schema/spec.schema.json"  # the merged spec's schema
@@ -35,12 +34,6 @@ PROJECT_FILES: dict[str, str] = {
     "project/stacks/prod.yaml.j2": "stacks/prod.yaml",
 }
 
-DEFAULT_REGION = {"aws": "us-west-2", "gcp": "us-central1"}
-# The shape of a region name per cloud (a format check, not a list: new regions keep appearing).
-REGION_PATTERNS = {
-    "aws": (re.compile(r"^[a-z]{2}(-gov)?-[a-z]+-\d$"), "us-west-2, eu-central-1 or us-gov-west-1"),
-    "gcp": (re.compile(r"^[a-z]+-[a-z]+\d$"), "us-central1 or europe-west4"),
-}
 # Which `init` flag produced the value at a spec path (so that a validation error blames the right flag);
 # anything else comes from --project, which names every resource.
 FLAG_OF_PATH = (
@@ -86,9 +79,28 @@ def check_project_name(name: str) -> None:
         )
 
 
+def clouds() -> tuple[str, ...]:
+    """The targets a project may be created for (the registered target packs)."""
+    from mlstack import targets
+
+    return targets.target_names()
+
+
+def default_region(cloud: str) -> str | None:
+    """The region ``init`` offers for ``cloud`` when it asks (None: the target has no regions)."""
+    return _scaffold(cloud).default_region
+
+
+def _scaffold(cloud: str):
+    from mlstack import targets
+    from mlstack.targets.base import Scaffold
+
+    return targets.pack(cloud).scaffold or Scaffold(flags=())
+
+
 def required_flags(cloud: str, ci: str) -> list[str]:
     """The option names `init` needs for this cloud and CI (besides --project and --cloud)."""
-    flags = {"aws": ["--region"], "gcp": ["--region", "--project-id"], "onprem": ["--kube-context", "--nfs-server", "--nfs-path"]}[cloud]
+    flags = list(_scaffold(cloud).flags)
     if ci in ("github", "gitlab"):
         flags = [*flags, "--repository"]
     return flags
@@ -99,7 +111,7 @@ def project_files(opts: ProjectOptions) -> dict[str, str]:
     from mlstack.spec.schema import schema_text
 
     check_project_name(opts.project)
-    check_choice("--cloud", opts.cloud, CLOUDS)
+    check_choice("--cloud", opts.cloud, clouds())
     check_choice("--ci", opts.ci, CI_PROVIDERS)
     context = _project_context(opts)
     files = {out: render(tpl, context) for tpl, out in PROJECT_FILES.items()}
@@ -170,17 +182,18 @@ def check_region(cloud: str, region: str) -> None:
     Raises:
         UsageError: it has not; the message gives examples.
     """
-    pattern, examples = REGION_PATTERNS.get(cloud, (re.compile(r"^[a-z]{2,}(-[a-z0-9]+)+$"), "us-west-2"))
-    if not pattern.match(region):
-        article = {"aws": "an AWS", "gcp": "a GCP"}.get(cloud, "a")
-        raise UsageError(f"--region {region!r} is not {article} region name: expected one like {examples}")
+    rules = _scaffold(cloud)
+    pattern = rules.region_pattern or r"^[a-z]{2,}(-[a-z0-9]+)+$"
+    if not re.match(pattern, region):
+        examples = rules.region_examples or "us-west-2"
+        raise UsageError(f"--region {region!r} is not {rules.region_article} region name: expected one like {examples}")
 
 
 def region_warning(cloud: str, region: str | None) -> str | None:
     """A warning when the catalogue has no prices for ``region`` (a valid region may still be missing there)."""
     from mlstack.catalog import load_catalog
 
-    if region is None or cloud not in REGION_PATTERNS:
+    if region is None or _scaffold(cloud).region_pattern is None:
         return None
     machines = {c: m for c, m in load_catalog().prices.machines.items() if c == cloud}
     priced = sorted({r for per_cloud in machines.values() for regions in per_cloud.values() for r in regions})

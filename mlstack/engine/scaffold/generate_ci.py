@@ -45,6 +45,7 @@ class CiContext:
     provider: str
     project: str
     cloud: str
+    ci_snippets: str  # the target pack's CI login steps, one template per pipeline part
     branch: str
     repository: str | None
     gitlab_url: str
@@ -94,6 +95,7 @@ def ci_context(provider: str, staging, prod, locks: dict[str, dict[str, Any] | N
         provider=provider,
         project=staging.project,
         cloud=staging.target.cloud,
+        ci_snippets=f"targets/{staging.target.cloud}/ci",
         branch=branch,
         repository=staging.ci.repository if staging.ci else None,
         gitlab_url=staging.ci.gitlab_url if staging.ci else "https://gitlab.com",

@@ -18,7 +18,7 @@ def environment():
     import jinja2
 
     def load(name: str):
-        resource = _template_root().joinpath(*name.split("/"))
+        resource = _resource(name)
         if not resource.is_file():
             return None
         return resource.read_text(encoding="utf-8"), None, lambda: True
@@ -36,6 +36,17 @@ def environment():
     env.filters["chomp"] = lambda s: str(s).rstrip("\n")  # a macro's output, placed on its call's line
     env.filters["yaml_str"] = lambda s: json.dumps(str(s))  # a double-quoted YAML scalar (JSON is valid YAML)
     return env
+
+
+def _resource(name: str):
+    """A template by name: ``targets/<pack>/...`` is a target pack's snippet (its CI login steps), anything else
+    is in ``mlstack.templates``."""
+    from importlib.resources import files
+
+    parts = name.split("/")
+    if parts[0] == "targets" and len(parts) > 2:
+        return files(f"mlstack.targets.{parts[1]}").joinpath(*parts[2:])
+    return _template_root().joinpath(*parts)
 
 
 def _template_root():

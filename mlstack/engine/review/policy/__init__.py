@@ -1,7 +1,9 @@
 """Policy checks over a Plan: ``check_plan(plan, protected, waivers)`` and the rule registry ``RULES``.
 
-Rules live by area (``aws``, ``gcp``, ``k8s``, ``common``); each has an id, a one-line rationale, the matching
-Checkov/Trivy ids and a level (mandatory in protected environments, advisory elsewhere).
+Rules live in the target packs (``mlstack.targets.<pack>.policy``), plus the rules every target shares that read
+the packs' tables (``common``: stateful resources protected, secret inputs kept secret); each has an id, a
+one-line rationale, the matching Checkov/Trivy ids and a level (mandatory in protected environments, advisory
+elsewhere). A target pack's rules are about that target only (``Rule.cloud``).
 """
 
 from __future__ import annotations
@@ -9,13 +11,19 @@ from __future__ import annotations
 from collections.abc import Mapping
 from pathlib import Path
 
+from dataclasses import replace
+
+from mlstack import targets
 from mlstack.engine.plan.model import Plan
-from mlstack.engine.review.policy import aws, common, gcp, k8s
+from mlstack.engine.review.policy import common
 from mlstack.engine.review.policy.base import Finding, Level, PolicyReport, Rule, RuleResult
 
 __all__ = ["RULES", "Finding", "PolicyReport", "Rule", "RuleResult", "check_plan", "rule_ids", "validate_waivers"]
 
-RULES: list[Rule] = [*aws.RULES, *gcp.RULES, *k8s.RULES, *common.RULES]
+RULES: list[Rule] = [
+    *(replace(rule, cloud=pack.name if pack.target else None) for pack in targets.packs() for rule in pack.rules),
+    *common.RULES,
+]
 _BY_ID = {r.id: r for r in RULES}
 assert len(_BY_ID) == len(RULES), "duplicate policy rule id"
 

@@ -1,34 +1,17 @@
-"""Rules over every target: protection of stateful resources, secrets kept secret."""
+"""Rules over every target, from the packs' tables: protection of stateful resources, secrets kept secret."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 
+from mlstack import targets
 from mlstack.engine.plan.model import Plan
-from mlstack.engine.review.policy.base import Finding, Rule, each, finding
 from mlstack.engine.plan.recorder import SECRET
+from mlstack.targets.policy import Finding, Rule, each, finding
 
-# Resources that hold data (or keys to it): losing one loses data.
-STATEFUL = (
-    "aws:eks/cluster:Cluster",
-    "aws:rds/instance:Instance",
-    "aws:s3/bucket:Bucket",
-    "aws:efs/fileSystem:FileSystem",
-    "aws:ecr/repository:Repository",
-    "aws:kms/key:Key",
-    "gcp:container/cluster:Cluster",
-    "gcp:sql/databaseInstance:DatabaseInstance",
-    "gcp:storage/bucket:Bucket",
-    "gcp:filestore/instance:Instance",
-    "gcp:artifactregistry/repository:Repository",
-    "gcp:kms/cryptoKey:CryptoKey",
-    "kubernetes:core/v1:PersistentVolumeClaim",
-)
-SECRET_INPUTS = {
-    "kubernetes:core/v1:Secret": ("data", "stringData"),
-    "aws:rds/instance:Instance": ("password",),
-    "gcp:sql/user:User": ("password",),
-}
+# Resources that hold data (or keys to it): losing one loses data. From the packs' tables.
+STATEFUL = tuple(token for _, token, entry in targets.entries() if entry.stateful)
+SECRET_INPUTS = {token: entry.secret_inputs for _, token, entry in targets.entries() if entry.secret_inputs}
 
 
 def _protected(plan: Plan) -> Iterator[Finding]:

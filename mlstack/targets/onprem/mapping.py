@@ -1,7 +1,7 @@
 """The on-premise target: an existing cluster gets what a cloud would give, in-cluster.
 
-Postgres (CloudNativePG), MinIO, an image registry, the NFS provisioner and the audit policy come from
-``OnPremEnvironment``; the platform layer then binds MinIO for artifacts and the NFS provisioner for the
+Postgres (CloudNativePG), an S3 object store (SeaweedFS), an image registry, the NFS provisioner and the audit policy come from
+``OnPremEnvironment``; the platform layer then binds the object store for artifacts and the NFS provisioner for the
 ``shared`` class. Node pools describe existing nodes: each is an ``OnPremNodePool`` component that creates
 nothing and carries the selector the platform schedules by, so the plan still lists every pool.
 """
@@ -13,7 +13,7 @@ import pulumi
 from mlstack.catalog import Catalog
 from mlstack.components.onprem.environment import OnPremEnvironment, OnPremEnvironmentArgs
 from mlstack.components.onprem.node_setup import OnPremNodePool, OnPremNodePoolArgs
-from mlstack.engine.plan.mapping.bindings import Bindings, cluster_provider
+from mlstack.targets.bindings import Bindings, cluster_provider
 from mlstack.spec import Spec
 
 # The platform layer owns `mlstack-system` (the verification Job); on-prem services keep their own namespace.
@@ -34,10 +34,7 @@ def environment_args(spec: Spec, catalog: Catalog, versions: dict[str, str]) -> 
         postgres_image=postgres.ref
         if postgres.tag.split(".")[0] == versions["postgres"].split(".")[0]
         else f"{postgres.repository}:{versions['postgres']}",
-        minio_chart_version=charts["minio"].version,
-        minio_chart_repository=charts["minio"].repo,
-        minio_image=images["minio"].ref,
-        mc_image=images["minio-mc"].ref,
+        object_store_image=images["seaweedfs"].ref,
         registry_image=images["registry"].ref,
         nfs_chart_version=charts["nfs-subdir-external-provisioner"].version,
         nfs_chart_repository=charts["nfs-subdir-external-provisioner"].repo,
@@ -70,6 +67,8 @@ def provision(spec: Spec, catalog: Catalog, versions: dict[str, str]) -> Binding
             ),
         )
     return Bindings(
+        # No cloud OIDC trust on premise: CI logs in with the ServiceAccount's token.
+        ci_issue_token=True,
         provider=provider,
         kube_context=spec.target.kube_context,
         storage_provisioner=OnPremEnvironmentArgs.storage_provisioner_name,

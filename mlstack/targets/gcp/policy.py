@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import TYPE_CHECKING
 
-from mlstack.engine.plan.model import Plan
-from mlstack.engine.review.policy.base import Finding, Rule, as_list, each, finding, get
+from mlstack.targets.policy import Finding, Rule, as_list, each, finding, get
+
+if TYPE_CHECKING:
+    from mlstack.engine.plan.model import Plan
 
 GKE = "gcp:container/cluster:Cluster"
 POOL = "gcp:container/nodePool:NodePool"

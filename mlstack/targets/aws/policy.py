@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import TYPE_CHECKING
 
-from mlstack.engine.plan.model import Plan
-from mlstack.engine.review.policy.base import (
+from mlstack.targets.policy import (
     Finding,
     Rule,
     as_list,
@@ -14,6 +14,9 @@ from mlstack.engine.review.policy.base import (
     get,
     statements,
 )
+
+if TYPE_CHECKING:
+    from mlstack.engine.plan.model import Plan
 
 EKS = "aws:eks/cluster:Cluster"
 NODE_GROUP = "aws:eks/nodeGroup:NodeGroup"

@@ -25,7 +25,7 @@ from mlstack.components.aws.node_pool import NodePoolArgs
 from mlstack.components.aws.shared_file_system import SharedFileSystemArgs
 from mlstack.components.aws.tracking_database import TrackingDatabaseArgs
 from mlstack.components.k8s.neuron_support import NeuronSupport, NeuronSupportArgs
-from mlstack.engine.plan.mapping.bindings import Bindings, cluster_provider
+from mlstack.targets.bindings import Bindings, cluster_provider
 from mlstack.spec import Spec
 from mlstack.spec.models import NodePool
 
@@ -167,6 +167,8 @@ def provision(spec: Spec, catalog: Catalog, versions: dict[str, str]) -> Binding
     if env.ci_role_arn is not None:
         outputs["ci_role_arn"] = env.ci_role_arn
     return Bindings(
+        # EKS maps a team's IAM principals to its group (access entries), not to RBAC users.
+        team_members_as_users=False,
         provider=provider,
         kubeconfig=env.kubeconfig,
         storage_provisioner="efs.csi.aws.com",

@@ -18,7 +18,7 @@ from mlstack.components.gcp.shared_file_system import SharedFileSystemArgs
 from mlstack.components.gcp.tpu_node_pool import TpuNodePoolArgs
 from mlstack.components.gcp.tracking_database import TrackingDatabaseArgs
 from mlstack.components.onprem.nfs_backend import NfsBackend, NfsBackendArgs
-from mlstack.engine.plan.mapping.bindings import Bindings, cluster_provider
+from mlstack.targets.bindings import Bindings, cluster_provider
 from mlstack.spec import Spec
 from mlstack.spec.models import NodePool
 
@@ -177,6 +177,8 @@ def provision(spec: Spec, catalog: Catalog, versions: dict[str, str]) -> Binding
         "ci_service_account_email": env.ci_service_account_email,
     }
     return Bindings(
+        # GKE installs its own device plugin with the driver (gpu_driver_installation_config).
+        gpu_device_plugin=False,
         provider=provider,
         storage_provisioner=nfs.provisioner_name,
         storage_parameters=nfs.storage_parameters,

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from mlstack.engine.plan.model import Plan
-from mlstack.engine.review.policy.base import Finding, Rule, as_list, each, finding, get
-from mlstack.engine.plan.recorder import Registration
+from mlstack.targets.policy import Finding, Rule, as_list, each, finding, get
+
+if TYPE_CHECKING:
+    from mlstack.engine.plan.model import Plan
+    from mlstack.engine.plan.recorder import Registration
 
 # Kind -> path of its pod spec in the inputs.
 WORKLOADS = {

@@ -22,14 +22,20 @@ class Bindings:
         artifacts_uri: MLflow's artifact destination (s3://, gs://).
         database_uri: MLflow's backend store URI (secret).
         mlflow_annotations: ServiceAccount annotations binding MLflow to a cloud identity.
-        mlflow_env: extra environment for MLflow (e.g. the MinIO endpoint on onprem).
-        mlflow_secret_env: extra secret environment for MLflow (e.g. MinIO credentials).
+        mlflow_env: extra environment for MLflow (e.g. the object store's endpoint on onprem).
+        mlflow_secret_env: extra secret environment for MLflow (e.g. the object store's credentials).
         mlflow_python_hooks: Python start-up modules for MLflow's pod, file name -> source (AWS: the reader
             of the rotating RDS-managed password).
         ci_annotations: annotations of the CI ServiceAccount.
         ci_groups: Kubernetes groups the cloud maps the CI identity to (bound to the CI Role).
         ci_users: Kubernetes user names of the CI identity (GKE: the CI service account's e-mail).
         registry_host: where images are pushed.
+        gpu_device_plugin: the platform layer installs the NVIDIA device plugin (or GPU operator) for GPU pools;
+            False where the target's node images bring their own (GKE installs it with the driver: a second one
+            would register the same nvidia.com/gpu resource twice).
+        team_members_as_users: a team's members are bound as Kubernetes RBAC users; False where the target maps
+            them to the team's group itself (EKS access entries).
+        ci_issue_token: the CI ServiceAccount gets a long-lived token (no cloud OIDC trust to log in with).
         outputs: stack outputs of the target (exported as they are).
         depends_on: resources the platform layer must wait for (node pools, CSI drivers).
     """
@@ -49,6 +55,9 @@ class Bindings:
     ci_groups: list[str] = field(default_factory=list)
     ci_users: list[pulumi.Input[str]] = field(default_factory=list)
     registry_host: pulumi.Input[str] | None = None
+    gpu_device_plugin: bool = True
+    team_members_as_users: bool = True
+    ci_issue_token: bool = False
     outputs: dict[str, Any] = field(default_factory=dict)
     depends_on: list[pulumi.Resource] = field(default_factory=list)
 

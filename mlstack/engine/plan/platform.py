@@ -14,16 +14,18 @@ from mlstack.components.k8s.shared_storage import SharedStorageArgs
 from mlstack.components.k8s.team import TeamArgs
 from mlstack.components.k8s.tracking_server import TrackingServerArgs
 from mlstack.components.k8s.verify_job import VerifyJobArgs
-from mlstack.engine.plan.mapping.bindings import Bindings, cluster_provider
+from mlstack.targets.bindings import Bindings, cluster_provider
 from mlstack.spec import Spec
 
 
 def mlflow_image(spec: Spec, catalog: Catalog, versions: dict[str, str]) -> str:
     """The spec's image, or the official MLflow image's `-full` variant (the server needs mlflow[auth],
-    psycopg 3, boto3 and google-cloud-storage for basic auth, Postgres, S3/MinIO and GCS)."""
+    psycopg 3, boto3 and google-cloud-storage for basic auth, Postgres, S3 and GCS): the catalogue's pin when
+    the spec keeps the catalogue's MLflow version, else the same variant of the spec's version."""
     if spec.tracking.image:
         return spec.tracking.image
-    return f"{catalog.versions.images['mlflow'].repository}:v{versions['mlflow']}-full"
+    pin = catalog.versions.images["mlflow"]
+    return pin.ref if versions["mlflow"] == catalog.versions.mlflow else f"{pin.repository}:v{versions['mlflow']}-full"
 
 
 def gpu_accelerators(spec: Spec, catalog: Catalog) -> list[str]:
@@ -40,9 +42,7 @@ def platform_args(spec: Spec, catalog: Catalog, versions: dict[str, str], bindin
     assert shared is not None  # the spec rules require it
     image = mlflow_image(spec, catalog, versions)
     gpu = None
-    # GKE installs its own device plugin with the driver (gpu_driver_installation_config); a second one would
-    # register the same nvidia.com/gpu resource twice.
-    if gpus and spec.target.cloud != "gcp":
+    if gpus and bindings.gpu_device_plugin:
         chart = catalog.versions.charts["gpu-operator" if spec.cluster.gpu_operator else "nvidia-device-plugin"]
         gpu = GpuSupportArgs(
             chart_version=chart.version if spec.cluster.gpu_operator else versions["gpu_device_plugin"],
@@ -55,8 +55,7 @@ def platform_args(spec: Spec, catalog: Catalog, versions: dict[str, str], bindin
         teams={
             name: TeamArgs(
                 group=team.group,
-                # EKS maps a team's IAM principals to its group (access entries); elsewhere they are RBAC users.
-                users=() if spec.target.cloud == "aws" else tuple(team.members),
+                users=tuple(team.members) if bindings.team_members_as_users else (),
                 gpu_quota=team.gpu_quota,
                 tpu_quota=team.tpu_quota,
                 neuron_quota=team.neuron_quota,
@@ -95,7 +94,7 @@ def platform_args(spec: Spec, catalog: Catalog, versions: dict[str, str], bindin
             service_account_annotations=bindings.ci_annotations,
             groups=tuple(bindings.ci_groups),
             users=tuple(bindings.ci_users),
-            issue_token=spec.target.cloud == "onprem",
+            issue_token=bindings.ci_issue_token,
         )
         if spec.ci
         else None,

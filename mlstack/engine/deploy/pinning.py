@@ -1,0 +1,94 @@
+"""What a lock pins, and whether it still can be honoured: the images and charts of a plan, resolved at ``up``.
+
+``plan_images(plan)`` lists every image reference the plan's Kubernetes objects and chart values use;
+``resolve_images`` asks their registries for the digests (:mod:`mlstack.engine.deploy.oci`); ``plan_charts``
+records each Helm release's chart and version (and its digest for OCI chart repositories). ``locked_refusals``
+says why a lock cannot be honoured now, before anything changes: images of the plan the lock does not pin,
+or a pinned digest its registry no longer serves.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping
+from typing import Any
+
+from mlstack.engine.deploy import oci
+from mlstack.engine.plan.model import Plan
+
+HELM_RELEASE = "kubernetes:helm.sh/v3:Release"
+IMAGE_KEYS = ("image", "imageName")
+
+
+def _walk(value: Any, found: set[str]) -> None:
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, dict):
+            for key in IMAGE_KEYS:
+                ref = item.get(key)
+                if isinstance(ref, str) and ":" in ref.rsplit("/", 1)[-1]:
+                    found.add(ref)
+            repo, tag = item.get("repository"), item.get("tag")
+            if isinstance(repo, str) and isinstance(tag, str) and "." in repo.split("/", 1)[0]:
+                found.add(f"{repo}:{tag}")
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            stack.extend(item)
+
+
+def plan_images(plan: Plan) -> list[str]:
+    """Every image reference in the plan's Kubernetes objects and chart values, sorted (digest refs included)."""
+    found: set[str] = set()
+    for reg in plan.resources:
+        if reg.type.startswith("kubernetes:"):
+            _walk(reg.inputs, found)
+    return sorted(found)
+
+
+def unpinned(plan: Plan) -> list[str]:
+    """Image references in ``plan`` that are not by digest (an empty list for a locked plan)."""
+    return [ref for ref in plan_images(plan) if "@sha256:" not in ref]
+
+
+def resolve_images(refs: Iterable[str], resolve: Callable[[str], str] = oci.resolve_digest) -> dict[str, str]:
+    """``ref -> digest`` for every tag reference (digest references are already pinned and left out)."""
+    return {ref: resolve(ref) for ref in sorted(set(refs)) if "@" not in ref}
+
+
+def plan_charts(plan: Plan, resolve: Callable[[str], str] = oci.resolve_digest) -> dict[str, dict[str, str | None]]:
+    """Each Helm release's chart, repository, version and, for ``oci://`` repositories, the chart's digest."""
+    charts: dict[str, dict[str, str | None]] = {}
+    for reg in plan.of_type(HELM_RELEASE):
+        repo = (reg.inputs.get("repositoryOpts") or {}).get("repo", "")
+        chart, version = reg.inputs.get("chart", ""), reg.inputs.get("version", "")
+        digest = None
+        if repo.startswith("oci://"):
+            digest = resolve(f"{repo.removeprefix('oci://').rstrip('/')}/{chart}:{version}")
+        charts[reg.inputs.get("name") or reg.name] = {"chart": chart, "digest": digest, "repo": repo, "version": version}
+    return dict(sorted(charts.items()))
+
+
+def locked_refusals(
+    plan_refs: Iterable[str],
+    lock: Mapping[str, Any],
+    served: Callable[[str, str], bool] = oci.manifest_exists,
+) -> list[str]:
+    """Why ``up --locked`` cannot deploy this lock's images now (empty when it can).
+
+    Args:
+        plan_refs: the image references of the unlocked plan (``plan_images``).
+        lock: the validated lock.
+        served: whether a registry still serves ``(image, digest)``.
+    """
+    pins: Mapping[str, str] = lock.get("images", {})
+    problems = []
+    for ref in sorted(set(plan_refs)):
+        if "@" in ref:
+            continue
+        if ref not in pins:
+            problems.append(f"image {ref}: not in the lock (the catalogue or the spec names another image since it "
+                            "was written); run `mlstack up` without --locked to lock it")
+        elif not served(ref, pins[ref]):
+            problems.append(f"image {ref}: the locked digest {pins[ref]} is no longer served by its registry; "
+                            "restore it there, or run `mlstack up` without --locked to lock the current one")
+    return problems

@@ -1,0 +1,96 @@
+"""The table of what every target shares: Kubernetes objects (``kubernetes:``), generated secrets (``random:``)
+and the platform components that stand for a capability.
+
+Replace triggers: pulumi-kubernetes 4.x keeps its own table (provider/pkg/provider/diff.go, ``forceNew``) and
+also replaces every kind on ``metadata.name``/``metadata.namespace`` (``Pack.implicit_replace``); the random
+provider replaces on any argument (terraform-provider-random: every argument ForceNew). Checked 2026-11-29.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from mlstack.targets.base import AcceleratorHint, Parity, ReplaceRule, ResourceType, State
+from mlstack.targets.kit import physical_name, with_
+
+K8S_SOURCE = "pulumi-kubernetes provider/pkg/provider/diff.go"
+_RANDOM = "terraform-provider-random (every argument ForceNew)"
+ALL = "*"  # every input replaces
+
+
+def generic_mock(m: Any, name: str, inputs: State) -> tuple[str, State]:
+    meta = dict(inputs.get("metadata") or {})
+    meta.setdefault("name", physical_name(name, meta))
+    ns = meta.get("namespace")
+    return (f"{ns}/{meta['name']}" if ns else meta["name"]), {"metadata": meta}
+
+
+def _node_selector(inputs: State) -> AcceleratorHint:
+    # On premise the pools are components without recorded inputs: the GPU verify Job's nodeSelector names the
+    # accelerator the existing nodes are labelled with.
+    spec = ((inputs.get("spec") or {}).get("template") or {}).get("spec") or {}
+    return AcceleratorHint(labels=spec.get("nodeSelector") or {})
+
+
+TYPES: dict[str, ResourceType] = {
+    "kubernetes:apps/v1:Deployment": ResourceType(replace=ReplaceRule(("spec.selector",), source=K8S_SOURCE)),
+    "kubernetes:apps/v1:DaemonSet": ResourceType(replace=ReplaceRule(("spec.selector",), note="immutable in the API", source=K8S_SOURCE)),
+    "kubernetes:apps/v1:StatefulSet": ResourceType(
+        replace=ReplaceRule(
+            ("spec.podManagementPolicy", "spec.revisionHistoryLimit", "spec.selector", "spec.serviceName", "spec.volumeClaimTemplates"),
+            source=K8S_SOURCE,
+        )
+    ),
+    "kubernetes:batch/v1:Job": ResourceType(
+        replace=ReplaceRule(("spec.completions", "spec.parallelism", "spec.selector", "spec.template"), source=K8S_SOURCE),
+        accelerators=_node_selector,
+    ),
+    "kubernetes:core/v1:ConfigMap": ResourceType(replace=ReplaceRule(("binaryData", "data"), source=K8S_SOURCE)),
+    "kubernetes:core/v1:Secret": ResourceType(
+        replace=ReplaceRule(("type", "stringData", "data"), source=K8S_SOURCE), secret_inputs=("data", "stringData")
+    ),
+    "kubernetes:core/v1:Service": ResourceType(replace=ReplaceRule(("spec.clusterIP",), source=K8S_SOURCE)),
+    "kubernetes:core/v1:ResourceQuota": ResourceType(replace=ReplaceRule(("spec.scopes",), source=K8S_SOURCE)),
+    "kubernetes:core/v1:PersistentVolumeClaim": ResourceType(
+        replace=ReplaceRule(
+            ("spec.accessModes", "spec.resources", "spec.selector", "spec.storageClassName", "spec.volumeName", "spec.volumeMode"),
+            source=K8S_SOURCE,
+        ),
+        stateful=True,
+    ),
+    # Kinds with no trigger of their own (the implicit metadata rule still applies): listed so the table is the
+    # inventory of what the platform layer creates.
+    "kubernetes:core/v1:Namespace": ResourceType(),
+    "kubernetes:core/v1:LimitRange": ResourceType(),
+    "kubernetes:networking.k8s.io/v1:NetworkPolicy": ResourceType(),
+    "kubernetes:policy/v1:PodDisruptionBudget": ResourceType(),
+    "kubernetes:rbac.authorization.k8s.io/v1:Role": ResourceType(),
+    "kubernetes:core/v1:ServiceAccount": ResourceType(parity=Parity("workload identity", "emulated", "ServiceAccounts + secrets")),
+    "kubernetes:core/v1:Node": ResourceType(
+        accelerators=lambda inputs: AcceleratorHint(labels=(inputs.get("metadata") or {}).get("labels") or {})
+    ),
+    "kubernetes:storage.k8s.io/v1:StorageClass": ResourceType(
+        replace=ReplaceRule(
+            ("parameters", "provisioner", "reclaimPolicy", "volumeBindingMode"),
+            note="reclaimPolicy and volumeBindingMode are immutable in the API",
+            source=K8S_SOURCE,
+        )
+    ),
+    "kubernetes:rbac.authorization.k8s.io/v1:RoleBinding": ResourceType(replace=ReplaceRule(("roleRef",), source=K8S_SOURCE)),
+    "kubernetes:rbac.authorization.k8s.io/v1:ClusterRoleBinding": ResourceType(replace=ReplaceRule(("roleRef",), source=K8S_SOURCE)),
+    "kubernetes:helm.sh/v3:Release": ResourceType(
+        replace=ReplaceRule(("name", "namespace"), note="a renamed release is a new release", source="pulumi-kubernetes helm_release.go")
+    ),
+    "random:index/randomPassword:RandomPassword": ResourceType(
+        mock=with_(
+            lambda m, name, inputs: "none",
+            result=lambda m, i, inputs: "mock-password-" + "x" * 16,
+            bcryptHash=lambda m, i, inputs: "$2a$10$" + "M" * 53,
+        ),
+        replace=ReplaceRule((ALL,), source=_RANDOM),
+    ),
+    "random:index/randomString:RandomString": ResourceType(replace=ReplaceRule((ALL,), source=_RANDOM)),
+    "random:index/randomId:RandomId": ResourceType(replace=ReplaceRule((ALL,), source=_RANDOM)),
+    "mlstack:k8s:GpuSupport": ResourceType(accelerators=lambda inputs: AcceleratorHint(kinds=frozenset({"device plugin"}))),
+    "mlstack:k8s:CiAccess": ResourceType(parity=Parity("CI trust", "emulated", "ServiceAccount + RBAC + token")),
+}

@@ -1,0 +1,83 @@
+"""A locked plan references every image by digest, in every Kubernetes object and chart value, on all four example
+environments; `mlstack plan` shows the lock's digests; `mlstack lock` prints and checks a lock."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+
+import pytest
+
+from mlstack.cli import main
+from mlstack.engine.deploy import lock as lk
+from mlstack.engine.deploy.pinning import plan_images, unpinned
+from mlstack.engine.plan.planner import plan_spec
+from mlstack.spec import load_spec
+from tests.lifecycle.fakes import copy_stacks
+
+TOOLS = {"mlstack": "0.1.0", "pulumi": "3.272.0", "pulumi_cli": "3.272.0"}
+
+
+def fixture_digest(ref: str) -> str:
+    return "sha256:" + hashlib.sha256(ref.encode()).hexdigest()
+
+
+@pytest.mark.parametrize("env", ["staging", "prod", "gcp-staging", "onprem"])
+def test_every_image_of_a_locked_plan_is_by_digest(env):
+    from pathlib import Path
+
+    spec = load_spec(env, Path(__file__).resolve().parents[2] / "stacks")
+    refs = plan_images(plan_spec(spec))
+    assert refs and all("@" not in r for r in refs)
+    pins = {r: fixture_digest(r) for r in refs}
+    locked = plan_spec(spec, pins)
+    assert unpinned(locked) == []
+    assert plan_images(locked) == sorted(f"{r}@{pins[r]}" for r in refs)
+
+
+def test_plan_shows_the_locked_digests(tmp_path, capsys):
+    stacks = copy_stacks(tmp_path)
+    spec = load_spec("onprem", stacks)
+    refs = plan_images(plan_spec(spec))
+    lk.write_lock(lk.lock_path("onprem", stacks), lk.build_lock(spec, {}, TOOLS, images={r: fixture_digest(r) for r in refs}))
+    assert main(["--stacks-dir", str(stacks), "plan", "--env", "onprem", "--format", "json"]) == 0
+    text = capsys.readouterr().out
+    for ref in refs:
+        assert f'"{ref}@{fixture_digest(ref)}"' in text or f'"tag": "{ref.rsplit(":", 1)[1]}@{fixture_digest(ref)}"' in text
+    (stacks / "onprem.lock.json").unlink()
+    assert main(["--stacks-dir", str(stacks), "plan", "--env", "onprem", "--format", "json"]) == 0
+    assert "@sha256:" not in capsys.readouterr().out
+
+
+def test_lock_prints_digest_and_contents_and_checks_the_spec(tmp_path, capsys):
+    stacks = copy_stacks(tmp_path)
+    run = lambda *a: main(["--stacks-dir", str(stacks), *a])  # noqa: E731
+    assert run("lock", "--env", "staging") == 2
+    assert "staging.lock.json does not exist: `mlstack up --env staging` writes it" in capsys.readouterr().err
+    spec = load_spec("staging", stacks)
+    lock = lk.build_lock(spec, {}, TOOLS)
+    path = lk.lock_path("staging", stacks)
+    lk.write_lock(path, lock)
+    assert run("lock", "--env", "staging") == 0
+    out = capsys.readouterr().out
+    first, rest = out.split("\n", 1)
+    assert first == f"{path}: {lk.lock_digest(lock)}" and json.loads(rest) == lock
+    assert lk.lock_digest(lock) == "sha256:" + hashlib.sha256(path.read_bytes()).hexdigest()
+    assert run("lock", "--env", "staging", "--check") == 0
+    assert capsys.readouterr().out == f"{path}: {lk.lock_digest(lock)} matches stacks/staging.yaml (spec {lock['spec_digest']})\n"
+    base = stacks / "base.yaml"
+    base.write_text(base.read_text().replace('postgres: "16"', 'postgres: "17"'))
+    assert run("lock", "--env", "staging", "--check") == 3
+    err = capsys.readouterr().err
+    assert f"{path} no longer matches stacks/staging.yaml:\n  spec digest: lock {lock['spec_digest']}, now sha256:" in err
+    assert err.endswith("  versions.postgres: lock 16, now 17\n")
+
+
+def test_diff_between_environments_shows_digest_drift(tmp_path, capsys):
+    stacks = copy_stacks(tmp_path)
+    ref = "ghcr.io/mlflow/mlflow:v3.15.2-full"
+    for env, digest in (("staging", "sha256:" + "1" * 64), ("prod", "sha256:" + "2" * 64)):
+        lk.write_lock(lk.lock_path(env, stacks), lk.build_lock(load_spec(env, stacks), {}, TOOLS, images={ref: digest}))
+    assert main(["--stacks-dir", str(stacks), "diff", "--env", "staging", "--env", "prod", "--format", "json"]) == 0
+    (entry,) = json.loads(capsys.readouterr().out)["envs"]
+    assert entry["version_drift"][f"image {ref}"] == {"staging": "sha256:" + "1" * 64, "prod": "sha256:" + "2" * 64}
