@@ -6,6 +6,7 @@ exactly the policy that will be applied.
 
 from __future__ import annotations
 
+import hashlib
 import json
 from collections.abc import Mapping, Sequence
 from typing import Any
@@ -62,6 +63,28 @@ def region_name(parent: pulumi.Resource) -> pulumi.Output[str]:
 def partition(parent: pulumi.Resource) -> pulumi.Output[str]:
     """The AWS partition (``aws``, ``aws-cn``, ``aws-us-gov``) of the provider ``parent`` uses."""
     return aws.get_partition_output(opts=pulumi.InvokeOutputOptions(parent=parent)).partition
+
+
+def principal_digest(arn: str) -> str:
+    """A name part for an IAM principal: 8 hex digits of its ARN's SHA-256.
+
+    Access entries are named by it, so adding or removing one principal never renames (and so replaces)
+    another's entry, as position-based names would.
+    """
+    return hashlib.sha256(arn.encode()).hexdigest()[:8]
+
+
+def aws_managed_policy_arn(part: pulumi.Input[str], policy: str) -> pulumi.Output[str]:
+    """An AWS-managed IAM policy's ARN in partition ``part``: ``arn:<part>:iam::aws:policy/<policy>``.
+
+    ``policy`` includes its path where it has one (``service-role/AmazonEFSCSIDriverPolicy``).
+    """
+    return pulumi.Output.format("arn:{0}:iam::aws:policy/{1}", part, policy)
+
+
+def eks_access_policy_arn(part: pulumi.Input[str], policy: str) -> pulumi.Output[str]:
+    """An EKS access policy's ARN in partition ``part``: ``arn:<part>:eks::aws:cluster-access-policy/<policy>``."""
+    return pulumi.Output.format("arn:{0}:eks::aws:cluster-access-policy/{1}", part, policy)
 
 
 def kms_key(

@@ -11,7 +11,16 @@ import pulumi
 import pulumi_aws as aws
 
 from .._base import child_opts, stateful_opts
-from ._util import kms_key, name_tags, region_name, service_trust_policy
+from ._util import (
+    aws_managed_policy_arn,
+    eks_access_policy_arn,
+    kms_key,
+    name_tags,
+    partition,
+    principal_digest,
+    region_name,
+    service_trust_policy,
+)
 
 TOKEN = "mlstack:aws:Cluster"
 
@@ -42,9 +51,16 @@ class ClusterArgs:
             private only; any CIDR turns the public endpoint on, restricted to these CIDRs.
         authentication_mode: ``API`` (default: access entries only) or ``API_AND_CONFIG_MAP`` (also the
             legacy ``aws-auth`` ConfigMap).
-        admin_principal_arns: IAM roles/users given cluster-admin through access entries; default none
-            (the identity that creates the cluster is admin through
-            ``bootstrap_cluster_creator_admin_permissions``).
+        admin_principal_arns: IAM roles/users given cluster-admin through access entries (one each, named
+            ``<name>-admin-<digest of the ARN>``, so adding or removing one leaves the others alone); default
+            none.
+        deployer_admin: cluster-admin for the IAM identity running the deployment (the role behind its
+            session, ``aws.iam.get_session_context``), through the access entry ``<name>-deployer``; default
+            True, so that the first ``up`` can install the platform layer. Set it False once
+            ``admin_principal_arns`` names the admins: the next ``up`` deletes that entry and the access with
+            it. EKS's own grant (``bootstrap_cluster_creator_admin_permissions``) stays off: it is hidden, and
+            undoing it replaces the cluster. Do not also list the deployer in ``admin_principal_arns`` (EKS
+            allows one access entry per principal).
         log_retention_days: days CloudWatch keeps control-plane logs; default 90.
         kms_deletion_window_days: waiting period before the secrets key is deleted (7 to 30); default 30.
         oidc_thumbprints: thumbprints for the IRSA OIDC provider. Default none: IAM then fetches the issuer's
@@ -60,6 +76,7 @@ class ClusterArgs:
     public_access_cidrs: Sequence[str] = ()
     authentication_mode: Literal["API", "API_AND_CONFIG_MAP"] = "API"
     admin_principal_arns: Sequence[str] = ()
+    deployer_admin: bool = True
     log_retention_days: int = 90
     kms_deletion_window_days: int = 30
     oidc_thumbprints: Sequence[str] = ()
@@ -82,7 +99,12 @@ class Cluster(pulumi.ComponentResource):
             raise ValueError(f"{name}: ClusterArgs.subnet_ids is required")
         tags = args.tags
         cluster_name = args.cluster_name or name
+        for arn in args.admin_principal_arns:
+            check_principal(arn)
+        if len(set(args.admin_principal_arns)) != len(args.admin_principal_arns):
+            raise ValueError(f"{name}: admin_principal_arns lists a principal twice: {sorted(args.admin_principal_arns)}")
 
+        part = partition(self)  # aws, aws-us-gov or aws-cn: every ARN below is built from it
         role = aws.iam.Role(
             f"{name}-role",
             assume_role_policy=service_trust_policy("eks.amazonaws.com", tag_session=True),
@@ -92,7 +114,7 @@ class Cluster(pulumi.ComponentResource):
         role_policy = aws.iam.RolePolicyAttachment(
             f"{name}-role-AmazonEKSClusterPolicy",
             role=role.name,
-            policy_arn="arn:aws:iam::aws:policy/AmazonEKSClusterPolicy",
+            policy_arn=aws_managed_policy_arn(part, "AmazonEKSClusterPolicy"),
             opts=child_opts(self),
         )
         key = kms_key(
@@ -130,11 +152,19 @@ class Cluster(pulumi.ComponentResource):
             enabled_cluster_log_types=list(LOG_TYPES),
             access_config=aws.eks.ClusterAccessConfigArgs(
                 authentication_mode=args.authentication_mode,
-                bootstrap_cluster_creator_admin_permissions=True,
+                # No hidden, permanent admin: the deployer's access is the removable entry below.
+                bootstrap_cluster_creator_admin_permissions=False,
             ),
             deletion_protection=args.protect,
             tags=name_tags(tags, cluster_name),
-            opts=stateful_opts(self, args.protect, depends_on=[role_policy, logs]),
+            # The flag only acts at creation and changing it replaces the cluster: a cluster created with it
+            # on (mlstack before 0.2) keeps it rather than being re-created (see docs/cluster-access.md).
+            opts=stateful_opts(
+                self,
+                args.protect,
+                depends_on=[role_policy, logs],
+                ignore_changes=["accessConfig.bootstrapClusterCreatorAdminPermissions"],
+            ),
         )
 
         issuer = cluster.identities.apply(_issuer)
@@ -157,26 +187,35 @@ class Cluster(pulumi.ComponentResource):
             aws.iam.RolePolicyAttachment(
                 f"{name}-node-{policy}",
                 role=node_role.name,
-                policy_arn=f"arn:aws:iam::aws:policy/{policy}",
+                policy_arn=aws_managed_policy_arn(part, policy),
                 opts=child_opts(self),
             )
 
+        admins: dict[str, tuple[pulumi.Input[str], list[pulumi.Alias]]] = {}
         for i, principal in enumerate(args.admin_principal_arns):
+            # Before 0.2 the entries were named by position (``<name>-admin-<i>``): removing one renamed, and so
+            # replaced, every later one, briefly revoking those admins. The alias carries a deployed entry over.
+            admins[f"{name}-admin-{principal_digest(principal)}"] = (principal, [pulumi.Alias(name=f"{name}-admin-{i}")])
+        if args.deployer_admin:
+            caller = aws.get_caller_identity_output(opts=pulumi.InvokeOutputOptions(parent=self))
+            session = aws.iam.get_session_context_output(arn=caller.arn, opts=pulumi.InvokeOutputOptions(parent=self))
+            admins[f"{name}-deployer"] = (session.issuer_arn, [])
+        for entry_name, (principal, moved) in admins.items():
             entry = aws.eks.AccessEntry(
-                f"{name}-admin-{i}",
+                entry_name,
                 cluster_name=cluster.name,
                 principal_arn=principal,
                 type="STANDARD",
-                tags=name_tags(tags, f"{name}-admin-{i}"),
-                opts=child_opts(self),
+                tags=name_tags(tags, entry_name),
+                opts=child_opts(self, aliases=moved or None),
             )
             aws.eks.AccessPolicyAssociation(
-                f"{name}-admin-{i}",
+                entry_name,
                 cluster_name=cluster.name,
                 principal_arn=principal,
-                policy_arn="arn:aws:eks::aws:cluster-access-policy/AmazonEKSClusterAdminPolicy",
+                policy_arn=eks_access_policy_arn(part, "AmazonEKSClusterAdminPolicy"),
                 access_scope=aws.eks.AccessPolicyAssociationAccessScopeArgs(type="cluster"),
-                opts=child_opts(self, depends_on=[entry]),
+                opts=child_opts(self, depends_on=[entry], aliases=moved or None),
             )
 
         self.cluster_name: pulumi.Output[str] = cluster.name
@@ -207,6 +246,17 @@ class Cluster(pulumi.ComponentResource):
                 "kubeconfig": self.kubeconfig,
             }
         )
+
+
+def check_principal(arn: str) -> None:
+    """Raises unless ``arn`` is an IAM role or user ARN, the principals an access entry takes.
+
+    Raises:
+        ValueError: e.g. an STS assumed-role ARN (name its role instead: ``arn:<partition>:iam::<account>:role/<name>``).
+    """
+    parts = arn.split(":", 5)
+    if len(parts) != 6 or parts[0] != "arn" or parts[2] != "iam" or not parts[5].startswith(("role/", "user/")):
+        raise ValueError(f"admin principal {arn!r} is not an IAM role or user ARN (arn:<partition>:iam::<account>:role/<name>)")
 
 
 def _issuer(identities: Sequence[aws.eks.outputs.ClusterIdentity] | None) -> str:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import dataclasses
-import hashlib
 import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -13,6 +12,7 @@ import pulumi
 import pulumi_aws as aws
 
 from .._base import child_opts, tags_with
+from ._util import principal_digest
 from .audit import Audit, AuditArgs
 from .bucket import Bucket, BucketArgs
 from .ci_trust import CiTrust, CiTrustArgs
@@ -32,7 +32,7 @@ CI_KUBERNETES_GROUP = "mlstack-ci"
 RESERVED = frozenset(
     {"network", "cluster", "vpc-cni", "shared", "efs-csi", "registry", "tracking-db", "mlflow", "ci", "audit"}
 )
-EFS_CSI_POLICY = "arn:aws:iam::aws:policy/service-role/AmazonEFSCSIDriverPolicy"
+EFS_CSI_POLICY = "service-role/AmazonEFSCSIDriverPolicy"  # AWS-managed; its ARN follows the partition
 
 
 
@@ -241,8 +241,7 @@ class AwsEnvironment(pulumi.ComponentResource):
             )
 
         for principal in sorted(args.cluster_access):
-            # Named by a digest of the ARN: adding or removing one principal never renames another's entry.
-            digest = hashlib.sha256(principal.encode()).hexdigest()[:8]
+            digest = principal_digest(principal)
             aws.eks.AccessEntry(
                 f"{name}-access-{digest}",
                 cluster_name=cluster.cluster_name,
@@ -304,7 +303,7 @@ class AwsEnvironment(pulumi.ComponentResource):
             WorkloadRoleArgs(
                 namespace="kube-system",
                 service_account="efs-csi-controller-sa",
-                managed_policy_arns=[EFS_CSI_POLICY],
+                managed_policies=[EFS_CSI_POLICY],
                 oidc_provider_arn=cluster.oidc_provider_arn,
                 oidc_provider_url=cluster.oidc_provider_url,
                 tags=tags_with(dict(args.tags)),

@@ -11,7 +11,7 @@ import pulumi
 import pulumi_aws as aws
 
 from .._base import child_opts
-from ._util import name_tags, policy_output
+from ._util import aws_managed_policy_arn, name_tags, partition, policy_output
 
 TOKEN = "mlstack:aws:WorkloadRole"
 
@@ -25,7 +25,10 @@ class WorkloadRoleArgs:
         service_account: name of the service account; only it can assume the role.
         policy_statements: IAM statements of the inline policy (values may be Outputs), e.g. MLflow's
             S3 object access on its bucket; empty (default) creates no inline policy.
-        managed_policy_arns: managed policies to attach (e.g. an AWS-managed CSI driver policy); default none.
+        managed_policies: AWS-managed policies to attach, by name with their path where they have one (e.g.
+            ``service-role/AmazonEFSCSIDriverPolicy``); their ARNs are built in the provider's partition
+            (``aws``, ``aws-us-gov``, ``aws-cn``). Default none.
+        managed_policy_arns: customer-managed policies to attach, by ARN; default none.
         oidc_provider_arn: the cluster's IAM OIDC provider (AwsEnvironment fills it in).
         oidc_provider_url: its issuer without ``https://`` (AwsEnvironment fills it in).
         tags: tags for the role, merged with ``Name``.
@@ -34,6 +37,7 @@ class WorkloadRoleArgs:
     namespace: str
     service_account: str
     policy_statements: Sequence[Mapping[str, Any]] = ()
+    managed_policies: Sequence[str] = ()
     managed_policy_arns: Sequence[str] = ()
     oidc_provider_arn: pulumi.Input[str] | None = None
     oidc_provider_url: pulumi.Input[str] | None = None
@@ -89,9 +93,13 @@ class WorkloadRole(pulumi.ComponentResource):
             aws.iam.RolePolicy(
                 f"{name}-policy", role=role.id, policy=policy_output(list(args.policy_statements)), opts=child_opts(self)
             )
-        for arn in sorted(args.managed_policy_arns):
+        arns: dict[str, pulumi.Input[str]] = {arn: arn for arn in args.managed_policy_arns}
+        if args.managed_policies:
+            part = partition(self)
+            arns.update({policy: aws_managed_policy_arn(part, policy) for policy in args.managed_policies})
+        for key in sorted(arns):
             aws.iam.RolePolicyAttachment(
-                f"{name}-{arn.rsplit('/', 1)[-1]}", role=role.name, policy_arn=arn, opts=child_opts(self)
+                f"{name}-{key.rsplit('/', 1)[-1]}", role=role.name, policy_arn=arns[key], opts=child_opts(self)
             )
         self.role_arn: pulumi.Output[str] = role.arn
         self.role_name: pulumi.Output[str] = role.name

@@ -55,6 +55,15 @@ class Cluster(Model):
     endpoint: Literal["private", "public"] = Field("private", description="API endpoint reachability. Default private; public needs allowed_cidrs.")
     allowed_cidrs: list[Cidr] = Field(default_factory=list, description="CIDRs allowed to reach a public endpoint.")
     log_retention_days: int = Field(90, ge=1, le=3653, description="Control-plane log retention (aws CloudWatch), days.")
+    admins: list[str] = Field(
+        default_factory=list,
+        description="aws: IAM role or user ARNs given cluster-admin, each through its own EKS access entry.",
+    )
+    deployer_admin: bool = Field(
+        True,
+        description="aws: cluster-admin for the identity running `mlstack up`, through a removable access entry "
+        "(never EKS's permanent creator admin). Set false once `admins` names the administrators.",
+    )
     release_channel: Literal["RAPID", "REGULAR", "STABLE", "UNSPECIFIED"] = Field(
         "REGULAR", description="gcp: GKE release channel; UNSPECIFIED pins versions.kubernetes."
     )

@@ -36,7 +36,8 @@ def test_private_encrypted_logged_cluster(record_plan):
     assert eks.inputs["encryptionConfig"]["resources"] == ["secrets"]
     assert eks.inputs["encryptionConfig"]["provider"]["keyArn"].startswith("arn:aws:kms:us-west-2:123456789012:key/")
     assert eks.inputs["enabledClusterLogTypes"] == ["api", "audit", "authenticator", "controllerManager", "scheduler"]
-    assert eks.inputs["accessConfig"] == {"authenticationMode": "API", "bootstrapClusterCreatorAdminPermissions": True}
+    assert eks.inputs["accessConfig"] == {"authenticationMode": "API", "bootstrapClusterCreatorAdminPermissions": False}
+    assert eks.ignore_changes == ["accessConfig.bootstrapClusterCreatorAdminPermissions"]
     logs = plan.one("aws:cloudwatch/logGroup:LogGroup", "acme-ml-staging-logs")
     assert logs.inputs["name"] == "/aws/eks/acme-ml-staging/cluster" and logs.inputs["retentionInDays"] == 90
     assert logs.urn in eks.depends_on
@@ -86,9 +87,43 @@ def test_public_endpoint_only_with_cidrs_and_protect(record_plan):
     key = plan.one("aws:kms/key:Key", "acme-ml-staging-secrets")
     assert key.protect and key.retain_on_delete
     assert plan.one("aws:cloudwatch/logGroup:LogGroup", "acme-ml-staging-logs").inputs["retentionInDays"] == 365
-    assoc = plan.one("aws:eks/accessPolicyAssociation:AccessPolicyAssociation", "acme-ml-staging-admin-0")
+    assoc = plan.one("aws:eks/accessPolicyAssociation:AccessPolicyAssociation", "acme-ml-staging-admin-ce910ad9")
     assert assoc.inputs["policyArn"] == "arn:aws:eks::aws:cluster-access-policy/AmazonEKSClusterAdminPolicy"
     assert assoc.inputs["accessScope"] == {"type": "cluster"}
+
+
+def test_the_deployer_is_admin_through_a_removable_access_entry(record_plan):
+    """No hidden creator admin: the identity running ``up`` gets an ordinary access entry, which
+    ``deployer_admin=False`` removes on the next ``up`` without touching the cluster."""
+    plan = _cluster(record_plan)
+    entry = plan.one("aws:eks/accessEntry:AccessEntry", "acme-ml-staging-deployer")
+    assert entry.inputs["principalArn"] == "arn:aws:iam::123456789012:user/mlstack-plan"  # the plan's caller
+    assert entry.inputs["clusterName"] == "acme-ml-staging" and entry.inputs["type"] == "STANDARD"
+    assoc = plan.one("aws:eks/accessPolicyAssociation:AccessPolicyAssociation", "acme-ml-staging-deployer")
+    assert assoc.inputs["policyArn"] == "arn:aws:eks::aws:cluster-access-policy/AmazonEKSClusterAdminPolicy"
+    assert assoc.inputs["accessScope"] == {"type": "cluster"} and assoc.depends_on == [entry.urn]
+    assert not entry.protect and not entry.retain_on_delete
+
+    without = _cluster(record_plan, deployer_admin=False)
+    assert without.of_type("aws:eks/accessEntry:AccessEntry") == []
+    assert without.of_type("aws:eks/accessPolicyAssociation:AccessPolicyAssociation") == []
+    # Removing the access changes nothing else: the cluster's inputs are the same.
+    assert without.one("aws:eks/cluster:Cluster", "acme-ml-staging").inputs == plan.one("aws:eks/cluster:Cluster", "acme-ml-staging").inputs
+
+
+def test_an_assumed_role_deployer_is_granted_as_its_role():
+    """EKS refuses STS session ARNs as principals: the plan's answer for get_session_context, like AWS's, is
+    the role behind the session."""
+    from pulumi.runtime.mocks import MockCallArgs
+
+    from mlstack.engine.plan.mocks import MockOutputs
+
+    session = "arn:aws-us-gov:sts::123456789012:assumed-role/platform-deployer/ana@acme.com"
+    answer, _ = MockOutputs(region="us-gov-west-1").call(
+        MockCallArgs(token="aws:iam/getSessionContext:getSessionContext", args={"arn": session}, provider="")
+    )
+    assert answer["issuerArn"] == "arn:aws-us-gov:iam::123456789012:role/platform-deployer"
+    assert answer["sessionName"] == "ana@acme.com"
 
 
 def test_kubeconfig_uses_aws_exec():

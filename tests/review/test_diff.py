@@ -93,3 +93,21 @@ def test_render_text():
         "  +- aws:rds/instance:Instance  db  [BLOCKING: replaces a protected resource]\n"
         '       identifier: "a" -> "b"  (forces replacement)\n'
     )
+
+
+def test_a_property_the_resource_ignores_is_no_change():
+    """Pulumi keeps the old value of an ``ignore_changes`` property: the EKS cluster's bootstrap-admin flag,
+    off for new clusters, must not show an old cluster as replaced."""
+    import dataclasses
+
+    eks = "aws:eks/cluster:Cluster"
+    access = {"authenticationMode": "API", "bootstrapClusterCreatorAdminPermissions": True}
+    base = plan(reg(eks, "c", {"accessConfig": access, "version": "1.30"}))
+    new = reg(eks, "c", {"accessConfig": {**access, "bootstrapClusterCreatorAdminPermissions": False}, "version": "1.31"})
+    head = plan(dataclasses.replace(new, ignore_changes=["accessConfig.bootstrapClusterCreatorAdminPermissions"]))
+    (change,) = diff_plans(base, head).changes
+    assert change.action == "update"
+    assert [(p.path, p.forces_replacement) for p in change.properties] == [("version", False)]
+    # Without the ignore the flag forces replacement, as EKS does.
+    (change,) = diff_plans(base, plan(new)).changes
+    assert change.action == "replace"

@@ -148,6 +148,7 @@ def diff_plans(base: Plan, head: Plan, *, base_label: str = "base", head_label: 
         props = [
             PropertyChange(path, o, n, bool(a.custom) and forces_replacement(a.type, path, o, n))
             for path, o, n in _changed(a.inputs, b.inputs, "")
+            if not _ignored(path, b.ignore_changes)
         ]
         for option in ("protect", "retain_on_delete"):
             if getattr(a, option) != getattr(b, option):
@@ -163,6 +164,11 @@ def diff_plans(base: Plan, head: Plan, *, base_label: str = "base", head_label: 
         )
     env = head.env if head.env == base.env or not base.env else f"{base.env}..{head.env}"
     return PlanDiff(base_label, head_label, env, changes, unchanged)
+
+
+def _ignored(path: str, ignore_changes: list[str]) -> bool:
+    """Whether Pulumi keeps the old value at ``path`` (a property the resource's ``ignore_changes`` names, or below)."""
+    return any(path == p or path.startswith((f"{p}.", f"{p}[")) for p in ignore_changes)
 
 
 def _changed(old: Any, new: Any, path: str) -> Iterator[tuple[str, Any, Any]]:

@@ -87,6 +87,8 @@ def environment_args(spec: Spec, catalog: Catalog, versions: dict[str, str]) -> 
             version=versions["kubernetes"],
             public_access_cidrs=tuple(spec.cluster.allowed_cidrs) if spec.cluster.endpoint == "public" else (),
             log_retention_days=spec.cluster.log_retention_days,
+            admin_principal_arns=tuple(spec.cluster.admins),
+            deployer_admin=spec.cluster.deployer_admin,
         ),
         node_pools={key: node_pool_args(spec, pool, catalog) for key, pool in sorted(spec.node_pools.items())},
         shared_file_system=SharedFileSystemArgs() if spec.storage.shared else None,

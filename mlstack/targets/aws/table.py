@@ -21,9 +21,19 @@ _TF = "terraform-provider-aws schema (ForceNew)"
 _CA = "LS0tLS1CRUdJTiBDRVJUSUZJQ0FURS0tLS0tCk1PQ0sKLS0tLS1FTkQgQ0VSVElGSUNBVEUtLS0tLQo="
 
 
+# (region prefix, partition, DNS suffix), first match wins: GovCloud, China, then the commercial partition.
+# Source: AWS General Reference, "Amazon Resource Names (ARNs)" (partition); checked 2026-12-01.
+PARTITIONS = (("us-gov-", "aws-us-gov", "amazonaws.com"), ("cn-", "aws-cn", "amazonaws.com.cn"), ("", "aws", "amazonaws.com"))
+
+
+def partition(m: Any) -> tuple[str, str]:
+    """The partition and DNS suffix of the plan's region, as ``aws.get_partition`` answers there."""
+    return next((p, d) for prefix, p, d in PARTITIONS if str(m.region).startswith(prefix))
+
+
 def arn(m: Any, service: str, resource: str, region: bool = True) -> str:
-    """An ARN in the plan's account and region (``region=False`` for global services such as IAM)."""
-    return f"arn:aws:{service}:{m.region if region else ''}:{ACCOUNT}:{resource}"
+    """An ARN in the plan's partition, account and region (``region=False`` for global services such as IAM)."""
+    return f"arn:{partition(m)[0]}:{service}:{m.region if region else ''}:{ACCOUNT}:{resource}"
 
 
 def generic_mock(m: Any, name: str, inputs: State) -> tuple[str, State]:
@@ -191,13 +201,13 @@ TYPES: dict[str, ResourceType] = {
     ),
     # -- storage and registry ------------------------------------------------------------------------------
     "aws:s3/bucket:Bucket": ResourceType(
-        mock=with_(pname("bucket"), arn=lambda m, i, _: f"arn:aws:s3:::{i}", bucket=lambda m, i, _: i, bucketRegionalDomainName=_bucket),
+        mock=with_(pname("bucket"), arn=lambda m, i, _: f"arn:{partition(m)[0]}:s3:::{i}", bucket=lambda m, i, _: i, bucketRegionalDomainName=_bucket),
         replace=ReplaceRule(("bucket", "bucketPrefix", "objectLockEnabled"), source=_TF),
         parity=Parity("buckets", "native", "S3"),
         stateful=True,
     ),
     "aws:s3/bucketV2:BucketV2": ResourceType(
-        mock=with_(pname("bucket"), arn=lambda m, i, _: f"arn:aws:s3:::{i}", bucket=lambda m, i, _: i, bucketRegionalDomainName=_bucket),
+        mock=with_(pname("bucket"), arn=lambda m, i, _: f"arn:{partition(m)[0]}:s3:::{i}", bucket=lambda m, i, _: i, bucketRegionalDomainName=_bucket),
     ),
     "aws:s3/bucketVersioning:BucketVersioning": ResourceType(replace=ReplaceRule(("bucket", "expectedBucketOwner"), source=_TF)),
     "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration": ResourceType(
@@ -287,14 +297,28 @@ def _get_azs(m: Any, args: State) -> State:
     return {"names": names, "zoneIds": [f"usw2-az{i}" for i in range(1, 4)], "id": m.region, "state": "available"}
 
 
+def _session_context(m: Any, args: State) -> State:
+    """``aws.iam.get_session_context``: an assumed-role session's IAM role, or the ARN itself (a user)."""
+    caller = str(args.get("arn", ""))
+    head, _, resource = caller.partition(":assumed-role/")
+    if not resource:
+        return {"arn": caller, "issuerArn": caller, "issuerName": caller.rsplit("/", 1)[-1], "sessionName": "", "id": caller}
+    role, _, session = resource.partition("/")
+    issuer = f"{head.replace(':sts:', ':iam:')}:role/{role}"
+    return {"arn": caller, "issuerArn": issuer, "issuerName": role, "sessionName": session, "id": caller}
+
+
 INVOKES = {
     "aws:index/getAvailabilityZones:getAvailabilityZones": _get_azs,
     "aws:index/getCallerIdentity:getCallerIdentity": lambda m, a: {
         "accountId": ACCOUNT,
-        "arn": f"arn:aws:iam::{ACCOUNT}:user/mlstack-plan",
+        "arn": arn(m, "iam", "user/mlstack-plan", region=False),
         "userId": "AIDAMOCKPLAN",
         "id": ACCOUNT,
     },
     "aws:index/getRegion:getRegion": lambda m, a: {"name": m.region, "region": m.region, "id": m.region},
-    "aws:index/getPartition:getPartition": lambda m, a: {"partition": "aws", "dnsSuffix": "amazonaws.com", "id": "aws"},
+    "aws:index/getPartition:getPartition": lambda m, a: {
+        "partition": partition(m)[0], "dnsSuffix": partition(m)[1], "id": partition(m)[0]
+    },
+    "aws:iam/getSessionContext:getSessionContext": _session_context,
 }
