@@ -1,77 +1,79 @@
-"""`mlstack diff` over three environments against three separate `mlstack plan` runs, as a ratio from one run.
+"""`mlstack diff` over several environments against separate `mlstack plan` runs. Figures, not a timed test.
 
-The diff plans every environment in one process (each cloud SDK imported once); separate plan runs pay the
-imports three times. Target: the diff under 0.6x the three plans. Figures, not pass/fail.
+Printed (each against the sum of N separate cold `mlstack plan` runs):
+- `diff --env a --env b --env c`, cold (no plan cache): one process, the plans recorded in forked workers on
+  both cores. Target < 0.6x.
+- `diff --base HEAD` over the same environments where one spec changed since HEAD, cold. Target < 0.6x.
+- the same `diff --base HEAD` with a warm plan cache (the pull request's next push: every base plan and every
+  unchanged head was planned by the previous run). Target < 0.4x.
 
-Two diff figures are printed:
-- `diff --env a --env b --env c` (environments side by side: three plans in one process);
-- `diff --base HEAD` over the same three environments in a throwaway git repository where one environment's
-  spec changed since HEAD (the pull-request case: four plans, since an unchanged spec's base plan is its head
-  plan).
-
-The three environments are the example stacks; when fewer than three exist, staging is copied as `dev`.
-Run: `python benchmarks/bench_diff.py`.
+Environments: the first three example stacks, or with `--teams N` three generated AWS environments of N teams
+each (the held-out size: `--teams 200`). Run: `python benchmarks/bench_diff.py [--teams 200] [--env E ...]`.
 """
 
 from __future__ import annotations
 
-import shutil
+import argparse
 import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-PY = sys.executable
-MLSTACK = [PY, "-c", "import sys; from mlstack.cli import run; sys.argv[0] = 'mlstack'; run()"]
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from floors import MLSTACK, run_child  # noqa: E402
+from specgen import copy_examples, write_stacks  # noqa: E402
 
 
-def timed(args: list[str], cwd: Path) -> float:
-    start = time.perf_counter()
-    proc = subprocess.run([*MLSTACK, *args], cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, check=False)
-    elapsed = time.perf_counter() - start
-    if proc.returncode != 0:
-        raise SystemExit(f"mlstack {' '.join(args)} failed ({proc.returncode}):\n{proc.stderr.decode()}")
-    return elapsed
-
-
-def stacks_with_three_envs(into: Path, wanted: list[str] | None = None) -> list[str]:
-    shutil.copytree(ROOT / "stacks", into / "stacks", ignore=shutil.ignore_patterns("*.lock.json"))
-    envs = sorted(p.stem for p in (into / "stacks").glob("*.yaml") if p.stem != "base")
-    if len(envs) < 3:
-        shutil.copy(into / "stacks" / "staging.yaml", into / "stacks" / "dev.yaml")
-        envs = sorted([*envs, "dev"])
+def _git_commit(work: Path) -> None:
     git = ["git", "-c", "user.email=bench@example.com", "-c", "user.name=bench"]
-    subprocess.run([*git, "init", "-q"], cwd=into, check=True)
-    subprocess.run([*git, "add", "stacks"], cwd=into, check=True)
-    subprocess.run([*git, "commit", "-q", "-m", "bench"], cwd=into, check=True)
+    subprocess.run([*git, "init", "-q"], cwd=work, check=True)
+    subprocess.run([*git, "add", "stacks"], cwd=work, check=True)
+    subprocess.run([*git, "commit", "-q", "-m", "bench"], cwd=work, check=True)
+
+
+def _envs(work: Path, teams: int | None, wanted: list[str] | None) -> list[str]:
+    if teams:
+        for env in ("dev", "staging", "prod"):
+            write_stacks(work, "aws", pools=2, teams=teams, env=env)
+        return ["dev", "staging", "prod"]
+    stacks = copy_examples(work)
+    envs = sorted(p.stem for p in stacks.glob("*.yaml") if p.stem != "base")
     return wanted or envs[:3]
 
 
 def main() -> None:
-    import argparse
-
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--env", action="append", help="an environment to diff (three times); default: the first three")
-    wanted = parser.parse_args().env
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--env", action="append", help="an environment to diff (default: the first three)")
+    parser.add_argument("--teams", type=int, help="three generated AWS environments of this many teams")
+    args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="mlstack-bench-") as tmp:
         work = Path(tmp)
-        envs = stacks_with_three_envs(work, wanted)
-        stacks = ["--stacks-dir", str(work / "stacks")]
+        envs = _envs(work, args.teams, args.env)
+        _git_commit(work)
+        cli = [*MLSTACK, "--stacks-dir", str(work / "stacks")]
+        cold = [*cli, "--no-plan-cache"]
         env_args = [a for e in envs for a in ("--env", e)]
-        plans = [timed([*stacks, "plan", "--env", e, "--format", "json"], work) for e in envs]
-        side = timed([*stacks, "diff", *env_args, "--format", "json"], work)
+        plans = [run_child([*cold, "plan", "--env", e, "--format", "json"], cwd=work) for e in envs]
+        side = run_child([*cold, "diff", *env_args, "--format", "json"], cwd=work)
         spec = work / "stacks" / f"{envs[-1]}.yaml"
         spec.write_text(spec.read_text(encoding="utf-8") + "\ntags: {bench: changed}\n", encoding="utf-8")
-        base = timed([*stacks, "diff", "--base", "HEAD", *env_args, "--format", "markdown"], work)
-    total = sum(plans)
-    print(f"environments: {', '.join(envs)}")
-    for e, t in zip(envs, plans):
-        print(f"  mlstack plan --env {e:<10} {t:6.2f} s")
-    print(f"three separate plans:              {total:6.2f} s")
-    print(f"diff --env x3 (3 plans, 1 process): {side:6.2f} s  ratio {side / total:.2f}x (target < 0.6x)")
-    print(f"diff --base HEAD x3 (4 plans):      {base:6.2f} s  ratio {base / total:.2f}x (target < 0.6x)")
+        base_cold = run_child([*cold, "diff", "--base", "HEAD", *env_args, "--format", "markdown"], cwd=work)
+        run_child([*cli, "diff", "--base", "HEAD", *env_args, "--format", "markdown"], cwd=work)  # warms the cache
+        spec.write_text(spec.read_text(encoding="utf-8").replace("bench: changed", "bench: changed-again"), encoding="utf-8")
+        base_warm = run_child([*cli, "diff", "--base", "HEAD", *env_args, "--format", "markdown"], cwd=work)
+    total = sum(p.wall for p in plans)
+    print(f"environments: {', '.join(envs)}" + (f" ({args.teams} teams each)" if args.teams else ""))
+    for e, p in zip(envs, plans, strict=True):
+        print(f"  mlstack plan --env {e:<12} {p.wall:6.2f} s  ({p.cpu:.2f} s CPU, {p.rss_mib:.0f} MiB)")
+    print(f"{len(envs)} separate plans:                    {total:6.2f} s")
+    rows = [("diff --env (cold)", side, 0.6), ("diff --base HEAD (cold)", base_cold, 0.6),
+            ("diff --base HEAD (warm cache)", base_warm, 0.4)]
+    for name, run, target in rows:
+        ratio = run.wall / total
+        verdict = "PASS" if ratio < target else "FAIL"
+        print(f"{verdict}  {name:<30} {run.wall:6.2f} s ({run.cpu:.2f} s CPU, {run.rss_mib:.0f} MiB)  "
+              f"{ratio:.2f}x (target < {target}x)")
 
 
 if __name__ == "__main__":

@@ -4,7 +4,8 @@
   into the manifest the provider would send: the recorded wire inputs are already camelCase manifests;
   Helm releases (not manifests) and providers are skipped.
 - :func:`validate_manifests` validates them with kubernetes-validate's strict schemas, one compiled
-  validator per (version, apiVersion, kind).
+  validator per (version, apiVersion, kind); custom resources with a CRD schema in ``crd_schemas`` (Kueue,
+  JobSet, Trainer) against that.
 - :func:`hardening_violations` walks every pod spec (Deployment, StatefulSet, DaemonSet, ReplicaSet, Job,
   CronJob, Pod) and lists each missing hardening setting and each image without a pinned version.
 """
@@ -89,8 +90,14 @@ def _validator(version: str, api_version: str, kind: str):
 
 def validate_manifests(items: Iterable[tuple[Any, dict[str, Any]]], version: str) -> list[str]:
     """Validates each manifest strictly against ``version``'s schema; returns one message per invalid object."""
+    from crd_schemas import has_schema, validate_custom
+
     errors = []
     for reg, manifest in items:
+        if has_schema(manifest["apiVersion"], manifest["kind"]):
+            # A custom resource mlstack has a strict CRD schema for (Kueue, JobSet, Trainer).
+            errors.extend(validate_custom(manifest, reg.urn, version))
+            continue
         validator = _validator(version, manifest["apiVersion"], manifest["kind"])
         for err in validator.iter_errors(manifest):
             path = "/".join(str(p) for p in err.absolute_path)

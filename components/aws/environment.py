@@ -152,6 +152,8 @@ class AwsEnvironment(pulumi.ComponentResource):
                     cluster_name=cluster.cluster_name,
                     node_role_arn=cluster.node_role_arn,
                     subnet_ids=private,
+                    # EFA pools name their interfaces' security groups: keep the cluster's, add the EFA one.
+                    **({"vpc_id": network.vpc_id, "node_security_group_ids": [node_sg]} if args.node_pools[pool].efa_interfaces else {}),
                 ),
                 opts=child_opts(self),
             )

@@ -60,6 +60,14 @@ class NodePoolArgs:
         node_role_arn: IAM role of the nodes (AwsEnvironment fills it in from the Cluster).
         subnet_ids: private subnets for the nodes (AwsEnvironment fills them in).
         tags: tags for the node group, launch template, instances and volumes, merged with ``Name``.
+        efa_interfaces: EFA network interfaces per node, one per network card (the catalogue's count for the
+            instance type); 0 (the default) for none. With EFA the pool is *multi-node*: its nodes go into a
+            cluster placement group in one subnet (one AZ), and a security group that admits all traffic from
+            itself (EFA's requirement) is put on every interface, with ``node_security_group_ids``.
+        vpc_id: the VPC of the EFA security group; required with ``efa_interfaces``.
+        node_security_group_ids: security groups the nodes keep on their EFA interfaces (the cluster security
+            group: EKS attaches it only when the launch template names no interfaces); required with
+            ``efa_interfaces``.
     """
 
     instance_types: Sequence[str]
@@ -77,6 +85,9 @@ class NodePoolArgs:
     node_role_arn: pulumi.Input[str] | None = None
     subnet_ids: pulumi.Input[Sequence[pulumi.Input[str]]] | None = None
     tags: Mapping[str, str] = field(default_factory=dict)
+    efa_interfaces: int = 0
+    vpc_id: pulumi.Input[str] | None = None
+    node_security_group_ids: Sequence[pulumi.Input[str]] = ()
 
     def __post_init__(self) -> None:
         if not self.instance_types:
@@ -88,6 +99,8 @@ class NodePoolArgs:
             raise ValueError(f"desired_size {desired} is outside {self.min_size}..{self.max_size}")
         if self.disk_size_gib < 20:
             raise ValueError(f"disk_size_gib must be at least 20, got {self.disk_size_gib}")
+        if self.efa_interfaces < 0:
+            raise ValueError(f"efa_interfaces must not be negative, got {self.efa_interfaces}")
 
 
 def accelerator_taints(ami_type: str) -> list[Taint]:
@@ -117,6 +130,7 @@ class NodePool(pulumi.ComponentResource):
             labels[ACCELERATOR_LABEL] = args.accelerator
         labels = dict(sorted(labels.items()))
         taints = accelerator_taints(args.ami_type) + list(args.taints)
+        efa = self._efa(name, args, tags) if args.efa_interfaces else None
 
         template = aws.ec2.LaunchTemplate(
             f"{name}-lt",
@@ -148,15 +162,19 @@ class NodePool(pulumi.ComponentResource):
                 for kind in ("instance", "volume", "network-interface")
             ],
             tags=name_tags(tags, f"{name}-lt"),
+            network_interfaces=efa[0] if efa else None,
+            placement=aws.ec2.LaunchTemplatePlacementArgs(group_name=efa[1].name) if efa else None,
             opts=child_opts(self),
         )
+        # A placement group lives in one AZ: the pool's nodes take the first subnet only.
+        subnet_ids = pulumi.Output.from_input(args.subnet_ids).apply(lambda ids: list(ids)[:1]) if efa else args.subnet_ids
         desired = args.min_size if args.desired_size is None else args.desired_size
         # No node_group_name: Pulumi's auto-name lets a replacement come up before the old group goes.
         group = aws.eks.NodeGroup(
             name,
             cluster_name=args.cluster_name,
             node_role_arn=args.node_role_arn,
-            subnet_ids=args.subnet_ids,
+            subnet_ids=subnet_ids,
             instance_types=list(args.instance_types),
             ami_type=args.ami_type,
             capacity_type="SPOT" if args.spot else "ON_DEMAND",
@@ -174,6 +192,7 @@ class NodePool(pulumi.ComponentResource):
             opts=child_opts(self, ignore_changes=["scalingConfig.desiredSize"]),
         )
 
+        self.efa_interfaces = args.efa_interfaces
         self.node_group_name: pulumi.Output[str] = group.node_group_name
         self.node_group_arn: pulumi.Output[str] = group.arn
         self.launch_template_id: pulumi.Output[str] = template.id
@@ -187,3 +206,40 @@ class NodePool(pulumi.ComponentResource):
                 "labels": labels,
             }
         )
+
+    def _efa(self, name: str, args: NodePoolArgs, tags: Mapping[str, str]):
+        """The EFA security group (all traffic from itself), the cluster placement group and the interfaces."""
+        if args.vpc_id is None or not args.node_security_group_ids:
+            raise ValueError(f"{name}: efa_interfaces needs vpc_id and node_security_group_ids")
+        sg = aws.ec2.SecurityGroup(
+            f"{name}-efa",
+            vpc_id=args.vpc_id,
+            description="EFA: all traffic between the pool's nodes",
+            tags=name_tags(tags, f"{name}-efa"),
+            opts=child_opts(self),
+        )
+        for direction, rule in (("in", aws.vpc.SecurityGroupIngressRule), ("out", aws.vpc.SecurityGroupEgressRule)):
+            rule(
+                f"{name}-efa-{direction}",
+                security_group_id=sg.id,
+                referenced_security_group_id=sg.id,
+                ip_protocol="-1",
+                description=f"EFA {direction}bound: the pool's own nodes",
+                opts=child_opts(self),
+            )
+        placement = aws.ec2.PlacementGroup(
+            f"{name}-pg", strategy="cluster", tags=name_tags(tags, f"{name}-pg"), opts=child_opts(self)
+        )
+        groups = [*args.node_security_group_ids, sg.id]
+        interfaces = [
+            aws.ec2.LaunchTemplateNetworkInterfaceArgs(
+                network_card_index=card,
+                # The primary interface is device 0 of card 0; every further card's EFA is its device 1.
+                device_index=0 if card == 0 else 1,
+                interface_type="efa",
+                security_groups=groups,
+                delete_on_termination="true",
+            )
+            for card in range(args.efa_interfaces)
+        ]
+        return interfaces, placement, sg

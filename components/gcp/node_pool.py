@@ -71,6 +71,9 @@ class NodePoolArgs:
             :class:`GcpEnvironment` fills it in with the cluster's node account.
         auto_upgrade: node auto-upgrade; must stay on with a release channel. Default True.
         labels: GCP resource labels on the node VMs.
+        compact_placement: a COMPACT placement policy (nodes physically close, for multi-node jobs); the pool
+            must then be in one zone. Default False.
+        gvnic: the Google Virtual NIC (higher network bandwidth; A3 and G2 need it for theirs). Default False.
     """
 
     project_id: str
@@ -93,6 +96,8 @@ class NodePoolArgs:
     service_account_email: pulumi.Input[str] | None = None
     auto_upgrade: bool = True
     labels: dict[str, str] = field(default_factory=dict)
+    compact_placement: bool = False
+    gvnic: bool = False
 
 
 def initial_nodes_per_zone(args: NodePoolArgs) -> int:
@@ -161,6 +166,7 @@ class NodePool(pulumi.ComponentResource):
                 location_policy="ANY" if gpu or args.spot else "BALANCED",
             ),
             management=gcp.container.NodePoolManagementArgs(auto_repair=True, auto_upgrade=args.auto_upgrade),
+            placement_policy=gcp.container.NodePoolPlacementPolicyArgs(type="COMPACT") if args.compact_placement else None,
             upgrade_settings=gcp.container.NodePoolUpgradeSettingsArgs(strategy="SURGE", max_surge=1, max_unavailable=0),
             node_config=gcp.container.NodePoolNodeConfigArgs(
                 machine_type=args.machine_type,
@@ -180,6 +186,7 @@ class NodePool(pulumi.ComponentResource):
                 # Pods see the GKE metadata server (Workload Identity), never the node's own credentials.
                 workload_metadata_config=gcp.container.NodePoolNodeConfigWorkloadMetadataConfigArgs(mode="GKE_METADATA"),
                 metadata={"disable-legacy-endpoints": "true"},
+                gvnic=gcp.container.NodePoolNodeConfigGvnicArgs(enabled=True) if args.gvnic else None,
             ),
             # The autoscaler changes the size; initial_node_count only matters at creation.
             opts=child_opts(self, ignore_changes=["initialNodeCount"]),

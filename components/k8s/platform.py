@@ -26,6 +26,7 @@ from .shared_storage import SharedStorage, SharedStorageArgs
 from .team import Team, TeamArgs
 from .tracking_server import TrackingServer, TrackingServerArgs
 from .verify_job import VerifyJob, VerifyJobArgs
+from .workloads import Workloads, WorkloadsArgs
 
 TOKEN = "mlstack:k8s:Platform"
 VERIFY_KEY = "mlstack-verify"
@@ -44,6 +45,8 @@ class PlatformArgs:
         teams: team name -> its namespace settings; default none.
         gpu: GPU support (device plugin or operator); None when the cluster has no GPU pool.
         ci: CI access; None for no CI identity. Its ``namespaces`` are set here: every team namespace.
+        workloads: the workload layer (Kueue, queues, JobSet, Trainer, KubeRay); None for none. Ordered after
+            the team namespaces (its LocalQueues live there).
     """
 
     storage: SharedStorageArgs
@@ -52,13 +55,14 @@ class PlatformArgs:
     teams: Mapping[str, TeamArgs] = field(default_factory=dict)
     gpu: GpuSupportArgs | None = None
     ci: CiAccessArgs | None = None
+    workloads: WorkloadsArgs | None = None
 
 
 class Platform(pulumi.ComponentResource):
-    """Composes GpuSupport, Team (one per team), TrackingServer, SharedStorage, CiAccess and VerifyJob.
+    """Composes GpuSupport, Team (one per team), TrackingServer, SharedStorage, CiAccess, VerifyJob and Workloads.
 
     Children are named ``<name>-gpu``, ``<name>-<team>``, ``<name>-tracking``, ``<name>-storage``,
-    ``<name>-ci`` and ``<name>-verify``.
+    ``<name>-ci``, ``<name>-verify`` and ``<name>-workloads``.
 
     Attributes:
         tracking_uri: the MLflow URI inside the cluster.
@@ -67,7 +71,7 @@ class Platform(pulumi.ComponentResource):
         storage_class_name: the shared StorageClass's name.
         verify_job_name: the verification Job's name. verify_namespace: its namespace.
         ci_service_account: the CI ServiceAccount's name, or None without CI.
-        gpu, teams, tracking, storage, ci, verify: the child components.
+        gpu, teams, tracking, storage, ci, verify, workloads: the child components.
     """
 
     def __init__(self, name: str, args: PlatformArgs, opts: pulumi.ResourceOptions | None = None) -> None:
@@ -87,6 +91,8 @@ class Platform(pulumi.ComponentResource):
         reserved = {"default", "kube-system", "kube-public", "kube-node-lease", args.tracking.namespace, args.verify.namespace}
         if args.ci:
             reserved.add(args.ci.namespace)
+        if args.workloads:
+            reserved.update(args.workloads.namespaces)
         if len(plain_namespaces) != len(team_args) or plain_namespaces & reserved:
             raise ValueError(
                 f"Platform {name!r}: team namespaces {sorted(a.namespace or t for t, a in team_args.items())} must be "
@@ -98,6 +104,8 @@ class Platform(pulumi.ComponentResource):
             dataclasses.replace(args.tracking, allowed_namespaces=sorted({*plain_namespaces, args.verify.namespace})),
             child,
         )
+        # The gang check submits through the first team's queue (its namespace must exist first).
+        gang_team = sorted(team_args)[0] if args.workloads and args.workloads.queues and team_args else None
         self.verify = VerifyJob(
             f"{name}-verify",
             dataclasses.replace(
@@ -105,8 +113,9 @@ class Platform(pulumi.ComponentResource):
                 tracking_uri=self.tracking.tracking_uri,
                 tracking_username=self.tracking.admin_username,
                 tracking_password=self.tracking.admin_password,
+                gang_namespace=(team_args[gang_team].namespace or gang_team) if gang_team else None,
             ),
-            child,
+            pulumi.ResourceOptions(parent=self, depends_on=[self.teams[gang_team]]) if gang_team else child,
         )
         self.storage = SharedStorage(
             f"{name}-storage",
@@ -118,6 +127,12 @@ class Platform(pulumi.ComponentResource):
             # CI deploys into every team namespace unless its args name the teams (keys) it may use.
             ci_namespaces = {t: ns for t, ns in namespaces.items() if not args.ci.namespaces or t in args.ci.namespaces}
             self.ci = CiAccess(f"{name}-ci", dataclasses.replace(args.ci, namespaces=ci_namespaces), child)
+
+        self.workloads = None
+        if args.workloads:
+            self.workloads = Workloads(
+                f"{name}-workloads", args.workloads, pulumi.ResourceOptions(parent=self, depends_on=list(self.teams.values()))
+            )
 
         self.tracking_uri: str = self.tracking.tracking_uri
         self.admin_secret_name: pulumi.Output[str] = self.tracking.admin_secret_name

@@ -3,7 +3,9 @@
 One pod, on a GPU pool when the environment has one, that
 1. runs ``nvidia-smi`` and fails unless it lists a GPU (the device plugin and driver work),
 2. writes a file to the ``shared`` volume and reads it back (the ReadWriteMany class and claim work),
-3. logs a run to MLflow and registers a model (tracking, artifacts and the registry work, with auth).
+3. logs a run to MLflow and registers a model (tracking, artifacts and the registry work, with auth),
+4. with Kueue, submits a 2-pod JobSet through a team's LocalQueue and waits until both pods ran
+   (``CHECK gang-admission``; :mod:`.gang_check`).
 
 The Job is created suspended (``suspend: true``) by default: ``up`` leaves it planned and in place, and
 ``mlstack verify`` runs a new Job from its pod template (so the Pulumi-managed object never drifts). That
@@ -21,6 +23,7 @@ namespace there), so the claim is defined in one place.
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 
 import pulumi
@@ -28,21 +31,26 @@ import pulumi_kubernetes as k8s
 
 from . import hardening as h
 from . import require_provider
+from .gang_check import ROLE, SERVICE_ACCOUNT, TOKEN_DIR, gang_jobset, gang_role_rules
 
 TOKEN = "mlstack:k8s:VerifyJob"
 JOB = "mlstack-verify"
 SYSTEM_NAMESPACE = "mlstack-system"
 
 SCRIPT = '''\
-"""mlstack verification: GPU, shared volume, MLflow tracking and registry.
+"""mlstack verification: GPU, shared volume, MLflow tracking and registry, gang admission.
 
 Prints one line per check, `CHECK <name> PASS|FAIL <detail>`, which `mlstack verify` reads; every check runs
 even when an earlier one fails, and the exit code is 1 when any failed.
 """
+import json
 import os
 import pathlib
+import ssl
 import subprocess
 import sys
+import time
+import urllib.request
 
 import mlflow
 
@@ -94,8 +102,53 @@ def check_tracking():
     return f"run {run.info.run_id}, model {version.name} version {version.version}"
 
 
+def kube(method, path, body=None):
+    """One call to the API server with the projected service-account token."""
+    token_dir = os.environ["MLSTACK_TOKEN_DIR"]
+    token = pathlib.Path(token_dir, "token").read_text()
+    url = f"https://{os.environ['KUBERNETES_SERVICE_HOST']}:{os.environ['KUBERNETES_SERVICE_PORT']}{path}"
+    data = json.dumps(body).encode() if body is not None else None
+    request = urllib.request.Request(url, data=data, method=method, headers={
+        "Authorization": f"Bearer {token}", "Content-Type": "application/json", "Accept": "application/json"})
+    context = ssl.create_default_context(cafile=str(pathlib.Path(token_dir, "ca.crt")))
+    with urllib.request.urlopen(request, context=context, timeout=30) as response:
+        return json.load(response)
+
+
+def check_gang(call=None, clock=time.monotonic, sleep=time.sleep):
+    namespace = os.environ.get("MLSTACK_GANG_NAMESPACE", "")
+    if not namespace:
+        return "skipped: the environment has no team queue"
+    if call is None and not os.environ.get("KUBERNETES_SERVICE_HOST"):
+        # Every pod in a cluster has it: without it there is no API server to submit to.
+        return "skipped: not in a Kubernetes cluster (KUBERNETES_SERVICE_HOST unset)"
+    call = call or kube
+    body = json.loads(pathlib.Path(os.environ["MLSTACK_GANG_JOBSET"]).read_text())
+    body["metadata"]["name"] = f"mlstack-gang-{os.urandom(3).hex()}"
+    path = f"/apis/jobset.x-k8s.io/v1alpha2/namespaces/{namespace}/jobsets"
+    created = call("POST", path, body)
+    name = created["metadata"]["name"]
+    try:
+        if created.get("spec", {}).get("suspend") is not True:
+            raise RuntimeError(f"{namespace}/{name} was not suspended on creation: Kueue did not queue it")
+        timeout = float(os.environ["MLSTACK_GANG_TIMEOUT"])
+        start = clock()
+        while True:
+            status = call("GET", f"{path}/{name}").get("status", {})
+            conditions = {c.get("type"): c for c in status.get("conditions", []) if c.get("status") == "True"}
+            if "Completed" in conditions:
+                return f"{namespace}/{name}: 2 pods admitted together through queue {body['metadata']['labels']['kueue.x-k8s.io/queue-name']}, done in {clock() - start:.0f} s"
+            if "Failed" in conditions:
+                raise RuntimeError(f"{namespace}/{name} failed: {conditions['Failed'].get('message', '')}")
+            if clock() - start > timeout:
+                raise RuntimeError(f"{namespace}/{name} not done after {timeout:.0f} s: the team's queue cannot admit 2 pods (quota in use?)")
+            sleep(5)
+    finally:
+        call("DELETE", f"{path}/{name}", {"propagationPolicy": "Background"})
+
+
 failed = 0
-for name, check in (("gpu", check_gpu), ("shared", check_shared), ("tracking", check_tracking)):
+for name, check in (("gpu", check_gpu), ("shared", check_shared), ("tracking", check_tracking), ("gang-admission", check_gang)):
     try:
         print(f"CHECK {name} PASS {check()}", flush=True)
     except Exception as exc:  # report and go on: one run shows every failure
@@ -125,6 +178,10 @@ class VerifyJobArgs:
         accelerator_label: node label key of GPU pools; "mlstack.io/accelerator".
         taint_key: GPU taint key tolerated; "nvidia.com/gpu".
         cpu: CPU request and limit; "500m". memory: memory request and limit; "1Gi".
+        gang_namespace: a team namespace whose LocalQueue the gang check submits a 2-pod JobSet through
+            (:mod:`.gang_check`); None skips the check (no Kueue, or no team). The Platform sets it.
+        gang_queue: that namespace's LocalQueue; "default".
+        gang_timeout_seconds: how long the gang check waits for both pods; 600.
     """
 
     image: str
@@ -142,6 +199,9 @@ class VerifyJobArgs:
     taint_key: str = "nvidia.com/gpu"
     cpu: str = "500m"
     memory: str = "1Gi"
+    gang_namespace: str | None = None
+    gang_queue: str = "default"
+    gang_timeout_seconds: int = 600
 
 
 class VerifyJob(pulumi.ComponentResource):
@@ -168,7 +228,13 @@ class VerifyJob(pulumi.ComponentResource):
         def meta(object_name: str) -> k8s.meta.v1.ObjectMetaArgs:
             return k8s.meta.v1.ObjectMetaArgs(name=object_name, namespace=ns.metadata.name, labels=labels)
 
-        script = k8s.core.v1.ConfigMap(f"{name}-script", metadata=meta(JOB), data={"verify.py": SCRIPT}, opts=child)
+        data = {"verify.py": SCRIPT}
+        gang = args.gang_namespace is not None
+        if gang:
+            # Sorted keys: the ConfigMap is the same text in every plan.
+            data["gang-jobset.json"] = json.dumps(gang_jobset(args.image, args.gang_queue), indent=2, sort_keys=True)
+            self._gang_access(name, args, labels, ns, child)
+        script = k8s.core.v1.ConfigMap(f"{name}-script", metadata=meta(JOB), data=data, opts=child)
         creds = k8s.core.v1.Secret(
             f"{name}-mlflow",
             metadata=meta(f"{JOB}-mlflow"),
@@ -188,9 +254,43 @@ class VerifyJob(pulumi.ComponentResource):
             k8s.core.v1.EnvVarArgs(name="MLSTACK_VERIFY_MODEL", value=args.model_name),
             k8s.core.v1.EnvVarArgs(name="NVIDIA_DRIVER_CAPABILITIES", value="compute,utility"),
         ]
+        mounts = [
+            tmp_mount,
+            k8s.core.v1.VolumeMountArgs(name="script", mount_path="/opt/mlstack", read_only=True),
+            k8s.core.v1.VolumeMountArgs(name="shared", mount_path="/shared"),
+        ]
+        extra_volumes = []
+        if gang:
+            env += [
+                k8s.core.v1.EnvVarArgs(name="MLSTACK_GANG_NAMESPACE", value=args.gang_namespace),
+                k8s.core.v1.EnvVarArgs(name="MLSTACK_GANG_JOBSET", value="/opt/mlstack/gang-jobset.json"),
+                k8s.core.v1.EnvVarArgs(name="MLSTACK_GANG_TIMEOUT", value=str(args.gang_timeout_seconds)),
+                k8s.core.v1.EnvVarArgs(name="MLSTACK_TOKEN_DIR", value=TOKEN_DIR),
+            ]
+            mounts.append(k8s.core.v1.VolumeMountArgs(name="api-token", mount_path=TOKEN_DIR, read_only=True))
+            # The API token only where the check needs it (the pod automounts none): an hour, this audience.
+            extra_volumes.append(
+                k8s.core.v1.VolumeArgs(
+                    name="api-token",
+                    projected=k8s.core.v1.ProjectedVolumeSourceArgs(
+                        sources=[
+                            k8s.core.v1.VolumeProjectionArgs(
+                                service_account_token=k8s.core.v1.ServiceAccountTokenProjectionArgs(path="token", expiration_seconds=3600)
+                            ),
+                            k8s.core.v1.VolumeProjectionArgs(
+                                config_map=k8s.core.v1.ConfigMapProjectionArgs(
+                                    name="kube-root-ca.crt", items=[k8s.core.v1.KeyToPathArgs(key="ca.crt", path="ca.crt")]
+                                )
+                            ),
+                        ],
+                        default_mode=0o444,
+                    ),
+                )
+            )
         pod = k8s.core.v1.PodSpecArgs(
             restart_policy="Never",
             automount_service_account_token=False,
+            service_account_name=SERVICE_ACCOUNT if gang else None,
             security_context=h.pod_security_context(),
             node_selector={args.accelerator_label: args.accelerator} if args.accelerator else None,
             tolerations=[k8s.core.v1.TolerationArgs(key=args.taint_key, operator="Exists", effect="NoSchedule")] if gpu else None,
@@ -202,11 +302,7 @@ class VerifyJob(pulumi.ComponentResource):
                     env=env,
                     resources=h.resources(args.cpu, args.memory, extra_limits={"nvidia.com/gpu": "1"} if gpu else None),
                     security_context=h.container_security_context(),
-                    volume_mounts=[
-                        tmp_mount,
-                        k8s.core.v1.VolumeMountArgs(name="script", mount_path="/opt/mlstack", read_only=True),
-                        k8s.core.v1.VolumeMountArgs(name="shared", mount_path="/shared"),
-                    ],
+                    volume_mounts=mounts,
                 )
             ],
             volumes=[
@@ -217,6 +313,7 @@ class VerifyJob(pulumi.ComponentResource):
                 k8s.core.v1.VolumeArgs(
                     name="shared", persistent_volume_claim=k8s.core.v1.PersistentVolumeClaimVolumeSourceArgs(claim_name=args.pvc_name)
                 ),
+                *extra_volumes,
             ],
         )
         job = k8s.batch.v1.Job(
@@ -240,3 +337,23 @@ class VerifyJob(pulumi.ComponentResource):
         self.job_name: pulumi.Output[str] = job.metadata.name
         self.namespace: pulumi.Output[str] = ns.metadata.name
         self.register_outputs({"job_name": self.job_name, "namespace": self.namespace})
+
+    def _gang_access(self, name: str, args: VerifyJobArgs, labels: dict[str, str], ns: k8s.core.v1.Namespace,
+                     child: pulumi.ResourceOptions) -> None:
+        """The ServiceAccount the gang check runs as, and its Role (JobSets in the team namespace only)."""
+        sa = k8s.core.v1.ServiceAccount(
+            f"{name}-sa",
+            metadata=k8s.meta.v1.ObjectMetaArgs(name=SERVICE_ACCOUNT, namespace=ns.metadata.name, labels=labels),
+            automount_service_account_token=False,
+            opts=child,
+        )
+        team_meta = k8s.meta.v1.ObjectMetaArgs(name=ROLE, namespace=args.gang_namespace, labels=labels)
+        rules = [k8s.rbac.v1.PolicyRuleArgs(api_groups=r["apiGroups"], resources=r["resources"], verbs=r["verbs"]) for r in gang_role_rules()]
+        role = k8s.rbac.v1.Role(f"{name}-gang-role", metadata=team_meta, rules=rules, opts=child)
+        k8s.rbac.v1.RoleBinding(
+            f"{name}-gang-binding",
+            metadata=team_meta,
+            role_ref=k8s.rbac.v1.RoleRefArgs(api_group="rbac.authorization.k8s.io", kind="Role", name=role.metadata.name),
+            subjects=[k8s.rbac.v1.SubjectArgs(kind="ServiceAccount", name=sa.metadata.name, namespace=ns.metadata.name)],
+            opts=child,
+        )

@@ -156,6 +156,26 @@ class Freshness(_Strict):
     source: str = Field(min_length=1)
 
 
+class AwsNetworking(_Strict):
+    """An EC2 instance type's EFA: the most EFA interfaces it takes (one per network card)."""
+
+    efa_interfaces: int = Field(ge=1)
+
+
+class GcpNetworking(_Strict):
+    """A Compute Engine machine type's placement and NIC options in GKE."""
+
+    compact_placement: bool
+    gvnic: bool
+
+
+class Interconnect(_Strict):
+    """Fast networking per accelerator machine type (interconnect.yaml); a type not listed has none."""
+
+    aws: dict[str, AwsNetworking] = Field(default_factory=dict)
+    gcp: dict[str, GcpNetworking] = Field(default_factory=dict)
+
+
 class MachineType(_Strict):
     vcpus: int = Field(ge=1)
     memory_gib: float = Field(gt=0)
@@ -201,8 +221,26 @@ class Catalog(_Strict):
     prices: Prices
     freshness: Freshness
     kubernetes_support: dict[Cloud, dict[str, SupportWindow]]
+    interconnect: Interconnect = Field(default_factory=Interconnect)
 
     # -- look-ups -------------------------------------------------------------------------------------------
+
+    def efa_interfaces(self, machine_type: str) -> int:
+        """EFA interfaces an EC2 instance type takes; 0 when it has no EFA (or is not in the table)."""
+        net = self.interconnect.aws.get(machine_type)
+        return net.efa_interfaces if net else 0
+
+    def gcp_networking(self, machine_type: str) -> GcpNetworking:
+        """Compact placement and gVNIC support of a GCE machine type; neither when it is not in the table."""
+        return self.interconnect.gcp.get(machine_type) or GcpNetworking(compact_placement=False, gvnic=False)
+
+    def multi_node_capable(self, cloud: str, machine_type: str) -> bool:
+        """Whether pools of ``machine_type`` can be placed for multi-node jobs: EFA (aws), COMPACT (gcp)."""
+        if cloud == "aws":
+            return self.efa_interfaces(machine_type) > 0
+        if cloud == "gcp":
+            return self.gcp_networking(machine_type).compact_placement
+        return False
 
     def _accelerator(self, name: str) -> Accelerator:
         try:
@@ -269,6 +307,11 @@ class Catalog(_Strict):
         problems += _check_tpus(self)
         problems += _check_versions(self.versions)
         problems += _check_prices(self)
+        offered = {(c, o.machine_type) for a in self.accelerators.values() for c, offers in a.offers.items() for o in offers}
+        for cloud, table in (("aws", self.interconnect.aws), ("gcp", self.interconnect.gcp)):
+            for machine in table:
+                if (cloud, machine) not in offered:
+                    problems.append(f"interconnect.{cloud}.{machine}: not a machine type any accelerator offers on {cloud}")
         for cloud, name in self.default_system_machine.items():
             if name not in (_get(self.machines, cloud) or {}):
                 problems.append(f"default_system_machine.{cloud}: {name} is not in machines.{cloud}")

@@ -92,6 +92,13 @@ def _other(exc: Exception, verbose: bool) -> int:
 
 
 def run() -> None:  # pragma: no cover - console script entry
+    # A one-shot process that ends in os._exit: the collector's passes over the ~330k objects the cloud SDKs
+    # leave behind cost a third of a plan's CPU, and almost nothing they would free is garbage before exit
+    # (measured: a 200-team AWS plan 18.5 s -> 10.3 s CPU, peak RSS 331 -> 351 MiB). Library use (main(),
+    # tests, Pulumi programs) keeps the collector on.
+    import gc
+
+    gc.disable()
     code = main()
     sys.stdout.flush()
     sys.stderr.flush()

@@ -42,15 +42,24 @@ def _global(
     version: Annotated[
         bool, typer.Option("--version", callback=_version, is_eager=True, help="Print mlstack's version and exit.")
     ] = False,
+    no_plan_cache: Annotated[
+        bool,
+        typer.Option("--no-plan-cache", envvar="MLSTACK_NO_PLAN_CACHE",
+                     help="Plan afresh: neither read nor write the plan cache in .mlstack/cache/plans."),
+    ] = False,
 ) -> None:
     STATE.stacks_dir = stacks_dir
     STATE.verbose = verbose
+    from mlstack import fsio
+    from mlstack.engine.plan import cache
+
+    cache.configure(fsio.project_root(stacks_dir) / ".mlstack" / "cache" / "plans", enabled=not no_plan_cache)
 
 
 def _register() -> None:
-    from mlstack.cli import cmd_generate, cmd_lifecycle, cmd_review, cmd_spec
+    from mlstack.cli import cmd_generate, cmd_lifecycle, cmd_remote, cmd_review, cmd_spec
 
-    for module in (cmd_spec, cmd_lifecycle, cmd_review, cmd_generate):
+    for module in (cmd_spec, cmd_lifecycle, cmd_review, cmd_generate, cmd_remote):
         module.register(app)
 
 

@@ -8,7 +8,7 @@ import os
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
-GLOBAL_FLAGS = ("--verbose", "-v", "--version")
+GLOBAL_FLAGS = ("--verbose", "-v", "--version", "--no-plan-cache")
 GLOBAL_VALUED = ("--stacks-dir",)
 STACKS = "stacks"
 MAX_PARENTS = 64  # bounded walk up from the working directory

@@ -134,9 +134,9 @@ def parity(
 
     from mlstack.engine.review.parity import parity as build
     from mlstack.engine.review.parity import render_text
-    from mlstack.engine.review.planning import plan_env
+    from mlstack.engine.review.planning import plan_envs
 
-    plans = [plan_env(e, STATE.stacks_dir) for e in _envs(env)]
+    plans = plan_envs(_envs(env), STATE.stacks_dir)
     result = build(plans)
     if format is TableFormat.json:
         _write(json.dumps(result.to_dict(), indent=2, sort_keys=True) + "\n")

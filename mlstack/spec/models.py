@@ -90,6 +90,12 @@ class NodePool(Model):
         "cluster's zones (GPU pools) or the catalogue's first zone offering the TPU (TPU pools).",
     )
     selector: dict[str, str] | None = Field(None, description="onprem: labels that select the existing nodes of this pool.")
+    multi_node: bool | None = Field(
+        None,
+        description="Place the pool for multi-node jobs: aws: EFA interfaces, a cluster placement group, one subnet "
+        "(AZ); gcp: COMPACT placement in one zone and gVNIC. Trades capacity (one AZ/zone, close hosts) for "
+        "bandwidth. Default: on for GPU/Trainium pools whose machine type supports it (gcp: that name their zones).",
+    )
 
 
 class SharedStorage(Model):
@@ -161,12 +167,51 @@ class Team(Model):
     gpu_quota: int = Field(0, ge=0, le=4096, description="GPUs the namespace may request at once.")
     tpu_quota: int = Field(0, ge=0, le=4096, description="TPU chips the namespace may request at once (gcp).")
     neuron_quota: int = Field(0, ge=0, le=4096, description="AWS Neuron devices (Trainium) the namespace may request at once (aws).")
+    quotas: dict[str, Annotated[int, Field(ge=0, le=4096)]] = Field(
+        default_factory=dict,
+        description="Accelerators per node pool, keyed by pool name, e.g. {a100: 8, l4: 4}: the team's nominal "
+        "Kueue quota on each pool (GPUs, TPU chips or Neuron devices). Replaces gpu_quota/tpu_quota/neuron_quota, "
+        "which remain as totals for specs without quotas (see docs/platform.md, 'Migrating from gpu_quota').",
+    )
     cpu_quota: int = Field(64, ge=1, description="CPU cores the namespace may request.")
     memory_quota_gib: int = Field(256, ge=1, description="Memory the namespace may request, GiB.")
     egress_cidrs: list[Cidr] = Field(
         default_factory=list,
         description="Networks the team's pods may reach beyond DNS and the tracking server (default-deny "
         "otherwise), e.g. the object store's endpoints, or 0.0.0.0/0 for the internet.",
+    )
+
+
+class Preemption(Model):
+    """How Kueue takes quota back (ClusterQueue ``preemption``)."""
+
+    reclaim_within_cohort: Literal["Never", "LowerPriority", "Any"] = Field(
+        "Any", description="A team reclaims quota it lent by preempting other teams' borrowing jobs: Any (default), LowerPriority or Never."
+    )
+    within_team: Literal["Never", "LowerPriority", "LowerOrNewerEqualPriority"] = Field(
+        "LowerPriority", description="Inside a team's queue a job may preempt: lower-priority jobs (default), also newer equal ones, or none."
+    )
+
+
+class Workloads(Model):
+    """Team queues and multi-node training: Kueue, JobSet, Kubeflow Trainer, KubeRay."""
+
+    enabled: bool = Field(True, description="Kueue: a queue per team, quotas per accelerator pool, all-or-nothing admission. false: teams have only their ResourceQuota.")
+    jobset: bool = Field(True, description="The JobSet controller (groups of Jobs as one unit; Trainer builds on it).")
+    trainer: bool = Field(True, description="Kubeflow Trainer v2 (TrainJob) with mlstack's torch-distributed runtime. Needs jobset.")
+    kuberay: bool = Field(False, description="The KubeRay operator (RayJob, RayCluster), queued by Kueue. Opt-in.")
+    borrowing_limit_percent: int = Field(
+        100, ge=0, le=1000, description="What a team may borrow from other teams' idle quota, as % of each of its own quotas; 0 turns borrowing off."
+    )
+    preemption: Preemption = Field(default_factory=Preemption)
+    pods_ready_timeout_seconds: int = Field(
+        600, ge=30, le=86400, description="An admitted job whose pods are not all ready by then is evicted and re-queued (gang admission)."
+    )
+    rdma_resource: str | None = Field(
+        None,
+        pattern=r"^[a-z0-9]([-a-z0-9.]*[a-z0-9])?/[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$",
+        description="onprem: the extended resource your cluster's RDMA device plugin exposes (e.g. rdma/ib); every "
+        "training node of the torch runtime requests one. Default none.",
     )
 
 
@@ -191,6 +236,7 @@ class Spec(Model):
     tracking: Tracking = Field(default_factory=Tracking)
     ci: Ci | None = None
     teams: dict[str, Team] = Field(default_factory=dict)
+    workloads: Workloads = Field(default_factory=Workloads)
     audit: Audit = Field(default_factory=Audit)
     protect: bool | None = Field(None, description="protect + retain_on_delete on stateful resources; default true when env starts with 'prod'.")
     backend: str | None = Field(None, description="State backend URL (s3://, gs://, azblob://, https://api.pulumi.com); default file://<project dir>/.mlstack/state.")

@@ -10,6 +10,7 @@ import re
 from collections.abc import Iterator
 
 from mlstack import targets
+from mlstack.spec import rules_workloads
 from mlstack.spec.models import Spec
 from mlstack.targets.base import SpecRules
 
@@ -48,6 +49,7 @@ def check(spec: Spec) -> list[Finding]:
     findings.extend(_pools(spec, catalog))
     findings.extend(_teams(spec, catalog))
     findings.extend(_filestore(spec, catalog))
+    findings.extend(rules_workloads.check(spec, catalog))
     return findings
 
 

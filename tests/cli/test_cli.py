@@ -125,7 +125,9 @@ def test_plan_json_is_deterministic_and_complete(capsys):
     assert data["cost"]["total"]["complete"] is True and data["cost"]["total"]["monthly_min"] > 0
     counts = data["policy"]["counts"]
     assert data["policy"]["protected"] is False and counts["mandatory_violations"] == 0
-    assert counts["pass"] + counts["fail"] + counts["n/a"] + counts["waived"] == 50
+    from mlstack.engine.review.policy import RULES
+
+    assert counts["pass"] + counts["fail"] + counts["n/a"] + counts["waived"] == len(RULES) == 54
 
 
 def test_plan_table_is_grouped_by_component(capsys):

@@ -26,11 +26,19 @@ ALLOWED = {
         "spec.template.spec.volumes",
     ),
     ("RoleBinding", "*", "mlstack-ci"): ("subjects",),  # the Kubernetes group the cloud maps the CI identity to
+    # A pool's Kueue flavor selects its nodes by mlstack.io/pool on the clouds (mlstack labels the nodes it
+    # creates) and by the pool's selector on-prem (mlstack does not label existing nodes).
+    ("ResourceFlavor", "", "*"): ("spec.nodeLabels",),
 }
 # Differences the environment's own spec makes (not the target): gcp-staging gives a team a TPU quota, as
 # only GCP has TPUs.
 SPEC_CHOICES = {
-    "gcp-staging": {("ResourceQuota", "research", "team-quota"): "spec.hard.requests.google.com/tpu"},
+    "gcp-staging": {
+        ("ResourceQuota", "research", "team-quota"): "spec.hard.requests.google.com/tpu",
+        # The TPU pool's flavor adds a google.com/tpu resource group to every team's ClusterQueue.
+        ("ClusterQueue", "", "research"): "spec.resourceGroups",
+        ("ClusterQueue", "", "applied"): "spec.resourceGroups",
+    },
 }
 # Objects the reference (aws) has and a target does not, and why.
 MISSING_ON = {
@@ -44,7 +52,7 @@ MISSING_ON = {
 }
 # Objects only one side has, and why.
 ONLY_ON = {
-    "gcp-staging": set(),
+    "gcp-staging": {("ResourceFlavor", "", "v5e")},  # the environment's TPU pool (only GCP has TPUs)
     "onprem": {
         ("Secret", "mlflow", "mlflow-env"),  # the object store's credentials (clouds use workload identity instead)
         ("Secret", "mlstack-ci", "mlstack-ci-token"),  # a CI token (clouds federate the CI's OIDC identity)
@@ -85,7 +93,7 @@ def differences(a: Any, b: Any, path: str = "") -> list[str]:
 def allowed(key: tuple[str, str, str], path: str) -> bool:
     kind, namespace, name = key
     for (k, ns, n), prefixes in ALLOWED.items():
-        if k == kind and n == name and ns in (namespace, "*") and path.startswith(prefixes):
+        if k == kind and n in (name, "*") and ns in (namespace, "*") and path.startswith(prefixes):
             return True
     return False
 
@@ -114,5 +122,12 @@ def test_same_kubernetes_objects_on_every_target(reference, env):
 def test_the_allowed_differences_are_real(reference):
     """Each allowance is used: the list stays as small as the targets make it."""
     other = platform_objects("onprem")
-    used = {(k[0], k[2]) for k in set(reference) & set(other) if any(allowed(k, p) for p in differences(reference[k], other[k]))}
-    assert used == {(k, n) for k, _, n in ALLOWED}
+    common = set(reference) & set(other)
+    used = {
+        (k, ns, n)
+        for (k, ns, n), prefixes in ALLOWED.items()
+        for key in common
+        if key[0] == k and n in (key[2], "*") and ns in (key[1], "*")
+        and any(p.startswith(prefixes) for p in differences(reference[key], other[key]))
+    }
+    assert used == set(ALLOWED)

@@ -69,7 +69,8 @@ def test_gpu_pool_comes_from_the_catalogue(staging, prod):
     assert a100.inputs["capacityType"] == "SPOT"
     assert a100.inputs["scalingConfig"] == {"desiredSize": 0, "maxSize": 1, "minSize": 0}
     assert a100.inputs["taints"] == [{"effect": "NO_SCHEDULE", "key": "nvidia.com/gpu", "value": "present"}]
-    assert a100.inputs["labels"] == {"mlstack.io/accelerator": "nvidia-a100-80gb", "mlstack.io/pool": "a100"}
+    # p4de.24xlarge has EFA: the pool is multi-node by default (docs/platform.md, Interconnect).
+    assert a100.inputs["labels"] == {"mlstack.io/accelerator": "nvidia-a100-80gb", "mlstack.io/efa": "true", "mlstack.io/pool": "a100"}
     prod_a100 = prod.one("aws:eks/nodeGroup:NodeGroup", "acme-ml-prod-a100")
     assert (prod_a100.inputs["capacityType"], prod_a100.inputs["scalingConfig"]["maxSize"]) == ("ON_DEMAND", 4)
 

@@ -1,5 +1,5 @@
-"""Every example plan: each Kubernetes object valid under versions.kubernetes in strict mode (custom resources
-excepted: no published schema), every pod spec mlstack renders hardened with a pinned image, every object on
+"""Every example plan: each Kubernetes object valid under versions.kubernetes in strict mode (Kueue, JobSet and
+Trainer objects against the strict CRD schemas in tests/crd_schemas; other custom resources excepted), every pod spec mlstack renders hardened with a pinned image, every object on
 the explicit provider. Pods inside Helm charts are not rendered here: policy rule MLS-K8S-001 checks their
 values for root, and the charts' versions are pinned (MLS-K8S-008)."""
 
@@ -13,7 +13,7 @@ from k8s_checks import hardening_violations, is_manifest, manifests, validate_ma
 from mlstack.engine.review.planning import plan_env
 
 STACKS = Path(__file__).resolve().parents[2] / "stacks"
-# CRDs have no schema in kubernetes-validate; they are checked by the operator's admission webhook on apply.
+# CRDs without a schema here (kubernetes-validate has none); the operator's admission webhook checks them on apply.
 CUSTOM = {"kubernetes:postgresql.cnpg.io/v1:Cluster"}
 
 
@@ -26,6 +26,11 @@ def test_kubernetes_objects_validate_strictly(plan):
     objects = manifests(r for r in plan.resources if r.type not in CUSTOM)
     assert len(objects) >= 39  # the platform layer alone has 39 (staging); on-prem and GCP add their services
     assert validate_manifests(objects, plan.outputs["versions"]["kubernetes"]) == []
+
+
+def test_the_workload_layer_is_validated_against_its_crd_schemas(plan):
+    kinds = {m["kind"] for _, m in manifests(plan.resources)}
+    assert {"ResourceFlavor", "ClusterQueue", "LocalQueue", "WorkloadPriorityClass", "ClusterTrainingRuntime"} <= kinds
 
 
 def test_pods_are_hardened_and_images_pinned(plan):

@@ -192,7 +192,7 @@ def test_new_env_can_extend_the_source(project, capsys):
         (["node_pools.l4.maxx=8"],
          "error: --set node_pools.l4.maxx=8: node_pools.l4.maxx does not exist: no key 'maxx' at node_pools.l4 "
          "(did you mean 'max'?). Allowed there: accelerator, disk_size_gib, gpus_per_node, labels, machine, max, min, "
-         "selector, spot, topology"),
+         "multi_node, selector, spot, topology"),
         (["trackin.replicas=1"], "no key 'trackin' at the top level (did you mean 'tracking'?). Allowed there: audit, backend,"),
         (["registry.repositories.x=1"], "registry.repositories is a list and has no key 'x': set the whole list"),
         (["node_pools.l4.max"], "error: --set 'node_pools.l4.max': expected path=value"),

@@ -6,6 +6,7 @@ import pytest
 
 from mlstack.engine.review.policy import RULES, check_plan, rule_ids
 from .fixtures import plan, policy, reg
+from .workload_fixtures import WORKLOAD_CASES
 
 EKS = "aws:eks/cluster:Cluster"
 GKE = "gcp:container/cluster:Cluster"
@@ -172,6 +173,9 @@ CASES: dict[str, tuple[list, list]] = {
     "MLS-GEN-002": ([reg("kubernetes:core/v1:Secret", "s", {"stringData": "[secret]"})],
                     [reg("kubernetes:core/v1:Secret", "s", {"stringData": {"password": "hunter2"}})]),
 }
+
+
+CASES.update(WORKLOAD_CASES)
 
 
 def test_at_least_30_rules_and_every_rule_has_fixtures():

@@ -14,6 +14,7 @@ from mlstack.components.k8s.shared_storage import SharedStorageArgs
 from mlstack.components.k8s.team import TeamArgs
 from mlstack.components.k8s.tracking_server import TrackingServerArgs
 from mlstack.components.k8s.verify_job import VerifyJobArgs
+from mlstack.engine.plan.workloads import team_quota_fields, workloads_args
 from mlstack.targets.bindings import Bindings, cluster_provider
 from mlstack.spec import Spec
 
@@ -51,24 +52,22 @@ def platform_args(spec: Spec, catalog: Catalog, versions: dict[str, str], bindin
             gpu_operator=spec.cluster.gpu_operator,
             install_driver=spec.cluster.gpu_operator,
         )
+    workloads = workloads_args(spec, catalog)
+    queues = workloads.queues if workloads else None
     return PlatformArgs(
         teams={
             name: TeamArgs(
                 group=team.group,
                 users=tuple(team.members) if bindings.team_members_as_users else (),
-                gpu_quota=team.gpu_quota,
-                tpu_quota=team.tpu_quota,
-                neuron_quota=team.neuron_quota,
-                requests_cpu=str(team.cpu_quota),
-                requests_memory=f"{team.memory_quota_gib}Gi",
-                limits_cpu=str(team.cpu_quota * 2),
-                limits_memory=f"{team.memory_quota_gib * 2}Gi",
+                # With Kueue the ResourceQuota is the ceiling Kueue's quotas reach: nominal + borrowing limit.
+                **team_quota_fields(spec, catalog, name, queues),  # type: ignore[arg-type]
                 egress_cidrs=tuple(team.egress_cidrs),
                 protect=spec.protected,
             )
             for name, team in sorted(spec.teams.items())
         },
         gpu=gpu,
+        workloads=workloads,
         storage=SharedStorageArgs(
             provisioner=bindings.storage_provisioner,
             parameters=bindings.storage_parameters,

@@ -150,7 +150,10 @@ def record(
         settings.set_root_resource(None)  # type: ignore[arg-type]
         from pulumi.runtime.stack import run_in_stack
 
-        loop.run_until_complete(asyncio.wait_for(run_in_stack(program), timeout))
+        from mlstack.engine.plan.sdk_seams import without_stack_traces
+
+        with without_stack_traces():
+            loop.run_until_complete(asyncio.wait_for(run_in_stack(program), timeout))
     except TimeoutError:
         raise EngineError(
             f"the plan did not finish within {timeout:g} s: a component waits on an output the plan's mocks "

@@ -17,6 +17,7 @@ from typing import Any
 
 from mlstack import targets
 from mlstack.engine.plan.model import Plan
+from mlstack.engine.review.quota_cost import TeamQuotaCost, team_quota_costs
 
 HOURS_PER_MONTH = 730
 
@@ -61,6 +62,7 @@ class CostReport:
     missing: list[str] = field(default_factory=list)
     fallback: str = ""  # set when the always-on prices are another region's (the table has none for ``region``)
     location: str = ""  # how headers name where the env runs: "aws us-west-2", "onprem lab"
+    team_quotas: list[TeamQuotaCost] = field(default_factory=list)  # each team's Kueue quota in $/h (nominal)
 
     @property
     def complete(self) -> bool:
@@ -103,6 +105,7 @@ class CostReport:
             "fixed": [asdict(f) for f in self.fixed],
             "missing_prices": list(self.missing),
             "fixed_price_fallback": self.fallback or None,
+            "team_quotas": [t.to_dict() for t in self.team_quotas],
             "total": {
                 "complete": self.complete,
                 "hourly_min": self.hourly_min,
@@ -201,6 +204,7 @@ def estimate(plan: Plan, *, shared_storage_gib: int | None = None) -> CostReport
                     entry.cost(sink, r, plan)
     report.pools.sort(key=lambda p: p.name)
     report.missing = sorted(set(report.missing))
+    report.team_quotas = team_quota_costs(plan, report.pools)
     return report
 
 
@@ -270,4 +274,8 @@ def render_text(report: CostReport) -> str:
     pack = _pack(report.cloud)
     if pack is not None and pack.unpriced_note:
         lines.append(f"  {pack.unpriced_note}")
+    if report.team_quotas:
+        lines.append("")
+        lines.append("  team quotas at nominal (Kueue; borrowing not counted):")
+        lines.extend(f"    {t.text}" for t in report.team_quotas)
     return "\n".join(lines) + "\n"

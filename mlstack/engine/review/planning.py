@@ -7,19 +7,28 @@ from collections.abc import Mapping
 from pathlib import Path
 
 from mlstack.engine.plan.model import Plan
-from mlstack.engine.plan.planner import plan_spec
+from mlstack.engine.plan.planner import plan_spec, plan_specs
 from mlstack.spec import load_spec
 
 
 def plan_env(env: str, stacks_dir: Path, pins: Mapping[str, str] | None = None) -> Plan:
     """Loads ``<stacks_dir>/<env>.yaml``, checks its policy waivers name real rules, and plans it (with a lock's
     image ``pins``, every image by digest)."""
+    return plan_spec(_load(env, stacks_dir), pins)
+
+
+def plan_envs(envs: list[str], stacks_dir: Path) -> list[Plan]:
+    """``plan_env`` of each environment, every spec checked before any plan, the plans recorded side by side."""
+    return plan_specs([_load(env, stacks_dir) for env in envs])
+
+
+def _load(env: str, stacks_dir: Path):  # noqa: ANN202 - Spec
     from mlstack.engine.review.policy import validate_waivers
     from mlstack.spec import spec_path
 
     spec = load_spec(env, stacks_dir)
     validate_waivers(spec.waivers, spec_path(env, stacks_dir))
-    return plan_spec(spec, pins)
+    return spec
 
 
 def with_review(plan: Plan, env: str, stacks_dir: Path) -> Plan:

@@ -84,14 +84,13 @@ class Review:
 # -- building ------------------------------------------------------------------------------------------------
 
 
-def _spec_and_plan(path: Path) -> tuple[Any, Any]:
-    from mlstack.engine.plan.planner import plan_spec
+def _load(path: Path) -> Any:
     from mlstack.engine.review.policy import validate_waivers
     from mlstack.spec import load_spec_file
 
     spec = load_spec_file(path)
     validate_waivers(spec.waivers, path)
-    return spec, plan_spec(spec)
+    return spec
 
 
 def _shared_gib(spec: Any) -> int | None:
@@ -106,16 +105,16 @@ def review_ref(envs: Sequence[str], stacks_dir: Path, ref: str) -> Review:
     """
     from mlstack.engine.review import cost
     from mlstack.engine.review.diff import diff_plans, empty_plan
+    from mlstack.engine.plan.planner import plan_specs
     from mlstack.engine.review.gitref import materialise
-    from mlstack.engine.plan.planner import plan_spec
     from mlstack.engine.review.policy import check_plan
     from mlstack.spec import SpecError, load_spec_file, spec_path
 
-    heads = [(env, spec_path(env, stacks_dir)) for env in envs]
+    heads = [(env, _load(spec_path(env, stacks_dir))) for env in envs]
     entries = []
     with materialise(ref, stacks_dir) as at_ref:
-        for env, path in heads:
-            spec, head = _spec_and_plan(path)
+        bases = []
+        for env, _spec in heads:
             base_file = at_ref.path / f"{env}.yaml"
             base_spec = None
             if base_file.is_file():
@@ -123,14 +122,14 @@ def review_ref(envs: Sequence[str], stacks_dir: Path, ref: str) -> Review:
                     base_spec = load_spec_file(base_file)
                 except SpecError as exc:
                     raise _relocate(exc, at_ref) from None
-            # The code is the working tree's for both sides, and a plan is a pure function of the spec: an
-            # unchanged spec needs no second plan.
-            if base_spec is None:
-                base = empty_plan(head.project, env)
-            elif base_spec == spec:
-                base = head
-            else:
-                base = plan_spec(base_spec)
+            bases.append(base_spec)
+        # The code is the working tree's for both sides, and a plan is a pure function of the spec: an
+        # unchanged spec is planned once (plan_specs shares equal specs), the rest side by side.
+        wanted = [spec for _, spec in heads] + [b for b in bases if b is not None]
+        planned = iter(plan_specs(wanted))
+        head_plans = [next(planned) for _ in heads]
+        for (env, spec), head, base_spec in zip(heads, head_plans, bases, strict=True):
+            base = empty_plan(head.project, env) if base_spec is None else next(planned)
             d = diff_plans(base, head, base_label=ref, head_label="working tree")
             cost_head = cost.estimate(head, shared_storage_gib=_shared_gib(spec))
             cost_base = cost.estimate(base, shared_storage_gib=_shared_gib(base_spec)) if base_spec else None
@@ -166,14 +165,16 @@ def review_envs(envs: Sequence[str], stacks_dir: Path, digests: Mapping[str, Map
     """
     from mlstack.engine.review import cost
     from mlstack.engine.review.diff import compare_envs
-    from mlstack.engine.review.policy import check_plan
+    from mlstack.engine.plan.planner import plan_specs
     from mlstack.engine.plan.versions import resolved_versions
+    from mlstack.engine.review.policy import check_plan
     from mlstack.errors import UsageError
     from mlstack.spec import spec_path
 
     if len(envs) < 2:
         raise UsageError("comparing environments needs at least two --env (or give --base REF to diff one against git)")
-    loaded = [(env, *_spec_and_plan(spec_path(env, stacks_dir))) for env in envs]
+    specs = [_load(spec_path(env, stacks_dir)) for env in envs]
+    loaded = list(zip(envs, specs, plan_specs(specs), strict=True))
     first_env, first_spec, first_plan = loaded[0]
     first_cost = cost.estimate(first_plan, shared_storage_gib=_shared_gib(first_spec))
     first_policy = check_plan(first_plan, protected=first_spec.protected, waivers=first_spec.waivers)

@@ -24,10 +24,12 @@ from mlstack.components.aws.network import NetworkArgs
 from mlstack.components.aws.node_pool import NodePoolArgs
 from mlstack.components.aws.shared_file_system import SharedFileSystemArgs
 from mlstack.components.aws.tracking_database import TrackingDatabaseArgs
+from mlstack.components.k8s.efa_support import EFA_LABEL, EfaSupport, EfaSupportArgs
 from mlstack.components.k8s.neuron_support import NeuronSupport, NeuronSupportArgs
 from mlstack.targets.bindings import Bindings, cluster_provider
 from mlstack.spec import Spec
 from mlstack.spec.models import NodePool
+from mlstack.spec.quotas import multi_node
 
 MLFLOW_SA = ("mlflow", "mlflow")
 
@@ -46,8 +48,9 @@ def environment_tags(spec: Spec) -> dict[str, str]:
     return dict(sorted({**spec.tags, "mlstack.io/project": spec.project, "mlstack.io/env": spec.env}.items()))
 
 
-def node_pool_args(spec: Spec, pool: NodePool, catalog: Catalog) -> NodePoolArgs:
-    """One managed node group: the catalogue picks machine and AMI for an accelerator."""
+def node_pool_args(spec: Spec, pool: NodePool, catalog: Catalog, key: str | None = None) -> NodePoolArgs:
+    """One managed node group: the catalogue picks machine and AMI for an accelerator; a multi-node pool (``key``
+    names it in the spec) gets the machine's EFA interfaces."""
     lo = pool.min if pool.min is not None else (0 if pool.accelerator else 1)
     hi = pool.max if pool.max is not None else max(lo, 1)
     if pool.accelerator:
@@ -57,6 +60,8 @@ def node_pool_args(spec: Spec, pool: NodePool, catalog: Catalog) -> NodePoolArgs
     else:
         machine = pool.machine or catalog.default_system_machine["aws"]
         ami = "AL2023_x86_64_STANDARD"
+    efa = catalog.efa_interfaces(machine) if key is not None and multi_node(spec, catalog, key) else 0
+    labels = {**pool.labels, EFA_LABEL: "true"} if efa else dict(pool.labels)
     return NodePoolArgs(
         instance_types=[machine],
         ami_type=ami,
@@ -64,8 +69,9 @@ def node_pool_args(spec: Spec, pool: NodePool, catalog: Catalog) -> NodePoolArgs
         max_size=hi,
         spot=pool.spot,
         accelerator=pool.accelerator,
-        labels=dict(sorted(pool.labels.items())),
+        labels=dict(sorted(labels.items())),
         disk_size_gib=pool.disk_size_gib,
+        efa_interfaces=efa,
     )
 
 
@@ -90,7 +96,7 @@ def environment_args(spec: Spec, catalog: Catalog, versions: dict[str, str]) -> 
             admin_principal_arns=tuple(spec.cluster.admins),
             deployer_admin=spec.cluster.deployer_admin,
         ),
-        node_pools={key: node_pool_args(spec, pool, catalog) for key, pool in sorted(spec.node_pools.items())},
+        node_pools={key: node_pool_args(spec, pool, catalog, key) for key, pool in sorted(spec.node_pools.items())},
         shared_file_system=SharedFileSystemArgs() if spec.storage.shared else None,
         buckets={key: BucketArgs(versioning=b.versioning) for key, b in sorted(spec.storage.buckets.items())},
         registry=ContainerRegistryArgs(
@@ -156,6 +162,15 @@ def provision(spec: Spec, catalog: Catalog, versions: dict[str, str]) -> Binding
             NeuronSupport(
                 f"{spec.prefix}-neuron",
                 NeuronSupportArgs(chart_version=catalog.versions.charts["neuron-helm-chart"].version),
+                opts=pulumi.ResourceOptions(providers=[provider]),
+            )
+        )
+    if any(multi_node(spec, catalog, key) for key in spec.node_pools):
+        chart = catalog.versions.charts["aws-efa-k8s-device-plugin"]
+        extras.append(
+            EfaSupport(
+                f"{spec.prefix}-efa",
+                EfaSupportArgs(chart_version=chart.version, repository=chart.repo),
                 opts=pulumi.ResourceOptions(providers=[provider]),
             )
         )

@@ -17,6 +17,7 @@ from mlstack.targets.policy import (
 
 if TYPE_CHECKING:
     from mlstack.engine.plan.model import Plan
+    from mlstack.engine.plan.recorder import Registration
 
 EKS = "aws:eks/cluster:Cluster"
 NODE_GROUP = "aws:eks/nodeGroup:NodeGroup"
@@ -250,6 +251,31 @@ def _trail(check: str):
     return run
 
 
+# -- multi-node GPU pools ----------------------------------------------------------------------------------
+
+LAUNCH_TEMPLATE = "aws:ec2/launchTemplate:LaunchTemplate"
+_GPU_TAINT = "nvidia.com/gpu"
+
+
+def _gpu_pool_max(r: Registration) -> int:
+    labels = r.inputs.get("labels") or {}
+    taints = [t for t in (r.inputs.get("taints") or []) if isinstance(t, dict)]
+    if "mlstack.io/accelerator" not in labels or not any(t.get("key") == _GPU_TAINT for t in taints):
+        return 0
+    value = get(r.inputs, "scalingConfig.maxSize", 0)
+    return value if isinstance(value, int) else 0
+
+
+def _efa(plan: Plan) -> Iterator[Finding]:
+    for r in plan.of_type(NODE_GROUP):
+        nodes = _gpu_pool_max(r)
+        templates = [t for t in plan.of_type(LAUNCH_TEMPLATE) if t.parent == r.parent]
+        efa = any(isinstance(i, dict) and i.get("interfaceType") == "efa" for t in templates for i in (t.inputs.get("networkInterfaces") or []))
+        if nodes >= 2 and not efa:
+            yield finding(r, f"GPU pool can run {nodes} nodes but its launch template has no EFA interface: "
+                             "multi-node NCCL falls back to TCP over the VPC network")
+
+
 RULES: list[Rule] = [
     Rule("MLS-AWS-001", "EKS API endpoint is not public", "A public control plane is an internet-facing attack surface.",
          ("CKV_AWS_39", "CKV_AWS_38", "AVD-AWS-0040", "AVD-AWS-0041"), (EKS,), _eks_endpoint),
@@ -295,4 +321,6 @@ RULES: list[Rule] = [
          (TRAIL,), _trail("multi")),
     Rule("MLS-AWS-022", "CloudTrail log file validation is on", "Tampering with audit logs is detectable.", ("CKV_AWS_36", "AVD-AWS-0016"),
          (TRAIL,), _trail("validation")),
+    Rule("MLS-AWS-023", "Multi-node GPU pools have EFA", "Without EFA, multi-node all-reduce runs at a fraction of the GPUs' speed.",
+         ("no Checkov/Trivy id (AWS EFA guide)",), (NODE_GROUP,), _efa, always_advisory=True),
 ]

@@ -147,6 +147,11 @@ TYPES: dict[str, ResourceType] = {
         replace=ReplaceRule(("name", "namePrefix", "description", "vpcId"), source=_TF),
     ),
     "aws:ec2/defaultSecurityGroup:DefaultSecurityGroup": ResourceType(replace=ReplaceRule(("vpcId",), source=_TF)),
+    # Multi-node (EFA) pools: every argument of a placement group is immutable; a rule moves to another group.
+    "aws:ec2/placementGroup:PlacementGroup": ResourceType(
+        replace=ReplaceRule(("name", "namePrefix", "strategy", "partitionCount", "spreadLevel"), source=_TF)
+    ),
+    "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule": ResourceType(replace=ReplaceRule(("securityGroupId",), source=_TF)),
     "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule": ResourceType(
         replace=ReplaceRule(("securityGroupId",), source=_TF)
     ),

@@ -21,6 +21,7 @@ from mlstack.components.onprem.nfs_backend import NfsBackend, NfsBackendArgs
 from mlstack.targets.bindings import Bindings, cluster_provider
 from mlstack.spec import Spec
 from mlstack.spec.models import NodePool
+from mlstack.spec.quotas import multi_node
 
 
 def _labels(spec: Spec) -> dict[str, str]:
@@ -43,6 +44,7 @@ def node_pool_args(spec: Spec, key: str, pool: NodePool, catalog: Catalog) -> No
             pool.accelerator, "gcp", pool.gpus_per_node or catalog.offered_counts(pool.accelerator, "gcp")[0]
         )
         machine, accelerator_type, count = offer.machine_type, offer.gcp_accelerator_type, offer.count
+    placed = multi_node(spec, catalog, key)
     return NodePoolArgs(
         project_id=spec.target.project_id or "",
         location=spec.target.region or "",
@@ -57,7 +59,10 @@ def node_pool_args(spec: Spec, key: str, pool: NodePool, catalog: Catalog) -> No
         spot=pool.spot,
         disk_size_gib=pool.disk_size_gib,
         node_labels=dict(sorted(pool.labels.items())),
+        # A COMPACT placement is one zone: a multi-node pool names exactly one (a spec rule).
         node_locations=tuple(pool.zones) or None,
+        compact_placement=placed,
+        gvnic=placed and catalog.gcp_networking(machine).gvnic,
     )
 
 

@@ -164,6 +164,19 @@ def _audit(plan: Plan) -> Iterator[Finding]:
             yield finding(r, f"data-access audit log types missing: {', '.join(missing)}")
 
 
+# -- multi-node GPU pools ----------------------------------------------------------------------------------
+
+
+def _compact(plan: Plan) -> Iterator[Finding]:
+    for r in plan.of_type(POOL):
+        labels = get(r.inputs, "nodeConfig.labels") or {}
+        taints = [t for t in as_list(get(r.inputs, "nodeConfig.taints")) if isinstance(t, dict)]
+        nodes = get(r.inputs, "autoscaling.totalMaxNodeCount", 0)
+        gpu = "mlstack.io/accelerator" in labels and any(t.get("key") == "nvidia.com/gpu" for t in taints)
+        if gpu and isinstance(nodes, int) and nodes >= 2 and get(r.inputs, "placementPolicy.type") != "COMPACT":
+            yield finding(r, f"GPU pool can run {nodes} nodes without COMPACT placement: its nodes may be far apart")
+
+
 RULES: list[Rule] = [
     Rule("MLS-GCP-001", "GKE control plane is not public and nodes are private",
          "A public control plane or public node IPs are internet-facing attack surface.",
@@ -202,4 +215,6 @@ RULES: list[Rule] = [
          "Otherwise any repository (or fork branch) on the issuer can deploy.", ("CKV_GCP_125",), (WIF,), _wif),
     Rule("MLS-GCP-018", "Data-access audit logs are on", "Admin and data writes are recorded.", ("CIS GCP 2.1 (no Checkov/Trivy id)",),
          (AUDIT,), _audit),
+    Rule("MLS-GCP-019", "Multi-node GPU pools use COMPACT placement", "Far-apart nodes slow multi-node all-reduce.",
+         ("no Checkov/Trivy id (GKE compact placement guide)",), (POOL,), _compact, always_advisory=True),
 ]

@@ -32,6 +32,8 @@ def _node_selector(inputs: State) -> AcceleratorHint:
     return AcceleratorHint(labels=spec.get("nodeSelector") or {})
 
 
+_KUEUE_SOURCE = "https://github.com/kubernetes-sigs/kueue/tree/v0.19.2/config/components/crd/bases"
+
 TYPES: dict[str, ResourceType] = {
     "kubernetes:apps/v1:Deployment": ResourceType(replace=ReplaceRule(("spec.selector",), source=K8S_SOURCE)),
     "kubernetes:apps/v1:DaemonSet": ResourceType(replace=ReplaceRule(("spec.selector",), note="immutable in the API", source=K8S_SOURCE)),
@@ -93,4 +95,19 @@ TYPES: dict[str, ResourceType] = {
     "random:index/randomId:RandomId": ResourceType(replace=ReplaceRule((ALL,), source=_RANDOM)),
     "mlstack:k8s:GpuSupport": ResourceType(accelerators=lambda inputs: AcceleratorHint(kinds=frozenset({"device plugin"}))),
     "mlstack:k8s:CiAccess": ResourceType(parity=Parity("CI trust", "emulated", "ServiceAccount + RBAC + token")),
+    # The workload layer (issue 14): Kueue's queue objects, the torch runtime, the operators' components.
+    "kubernetes:kueue.x-k8s.io/v1beta2:ResourceFlavor": ResourceType(
+        replace=ReplaceRule(("spec.topologyName",), note="immutable (CRD rule)", source=_KUEUE_SOURCE),
+        parity=Parity("job queueing", "native", "Kueue flavors per accelerator pool"),
+    ),
+    "kubernetes:kueue.x-k8s.io/v1beta2:ClusterQueue": ResourceType(
+        parity=Parity("team quotas", "native", "Kueue ClusterQueue per team, one cohort"),
+    ),
+    "kubernetes:kueue.x-k8s.io/v1beta2:LocalQueue": ResourceType(
+        replace=ReplaceRule(("spec.clusterQueue",), note="immutable (Kueue webhook)", source=_KUEUE_SOURCE),
+    ),
+    "kubernetes:kueue.x-k8s.io/v1beta2:WorkloadPriorityClass": ResourceType(),
+    "kubernetes:trainer.kubeflow.org/v1alpha1:ClusterTrainingRuntime": ResourceType(
+        parity=Parity("multi-node training", "native", "Kubeflow Trainer + JobSet, gang-admitted by Kueue"),
+    ),
 }

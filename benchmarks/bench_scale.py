@@ -1,0 +1,107 @@
+"""How each stage of a plan grows with the spec: generated specs of 1 to 200 pools and 1 to 200 teams per target.
+
+For every (target, axis, size) a fresh process loads the spec, records the plan, reviews it (cost and policy) and
+compares it with itself renamed (the ``diff --env`` normalisation), and reports each stage's milliseconds, the
+resource count and the peak RSS. From those the benchmark prints ms and MiB per resource, and, per stage, the
+marginal cost of a resource between the two larger sizes against that between the two smaller ones (fixed costs
+such as the SDK import cancel out): a ratio above ``MAX_GROWTH`` means the stage grows faster than linearly, and
+the benchmark exits 1.
+
+Run: ``python benchmarks/bench_scale.py [--target aws --target gcp --target onprem] [--sizes 1,50,200]``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from floors import PY, ROOT  # noqa: E402
+from specgen import write_stacks  # noqa: E402
+
+MAX_GROWTH = 1.5  # linear is 1.0; the margin absorbs timer noise on a shared machine
+NOISE_S = 0.15  # differences below this are timer noise, not growth
+STAGES = ("load", "record", "review", "compare")
+
+_PROBE = r"""
+import json, resource, sys, time
+from pathlib import Path
+stacks = Path(sys.argv[1])
+t0 = time.perf_counter()
+from mlstack.spec import load_spec
+spec = load_spec("gen", stacks)
+t1 = time.perf_counter()
+from mlstack.engine.plan.planner import plan_spec
+plan = plan_spec(spec)
+t2 = time.perf_counter()
+from mlstack.engine.review.planning import with_review
+with_review(plan, "gen", stacks)
+t3 = time.perf_counter()
+from mlstack.engine.review.diff import compare_envs
+compare_envs(plan, plan)
+t4 = time.perf_counter()
+print(json.dumps({"resources": len(plan.resources), "load": t1 - t0, "record": t2 - t1, "review": t3 - t2,
+                  "compare": t4 - t3, "rss_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
+"""
+
+
+def measure(target: str, pools: int, teams: int) -> dict:
+    with tempfile.TemporaryDirectory(prefix="mlstack-scale-") as tmp:
+        stacks = write_stacks(Path(tmp), target, pools=pools, teams=teams)
+        code = "import gc; gc.disable()\n" + _PROBE  # as the one-shot CLI runs
+        proc = subprocess.run([PY, "-c", code, str(stacks)], cwd=ROOT, capture_output=True, text=True, env=_env())
+    if proc.returncode != 0:
+        raise SystemExit(f"{target} pools={pools} teams={teams} failed:\n{proc.stderr[-1500:]}")
+    return json.loads(proc.stdout.strip().splitlines()[-1])
+
+
+def _env() -> dict[str, str]:
+    import os
+
+    return {**os.environ, "MLSTACK_NO_PLAN_CACHE": "1"}
+
+
+def growth(rows: list[dict], stage: str) -> float:
+    """Marginal seconds per resource over the upper interval of sizes, over that of the lower one."""
+    a, b, c = rows[0], rows[len(rows) // 2], rows[-1]
+    if c[stage] - a[stage] < NOISE_S or b["resources"] == a["resources"] or c["resources"] == b["resources"]:
+        return 1.0
+    lower = max(b[stage] - a[stage], 0.0) / (b["resources"] - a["resources"])
+    upper = max(c[stage] - b[stage], 0.0) / (c["resources"] - b["resources"])
+    return upper / max(lower, NOISE_S / (c["resources"] - a["resources"]))
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--target", action="append", choices=["aws", "gcp", "onprem"])
+    parser.add_argument("--sizes", default="1,50,200")
+    args = parser.parse_args()
+    sizes = [int(s) for s in args.sizes.split(",")]
+    failures = []
+    for target in args.target or ["aws", "gcp", "onprem"]:
+        for axis in ("pools", "teams"):
+            rows = []
+            for n in sizes:
+                m = measure(target, pools=n if axis == "pools" else 1, teams=n if axis == "teams" else 1)
+                rows.append(m)
+                per = {s: m[s] * 1000 / m["resources"] for s in STAGES}
+                print(f"{target:6} {axis}={n:<4} {m['resources']:5} resources  "
+                      + "  ".join(f"{s} {m[s] * 1000:7.0f} ms ({per[s]:.2f}/res)" for s in STAGES)
+                      + f"  peak {m['rss_mib']:.0f} MiB ({m['rss_mib'] / m['resources']:.3f}/res)", flush=True)
+            for stage in STAGES:
+                k = growth(rows, stage)
+                verdict = "linear" if k <= MAX_GROWTH else "SUPERLINEAR"
+                print(f"       {axis} {stage}: marginal cost upper/lower {k:.2f} ({verdict})")
+                if k > MAX_GROWTH:
+                    failures.append(f"{target} {axis} {stage} x{k:.2f}")
+    print("\nall stages linear" if not failures else "\nsuperlinear: " + "; ".join(failures))
+    return 1 if failures else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

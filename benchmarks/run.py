@@ -1,0 +1,102 @@
+"""Every speed goal of mlstack as a ratio against its floor, with pass/fail. Figures, not a timed test.
+
+Each command and its floor run alternately (command, floor, command, floor, ...) so that a busy machine slows
+both alike; the ratio is of medians, with the range of the command's runs beside it, and CPU time beside wall
+time. Floors end in ``os._exit`` as mlstack does (see ``floors.py``).
+
+Goals:
+- ``mlstack --help``: under 1.5x ``import typer``.
+- ``mlstack validate`` and ``mlstack schema``: under 1.5x importing typer, pydantic and the YAML libraries.
+- ``mlstack plan`` on every example: under 1.3x the import of the SDK classes that plan's resources use.
+- ``mlstack check``, ``cost`` and ``parity``: under 1.3x that floor too (a plan plus milliseconds).
+
+Run: ``python benchmarks/run.py [--repeat 5] [--env staging ...]``; exit status 1 when a goal is missed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from floors import MLSTACK, PY, ROOT, Run, class_floor, import_floor, plan_types, run_child  # noqa: E402
+
+EXAMPLES = ["staging", "prod", "gcp-staging", "onprem"]
+
+
+@dataclass
+class Row:
+    name: str
+    runs: list[Run]
+    floor_name: str
+    floor: list[Run]
+    target: float
+
+    @property
+    def ratio(self) -> float:
+        return statistics.median(r.wall for r in self.runs) / statistics.median(r.wall for r in self.floor)
+
+    @property
+    def cpu_ratio(self) -> float:
+        return statistics.median(r.cpu for r in self.runs) / statistics.median(r.cpu for r in self.floor)
+
+    def line(self) -> str:
+        walls = sorted(r.wall * 1000 for r in self.runs)
+        verdict = "PASS" if self.ratio < self.target else "FAIL"
+        return (f"{verdict}  {self.name}: {statistics.median(walls):.0f} ms ({walls[0]:.0f}-{walls[-1]:.0f}) vs "
+                f"{self.floor_name}: {statistics.median(r.wall for r in self.floor) * 1000:.0f} ms -> "
+                f"{self.ratio:.2f}x wall, {self.cpu_ratio:.2f}x CPU (target < {self.target}x); "
+                f"peak RSS {max(r.rss_mib for r in self.runs):.0f} MiB")
+
+
+def interleaved(cmd: list[str], floor: list[str], repeat: int) -> tuple[list[Run], list[Run]]:
+    """Runs ``cmd`` and ``floor`` alternately, once each to warm the file cache first."""
+    run_child(cmd), run_child(floor)
+    runs, floors = [], []
+    for _ in range(repeat):
+        runs.append(run_child(cmd))
+        floors.append(run_child(floor))
+    return runs, floors
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--repeat", type=int, default=5, help="runs of each command and of its floor")
+    parser.add_argument("--env", action="append", help="example environments to plan (default: all four)")
+    args = parser.parse_args()
+    os.environ.setdefault("NO_COLOR", "1")
+    envs = args.env or EXAMPLES
+    rows: list[Row] = []
+
+    def add(name: str, cmd: list[str], floor_name: str, floor: list[str], target: float) -> None:
+        runs, floors = interleaved(cmd, floor, args.repeat)
+        rows.append(Row(name, runs, floor_name, floors, target))
+        print(rows[-1].line(), flush=True)
+
+    add("mlstack --help", [*MLSTACK, "--help"], "import typer", import_floor(["typer"]), 1.5)
+    light = import_floor(["typer", "pydantic", "yaml", "ruamel.yaml"])
+    add("mlstack validate --env staging", [*MLSTACK, "validate", "--env", "staging"],
+        "import typer, pydantic, yaml", light, 1.5)
+    add("mlstack schema", [*MLSTACK, "schema"], "import typer, pydantic, yaml", light, 1.5)
+    for env in envs:
+        types = plan_types(env)
+        floor = class_floor(types)
+        add(f"mlstack plan --env {env}", [*MLSTACK, "plan", "--env", env, "--format", "json"],
+            f"its SDK classes ({len(types)} types)", floor, 1.3)
+    staging_floor = class_floor(plan_types("staging"))
+    for command in ("check", "cost", "parity"):
+        add(f"mlstack {command} --env staging", [*MLSTACK, command, "--env", "staging"], "plan's SDK classes",
+            staging_floor, 1.3)
+    failed = [r.name for r in rows if r.ratio >= r.target]
+    print(f"\ngoals met: {len(rows) - len(failed)} of {len(rows)}" + (f"; missed: {', '.join(failed)}" if failed else ""))
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    os.chdir(ROOT)
+    sys.exit(main())

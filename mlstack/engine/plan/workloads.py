@@ -1,0 +1,128 @@
+"""The workload layer, identical on every target but for the flavors' node labels: spec -> WorkloadsArgs, and
+the team ResourceQuota ceilings that follow from Kueue's quotas.
+
+Quota relation (docs/platform.md): Kueue admits a team's jobs up to its nominal quota per pool plus what it may
+borrow; the namespace ResourceQuota is the hard ceiling at exactly that sum (nominal + borrowing limit, per
+resource), so no pod of the team, queued or not, can ever hold more than the spec gives it, borrowing included,
+and an admitted job is never refused by the ResourceQuota.
+"""
+
+from __future__ import annotations
+
+from mlstack.catalog import Catalog
+from mlstack.components.k8s.efa_support import EFA_RESOURCE
+from mlstack.components.k8s.jobset import JobSetArgs
+from mlstack.components.k8s.kuberay import KubeRayArgs
+from mlstack.components.k8s.kueue import KueueArgs
+from mlstack.components.k8s.trainer import TrainerArgs
+from mlstack.components.k8s.workload_queues import FlavorArgs, TeamQueueArgs, WorkloadQueuesArgs, borrowing_limit, quota_ceiling
+from mlstack.components.k8s.workloads import WorkloadsArgs
+from mlstack.spec import Spec
+from mlstack.spec.quotas import ACCELERATOR_RESOURCES, TOTAL_FIELDS, accelerator_pools, team_pool_quotas
+
+POOL_LABEL = "mlstack.io/pool"
+TPU_ACCELERATOR_LABEL = "cloud.google.com/gke-tpu-accelerator"
+TPU_TOPOLOGY_LABEL = "cloud.google.com/gke-tpu-topology"
+#: TeamArgs field per accelerator resource.
+TEAM_FIELDS = {ACCELERATOR_RESOURCES[kind]: field for kind, field in TOTAL_FIELDS.items()}
+
+
+def flavors(spec: Spec, catalog: Catalog) -> dict[str, FlavorArgs]:
+    """A flavor per accelerator pool: its node labels (on-prem: the pool's selector) and its taint's toleration."""
+    out = {}
+    for name, cap in accelerator_pools(spec, catalog).items():
+        pool = spec.node_pools[name]
+        labels = dict(pool.selector or {}) if spec.target.cloud == "onprem" else {POOL_LABEL: name}
+        if cap.kind == "tpu" and pool.accelerator and pool.topology:
+            # One whole slice: GKE labels every node of a slice with its generation and topology.
+            labels[TPU_ACCELERATOR_LABEL] = catalog.tpus[pool.accelerator].gke_accelerator
+            labels[TPU_TOPOLOGY_LABEL] = pool.topology
+        out[name] = FlavorArgs(
+            resource=cap.resource,
+            node_labels=labels,
+            tolerations=[{"key": cap.resource, "operator": "Exists", "effect": "NoSchedule"}],
+        )
+    return out
+
+
+def queues_args(spec: Spec, catalog: Catalog) -> WorkloadQueuesArgs:
+    """Flavors, a queue per team (its namespace is its name), cohort and preemption from ``spec.workloads``."""
+    w = spec.workloads
+    return WorkloadQueuesArgs(
+        flavors=flavors(spec, catalog),
+        teams={
+            name: TeamQueueArgs(
+                namespace=name,
+                quotas=team_pool_quotas(spec, catalog, name),
+                cpu=str(team.cpu_quota),
+                memory=f"{team.memory_quota_gib}Gi",
+            )
+            for name, team in sorted(spec.teams.items())
+        },
+        borrowing_limit_percent=w.borrowing_limit_percent,
+        reclaim_within_cohort=w.preemption.reclaim_within_cohort,
+        within_cluster_queue=w.preemption.within_team,
+    )
+
+
+def workloads_args(spec: Spec, catalog: Catalog) -> WorkloadsArgs | None:
+    """The parts ``spec.workloads`` turns on, pinned by the catalogue; None when nothing is on."""
+    w = spec.workloads
+    charts, images = catalog.versions.charts, catalog.versions.images
+    args = WorkloadsArgs(
+        kueue=KueueArgs(
+            chart_version=charts["kueue"].version,
+            repository=charts["kueue"].repo,
+            image=images["kueue"].ref,
+            pods_ready_timeout_seconds=w.pods_ready_timeout_seconds,
+            # Fabric devices a training pod requests beside its accelerators; no queue covers them.
+            excluded_resource_prefixes=(EFA_RESOURCE, *([w.rdma_resource] if w.rdma_resource else [])),
+        )
+        if w.enabled
+        else None,
+        queues=queues_args(spec, catalog) if w.enabled else None,
+        jobset=JobSetArgs(chart_version=charts["jobset"].version, repository=charts["jobset"].repo, image=images["jobset"].ref)
+        if w.jobset
+        else None,
+        trainer=TrainerArgs(
+            chart_version=charts["kubeflow-trainer"].version,
+            repository=charts["kubeflow-trainer"].repo,
+            image=images["kubeflow-trainer"].ref,
+            runtime_image=images["pytorch"].ref,
+            rdma_resource=w.rdma_resource,
+        )
+        if w.trainer
+        else None,
+        kuberay=KubeRayArgs(
+            chart_version=charts["kuberay-operator"].version, repository=charts["kuberay-operator"].repo, image=images["kuberay-operator"].ref
+        )
+        if w.kuberay
+        else None,
+    )
+    return args if (args.kueue or args.jobset or args.trainer or args.kuberay) else None
+
+
+def team_quota_fields(spec: Spec, catalog: Catalog, team: str, queues: WorkloadQueuesArgs | None) -> dict[str, object]:
+    """The team's ResourceQuota figures (TeamArgs fields): with Kueue, nominal + borrowing limit (the ceiling);
+    without, the spec's totals."""
+    t = spec.teams[team]
+    pct = queues.borrowing_limit_percent if queues else 0
+    cpu = t.cpu_quota + borrowing_limit(t.cpu_quota, pct)
+    memory = t.memory_quota_gib + borrowing_limit(t.memory_quota_gib, pct)
+    fields: dict[str, object] = {
+        "requests_cpu": str(cpu),
+        "requests_memory": f"{memory}Gi",
+        "limits_cpu": str(cpu * 2),
+        "limits_memory": f"{memory * 2}Gi",
+    }
+    if queues:
+        ceiling = quota_ceiling(queues, team)
+        fields.update({TEAM_FIELDS[r]: n for r, n in ceiling.items()})
+        # A legacy total on a kind without pools (a spec error elsewhere) stays as written.
+        for kind, field in TOTAL_FIELDS.items():
+            fields.setdefault(field, getattr(t, field) if not t.quotas else 0)
+    else:
+        pools = accelerator_pools(spec, catalog)
+        for kind, field in TOTAL_FIELDS.items():
+            fields[field] = sum(n for p, n in t.quotas.items() if p in pools and pools[p].kind == kind) if t.quotas else getattr(t, field)
+    return fields

@@ -1,0 +1,47 @@
+"""Strict schemas of the custom resources mlstack creates (Kueue, JobSet, Kubeflow Trainer), written from the
+upstream CRDs. kubernetes-validate knows no CRDs; these models reject unknown fields and enforce the CRDs'
+types, enums, bounds and the CEL rules that matter here. Pod and Job templates embedded in them are validated
+against the Kubernetes schema itself (kubernetes-validate, strict)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import ValidationError
+
+from . import jobset, kueue, trainer
+
+MODELS = {**kueue.MODELS, **jobset.MODELS, **trainer.MODELS}
+
+
+def has_schema(api_version: str, kind: str) -> bool:
+    return (api_version, kind) in MODELS
+
+
+def _embedded(obj: Any, where: str) -> list[tuple[str, dict[str, Any]]]:
+    if isinstance(obj, jobset.JobSet):
+        return jobset.embedded_jobs(obj.spec, where)
+    if isinstance(obj, trainer.ClusterTrainingRuntime):
+        return jobset.embedded_jobs(obj.spec.template.spec, where)
+    return []
+
+
+def validate_custom(manifest: dict[str, Any], where: str, kubernetes_version: str) -> list[str]:
+    """Every problem of one custom resource manifest: its model's, then its embedded Jobs' (strict Kubernetes
+    schema). An (apiVersion, kind) without a model is an error, so nothing passes unchecked."""
+    from k8s_checks import validate_manifests
+
+    key = (manifest.get("apiVersion"), manifest.get("kind"))
+    model = MODELS.get(key)  # type: ignore[arg-type]
+    if model is None:
+        return [f"{where}: no schema for {key}"]
+    try:
+        obj = model.model_validate(manifest)
+    except ValidationError as exc:
+        return [f"{where}: {'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in exc.errors()]
+
+    class _Where:
+        def __init__(self, urn: str) -> None:
+            self.urn = urn
+
+    return validate_manifests([(_Where(w), job) for w, job in _embedded(obj, where)], kubernetes_version)

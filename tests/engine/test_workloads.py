@@ -1,0 +1,219 @@
+"""The workload layer as the engine maps a spec: Kueue objects per pool and team, the ResourceQuota ceiling
+(nominal + borrowing), the legacy totals, and the toggles."""
+
+from __future__ import annotations
+
+import json
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from mlstack.engine.review.planning import plan_env
+
+KUEUE = "kubernetes:kueue.x-k8s.io/v1beta2"
+RELEASE = "kubernetes:helm.sh/v3:Release"
+SPEC = textwrap.dedent(
+    """\
+    project: acme-ml
+    target: {cloud: aws, region: us-west-2}
+    node_pools:
+      system: {machine: m6i.xlarge, min: 2, max: 4}
+      a100: {accelerator: nvidia-a100-80gb, gpus_per_node: 8, min: 0, max: 2}
+      l4: {accelerator: nvidia-l4, gpus_per_node: 4, min: 0, max: 2}
+    storage:
+      shared: {size_gib: 1024}
+      buckets: {artifacts: {}}
+    workloads: {borrowing_limit_percent: 50, preemption: {reclaim_within_cohort: LowerPriority, within_team: Never}}
+    teams:
+      research: {group: research, cpu_quota: 32, memory_quota_gib: 128, quotas: {a100: 16, l4: 2}}
+      vision: {group: vision, gpu_quota: 4}
+    """
+)
+
+
+def _plan(tmp_path: Path, text: str = SPEC):
+    (tmp_path / "staging.yaml").write_text(text)
+    return plan_env("staging", tmp_path)
+
+
+def _by_name(plan, kind: str) -> dict[str, dict]:
+    return {r.inputs["metadata"]["name"]: r.inputs for r in plan.of_type(f"{KUEUE}:{kind}")}
+
+
+@pytest.fixture(scope="module")
+def plan(tmp_path_factory):
+    return _plan(tmp_path_factory.mktemp("wl"))
+
+
+def test_flavors_per_accelerator_pool(plan):
+    flavors = _by_name(plan, "ResourceFlavor")
+    assert sorted(flavors) == ["a100", "any-node", "l4"]
+    assert flavors["l4"]["spec"] == {
+        "nodeLabels": {"mlstack.io/pool": "l4"},
+        "tolerations": [{"effect": "NoSchedule", "key": "nvidia.com/gpu", "operator": "Exists"}],
+    }
+
+
+def test_team_queues_from_quotas_and_legacy_totals(plan):
+    cqs = _by_name(plan, "ClusterQueue")
+    research = cqs["research"]["spec"]
+    assert research["preemption"] == {"reclaimWithinCohort": "LowerPriority", "withinClusterQueue": "Never", "borrowWithinCohort": {"policy": "Never"}}
+    gpus = research["resourceGroups"][1]
+    assert gpus["flavors"] == [
+        {"name": "a100", "resources": [{"name": "nvidia.com/gpu", "nominalQuota": "16", "borrowingLimit": "8"}]},
+        {"name": "l4", "resources": [{"name": "nvidia.com/gpu", "nominalQuota": "2", "borrowingLimit": "1"}]},
+    ]
+    assert research["resourceGroups"][0]["flavors"][0]["resources"] == [
+        {"name": "cpu", "nominalQuota": "32", "borrowingLimit": "16"},
+        {"name": "memory", "nominalQuota": "128Gi", "borrowingLimit": "64Gi"},
+    ]
+    # gpu_quota: 4 without quotas: up to 4 on each GPU pool (capped by the pool), the ResourceQuota keeps the total.
+    vision = cqs["vision"]["spec"]["resourceGroups"][1]["flavors"]
+    assert [f["resources"][0]["nominalQuota"] for f in vision] == ["4", "4"]
+    lqs = {(r.inputs["metadata"]["namespace"], r.inputs["metadata"]["name"]): r.inputs["spec"] for r in plan.of_type(f"{KUEUE}:LocalQueue")}
+    assert lqs == {("research", "default"): {"clusterQueue": "research"}, ("vision", "default"): {"clusterQueue": "vision"}}
+
+
+def test_resource_quota_is_the_ceiling_kueue_can_reach(plan):
+    quotas = {r.inputs["metadata"]["namespace"]: r.inputs["spec"]["hard"] for r in plan.of_type("kubernetes:core/v1:ResourceQuota")}
+    # research: a100 16 + 8 borrowable, l4 2 + 1: 27 GPUs; CPU 32 + 16, memory 128 + 64 GiB.
+    assert quotas["research"] == {
+        "limits.cpu": "96",
+        "limits.memory": "384Gi",
+        "requests.cpu": "48",
+        "requests.memory": "192Gi",
+        "requests.nvidia.com/gpu": "27",
+    }
+    # vision: 4 + 2 on each of the two GPU pools.
+    assert quotas["vision"]["requests.nvidia.com/gpu"] == "12"
+
+
+def test_releases_pinned_by_the_catalogue(plan):
+    from mlstack.catalog import load_catalog
+
+    charts = load_catalog().versions.charts
+    releases = {r.inputs["chart"]: r.inputs for r in plan.of_type(RELEASE)}
+    for chart in ("kueue", "jobset", "kubeflow-trainer"):
+        assert releases[chart]["version"] == charts[chart].version
+        assert releases[chart]["repositoryOpts"] == {"repo": charts[chart].repo}
+    assert "kuberay-operator" not in releases
+    config = json.loads(releases["kueue"]["values"]["managerConfig"]["controllerManagerConfigYaml"])
+    assert config["integrations"]["frameworks"] == ["batch/job", "jobset.x-k8s.io/jobset", "trainer.kubeflow.org/trainjob"]
+    trainer = plan.one(RELEASE, "acme-ml-staging-platform-workloads-trainer-release")
+    jobset = plan.one(RELEASE, "acme-ml-staging-platform-workloads-jobset-release")
+    assert jobset.urn in plan.one("mlstack:k8s:Trainer", "acme-ml-staging-platform-workloads-trainer").depends_on
+    assert trainer.inputs["values"]["jobset"] == {"install": False}
+
+
+def test_kuberay_opt_in_adds_rays_frameworks(tmp_path):
+    plan = _plan(tmp_path, SPEC.replace("workloads: {", "workloads: {kuberay: true, "))
+    releases = {r.inputs["chart"]: r.inputs for r in plan.of_type(RELEASE)}
+    assert releases["kuberay-operator"]["namespace"] == "ray-system"
+    config = json.loads(releases["kueue"]["values"]["managerConfig"]["controllerManagerConfigYaml"])
+    assert config["integrations"]["frameworks"][-2:] == ["ray.io/rayjob", "ray.io/raycluster"]
+
+
+def test_workloads_off_keeps_the_plain_quota(tmp_path):
+    text = SPEC.replace("workloads: {", "workloads: {enabled: false, jobset: false, trainer: false, ")
+    plan = _plan(tmp_path, text)
+    assert not [r for r in plan.resources if r.type.startswith(KUEUE) or r.type.startswith("mlstack:k8s:Workloads")]
+    assert not plan.of_type("mlstack:k8s:Kueue")
+    quotas = {r.inputs["metadata"]["namespace"]: r.inputs["spec"]["hard"] for r in plan.of_type("kubernetes:core/v1:ResourceQuota")}
+    assert quotas["research"]["requests.nvidia.com/gpu"] == "18"  # the sum of its quotas, no borrowing
+    assert quotas["research"]["requests.cpu"] == "32"
+    assert quotas["vision"]["requests.nvidia.com/gpu"] == "4"
+
+
+def test_onprem_flavors_select_by_the_pools_selector(tmp_path):
+    text = textwrap.dedent(
+        """\
+        project: acme-ml
+        target: {cloud: onprem, kube_context: lab}
+        node_pools:
+          a100: {accelerator: nvidia-a100-80gb, gpus_per_node: 8, selector: {mlstack.io/accelerator: nvidia-a100-80gb, rack: r1}}
+        storage:
+          shared: {size_gib: 1024, nfs_server: nas.lab, nfs_path: /exports/ml}
+          buckets: {artifacts: {}}
+        teams:
+          research: {group: research, quotas: {a100: 64}}
+        """
+    )
+    plan = _plan(tmp_path, text)
+    flavors = _by_name(plan, "ResourceFlavor")
+    assert flavors["a100"]["spec"]["nodeLabels"] == {"mlstack.io/accelerator": "nvidia-a100-80gb", "rack": "r1"}
+    # On-prem capacity is unknown to mlstack: the quota is taken as written.
+    gpus = _by_name(plan, "ClusterQueue")["research"]["spec"]["resourceGroups"][1]["flavors"][0]["resources"][0]
+    assert gpus == {"name": "nvidia.com/gpu", "nominalQuota": "64", "borrowingLimit": "64"}
+
+
+# -- interconnect ------------------------------------------------------------------------------------------
+
+
+def test_prod_gpu_pool_is_multi_node_with_efa():
+    from mlstack.catalog import load_catalog
+
+    plan = plan_env("prod", Path(__file__).resolve().parents[2] / "stacks")
+    ng = plan.one("aws:eks/nodeGroup:NodeGroup", "acme-ml-prod-a100")
+    assert ng.inputs["labels"]["mlstack.io/efa"] == "true"
+    lt = plan.one("aws:ec2/launchTemplate:LaunchTemplate", "acme-ml-prod-a100-lt")
+    assert len(lt.inputs["networkInterfaces"]) == load_catalog().efa_interfaces("p4de.24xlarge") == 4
+    assert plan.one("aws:ec2/placementGroup:PlacementGroup", "acme-ml-prod-a100-pg").inputs["strategy"] == "cluster"
+    rel = plan.one("kubernetes:helm.sh/v3:Release", "acme-ml-prod-efa-release")
+    assert rel.inputs["version"] == load_catalog().versions.charts["aws-efa-k8s-device-plugin"].version
+    # The CPU pool is not placed; the default follows the machine type, not the pool's size (staging: max 1).
+    assert "mlstack.io/efa" not in plan.one("aws:eks/nodeGroup:NodeGroup", "acme-ml-prod-system").inputs["labels"]
+    staging = plan_env("staging", Path(__file__).resolve().parents[2] / "stacks")
+    assert len(staging.of_type("aws:ec2/placementGroup:PlacementGroup")) == 1
+
+
+def test_multi_node_false_trades_placement_for_capacity(tmp_path):
+    plan = _plan(tmp_path, SPEC.replace("a100: {accelerator: nvidia-a100-80gb, gpus_per_node: 8, min: 0, max: 2}",
+                                        "a100: {accelerator: nvidia-a100-80gb, gpus_per_node: 8, min: 0, max: 2, multi_node: false}"))
+    assert not plan.of_type("aws:ec2/placementGroup:PlacementGroup")
+    assert len(plan.one("aws:eks/nodeGroup:NodeGroup", "acme-ml-staging-a100").inputs["subnetIds"]) == 3
+
+
+def test_gke_multi_node_pool_is_compact_in_one_zone(tmp_path):
+    text = textwrap.dedent(
+        """\
+        project: acme-ml
+        target: {cloud: gcp, region: us-central1, project_id: acme-ml-1234}
+        node_pools:
+          system: {machine: n2-standard-4, min: 1, max: 3}
+          a100: {accelerator: nvidia-a100-80gb, gpus_per_node: 8, max: 4, zones: [us-central1-a]}
+        storage:
+          shared: {size_gib: 1024}
+          buckets: {artifacts: {}}
+        """
+    )
+    plan = _plan(tmp_path, text)
+    pool = plan.one("gcp:container/nodePool:NodePool", "acme-ml-staging-a100-pool")
+    assert pool.inputs["placementPolicy"] == {"type": "COMPACT"}
+    assert pool.inputs["nodeConfig"]["gvnic"] == {"enabled": True}
+    assert pool.inputs["nodeLocations"] == ["us-central1-a"]
+
+
+def test_onprem_rdma_resource_reaches_the_torch_runtime(tmp_path):
+    text = textwrap.dedent(
+        """\
+        project: acme-ml
+        target: {cloud: onprem, kube_context: lab}
+        node_pools:
+          a100: {accelerator: nvidia-a100-80gb, gpus_per_node: 8, selector: {mlstack.io/accelerator: nvidia-a100-80gb}}
+        storage:
+          shared: {size_gib: 1024, nfs_server: nas.lab, nfs_path: /exports/ml}
+          buckets: {artifacts: {}}
+        workloads: {rdma_resource: rdma/ib}
+        teams:
+          research: {group: research, quotas: {a100: 16}}
+        """
+    )
+    plan = _plan(tmp_path, text)
+    (runtime,) = plan.of_type("kubernetes:trainer.kubeflow.org/v1alpha1:ClusterTrainingRuntime")
+    pod = runtime.inputs["spec"]["template"]["spec"]["replicatedJobs"][0]["template"]["spec"]["template"]["spec"]
+    assert pod["containers"][0]["resources"] == {"requests": {"rdma/ib": "1"}, "limits": {"rdma/ib": "1"}}
+    # Kueue does not count the fabric devices (no queue covers them; they would make every job inadmissible).
+    release = next(r for r in plan.of_type(RELEASE) if r.inputs["chart"] == "kueue")
+    config = json.loads(release.inputs["values"]["managerConfig"]["controllerManagerConfigYaml"])
+    assert config["resources"] == {"excludeResourcePrefixes": ["rdma/ib", "vpc.amazonaws.com/efa"]}
