@@ -3,13 +3,18 @@
 from __future__ import annotations
 
 
-GATE_FAILED = 3  # exit code of a gate (`check`/`diff --fail-on`) that found what it gates on
 
 
 class MlstackError(Exception):
     """Base of every error mlstack reports to a user. ``exit_code`` is what the CLI exits with."""
 
     exit_code = 1
+
+
+EXIT_OK = 0
+EXIT_ENGINE = 1  # the program, the engine or the Pulumi CLI failed
+EXIT_USAGE = 2  # the command was called wrongly, or the spec is wrong
+EXIT_GATE = 3  # a policy gate (`check --fail-on`, `diff --fail-on`) failed: the report is complete and says why
 
 
 class UsageError(MlstackError):

@@ -1,5 +1,7 @@
 """The mlstack command line. ``main`` is the one error boundary: every MlstackError becomes a message and an
-exit code (2 for usage and spec errors, 1 for engine failures); a traceback only with ``--verbose``.
+exit code (2 for usage and spec errors, 1 for engine failures, 3 for a failed policy gate: ``mlstack.errors``);
+a traceback only with ``--verbose``. Global options may follow the subcommand, and without ``--stacks-dir``
+the project's ``stacks/`` folder is found from a subdirectory (``mlstack.cli.argv``).
 
 Importing this package imports no cloud SDK: commands import what they need when they run.
 """
@@ -8,6 +10,7 @@ from __future__ import annotations
 
 import os
 import sys
+from pathlib import Path
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -32,8 +35,14 @@ def _main(argv: list[str] | None) -> int:
     from mlstack.cli.context import STATE
     from mlstack.errors import MlstackError
 
-    args = list(sys.argv[1:] if argv is None else argv)
+    from mlstack.cli import argv as cli_argv
+
+    args = cli_argv.hoist_globals(list(sys.argv[1:] if argv is None else argv), _takes_value)
     STATE.verbose = "--verbose" in args or "-v" in args
+    if not cli_argv.has_stacks_dir(args) and "MLSTACK_STACKS_DIR" not in os.environ:
+        found = cli_argv.find_stacks_dir(Path.cwd())
+        if found is not None and found != Path(cli_argv.STACKS):
+            args = ["--stacks-dir", str(found), *args]
     try:
         result = app(args=args, prog_name="mlstack", standalone_mode=False)
         code = int(result) if isinstance(result, int) else 0
@@ -47,6 +56,22 @@ def _main(argv: list[str] | None) -> int:
     except Exception as exc:  # noqa: BLE001 - the boundary: anything else is an internal failure
         code = _other(exc, STATE.verbose)
     return code
+
+
+def _takes_value(command: str, option: str) -> bool:
+    """Whether ``option`` of subcommand ``command`` consumes the next word (from the Click command itself)."""
+    import typer.main
+
+    from mlstack.cli.app import app
+
+    group = typer.main.get_command(app)
+    cmd = getattr(group, "commands", {}).get(command)
+    if cmd is None:
+        return False
+    for param in cmd.params:
+        if option in getattr(param, "opts", ()) or option in getattr(param, "secondary_opts", ()):
+            return not (getattr(param, "is_flag", False) or getattr(param, "count", False))
+    return False
 
 
 def _report(exc: BaseException, verbose: bool) -> None:

@@ -6,6 +6,7 @@ the cloud SDKs are imported inside the commands, so `mlstack --help` stays fast.
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 from typing import Annotated
 
@@ -17,11 +18,19 @@ app = typer.Typer(
     name="mlstack",
     help="Declarative ML platforms on AWS, GCP and on-premise Kubernetes, built on Pulumi.",
     no_args_is_help=True,
-    add_completion=False,
+    add_completion=True,  # --install-completion / --show-completion (bash, zsh, fish, PowerShell)
     pretty_exceptions_enable=False,
     rich_markup_mode=None,
     context_settings={"help_option_names": ["-h", "--help"]},
 )
+
+
+def _version(value: bool) -> None:
+    if value:
+        from mlstack.distribution import DISTRIBUTION, version
+
+        sys.stdout.write(f"mlstack {version()} (distribution {DISTRIBUTION})\n")
+        raise typer.Exit(0)
 
 
 @app.callback()
@@ -30,6 +39,9 @@ def _global(
         Path, typer.Option("--stacks-dir", envvar="MLSTACK_STACKS_DIR", help="Folder holding <env>.yaml specs.")
     ] = Path("stacks"),
     verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Show tracebacks and engine detail.")] = False,
+    version: Annotated[
+        bool, typer.Option("--version", callback=_version, is_eager=True, help="Print mlstack's version and exit.")
+    ] = False,
     no_plan_cache: Annotated[
         bool,
         typer.Option("--no-plan-cache", envvar="MLSTACK_NO_PLAN_CACHE",

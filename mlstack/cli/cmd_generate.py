@@ -73,6 +73,12 @@ def init(
         str | None,
         typer.Option("--backend", metavar="URL", help="Shared Pulumi state (s3://, gs://, azblob://); CI needs one."),
     ] = None,
+    mlstack_requirement: Annotated[
+        str | None,
+        typer.Option("--mlstack-requirement", metavar="REQ",
+                     help="The requirements.txt line that installs mlstack (default: this release, mlstack-iac==VERSION), "
+                          "e.g. 'mlstack-iac @ git+https://github.com/ORG/mlstack@v0.1.0'."),
+    ] = None,
     force: Annotated[bool, typer.Option("--force", help="Overwrite existing files.")] = False,
     dry_run: Annotated[bool, typer.Option("--dry-run", help="List the files it would write; write nothing.")] = False,
 ) -> None:
@@ -99,7 +105,8 @@ def init(
         key = flag.removeprefix("--").replace("-", "_")
         question, default = questions[flag]
         values[key] = _ask(values[key], flag, question, default)
-    opts = g.ProjectOptions(project=project, cloud=cloud, ci=ci, gitlab_url=gitlab_url, backend=backend, **values)
+    opts = g.ProjectOptions(project=project, cloud=cloud, ci=ci, gitlab_url=gitlab_url, backend=backend,
+                            mlstack_requirement=mlstack_requirement, **values)
     files = g.project_files(opts)
     warning = g.region_warning(cloud, opts.region)
     if warning:

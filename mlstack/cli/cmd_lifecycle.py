@@ -13,8 +13,9 @@ from typing import Annotated, Any
 
 import typer
 
-from mlstack.cli.cmd_spec import EnvOption, env_flag
+from mlstack.cli.cmd_spec import EnvOption, FormatOption, env_flag
 from mlstack.cli.context import STATE
+from mlstack.cli.params import ReportFormat
 
 YesOption = Annotated[bool, typer.Option("--yes", "-y", help="Do not ask for confirmation.")]
 
@@ -270,7 +271,8 @@ def destroy(
 
 def outputs(
     env: EnvOption,
-    as_json: Annotated[bool, typer.Option("--json", help="JSON object of outputs.")] = False,
+    format: FormatOption = ReportFormat.text,
+    as_json: Annotated[bool, typer.Option("--json", help="The same as --format json.")] = False,
     show_secrets: Annotated[bool, typer.Option("--show-secrets", help="Print secret outputs in clear text.")] = False,
 ) -> None:
     """Print the stack outputs of an environment (secrets masked unless --show-secrets)."""
@@ -279,7 +281,7 @@ def outputs(
 
     stack, _, _ = _open(env)
     shown = display_outputs(stack.outputs(), show_secrets)
-    if as_json:
+    if as_json or format is ReportFormat.json:
         sys.stdout.write(json.dumps(shown, sort_keys=True, indent=2) + "\n")
         return
     if not shown:
@@ -302,6 +304,7 @@ def cancel(env: EnvOption) -> None:
 def verify(
     env: EnvOption,
     timeout: Annotated[int, typer.Option("--timeout", help="Seconds to wait for the verification Job.")] = 600,
+    format: FormatOption = ReportFormat.text,
 ) -> None:
     """Run the platform's verification Job in the cluster and print each check."""
     from mlstack.cli.output import echo
@@ -313,16 +316,26 @@ def verify(
     outs = stack.outputs()
     namespace, name = job_ref(outs)
     jobs = verify_kube.make_jobs(outs, spec.target.kube_context, spec.target.kubeconfig_path)
-    echo(f"running {namespace}/{name} ...")
+    if format is ReportFormat.text:
+        echo(f"running {namespace}/{name} ...")
     result = run_verify(jobs, namespace, name, timeout)
+    failed = sum(1 for c in result.checks if not c.passed)
+    why = (f"{failed} of {len(result.checks)} checks failed" if failed else
+           "the Job printed no CHECK lines" if not result.checks else f"the Job {result.state}")
+    if format is ReportFormat.json:
+        report = {"env": env, "namespace": namespace, "job": result.job, "state": result.state, "ok": result.ok,
+                  "checks": [{"name": c.name, "passed": c.passed, "detail": c.detail} for c in result.checks]}
+        if not result.ok:
+            report["log"] = result.log
+        sys.stdout.write(json.dumps(report, indent=2, sort_keys=True) + "\n")
+        if not result.ok:
+            raise EngineError(f"verify {env}: {why}")
+        return
     for check in result.checks:
         echo(f"  {'PASS' if check.passed else 'FAIL'}  {check.name}{'  ' + check.detail if check.detail else ''}")
     if result.ok:
         echo(f"{env}: all {len(result.checks)} checks passed ({namespace}/{result.job})")
         return
-    failed = sum(1 for c in result.checks if not c.passed)
-    why = (f"{failed} of {len(result.checks)} checks failed" if failed else
-           "the Job printed no CHECK lines" if not result.checks else f"the Job {result.state}")
     echo(f"pod log of {namespace}/{result.job}:")
     for line in result.log.splitlines():
         echo(f"  | {line}")
@@ -334,12 +347,20 @@ def promote(
     to_env: Annotated[str, typer.Option("--to", callback=env_flag("--to"), help="Environment whose spec receives them.")],
     write: Annotated[bool, typer.Option("--write", help="Write the spec file (default: dry run).")] = False,
     force: Annotated[bool, typer.Option("--force", help="Promote although the source has no lock or changed since.")] = False,
+    format: FormatOption = ReportFormat.text,
 ) -> None:
     """Copy the versions an environment last deployed into another's spec; show spec and plan diff."""
     from mlstack.cli.output import echo
     from mlstack.engine.deploy.promote import promote as run_promote
 
     result = run_promote(from_env, to_env, STATE.stacks_dir, force=force, write=write)
+    if format is ReportFormat.json:
+        sys.stdout.write(json.dumps({
+            "from": from_env, "to": to_env, "file": str(STATE.stacks_dir / f"{to_env}.yaml"), "changed": result.changed,
+            "written": result.written, "versions": result.versions, "notes": result.notes,
+            "spec_diff": result.spec_diff if result.changed else "", "plan_diff": result.plan_diff if result.changed else "",
+        }, indent=2, sort_keys=True) + "\n")
+        return
     for note in result.notes:
         echo(f"note: {note}")
     if not result.changed:

@@ -1,6 +1,6 @@
 """Review commands: diff (against a git ref or between environments), parity, check (policy), cost.
 
-Exit codes: 0 fine; 3 a gate given with --fail-on failed; 2 usage or spec errors; 1 an engine error.
+Exit codes: 0 fine; 3 a gate given with --fail-on failed (EXIT_GATE); 1 an engine error; 2 usage or spec errors.
 ``diff --fail-on mandatory`` also fails on blocking changes (deleting or replacing a protected resource).
 """
 
@@ -85,7 +85,7 @@ def diff(
     fail_on: Annotated[
         list[DiffGate] | None,
         typer.Option("--fail-on", parser=choice(DiffGate),
-                     help="Exit 1 when: mandatory (a mandatory policy violation, or deleting/replacing a protected "
+                     help="Exit 3 when: mandatory (a mandatory policy violation, or deleting/replacing a protected "
                           "resource), replace, delete. Repeatable."),
     ] = None,
     output: Annotated[Path | None, typer.Option("--output", "-o", help="Write the report to this file.")] = None,
@@ -120,9 +120,9 @@ def diff(
     failures = report.gate_failures(review, [g.value for g in fail_on or []])  # type: ignore[misc]
     for line in failures:
         err(f"gate failed: {line}")
-    from mlstack.errors import GATE_FAILED
+    from mlstack.errors import EXIT_GATE
 
-    return GATE_FAILED if failures else 0
+    return EXIT_GATE if failures else 0
 
 
 def parity(
@@ -149,7 +149,7 @@ def check(
     format: Annotated[TableFormat, typer.Option("--format", "-f", parser=choice(TableFormat), help="table or json.")] = TableFormat.table,
     fail_on: Annotated[
         CheckGate | None,
-        typer.Option("--fail-on", parser=choice(CheckGate), help="Exit 1 on mandatory violations, or on any (advisory)."),
+        typer.Option("--fail-on", parser=choice(CheckGate), help="Exit 3 on mandatory violations, or on any (advisory)."),
     ] = None,
     as_of: Annotated[
         str | None,
@@ -181,10 +181,10 @@ def check(
     bad = [r.rule.id for r in (result.violations("mandatory") if fail_on is CheckGate.mandatory else result.violations() if fail_on else [])]
     bad += [f.subject for f in support if f.violation and fail_on and (fail_on is CheckGate.advisory or f.level == "mandatory")]
     if bad:
-        err(f"gate failed: --fail-on {fail_on.value}: {len(bad)} rule(s) violated: {', '.join(bad)}")  # type: ignore[union-attr]
-        from mlstack.errors import GATE_FAILED
+        from mlstack.errors import EXIT_GATE
 
-        return GATE_FAILED
+        err(f"gate failed: --fail-on {fail_on.value}: {len(bad)} rule(s) violated: {', '.join(bad)}")  # type: ignore[union-attr]
+        return EXIT_GATE
     return 0
 
 

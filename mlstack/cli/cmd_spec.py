@@ -10,7 +10,8 @@ from typing import Annotated
 import typer
 
 from mlstack.cli.context import STATE
-from mlstack.cli.params import choice
+from mlstack.cli.params import ReportFormat, choice
+
 
 def env_name(value: str | list[str] | None) -> str | list[str] | None:
     """Option callback: an environment is a name, not a path (``--env ../x`` is a usage error, exit 2)."""
@@ -30,8 +31,20 @@ def env_flag(flag: str):  # noqa: ANN201 - a Typer callback
     return check
 
 
+def complete_env(incomplete: str) -> list[str]:
+    """Shell completion of --env: the environments of the stacks folder (found from a subdirectory too: the
+    shell's words are parsed without ``main``, which would otherwise find it)."""
+    from mlstack.cli.argv import find_stacks_dir
+    from mlstack.spec import list_envs
+
+    stacks = STATE.stacks_dir if STATE.stacks_dir.is_dir() else (find_stacks_dir(Path.cwd()) or STATE.stacks_dir)
+    return [e for e in list_envs(stacks) if e.startswith(incomplete)]
+
+
 EnvOption = Annotated[
-    str, typer.Option("--env", "-e", envvar="MLSTACK_ENV", callback=env_name, help="Environment: stacks/<env>.yaml.")
+    str,
+    typer.Option("--env", "-e", envvar="MLSTACK_ENV", callback=env_name, autocompletion=complete_env,
+                 help="Environment: stacks/<env>.yaml."),
 ]
 
 
@@ -40,13 +53,36 @@ class PlanFormat(str, Enum):
     json = "json"
 
 
-def validate(env: EnvOption) -> None:
-    """Validate stacks/<env>.yaml: every problem at once, with file, line and field path."""
-    from mlstack.cli.output import echo
-    from mlstack.spec import load_spec
+FormatOption = Annotated[
+    ReportFormat,
+    typer.Option("--format", "-f", parser=choice(ReportFormat),
+                 help="text or json (one JSON document on stdout; a failure still exits non-zero)."),
+]
 
-    spec = load_spec(env, STATE.stacks_dir)
-    echo(f"{STATE.stacks_dir / (env + '.yaml')}: valid ({spec.target.cloud}, {len(spec.node_pools)} node pools, "
+
+def validate(env: EnvOption, format: FormatOption = ReportFormat.text) -> None:
+    """Validate stacks/<env>.yaml: every problem at once, with file, line and field path."""
+    import json
+
+    from mlstack.cli.output import echo
+    from mlstack.spec import SpecError, load_spec
+
+    file = str(STATE.stacks_dir / (env + ".yaml"))
+    try:
+        spec = load_spec(env, STATE.stacks_dir)
+    except SpecError as exc:
+        if format is ReportFormat.json:
+            problems = [{"file": p.file, "line": p.line, "column": p.column, "path": p.path, "message": p.message}
+                        for p in exc.problems]
+            sys.stdout.write(json.dumps({"env": env, "file": file, "valid": False, "problems": problems},
+                                        indent=2, sort_keys=True) + "\n")
+        raise
+    if format is ReportFormat.json:
+        sys.stdout.write(json.dumps({"env": env, "file": file, "valid": True, "problems": [], "cloud": spec.target.cloud,
+                                     "node_pools": sorted(spec.node_pools), "protect": spec.protected},
+                                    indent=2, sort_keys=True) + "\n")
+        return
+    echo(f"{file}: valid ({spec.target.cloud}, {len(spec.node_pools)} node pools, "
          f"protect {'on' if spec.protected else 'off'})")
 
 
@@ -69,16 +105,27 @@ def plan(
         plan_table(result)
 
 
+class SchemaKind(str, Enum):
+    spec = "spec"
+    stack_file = "stack-file"
+
+
 def schema(
     output: Annotated[
         Path | None, typer.Option("--output", "-o", help="Write to this file (e.g. schema/spec.schema.json) instead of stdout.")
     ] = None,
+    kind: Annotated[
+        SchemaKind,
+        typer.Option("--kind", parser=choice(SchemaKind),
+                     help="spec: a merged spec (default); stack-file: one stacks/*.yaml as written, a base or an overlay "
+                          "(what editors should use)."),
+    ] = SchemaKind.spec,
 ) -> None:
-    """Print (or write) the spec's JSON Schema, for editors: `# yaml-language-server: $schema=...`."""
+    """Print (or write) a JSON Schema, for editors: `# yaml-language-server: $schema=../schema/stack-file.schema.json`."""
     from mlstack.cli.output import echo
     from mlstack.spec.schema import schema_text
 
-    text = schema_text()
+    text = schema_text(kind.value)
     if output is None:
         sys.stdout.write(text)
         return

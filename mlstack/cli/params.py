@@ -21,3 +21,10 @@ def choice(enum: type[Enum]):  # noqa: ANN201 - a Typer parser
             raise typer.BadParameter(f"{value!r} is not one of: {choices}") from None
 
     return parse
+
+
+class ReportFormat(str, Enum):
+    """The output of a reporting command: text for people, json for programs (one JSON document on stdout)."""
+
+    text = "text"
+    json = "json"

@@ -21,9 +21,13 @@ def spec_path(env: str, stacks_dir: Path) -> Path:
 
     path = stacks_dir / f"{check_env_name(env)}.yaml"
     if not path.is_file() and not path.is_symlink() and not path.exists():  # a loop or a folder: the loader says so
+        from difflib import get_close_matches
+
         envs = list_envs(stacks_dir)
         have = ", ".join(envs) if envs else f"none: {stacks_dir} has no <env>.yaml files"
-        raise UsageError(f"unknown environment {env!r}: {path} does not exist. Environments: {have}")
+        close = get_close_matches(env, envs, n=1, cutoff=0.6)
+        hint = f" Did you mean {close[0]!r}?" if close else ""
+        raise UsageError(f"unknown environment {env!r}: {path} does not exist.{hint} Environments: {have}")
     return path
 
 

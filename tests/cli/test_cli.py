@@ -148,6 +148,15 @@ def test_schema_matches_the_committed_file(capsys):
     assert json.loads(out)["properties"]["node_pools"]["type"] == "object"
 
 
+def test_schema_kind_stack_file_matches_the_committed_file(capsys):
+    code, out, _ = run(capsys, "schema", "--kind", "stack-file")
+    assert code == 0
+    assert out == (ROOT / "schema" / "stack-file.schema.json").read_text(), (
+        "the spec models changed: run `mlstack schema --kind stack-file -o schema/stack-file.schema.json` "
+        "(and `mlstack schema -o schema/spec.schema.json`)")
+    assert json.loads(out)["properties"]["extends"]["type"] == "string"
+
+
 def test_schema_output_writes_a_file(capsys, tmp_path):
     target = tmp_path / "s" / "spec.schema.json"
     code, out, _ = run(capsys, "schema", "--output", str(target))

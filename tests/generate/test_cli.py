@@ -13,7 +13,7 @@ from .helpers import init_argv
 
 FILES = [
     ".github/workflows/mlstack.yml", ".gitignore", "Pulumi.yaml", "README.md", "__main__.py", "requirements.txt",
-    "schema/spec.schema.json", "stacks/base.yaml", "stacks/prod.yaml", "stacks/staging.yaml",
+    "schema/spec.schema.json", "schema/stack-file.schema.json", "stacks/base.yaml", "stacks/prod.yaml", "stacks/staging.yaml",
 ]
 
 
@@ -33,10 +33,11 @@ def test_init_writes_a_project_that_validates(tmp_path, capsys, no_tty, cloud):
         f"next: cd {root} && mlstack validate --env staging && mlstack plan --env staging"
     ]
     assert _tree(root) == FILES
-    assert (root / "schema/spec.schema.json").read_text() == schema_text()
+    assert (root / "schema/spec.schema.json").read_text() == schema_text("spec")
+    assert (root / "schema/stack-file.schema.json").read_text() == schema_text("stack-file")
     for env in ("staging", "prod"):
         text = (root / "stacks" / f"{env}.yaml").read_text()
-        assert text.startswith("# yaml-language-server: $schema=../schema/spec.schema.json\n")
+        assert text.startswith("# yaml-language-server: $schema=../schema/stack-file.schema.json\n")
         spec = load_spec(env, root / "stacks")
         assert (spec.project, spec.target.cloud, spec.protected) == ("acme-ml", cloud, env == "prod")
     assert ".mlstack/" in (root / ".gitignore").read_text().splitlines()
@@ -165,7 +166,7 @@ def test_new_env_copies_the_source_with_overrides(project, capsys):
     assert capsys.readouterr().out == f"wrote {stacks / 'perf.yaml'}\n"
     text = (stacks / "perf.yaml").read_text()
     assert text.splitlines()[:3] == [
-        "# yaml-language-server: $schema=../schema/spec.schema.json",
+        "# yaml-language-server: $schema=../schema/stack-file.schema.json",
         "# perf: copied from staging.yaml by `mlstack new-env` with tags.cost-center=1234 (added), node_pools.l4.max=8, "
         "versions.kubernetes=1.34.",
         "extends: base.yaml",

@@ -33,10 +33,11 @@ LOCKS = {
 
 
 def _render(cloud: str, ci: str, **extra) -> dict[str, str]:
-    from mlstack.engine.scaffold.generate import SCHEMA_FILE, project_files
+    from mlstack.engine.scaffold.generate import SCHEMA_FILE, STACK_FILE_SCHEMA_FILE, project_files
 
     files = project_files(options(cloud, ci, **extra))
-    files.pop(SCHEMA_FILE)  # the spec's schema, not a template: tested in test_cli
+    files.pop(SCHEMA_FILE)  # the schemas are not templates: tested in test_cli
+    files.pop(STACK_FILE_SCHEMA_FILE)
     return files
 
 

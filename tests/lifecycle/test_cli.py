@@ -219,6 +219,8 @@ def test_outputs_masks_secrets(stacks, capsys):
     assert capsys.readouterr().out == 'cluster_name: acme-ml-staging\ndb_password: [secret]\nzones: ["a", "b"]\n'
     assert run(stacks, "outputs", "--env", "staging", "--json") == 0
     assert json.loads(capsys.readouterr().out) == {"cluster_name": "acme-ml-staging", "db_password": "[secret]", "zones": ["a", "b"]}
+    assert run(stacks, "outputs", "--env", "staging", "--format", "json") == 0
+    assert json.loads(capsys.readouterr().out) == {"cluster_name": "acme-ml-staging", "db_password": "[secret]", "zones": ["a", "b"]}
     assert run(stacks, "outputs", "--env", "staging", "--show-secrets") == 0
     assert "db_password: s3cr3t" in capsys.readouterr().out
 
@@ -252,6 +254,23 @@ def test_promote_cli(stacks, capsys, monkeypatch):
     assert 'postgres: "17"' in (stacks / "prod.yaml").read_text()
     assert run(stacks, "promote", "--from", "staging", "--to", "prod") == 0
     assert capsys.readouterr().out == "prod already pins staging's versions: nothing to promote\n"
+    assert run(stacks, "promote", "--from", "staging", "--to", "prod", "--format", "json") == 0
+    assert json.loads(capsys.readouterr().out) == {
+        "from": "staging", "to": "prod", "file": str(stacks / "prod.yaml"), "changed": False, "written": False,
+        "versions": {"postgres": "17"}, "notes": [], "spec_diff": "", "plan_diff": ""}
+
+
+def test_promote_format_json_dry_run(stacks, capsys, monkeypatch):
+    monkeypatch.setattr("mlstack.engine.deploy.promote._default_plan", lambda spec: tiny_plan(spec.env, spec.versions.postgres or "16"))
+    from mlstack.spec import load_spec
+
+    s = load_spec("staging", stacks)
+    lk.write_lock(lk.lock_path("staging", stacks), {**lk.build_lock(s, {}, {}), "versions": {"postgres": "17"}})
+    assert run(stacks, "promote", "--from", "staging", "--to", "prod", "--format", "json") == 0
+    report = json.loads(capsys.readouterr().out)
+    assert (report["changed"], report["written"], report["versions"]) == (True, False, {"postgres": "17"})
+    assert report["notes"][0].startswith("prod.yaml had no versions block")
+    assert '+  postgres: "17"' in report["spec_diff"] and 'engineVersion: "16" -> "17"' in report["plan_diff"]
 
 
 def test_live_view_on_terminal(stacks, capsys, monkeypatch):

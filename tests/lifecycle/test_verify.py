@@ -64,7 +64,7 @@ def stacks(tmp_path, monkeypatch):
     ws.set_automation(None)
 
 
-def _cli(stacks, monkeypatch, log, states):
+def _cli(stacks, monkeypatch, log, states, *extra):
     jobs = FakeJobs(log, states=states)
     seen = {}
 
@@ -75,7 +75,7 @@ def _cli(stacks, monkeypatch, log, states):
     monkeypatch.setattr("mlstack.engine.deploy.verify_kube.make_jobs", make_jobs)
     outs = {"kubeconfig": ("apiVersion: v1", True), "verify_job": ("mlstack-verify", False)}
     ws.set_automation(lambda: FakeAutomation(FakeStack([], outputs=outs)))
-    code = main(["--stacks-dir", str(stacks), "verify", "--env", "staging", "--timeout", "5"])
+    code = main(["--stacks-dir", str(stacks), "verify", "--env", "staging", "--timeout", "5", *extra])
     assert seen["args"] == (outs, None, None)
     return code
 
@@ -96,4 +96,22 @@ def test_verify_cli_fail_prints_log(stacks, monkeypatch, capsys):
         "  FAIL  object-store  put s3://acme-ml-staging-artifacts: AccessDenied\n"
         "pod log of mlstack-system/mlstack-verify-run-abc12:\n  | CHECK mlflow-http PASS 200\n"
         "  | CHECK object-store FAIL put s3://acme-ml-staging-artifacts: AccessDenied\n")
+    assert out.err == "error: verify staging: 1 of 2 checks failed\n"
+
+
+def test_verify_format_json(stacks, monkeypatch, capsys):
+    import json
+
+    monkeypatch.setattr("time.sleep", lambda s: None)
+    assert _cli(stacks, monkeypatch, GOOD, ("succeeded",), "--format", "json") == 0
+    assert json.loads(capsys.readouterr().out) == {
+        "env": "staging", "namespace": "mlstack-system", "job": "mlstack-verify-run-abc12", "state": "succeeded", "ok": True,
+        "checks": [{"name": "gpu-device-plugin", "passed": True, "detail": "2 GPUs allocatable"},
+                   {"name": "shared-volume", "passed": True, "detail": ""}],
+    }
+    assert _cli(stacks, monkeypatch, BAD, ("failed",), "--format", "json") == 1
+    out = capsys.readouterr()
+    report = json.loads(out.out)
+    assert (report["ok"], report["state"], report["log"]) == (False, "failed", BAD)
+    assert [c["passed"] for c in report["checks"]] == [True, False]
     assert out.err == "error: verify staging: 1 of 2 checks failed\n"

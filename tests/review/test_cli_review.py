@@ -155,6 +155,6 @@ def test_diff_fails_mandatory_gate_on_deleting_protected_data(tmp_path, capsys):
     base.write_text(base.read_text().replace("    datasets: {versioning: true}\n", ""))
     code, out, err = run(capsys, "--stacks-dir", str(tmp_path / "stacks"), "diff", "--base", "HEAD", "--env", "prod",
                          "--fail-on", "mandatory")
-    assert code == 3
+    assert code == 3  # EXIT_GATE: the report is complete, a gate failed
     assert "BLOCKING: deletes a protected resource" in out
     assert "gate failed: --fail-on mandatory: prod deletes or replaces" in err

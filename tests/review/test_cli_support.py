@@ -31,7 +31,7 @@ def test_prod_passes_before_the_90_day_window(capsys):
 def test_protected_prod_is_blocked_within_90_days(capsys):
     code, out, err = run(capsys, "--stacks-dir", str(STACKS), "check", "--env", "prod", "--as-of", "2027-01-10",
                          "--fail-on", "mandatory")
-    assert code == 3
+    assert code == 3  # EXIT_GATE
     assert ("  ENDING  mandatory kubernetes 1.35 on aws: leaves standard support on 2027-03-27, in 76 days; "
             "extended support (paid) to 2028-03-27; upgrade: set versions.kubernetes to '1.36'\n") in out
     assert err.strip().endswith("rule(s) violated: kubernetes 1.35 on aws")

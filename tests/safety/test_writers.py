@@ -119,13 +119,13 @@ def test_init_writes_the_whole_project_or_nothing(tmp_path, capsys, monkeypatch)
 
     monkeypatch.setattr(cmd_generate, "_interactive", lambda: False)
     root = tmp_path / "platform"
-    for nth in (0, 4, 9):  # the first, a middle and the last of the ten files
+    for nth in (0, 4, 10):  # the first, a middle and the last of the eleven files
         with fsio.faults(fail_at("replace", nth, errno.EACCES)):
             assert main(["init", str(root), *INIT]) == 1
         assert "permission denied" in capsys.readouterr().err
         assert not root.exists()  # every file and folder it created is gone
     assert main(["init", str(root), *INIT]) == 0
-    assert len([p for p in root.rglob("*") if p.is_file()]) == 10
+    assert len([p for p in root.rglob("*") if p.is_file()]) == 11
 
 
 def test_ci_and_schema_output_go_through_the_writer(project, tmp_path, capsys):

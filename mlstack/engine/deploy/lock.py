@@ -98,8 +98,10 @@ def spec_digest(spec: Spec) -> str:
 def _dist_version(dist: str) -> str:
     from importlib.metadata import PackageNotFoundError, version
 
-    try:
-        return version(dist)
+    from mlstack.distribution import DISTRIBUTION
+
+    try:  # the lock's key stays "mlstack"; the distribution is named mlstack-iac
+        return version(DISTRIBUTION if dist == "mlstack" else dist)
     except PackageNotFoundError:
         return "not installed"
 

@@ -11,14 +11,16 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable
 
+from mlstack.distribution import DISTRIBUTION, requirement
 from mlstack.engine.scaffold.generate_ci import CI_FILES, CI_PROVIDERS, ci_files  # noqa: F401 - re-exported
 from mlstack.engine.scaffold.render import check_choice, did_you_mean, environment, render  # noqa: F401 - re-exported
 from mlstack.errors import UsageError
 
 PROJECT_PATTERN = re.compile(r"^[a-z]([a-z0-9-]*[a-z0-9])?$")
 PROJECT_MAX = 24
-SCHEMA_FILE = "schema/spec.schema.json"
-SCHEMA_REF = "../schema/spec.schema.json"  # as seen from stacks/<env>.yaml
+SCHEMA_FILE = "schema/spec.schema.json"  # the merged spec's schema
+STACK_FILE_SCHEMA_FILE = "schema/stack-file.schema.json"  # what editors check each stacks/*.yaml against
+SCHEMA_REF = "../" + STACK_FILE_SCHEMA_FILE  # as seen from stacks/<env>.yaml
 
 # Template -> file it renders, relative to the project root.
 PROJECT_FILES: dict[str, str] = {
@@ -66,6 +68,7 @@ class ProjectOptions:
     repository: str | None = None
     gitlab_url: str = "https://gitlab.com"
     backend: str | None = None
+    mlstack_requirement: str | None = None  # None: this release from the index (mlstack.requirement())
 
 
 def check_project_name(name: str) -> None:
@@ -104,7 +107,7 @@ def required_flags(cloud: str, ci: str) -> list[str]:
 
 
 def project_files(opts: ProjectOptions) -> dict[str, str]:
-    """Every file of a new project (stacks validated), plus the CI pipeline and the spec's JSON Schema."""
+    """Every file of a new project (stacks validated), plus the CI pipeline and the JSON Schemas (stack file, spec)."""
     from mlstack.spec.schema import schema_text
 
     check_project_name(opts.project)
@@ -112,7 +115,8 @@ def project_files(opts: ProjectOptions) -> dict[str, str]:
     check_choice("--ci", opts.ci, CI_PROVIDERS)
     context = _project_context(opts)
     files = {out: render(tpl, context) for tpl, out in PROJECT_FILES.items()}
-    files[SCHEMA_FILE] = schema_text()
+    files[SCHEMA_FILE] = schema_text("spec")
+    files[STACK_FILE_SCHEMA_FILE] = schema_text("stack-file")
     specs = validate_stacks({k: v for k, v in files.items() if k.startswith("stacks/")}, hint=init_flag_of)
     files.update(ci_files(opts.ci, specs["staging"], specs.get("prod"), locks={}))
     return dict(sorted(files.items()))
@@ -133,13 +137,15 @@ def _project_context(opts: ProjectOptions) -> dict[str, Any]:
         raise UsageError(f"--repository {opts.repository!r}: expected owner/repo (GitHub) or group/project (GitLab)")
     if opts.region is not None:
         check_region(opts.cloud, opts.region)
+    if opts.mlstack_requirement is not None:
+        check_requirement(opts.mlstack_requirement)
     if opts.project_id is not None and not re.match(r"^[a-z][a-z0-9-]{4,28}[a-z0-9]$", opts.project_id):
         raise UsageError(f"--project-id {opts.project_id!r}: a GCP project id is 6-30 lowercase letters, digits and '-', e.g. acme-ml-1234")
     return {
         "o": opts,
         "snippets": f"targets/{opts.cloud}/project",  # the target pack's parts of the example stacks and README
         "schema_ref": SCHEMA_REF,
-        "mlstack_version": _mlstack_version(),
+        "mlstack_requirement": opts.mlstack_requirement or requirement(),
         "system_machine": next((m for c, m in cat.default_system_machine.items() if c == opts.cloud), ""),
         "versions": {
             "kubernetes": v.kubernetes,
@@ -149,6 +155,26 @@ def _project_context(opts: ProjectOptions) -> dict[str, Any]:
         },
         "ci_file": CI_FILES[opts.ci][1],
     }
+
+
+def check_requirement(line: str) -> None:
+    """``line`` is a requirement of the mlstack distribution (``mlstack-iac==0.2.0``, ``mlstack-iac @ git+https://...``
+    or ``mlstack-iac @ file:///.../mlstack_iac-0.2.0-py3-none-any.whl``), so `pip install -r` installs mlstack.
+
+    Raises:
+        UsageError: it is not a requirement line, or it names another distribution.
+    """
+    from packaging.requirements import InvalidRequirement, Requirement
+    from packaging.utils import canonicalize_name
+
+    try:
+        req = Requirement(line)
+    except InvalidRequirement as exc:
+        raise UsageError(f"--mlstack-requirement {line!r} is not a requirement line ({exc}): expected e.g. "
+                         f"'{DISTRIBUTION}==0.1.0' or '{DISTRIBUTION} @ git+https://github.com/ORG/mlstack@v0.1.0'") from None
+    if canonicalize_name(req.name) != canonicalize_name(DISTRIBUTION):
+        raise UsageError(f"--mlstack-requirement {line!r} names {req.name!r}: the distribution is {DISTRIBUTION!r} "
+                         "(the index's `mlstack` is an unrelated project)")
 
 
 def check_region(cloud: str, region: str) -> None:
@@ -184,15 +210,6 @@ def init_flag_of(path: str) -> str:
         if path == prefix or path.startswith(prefix + "."):
             return flag
     return "--project"
-
-
-def _mlstack_version() -> str:
-    from importlib.metadata import PackageNotFoundError, version
-
-    try:
-        return version("mlstack")
-    except PackageNotFoundError:  # pragma: no cover - running from a source tree without install
-        return "0.1.0"
 
 
 def validate_stacks(stacks: dict[str, str], hint: str | Callable[[str], str]) -> dict[str, Any]:

@@ -24,7 +24,7 @@ from mlstack.spec.edit import round_trip_yaml
 from mlstack.errors import UsageError
 
 SKIP_FIELDS = {"schema_", "env"}  # `$schema` is an editor hint; the file name names the environment
-SCHEMA_LINE = "# yaml-language-server: $schema=../schema/spec.schema.json"
+SCHEMA_LINE = "# yaml-language-server: $schema=../schema/stack-file.schema.json"
 
 
 @dataclass(frozen=True)

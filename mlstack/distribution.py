@@ -1,0 +1,25 @@
+"""The distribution: on the package index mlstack is ``mlstack-iac`` (the index's ``mlstack`` belongs to an
+unrelated project); the import package and the command stay ``mlstack``. A leaf every layer may use: it imports
+only the standard library (``mlstack --version`` imports it).
+"""
+
+from __future__ import annotations
+
+DISTRIBUTION = "mlstack-iac"
+"""The distribution name: ``pip install mlstack-iac``; generated ``requirements.txt`` files name it."""
+
+
+def version() -> str:
+    """The installed distribution's version (``0+unknown`` when running from a source tree never installed)."""
+    from importlib.metadata import PackageNotFoundError
+    from importlib.metadata import version as dist_version
+
+    try:
+        return dist_version(DISTRIBUTION)
+    except PackageNotFoundError:  # pragma: no cover - a source tree on sys.path, not installed
+        return "0+unknown"
+
+
+def requirement() -> str:
+    """The requirement line a generated project pins: this very release, from the package index."""
+    return f"{DISTRIBUTION}=={version()}"
