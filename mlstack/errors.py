@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 
-
-
 class MlstackError(Exception):
     """Base of every error mlstack reports to a user. ``exit_code`` is what the CLI exits with."""
 

@@ -45,3 +45,7 @@ def validate_custom(manifest: dict[str, Any], where: str, kubernetes_version: st
             self.urn = urn
 
     return validate_manifests([(_Where(w), job) for w, job in _embedded(obj, where)], kubernetes_version)
+
+
+# Karpenter's NodePool and EC2NodeClass and GKE's ComputeClass: JSON Schemas, validated plan-wide.
+from .capacity import crd_violations  # noqa: E402
