@@ -60,16 +60,54 @@ FormatOption = Annotated[
 ]
 
 
+def _load_and_check(env: str):  # noqa: ANN202 - a Spec, imported lazily
+    """The spec, or one SpecError with every problem `plan`, `check`, `cost`, `diff` or `up` would reject it for:
+    the spec's own (types, cross-field rules, the catalogue) and its policy waivers (unknown rules, no reason)."""
+    from mlstack.engine.review.policy import validate_waivers
+    from mlstack.spec import SpecError, load_spec, spec_path
+
+    path = spec_path(env, STATE.stacks_dir)
+    problems = []
+    spec = None
+    try:
+        spec = load_spec(env, STATE.stacks_dir)
+        waivers = spec.waivers
+    except SpecError as exc:
+        problems += exc.problems
+        waivers = _raw_waivers(path)
+    try:
+        validate_waivers(waivers, path)
+    except SpecError as exc:
+        seen = {p.path for p in problems}  # the spec layer already says what it checks itself (a missing reason)
+        problems += [p for p in exc.problems if p.path not in seen]
+    if problems:
+        raise SpecError(problems)
+    return spec
+
+
+def _raw_waivers(path: Path) -> dict[str, str]:
+    """The waivers block as written, when the spec as a whole did not validate (its problems are reported too)."""
+    from mlstack.spec import SpecError
+    from mlstack.spec.yaml_loader import load_with_extends
+
+    try:
+        data = load_with_extends(path).data.get("waivers")
+    except SpecError:
+        return {}
+    # A value that is not text is already a type problem of the spec: only text waivers are checked here.
+    return {str(k): v for k, v in data.items() if isinstance(v, str)} if isinstance(data, dict) else {}
+
+
 def validate(env: EnvOption, format: FormatOption = ReportFormat.text) -> None:
-    """Validate stacks/<env>.yaml: every problem at once, with file, line and field path."""
+    """Validate stacks/<env>.yaml: every problem at once (policy waivers too), with file, line and field path."""
     import json
 
     from mlstack.cli.output import echo
-    from mlstack.spec import SpecError, load_spec
+    from mlstack.spec import SpecError
 
     file = str(STATE.stacks_dir / (env + ".yaml"))
     try:
-        spec = load_spec(env, STATE.stacks_dir)
+        spec = _load_and_check(env)
     except SpecError as exc:
         if format is ReportFormat.json:
             problems = [{"file": p.file, "line": p.line, "column": p.column, "path": p.path, "message": p.message}

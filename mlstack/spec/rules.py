@@ -53,7 +53,22 @@ def check(spec: Spec) -> list[Finding]:
     from mlstack.spec.rules_values import check as check_values
 
     findings.extend(check_values(spec, catalog))
+    findings.extend(_kubernetes_version(spec, catalog))
     return findings
+
+
+def _kubernetes_version(spec: Spec, catalog) -> Iterator[Finding]:
+    """A pinned Kubernetes minor must be one the catalogue has a support window for on the target's cloud
+    (onprem clusters are the operator's own: not checked)."""
+    minor = spec.versions.kubernetes
+    windows = catalog.kubernetes_support.get(spec.target.cloud)  # type: ignore[call-overload]
+    if not minor or not windows or minor in windows:
+        return
+    listed = sorted(windows, key=lambda m: tuple(int(x) for x in m.split(".")))
+    yield "versions.kubernetes", (
+        f"{spec.target.cloud} Kubernetes {minor} has no support window in the catalogue (it lists "
+        f"{', '.join(listed)}; support.yaml). Set one of them, e.g. versions.kubernetes: \"{listed[-1]}\""
+    )
 
 
 def _target(spec: Spec) -> Iterator[Finding]:

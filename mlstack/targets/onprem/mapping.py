@@ -90,9 +90,11 @@ def provision(spec: Spec, catalog: Catalog, versions: dict[str, str]) -> Binding
 
 
 def _kubeconfig_text(path: str | None) -> pulumi.Input[str] | None:
-    """The kubeconfig file's text when the spec names one (read at run time; never printed: a secret)."""
+    """The kubeconfig file the spec names, as its path: the Kubernetes provider takes a kubeconfig's contents or
+    its path and reads the file itself when it runs, so the offline plan reads no local file (a machine without
+    it still plans) and the file's contents never reach the state."""
     if path is None:
         return None
     from pathlib import Path
 
-    return pulumi.Output.secret(Path(path).expanduser().read_text(encoding="utf-8"))
+    return str(Path(path).expanduser())
