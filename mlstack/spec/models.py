@@ -10,6 +10,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from mlstack.components.contract import pool_size
 from mlstack.spec.names import DNS_LABEL, NAME_MAX
 
 Name = Annotated[str, Field(pattern=DNS_LABEL, min_length=1, max_length=NAME_MAX)]
@@ -96,6 +97,10 @@ class NodePool(Model):
         "(AZ); gcp: COMPACT placement in one zone and gVNIC. Trades capacity (one AZ/zone, close hosts) for "
         "bandwidth. Default: on for GPU/Trainium pools whose machine type supports it (gcp: that name their zones).",
     )
+
+    def size(self) -> tuple[int, int]:
+        """(fewest, most) nodes, TPU pools: slices, with the defaults filled in (``contract.pool_size``)."""
+        return pool_size(self.min, self.max, accelerated=self.accelerator is not None)
 
 
 class SharedStorage(Model):
