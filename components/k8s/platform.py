@@ -81,9 +81,12 @@ class Platform(pulumi.ComponentResource):
         child = pulumi.ResourceOptions(parent=self)
 
         self.gpu = GpuSupport(f"{name}-gpu", args.gpu, child) if args.gpu else None
-        # A team's namespace is the team's name unless its args name another.
+        # A team's namespace is the team's name unless its args name another; its egress reaches the tracking
+        # server's namespace, whatever that is named.
         team_args = {
-            team: args.teams[team] if args.teams[team].namespace else dataclasses.replace(args.teams[team], namespace=team)
+            team: dataclasses.replace(
+                args.teams[team], namespace=args.teams[team].namespace or team, tracking_namespace=args.tracking.namespace
+            )
             for team in sorted(args.teams)
         }
         self.teams = {team: Team(f"{name}-{team}", a, child) for team, a in team_args.items()}

@@ -50,7 +50,8 @@ class TeamArgs:
         default_limit_cpu: CPU limit of a container that sets none; "1".
         default_limit_memory: memory limit of a container that sets none; "2Gi".
         cluster_role: the ClusterRole the group gets in its namespace; "edit" (no RBAC or quota changes).
-        tracking_namespace: namespace of the tracking server the team may reach; "mlflow".
+        tracking_namespace: namespace of the tracking server the team may reach; "mlflow". The ``Platform`` sets
+            it to its tracking server's namespace.
         tracking_port: its port; 5000.
         egress_cidrs: further destinations pods may reach (e.g. object storage endpoints); default none,
             so a team reaches only DNS, its own namespace and the tracking server.

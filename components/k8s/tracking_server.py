@@ -80,7 +80,9 @@ class TrackingServerArgs:
             ``alembic_version`` between the two schemas and needs a separate database.
         artifacts_uri: where artifacts go (``s3://bucket/mlflow``, ``gs://...``), bound by the target.
         replicas: server replicas; 1. Above 1 adds a PodDisruptionBudget and spreads pods over nodes.
-        namespace: the namespace, created here; "mlflow".
+        namespace: the namespace, created here; "mlflow" (``contract.MLFLOW_NAMESPACE``).
+        service_account: the ServiceAccount the server runs as, created here; "mlflow"
+            (``contract.MLFLOW_SERVICE_ACCOUNT``): the identity a target binds to its cloud role.
         service_account_annotations: the target's identity binding (``eks.amazonaws.com/role-arn``,
             ``iam.gke.io/gcp-service-account``); default none.
         env: further plain environment variables (e.g. ``MLFLOW_S3_ENDPOINT_URL``); default none.
@@ -117,6 +119,7 @@ class TrackingServerArgs:
     artifacts_uri: pulumi.Input[str]
     replicas: int = 1
     namespace: str = MLFLOW_NAMESPACE
+    service_account: str = MLFLOW_SERVICE_ACCOUNT
     service_account_annotations: Mapping[str, pulumi.Input[str]] = field(default_factory=dict)
     env: Mapping[str, pulumi.Input[str]] = field(default_factory=dict)
     secret_env: Mapping[str, pulumi.Input[str]] = field(default_factory=dict)
@@ -215,7 +218,7 @@ class TrackingServer(pulumi.ComponentResource):
         sa = k8s.core.v1.ServiceAccount(
             f"{name}-sa",
             metadata=k8s.meta.v1.ObjectMetaArgs(
-                name=MLFLOW_SERVICE_ACCOUNT,
+                name=args.service_account,
                 namespace=ns.metadata.name,
                 labels=labels,
                 annotations=dict(sorted(args.service_account_annotations.items())) or None,

@@ -1,4 +1,5 @@
-"""What a target hands the platform layer: the fields a cloud binds, nothing else."""
+"""Between a target and the platform layer, both ways: the platform's ``Identities`` go to the target, which binds
+them to its cloud's identities, and the target's ``Bindings`` (carrying those identities) come back."""
 
 from __future__ import annotations
 
@@ -6,6 +7,28 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import pulumi
+
+from mlstack.components.contract import CI_NAMESPACE, CI_SERVICE_ACCOUNT, MLFLOW_NAMESPACE, MLFLOW_SERVICE_ACCOUNT
+
+
+@dataclass(frozen=True)
+class Identities:
+    """The Kubernetes identities the platform layer creates and a target binds to cloud identities: defined once
+    (``mlstack.engine.plan.platform.identities``), handed to the target's ``provision`` and returned in its
+    ``Bindings``, so the ServiceAccount the platform creates is the one the cloud role trusts.
+
+    Attributes:
+        mlflow_namespace: the MLflow server's namespace (the teams' NetworkPolicies allow egress to it).
+        mlflow_service_account: the ServiceAccount MLflow runs as (AWS: trusted by its IRSA role; GCP: bound to its
+            Google service account through Workload Identity).
+        ci_namespace: the CI ServiceAccount's namespace.
+        ci_service_account: the ServiceAccount CI acts as in the cluster.
+    """
+
+    mlflow_namespace: str = MLFLOW_NAMESPACE
+    mlflow_service_account: str = MLFLOW_SERVICE_ACCOUNT
+    ci_namespace: str = CI_NAMESPACE
+    ci_service_account: str = CI_SERVICE_ACCOUNT
 
 
 @dataclass
@@ -36,6 +59,7 @@ class Bindings:
         team_members_as_users: a team's members are bound as Kubernetes RBAC users; False where the target maps
             them to the team's group itself (EKS access entries).
         ci_issue_token: the CI ServiceAccount gets a long-lived token (no cloud OIDC trust to log in with).
+        identities: the platform identities the target bound (those it was handed).
         outputs: stack outputs of the target (exported as they are).
         depends_on: resources the platform layer must wait for (node pools, CSI drivers).
     """
@@ -58,6 +82,7 @@ class Bindings:
     gpu_device_plugin: bool = True
     team_members_as_users: bool = True
     ci_issue_token: bool = False
+    identities: Identities = field(default_factory=Identities)
     outputs: dict[str, Any] = field(default_factory=dict)
     depends_on: list[pulumi.Resource] = field(default_factory=list)
 

@@ -17,7 +17,7 @@ from mlstack.components.k8s.team import TeamArgs
 from mlstack.components.k8s.tracking_server import TrackingServerArgs
 from mlstack.components.k8s.verify_job import VerifyJobArgs
 from mlstack.engine.plan.workloads import team_quota_fields, workloads_args
-from mlstack.targets.bindings import Bindings, cluster_provider
+from mlstack.targets.bindings import Bindings, Identities, cluster_provider
 from mlstack.spec import Spec
 
 
@@ -31,6 +31,12 @@ def mlflow_image(spec: Spec, catalog: Catalog, versions: dict[str, str]) -> str:
     return pin.ref if versions["mlflow"] == catalog.versions.mlflow else f"{pin.repository}:v{versions['mlflow']}-full"
 
 
+def identities(spec: Spec) -> Identities:
+    """The platform's identities (the contract's names): the one definition the target binds and the platform
+    layer creates. The spec does not choose them today; this is where it would."""
+    return Identities()
+
+
 def gpu_accelerators(spec: Spec, catalog: Catalog) -> list[str]:
     """The NVIDIA accelerators of the spec's pools, sorted."""
     return sorted(
@@ -41,7 +47,9 @@ def gpu_accelerators(spec: Spec, catalog: Catalog) -> list[str]:
 def platform_args(
     spec: Spec, catalog: Catalog, versions: dict[str, str], bindings: Bindings, stamp: Mapping[str, str] | None = None
 ) -> PlatformArgs:
-    """Everything on the cluster. Only ``bindings`` differs between targets."""
+    """Everything on the cluster. Only ``bindings`` differs between targets; its ``identities`` name the
+    ServiceAccounts created here, the ones the target bound."""
+    ids = bindings.identities
     gpus = gpu_accelerators(spec, catalog)
     shared = spec.storage.shared
     assert shared is not None  # the spec rules require it
@@ -86,6 +94,8 @@ def platform_args(
             auth_database_uri=bindings.database_uri,
             artifacts_uri=bindings.artifacts_uri,
             replicas=spec.tracking.replicas,
+            namespace=ids.mlflow_namespace,
+            service_account=ids.mlflow_service_account,
             service_account_annotations=bindings.mlflow_annotations,
             env=bindings.mlflow_env,
             secret_env=bindings.mlflow_secret_env,
@@ -97,6 +107,8 @@ def platform_args(
         verify=VerifyJobArgs(image=image, accelerator=gpus[0] if gpus else None),
         ci=CiAccessArgs(
             namespaces={team: team for team in spec.ci.teams} if spec.ci.teams else {},
+            namespace=ids.ci_namespace,
+            service_account_name=ids.ci_service_account,
             service_account_annotations=bindings.ci_annotations,
             groups=tuple(bindings.ci_groups),
             users=tuple(bindings.ci_users),

@@ -36,7 +36,7 @@ def build(spec: Spec, pins: Mapping[str, str] | None = None, stamp: Mapping[str,
     from mlstack import targets
 
     target = importlib.import_module(targets.pack(spec.target.cloud).mapping)
-    bindings = target.provision(spec, catalog, versions)
+    bindings = target.provision(spec, catalog, versions, platform.identities(spec))
     platform_outputs = platform.provision(spec, catalog, versions, bindings, environment_stamp(spec, versions, pins, stamp))
     for key, value in sorted({**bindings.outputs, **platform_outputs}.items()):
         if value is not None:

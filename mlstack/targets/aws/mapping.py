@@ -5,7 +5,6 @@ from __future__ import annotations
 import pulumi
 
 from mlstack.catalog import Catalog
-from mlstack.components.contract import MLFLOW_NAMESPACE, MLFLOW_SERVICE_ACCOUNT
 from mlstack.components.aws.audit import AuditArgs
 from mlstack.components.aws.bucket import BucketArgs
 from mlstack.components.aws.ci_trust import CiTrustArgs
@@ -27,13 +26,10 @@ from mlstack.components.aws.shared_file_system import SharedFileSystemArgs
 from mlstack.components.aws.tracking_database import TrackingDatabaseArgs
 from mlstack.components.k8s.efa_support import EFA_LABEL, EfaSupport, EfaSupportArgs
 from mlstack.components.k8s.neuron_support import NeuronSupport, NeuronSupportArgs
-from mlstack.targets.bindings import Bindings, cluster_provider
+from mlstack.targets.bindings import Bindings, Identities, cluster_provider
 from mlstack.spec import Spec
 from mlstack.spec.models import NodePool
 from mlstack.spec.quotas import multi_node
-
-MLFLOW_SA = (MLFLOW_NAMESPACE, MLFLOW_SERVICE_ACCOUNT)
-
 
 def db_credentials_env(secret_arn: pulumi.Input[str], region: str) -> dict[str, pulumi.Input[str]]:
     """MLflow's environment for the RDS-managed, rotating password (read by the pod's start-up hook).
@@ -75,7 +71,7 @@ def node_pool_args(spec: Spec, pool: NodePool, catalog: Catalog, key: str | None
     )
 
 
-def environment_args(spec: Spec, catalog: Catalog, versions: dict[str, str]) -> AwsEnvironmentArgs:
+def environment_args(spec: Spec, catalog: Catalog, versions: dict[str, str], identities: Identities = Identities()) -> AwsEnvironmentArgs:
     """The whole AWS environment from the spec."""
     net = spec.network
     db = spec.tracking.database
@@ -113,7 +109,7 @@ def environment_args(spec: Spec, catalog: Catalog, versions: dict[str, str]) -> 
             backup_retention_days=db.backup_retention_days,
         ),
         tracking_bucket=spec.tracking.artifacts_bucket,
-        mlflow_service_account=MLFLOW_SA,
+        mlflow_service_account=(identities.mlflow_namespace, identities.mlflow_service_account),
         ci_trust=CiTrustArgs(
             provider=spec.ci.provider, repository=spec.ci.repository, refs=list(spec.ci.refs), gitlab_url=spec.ci.gitlab_url
         )
@@ -139,9 +135,9 @@ def _registry_host(env: AwsEnvironment) -> pulumi.Output[str] | None:
     return urls[0].apply(lambda url: url.split("/", 1)[0]) if urls else None
 
 
-def provision(spec: Spec, catalog: Catalog, versions: dict[str, str]) -> Bindings:
+def provision(spec: Spec, catalog: Catalog, versions: dict[str, str], identities: Identities) -> Bindings:
     """Registers the AWS environment and returns what the platform layer binds to."""
-    env = AwsEnvironment(spec.prefix, environment_args(spec, catalog, versions))
+    env = AwsEnvironment(spec.prefix, environment_args(spec, catalog, versions, identities))
     provider = cluster_provider(spec.prefix, kubeconfig=env.kubeconfig, depends_on=[env])
     chart = catalog.versions.charts["cluster-autoscaler"]
     autoscaler = ClusterAutoscaler(
@@ -184,6 +180,7 @@ def provision(spec: Spec, catalog: Catalog, versions: dict[str, str]) -> Binding
     if env.ci_role_arn is not None:
         outputs["ci_role_arn"] = env.ci_role_arn
     return Bindings(
+        identities=identities,
         # EKS maps a team's IAM principals to its group (access entries), not to RBAC users.
         team_members_as_users=False,
         provider=provider,

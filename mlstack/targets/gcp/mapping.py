@@ -19,7 +19,7 @@ from mlstack.components.gcp.shared_file_system import SharedFileSystemArgs
 from mlstack.components.gcp.tpu_node_pool import TpuNodePoolArgs
 from mlstack.components.gcp.tracking_database import TrackingDatabaseArgs
 from mlstack.components.onprem.nfs_backend import NfsBackend, NfsBackendArgs
-from mlstack.targets.bindings import Bindings, cluster_provider
+from mlstack.targets.bindings import Bindings, Identities, cluster_provider
 from mlstack.spec import Spec
 from mlstack.spec.models import NodePool
 from mlstack.spec.quotas import multi_node
@@ -87,13 +87,15 @@ def tpu_pool_args(spec: Spec, key: str, pool: NodePool, catalog: Catalog) -> Tpu
     )
 
 
-def environment_args(spec: Spec, catalog: Catalog, versions: dict[str, str]) -> GcpEnvironmentArgs:
+def environment_args(spec: Spec, catalog: Catalog, versions: dict[str, str], identities: Identities = Identities()) -> GcpEnvironmentArgs:
     project, region = spec.target.project_id or "", spec.target.region or ""
     db = spec.tracking.database
     shared = spec.storage.shared
     tpus = {k: p for k, p in spec.node_pools.items() if p.accelerator and catalog.accelerators[p.accelerator].kind == "tpu"}
     pinned = spec.cluster.release_channel == "UNSPECIFIED"
     return GcpEnvironmentArgs(
+        mlflow_namespace=identities.mlflow_namespace,
+        mlflow_service_account=identities.mlflow_service_account,
         project_id=project,
         region=region,
         labels=_labels(spec),
@@ -162,9 +164,9 @@ def _subnet(cidr: str) -> str:
     return f"{base}/{max(int(bits), 20)}"
 
 
-def provision(spec: Spec, catalog: Catalog, versions: dict[str, str]) -> Bindings:
+def provision(spec: Spec, catalog: Catalog, versions: dict[str, str], identities: Identities) -> Bindings:
     """Registers the GCP environment and the NFS backend on its Filestore; returns the platform bindings."""
-    env = GcpEnvironment(spec.prefix, environment_args(spec, catalog, versions))
+    env = GcpEnvironment(spec.prefix, environment_args(spec, catalog, versions, identities))
     provider = cluster_provider(spec.prefix, kubeconfig=env.kubeconfig, depends_on=[env])
     charts, images = catalog.versions.charts, catalog.versions.images
     nfs = NfsBackend(
@@ -188,6 +190,7 @@ def provision(spec: Spec, catalog: Catalog, versions: dict[str, str]) -> Binding
         "ci_service_account_email": env.ci_service_account_email,
     }
     return Bindings(
+        identities=identities,
         # GKE installs its own device plugin with the driver (gpu_driver_installation_config).
         gpu_device_plugin=False,
         provider=provider,

@@ -13,7 +13,7 @@ import pulumi
 from mlstack.catalog import Catalog
 from mlstack.components.onprem.environment import OnPremEnvironment, OnPremEnvironmentArgs
 from mlstack.components.onprem.node_setup import OnPremNodePool, OnPremNodePoolArgs
-from mlstack.targets.bindings import Bindings, cluster_provider
+from mlstack.targets.bindings import Bindings, Identities, cluster_provider
 from mlstack.spec import Spec
 
 # The platform layer owns `mlstack-system` (the verification Job); on-prem services keep their own namespace.
@@ -49,7 +49,7 @@ def environment_args(spec: Spec, catalog: Catalog, versions: dict[str, str]) -> 
     )
 
 
-def provision(spec: Spec, catalog: Catalog, versions: dict[str, str]) -> Bindings:
+def provision(spec: Spec, catalog: Catalog, versions: dict[str, str], identities: Identities) -> Bindings:
     """Registers the in-cluster services and returns what the platform layer binds to."""
     provider = cluster_provider(
         spec.prefix, context=spec.target.kube_context, kubeconfig=_kubeconfig_text(spec.target.kubeconfig_path)
@@ -67,6 +67,7 @@ def provision(spec: Spec, catalog: Catalog, versions: dict[str, str]) -> Binding
             ),
         )
     return Bindings(
+        identities=identities,
         # No cloud OIDC trust on premise: CI logs in with the ServiceAccount's token.
         ci_issue_token=True,
         provider=provider,
