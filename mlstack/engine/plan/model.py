@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -67,6 +67,12 @@ class Plan:
         }
         data.update(self.extras)
         return data
+
+
+def mock_setting(target: Mapping[str, Any]) -> dict[str, str]:
+    """What the mocks answer a target's plan with, from the target's plain data (``Plan.target``): its region
+    (a regionless target answers with its own name) and GCP project id."""
+    return {"region": str(target.get("region") or target.get("cloud", "")), "gcp_project": str(target.get("project_id") or "mlstack-plan")}
 
 
 def plan_program(
