@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Callable, Mapping
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from typing import Any
 
-from mlstack.engine.plan.recorder import Registration
+from mlstack.engine.plan.registration import Registration
 
 
 @dataclass
@@ -55,13 +55,14 @@ class Plan:
         return {"resources": len(self.resources), "by_type": dict(sorted(counts.items()))}
 
     def to_dict(self) -> dict[str, Any]:
-        """The JSON shape documented in docs/architecture.md ("The plan")."""
+        """The JSON shape documented in docs/architecture.md ("The plan"). It holds the plan's own values (no
+        copies: dumping a 200-team plan's copies cost more than the dump): read it, do not change it."""
         keep = ("urn", "type", "name", "parent", "inputs", "protect", "retain_on_delete", "depends_on", "provider")
         data: dict[str, Any] = {
             "project": self.project,
             "env": self.env,
             "target": self.target,
-            "resources": [{k: asdict(r)[k] for k in keep} for r in self.resources],
+            "resources": [{k: getattr(r, k) for k in keep} for r in self.resources],
             "outputs": self.outputs,
             "summary": self.summary(),
         }

@@ -24,7 +24,7 @@ from typing import Any
 
 from mlstack import targets
 from mlstack.engine.plan.model import Plan, mock_setting
-from mlstack.engine.plan.recorder import Registration
+from mlstack.engine.plan.registration import Registration
 from mlstack.engine.review.diff import ENV_PLACEHOLDER, PlanDiff, PropertyChange, ResourceChange, ignored
 
 # The shortest token a mock issues is the 7-digit auto-name suffix; shorter runs ("0000", "8000") are text.
