@@ -168,7 +168,8 @@ class TrackingDatabase(pulumi.ComponentResource):
             lambda a: connection_uri(args.master_username, a[0], int(a[1]), args.database_name)
         )
         self.register_outputs(
-            {"security_group_id": self.security_group_id, 
+            {
+                "security_group_id": self.security_group_id,
                 "address": self.address,
                 "port": self.port,
                 "database_name": self.database_name,

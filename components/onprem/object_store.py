@@ -333,7 +333,9 @@ class ObjectStore(pulumi.ComponentResource):
         self.access_key_id: str = MLFLOW_USER
         self.secret_access_key: pulumi.Output[str] = pulumi.Output.secret(mlflow_key.result)
         self.register_outputs(
-            {"access_key_id": self.access_key_id, "secret_access_key": self.secret_access_key, 
+            {
+                "access_key_id": self.access_key_id,
+                "secret_access_key": self.secret_access_key,
                 "endpoint": self.endpoint,
                 "bucket_names": self.bucket_names,
                 "artifacts_uri": self.artifacts_uri,

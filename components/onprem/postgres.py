@@ -190,7 +190,11 @@ class InClusterPostgres(pulumi.ComponentResource):
             pulumi.Output.concat("postgresql://", OWNER, ":", password.result, "@", self.host, f":{PORT}/{DATABASE}")
         )
         self.register_outputs(
-            {"database": self.database, "password": self.password, "port": self.port, "username": self.username, 
+            {
+                "database": self.database,
+                "password": self.password,
+                "port": self.port,
+                "username": self.username,
                 "cluster_name": self.cluster_name,
                 "host": self.host,
                 "credentials_secret_name": self.credentials_secret_name,
