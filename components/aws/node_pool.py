@@ -206,6 +206,7 @@ class NodePool(pulumi.ComponentResource):
                 "node_group_arn": self.node_group_arn,
                 "launch_template_id": self.launch_template_id,
                 "labels": labels,
+                "efa_interfaces": self.efa_interfaces,
             }
         )
 

@@ -324,5 +324,6 @@ class TrackingServer(pulumi.ComponentResource):
                 "tracking_uri": self.tracking_uri,
                 "admin_secret_name": self.admin_secret_name,
                 "namespace": self.namespace,
+                "user_passwords": self.user_passwords,
             }
         )

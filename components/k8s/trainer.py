@@ -158,7 +158,7 @@ class Trainer(pulumi.ComponentResource):
 
     Attributes:
         namespace: the release's namespace. release: the Helm release. runtime_name: "torch-distributed".
-        chart_version: the pinned chart version.
+        release_name: the Helm release's name. chart_version: the pinned chart version.
     """
 
     def __init__(self, name: str, args: TrainerArgs, opts: pulumi.ResourceOptions | None = None) -> None:
@@ -185,6 +185,14 @@ class Trainer(pulumi.ComponentResource):
         )
         self.namespace: pulumi.Output[str] = ns.metadata.name
         self.release = release
+        self.release_name: pulumi.Output[str] = release.name
         self.runtime_name = RUNTIME_NAME
         self.chart_version = args.chart_version
-        self.register_outputs({"namespace": self.namespace, "release_name": release.name, "runtime_name": RUNTIME_NAME})
+        self.register_outputs(
+            {
+                "namespace": self.namespace,
+                "release_name": self.release_name,
+                "chart_version": self.chart_version,
+                "runtime_name": self.runtime_name,
+            }
+        )
