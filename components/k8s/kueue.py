@@ -154,7 +154,7 @@ class Kueue(pulumi.ComponentResource):
         )
         self.namespace: pulumi.Output[str] = ns.metadata.name
         self.release = release
-        self.release_name: pulumi.Output[str] = release.name
+        self.release_name: pulumi.Output[str | None] = release.name
         self.chart_version = args.chart_version
         self.register_outputs(
             {"namespace": self.namespace, "release_name": self.release_name, "chart_version": self.chart_version}

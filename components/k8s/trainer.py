@@ -185,7 +185,7 @@ class Trainer(pulumi.ComponentResource):
         )
         self.namespace: pulumi.Output[str] = ns.metadata.name
         self.release = release
-        self.release_name: pulumi.Output[str] = release.name
+        self.release_name: pulumi.Output[str | None] = release.name
         self.runtime_name = RUNTIME_NAME
         self.chart_version = args.chart_version
         self.register_outputs(
