@@ -29,6 +29,7 @@ from mlstack.components.k8s.neuron_support import NeuronSupport, NeuronSupportAr
 from mlstack.targets.bindings import Bindings, cluster_provider
 from mlstack.spec import Spec
 from mlstack.spec.models import NodePool
+from mlstack.catalog.pool_machine import pool_machine
 from mlstack.spec.quotas import multi_node
 
 MLFLOW_SA = ("mlflow", "mlflow")
@@ -54,8 +55,7 @@ def node_pool_args(spec: Spec, pool: NodePool, catalog: Catalog, key: str | None
     lo = pool.min if pool.min is not None else (0 if pool.accelerator else 1)
     hi = pool.max if pool.max is not None else max(lo, 1)
     if pool.accelerator:
-        count = pool.gpus_per_node or catalog.offered_counts(pool.accelerator, "aws")[0]
-        offer = catalog.machine_for(pool.accelerator, "aws", count)
+        offer = pool_machine(catalog, pool.accelerator, "aws", pool.gpus_per_node, pool.machine)
         machine, ami = offer.machine_type, offer.ami_type or "AL2023_x86_64_STANDARD"
     else:
         machine = pool.machine or catalog.default_system_machine["aws"]
