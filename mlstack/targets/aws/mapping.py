@@ -31,6 +31,7 @@ from mlstack.components.k8s.neuron_support import NeuronSupport, NeuronSupportAr
 from mlstack.targets.bindings import Bindings, cluster_provider
 from mlstack.spec import Spec
 from mlstack.spec.models import NodePool
+from mlstack.catalog.pool_machine import pool_machine
 from mlstack.spec.quotas import multi_node
 
 MLFLOW_SA = (MLFLOW_NAMESPACE, MLFLOW_SERVICE_ACCOUNT)
@@ -55,8 +56,7 @@ def node_pool_args(spec: Spec, pool: NodePool, catalog: Catalog, key: str | None
     names it in the spec) gets the machine's EFA interfaces."""
     lo, hi = pool.size()
     if pool.accelerator:
-        count = pool.gpus_per_node or catalog.offered_counts(pool.accelerator, "aws")[0]
-        offer = catalog.machine_for(pool.accelerator, "aws", count)
+        offer = pool_machine(catalog, pool.accelerator, "aws", pool.gpus_per_node, pool.machine)
         machine, ami = offer.machine_type, offer.ami_type or "AL2023_x86_64_STANDARD"
     else:
         machine = pool.machine or catalog.default_system_machine["aws"]
