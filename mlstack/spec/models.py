@@ -76,9 +76,16 @@ class Cluster(Model):
 class NodePool(Model):
     """A pool of nodes. Cloud pools scale between min and max; onprem pools select existing nodes."""
 
-    machine: str | None = Field(None, description="Machine type for a CPU pool (m6i.xlarge, n2-standard-4). Accelerator pools take it from the catalogue.", examples=["m6i.xlarge"])
+    machine: str | None = Field(
+        None,
+        description="Machine type. CPU pools: any of the cloud's (m6i.xlarge, n2-standard-4; default the catalogue's "
+        "system machine). Accelerator pools: default the catalogue's machine for accelerator and gpus_per_node; name one "
+        "it does not list (with gpus_per_node) to use it directly: validate checks its name and family and warns what "
+        "it could not check (docs/machine-types.md).",
+        examples=["m6i.xlarge"],
+    )
     accelerator: str | None = Field(None, description="Portable accelerator name (nvidia-a100-80gb, tpu-v5e, ...); see `mlstack catalog`.", examples=["nvidia-a100-80gb"])
-    gpus_per_node: int | None = Field(None, ge=1, le=16, description="GPUs per node; default the smallest the catalogue offers.", examples=[8])
+    gpus_per_node: int | None = Field(None, ge=1, le=16, description="Accelerators per node; default the smallest count the catalogue offers. Required with a machine the catalogue does not list.", examples=[8])
     topology: str | None = Field(None, pattern=r"^\d+x\d+(x\d+)?$", description="TPU slice topology, e.g. 2x4 (TPU pools only).", examples=["2x4"])
     min: int | None = Field(None, ge=0, le=1000, description="Fewest nodes (TPU pools: slices); 0 scales to zero. Default 0 for accelerator pools, 1 otherwise.", examples=[0])
     max: int | None = Field(None, le=1000, description="Most nodes (TPU pools: slices). Default: min, or 1.", examples=[4])
@@ -228,7 +235,7 @@ class Workloads(Model):
         None,
         pattern=r"^[a-z0-9]([-a-z0-9.]*[a-z0-9])?/[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$",
         description="onprem: the extended resource your cluster's RDMA device plugin exposes (e.g. rdma/ib); every "
-        "training node of the torch runtime requests one. Default none.", examples=["rdma/ib"],
+        "node of a GPU pool's training runtime (torch-distributed-<pool>) requests one. Default none.", examples=["rdma/ib"],
     )
 
 

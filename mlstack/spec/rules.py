@@ -202,9 +202,9 @@ def _accelerator(spec: Spec, key: str, pool, catalog) -> Iterator[Finding]:
         hint = f" Did you mean {close[0]!r}?" if close else ""
         yield f"{path}.accelerator", f"unknown accelerator {pool.accelerator!r}.{hint} Known: {', '.join(sorted(catalog.accelerators))}"
         return
-    if pool.machine and not r.existing_cluster:
-        yield f"{path}.machine", "accelerator pools take their machine type from the catalogue. Remove machine"
     if acc.kind == "tpu":
+        if pool.machine and not r.existing_cluster:
+            yield f"{path}.machine", "TPU pools take their machine type from the topology (the catalogue). Remove machine"
         if not r.tpus:
             yield f"{path}.accelerator", (f"pool {key!r} asks for {acc.name}, but TPUs need target.cloud "
                                           f"{_only(lambda x: x.tpus)} (this target is {cloud})")
@@ -238,11 +238,13 @@ def _accelerator(spec: Spec, key: str, pool, catalog) -> Iterator[Finding]:
         other = ", ".join(sorted(acc.offers)) or "none"
         yield f"{path}.accelerator", f"{acc.name} is not offered on {cloud}; clouds that offer it: {other}"
         return
-    if pool.gpus_per_node is not None:
-        try:
-            catalog.machine_for(acc.name, cloud, pool.gpus_per_node)
-        except CatalogError as exc:
-            yield f"{path}.gpus_per_node", str(exc)
+    from mlstack.catalog.pool_machine import pool_machine
+
+    try:
+        pool_machine(catalog, acc.name, cloud, pool.gpus_per_node, pool.machine)
+    except CatalogError as exc:
+        hint = "" if pool.machine else " (or name a machine type the catalogue does not list: machine: <type>)"
+        yield f"{path}.machine" if pool.machine else f"{path}.gpus_per_node", f"{exc}{hint}"
 
 
 def _storage(spec: Spec) -> Iterator[Finding]:

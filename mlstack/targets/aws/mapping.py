@@ -5,6 +5,11 @@ from __future__ import annotations
 import pulumi
 
 from mlstack.catalog import Catalog
+<<<<<<< HEAD
+=======
+from mlstack.catalog.checks import AUTOSCALER_IMAGE_PREFIX
+from mlstack.components.contract import MLFLOW_NAMESPACE, MLFLOW_SERVICE_ACCOUNT
+>>>>>>> main
 from mlstack.components.aws.audit import AuditArgs
 from mlstack.components.aws.bucket import BucketArgs
 from mlstack.components.aws.ci_trust import CiTrustArgs
@@ -24,11 +29,12 @@ from mlstack.components.aws.network import NetworkArgs
 from mlstack.components.aws.node_pool import NodePoolArgs
 from mlstack.components.aws.shared_file_system import SharedFileSystemArgs
 from mlstack.components.aws.tracking_database import TrackingDatabaseArgs
-from mlstack.components.k8s.efa_support import EFA_LABEL, EfaSupport, EfaSupportArgs
+from mlstack.components.k8s.efa_support import EFA_LABEL, EFA_RESOURCE, EfaSupport, EfaSupportArgs
 from mlstack.components.k8s.neuron_support import NeuronSupport, NeuronSupportArgs
 from mlstack.targets.bindings import Bindings, Identities, cluster_provider
 from mlstack.spec import Spec
 from mlstack.spec.models import NodePool
+from mlstack.catalog.pool_machine import pool_machine
 from mlstack.spec.quotas import multi_node
 
 def db_credentials_env(secret_arn: pulumi.Input[str], region: str) -> dict[str, pulumi.Input[str]]:
@@ -50,8 +56,7 @@ def node_pool_args(spec: Spec, pool: NodePool, catalog: Catalog, key: str | None
     names it in the spec) gets the machine's EFA interfaces."""
     lo, hi = pool.size()
     if pool.accelerator:
-        count = pool.gpus_per_node or catalog.offered_counts(pool.accelerator, "aws")[0]
-        offer = catalog.machine_for(pool.accelerator, "aws", count)
+        offer = pool_machine(catalog, pool.accelerator, "aws", pool.gpus_per_node, pool.machine)
         machine, ami = offer.machine_type, offer.ami_type or "AL2023_x86_64_STANDARD"
     else:
         machine = pool.machine or catalog.default_system_machine["aws"]
@@ -137,9 +142,16 @@ def _registry_host(env: AwsEnvironment) -> pulumi.Output[str] | None:
 
 def provision(spec: Spec, catalog: Catalog, versions: dict[str, str], identities: Identities) -> Bindings:
     """Registers the AWS environment and returns what the platform layer binds to."""
+<<<<<<< HEAD
     env = AwsEnvironment(spec.prefix, environment_args(spec, catalog, versions, identities))
+=======
+    args = environment_args(spec, catalog, versions)
+    env = AwsEnvironment(spec.prefix, args)
+>>>>>>> main
     provider = cluster_provider(spec.prefix, kubeconfig=env.kubeconfig, depends_on=[env])
     chart = catalog.versions.charts["cluster-autoscaler"]
+    # The autoscaler's release must match the control plane's minor: the catalogue pins one per minor.
+    autoscaler_image = catalog.versions.images[AUTOSCALER_IMAGE_PREFIX + versions["kubernetes"]]
     autoscaler = ClusterAutoscaler(
         f"{spec.prefix}-autoscaler",
         ClusterAutoscalerArgs(
@@ -148,6 +160,7 @@ def provision(spec: Spec, catalog: Catalog, versions: dict[str, str], identities
             oidc_provider_url=env.oidc_provider_url,
             chart_version=chart.version,
             chart_repository=chart.repo,
+            image=autoscaler_image.ref,
             tags=environment_tags(spec),
         ),
         opts=pulumi.ResourceOptions(providers=[provider]),
@@ -201,6 +214,8 @@ def provision(spec: Spec, catalog: Catalog, versions: dict[str, str], identities
         else {},
         mlflow_python_hooks=dict(PYTHON_HOOKS) if env.tracking_database_secret_arn else {},
         ci_groups=[CI_KUBERNETES_GROUP] if spec.ci else [],
+        # A multi-node pool's training runtime asks for every EFA interface of the node (NCCL uses them all).
+        node_fabric={key: {EFA_RESOURCE: p.efa_interfaces} for key, p in args.node_pools.items() if p.efa_interfaces},
         registry_host=_registry_host(env),
         outputs=outputs,
         # Depending on the environment component waits for all its children: nodes must exist before Helm

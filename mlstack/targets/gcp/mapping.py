@@ -22,6 +22,7 @@ from mlstack.components.onprem.nfs_backend import NfsBackend, NfsBackendArgs
 from mlstack.targets.bindings import Bindings, Identities, cluster_provider
 from mlstack.spec import Spec
 from mlstack.spec.models import NodePool
+from mlstack.catalog.pool_machine import pool_machine
 from mlstack.spec.quotas import multi_node
 
 
@@ -40,9 +41,7 @@ def node_pool_args(spec: Spec, key: str, pool: NodePool, catalog: Catalog) -> No
     lo, hi = pool.size()
     machine, accelerator_type, count = pool.machine or catalog.default_system_machine["gcp"], None, 0
     if pool.accelerator is not None:
-        offer = catalog.machine_for(
-            pool.accelerator, "gcp", pool.gpus_per_node or catalog.offered_counts(pool.accelerator, "gcp")[0]
-        )
+        offer = pool_machine(catalog, pool.accelerator, "gcp", pool.gpus_per_node, pool.machine)
         machine, accelerator_type, count = offer.machine_type, offer.gcp_accelerator_type, offer.count
     placed = multi_node(spec, catalog, key)
     return NodePoolArgs(
