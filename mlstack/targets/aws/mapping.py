@@ -5,11 +5,7 @@ from __future__ import annotations
 import pulumi
 
 from mlstack.catalog import Catalog
-<<<<<<< HEAD
-=======
 from mlstack.catalog.checks import AUTOSCALER_IMAGE_PREFIX
-from mlstack.components.contract import MLFLOW_NAMESPACE, MLFLOW_SERVICE_ACCOUNT
->>>>>>> main
 from mlstack.components.aws.audit import AuditArgs
 from mlstack.components.aws.bucket import BucketArgs
 from mlstack.components.aws.ci_trust import CiTrustArgs
@@ -142,12 +138,8 @@ def _registry_host(env: AwsEnvironment) -> pulumi.Output[str] | None:
 
 def provision(spec: Spec, catalog: Catalog, versions: dict[str, str], identities: Identities) -> Bindings:
     """Registers the AWS environment and returns what the platform layer binds to."""
-<<<<<<< HEAD
-    env = AwsEnvironment(spec.prefix, environment_args(spec, catalog, versions, identities))
-=======
-    args = environment_args(spec, catalog, versions)
+    args = environment_args(spec, catalog, versions, identities)
     env = AwsEnvironment(spec.prefix, args)
->>>>>>> main
     provider = cluster_provider(spec.prefix, kubeconfig=env.kubeconfig, depends_on=[env])
     chart = catalog.versions.charts["cluster-autoscaler"]
     # The autoscaler's release must match the control plane's minor: the catalogue pins one per minor.
