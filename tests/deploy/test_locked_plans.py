@@ -94,7 +94,7 @@ def test_each_team_namespace_gets_the_environment_stamp():
     plan = plan_spec(spec, pins)
     maps = {r.inputs["metadata"]["namespace"]: r.inputs for r in plan.of_type("kubernetes:core/v1:ConfigMap")
             if r.inputs["metadata"]["name"] == "mlstack-environment"}
-    assert sorted(maps) == sorted(spec.teams)
+    assert sorted(maps) == sorted([*spec.teams, "mlstack-system"])  # the verify Job's namespace too
     data = maps[sorted(spec.teams)[0]]["data"]
     assert (data["MLSTACK_PROJECT"], data["MLSTACK_ENV"]) == ("acme-ml", "onprem")
     assert json.loads(data["MLSTACK_VERSIONS"])["kubernetes"] == "1.36"

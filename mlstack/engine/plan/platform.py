@@ -94,7 +94,7 @@ def platform_args(
             # The job runner's processes need about 1.4 GiB more (TrackingServerArgs.memory_limit).
             **({"memory": "2Gi", "memory_limit": "3Gi"} if spec.tracking.job_execution else {}),
         ),
-        verify=VerifyJobArgs(image=image, accelerator=gpus[0] if gpus else None),
+        verify=VerifyJobArgs(image=image, accelerator=gpus[0] if gpus else None, environment=dict(stamp or {})),
         ci=CiAccessArgs(
             namespaces={team: team for team in spec.ci.teams} if spec.ci.teams else {},
             service_account_annotations=bindings.ci_annotations,
