@@ -31,6 +31,12 @@ def mlflow_image(spec: Spec, catalog: Catalog, versions: dict[str, str]) -> str:
     return pin.ref if versions["mlflow"] == catalog.versions.mlflow else f"{pin.repository}:v{versions['mlflow']}-full"
 
 
+def device_plugin_image(catalog: Catalog, version: str) -> str:
+    """The device plugin chart's own image, ``v<chart version>``: the catalogue's pin at the catalogue's version."""
+    pin = catalog.versions.images["nvidia-device-plugin"]
+    return pin.ref if version == catalog.versions.charts["nvidia-device-plugin"].version else f"{pin.repository}:v{version}"
+
+
 def gpu_accelerators(spec: Spec, catalog: Catalog) -> list[str]:
     """The NVIDIA accelerators of the spec's pools, sorted."""
     return sorted(
@@ -55,6 +61,7 @@ def platform_args(
             repository=chart.repo,
             gpu_operator=spec.cluster.gpu_operator,
             install_driver=spec.cluster.gpu_operator,
+            image=None if spec.cluster.gpu_operator else device_plugin_image(catalog, versions["gpu_device_plugin"]),
         )
     workloads = workloads_args(spec, catalog)
     queues = workloads.queues if workloads else None
