@@ -37,8 +37,10 @@ def test_the_runtime_and_the_verify_job_load_the_stamp(env):
     spec = load_spec(env, STACKS)
     pins = {ref: "sha256:" + "a" * 64 for ref in plan_images(plan_spec(spec))}
     plan = plan_spec(spec, pins)
-    (runtime,) = plan.of_type(CTR)
-    assert _node_container(runtime)["envFrom"] == RUNTIME_ENV_FROM
+    runtimes = plan.of_type(CTR)  # torch-distributed and one per accelerator pool
+    assert runtimes and "torch-distributed" in [r.inputs["metadata"]["name"] for r in runtimes]
+    for runtime in runtimes:
+        assert _node_container(runtime)["envFrom"] == RUNTIME_ENV_FROM, runtime.name
     job = plan.one(JOB, f"{spec.prefix}-platform-verify-job")
     (container,) = job.inputs["spec"]["template"]["spec"]["containers"]
     assert container["envFrom"] == [{"configMapRef": {"name": "mlstack-environment"}}]

@@ -63,7 +63,7 @@ def platform_args(
             install_driver=spec.cluster.gpu_operator,
             image=None if spec.cluster.gpu_operator else device_plugin_image(catalog, versions["gpu_device_plugin"]),
         )
-    workloads = workloads_args(spec, catalog)
+    workloads = workloads_args(spec, catalog, bindings.node_fabric)
     queues = workloads.queues if workloads else None
     return PlatformArgs(
         teams={
