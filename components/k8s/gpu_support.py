@@ -28,7 +28,7 @@ from .hardening import MLSTACK_LABELS
 from .operator_release import image_values
 
 TOKEN = "mlstack:k8s:GpuSupport"
-ACCELERATOR_LABEL = "mlstack.io/accelerator"
+from ..contract import ACCELERATOR_LABEL
 GPU_TAINT_KEY = "nvidia.com/gpu"
 
 _DEFAULTS = {

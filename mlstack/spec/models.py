@@ -10,6 +10,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from mlstack.components.contract import ACCELERATOR_LABEL, pool_size
 from mlstack.spec.names import DNS_LABEL, NAME_MAX
 
 Name = Annotated[str, Field(pattern=DNS_LABEL, min_length=1, max_length=NAME_MAX)]
@@ -75,9 +76,16 @@ class Cluster(Model):
 class NodePool(Model):
     """A pool of nodes. Cloud pools scale between min and max; onprem pools select existing nodes."""
 
-    machine: str | None = Field(None, description="Machine type for a CPU pool (m6i.xlarge, n2-standard-4). Accelerator pools take it from the catalogue.", examples=["m6i.xlarge"])
+    machine: str | None = Field(
+        None,
+        description="Machine type. CPU pools: any of the cloud's (m6i.xlarge, n2-standard-4; default the catalogue's "
+        "system machine). Accelerator pools: default the catalogue's machine for accelerator and gpus_per_node; name one "
+        "it does not list (with gpus_per_node) to use it directly: validate checks its name and family and warns what "
+        "it could not check (docs/machine-types.md).",
+        examples=["m6i.xlarge"],
+    )
     accelerator: str | None = Field(None, description="Portable accelerator name (nvidia-a100-80gb, tpu-v5e, ...); see `mlstack catalog`.", examples=["nvidia-a100-80gb"])
-    gpus_per_node: int | None = Field(None, ge=1, le=16, description="GPUs per node; default the smallest the catalogue offers.", examples=[8])
+    gpus_per_node: int | None = Field(None, ge=1, le=16, description="Accelerators per node; default the smallest count the catalogue offers. Required with a machine the catalogue does not list.", examples=[8])
     topology: str | None = Field(None, pattern=r"^\d+x\d+(x\d+)?$", description="TPU slice topology, e.g. 2x4 (TPU pools only).", examples=["2x4"])
     min: int | None = Field(None, ge=0, le=1000, description="Fewest nodes (TPU pools: slices); 0 scales to zero. Default 0 for accelerator pools, 1 otherwise.", examples=[0])
     max: int | None = Field(None, le=1000, description="Most nodes (TPU pools: slices). Default: min, or 1.", examples=[4])
@@ -89,13 +97,17 @@ class NodePool(Model):
         description="gcp: the zones of the pool (e.g. the zones of the region that offer its GPU); default the "
         "cluster's zones (GPU pools) or the catalogue's first zone offering the TPU (TPU pools).", examples=[["us-central1-a", "us-central1-c"]],
     )
-    selector: dict[str, str] | None = Field(None, description="onprem: labels that select the existing nodes of this pool.", examples=[{"mlstack.io/accelerator": "nvidia-a100-80gb"}])
+    selector: dict[str, str] | None = Field(None, description="onprem: labels that select the existing nodes of this pool.", examples=[{ACCELERATOR_LABEL: "nvidia-a100-80gb"}])
     multi_node: bool | None = Field(
         None,
         description="Place the pool for multi-node jobs: aws: EFA interfaces, a cluster placement group, one subnet "
         "(AZ); gcp: COMPACT placement in one zone and gVNIC. Trades capacity (one AZ/zone, close hosts) for "
         "bandwidth. Default: on for GPU/Trainium pools whose machine type supports it (gcp: that name their zones).", examples=[True],
     )
+
+    def size(self) -> tuple[int, int]:
+        """(fewest, most) nodes, TPU pools: slices, with the defaults filled in (``contract.pool_size``)."""
+        return pool_size(self.min, self.max, accelerated=self.accelerator is not None)
 
 
 class SharedStorage(Model):

@@ -42,8 +42,7 @@ class PoolCapacity:
 def _max_nodes(spec: Spec, pool: NodePool) -> int | None:
     if spec.target.cloud == "onprem":
         return None
-    lo = pool.min if pool.min is not None else 0
-    return pool.max if pool.max is not None else max(lo, 1)
+    return pool.size()[1]
 
 
 def pool_capacity(spec: Spec, catalog, name: str) -> PoolCapacity | None:
@@ -116,13 +115,16 @@ def multi_node(spec: Spec, catalog, name: str) -> bool:
 
 
 def pool_machine(spec: Spec, catalog, name: str) -> str | None:
-    """The machine type of accelerator pool ``name`` on the spec's cloud (the catalogue's offer); None otherwise."""
+    """The machine type of accelerator pool ``name`` on the spec's cloud (the catalogue's offer, or the one the
+    pool names: ``mlstack.catalog.pool_machine``); None for a CPU or TPU pool, or one that is a spec error."""
+    from mlstack.catalog import CatalogError
+    from mlstack.catalog.pool_machine import pool_machine as resolve
+
     pool = spec.node_pools[name]
     acc = catalog.accelerators.get(pool.accelerator or "")
-    cloud = spec.target.cloud
-    if acc is None or acc.kind == "tpu" or cloud not in acc.offers:
+    if acc is None or acc.kind == "tpu":
         return None
-    counts = catalog.offered_counts(acc.name, cloud)
-    count = pool.gpus_per_node or (counts[0] if counts else 0)
-    offer = next((o for o in acc.offers[cloud] if o.count == count), None)
-    return offer.machine_type if offer else None
+    try:
+        return resolve(catalog, acc.name, spec.target.cloud, pool.gpus_per_node, pool.machine).machine_type
+    except CatalogError:
+        return None

@@ -89,6 +89,7 @@ def _interconnect(spec: Spec, catalog) -> Iterator[Finding]:
         elif not catalog.multi_node_capable(cloud, machine):
             what = "EFA" if cloud == "aws" else "COMPACT placement"
             yield path, (
-                f"{machine} has no {what} (catalogue interconnect.{cloud}); multi-node placement needs it. "
+                f"{machine} has no {what} (catalogue interconnect.{cloud}; a machine the catalogue does not list "
+                "counts as none); multi-node placement needs it. "
                 "Pick an accelerator or gpus_per_node whose machine has it, or set multi_node: false"
             )

@@ -80,7 +80,8 @@ def test_every_spec_snippet_in_the_docs_validates(where, body, tmp_path, capsys)
     (stacks / f"{env}.yaml").write_text(text)
     code = main(["--stacks-dir", str(stacks), "validate", "--env", env])
     out, err = capsys.readouterr()
-    assert (code, err) == (0, ""), f"{where} is refused by mlstack validate:\n{err}"
+    assert code == 0, f"{where} is refused by mlstack validate:\n{err}"
+    assert all(line.startswith("warning: ") for line in err.splitlines()), err  # what mlstack could not check
     assert "valid" in out
 
 

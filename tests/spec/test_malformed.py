@@ -88,7 +88,7 @@ CASES = [
     ("TPU on aws", "accelerator: nvidia-a100-80gb, gpus_per_node: 8", "accelerator: tpu-v5e, topology: 2x4", "node_pools.a100.accelerator", "accelerator", "pool 'a100' asks for tpu-v5e, but TPUs need target.cloud gcp (this target is aws)"),
     ("GPU count not offered", "gpus_per_node: 8", "gpus_per_node: 3", "node_pools.a100.gpus_per_node", "gpus_per_node: 3", "offered"),
     ("gpus on CPU pool", "machine: m6i.xlarge, min: 2", "machine: m6i.xlarge, gpus_per_node: 2, min: 2", "node_pools.system.gpus_per_node", "gpus_per_node: 2", "only for accelerator pools"),
-    ("machine on accelerator pool", "{accelerator: nvidia-a100-80gb,", "{machine: p4d.24xlarge, accelerator: nvidia-a100-80gb,", "node_pools.a100.machine", "machine: p4d", "take their machine type from the catalogue"),
+    ("machine on accelerator pool", "{accelerator: nvidia-a100-80gb,", "{machine: p4d.24xlarge, accelerator: nvidia-a100-80gb,", "node_pools.a100.machine", "machine: p4d", "p4d.24xlarge carries 8 x nvidia-a100-40gb (the catalogue lists it), not nvidia-a100-80gb"),
     ("bad machine name", "machine: m6i.xlarge", "machine: n2-standard-4", "node_pools.system.machine", "machine: n2", "is not a aws machine type name"),
     ("topology on GPU pool", "gpus_per_node: 8,", "gpus_per_node: 8, topology: 2x4,", "node_pools.a100.topology", "topology: 2x4", "only for TPU pools"),
     ("bad topology text", "gpus_per_node: 8,", "gpus_per_node: 8, topology: big,", "node_pools.a100.topology", "topology: big", "expected a TPU topology such as 2x4 or 2x2x2, got 'big'"),

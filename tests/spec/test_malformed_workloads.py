@@ -87,7 +87,7 @@ CASES = [
     ("timeout too short", "  borrowing_limit_percent: 50\n", "  borrowing_limit_percent: 50\n  pods_ready_timeout_seconds: 5\n", "workloads.pods_ready_timeout_seconds",
      "pods_ready_timeout_seconds", "must be >= 30, got 5"),
     ("multi_node on a machine without EFA", "l4: {accelerator: nvidia-l4, gpus_per_node: 4,", "l4: {accelerator: nvidia-l4, gpus_per_node: 4, multi_node: true,",
-     "node_pools.l4.multi_node", "multi_node: true", "g6.12xlarge has no EFA (catalogue interconnect.aws); multi-node placement needs it"),
+     "node_pools.l4.multi_node", "multi_node: true", "g6.12xlarge has no EFA (catalogue interconnect.aws; a machine the catalogue does not list counts as none); multi-node placement needs it"),
     ("multi_node on a CPU pool", "system: {machine: m6i.xlarge, min: 2, max: 4}", "system: {machine: m6i.xlarge, min: 2, max: 4, multi_node: true}",
      "node_pools.system.multi_node", "multi_node: true", "only for GPU and Trainium pools"),
     ("rdma_resource on aws", "  borrowing_limit_percent: 50\n", "  borrowing_limit_percent: 50\n  rdma_resource: rdma/ib\n", "workloads.rdma_resource",
