@@ -113,6 +113,7 @@ ALLOWED = {
     "errors": set(),
     "distribution": set(),
     "components": set(),
+    "testing": {"engine.plan", *BASE},  # mlstack.testing: the recorder and mocks, for users' own programs
 }
 # Scaffold reads locks through their one owner, and writes the policy pack from the rule registry's levels.
 NARROW = {
