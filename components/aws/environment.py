@@ -11,6 +11,7 @@ from typing import Any, ClassVar, Protocol, TypeVar
 import pulumi
 import pulumi_aws as aws
 
+from ..contract import CI_GROUP, MLFLOW_NAMESPACE, MLFLOW_SERVICE_ACCOUNT, RESERVED_PARTS
 from .._base import child_opts, tags_with
 from ._util import principal_digest
 from .audit import Audit, AuditArgs
@@ -27,11 +28,9 @@ from .tracking_database import TrackingDatabase, TrackingDatabaseArgs
 
 TOKEN = "mlstack:aws:Environment"
 #: The Kubernetes group the CI role is mapped to; the platform layer binds it to namespaced Roles only.
-CI_KUBERNETES_GROUP = "mlstack-ci"
+CI_KUBERNETES_GROUP = CI_GROUP
 #: Suffixes of the fixed children; a node pool or bucket key equal to one would clash with it.
-RESERVED = frozenset(
-    {"network", "cluster", "vpc-cni", "shared", "efs-csi", "registry", "tracking-db", "mlflow", "ci", "audit"}
-)
+RESERVED = RESERVED_PARTS
 EFS_CSI_POLICY = "service-role/AmazonEFSCSIDriverPolicy"  # AWS-managed; its ARN follows the partition
 
 
@@ -81,7 +80,7 @@ class AwsEnvironmentArgs:
     registry: ContainerRegistryArgs | None = None
     tracking_database: TrackingDatabaseArgs | None = None
     tracking_bucket: str | None = None
-    mlflow_service_account: tuple[str, str] = ("mlflow", "mlflow")
+    mlflow_service_account: tuple[str, str] = (MLFLOW_NAMESPACE, MLFLOW_SERVICE_ACCOUNT)
     ci_trust: CiTrustArgs | None = None
     audit: AuditArgs | None = None
     cluster_access: Mapping[str, Sequence[str]] = field(default_factory=dict)

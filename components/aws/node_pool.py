@@ -14,8 +14,7 @@ from ._util import name_tags
 
 TOKEN = "mlstack:aws:NodePool"
 
-POOL_LABEL = "mlstack.io/pool"
-ACCELERATOR_LABEL = "mlstack.io/accelerator"
+from ..contract import ACCELERATOR_LABEL, POOL_LABEL
 #: Taints that keep ordinary pods off accelerator nodes, by the AMI family that marks the pool.
 GPU_TAINT = ("nvidia.com/gpu", "present")
 NEURON_TAINT = ("aws.amazon.com/neuron", "present")

@@ -25,8 +25,7 @@ import pulumi_kubernetes as k8s
 from .._base import child_opts
 
 TOKEN = "mlstack:gcp:ComputeClass"
-POOL_LABEL = "mlstack.io/pool"
-ACCELERATOR_LABEL = "mlstack.io/accelerator"
+from ..contract import ACCELERATOR_LABEL, POOL_LABEL
 Capacity = Literal["reservation", "spot", "on-demand", "flex-start"]
 
 

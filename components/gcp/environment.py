@@ -7,6 +7,7 @@ from typing import Any
 
 import pulumi
 
+from ..contract import MLFLOW_NAMESPACE, MLFLOW_SERVICE_ACCOUNT
 from .audit import Audit, AuditArgs
 from .bucket import Bucket, BucketArgs
 from .ci_trust import CiTrust, CiTrustArgs, RegistryRepository
@@ -61,8 +62,8 @@ class GcpEnvironmentArgs:
     registry: ContainerRegistryArgs | None = None
     tracking_database: TrackingDatabaseArgs | None = None
     tracking_bucket: str | None = None
-    mlflow_namespace: str = "mlflow"
-    mlflow_service_account: str = "mlflow"
+    mlflow_namespace: str = MLFLOW_NAMESPACE
+    mlflow_service_account: str = MLFLOW_SERVICE_ACCOUNT
     ci_trust: CiTrustArgs | None = None
     audit: AuditArgs | None = None
 

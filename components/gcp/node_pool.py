@@ -21,7 +21,7 @@ from .._base import child_opts
 TOKEN = "mlstack:gcp:NodePool"
 CLOUD_PLATFORM = "https://www.googleapis.com/auth/cloud-platform"
 GPU_TAINT_KEY = "nvidia.com/gpu"
-ACCELERATOR_LABEL = "mlstack.io/accelerator"
+from ..contract import ACCELERATOR_LABEL, POOL_LABEL
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -132,7 +132,7 @@ class NodePool(pulumi.ComponentResource):
             # Keeps pods that do not ask for a GPU off expensive nodes.
             taints.insert(0, NodeTaint(key=GPU_TAINT_KEY, value="present", effect="NO_SCHEDULE"))
         node_labels = dict(args.node_labels)
-        node_labels["mlstack.io/pool"] = args.pool_name
+        node_labels[POOL_LABEL] = args.pool_name
         if args.accelerator_type is not None:
             # Only accelerator pools carry the label: its existence is what GPU add-ons select on.
             node_labels[ACCELERATOR_LABEL] = args.accelerator_name or args.accelerator_type

@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 import pulumi
 import pulumi_gcp as gcp
 
+from ..contract import ACCELERATOR_LABEL, POOL_LABEL
 from .._base import child_opts
 
 TOKEN = "mlstack:gcp:TpuNodePool"
@@ -133,8 +134,8 @@ class TpuNodePool(pulumi.ComponentResource):
         placement: gcp.container.NodePoolPlacementPolicyArgs | None = None,
     ) -> gcp.container.NodePool:
         labels = {
-            "mlstack.io/accelerator": args.accelerator_name,
-            "mlstack.io/pool": args.pool_name,
+            ACCELERATOR_LABEL: args.accelerator_name,
+            POOL_LABEL: args.pool_name,
         }
         return gcp.container.NodePool(
             resource_name,

@@ -27,7 +27,9 @@ from . import require_provider
 from .hardening import MLSTACK_LABELS, restricted_namespace_labels
 
 TOKEN = "mlstack:k8s:CiAccess"
-CI = "mlstack-ci"
+from ..contract import CI_NAMESPACE, CI_SERVICE_ACCOUNT
+
+CI = CI_SERVICE_ACCOUNT  # the app name of the CI objects, and of its Roles
 RBAC_GROUP = "rbac.authorization.k8s.io"
 
 #: The Role's rules: run jobs, watch their pods and read logs. Nothing else.
@@ -53,8 +55,8 @@ class CiAccessArgs:
     """
 
     namespaces: Mapping[str, pulumi.Input[str]] = field(default_factory=dict)
-    namespace: str = CI
-    service_account_name: str = CI
+    namespace: str = CI_NAMESPACE
+    service_account_name: str = CI_SERVICE_ACCOUNT
     service_account_annotations: Mapping[str, pulumi.Input[str]] = field(default_factory=dict)
     groups: Sequence[str] = ()
     users: Sequence[str] = ()

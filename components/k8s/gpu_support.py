@@ -27,7 +27,7 @@ from . import require_provider
 from .hardening import MLSTACK_LABELS
 
 TOKEN = "mlstack:k8s:GpuSupport"
-ACCELERATOR_LABEL = "mlstack.io/accelerator"
+from ..contract import ACCELERATOR_LABEL
 GPU_TAINT_KEY = "nvidia.com/gpu"
 
 _DEFAULTS = {

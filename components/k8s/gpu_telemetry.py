@@ -19,6 +19,7 @@ from dataclasses import dataclass
 import pulumi
 import pulumi_kubernetes as k8s
 
+from ..contract import ACCELERATOR_LABEL
 from . import require_provider
 from .hardening import MLSTACK_LABELS
 
@@ -47,7 +48,7 @@ class GpuTelemetryArgs:
     chart_version: str
     chart_repository: str = "https://nvidia.github.io/dcgm-exporter/helm-charts"
     namespace: str = NAMESPACE
-    accelerator_label: str = "mlstack.io/accelerator"
+    accelerator_label: str = ACCELERATOR_LABEL
     taint_key: str = "nvidia.com/gpu"
     pod_monitoring: bool = False
     scrape_interval: str = "30s"

@@ -21,7 +21,7 @@ from . import require_provider
 from .hardening import MLSTACK_LABELS, restricted_namespace_labels
 
 TOKEN = "mlstack:k8s:Team"
-TEAM_LABEL = "mlstack.io/team"
+from ..contract import MLFLOW_NAMESPACE, TEAM_LABEL
 #: The ConfigMap in each team namespace that holds the environment's stamp (see ``TeamArgs.environment``).
 ENVIRONMENT_CONFIGMAP = "mlstack-environment"
 NAMESPACE_NAME_LABEL = "kubernetes.io/metadata.name"
@@ -76,7 +76,7 @@ class TeamArgs:
     default_limit_cpu: str = "1"
     default_limit_memory: str = "2Gi"
     cluster_role: str = "edit"
-    tracking_namespace: str = "mlflow"
+    tracking_namespace: str = MLFLOW_NAMESPACE
     tracking_port: int = 5000
     egress_cidrs: Sequence[str] = ()
     protect: bool = False

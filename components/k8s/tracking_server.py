@@ -45,6 +45,7 @@ import pulumi
 import pulumi_kubernetes as k8s
 import pulumi_random as random
 
+from ..contract import MLFLOW_NAMESPACE, MLFLOW_SERVICE_ACCOUNT
 from . import hardening as h
 from . import require_provider
 from .tracking_migrate import migrate_job_name, migrate_job_spec
@@ -115,7 +116,7 @@ class TrackingServerArgs:
     auth_database_uri: pulumi.Input[str]
     artifacts_uri: pulumi.Input[str]
     replicas: int = 1
-    namespace: str = NAME
+    namespace: str = MLFLOW_NAMESPACE
     service_account_annotations: Mapping[str, pulumi.Input[str]] = field(default_factory=dict)
     env: Mapping[str, pulumi.Input[str]] = field(default_factory=dict)
     secret_env: Mapping[str, pulumi.Input[str]] = field(default_factory=dict)
@@ -214,7 +215,7 @@ class TrackingServer(pulumi.ComponentResource):
         sa = k8s.core.v1.ServiceAccount(
             f"{name}-sa",
             metadata=k8s.meta.v1.ObjectMetaArgs(
-                name=NAME,
+                name=MLFLOW_SERVICE_ACCOUNT,
                 namespace=ns.metadata.name,
                 labels=labels,
                 annotations=dict(sorted(args.service_account_annotations.items())) or None,

@@ -35,7 +35,7 @@ from .gang_check import ROLE, SERVICE_ACCOUNT, TOKEN_DIR, gang_jobset, gang_role
 
 TOKEN = "mlstack:k8s:VerifyJob"
 JOB = "mlstack-verify"
-SYSTEM_NAMESPACE = "mlstack-system"
+from ..contract import ACCELERATOR_LABEL, SYSTEM_NAMESPACE
 
 SCRIPT = '''\
 """mlstack verification: GPU, shared volume, MLflow tracking and registry, gang admission.
@@ -195,7 +195,7 @@ class VerifyJobArgs:
     ttl_seconds_after_finished: int = 86400
     active_deadline_seconds: int = 1800
     model_name: str = JOB
-    accelerator_label: str = "mlstack.io/accelerator"
+    accelerator_label: str = ACCELERATOR_LABEL
     taint_key: str = "nvidia.com/gpu"
     cpu: str = "500m"
     memory: str = "1Gi"

@@ -22,6 +22,7 @@ from typing import Any
 import pulumi
 import pulumi_kubernetes as k8s
 
+from ..contract import SYSTEM_NAMESPACE
 from .._base import child_opts
 from ..k8s.hardening import MLSTACK_LABELS
 
@@ -43,7 +44,7 @@ class AuditPolicyArgs:
         max_backups: rotated files kept (``--audit-log-maxbackup``); 30.
     """
 
-    namespace: pulumi.Input[str] = "mlstack-system"
+    namespace: pulumi.Input[str] = SYSTEM_NAMESPACE
     retention_days: int = 365
     max_size_mib: int = 100
     max_backups: int = 30

@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 import pulumi
 import pulumi_kubernetes as k8s
 
+from ..contract import SYSTEM_NAMESPACE
 from .._base import child_opts, stateful_opts
 from .audit_policy import AuditPolicy, AuditPolicyArgs
 from ..k8s.hardening import MANAGED_BY, restricted_namespace_labels
@@ -93,7 +94,7 @@ class OnPremEnvironmentArgs:
     buckets: Mapping[str, bool] = field(default_factory=lambda: {"artifacts": True})
     artifacts_bucket: str = "artifacts"
     protect: bool = False
-    system_namespace: str = "mlstack-system"
+    system_namespace: str = SYSTEM_NAMESPACE
     create_system_namespace: bool = True
     database_namespace: str = "mlstack-postgres"
     object_store_namespace: str = "mlstack-object-store"

@@ -10,6 +10,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from mlstack.components.contract import ACCELERATOR_LABEL, pool_size
 from mlstack.spec.names import DNS_LABEL, NAME_MAX
 
 Name = Annotated[str, Field(pattern=DNS_LABEL, min_length=1, max_length=NAME_MAX)]
@@ -96,13 +97,17 @@ class NodePool(Model):
         description="gcp: the zones of the pool (e.g. the zones of the region that offer its GPU); default the "
         "cluster's zones (GPU pools) or the catalogue's first zone offering the TPU (TPU pools).", examples=[["us-central1-a", "us-central1-c"]],
     )
-    selector: dict[str, str] | None = Field(None, description="onprem: labels that select the existing nodes of this pool.", examples=[{"mlstack.io/accelerator": "nvidia-a100-80gb"}])
+    selector: dict[str, str] | None = Field(None, description="onprem: labels that select the existing nodes of this pool.", examples=[{ACCELERATOR_LABEL: "nvidia-a100-80gb"}])
     multi_node: bool | None = Field(
         None,
         description="Place the pool for multi-node jobs: aws: EFA interfaces, a cluster placement group, one subnet "
         "(AZ); gcp: COMPACT placement in one zone and gVNIC. Trades capacity (one AZ/zone, close hosts) for "
         "bandwidth. Default: on for GPU/Trainium pools whose machine type supports it (gcp: that name their zones).", examples=[True],
     )
+
+    def size(self) -> tuple[int, int]:
+        """(fewest, most) nodes, TPU pools: slices, with the defaults filled in (``contract.pool_size``)."""
+        return pool_size(self.min, self.max, accelerated=self.accelerator is not None)
 
 
 class SharedStorage(Model):

@@ -42,8 +42,7 @@ class PoolCapacity:
 def _max_nodes(spec: Spec, pool: NodePool) -> int | None:
     if spec.target.cloud == "onprem":
         return None
-    lo = pool.min if pool.min is not None else 0
-    return pool.max if pool.max is not None else max(lo, 1)
+    return pool.size()[1]
 
 
 def pool_capacity(spec: Spec, catalog, name: str) -> PoolCapacity | None:

@@ -10,6 +10,7 @@ import re
 from collections.abc import Iterator
 
 from mlstack import targets
+from mlstack.components.contract import ACCELERATOR_LABEL, RESERVED_PARTS, RESERVED_TEAMS
 from mlstack.spec import rules_workloads
 from mlstack.spec.models import Spec
 from mlstack.targets.base import SpecRules
@@ -20,11 +21,7 @@ _BACKENDS = ("file://", "s3://", "gs://", "azblob://", "https://")
 # Names of the fixed parts of an environment: a pool or bucket named like one would clash with it (the
 # environment's children are <project>-<env>-<key>), and a team named like a platform part or a system
 # namespace would clash in the cluster (a team's namespace is its name).
-RESERVED_INFRA = frozenset(
-    {"network", "cluster", "vpc-cni", "shared", "efs-csi", "registry", "tracking-db", "mlflow", "ci", "audit", "k8s",
-     "platform", "autoscaler", "shared-nfs"}
-)
-RESERVED_TEAMS = frozenset({"gpu", "tracking", "storage", "ci", "verify", "default", "mlflow", "mlstack-system", "mlstack-ci"})
+RESERVED_INFRA = RESERVED_PARTS
 MIN_MLFLOW = (3, 6)  # from 3.6 MLflow's auth tables keep their own alembic version table: one database serves both
 _SECRETS_PROVIDERS = ("passphrase", "awskms://", "gcpkms://", "azurekeyvault://", "hashivault://")
 
@@ -141,7 +138,7 @@ def _pools(spec: Spec, catalog) -> Iterator[Finding]:
     cloud = spec.target.cloud
     r = _rules(cloud)
     if not r.existing_cluster and spec.node_pools and not any(
-        p.accelerator is None and (p.min if p.min is not None else 1) >= 1 for p in spec.node_pools.values()
+        p.accelerator is None and p.size()[0] >= 1 for p in spec.node_pools.values()
     ):
         yield "node_pools", (
             "needs at least one CPU pool with min >= 1 for system pods (DNS, the tracking server); "
@@ -160,18 +157,17 @@ def _pools(spec: Spec, catalog) -> Iterator[Finding]:
                 yield f"{path}.spot", f"{cloud} has no spot capacity. Remove it"
             if pool.machine:
                 yield f"{path}.machine", f"{cloud} nodes exist already; describe them with selector: labels. Remove machine"
-            label = (pool.selector or {}).get("mlstack.io/accelerator")
+            label = (pool.selector or {}).get(ACCELERATOR_LABEL)
             if pool.accelerator and pool.selector is not None and label != pool.accelerator:
                 yield f"{path}.selector", (
-                    f"an accelerator pool's nodes must carry mlstack.io/accelerator={pool.accelerator} (the device "
+                    f"an accelerator pool's nodes must carry {ACCELERATOR_LABEL}={pool.accelerator} (the device "
                     "plugin and GPU jobs schedule on it). Label them (kubectl label nodes <nodes> "
-                    f"mlstack.io/accelerator={pool.accelerator}) and add it to selector"
+                    f"{ACCELERATOR_LABEL}={pool.accelerator}) and add it to selector"
                 )
         else:
             if pool.selector is not None:
                 yield f"{path}.selector", f"only for {_only(lambda x: x.existing_cluster)}; on {cloud} mlstack creates the nodes. Remove it"
-            lo = pool.min if pool.min is not None else (0 if pool.accelerator else 1)
-            hi = pool.max if pool.max is not None else max(lo, 1)
+            lo, hi = pool.size()
             if hi < lo:
                 yield f"{path}.max", f"must be >= min ({lo}), got {hi}"
             elif hi < 1:
@@ -329,7 +325,7 @@ def _teams(spec: Spec, catalog) -> Iterator[Finding]:
         if not bounded:
             continue
         per_node = pool.gpus_per_node or _smallest(catalog, pool.accelerator, spec.target.cloud)
-        capacity += per_node * max(pool.max if pool.max is not None else max(pool.min or 0, 1), 0)
+        capacity += per_node * max(pool.size()[1], 0)
     for name, team in spec.teams.items():
         if team.gpu_quota and not gpu_pools:
             yield f"teams.{name}.gpu_quota", (

@@ -110,7 +110,7 @@ def _tpu_quota(spec: Spec, catalog) -> Iterator[Finding]:
         topo = shape.topologies.get(pool.topology) if shape else None
         if topo is None:
             continue  # an invalid topology is reported by the pool rules
-        slices = pool.max if pool.max is not None else max(pool.min or 0, 1)
+        slices = pool.size()[1]
         capacity += topo.chips * max(slices, 0)
     for name, team in spec.teams.items():
         if team.tpu_quota and capacity and team.tpu_quota > capacity:

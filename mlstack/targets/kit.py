@@ -11,7 +11,7 @@ from typing import Any
 
 from mlstack.targets.base import MockHandler, State
 
-POOL_LABEL = "mlstack.io/pool"
+from mlstack.components.contract import POOL_LABEL
 
 
 def suffix(name: str) -> str:

@@ -24,7 +24,7 @@ from typing import Any, Protocol
 
 from mlstack.errors import EngineError, UsageError
 
-NAMESPACE = "mlstack-system"
+from mlstack.components.contract import SYSTEM_NAMESPACE as NAMESPACE
 DEFAULT_JOB = "mlstack-verify"
 CHECK_LINE = re.compile(r"^\s*CHECK\s+(\S+)\s+(PASS|FAIL)\b[ \t]*(.*)$")
 RUN_TTL_SECONDS = 86400

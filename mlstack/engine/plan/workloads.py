@@ -22,7 +22,7 @@ from mlstack.components.k8s.workloads import WorkloadsArgs
 from mlstack.spec import Spec
 from mlstack.spec.quotas import ACCELERATOR_RESOURCES, TOTAL_FIELDS, accelerator_pools, team_pool_quotas
 
-POOL_LABEL = "mlstack.io/pool"
+from mlstack.components.contract import POOL_LABEL
 TPU_ACCELERATOR_LABEL = "cloud.google.com/gke-tpu-accelerator"
 TPU_TOPOLOGY_LABEL = "cloud.google.com/gke-tpu-topology"
 #: TeamArgs field per accelerator resource.

@@ -33,7 +33,7 @@ PROBES = _probes()
 _ORDER = ["cluster", "pools", "accelerators", "shared storage", "buckets", "registry", "tracking", "workload identity",
           "CI trust", "audit"]
 CAPABILITIES = [*_ORDER, *sorted(c for c in PROBES if c not in _ORDER)]
-ACCELERATOR_LABEL = "mlstack.io/accelerator"
+from mlstack.components.contract import ACCELERATOR_LABEL
 
 
 @dataclass(frozen=True)

@@ -6,6 +6,7 @@ import pulumi
 
 from mlstack.catalog import Catalog
 from mlstack.catalog.checks import AUTOSCALER_IMAGE_PREFIX
+from mlstack.components.contract import MLFLOW_NAMESPACE, MLFLOW_SERVICE_ACCOUNT
 from mlstack.components.aws.audit import AuditArgs
 from mlstack.components.aws.bucket import BucketArgs
 from mlstack.components.aws.ci_trust import CiTrustArgs
@@ -33,7 +34,7 @@ from mlstack.spec.models import NodePool
 from mlstack.catalog.pool_machine import pool_machine
 from mlstack.spec.quotas import multi_node
 
-MLFLOW_SA = ("mlflow", "mlflow")
+MLFLOW_SA = (MLFLOW_NAMESPACE, MLFLOW_SERVICE_ACCOUNT)
 
 
 def db_credentials_env(secret_arn: pulumi.Input[str], region: str) -> dict[str, pulumi.Input[str]]:
@@ -53,8 +54,7 @@ def environment_tags(spec: Spec) -> dict[str, str]:
 def node_pool_args(spec: Spec, pool: NodePool, catalog: Catalog, key: str | None = None) -> NodePoolArgs:
     """One managed node group: the catalogue picks machine and AMI for an accelerator; a multi-node pool (``key``
     names it in the spec) gets the machine's EFA interfaces."""
-    lo = pool.min if pool.min is not None else (0 if pool.accelerator else 1)
-    hi = pool.max if pool.max is not None else max(lo, 1)
+    lo, hi = pool.size()
     if pool.accelerator:
         offer = pool_machine(catalog, pool.accelerator, "aws", pool.gpus_per_node, pool.machine)
         machine, ami = offer.machine_type, offer.ami_type or "AL2023_x86_64_STANDARD"

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
+from mlstack.components.contract import ACCELERATOR_LABEL
 from mlstack.targets.policy import (
     world_open,
     Finding,
@@ -260,7 +261,7 @@ _GPU_TAINT = "nvidia.com/gpu"
 def _gpu_pool_max(r: Registration) -> int:
     labels = r.inputs.get("labels") or {}
     taints = [t for t in (r.inputs.get("taints") or []) if isinstance(t, dict)]
-    if "mlstack.io/accelerator" not in labels or not any(t.get("key") == _GPU_TAINT for t in taints):
+    if ACCELERATOR_LABEL not in labels or not any(t.get("key") == _GPU_TAINT for t in taints):
         return 0
     value = get(r.inputs, "scalingConfig.maxSize", 0)
     return value if isinstance(value, int) else 0

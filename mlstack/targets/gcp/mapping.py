@@ -38,8 +38,7 @@ def _clean_label(text: str) -> str:
 
 def node_pool_args(spec: Spec, key: str, pool: NodePool, catalog: Catalog) -> NodePoolArgs:
     """A CPU or GPU pool; the catalogue picks machine type and guest accelerator for a GPU count."""
-    lo = pool.min if pool.min is not None else (0 if pool.accelerator else 1)
-    hi = pool.max if pool.max is not None else max(lo, 1)
+    lo, hi = pool.size()
     machine, accelerator_type, count = pool.machine or catalog.default_system_machine["gcp"], None, 0
     if pool.accelerator is not None:
         offer = pool_machine(catalog, pool.accelerator, "gcp", pool.gpus_per_node, pool.machine)
@@ -79,8 +78,8 @@ def tpu_pool_args(spec: Spec, key: str, pool: NodePool, catalog: Catalog) -> Tpu
         machine_type=slice_.machine_type,
         tpu_topology=slice_.topology,
         nodes_per_slice=slice_.nodes,
-        min_slices=pool.min if pool.min is not None else 0,
-        max_slices=pool.max if pool.max is not None else 1,
+        min_slices=pool.size()[0],
+        max_slices=pool.size()[1],
         accelerator_name=generation,
         spot=pool.spot,
         disk_size_gib=pool.disk_size_gib,

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
+from mlstack.components.contract import ACCELERATOR_LABEL
 from mlstack.targets.policy import Finding, Rule, as_list, each, finding, get, world_open
 
 if TYPE_CHECKING:
@@ -172,7 +173,7 @@ def _compact(plan: Plan) -> Iterator[Finding]:
         labels = get(r.inputs, "nodeConfig.labels") or {}
         taints = [t for t in as_list(get(r.inputs, "nodeConfig.taints")) if isinstance(t, dict)]
         nodes = get(r.inputs, "autoscaling.totalMaxNodeCount", 0)
-        gpu = "mlstack.io/accelerator" in labels and any(t.get("key") == "nvidia.com/gpu" for t in taints)
+        gpu = ACCELERATOR_LABEL in labels and any(t.get("key") == "nvidia.com/gpu" for t in taints)
         if gpu and isinstance(nodes, int) and nodes >= 2 and get(r.inputs, "placementPolicy.type") != "COMPACT":
             yield finding(r, f"GPU pool can run {nodes} nodes without COMPACT placement: its nodes may be far apart")
 

@@ -23,7 +23,7 @@ WORKLOADS = {
 NAMESPACE = "kubernetes:core/v1:Namespace"
 NETPOL = "kubernetes:networking.k8s.io/v1:NetworkPolicy"
 RELEASE = "kubernetes:helm.sh/v3:Release"
-TEAM_LABEL = "mlstack.io/team"
+from mlstack.components.contract import TEAM_LABEL
 
 
 def pods(plan: Plan) -> Iterator[tuple[Registration, dict[str, Any]]]:

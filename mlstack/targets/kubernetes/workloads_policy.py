@@ -20,9 +20,7 @@ CLUSTER_QUEUE = f"{KUEUE}:ClusterQueue"
 LOCAL_QUEUE = f"{KUEUE}:LocalQueue"
 FLAVOR = f"{KUEUE}:ResourceFlavor"
 NAMESPACE = "kubernetes:core/v1:Namespace"
-TEAM_LABEL = "mlstack.io/team"
-POOL_LABEL = "mlstack.io/pool"
-ACCELERATOR_LABEL = "mlstack.io/accelerator"
+from mlstack.components.contract import ACCELERATOR_LABEL, POOL_LABEL, TEAM_LABEL
 #: Node labels a managed Kubernetes service sets itself (GKE's TPU generation and topology): not in the inputs.
 PROVIDER_SET_PREFIXES = ("cloud.google.com/",)
 
