@@ -121,3 +121,9 @@ def test_the_wheel_imports_the_aws_components(wheel, tmp_path):
     out = subprocess.run([sys.executable, "-I", "-c", f"import sys; sys.path.insert(0, {str(tmp_path)!r}); {code}"],
                          capture_output=True, text=True, check=True).stdout
     assert out.strip().startswith(str(tmp_path))
+
+
+def test_the_wheel_is_typed_and_ships_mlstack_testing(wheel):
+    names = wheel.namelist()
+    assert {"mlstack/py.typed", "mlstack/components/py.typed", "mlstack/testing/__init__.py"} <= set(names)
+    assert len(names) == len(set(names))  # the mlstack/components and mlstack/templates links add no second copy

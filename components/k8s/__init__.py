@@ -16,6 +16,9 @@ for a cloud's managed ones on premises (Postgres, the S3 object store, registry,
 
 from __future__ import annotations
 
+import importlib
+from typing import TYPE_CHECKING, Any
+
 import pulumi
 
 
@@ -38,3 +41,110 @@ def require_provider(component: pulumi.Resource, name: str) -> None:
             f"{type(component).__name__} {name!r} has no Kubernetes provider: pass "
             "pulumi.ResourceOptions(providers=[k8s_provider]) so that it never uses the ambient kubeconfig"
         )
+
+
+# Public names, imported when first used (PEP 562): a program that uses one component does not import every
+# module's SDK classes. The TYPE_CHECKING imports give editors and pyright the same names with their types;
+# tests/test_public_api.py checks that both lists agree and that every component and its Args are exported.
+_EXPORTS = {
+    "CiAccess": "ci_access",
+    "CiAccessArgs": "ci_access",
+    "EfaSupport": "efa_support",
+    "EfaSupportArgs": "efa_support",
+    "GpuSupport": "gpu_support",
+    "GpuSupportArgs": "gpu_support",
+    "GpuTelemetry": "gpu_telemetry",
+    "GpuTelemetryArgs": "gpu_telemetry",
+    "JobSet": "jobset",
+    "JobSetArgs": "jobset",
+    "KubeRay": "kuberay",
+    "KubeRayArgs": "kuberay",
+    "Kueue": "kueue",
+    "KueueArgs": "kueue",
+    "NeuronSupport": "neuron_support",
+    "NeuronSupportArgs": "neuron_support",
+    "Platform": "platform",
+    "PlatformArgs": "platform",
+    "ScratchStorage": "scratch_storage",
+    "ScratchStorageArgs": "scratch_storage",
+    "SharedStorage": "shared_storage",
+    "SharedStorageArgs": "shared_storage",
+    "Team": "team",
+    "TeamArgs": "team",
+    "TrackingServer": "tracking_server",
+    "TrackingServerArgs": "tracking_server",
+    "Trainer": "trainer",
+    "TrainerArgs": "trainer",
+    "VerifyJob": "verify_job",
+    "VerifyJobArgs": "verify_job",
+    "WorkloadQueues": "workload_queues",
+    "WorkloadQueuesArgs": "workload_queues",
+    "Workloads": "workloads",
+    "WorkloadsArgs": "workloads",
+}
+__all__ = [
+    "CiAccess",
+    "CiAccessArgs",
+    "EfaSupport",
+    "EfaSupportArgs",
+    "GpuSupport",
+    "GpuSupportArgs",
+    "GpuTelemetry",
+    "GpuTelemetryArgs",
+    "JobSet",
+    "JobSetArgs",
+    "KubeRay",
+    "KubeRayArgs",
+    "Kueue",
+    "KueueArgs",
+    "MissingProviderError",
+    "NeuronSupport",
+    "NeuronSupportArgs",
+    "Platform",
+    "PlatformArgs",
+    "ScratchStorage",
+    "ScratchStorageArgs",
+    "SharedStorage",
+    "SharedStorageArgs",
+    "Team",
+    "TeamArgs",
+    "TrackingServer",
+    "TrackingServerArgs",
+    "Trainer",
+    "TrainerArgs",
+    "VerifyJob",
+    "VerifyJobArgs",
+    "WorkloadQueues",
+    "WorkloadQueuesArgs",
+    "Workloads",
+    "WorkloadsArgs",
+    "require_provider",
+]
+
+if TYPE_CHECKING:
+    from .ci_access import CiAccess, CiAccessArgs
+    from .efa_support import EfaSupport, EfaSupportArgs
+    from .gpu_support import GpuSupport, GpuSupportArgs
+    from .gpu_telemetry import GpuTelemetry, GpuTelemetryArgs
+    from .jobset import JobSet, JobSetArgs
+    from .kuberay import KubeRay, KubeRayArgs
+    from .kueue import Kueue, KueueArgs
+    from .neuron_support import NeuronSupport, NeuronSupportArgs
+    from .platform import Platform, PlatformArgs
+    from .scratch_storage import ScratchStorage, ScratchStorageArgs
+    from .shared_storage import SharedStorage, SharedStorageArgs
+    from .team import Team, TeamArgs
+    from .tracking_server import TrackingServer, TrackingServerArgs
+    from .trainer import Trainer, TrainerArgs
+    from .verify_job import VerifyJob, VerifyJobArgs
+    from .workload_queues import WorkloadQueues, WorkloadQueuesArgs
+    from .workloads import Workloads, WorkloadsArgs
+
+
+def __getattr__(name: str) -> Any:
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(f".{module}", __name__), name)
+    globals()[name] = value
+    return value

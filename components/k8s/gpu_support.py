@@ -25,6 +25,7 @@ import pulumi_kubernetes as k8s
 
 from . import require_provider
 from .hardening import MLSTACK_LABELS
+from .operator_release import image_values
 
 TOKEN = "mlstack:k8s:GpuSupport"
 from ..contract import ACCELERATOR_LABEL
@@ -61,6 +62,8 @@ class GpuSupportArgs:
             kubelet late, and the CPU request already reserves its share on every GPU node.
         extra_values: further chart values, merged over mlstack's at the top level (a key given here
             replaces mlstack's whole value of that key). Default none.
+        image: the device plugin's image, ``repository:tag`` (the bare plugin only): set, it is in the plan and a
+            lock pins it by digest; None (the default) leaves the chart's own (``v<chart version>``).
     """
 
     chart_version: str
@@ -75,6 +78,7 @@ class GpuSupportArgs:
     plugin_memory_request: str = "64Mi"
     plugin_memory_limit: str = "128Mi"
     extra_values: Mapping[str, Any] = field(default_factory=dict)
+    image: str | None = None
 
 
 def _gpu_tolerations(taint_key: str) -> list[dict[str, str]]:
@@ -109,6 +113,8 @@ def device_plugin_values(args: GpuSupportArgs) -> dict[str, Any]:
         # The chart's top-level ``resources`` is the plugin container's (empty by default: BestEffort).
         "resources": plugin_resources(args),
     }
+    if args.image:
+        values["image"] = image_values(args.image)
     values.update(args.extra_values)
     return values
 

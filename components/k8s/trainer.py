@@ -34,6 +34,7 @@ import pulumi_kubernetes as k8s
 from . import hardening as h
 from . import require_provider
 from .operator_release import ChartRef, install_operator
+from .team import ENVIRONMENT_CONFIGMAP
 
 TOKEN = "mlstack:k8s:Trainer"
 API_VERSION = "trainer.kubeflow.org/v1alpha1"
@@ -105,6 +106,10 @@ class TrainerArgs:
         cpu_request, memory_request, cpu_limit, memory_limit: the controller's resources; "100m", "256Mi",
             "1", "1Gi" (the chart sets none).
         extra_values: further chart values merged over mlstack's at the top level; none.
+        environment_config_map: a ConfigMap every training pod loads as environment variables (``envFrom``,
+            optional: a namespace without it still runs); default ``mlstack-environment``, the stamp each team
+            namespace holds (``TeamArgs.environment``), so every run started through the runtime carries its
+            environment (``MLSTACK_ENV``, ``MLSTACK_LOCK_DIGEST``, ...). None loads nothing.
     """
 
     chart_version: str
@@ -119,6 +124,7 @@ class TrainerArgs:
     cpu_limit: str = "1"
     memory_limit: str = "1Gi"
     extra_values: Mapping[str, Any] = field(default_factory=dict)
+    environment_config_map: str | None = ENVIRONMENT_CONFIGMAP
 
 
 def trainer_values(args: TrainerArgs) -> dict[str, Any]:
@@ -164,6 +170,8 @@ def runtime_pod_spec(args: TrainerArgs, pool: PoolRuntimeArgs | None = None) -> 
         },
         "volumeMounts": [{"name": "tmp", "mountPath": "/tmp"}, {"name": "dshm", "mountPath": "/dev/shm"}],
     }
+    if args.environment_config_map:
+        container["envFrom"] = [{"configMapRef": {"name": args.environment_config_map, "optional": True}}]
     placement: dict[str, Any] = {}
     if pool is not None:
         amounts = pool.resources()

@@ -24,7 +24,8 @@ namespace there), so the claim is defined in one place.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 
 import pulumi
 import pulumi_kubernetes as k8s
@@ -32,6 +33,7 @@ import pulumi_kubernetes as k8s
 from . import hardening as h
 from . import require_provider
 from .gang_check import ROLE, SERVICE_ACCOUNT, TOKEN_DIR, gang_jobset, gang_role_rules
+from .team import ENVIRONMENT_CONFIGMAP
 
 TOKEN = "mlstack:k8s:VerifyJob"
 JOB = "mlstack-verify"
@@ -182,6 +184,9 @@ class VerifyJobArgs:
             (:mod:`.gang_check`); None skips the check (no Kueue, or no team). The Platform sets it.
         gang_queue: that namespace's LocalQueue; "default".
         gang_timeout_seconds: how long the gang check waits for both pods; 600.
+        environment: the environment's stamp (``MLSTACK_*``, as in each team namespace): written to the ConfigMap
+            ``mlstack-environment`` in the Job's namespace and loaded by its pod (``envFrom``), so the verification
+            run is stamped like a training run; empty (the default) creates neither. The Platform sets it.
     """
 
     image: str
@@ -202,6 +207,7 @@ class VerifyJobArgs:
     gang_namespace: str | None = None
     gang_queue: str = "default"
     gang_timeout_seconds: int = 600
+    environment: Mapping[str, str] = field(default_factory=dict)
 
 
 class VerifyJob(pulumi.ComponentResource):
@@ -242,6 +248,12 @@ class VerifyJob(pulumi.ComponentResource):
             string_data={"username": args.tracking_username, "password": pulumi.Output.secret(args.tracking_password)},
             opts=child,
         )
+        env_from = None
+        if args.environment:
+            stamp = k8s.core.v1.ConfigMap(
+                f"{name}-environment", metadata=meta(ENVIRONMENT_CONFIGMAP), data=dict(sorted(args.environment.items())), opts=child
+            )
+            env_from = [k8s.core.v1.EnvFromSourceArgs(config_map_ref=k8s.core.v1.ConfigMapEnvSourceArgs(name=stamp.metadata.name))]
         gpu = args.accelerator is not None
         tmp, tmp_mount = h.tmp_volume()
         env = [
@@ -300,6 +312,7 @@ class VerifyJob(pulumi.ComponentResource):
                     image=args.image,
                     command=["python", "/opt/mlstack/verify.py"],
                     env=env,
+                    env_from=env_from,
                     resources=h.resources(args.cpu, args.memory, extra_limits={"nvidia.com/gpu": "1"} if gpu else None),
                     security_context=h.container_security_context(),
                     volume_mounts=mounts,

@@ -81,6 +81,7 @@ class OnPremEnvironmentArgs:
         audit_retention_days: days the API server keeps audit logs; 365.
         cnpg_chart_repository / nfs_chart_repository: Helm repositories;
             each project's official one.
+        cnpg_operator_image: the CloudNativePG operator's image, ``repository:tag``; None keeps the chart's.
     """
 
     nfs_server: str
@@ -116,6 +117,7 @@ class OnPremEnvironmentArgs:
     audit_retention_days: int = 365
     cnpg_chart_repository: str = "https://cloudnative-pg.github.io/charts"
     nfs_chart_repository: str = "https://kubernetes-sigs.github.io/nfs-subdir-external-provisioner/"
+    cnpg_operator_image: str | None = None
 
 
 def namespace_labels(pod_security: str = "restricted") -> dict[str, str]:
@@ -177,6 +179,7 @@ class OnPremEnvironment(pulumi.ComponentResource):
                 operator_chart_repository=args.cnpg_chart_repository,
                 install_operator=args.install_cnpg_operator,
                 postgres_image=args.postgres_image,
+                operator_image=args.cnpg_operator_image,
                 high_availability=args.database_high_availability,
                 size_gib=args.database_size_gib,
                 storage_class=args.storage_class,

@@ -29,6 +29,7 @@ import pulumi_random as random
 
 from .._base import stateful_opts
 from ..k8s.hardening import MLSTACK_LABELS, resources
+from ..k8s.operator_release import image_values
 
 TOKEN = "mlstack:k8s:InClusterPostgres"
 DATABASE = "mlflow"
@@ -48,6 +49,8 @@ class InClusterPostgresArgs:
         install_operator: install the operator release; turn off when the cluster already runs
             CloudNativePG (it is cluster-wide, one per cluster). Default on.
         postgres_image: pinned PostgreSQL operand image, e.g. "ghcr.io/cloudnative-pg/postgresql:16.6".
+        operator_image: the operator's image, ``repository:tag``: set, it is in the plan and a lock pins it by
+            digest; None (the default) leaves the chart's own (its app version).
         cluster_name: the ``Cluster``'s name; Services are ``<cluster_name>-rw``/``-ro``. "mlflow-db".
         high_availability: three instances (one primary, two streaming replicas) spread over nodes
             by required pod anti-affinity, with PodDisruptionBudgets. Off: one instance and no PDB
@@ -73,13 +76,15 @@ class InClusterPostgresArgs:
     cpu: str = "500m"
     memory: str = "1Gi"
     protect: bool = False
+    operator_image: str | None = None
 
 
-def _operator_values() -> dict:
+def _operator_values(image: str | None = None) -> dict:
     # The chart's defaults are already restricted-compliant; pinning them here keeps them so across
     # chart upgrades, and the plan shows them.
     seccomp = {"type": "RuntimeDefault"}
     return {
+        **({"image": image_values(image)} if image else {}),
         "replicaCount": 1,
         "podSecurityContext": {"runAsNonRoot": True, "seccompProfile": seccomp},
         "containerSecurityContext": {
@@ -126,7 +131,7 @@ class InClusterPostgres(pulumi.ComponentResource):
                     version=args.operator_chart_version,
                     repository_opts=k8s.helm.v3.RepositoryOptsArgs(repo=args.operator_chart_repository),
                     namespace=args.operator_namespace,
-                    values=_operator_values(),
+                    values=_operator_values(args.operator_image),
                     # The Cluster below needs the CRDs and the webhook up before it is created.
                     atomic=True,
                     timeout=600,

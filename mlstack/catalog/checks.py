@@ -82,6 +82,9 @@ def versions(v: Versions, scalar_fields: list[str]) -> list[str]:
     for name, image in v.images.items():
         if image.tag.strip().lower() == "latest":
             problems.append(f"versions.images.{name}: tag 'latest' is not a pin")
+    plugin, plugin_chart = v.images.get("nvidia-device-plugin"), v.charts.get("nvidia-device-plugin")
+    if plugin and plugin_chart and plugin.tag != f"v{plugin_chart.version}":
+        problems.append(f"versions.images.nvidia-device-plugin: tag {plugin.tag} is not v{plugin_chart.version} (the chart's)")
     if v.images.get("mlflow") and v.images["mlflow"].tag != f"v{v.mlflow}-full":
         problems.append(f"versions.images.mlflow: tag {v.images['mlflow'].tag} is not v{v.mlflow}-full")
     return problems

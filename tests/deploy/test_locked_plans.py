@@ -94,8 +94,65 @@ def test_each_team_namespace_gets_the_environment_stamp():
     plan = plan_spec(spec, pins)
     maps = {r.inputs["metadata"]["namespace"]: r.inputs for r in plan.of_type("kubernetes:core/v1:ConfigMap")
             if r.inputs["metadata"]["name"] == "mlstack-environment"}
-    assert sorted(maps) == sorted(spec.teams)
+    assert sorted(maps) == sorted([*spec.teams, "mlstack-system"])  # the verify Job's namespace too
     data = maps[sorted(spec.teams)[0]]["data"]
     assert (data["MLSTACK_PROJECT"], data["MLSTACK_ENV"]) == ("acme-ml", "onprem")
     assert json.loads(data["MLSTACK_VERSIONS"])["kubernetes"] == "1.36"
     assert json.loads(data["MLSTACK_IMAGE_DIGESTS"]) == pins
+
+
+#: Where each chart the example plans install takes the images it deploys (its values.yaml at the pinned
+#: version): every one must be set by mlstack, so that the plan names it and a lock pins it by digest.
+CHART_IMAGE_VALUES = {
+    "cluster-autoscaler": ["image"],
+    "nvidia-device-plugin": ["image"],  # the plugin, and GFD/MPS when on (same image)
+    "cloudnative-pg": ["image"],  # also the operator's OPERATOR_IMAGE_NAME
+    "kueue": ["controllerManager.manager.image"],
+    "jobset": ["image"],
+    "kubeflow-trainer": ["image"],  # {registry, repository, tag}
+    "nfs-subdir-external-provisioner": ["image"],
+}
+#: Charts whose default image stays the chart's, and why (docs/lifecycle.md, Lock files).
+CHART_IMAGE_EXEMPT = {
+    # The EFA device plugin's image is only in EKS's own ECR account (602401143452.dkr.ecr.<region>.amazonaws.com),
+    # which answers no anonymous pull token: reading its digest needs AWS credentials the OCI client does not use.
+    "aws-efa-k8s-device-plugin": "image in EKS's private ECR account",
+}
+
+
+def _at(values: dict, path: str):
+    for key in path.split("."):
+        values = values[key]
+    return values
+
+
+@pytest.mark.parametrize("env", ["staging", "prod", "gcp-staging", "onprem"])
+def test_every_image_a_chart_deploys_is_set_and_locked(env):
+    from pathlib import Path
+
+    from mlstack.engine.plan.pins import chart_image_ref
+
+    spec = load_spec(env, Path(__file__).resolve().parents[2] / "stacks")
+    pins = {r: fixture_digest(r) for r in plan_images(plan_spec(spec))}
+    locked = plan_spec(spec, pins)
+    releases = locked.of_type("kubernetes:helm.sh/v3:Release")
+    assert releases
+    for release in releases:
+        chart = release.inputs["chart"]
+        assert chart in CHART_IMAGE_VALUES or chart in CHART_IMAGE_EXEMPT, f"{chart}: where does it take its images?"
+        for path in CHART_IMAGE_VALUES.get(chart, []):
+            value = _at(release.inputs["values"], path)
+            base, _, digest = value["tag"].partition("@")
+            ref = chart_image_ref({**value, "tag": base})
+            assert ref in pins and digest == pins[ref], (chart, path, value)
+
+
+def test_chart_image_maps_with_a_registry_key_are_locked_too():
+    from mlstack.engine.plan.pins import chart_image_ref, rewrite
+
+    value = {"registry": "ghcr.io", "repository": "kubeflow/trainer/trainer-controller-manager", "tag": "v2.3.0"}
+    ref = "ghcr.io/kubeflow/trainer/trainer-controller-manager:v2.3.0"
+    assert chart_image_ref(value) == ref
+    assert rewrite({"image": value}, {ref: "sha256:" + "c" * 64}) == {"image": {**value, "tag": "v2.3.0@sha256:" + "c" * 64}}
+    assert chart_image_ref({"repository": "nginx", "tag": "1.27"}) is None  # no registry host: not an image map here
+    assert chart_image_ref({"repository": "nvcr.io/nvidia/k8s-device-plugin", "tag": ""}) is None

@@ -113,6 +113,7 @@ ALLOWED = {
     "errors": set(),
     "distribution": set(),
     "components": set(),
+    "testing": {"engine.plan", *BASE},  # mlstack.testing: the recorder and mocks, for users' own programs
 }
 # The contract constants (components/contract.py, which imports nothing) are a leaf every layer may read.
 CONTRACT = "mlstack.components.contract"

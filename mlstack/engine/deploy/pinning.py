@@ -15,6 +15,7 @@ from typing import Any
 from mlstack import targets
 from mlstack.engine.deploy import oci
 from mlstack.engine.plan.model import Plan
+from mlstack.engine.plan.pins import chart_image_ref
 
 IMAGE_KEYS = ("image", "imageName")
 
@@ -28,9 +29,9 @@ def _walk(value: Any, found: set[str]) -> None:
                 ref = item.get(key)
                 if isinstance(ref, str) and ":" in ref.rsplit("/", 1)[-1]:
                     found.add(ref)
-            repo, tag = item.get("repository"), item.get("tag")
-            if isinstance(repo, str) and isinstance(tag, str) and "." in repo.split("/", 1)[0]:
-                found.add(f"{repo}:{tag}")
+            ref = chart_image_ref(item)
+            if ref:
+                found.add(ref)
             stack.extend(item.values())
         elif isinstance(item, list):
             stack.extend(item)

@@ -37,6 +37,12 @@ def identities(spec: Spec) -> Identities:
     return Identities()
 
 
+def device_plugin_image(catalog: Catalog, version: str) -> str:
+    """The device plugin chart's own image, ``v<chart version>``: the catalogue's pin at the catalogue's version."""
+    pin = catalog.versions.images["nvidia-device-plugin"]
+    return pin.ref if version == catalog.versions.charts["nvidia-device-plugin"].version else f"{pin.repository}:v{version}"
+
+
 def gpu_accelerators(spec: Spec, catalog: Catalog) -> list[str]:
     """The NVIDIA accelerators of the spec's pools, sorted."""
     return sorted(
@@ -63,6 +69,7 @@ def platform_args(
             repository=chart.repo,
             gpu_operator=spec.cluster.gpu_operator,
             install_driver=spec.cluster.gpu_operator,
+            image=None if spec.cluster.gpu_operator else device_plugin_image(catalog, versions["gpu_device_plugin"]),
         )
     workloads = workloads_args(spec, catalog, bindings.node_fabric)
     queues = workloads.queues if workloads else None
@@ -104,7 +111,7 @@ def platform_args(
             # The job runner's processes need about 1.4 GiB more (TrackingServerArgs.memory_limit).
             **({"memory": "2Gi", "memory_limit": "3Gi"} if spec.tracking.job_execution else {}),
         ),
-        verify=VerifyJobArgs(image=image, accelerator=gpus[0] if gpus else None),
+        verify=VerifyJobArgs(image=image, accelerator=gpus[0] if gpus else None, environment=dict(stamp or {})),
         ci=CiAccessArgs(
             namespaces={team: team for team in spec.ci.teams} if spec.ci.teams else {},
             namespace=ids.ci_namespace,

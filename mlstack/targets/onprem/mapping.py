@@ -30,6 +30,7 @@ def environment_args(spec: Spec, catalog: Catalog, versions: dict[str, str]) -> 
         nfs_path=shared.nfs_path,
         cnpg_chart_version=charts["cloudnative-pg"].version,
         cnpg_chart_repository=charts["cloudnative-pg"].repo,
+        cnpg_operator_image=images["cloudnative-pg"].ref,
         # The operand image follows versions.postgres; the catalogue's tag when the majors agree.
         postgres_image=postgres.ref
         if postgres.tag.split(".")[0] == versions["postgres"].split(".")[0]
