@@ -10,8 +10,9 @@ import re
 from collections.abc import Iterator
 
 from mlstack import targets
-from mlstack.spec import rules_workloads
+from mlstack.spec import rules_names, rules_workloads
 from mlstack.spec.models import Spec
+from mlstack.spec.rules_names import PLATFORM_NAMESPACES
 from mlstack.targets.base import SpecRules
 
 Finding = tuple[str, str]
@@ -24,7 +25,8 @@ RESERVED_INFRA = frozenset(
     {"network", "cluster", "vpc-cni", "shared", "efs-csi", "registry", "tracking-db", "mlflow", "ci", "audit", "k8s",
      "platform", "autoscaler", "shared-nfs"}
 )
-RESERVED_TEAMS = frozenset({"gpu", "tracking", "storage", "ci", "verify", "default", "mlflow", "mlstack-system", "mlstack-ci"})
+# "admin" is the tracking server's admin user, and every team is an MLflow user of its own name.
+RESERVED_TEAMS = frozenset({"gpu", "tracking", "storage", "ci", "verify", "default", "admin"}) | PLATFORM_NAMESPACES
 MIN_MLFLOW = (3, 6)  # from 3.6 MLflow's auth tables keep their own alembic version table: one database serves both
 _SECRETS_PROVIDERS = ("passphrase", "awskms://", "gcpkms://", "azurekeyvault://", "hashivault://")
 
@@ -50,6 +52,7 @@ def check(spec: Spec) -> list[Finding]:
     findings.extend(_teams(spec, catalog))
     findings.extend(_filestore(spec, catalog))
     findings.extend(rules_workloads.check(spec, catalog))
+    findings.extend(rules_names.check(spec))
     from mlstack.spec.rules_values import check as check_values
 
     findings.extend(check_values(spec, catalog))
@@ -126,7 +129,7 @@ def _names(spec: Spec) -> Iterator[Finding]:
                 )
     sections = (("node_pools", spec.node_pools, RESERVED_INFRA), ("storage.buckets", spec.storage.buckets, RESERVED_INFRA), ("teams", spec.teams, RESERVED_TEAMS))
     for section, keys, reserved in sections:
-        for key in sorted(k for k in keys if k in reserved or k.startswith("kube-")):
+        for key in sorted(k for k in keys if k in reserved or k.startswith("kube-") or (section == "teams" and k.startswith("mlstack-"))):
             yield f"{section}.{key}", f"{key!r} names a fixed part of the environment. Choose another name"
     for key in sorted(set(spec.node_pools) & set(spec.storage.buckets)):
         yield f"storage.buckets.{key}", f"{key!r} is also a node pool; resource names would clash. Rename one"
@@ -151,8 +154,9 @@ def _pools(spec: Spec, catalog) -> Iterator[Finding]:
     for key, pool in spec.node_pools.items():
         path = f"node_pools.{key}"
         if r.existing_cluster:
-            if pool.selector is None:
-                yield f"{path}.selector", f"required on {cloud}: the labels that select this pool's existing nodes, e.g. selector: {{gpu: a100}}"
+            if not pool.selector:
+                yield f"{path}.selector", (f"required on {cloud}, with at least one label: the labels that select this "
+                                           "pool's existing nodes, e.g. selector: {gpu: a100}")
             for field in ("min", "max"):
                 if getattr(pool, field) is not None:
                     yield f"{path}.{field}", f"{cloud} pools describe existing nodes and do not scale. Remove it and use selector: labels instead"

@@ -129,6 +129,8 @@ class SpecRules:
         existing_vpc: an existing network may be named (``network.existing_vpc_id``).
         shared_tiers: what ``storage.shared.tier`` chooses on this target ("Filestore tiers"); "" when no tier.
         member_pattern: the shape of a team member; member_expected describes it.
+        cluster_admins: ``cluster.admins`` grants cluster-admin through the cloud (identities of
+            ``member_pattern``'s shape); elsewhere the field is refused.
     """
 
     region_example: str | None = None
@@ -142,6 +144,7 @@ class SpecRules:
     shared_tiers: str = ""
     member_pattern: str = r"^\S+$"
     member_expected: str = "a user name without spaces"
+    cluster_admins: bool = False
 
 
 @dataclass(frozen=True)

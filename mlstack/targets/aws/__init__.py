@@ -34,6 +34,7 @@ PACK = Pack(
         machine_pattern=r"^[a-z][a-z0-9-]*\.[a-z0-9]+$",
         machine_example="m6i.xlarge",
         existing_vpc=True,
+        cluster_admins=True,
         member_pattern=r"^arn:aws[a-z-]*:iam::\d{12}:(role|user)/[\w+=,.@/-]+$",
         member_expected="an IAM role or user ARN such as arn:aws:iam::123456789012:role/research",
     ),
