@@ -52,7 +52,7 @@ def check(spec: Spec) -> list[Finding]:
     findings.extend(_teams(spec, catalog))
     findings.extend(_filestore(spec, catalog))
     findings.extend(rules_workloads.check(spec, catalog))
-    findings.extend(rules_names.check(spec))
+    findings.extend(rules_names.check(spec, catalog))
     from mlstack.spec.rules_values import check as check_values
 
     findings.extend(check_values(spec, catalog))

@@ -30,10 +30,56 @@ PLATFORM_NAMESPACES = frozenset(
 )
 
 
-def check(spec: Spec) -> Iterator[Finding]:
+def check(spec: Spec, catalog) -> Iterator[Finding]:
+    yield from _region(spec, catalog)
+    yield from _cloud_names(spec)
     yield from _admins(spec)
     yield from _ci_repository(spec)
     yield from _own_labels(spec)
+
+
+def _region(spec: Spec, catalog) -> Iterator[Finding]:
+    """``target.region`` must be one the cloud has (the catalogue's dated list); a cloud without a list is not
+    checked."""
+    region, cloud = spec.target.region, spec.target.cloud
+    known = catalog.regions.get(cloud)  # type: ignore[call-overload]
+    if not region or not known or region in known:
+        return
+    import difflib
+
+    close = difflib.get_close_matches(region, sorted(known), n=1, cutoff=0.6)
+    hint = f" Did you mean {close[0]!r} ({known[close[0]].name})?" if close else ""
+    checked = max(r.checked for r in known.values())
+    yield "target.region", (f"{cloud} has no region {region!r} (the catalogue lists {len(known)} {cloud} regions, "
+                            f"checked {checked}: mlstack/catalog/data/regions.yaml).{hint} Set one of them, e.g. "
+                            f"region: {close[0] if close else sorted(known)[0]}")
+
+
+_WHAT = {"cluster": "cluster name", "database": "database identifier", "bucket": "bucket name", "tag key": "tag key",
+         "tag value": "tag value"}
+
+
+def _derived(spec: Spec) -> Iterator[tuple[str, str, str]]:
+    """(which name, spec path to blame, the name) for every name a NameRule judges."""
+    yield "cluster", "project", spec.prefix
+    yield "database", "project", f"{spec.prefix}-tracking-db"
+    for key in sorted(spec.storage.buckets):
+        yield "bucket", f"storage.buckets.{key}", f"{spec.prefix}-{key}"
+    for key, value in sorted(spec.tags.items()):
+        yield "tag key", f"tags.{key}", key
+        yield "tag value", f"tags.{key}", value
+
+
+def _cloud_names(spec: Spec) -> Iterator[Finding]:
+    """The target's own rules on the names mlstack derives (``Pack.spec.names``), each named in the error."""
+    rules = targets.pack(spec.target.cloud).spec.names
+    for which, path, name in _derived(spec):
+        for rule in (r for r in rules if r.name == which):
+            ok = ((rule.match is None or re.match(rule.match, name)) and (rule.forbid is None or not re.search(rule.forbid, name))
+                  and (rule.max_length is None or len(name) <= rule.max_length))
+            if not ok:
+                yield path, (f"{spec.target.cloud} would refuse the {_WHAT[which]} {name!r}: {rule.rule} ({rule.source}). "
+                             f"Change {path}" + (" or env (the file name)" if path == "project" else ""))
 
 
 def _admins(spec: Spec) -> Iterator[Finding]:
