@@ -23,6 +23,7 @@ from mlstack.catalog.models import (
     LustreDeployment,
     MachineOffer,
     MachineType,
+    Origin,
     PricePoint,
     Prices,
     Source,
@@ -42,6 +43,7 @@ __all__ = [
     "LustreDeployment",
     "MachineOffer",
     "MachineType",
+    "Origin",
     "PricePoint",
     "Prices",
     "Source",
@@ -64,6 +66,7 @@ def load_catalog() -> Catalog:
 def parse_catalog(data_dir: Path) -> Catalog:
     """Read and validate every ``*.yaml`` under ``data_dir`` (uncached; tests point it at broken copies)."""
     merged: dict[str, Any] = {}
+    origins: dict[str, Any] = {}
     sources: list[Any] = []
     dates: list[str] = []
     files = sorted(data_dir.glob("*.yaml"))
@@ -78,18 +81,21 @@ def parse_catalog(data_dir: Path) -> Catalog:
             raise CatalogError(f"{path.name}: expected a mapping at the top level")
         if "sources" not in doc or "as_of" not in doc:
             raise CatalogError(f"{path.name}: every catalogue file needs `sources:` and `as_of:`")
-        sources.extend(doc.pop("sources") or [])
+        file_sources = doc.pop("sources") or []
+        sources.extend(file_sources)
         dates.append(doc.pop("as_of"))
         for key, value in doc.items():
             if key in merged:
                 raise CatalogError(f"{path.name}: top-level key {key!r} is defined in two files")
             merged[key] = value
+            origins[key] = {"file": path.name, "as_of": dates[-1], "sources": file_sources}
     for name, acc in (merged.get("accelerators") or {}).items():
         if isinstance(acc, dict):
             acc.setdefault("name", name)
     # The catalogue is as old as its oldest file.
     merged["as_of"] = min(str(d) for d in dates)
     merged["sources"] = sources
+    merged["origins"] = origins
     try:
         return Catalog.model_validate(merged)
     except ValidationError as exc:

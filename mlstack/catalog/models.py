@@ -35,6 +35,15 @@ class Source(_Strict):
     retrieved: str = Field(pattern=DATE)
 
 
+class Origin(_Strict):
+    """The file a top-level catalogue key comes from: its ``as_of`` date and its sources (how tabular facts,
+    such as machines, offers, prices and TPU zones, are dated: by their file)."""
+
+    file: str = Field(min_length=1)
+    as_of: str = Field(pattern=DATE)
+    sources: list[Source] = Field(min_length=1)
+
+
 class MachineOffer(_Strict):
     """A real machine type that carries ``count`` accelerators (GPUs, TPU chips or Trainium chips) per node."""
 
@@ -261,6 +270,8 @@ class Catalog(_Strict):
     availability_zones: dict[Cloud, dict[str, int]] = Field(default_factory=dict)
     # The regions each cloud has (regions.yaml), each dated and sourced; a cloud missing here is not checked.
     regions: dict[Cloud, dict[str, Region]] = Field(default_factory=dict)
+    # Top-level key -> the file that holds it, with that file's date and sources (filled by parse_catalog).
+    origins: dict[str, Origin] = Field(default_factory=dict)
 
     # -- look-ups -------------------------------------------------------------------------------------------
 

@@ -47,6 +47,15 @@ def test_every_region_is_dated_and_sourced_and_the_catalogue_uses_only_listed_re
     assert tpu_regions <= set(cat.regions["gcp"])
 
 
+def test_mlstack_catalog_regions_lists_every_region_with_its_date(capsys):
+    assert main(["catalog", "regions", "--cloud", "gcp", "--format", "json"]) == 0
+    rows = json.loads(capsys.readouterr().out)["rows"]
+    names = {r["region"]: r for r in rows if r["fact"] == "name"}
+    assert len(names) == 44
+    assert names["africa-south1"] == {"cloud": "gcp", "region": "africa-south1", "fact": "name", "value": "Johannesburg",
+                                      "checked": "2026-12-02", "source": "https://cloud.google.com/compute/docs/regions-zones"}
+
+
 def test_region_facts_are_part_of_the_freshness_check():
     import datetime as dt
 
