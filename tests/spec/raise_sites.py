@@ -161,6 +161,9 @@ SITES = {
     "mlstack/engine/review/gitref.py::materialise::UsageError::--base {}: git archive failed: {}": FLAGS,
     "mlstack/engine/scaffold/overrides.py::_validate::SpecError::?":
         N("new-env's spec before it is written: validate's own problems, blamed on the --set/--add flag"),
+    "mlstack/catalog/views.py::_clouds_of::CatalogError::the catalogue has no facts about region {} on {}.{} Regions it knows: ": N("the flags of `mlstack catalog` (--cloud, --region, the topic), not the spec"),
+    "mlstack/catalog/views.py::view::CatalogError::the catalogue has no cloud {}; it covers {} (on-prem nodes exist alrea": N("the flags of `mlstack catalog` (--cloud, --region, the topic), not the spec"),
+    "mlstack/catalog/views.py::view::CatalogError::unknown catalogue topic {}; topics: {}": N("the flags of `mlstack catalog` (--cloud, --region, the topic), not the spec"),
     "mlstack/targets/__init__.py::pack::KeyError::no target pack {}; registered: {}": S("Target", "cloud", "enum", ["aws", "gcp", "onprem"]),
     "mlstack/targets/__init__.py::_index::AssertionError::{} is in the tables of both {} and {}": I("the packs' tables (tests/engine)"),
 }
