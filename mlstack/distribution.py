@@ -23,3 +23,20 @@ def version() -> str:
 def requirement() -> str:
     """The requirement line a generated project pins: this very release, from the package index."""
     return f"{DISTRIBUTION}=={version()}"
+
+
+def extra_requirements(extra: str) -> list[str]:
+    """The requirements an extra of the installed distribution adds (``policy`` -> ``pulumi-policy>=...``), as
+    pyproject.toml declares them: the one place their versions are written."""
+    from importlib.metadata import PackageNotFoundError, requires
+
+    try:
+        declared = requires(DISTRIBUTION) or []
+    except PackageNotFoundError:  # pragma: no cover - a source tree on sys.path, not installed
+        return []
+    out = []
+    for line in declared:
+        req, _, marker = line.partition(";")
+        if marker.replace("'", '"').replace(" ", "") == f'extra=="{extra}"':
+            out.append(req.strip())
+    return sorted(out)

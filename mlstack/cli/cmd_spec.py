@@ -173,7 +173,28 @@ def schema(
     echo(f"wrote {output}")
 
 
+def reference(
+    output: Annotated[
+        Path | None, typer.Option("--output", "-o", help="Write to this file (docs/spec-reference.md) instead of stdout.")
+    ] = None,
+) -> None:
+    """Print (or write) the spec reference, generated from the models: every field, its type, default,
+    behaviour and an example (Markdown; the repository keeps it as docs/spec-reference.md)."""
+    from mlstack.cli.output import echo
+    from mlstack.spec.reference import reference_text
+
+    text = reference_text()
+    if output is None:
+        sys.stdout.write(text)
+        return
+    from mlstack.fsio import atomic_write
+
+    atomic_write(output, text, outside_ok=True)  # the user named the path
+    echo(f"wrote {output}")
+
+
 def register(app: typer.Typer) -> None:
     app.command()(validate)
     app.command()(plan)
     app.command()(schema)
+    app.command()(reference)

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -50,6 +50,22 @@ class Finding:
     resource: str  # logical name
     type: str
     message: str
+    urn: str = field(default="", compare=False)  # where a policy engine reports it (CrossGuard's violation URN)
+
+
+@dataclass(frozen=True)
+class PackGap:
+    """What a Pulumi CrossGuard policy pack cannot see of a rule's inputs, and how mlstack enforces it still.
+
+    Attributes:
+        cannot_see: the fact the pack's validation arguments do not carry.
+        evaluated: the pack still runs the rule on what it does see (else the rule is disabled in the pack).
+        instead: how mlstack enforces the rest.
+    """
+
+    cannot_see: str
+    evaluated: bool
+    instead: str
 
 
 @dataclass(frozen=True)
@@ -66,6 +82,8 @@ class Rule:
         always_advisory: a recommendation that never blocks, even in a protected environment.
         protected_only: checked in protected environments only.
         cloud: the target pack the rule belongs to (set by the registry), None for rules every target shares.
+        pack_gap: what the CrossGuard policy pack cannot see of this rule (``mlstack policy-pack``); None: the
+            pack's verdict is ``mlstack check``'s.
     """
 
     id: str
@@ -77,6 +95,7 @@ class Rule:
     always_advisory: bool = False
     protected_only: bool = False
     cloud: str | None = None
+    pack_gap: PackGap | None = None
 
     def applies(self, plan: Plan) -> bool:
         return any(plan.of_type(t) for t in self.types)
@@ -133,7 +152,7 @@ def each(plan: Plan, *types: str) -> Iterator[Registration]:
 
 
 def finding(r: Registration, message: str) -> Finding:
-    return Finding(r.name, r.type, message)
+    return Finding(r.name, r.type, message, r.urn)
 
 
 def truthy(value: Any) -> bool:

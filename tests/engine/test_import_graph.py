@@ -114,7 +114,11 @@ ALLOWED = {
     "distribution": set(),
     "components": set(),
 }
-NARROW = {("engine.scaffold", "engine.deploy"): {"mlstack.engine.deploy.lock"}}
+# Scaffold reads locks through their one owner, and writes the policy pack from the rule registry's levels.
+NARROW = {
+    ("engine.scaffold", "engine.deploy"): {"mlstack.engine.deploy.lock"},
+    ("engine.scaffold", "engine.review"): {"mlstack.engine.review.policy"},
+}
 
 
 def test_the_graph_sees_the_engine_parts():

@@ -41,7 +41,7 @@ class Registration:
     custom: bool
     inputs: dict[str, Any]
     protect: bool
-    retain_on_delete: bool
+    retain_on_delete: bool | None  # None: not known (a CrossGuard policy pack's view of a resource)
     depends_on: list[str]
     provider: str
     ignore_changes: list[str] = field(default_factory=list)

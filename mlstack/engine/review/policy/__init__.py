@@ -9,16 +9,19 @@ elsewhere). A target pack's rules are about that target only (``Rule.cloud``).
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass, replace
 from pathlib import Path
-
-from dataclasses import replace
+from typing import Literal
 
 from mlstack import targets
 from mlstack.engine.plan.model import Plan
 from mlstack.engine.review.policy import common
 from mlstack.engine.review.policy.base import Finding, Level, PolicyReport, Rule, RuleResult
 
-__all__ = ["BASELINE", "RULES", "Finding", "PolicyReport", "Rule", "RuleResult", "check_plan", "rule_ids", "validate_waivers"]
+__all__ = [
+    "BASELINE", "RULES", "Finding", "PackLevel", "PolicyReport", "Rule", "RuleResult", "check_plan", "level_of", "pack_levels",
+    "rule_ids", "validate_waivers",
+]
 
 RULES: list[Rule] = [
     *(replace(rule, cloud=pack.name if pack.target else None) for pack in targets.packs() for rule in pack.rules),
@@ -42,6 +45,42 @@ def rule_ids() -> list[str]:
     return sorted(_BY_ID)
 
 
+def level_of(rule: Rule, protected: bool) -> Level:
+    """A rule's level: mandatory in a protected environment and for baseline rules, else advisory; a
+    recommendation (``always_advisory``) never blocks."""
+    baseline = rule.id in BASELINE
+    return "mandatory" if (protected or baseline) and not rule.always_advisory else "advisory"
+
+
+@dataclass(frozen=True)
+class PackLevel:
+    """A rule's enforcement level in the CrossGuard policy pack of an environment, and why when it is disabled."""
+
+    level: Literal["mandatory", "advisory", "disabled"]
+    why: str = ""
+
+
+def pack_levels(*, protected: bool, waivers: Mapping[str, str] | None = None, cloud: str | None = None) -> dict[str, PackLevel]:
+    """Each rule's level in the policy pack of an environment, as ``check_plan`` assigns it (``level_of``), or
+    disabled where ``check_plan`` never fails it: a waived rule, a rule checked in protected environments only
+    (outside one), a rule about another target than ``cloud``, and a rule the pack cannot evaluate (its
+    ``pack_gap``). ``cloud`` None: every target's rules are enforced."""
+    waivers = dict(waivers or {})
+    out: dict[str, PackLevel] = {}
+    for rule in sorted(RULES, key=lambda r: r.id):
+        if rule.pack_gap is not None and not rule.pack_gap.evaluated:
+            out[rule.id] = PackLevel("disabled", f"the pack cannot see {rule.pack_gap.cannot_see}; enforced by {rule.pack_gap.instead}")
+        elif cloud is not None and rule.cloud is not None and rule.cloud != cloud:
+            out[rule.id] = PackLevel("disabled", f"about {rule.cloud}; this environment runs on {cloud}")
+        elif rule.id in waivers and rule.id not in BASELINE:
+            out[rule.id] = PackLevel("disabled", f"waived: {waivers[rule.id]}")
+        elif rule.protected_only and not protected:
+            out[rule.id] = PackLevel("disabled", "checked in protected environments only")
+        else:
+            out[rule.id] = PackLevel(level_of(rule, protected))
+    return out
+
+
 def check_plan(plan: Plan, *, protected: bool, waivers: Mapping[str, str] | None = None) -> PolicyReport:
     """Evaluates every rule on ``plan``.
 
@@ -56,7 +95,7 @@ def check_plan(plan: Plan, *, protected: bool, waivers: Mapping[str, str] | None
     results: list[RuleResult] = []
     for rule in sorted(RULES, key=lambda r: r.id):
         baseline = rule.id in BASELINE
-        level: Level = "mandatory" if (protected or baseline) and not rule.always_advisory else "advisory"
+        level = level_of(rule, protected)
         if rule.id in waivers and rule.for_other_target(plan):
             results.append(RuleResult(rule, "n/a", level, waiver=waivers[rule.id]))
             continue
