@@ -21,7 +21,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from floors import MLSTACK, run_child  # noqa: E402
+from floors import MLSTACK, compile_bytecode, run_child  # noqa: E402
 from specgen import copy_examples, write_stacks  # noqa: E402
 
 
@@ -47,6 +47,7 @@ def main() -> None:
     parser.add_argument("--env", action="append", help="an environment to diff (default: the first three)")
     parser.add_argument("--teams", type=int, help="three generated AWS environments of this many teams")
     args = parser.parse_args()
+    compile_bytecode()
     with tempfile.TemporaryDirectory(prefix="mlstack-bench-") as tmp:
         work = Path(tmp)
         envs = _envs(work, args.teams, args.env)

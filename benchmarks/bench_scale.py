@@ -1,8 +1,9 @@
 """How each stage of a plan grows with the spec: generated specs of 1 to 200 pools and 1 to 200 teams per target.
 
 For every (target, axis, size) a fresh process loads the spec, records the plan, reviews it (cost and policy) and
-compares it with itself renamed (the ``diff --env`` normalisation), and reports each stage's milliseconds, the
-resource count and the peak RSS. From those the benchmark prints ms and MiB per resource, and, per stage, the
+compares it with the plan of the same spec under another environment name (``diff --env``: every name and mock id
+differs, so the whole plan is normalised; the second plan's recording is not timed), and reports each stage's
+milliseconds, the resource count and the peak RSS. From those the benchmark prints ms and MiB per resource, and, per stage, the
 marginal cost of a resource between the two larger sizes against that between the two smaller ones (fixed costs
 such as the SDK import cancel out): a ratio above ``MAX_GROWTH`` means the stage grows faster than linearly, and
 the benchmark exits 1.
@@ -32,19 +33,19 @@ _PROBE = r"""
 import json, resource, sys, time
 from pathlib import Path
 stacks = Path(sys.argv[1])
-t0 = time.perf_counter()
+t0 = time.process_time()
 from mlstack.spec import load_spec
 spec = load_spec("gen", stacks)
-t1 = time.perf_counter()
+t1 = time.process_time()
 from mlstack.engine.plan.planner import plan_spec
 plan = plan_spec(spec)
-t2 = time.perf_counter()
+t2 = time.process_time()
 from mlstack.engine.review.planning import with_review
 with_review(plan, "gen", stacks)
-t3 = time.perf_counter()
-from mlstack.engine.review.diff import compare_envs
+t3 = time.process_time()
+from mlstack.engine.review.envdiff import compare_envs
 compare_envs(plan, plan)
-t4 = time.perf_counter()
+t4 = time.process_time()
 print(json.dumps({"resources": len(plan.resources), "load": t1 - t0, "record": t2 - t1, "review": t3 - t2,
                   "compare": t4 - t3, "rss_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
 """
@@ -53,6 +54,7 @@ print(json.dumps({"resources": len(plan.resources), "load": t1 - t0, "record": t
 def measure(target: str, pools: int, teams: int) -> dict:
     with tempfile.TemporaryDirectory(prefix="mlstack-scale-") as tmp:
         stacks = write_stacks(Path(tmp), target, pools=pools, teams=teams)
+        write_stacks(Path(tmp), target, pools=pools, teams=teams, env="gen2")
         code = "import gc; gc.disable()\n" + _PROBE  # as the one-shot CLI runs
         proc = subprocess.run([PY, "-c", code, str(stacks)], cwd=ROOT, capture_output=True, text=True, env=_env())
     if proc.returncode != 0:
@@ -76,6 +78,16 @@ def growth(rows: list[dict], stage: str) -> float:
     return upper / max(lower, NOISE_S / (c["resources"] - a["resources"]))
 
 
+def slope(rows: list[dict], stage: str) -> float:
+    """d log(seconds) / d log(resources) between the two largest sizes (1.0 is linear; fixed costs pull it down)."""
+    import math
+
+    b, c = rows[-2], rows[-1]
+    if min(b[stage], c[stage]) <= 0 or c["resources"] == b["resources"]:
+        return float("nan")
+    return math.log(c[stage] / b[stage]) / math.log(c["resources"] / b["resources"])
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--target", action="append", choices=["aws", "gcp", "onprem"])
@@ -96,7 +108,8 @@ def main() -> int:
             for stage in STAGES:
                 k = growth(rows, stage)
                 verdict = "linear" if k <= MAX_GROWTH else "SUPERLINEAR"
-                print(f"       {axis} {stage}: marginal cost upper/lower {k:.2f} ({verdict})")
+                print(f"       {axis} {stage}: marginal cost upper/lower {k:.2f} ({verdict}), "
+                      f"log-log slope {slope(rows, stage):.2f} over the upper interval")
                 if k > MAX_GROWTH:
                     failures.append(f"{target} {axis} {stage} x{k:.2f}")
     print("\nall stages linear" if not failures else "\nsuperlinear: " + "; ".join(failures))

@@ -10,7 +10,8 @@ Goals:
 - ``mlstack plan`` on every example: under 1.3x the import of the SDK classes that plan's resources use.
 - ``mlstack check``, ``cost`` and ``parity``: under 1.3x that floor too (a plan plus milliseconds).
 
-Run: ``python benchmarks/run.py [--repeat 5] [--env staging ...]``; exit status 1 when a goal is missed.
+Run: ``python benchmarks/run.py [--repeat 5] [--env staging ...] [--only cli|plans|commands]``; exit status 1
+when a goal is missed.
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from floors import MLSTACK, PY, ROOT, Run, class_floor, import_floor, plan_types, run_child  # noqa: E402
+from floors import MLSTACK, PY, ROOT, Run, class_floor, compile_bytecode, import_floor, plan_types, run_child  # noqa: E402
 
 EXAMPLES = ["staging", "prod", "gcp-staging", "onprem"]
 
@@ -68,8 +69,12 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--repeat", type=int, default=5, help="runs of each command and of its floor")
     parser.add_argument("--env", action="append", help="example environments to plan (default: all four)")
+    parser.add_argument("--only", action="append", choices=["cli", "plans", "commands"],
+                        help="measure only these groups: cli (--help, validate, schema), plans, commands (check, cost, parity)")
     args = parser.parse_args()
     os.environ.setdefault("NO_COLOR", "1")
+    compile_bytecode()
+    print(f"load average {os.getloadavg()[0]:.1f} at the start ({os.cpu_count()} cores)", flush=True)
     envs = args.env or EXAMPLES
     rows: list[Row] = []
 
@@ -78,19 +83,21 @@ def main() -> int:
         rows.append(Row(name, runs, floor_name, floors, target))
         print(rows[-1].line(), flush=True)
 
-    add("mlstack --help", [*MLSTACK, "--help"], "import typer", import_floor(["typer"]), 1.5)
-    light = import_floor(["typer", "pydantic", "yaml", "ruamel.yaml"])
-    add("mlstack validate --env staging", [*MLSTACK, "validate", "--env", "staging"],
-        "import typer, pydantic, yaml", light, 1.5)
-    add("mlstack schema", [*MLSTACK, "schema"], "import typer, pydantic, yaml", light, 1.5)
-    for env in envs:
+    groups = set(args.only or ["cli", "plans", "commands"])
+    if "cli" in groups:
+        add("mlstack --help", [*MLSTACK, "--help"], "import typer", import_floor(["typer"]), 1.5)
+        light = import_floor(["typer", "pydantic", "yaml", "ruamel.yaml"])
+        add("mlstack validate --env staging", [*MLSTACK, "validate", "--env", "staging"],
+            "import typer, pydantic, yaml", light, 1.5)
+        add("mlstack schema", [*MLSTACK, "schema"], "import typer, pydantic, yaml", light, 1.5)
+    for env in envs if "plans" in groups else []:
         types = plan_types(env)
         floor = class_floor(types)
         # --no-plan-cache: a fresh plan, the first one of a change; a cached plan is far below any floor.
         add(f"mlstack plan --env {env}", [*MLSTACK, "--no-plan-cache", "plan", "--env", env, "--format", "json"],
             f"its SDK classes ({len(types)} types)", floor, 1.3)
-    staging_floor = class_floor(plan_types("staging"))
-    for command in ("check", "cost", "parity"):
+    staging_floor = class_floor(plan_types("staging")) if "commands" in groups else []
+    for command in ("check", "cost", "parity") if "commands" in groups else ():
         add(f"mlstack {command} --env staging", [*MLSTACK, "--no-plan-cache", command, "--env", "staging"],
             "plan's SDK classes",
             staging_floor, 1.3)

@@ -155,4 +155,11 @@ class Bucket(pulumi.ComponentResource):
         self.kms_key_arn: pulumi.Output[str] = key_arn
         self.regional_domain_name: pulumi.Output[str] = bucket.bucket_regional_domain_name
         self.policy: aws.s3.BucketPolicy = policy
-        self.register_outputs({"bucket_name": self.bucket_name, "arn": self.arn, "kms_key_arn": key_arn})
+        self.register_outputs(
+            {
+                "regional_domain_name": self.regional_domain_name,
+                "bucket_name": self.bucket_name,
+                "arn": self.arn,
+                "kms_key_arn": key_arn,
+            }
+        )

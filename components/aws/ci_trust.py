@@ -182,4 +182,10 @@ class CiTrust(pulumi.ComponentResource):
         self.role_arn: pulumi.Output[str] = role.arn
         self.role_name: pulumi.Output[str] = role.name
         self.oidc_provider_arn: pulumi.Output[str] = provider_arn
-        self.register_outputs({"role_arn": role.arn, "oidc_provider_arn": provider_arn})
+        self.register_outputs(
+            {
+                "role_name": self.role_name,
+                "role_arn": role.arn,
+                "oidc_provider_arn": provider_arn,
+            }
+        )

@@ -235,6 +235,8 @@ class Cluster(pulumi.ComponentResource):
         )
         self.register_outputs(
             {
+                "node_role_name": self.node_role_name,
+                "secrets_key_arn": self.secrets_key_arn,
                 "cluster_name": self.cluster_name,
                 "cluster_arn": self.cluster_arn,
                 "endpoint": self.endpoint,

@@ -125,4 +125,10 @@ class ContainerRegistry(pulumi.ComponentResource):
         self.repository_urls: dict[str, pulumi.Output[str]] = urls
         self.repository_arns: dict[str, pulumi.Output[str]] = arns
         self.kms_key_arn: pulumi.Output[str] = key_arn
-        self.register_outputs({"repository_urls": urls, "repository_arns": arns})
+        self.register_outputs(
+            {
+                "kms_key_arn": self.kms_key_arn,
+                "repository_urls": urls,
+                "repository_arns": arns,
+            }
+        )

@@ -242,4 +242,12 @@ class KarpenterNodePool(pulumi.ComponentResource):
         self.node_pool_names = names
         self.labels: dict[str, str] = labels
         self.taints: list[Taint] = taints
-        self.register_outputs({"node_class_name": pool, "node_pool_names": names, "labels": labels})
+        self.register_outputs(
+            {
+                "node_class_name": pool,
+                "node_pool_names": names,
+                "labels": labels,
+                # Plain data on the wire: a Taint dataclass is not a Pulumi value.
+                "taints": [{"key": t.key, "value": t.value, "effect": t.effect} for t in taints],
+            }
+        )

@@ -200,10 +200,13 @@ class NodePool(pulumi.ComponentResource):
         self.taints: list[Taint] = taints
         self.register_outputs(
             {
+                # Plain data on the wire: a Taint dataclass is not a Pulumi value.
+                "taints": [{"key": t.key, "value": t.value, "effect": t.effect} for t in self.taints],
                 "node_group_name": self.node_group_name,
                 "node_group_arn": self.node_group_arn,
                 "launch_template_id": self.launch_template_id,
                 "labels": labels,
+                "efa_interfaces": self.efa_interfaces,
             }
         )
 

@@ -169,6 +169,7 @@ class TrackingDatabase(pulumi.ComponentResource):
         )
         self.register_outputs(
             {
+                "security_group_id": self.security_group_id,
                 "address": self.address,
                 "port": self.port,
                 "database_name": self.database_name,

@@ -166,6 +166,7 @@ class CiTrust(pulumi.ComponentResource):
         self.attribute_condition: str = condition
         self.register_outputs(
             {
+                "attribute_condition": self.attribute_condition,
                 "pool_name": self.pool_name,
                 "provider_name": self.provider_name,
                 "service_account_email": self.service_account_email,

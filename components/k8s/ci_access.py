@@ -125,4 +125,10 @@ class CiAccess(pulumi.ComponentResource):
             self.token_secret_name = token.metadata.name
         self.namespace: pulumi.Output[str] = ns.metadata.name
         self.service_account_name: pulumi.Output[str] = sa.metadata.name
-        self.register_outputs({"namespace": self.namespace, "service_account_name": self.service_account_name})
+        self.register_outputs(
+            {
+                "token_secret_name": self.token_secret_name,
+                "namespace": self.namespace,
+                "service_account_name": self.service_account_name,
+            }
+        )

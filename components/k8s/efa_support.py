@@ -97,4 +97,4 @@ class EfaSupport(pulumi.ComponentResource):
         )
         self.namespace: pulumi.Output[str] = ns.metadata.name
         self.chart_version = args.chart_version
-        self.register_outputs({"namespace": self.namespace})
+        self.register_outputs({"namespace": self.namespace, "chart_version": self.chart_version})

@@ -181,4 +181,11 @@ class GpuSupport(pulumi.ComponentResource):
         self.release_name: pulumi.Output[str] = release.name.apply(lambda n: n or chart)
         self.chart = chart
         self.chart_version = args.chart_version
-        self.register_outputs({"namespace": self.namespace, "release_name": self.release_name})
+        self.register_outputs(
+            {
+                "chart": self.chart,
+                "chart_version": self.chart_version,
+                "namespace": self.namespace,
+                "release_name": self.release_name,
+            }
+        )

@@ -73,7 +73,7 @@ class JobSet(pulumi.ComponentResource):
 
     Attributes:
         namespace: the namespace's name. release: the Helm release (depend on it for JobSet's CRD).
-        chart_version: the pinned chart version.
+        release_name: the Helm release's name. chart_version: the pinned chart version.
     """
 
     def __init__(self, name: str, args: JobSetArgs, opts: pulumi.ResourceOptions | None = None) -> None:
@@ -89,5 +89,8 @@ class JobSet(pulumi.ComponentResource):
         )
         self.namespace: pulumi.Output[str] = ns.metadata.name
         self.release = release
+        self.release_name: pulumi.Output[str | None] = release.name
         self.chart_version = args.chart_version
-        self.register_outputs({"namespace": self.namespace, "release_name": release.name})
+        self.register_outputs(
+            {"namespace": self.namespace, "release_name": self.release_name, "chart_version": self.chart_version}
+        )

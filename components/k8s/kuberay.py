@@ -72,7 +72,8 @@ class KubeRay(pulumi.ComponentResource):
     """The KubeRay operator's Helm release in its own namespace.
 
     Attributes:
-        namespace: the namespace's name. release: the Helm release. chart_version: the pinned chart version.
+        namespace: the namespace's name. release: the Helm release. release_name: its name.
+        chart_version: the pinned chart version.
     """
 
     def __init__(self, name: str, args: KubeRayArgs, opts: pulumi.ResourceOptions | None = None) -> None:
@@ -88,5 +89,8 @@ class KubeRay(pulumi.ComponentResource):
         )
         self.namespace: pulumi.Output[str] = ns.metadata.name
         self.release = release
+        self.release_name: pulumi.Output[str | None] = release.name
         self.chart_version = args.chart_version
-        self.register_outputs({"namespace": self.namespace, "release_name": release.name})
+        self.register_outputs(
+            {"namespace": self.namespace, "release_name": self.release_name, "chart_version": self.chart_version}
+        )

@@ -138,7 +138,7 @@ class Kueue(pulumi.ComponentResource):
     Attributes:
         namespace: the namespace's name.
         release: the Helm release (depend on it for anything that needs Kueue's CRDs or webhook).
-        chart_version: the pinned chart version.
+        release_name: the Helm release's name. chart_version: the pinned chart version.
     """
 
     def __init__(self, name: str, args: KueueArgs, opts: pulumi.ResourceOptions | None = None) -> None:
@@ -154,5 +154,8 @@ class Kueue(pulumi.ComponentResource):
         )
         self.namespace: pulumi.Output[str] = ns.metadata.name
         self.release = release
+        self.release_name: pulumi.Output[str | None] = release.name
         self.chart_version = args.chart_version
-        self.register_outputs({"namespace": self.namespace, "release_name": release.name})
+        self.register_outputs(
+            {"namespace": self.namespace, "release_name": self.release_name, "chart_version": self.chart_version}
+        )

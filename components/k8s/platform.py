@@ -151,6 +151,9 @@ class Platform(pulumi.ComponentResource):
         self.ci_service_account: pulumi.Output[str] | None = self.ci.service_account_name if self.ci else None
         self.register_outputs(
             {
+                "ci_service_account": self.ci_service_account,
+                "team_namespaces": self.team_namespaces,
+                "verify_namespace": self.verify_namespace,
                 "tracking_uri": self.tracking_uri,
                 "admin_secret_name": self.admin_secret_name,
                 "storage_class_name": self.storage_class_name,

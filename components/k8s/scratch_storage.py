@@ -124,4 +124,4 @@ class ScratchStorage(pulumi.ComponentResource):
             )
         self.storage_class_name: pulumi.Output[str] = sc.metadata.name
         self.pvc_name = SCRATCH
-        self.register_outputs({"storage_class_name": self.storage_class_name})
+        self.register_outputs({"storage_class_name": self.storage_class_name, "pvc_name": self.pvc_name})

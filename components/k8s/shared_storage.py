@@ -98,4 +98,9 @@ class SharedStorage(pulumi.ComponentResource):
             self.claims[key] = claim
         self.storage_class_name: pulumi.Output[str] = sc.metadata.name
         self.pvc_name = args.pvc_name
-        self.register_outputs({"storage_class_name": self.storage_class_name})
+        self.register_outputs(
+            {
+                "pvc_name": self.pvc_name,
+                "storage_class_name": self.storage_class_name,
+            }
+        )

@@ -206,4 +206,9 @@ class Team(pulumi.ComponentResource):
 
         self.team = team_name
         self.namespace: pulumi.Output[str] = ns.metadata.name
-        self.register_outputs({"namespace": self.namespace})
+        self.register_outputs(
+            {
+                "team": self.team,
+                "namespace": self.namespace,
+            }
+        )

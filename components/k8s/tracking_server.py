@@ -317,5 +317,13 @@ class TrackingServer(pulumi.ComponentResource):
         self.admin_password: pulumi.Output[str] = pulumi.Output.secret(admin_password.result)
         self.user_passwords: dict[str, pulumi.Output[str]] = {u: pulumi.Output.secret(p) for u, p in passwords.items()}
         self.register_outputs(
-            {"tracking_uri": self.tracking_uri, "admin_secret_name": self.admin_secret_name, "namespace": self.namespace}
+            {
+                "admin_password": self.admin_password,
+                "admin_username": self.admin_username,
+                "service_name": self.service_name,
+                "tracking_uri": self.tracking_uri,
+                "admin_secret_name": self.admin_secret_name,
+                "namespace": self.namespace,
+                "user_passwords": self.user_passwords,
+            }
         )

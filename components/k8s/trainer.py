@@ -12,8 +12,14 @@ workload, so all its nodes start together or none do.
   (team namespaces enforce it): non-root (uid 65532), no privilege escalation, capabilities dropped, seccomp
   RuntimeDefault, read-only root file system with ``HOME=/tmp`` on an ``emptyDir``, and a memory-backed
   ``/dev/shm`` (NCCL and DataLoader workers share memory through it; the container runtime's default is 64 MiB).
-  Where the cluster exposes an RDMA device resource (on-prem InfiniBand/RoCE, ``rdma_resource``), each node
-  requests one, so NCCL can use it.
+  It asks for no devices: a TrainJob on it sets ``resourcesPerNode``.
+- A runtime per accelerator pool, ``torch-distributed-<pool>``: the same pod, pinned to the pool's nodes (its
+  ``nodeSelector`` is the pool's Kueue flavor labels, so Kueue assigns that flavor), asking per node for the
+  whole node's devices *and* the fabric devices the pool's nodes offer (EFA interfaces on AWS, the RDMA
+  resource on-prem), with CPU and memory in proportion to the devices. Why a runtime per pool: Trainer
+  *replaces* the node container's ``resources`` with a TrainJob's ``resourcesPerNode`` (it does not merge
+  them), so the fabric request must come with the devices, from a runtime whose TrainJobs set no resources;
+  and the count of fabric devices is the pool's machine's, so one runtime cannot serve two pools.
 """
 
 from __future__ import annotations
@@ -39,6 +45,52 @@ FRAMEWORK_LABEL = "trainer.kubeflow.org/framework"
 
 
 @dataclass(frozen=True, kw_only=True)
+class PoolRuntimeArgs:
+    """The ``torch-distributed-<pool>`` runtime of one accelerator pool.
+
+    Attributes:
+        node_labels: labels that select the pool's nodes: its Kueue flavor's ``nodeLabels``.
+        accelerator_resource: the pool's device resource (``nvidia.com/gpu``, ``aws.amazon.com/neuron``).
+        devices_per_node: how many of them a node has (the runtime asks for all of them).
+        fabric: per node, fabric resource -> count (``vpc.amazonaws.com/efa: 4``, ``rdma/ib: 1``); none.
+        cpu_per_device, memory_gib_per_device: CPU cores and memory per accelerator device; 3 and 12 (an
+            8-GPU node's training pod asks for 24 cores and 96 GiB: within every catalogued 8-GPU machine, and
+            two nodes within a default team quota of 64 cores and 256 GiB).
+
+    Every amount is requested and limited alike (Guaranteed: the kubelet may pin CPUs and NUMA-align devices).
+    """
+
+    node_labels: Mapping[str, str]
+    accelerator_resource: str
+    devices_per_node: int
+    fabric: Mapping[str, int] = field(default_factory=dict)
+    cpu_per_device: int = 3
+    memory_gib_per_device: int = 12
+
+    def __post_init__(self) -> None:
+        if not self.node_labels:
+            raise ValueError("a pool runtime needs the pool's node labels (else Kueue may pick any flavor)")
+        counts = {self.accelerator_resource: self.devices_per_node, **self.fabric}
+        if any(n < 1 for n in counts.values()) or self.cpu_per_device < 1 or self.memory_gib_per_device < 1:
+            raise ValueError(f"a pool runtime needs positive amounts, got {counts}")
+
+    def resources(self) -> dict[str, str]:
+        """Per node: CPU, memory, the devices and the fabric, as quantities."""
+        n = self.devices_per_node
+        amounts = {self.accelerator_resource: n, **self.fabric}
+        return {
+            "cpu": str(self.cpu_per_device * n),
+            "memory": f"{self.memory_gib_per_device * n}Gi",
+            **{resource: str(count) for resource, count in sorted(amounts.items())},
+        }
+
+
+def pool_runtime_name(pool: str) -> str:
+    """The ClusterTrainingRuntime of ``pool``: ``torch-distributed-<pool>``."""
+    return f"{RUNTIME_NAME}-{pool}"
+
+
+@dataclass(frozen=True, kw_only=True)
 class TrainerArgs:
     """Kubeflow Trainer and the PyTorch runtime.
 
@@ -49,8 +101,7 @@ class TrainerArgs:
         repository: the chart repository; default ``oci://ghcr.io/kubeflow/charts``.
         namespace: the release's namespace, created here; "kubeflow-system".
         shm_size: size limit of the memory-backed ``/dev/shm`` of a training pod; "16Gi".
-        rdma_resource: an extended resource for RDMA NICs the cluster's device plugin exposes (e.g.
-            ``rdma/ib``); each training node requests one. Default none.
+        pools: accelerator pool -> its runtime ``torch-distributed-<pool>``; none.
         cpu_request, memory_request, cpu_limit, memory_limit: the controller's resources; "100m", "256Mi",
             "1", "1Gi" (the chart sets none).
         extra_values: further chart values merged over mlstack's at the top level; none.
@@ -62,7 +113,7 @@ class TrainerArgs:
     repository: str = "oci://ghcr.io/kubeflow/charts"
     namespace: str = "kubeflow-system"
     shm_size: str = "16Gi"
-    rdma_resource: str | None = None
+    pools: Mapping[str, PoolRuntimeArgs] = field(default_factory=dict)
     cpu_request: str = "100m"
     memory_request: str = "256Mi"
     cpu_limit: str = "1"
@@ -96,8 +147,9 @@ def trainer_values(args: TrainerArgs) -> dict[str, Any]:
     return values
 
 
-def runtime_pod_spec(args: TrainerArgs) -> dict[str, Any]:
-    """The runtime's pod spec (a manifest map): hardened for Pod Security "restricted"."""
+def runtime_pod_spec(args: TrainerArgs, pool: PoolRuntimeArgs | None = None) -> dict[str, Any]:
+    """The runtime's pod spec (a manifest map): hardened for Pod Security "restricted"; with ``pool``, on that
+    pool's nodes with its devices."""
     h.pinned_image(args.runtime_image, "runtime image")
     container: dict[str, Any] = {
         "name": NODE,
@@ -112,9 +164,13 @@ def runtime_pod_spec(args: TrainerArgs) -> dict[str, Any]:
         },
         "volumeMounts": [{"name": "tmp", "mountPath": "/tmp"}, {"name": "dshm", "mountPath": "/dev/shm"}],
     }
-    if args.rdma_resource:
-        container["resources"] = {"requests": {args.rdma_resource: "1"}, "limits": {args.rdma_resource: "1"}}
+    placement: dict[str, Any] = {}
+    if pool is not None:
+        amounts = pool.resources()
+        container["resources"] = {"requests": amounts, "limits": dict(amounts)}
+        placement["nodeSelector"] = dict(sorted(pool.node_labels.items()))
     return {
+        **placement,
         "securityContext": {
             "runAsNonRoot": True,
             "runAsUser": h.NONROOT_UID,
@@ -130,8 +186,9 @@ def runtime_pod_spec(args: TrainerArgs) -> dict[str, Any]:
     }
 
 
-def runtime_spec(args: TrainerArgs) -> dict[str, Any]:
-    """The ``torch-distributed`` ClusterTrainingRuntime's ``spec``: torch policy, one node Job per node."""
+def runtime_spec(args: TrainerArgs, pool: PoolRuntimeArgs | None = None) -> dict[str, Any]:
+    """A ClusterTrainingRuntime's ``spec``: torch policy (torchrun's ``--nproc-per-node`` left ``auto``: one
+    process per GPU it sees), one node Job per node; with ``pool``, that pool's runtime."""
     return {
         "mlPolicy": {"numNodes": 1, "torch": {}},
         "template": {
@@ -142,7 +199,7 @@ def runtime_spec(args: TrainerArgs) -> dict[str, Any]:
                         "replicas": 1,
                         "template": {
                             "metadata": {"labels": {ANCESTOR_LABEL: "trainer"}},
-                            "spec": {"template": {"spec": runtime_pod_spec(args)}},
+                            "spec": {"template": {"spec": runtime_pod_spec(args, pool)}},
                         },
                     }
                 ]
@@ -152,13 +209,15 @@ def runtime_spec(args: TrainerArgs) -> dict[str, Any]:
 
 
 class Trainer(pulumi.ComponentResource):
-    """Kubeflow Trainer's Helm release and the ``torch-distributed`` ClusterTrainingRuntime.
+    """Kubeflow Trainer's Helm release, the ``torch-distributed`` ClusterTrainingRuntime and one
+    ``torch-distributed-<pool>`` runtime per pool in ``args.pools``.
 
     Order it after the JobSet release (``depends_on``): the chart's JobSet subchart is off.
 
     Attributes:
         namespace: the release's namespace. release: the Helm release. runtime_name: "torch-distributed".
-        chart_version: the pinned chart version.
+        pool_runtime_names: accelerator pool -> its runtime, ``torch-distributed-<pool>``.
+        release_name: the Helm release's name. chart_version: the pinned chart version.
     """
 
     def __init__(self, name: str, args: TrainerArgs, opts: pulumi.ResourceOptions | None = None) -> None:
@@ -172,19 +231,31 @@ class Trainer(pulumi.ComponentResource):
             component="training-operator",
             values=trainer_values(args),
         )
-        k8s.apiextensions.CustomResource(
-            f"{name}-torch-runtime",
-            api_version=API_VERSION,
-            kind="ClusterTrainingRuntime",
-            metadata=k8s.meta.v1.ObjectMetaArgs(
-                name=RUNTIME_NAME, labels={**h.MLSTACK_LABELS("kubeflow-trainer", "training-runtime"), FRAMEWORK_LABEL: "torch"}
-            ),
-            spec=runtime_spec(args),
-            # The CRD and the validating webhook come with the release.
-            opts=pulumi.ResourceOptions(parent=self, depends_on=[release]),
-        )
+        labels = {**h.MLSTACK_LABELS("kubeflow-trainer", "training-runtime"), FRAMEWORK_LABEL: "torch"}
+        runtimes: dict[str, tuple[str, PoolRuntimeArgs | None]] = {f"{name}-torch-runtime": (RUNTIME_NAME, None)}
+        runtimes.update({f"{name}-torch-pool-{pool}": (pool_runtime_name(pool), a) for pool, a in sorted(args.pools.items())})
+        for child, (runtime, pool_args) in runtimes.items():
+            k8s.apiextensions.CustomResource(
+                child,
+                api_version=API_VERSION,
+                kind="ClusterTrainingRuntime",
+                metadata=k8s.meta.v1.ObjectMetaArgs(name=runtime, labels=labels),
+                spec=runtime_spec(args, pool_args),
+                # The CRD and the validating webhook come with the release.
+                opts=pulumi.ResourceOptions(parent=self, depends_on=[release]),
+            )
         self.namespace: pulumi.Output[str] = ns.metadata.name
         self.release = release
+        self.release_name: pulumi.Output[str | None] = release.name
         self.runtime_name = RUNTIME_NAME
+        self.pool_runtime_names: dict[str, str] = {pool: pool_runtime_name(pool) for pool in sorted(args.pools)}
         self.chart_version = args.chart_version
-        self.register_outputs({"namespace": self.namespace, "release_name": release.name, "runtime_name": RUNTIME_NAME})
+        self.register_outputs(
+            {
+                "namespace": self.namespace,
+                "release_name": self.release_name,
+                "chart_version": self.chart_version,
+                "runtime_name": self.runtime_name,
+                "pool_runtime_names": self.pool_runtime_names,
+            }
+        )

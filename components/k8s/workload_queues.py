@@ -276,4 +276,10 @@ class WorkloadQueues(pulumi.ComponentResource):
         self.cluster_queues: dict[str, str] = {team: team for team in sorted(args.teams)}
         self.local_queue = DEFAULT_LOCAL_QUEUE
         self.priority_classes: list[str] = sorted(args.priorities)
-        self.register_outputs({"cluster_queues": self.cluster_queues, "priority_classes": self.priority_classes})
+        self.register_outputs(
+            {
+                "cluster_queues": self.cluster_queues,
+                "local_queue": self.local_queue,
+                "priority_classes": self.priority_classes,
+            }
+        )

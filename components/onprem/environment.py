@@ -269,6 +269,12 @@ class OnPremEnvironment(pulumi.ComponentResource):
         }
         self.register_outputs(
             {
+                "audit_policy_yaml": self.audit_policy_yaml,
+                "registry_credentials_secret_name": self.registry_credentials_secret_name,
+                "s3_access_key_id": self.s3_access_key_id,
+                "s3_access_key_id_key": self.s3_access_key_id_key,
+                "s3_secret_access_key": self.s3_secret_access_key,
+                "s3_secret_access_key_key": self.s3_secret_access_key_key,
                 "tracking_database_uri": self.tracking_database_uri,
                 "tracking_artifacts_uri": self.tracking_artifacts_uri,
                 "s3_endpoint_url": self.s3_endpoint_url,

@@ -212,5 +212,11 @@ class ImageRegistry(pulumi.ComponentResource):
         self.username: str = USERNAME
         self.password: pulumi.Output[str] = pulumi.Output.secret(password.result)
         self.register_outputs(
-            {"host": self.host, "internal_host": self.internal_host, "credentials_secret_name": self.credentials_secret_name}
+            {
+                "password": self.password,
+                "username": self.username,
+                "host": self.host,
+                "internal_host": self.internal_host,
+                "credentials_secret_name": self.credentials_secret_name,
+            }
         )

@@ -95,11 +95,10 @@ class OnPremNodePool(pulumi.ComponentResource):
         self.accelerator: str | None = args.accelerator
         self.register_outputs(
             {
+                "accelerator": self.accelerator,
+                "gpu": self.gpu,
                 "node_selector": self.node_selector,
-                "tolerations": [
-                    {k: v for k, v in (("key", t.key), ("operator", "Equal" if t.value is not None else "Exists"), ("value", t.value), ("effect", t.effect)) if v is not None}
-                    for t in ordered
-                ],
+                "tolerations": [ {k: v for k, v in (("key", t.key), ("operator", "Equal" if t.value is not None else "Exists"), ("value", t.value), ("effect", t.effect)) if v is not None} for t in ordered ],
                 "gpus_per_node": self.gpus_per_node,
             }
         )

@@ -334,6 +334,8 @@ class ObjectStore(pulumi.ComponentResource):
         self.secret_access_key: pulumi.Output[str] = pulumi.Output.secret(mlflow_key.result)
         self.register_outputs(
             {
+                "access_key_id": self.access_key_id,
+                "secret_access_key": self.secret_access_key,
                 "endpoint": self.endpoint,
                 "bucket_names": self.bucket_names,
                 "artifacts_uri": self.artifacts_uri,

@@ -191,6 +191,10 @@ class InClusterPostgres(pulumi.ComponentResource):
         )
         self.register_outputs(
             {
+                "database": self.database,
+                "password": self.password,
+                "port": self.port,
+                "username": self.username,
                 "cluster_name": self.cluster_name,
                 "host": self.host,
                 "credentials_secret_name": self.credentials_secret_name,

@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 import sys
 from pathlib import Path
+from typing import Any
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -31,20 +32,22 @@ def _interrupted() -> int:
 
 
 def _main(argv: list[str] | None) -> int:
-    from mlstack.cli.app import app
+    from mlstack.cli.app import click_command
     from mlstack.cli.context import STATE
     from mlstack.errors import MlstackError
 
     from mlstack.cli import argv as cli_argv
 
-    args = cli_argv.hoist_globals(list(sys.argv[1:] if argv is None else argv), _takes_value)
+    words = list(sys.argv[1:] if argv is None else argv)
+    command = click_command(cli_argv.subcommand(words))
+    args = cli_argv.hoist_globals(words, lambda sub, option: _takes_value(sub, option, command))
     STATE.verbose = "--verbose" in args or "-v" in args
     if not cli_argv.has_stacks_dir(args) and "MLSTACK_STACKS_DIR" not in os.environ:
         found = cli_argv.find_stacks_dir(Path.cwd())
         if found is not None and found != Path(cli_argv.STACKS):
             args = ["--stacks-dir", str(found), *args]
     try:
-        result = app(args=args, prog_name="mlstack", standalone_mode=False)
+        result = command.main(args=args, prog_name="mlstack", standalone_mode=False)
         code = int(result) if isinstance(result, int) else 0
         if code == 130:  # typer turns a Ctrl-C inside a command into a silent Exit(130): say it, once
             code = _interrupted()
@@ -58,13 +61,13 @@ def _main(argv: list[str] | None) -> int:
     return code
 
 
-def _takes_value(command: str, option: str) -> bool:
-    """Whether ``option`` of subcommand ``command`` consumes the next word (from the Click command itself)."""
-    import typer.main
+def _takes_value(command: str, option: str, group: Any = None) -> bool:
+    """Whether ``option`` of subcommand ``command`` consumes the next word (from the Click command itself;
+    ``group``: the one this command line runs, else the one built for ``command``)."""
+    if group is None:
+        from mlstack.cli.app import click_command
 
-    from mlstack.cli.app import app
-
-    group = typer.main.get_command(app)
+        group = click_command(command)
     cmd = getattr(group, "commands", {}).get(command)
     if cmd is None:
         return False

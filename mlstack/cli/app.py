@@ -66,3 +66,33 @@ def _register() -> None:
 
 
 _register()
+
+
+def click_command(subcommand: str | None):  # noqa: ANN201 - typer's (vendored) Click command
+    """The Click command that runs ``mlstack <subcommand> ...``, built once per process.
+
+    Building a command's options from its function's signature is most of the CLI's own start-up, so a line
+    that names a known subcommand gets the group with that one command (its options, help and errors are the
+    same as in the full group). Anything else (``--help``, a misspelt command answered with the closest name,
+    shell completion) gets every command.
+    """
+    import os
+
+    import typer.main
+
+    commands, groups = list(app.registered_commands), list(app.registered_groups)
+    named = [c for c in commands if subcommand and _name(c) == subcommand]
+    named_groups = [g for g in groups if subcommand and (g.name or g.typer_instance.info.name) == subcommand]
+    if not (named or named_groups) or "_MLSTACK_COMPLETE" in os.environ:
+        return typer.main.get_command(app)
+    app.registered_commands, app.registered_groups = named, named_groups
+    try:
+        return typer.main.get_command(app)
+    finally:
+        app.registered_commands, app.registered_groups = commands, groups
+
+
+def _name(info) -> str:  # noqa: ANN001 - a typer CommandInfo
+    import typer.main
+
+    return info.name or typer.main.get_command_name(info.callback.__name__)

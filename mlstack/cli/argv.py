@@ -55,6 +55,23 @@ def hoist_globals(args: list[str], takes_value: Callable[[str, str], bool]) -> l
     return front + rest
 
 
+def subcommand(args: list[str]) -> str | None:
+    """The subcommand a command line names: its first word that is neither an option nor a global option's
+    value (``mlstack --stacks-dir s plan`` -> ``plan``); None when there is none (``mlstack --help``)."""
+    i = 0
+    while i < len(args):
+        word = args[i]
+        if word == "--":
+            return None
+        if word in GLOBAL_VALUED:
+            i += 2
+            continue
+        if not word.startswith("-"):
+            return word
+        i += 1
+    return None
+
+
 def has_stacks_dir(args: Iterable[str]) -> bool:
     return any(a in GLOBAL_VALUED or a.split("=", 1)[0] in GLOBAL_VALUED for a in args)
 

@@ -223,7 +223,7 @@ class Workloads(Model):
         None,
         pattern=r"^[a-z0-9]([-a-z0-9.]*[a-z0-9])?/[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$",
         description="onprem: the extended resource your cluster's RDMA device plugin exposes (e.g. rdma/ib); every "
-        "training node of the torch runtime requests one. Default none.", examples=["rdma/ib"],
+        "node of a GPU pool's training runtime (torch-distributed-<pool>) requests one. Default none.", examples=["rdma/ib"],
     )
 
 

@@ -11,7 +11,8 @@ from __future__ import annotations
 import functools
 import importlib
 
-from mlstack.targets.base import Pack, ResourceType
+from mlstack.targets.base import MockHandler, Pack, ResourceType
+from mlstack.targets.kit import generic
 
 # Pack name -> module exposing ``PACK``. Target packs first (the spec's ``target.cloud`` values, in this order),
 # then the packs every target shares.
@@ -79,6 +80,17 @@ def owner(token: str) -> Pack | None:
     if found:
         return found[0]
     return next((p for p in packs() if p.owns(token)), None)
+
+
+@functools.cache
+def mock_handler(token: str) -> MockHandler:
+    """The credential-free plan's answer for a type: its table entry's ``mock``, else its provider pack's
+    generic one, else an id made from the name (``kit.generic``)."""
+    entry = resource_type(token)
+    if entry is not None and entry.mock is not None:
+        return entry.mock
+    p = owner(token)
+    return (p.generic_mock if p is not None and p.owns(token) else None) or generic
 
 
 def on_cluster(token: str) -> bool:

@@ -36,6 +36,8 @@ class Bindings:
         team_members_as_users: a team's members are bound as Kubernetes RBAC users; False where the target maps
             them to the team's group itself (EKS access entries).
         ci_issue_token: the CI ServiceAccount gets a long-lived token (no cloud OIDC trust to log in with).
+        node_fabric: accelerator pool -> the fabric devices each of its nodes offers, resource -> count (AWS:
+            the EFA interfaces of a multi-node pool); the pool's training runtime requests them all.
         outputs: stack outputs of the target (exported as they are).
         depends_on: resources the platform layer must wait for (node pools, CSI drivers).
     """
@@ -58,6 +60,7 @@ class Bindings:
     gpu_device_plugin: bool = True
     team_members_as_users: bool = True
     ci_issue_token: bool = False
+    node_fabric: dict[str, dict[str, int]] = field(default_factory=dict)
     outputs: dict[str, Any] = field(default_factory=dict)
     depends_on: list[pulumi.Resource] = field(default_factory=list)
 

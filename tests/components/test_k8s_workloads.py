@@ -317,14 +317,6 @@ def test_torch_runtime_is_hardened_and_valid(record_plan):
     assert _custom_errors(plan) == []
 
 
-def test_runtime_requests_the_rdma_resource_when_named(record_plan):
-    plan = _trainer(record_plan, rdma_resource="rdma/ib")
-    (ctr,) = plan.of_type(CTR)
-    container = ctr.inputs["spec"]["template"]["spec"]["replicatedJobs"][0]["template"]["spec"]["template"]["spec"]["containers"][0]
-    assert container["resources"] == {"requests": {"rdma/ib": "1"}, "limits": {"rdma/ib": "1"}}
-    assert _custom_errors(plan) == []
-
-
 def test_kuberay_release(record_plan):
     from mlstack.components.k8s.kuberay import KubeRay, KubeRayArgs
 

@@ -4,16 +4,20 @@ fields a target binds. The list of allowed differences is explicit and small; an
 from __future__ import annotations
 
 import json
+from fnmatch import fnmatchcase
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from mlstack.catalog import load_catalog
+from mlstack.components.k8s.efa_support import EFA_RESOURCE
 from mlstack.components.k8s.tracking_migrate import migrate_job_name
+from mlstack.components.k8s.trainer import RUNTIME_NAME
 from mlstack.engine.review.planning import plan_env
 
 STACKS = Path(__file__).resolve().parents[2] / "stacks"
+POOL_POD = "spec.template.spec.replicatedJobs[0].template.spec.template.spec"
 REFERENCE = "staging"  # aws
 
 # (kind, namespace, name) -> field paths (prefixes) a target binds.
@@ -31,6 +35,13 @@ ALLOWED = {
     # A pool's Kueue flavor selects its nodes by mlstack.io/pool on the clouds (mlstack labels the nodes it
     # creates) and by the pool's selector on-prem (mlstack does not label existing nodes).
     ("ResourceFlavor", "", "*"): ("spec.nodeLabels",),
+    # A GPU pool's training runtime selects the pool's nodes as its flavor does (above), and asks for the fabric
+    # devices the target's nodes offer: every EFA interface of an AWS multi-node pool (none elsewhere here).
+    ("ClusterTrainingRuntime", "", f"{RUNTIME_NAME}-*"): (
+        f"{POOL_POD}.nodeSelector",
+        f"{POOL_POD}.containers[0].resources.limits.{EFA_RESOURCE}",
+        f"{POOL_POD}.containers[0].resources.requests.{EFA_RESOURCE}",
+    ),
     # The schema migrations Job runs with the server's own environment and volumes (tracking_migrate.py).
     ("Job", "mlflow", migrate_job_name(f"ghcr.io/mlflow/mlflow:v{load_catalog().versions.mlflow}-full", ["applied", "mlstack-verify", "research"])): (
         "spec.template.spec.containers[0].env",
@@ -103,7 +114,7 @@ def differences(a: Any, b: Any, path: str = "") -> list[str]:
 def allowed(key: tuple[str, str, str], path: str) -> bool:
     kind, namespace, name = key
     for (k, ns, n), prefixes in ALLOWED.items():
-        if k == kind and n in (name, "*") and ns in (namespace, "*") and path.startswith(prefixes):
+        if k == kind and fnmatchcase(name, n) and ns in (namespace, "*") and path.startswith(prefixes):
             return True
     return False
 
@@ -137,7 +148,7 @@ def test_the_allowed_differences_are_real(reference):
         (k, ns, n)
         for (k, ns, n), prefixes in ALLOWED.items()
         for key in common
-        if key[0] == k and n in (key[2], "*") and ns in (key[1], "*")
+        if key[0] == k and fnmatchcase(key[2], n) and ns in (key[1], "*")
         and any(p.startswith(prefixes) for p in differences(reference[key], other[key]))
     }
     assert used == set(ALLOWED)

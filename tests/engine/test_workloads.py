@@ -172,6 +172,35 @@ def test_multi_node_false_trades_placement_for_capacity(tmp_path):
                                         "a100: {accelerator: nvidia-a100-80gb, gpus_per_node: 8, min: 0, max: 2, multi_node: false}"))
     assert not plan.of_type("aws:ec2/placementGroup:PlacementGroup")
     assert len(plan.one("aws:eks/nodeGroup:NodeGroup", "acme-ml-staging-a100").inputs["subnetIds"]) == 3
+    # No EFA interfaces on the nodes: the pool's runtime asks for none.
+    limits = _runtime_pods(plan)["torch-distributed-a100"]["containers"][0]["resources"]["limits"]
+    assert limits == {"cpu": "24", "memory": "96Gi", "nvidia.com/gpu": "8"}
+
+
+def _runtime_pods(plan) -> dict[str, dict]:
+    """ClusterTrainingRuntime name -> its node pod spec."""
+    return {
+        r.inputs["metadata"]["name"]: r.inputs["spec"]["template"]["spec"]["replicatedJobs"][0]["template"]["spec"]["template"]["spec"]
+        for r in plan.of_type("kubernetes:trainer.kubeflow.org/v1alpha1:ClusterTrainingRuntime")
+    }
+
+
+def test_efa_pool_runtime_requests_every_interface_of_its_type(plan):
+    """A TrainJob on torch-distributed-<pool> gets the node's EFA devices without asking: as many as the pool's
+    instance type has (catalogue), on the multi-node pool only."""
+    from mlstack.catalog import load_catalog
+
+    pods = _runtime_pods(plan)
+    assert sorted(pods) == ["torch-distributed", "torch-distributed-a100", "torch-distributed-l4"]
+    machine = plan.one("aws:ec2/launchTemplate:LaunchTemplate", "acme-ml-staging-a100-lt").inputs
+    efa = load_catalog().efa_interfaces("p4de.24xlarge")
+    assert efa == len(machine["networkInterfaces"]) == 4
+    amounts = {"cpu": "24", "memory": "96Gi", "nvidia.com/gpu": "8", "vpc.amazonaws.com/efa": str(efa)}
+    assert pods["torch-distributed-a100"]["containers"][0]["resources"] == {"requests": amounts, "limits": amounts}
+    assert pods["torch-distributed-a100"]["nodeSelector"] == {"mlstack.io/pool": "a100"}
+    # The l4 pool's type has no EFA (it is not multi-node): devices only.
+    assert "networkInterfaces" not in plan.one("aws:ec2/launchTemplate:LaunchTemplate", "acme-ml-staging-l4-lt").inputs
+    assert pods["torch-distributed-l4"]["containers"][0]["resources"]["limits"] == {"cpu": "12", "memory": "48Gi", "nvidia.com/gpu": "4"}
 
 
 def test_gke_multi_node_pool_is_compact_in_one_zone(tmp_path):
@@ -194,7 +223,7 @@ def test_gke_multi_node_pool_is_compact_in_one_zone(tmp_path):
     assert pool.inputs["nodeLocations"] == ["us-central1-a"]
 
 
-def test_onprem_rdma_resource_reaches_the_torch_runtime(tmp_path):
+def test_onprem_rdma_resource_reaches_the_pool_runtime(tmp_path):
     text = textwrap.dedent(
         """\
         project: acme-ml
@@ -210,9 +239,11 @@ def test_onprem_rdma_resource_reaches_the_torch_runtime(tmp_path):
         """
     )
     plan = _plan(tmp_path, text)
-    (runtime,) = plan.of_type("kubernetes:trainer.kubeflow.org/v1alpha1:ClusterTrainingRuntime")
-    pod = runtime.inputs["spec"]["template"]["spec"]["replicatedJobs"][0]["template"]["spec"]["template"]["spec"]
-    assert pod["containers"][0]["resources"] == {"requests": {"rdma/ib": "1"}, "limits": {"rdma/ib": "1"}}
+    runtimes = _runtime_pods(plan)
+    assert runtimes["torch-distributed-a100"]["nodeSelector"] == {"mlstack.io/accelerator": "nvidia-a100-80gb"}
+    amounts = {"cpu": "24", "memory": "96Gi", "nvidia.com/gpu": "8", "rdma/ib": "1"}
+    assert runtimes["torch-distributed-a100"]["containers"][0]["resources"] == {"requests": amounts, "limits": amounts}
+    assert "resources" not in runtimes["torch-distributed"]["containers"][0]
     # Kueue does not count the fabric devices (no queue covers them; they would make every job inadmissible).
     release = next(r for r in plan.of_type(RELEASE) if r.inputs["chart"] == "kueue")
     config = json.loads(release.inputs["values"]["managerConfig"]["controllerManagerConfigYaml"])

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from mlstack.engine.review.diff import compare_envs, diff_plans, empty_plan, normalise_plan, render_text
+from mlstack.engine.review.diff import diff_plans, empty_plan, render_text
 from mlstack.engine.review.replace_rules import RULES, forces_replacement
 
 from .fixtures import plan, reg
@@ -66,23 +66,6 @@ def test_replace_rules():
     assert not forces_replacement("aws:eks/cluster:Cluster", "accessConfig", None, {"authenticationMode": "API"})
     assert not forces_replacement("unknown:type:T", "anything")
     assert all(r.source for r in RULES.values())
-
-
-def test_normalise_and_compare_envs():
-    a = plan(reg(NG, "acme-ml-staging-gpu", {"clusterName": "acme-ml-staging", "scalingConfig": {"maxSize": 1},
-                                            "tags": {"mlstack.io/env": "staging"}}, env="staging"),
-             reg("aws:s3/bucket:Bucket", "acme-ml-staging-scratch", env="staging"), env="staging")
-    b = plan(reg(NG, "acme-ml-prod-gpu", {"clusterName": "acme-ml-prod", "scalingConfig": {"maxSize": 4},
-                                         "tags": {"mlstack.io/env": "prod"}}, env="prod", protect=True), env="prod")
-    n = normalise_plan(a)
-    assert n.resources[0].urn.startswith("urn:pulumi:<env>::acme-ml::")
-    assert n.one(NG, "acme-ml-<env>-gpu").inputs["clusterName"] == "acme-ml-<env>"
-    d = compare_envs(a, b)
-    assert d.counts()["delete"] == 1  # only in staging
-    gpu = next(c for c in d.changes if c.type == NG)
-    assert gpu.action == "update" and not gpu.blocking
-    assert [(p.path, p.old, p.new) for p in gpu.properties] == [
-        ("scalingConfig.maxSize", 1, 4), ("options.protect", False, True), ("options.retain_on_delete", False, True)]
 
 
 def test_render_text():

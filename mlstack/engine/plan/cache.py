@@ -21,7 +21,6 @@ import functools
 import hashlib
 import json
 import sys
-from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
@@ -130,14 +129,14 @@ def _encode(plan: Any, cache_key: str) -> str:
         "project": plan.project,
         "env": plan.env,
         "target": plan.target,
-        "resources": [asdict(r) for r in plan.resources],
+        "resources": [vars(r) for r in plan.resources],  # the fields as they are: json.dumps copies nothing
         "outputs": plan.outputs,
     }, sort_keys=True)
 
 
 def _decode(text: str, cache_key: str) -> Any:
     from mlstack.engine.plan.model import Plan
-    from mlstack.engine.plan.recorder import Registration
+    from mlstack.engine.plan.registration import Registration
 
     data = json.loads(text)
     if data.get("format") != FORMAT or data.get("key") != cache_key:

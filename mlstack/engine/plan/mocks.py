@@ -15,7 +15,7 @@ from pulumi.runtime.mocks import MockCallArgs, MockResourceArgs, Mocks
 
 from mlstack import targets
 from mlstack.errors import EngineError
-from mlstack.targets.kit import generic, physical_name  # noqa: F401 - physical_name: the naming rule, re-exported
+from mlstack.targets.kit import physical_name  # noqa: F401 - the naming rule, re-exported
 
 State = dict[str, Any]
 
@@ -34,12 +34,7 @@ class MockOutputs(Mocks):
 
     def new_resource(self, args: MockResourceArgs) -> tuple[str, State]:
         state: State = dict(args.inputs)
-        entry = targets.resource_type(args.typ)
-        handler = entry.mock if entry is not None else None
-        if handler is None:
-            pack = targets.owner(args.typ)
-            handler = (pack.generic_mock if pack is not None and pack.owns(args.typ) else None) or generic
-        res_id, outputs = handler(self, args.name, state)
+        res_id, outputs = targets.mock_handler(args.typ)(self, args.name, state)
         state.update(outputs)
         return res_id, state
 

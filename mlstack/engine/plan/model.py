@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable
-from dataclasses import asdict, dataclass, field
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 from typing import Any
 
-from mlstack.engine.plan.recorder import Registration
+from mlstack.engine.plan.registration import Registration
 
 
 @dataclass
@@ -55,18 +55,25 @@ class Plan:
         return {"resources": len(self.resources), "by_type": dict(sorted(counts.items()))}
 
     def to_dict(self) -> dict[str, Any]:
-        """The JSON shape documented in docs/architecture.md ("The plan")."""
+        """The JSON shape documented in docs/architecture.md ("The plan"). It holds the plan's own values (no
+        copies: dumping a 200-team plan's copies cost more than the dump): read it, do not change it."""
         keep = ("urn", "type", "name", "parent", "inputs", "protect", "retain_on_delete", "depends_on", "provider")
         data: dict[str, Any] = {
             "project": self.project,
             "env": self.env,
             "target": self.target,
-            "resources": [{k: asdict(r)[k] for k in keep} for r in self.resources],
+            "resources": [{k: getattr(r, k) for k in keep} for r in self.resources],
             "outputs": self.outputs,
             "summary": self.summary(),
         }
         data.update(self.extras)
         return data
+
+
+def mock_setting(target: Mapping[str, Any]) -> dict[str, str]:
+    """What the mocks answer a target's plan with, from the target's plain data (``Plan.target``): its region
+    (a regionless target answers with its own name) and GCP project id."""
+    return {"region": str(target.get("region") or target.get("cloud", "")), "gcp_project": str(target.get("project_id") or "mlstack-plan")}
 
 
 def plan_program(

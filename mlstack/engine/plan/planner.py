@@ -33,18 +33,11 @@ def plan_spec(spec: Spec, pins: Mapping[str, str] | None = None) -> Plan:
 
 
 def _record(spec: Spec, pins: Mapping[str, str] | None = None) -> Plan:
-    from mlstack.engine.plan.model import plan_program
+    from mlstack.engine.plan.model import mock_setting, plan_program
     from mlstack.engine.plan.program import make_program
 
     target = spec.target.model_dump(exclude_none=True)
-    return plan_program(
-        make_program(spec, pins),
-        project=spec.project,
-        env=spec.env,
-        target=target,
-        region=spec.target.region or spec.target.cloud,  # a regionless target answers with its own name
-        gcp_project=spec.target.project_id or "mlstack-plan",
-    )
+    return plan_program(make_program(spec, pins), project=spec.project, env=spec.env, target=target, **mock_setting(target))
 
 
 def plan_specs(specs: list[Spec]) -> list[Plan]:

@@ -56,7 +56,7 @@ def platform_args(
             gpu_operator=spec.cluster.gpu_operator,
             install_driver=spec.cluster.gpu_operator,
         )
-    workloads = workloads_args(spec, catalog)
+    workloads = workloads_args(spec, catalog, bindings.node_fabric)
     queues = workloads.queues if workloads else None
     return PlatformArgs(
         teams={

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from typing import Any
 
 from google.protobuf import json_format
@@ -17,6 +16,7 @@ from pulumi.runtime import mocks as pulumi_mocks
 from pulumi.runtime import rpc, settings
 
 from mlstack.engine.plan.mocks import MockOutputs
+from mlstack.engine.plan.registration import SECRET, UNKNOWN, Registration  # noqa: F401 - re-exported
 from mlstack.errors import EngineError
 
 # Pulumi-private seams (no public API exists), each pinned by tests/engine/test_recorder_seams.py: the wire
@@ -26,27 +26,6 @@ _SECRET_SIG = rpc._special_secret_sig  # type: ignore[attr-defined]
 _RESOURCE_SIG = rpc._special_resource_sig  # type: ignore[attr-defined]
 _OUTPUT_SIG = rpc._special_output_value_sig  # type: ignore[attr-defined]
 _SIG_KEY = rpc._special_sig_key  # type: ignore[attr-defined]
-SECRET = "[secret]"
-UNKNOWN = "[unknown]"
-
-
-@dataclass
-class Registration:
-    """One resource as the engine would be asked to register it."""
-
-    urn: str
-    type: str
-    name: str
-    parent: str
-    custom: bool
-    inputs: dict[str, Any]
-    protect: bool
-    retain_on_delete: bool | None  # None: not known (a CrossGuard policy pack's view of a resource)
-    depends_on: list[str]
-    provider: str
-    ignore_changes: list[str] = field(default_factory=list)
-    additional_secret_outputs: list[str] = field(default_factory=list)
-
 
 def clean(value: Any) -> Any:
     """Turns a wire value (from ``MessageToDict``) into plain, printable data.

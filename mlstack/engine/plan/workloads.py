@@ -9,12 +9,14 @@ and an admitted job is never refused by the ResourceQuota.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from mlstack.catalog import Catalog
 from mlstack.components.k8s.efa_support import EFA_RESOURCE
 from mlstack.components.k8s.jobset import JobSetArgs
 from mlstack.components.k8s.kuberay import KubeRayArgs
 from mlstack.components.k8s.kueue import KueueArgs
-from mlstack.components.k8s.trainer import TrainerArgs
+from mlstack.components.k8s.trainer import PoolRuntimeArgs, TrainerArgs
 from mlstack.components.k8s.workload_queues import FlavorArgs, TeamQueueArgs, WorkloadQueuesArgs, borrowing_limit, quota_ceiling
 from mlstack.components.k8s.workloads import WorkloadsArgs
 from mlstack.spec import Spec
@@ -65,8 +67,32 @@ def queues_args(spec: Spec, catalog: Catalog) -> WorkloadQueuesArgs:
     )
 
 
-def workloads_args(spec: Spec, catalog: Catalog) -> WorkloadsArgs | None:
-    """The parts ``spec.workloads`` turns on, pinned by the catalogue; None when nothing is on."""
+def pool_runtimes(
+    spec: Spec, catalog: Catalog, node_fabric: Mapping[str, Mapping[str, int]] | None = None
+) -> dict[str, PoolRuntimeArgs]:
+    """A ``torch-distributed-<pool>`` runtime per GPU pool: on the nodes its flavor selects, every device of a
+    node, and the fabric the node offers: the target's (``node_fabric``: EFA on AWS) or the spec's RDMA resource
+    (on-prem). Trainium and TPU pools get none (torchrun's one process per GPU does not fit them)."""
+    labels = flavors(spec, catalog)
+    rdma = spec.workloads.rdma_resource
+    out = {}
+    for name, cap in accelerator_pools(spec, catalog).items():
+        if cap.kind != "gpu":
+            continue
+        fabric = dict((node_fabric or {}).get(name, {}))
+        if rdma:
+            fabric[rdma] = 1
+        out[name] = PoolRuntimeArgs(
+            node_labels=labels[name].node_labels, accelerator_resource=cap.resource, devices_per_node=cap.per_node, fabric=fabric
+        )
+    return out
+
+
+def workloads_args(
+    spec: Spec, catalog: Catalog, node_fabric: Mapping[str, Mapping[str, int]] | None = None
+) -> WorkloadsArgs | None:
+    """The parts ``spec.workloads`` turns on, pinned by the catalogue; None when nothing is on. ``node_fabric``:
+    the target's fabric devices per pool (``Bindings.node_fabric``)."""
     w = spec.workloads
     charts, images = catalog.versions.charts, catalog.versions.images
     args = WorkloadsArgs(
@@ -89,7 +115,7 @@ def workloads_args(spec: Spec, catalog: Catalog) -> WorkloadsArgs | None:
             repository=charts["kubeflow-trainer"].repo,
             image=images["kubeflow-trainer"].ref,
             runtime_image=images["pytorch"].ref,
-            rdma_resource=w.rdma_resource,
+            pools=pool_runtimes(spec, catalog, node_fabric),
         )
         if w.trainer
         else None,

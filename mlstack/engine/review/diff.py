@@ -5,23 +5,20 @@ both with different inputs is an update, or a replace when a changed input force
 (``replace_rules``). Deleting or replacing a resource that is protected in the base plan is *blocking*: the
 real engine refuses it (``protect``) or it destroys data.
 
-The same function compares two environments after ``normalise_plan`` rewrote each one's environment name to
-``<env>``: what remains are the real differences (sizes, counts, versions).
+Two environments (``diff --env a --env b``) are compared by ``envdiff.compare_envs``, into the same PlanDiff.
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from mlstack.engine.plan.model import Plan
-from mlstack.engine.plan.recorder import Registration
 
 Action = Literal["create", "delete", "update", "replace"]
 ACTIONS: tuple[Action, ...] = ("create", "update", "replace", "delete")
-ENV_PLACEHOLDER = "<env>"
+ENV_PLACEHOLDER = "<env>"  # what envdiff writes for the environment name
 _MISSING = "(absent)"
 _SYMBOL = {"create": "+", "update": "~", "replace": "+-", "delete": "-"}
 
@@ -148,7 +145,7 @@ def diff_plans(base: Plan, head: Plan, *, base_label: str = "base", head_label: 
         props = [
             PropertyChange(path, o, n, bool(a.custom) and forces_replacement(a.type, path, o, n))
             for path, o, n in _changed(a.inputs, b.inputs, "")
-            if not _ignored(path, b.ignore_changes)
+            if not ignored(path, b.ignore_changes)
         ]
         for option in ("protect", "retain_on_delete"):
             if getattr(a, option) != getattr(b, option):
@@ -166,7 +163,7 @@ def diff_plans(base: Plan, head: Plan, *, base_label: str = "base", head_label: 
     return PlanDiff(base_label, head_label, env, changes, unchanged)
 
 
-def _ignored(path: str, ignore_changes: list[str]) -> bool:
+def ignored(path: str, ignore_changes: list[str]) -> bool:
     """Whether Pulumi keeps the old value at ``path`` (a property the resource's ``ignore_changes`` names, or below)."""
     return any(path == p or path.startswith((f"{p}.", f"{p}[")) for p in ignore_changes)
 
@@ -197,113 +194,6 @@ def _changed(old: Any, new: Any, path: str) -> Iterator[tuple[str, Any, Any]]:
 def empty_plan(project: str, env: str) -> Plan:
     """The plan of an environment that does not exist (yet): diffing against it makes everything a create."""
     return Plan(project=project, env=env, target={}, resources=[])
-
-
-# -- environment comparison ----------------------------------------------------------------------------------
-
-
-_HEX_RUN = re.compile(r"[0-9a-fA-F]{7}")
-
-
-def normalise_plan(plan: Plan) -> Plan:
-    """A copy of ``plan`` with the environment name replaced by ``<env>`` in URNs, names, keys and values.
-
-    The name is replaced where it stands as a word (``acme-ml-staging-vpc`` -> ``acme-ml-<env>-vpc``), so two
-    environments' plans line up on URN and differ only where the environments really differ.
-    """
-    word = re.compile(rf"(?<![A-Za-z0-9]){re.escape(plan.env)}(?![A-Za-z0-9])")
-    ids = _mock_ids(plan)
-    # No word boundaries: the mocks glue ids to other text (``...-8000-<7 hex>00000``, ``sg-<hex>cluster``) and
-    # upper-case some (EKS OIDC ids); a 7-hex-digit sha256 prefix appearing by chance is negligible.
-    id_re = re.compile("(" + "|".join(sorted(ids, key=len, reverse=True)) + ")", re.IGNORECASE) if ids else None
-
-    env = plan.env
-
-    def sub(value: Any) -> Any:
-        if isinstance(value, str):
-            # Cheap guards first: most strings hold neither the env name nor a run of 7 hex digits, and the
-            # id alternation (hundreds of tokens) is the slow part of a multi-environment diff.
-            if env in value:
-                value = word.sub(ENV_PLACEHOLDER, value)
-            if id_re is not None and _HEX_RUN.search(value):
-                value = id_re.sub(lambda m: ids[m.group(1).lower()], value)
-            return value
-        if isinstance(value, dict):
-            return {sub(k): sub(v) for k, v in value.items()}
-        if isinstance(value, list):
-            return [sub(v) for v in value]
-        return value
-
-    def reg(r: Registration) -> Registration:
-        return Registration(
-            urn=_norm_urn(r.urn, plan.env, sub),
-            type=r.type,
-            name=sub(r.name),
-            parent=_norm_urn(r.parent, plan.env, sub) if r.parent else "",
-            custom=r.custom,
-            inputs=sub(r.inputs),
-            protect=r.protect,
-            retain_on_delete=r.retain_on_delete,
-            depends_on=[_norm_urn(u, plan.env, sub) for u in r.depends_on],
-            provider=sub(r.provider),
-            ignore_changes=list(r.ignore_changes),
-            additional_secret_outputs=list(r.additional_secret_outputs),
-        )
-
-    return Plan(
-        project=plan.project,
-        env=plan.env,
-        target=dict(plan.target),
-        resources=sorted((reg(r) for r in plan.resources), key=lambda r: r.urn),
-        outputs=sub(plan.outputs),
-        extras=dict(plan.extras),
-    )
-
-
-def _mock_ids(plan: Plan) -> dict[str, str]:
-    """Hex tokens the plan's mock outputs derive from resource names (ids, suffixes, key ids), each mapped to a
-    placeholder naming the normalised resource, so the same resource of two environments gets the same id.
-
-    The mocks (the packs' tables) derive ids as ``sha256(name)`` prefixes of 7, 8 and 17 hex digits.
-    """
-    import hashlib
-
-    word = re.compile(rf"(?<![A-Za-z0-9]){re.escape(plan.env)}(?![A-Za-z0-9])")
-    out: dict[str, str] = {}
-    for r in plan.resources:
-        digest = hashlib.sha256(r.name.encode()).hexdigest()
-        label = f"<id:{word.sub(ENV_PLACEHOLDER, r.name)}>"
-        for n in (17, 8, 7):
-            out.setdefault(digest[:n], label)
-    return out
-
-
-def _norm_urn(urn: str, env: str, sub: Any) -> str:
-    prefix = f"urn:pulumi:{env}::"
-    if urn.startswith(prefix):
-        return f"urn:pulumi:{ENV_PLACEHOLDER}::" + sub(urn[len(prefix) :])
-    return sub(urn)
-
-
-def compare_envs(a: Plan, b: Plan) -> PlanDiff:
-    """Environment ``a`` against environment ``b`` after normalising names.
-
-    In the result, ``create`` means "only in b", ``delete`` "only in a" and ``update`` "differs"; nothing is
-    blocking or replaced (two environments are not a change of one).
-    """
-    d = diff_plans(normalise_plan(a), normalise_plan(b), base_label=a.env, head_label=b.env)
-    changes = [
-        ResourceChange(
-            c.urn,
-            c.type,
-            c.name,
-            "update" if c.action == "replace" else c.action,
-            [PropertyChange(p.path, p.old, p.new) for p in c.properties],
-            custom=c.custom,
-        )
-        for c in d.changes
-    ]
-    return PlanDiff(a.env, b.env, f"{a.env}..{b.env}", changes, d.unchanged)
 
 
 # -- text rendering ------------------------------------------------------------------------------------------

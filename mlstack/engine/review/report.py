@@ -164,7 +164,7 @@ def review_envs(envs: Sequence[str], stacks_dir: Path, digests: Mapping[str, Map
     locks pin to different digests, or that only one of them pins, as ``image <reference>`` entries.
     """
     from mlstack.engine.review import cost
-    from mlstack.engine.review.diff import compare_envs
+    from mlstack.engine.review.envdiff import compare_envs
     from mlstack.engine.plan.planner import plan_specs
     from mlstack.engine.plan.versions import resolved_versions
     from mlstack.engine.review.policy import check_plan

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pulumi
 
 from mlstack.catalog import Catalog
+from mlstack.catalog.checks import AUTOSCALER_IMAGE_PREFIX
 from mlstack.components.aws.audit import AuditArgs
 from mlstack.components.aws.bucket import BucketArgs
 from mlstack.components.aws.ci_trust import CiTrustArgs
@@ -24,7 +25,7 @@ from mlstack.components.aws.network import NetworkArgs
 from mlstack.components.aws.node_pool import NodePoolArgs
 from mlstack.components.aws.shared_file_system import SharedFileSystemArgs
 from mlstack.components.aws.tracking_database import TrackingDatabaseArgs
-from mlstack.components.k8s.efa_support import EFA_LABEL, EfaSupport, EfaSupportArgs
+from mlstack.components.k8s.efa_support import EFA_LABEL, EFA_RESOURCE, EfaSupport, EfaSupportArgs
 from mlstack.components.k8s.neuron_support import NeuronSupport, NeuronSupportArgs
 from mlstack.targets.bindings import Bindings, cluster_provider
 from mlstack.spec import Spec
@@ -141,9 +142,12 @@ def _registry_host(env: AwsEnvironment) -> pulumi.Output[str] | None:
 
 def provision(spec: Spec, catalog: Catalog, versions: dict[str, str]) -> Bindings:
     """Registers the AWS environment and returns what the platform layer binds to."""
-    env = AwsEnvironment(spec.prefix, environment_args(spec, catalog, versions))
+    args = environment_args(spec, catalog, versions)
+    env = AwsEnvironment(spec.prefix, args)
     provider = cluster_provider(spec.prefix, kubeconfig=env.kubeconfig, depends_on=[env])
     chart = catalog.versions.charts["cluster-autoscaler"]
+    # The autoscaler's release must match the control plane's minor: the catalogue pins one per minor.
+    autoscaler_image = catalog.versions.images[AUTOSCALER_IMAGE_PREFIX + versions["kubernetes"]]
     autoscaler = ClusterAutoscaler(
         f"{spec.prefix}-autoscaler",
         ClusterAutoscalerArgs(
@@ -152,6 +156,7 @@ def provision(spec: Spec, catalog: Catalog, versions: dict[str, str]) -> Binding
             oidc_provider_url=env.oidc_provider_url,
             chart_version=chart.version,
             chart_repository=chart.repo,
+            image=autoscaler_image.ref,
             tags=environment_tags(spec),
         ),
         opts=pulumi.ResourceOptions(providers=[provider]),
@@ -204,6 +209,8 @@ def provision(spec: Spec, catalog: Catalog, versions: dict[str, str]) -> Binding
         else {},
         mlflow_python_hooks=dict(PYTHON_HOOKS) if env.tracking_database_secret_arn else {},
         ci_groups=[CI_KUBERNETES_GROUP] if spec.ci else [],
+        # A multi-node pool's training runtime asks for every EFA interface of the node (NCCL uses them all).
+        node_fabric={key: {EFA_RESOURCE: p.efa_interfaces} for key, p in args.node_pools.items() if p.efa_interfaces},
         registry_host=_registry_host(env),
         outputs=outputs,
         # Depending on the environment component waits for all its children: nodes must exist before Helm

@@ -6,7 +6,7 @@ from collections.abc import Iterator
 
 from mlstack import targets
 from mlstack.engine.plan.model import Plan
-from mlstack.engine.plan.recorder import SECRET
+from mlstack.engine.plan.registration import SECRET
 from mlstack.targets.policy import Finding, PackGap, Rule, each, finding
 
 # Resources that hold data (or keys to it): losing one loses data. From the packs' tables.

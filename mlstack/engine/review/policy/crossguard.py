@@ -31,7 +31,7 @@ from pulumi_policy.proxy import UnknownValueError
 
 from mlstack import targets
 from mlstack.engine.plan.model import Plan
-from mlstack.engine.plan.recorder import UNKNOWN, Registration
+from mlstack.engine.plan.registration import UNKNOWN, Registration
 from mlstack.engine.review.policy import RULES, Rule
 
 LEVELS = {"mandatory": EnforcementLevel.MANDATORY, "advisory": EnforcementLevel.ADVISORY,
