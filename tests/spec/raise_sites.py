@@ -155,6 +155,7 @@ SITES = {
         N("the spec as committed at the base ref (named REF:stacks/<file>); validate judges the working tree's"),
     'mlstack/engine/review/report.py::review_envs::UsageError::comparing environments needs at least two --env (or give --base REF to': FLAGS,
     "mlstack/engine/review/gitref.py::_git::UsageError::--base needs git on PATH": FLAGS,
+    "mlstack/engine/review/report.py::review_ref::UsageError::no environments in {} nor in it at {}": FLAGS,
     "mlstack/engine/review/gitref.py::materialise::UsageError::--base {}: {} is not inside a git repository": FLAGS,
     'mlstack/engine/review/gitref.py::materialise::UsageError::--base {}: no such commit, branch or tag (fetch it first, e.g. git fet': FLAGS,
     "mlstack/engine/review/gitref.py::materialise::UsageError::--base {}: the stacks folder {} is outside the repository {}": FLAGS,
@@ -357,4 +358,11 @@ COMPONENTS = {
     'components/onprem/object_store.py::ObjectStore.__init__::ValueError::artifacts bucket {} is not one of the buckets {}':
         F('artifacts-bucket-onprem'),
 }
+COMPONENTS.update({
+    "components/k8s/trainer.py::PoolRuntimeArgs.__post_init__::ValueError::a pool runtime needs the pool's node labels (else Kueue may pick any f":
+        I(MAPPING + "each GPU pool's flavor labels: the accelerator label on the pools it creates, or an on-prem "
+          "pool's selector, which must name a label (onprem-selector)"),
+    "components/k8s/trainer.py::PoolRuntimeArgs.__post_init__::ValueError::a pool runtime needs positive amounts, got {}":
+        S("NodePool", "gpus_per_node", "minimum", 1),
+})
 SITES.update(COMPONENTS)
