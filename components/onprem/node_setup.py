@@ -78,7 +78,8 @@ class OnPremNodePool(pulumi.ComponentResource):
         for taint in args.taints:
             if taint.effect not in effects:
                 raise ValueError(f"node pool {name!r}: taint {taint.key!r} has effect {taint.effect!r}, not one of {sorted(effects)}")
-        super().__init__(TOKEN, name, None, opts)
+        # The selector is the component's recorded input: what a plan shows of the pool (parity reads it).
+        super().__init__(TOKEN, name, {"nodeSelector": dict(sorted(args.selector.items()))}, opts)
         self.node_selector: dict[str, str] = dict(sorted(args.selector.items()))
         ordered = sorted(args.taints, key=lambda t: (t.key, t.effect, t.value or ""))
         self.tolerations: list[k8s.core.v1.TolerationArgs] = [

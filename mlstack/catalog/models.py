@@ -97,6 +97,12 @@ class Provenance(_Strict):
     source: str = Field(min_length=1)
 
 
+class Region(Provenance):
+    """A region of a cloud: its code is the key; ``name`` is how the cloud names its place."""
+
+    name: str = Field(min_length=1)
+
+
 class _Dated(_Strict):
     """A pinned fact: ``checked``/``source`` say when and where it was checked (the freshness test requires
     both); ``newest_known`` is the newest release seen on that date (equal to the pin when it is current)."""
@@ -262,6 +268,8 @@ class Catalog(_Strict):
     interconnect: Interconnect = Field(default_factory=Interconnect)
     # Zones an account can use per region (regions.yaml); a region missing is not checked.
     availability_zones: dict[Cloud, dict[str, int]] = Field(default_factory=dict)
+    # The regions each cloud has (regions.yaml), each dated and sourced; a cloud missing here is not checked.
+    regions: dict[Cloud, dict[str, Region]] = Field(default_factory=dict)
     # Top-level key -> the file that holds it, with that file's date and sources (filled by parse_catalog).
     origins: dict[str, Origin] = Field(default_factory=dict)
 

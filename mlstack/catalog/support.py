@@ -44,6 +44,9 @@ def dated_facts(cat: Catalog) -> Iterator[DatedFact]:
     for cloud, windows in sorted(cat.kubernetes_support.items()):
         for minor, w in sorted(windows.items()):
             yield DatedFact(f"kubernetes_support.{cloud}.{minor}", w.checked, w.source)
+    for cloud, regions in sorted(cat.regions.items()):
+        for code, region in sorted(regions.items()):
+            yield DatedFact(f"regions.{cloud}.{code}", region.checked, region.source)
     yield DatedFact("freshness", cat.freshness.checked, cat.freshness.source)
 
 

@@ -21,8 +21,11 @@ Row = dict[str, Any]
 
 
 def known_regions(cat: Catalog) -> dict[str, list[str]]:
-    """Per cloud, every region the catalogue has a fact about (zone counts, prices, TPU zones), sorted."""
+    """Per cloud, every region the catalogue has a fact about (the region list, zone counts, prices, TPU zones),
+    sorted."""
     found: dict[str, set[str]] = {c: set() for c in CLOUDS}
+    for cloud, listed in cat.regions.items():
+        found[cloud].update(listed)
     for cloud, zones in cat.availability_zones.items():
         found[cloud].update(zones)
     for cloud, machines in cat.prices.machines.items():
@@ -149,6 +152,10 @@ def _regions(cat: Catalog, clouds: list[str], region: str | None) -> list[Row]:
         for name in known[cloud]:
             if region not in (None, name):
                 continue
+            listed = cat.regions.get(cloud, {}).get(name)  # type: ignore[call-overload]
+            if listed is not None:  # the cloud has it: its own name, dated and sourced
+                rows.append({"cloud": cloud, "region": name, "fact": "name", "value": listed.name,
+                             "checked": listed.checked, "source": listed.source})
             zones = cat.availability_zones.get(cloud, {}).get(name)  # type: ignore[call-overload]
             if zones is not None:
                 rows.append({"cloud": cloud, "region": name, "fact": "availability_zones", "value": zones,

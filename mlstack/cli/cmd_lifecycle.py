@@ -1,7 +1,8 @@
 """Lifecycle commands: up, preview, destroy, refresh, outputs, cancel, verify, promote.
 
 Every engine command checks the Pulumi CLI first (exit 1 with the install command when it is missing), then
-the spec and the passphrase (exit 2), and only then asks, plans or touches state.
+the spec as `validate` and `plan` read it (policy waivers included) and the passphrase (exit 2), and only then
+asks, plans or touches state.
 """
 
 from __future__ import annotations
@@ -50,13 +51,14 @@ def _type_env(env: str, what: str, flag_hint: str) -> None:
 
 
 def _prepare(env: str) -> tuple[Any, str, Any, Any]:
-    """(automation, CLI version, spec, settings): CLI first, then spec, then passphrase."""
+    """(automation, CLI version, spec, settings): CLI first, then the spec (the problems validate reports, waivers
+    included), then passphrase."""
     from mlstack.engine.deploy.workspace import check_cli, get_automation, workspace_settings
-    from mlstack.spec import load_spec
+    from mlstack.engine.review.planning import load_checked
 
     auto = get_automation()
     cli = check_cli(auto)
-    spec = load_spec(env, STATE.stacks_dir)
+    spec = load_checked(env, STATE.stacks_dir)
     return auto, cli, spec, workspace_settings(spec, STATE.stacks_dir)
 
 

@@ -99,7 +99,7 @@ def diff(
     from mlstack.engine.review import report
 
     if base is not None:
-        review = report.review_ref(_envs(env), STATE.stacks_dir, base)
+        review = report.review_ref(list(dict.fromkeys(env)) if env else None, STATE.stacks_dir, base)
     else:
         from mlstack.errors import UsageError
 

@@ -10,9 +10,11 @@ import re
 from collections.abc import Iterator
 
 from mlstack import targets
-from mlstack.components.contract import ACCELERATOR_LABEL, RESERVED_PARTS, RESERVED_TEAMS
-from mlstack.spec import rules_workloads
+from mlstack.components import contract
+from mlstack.components.contract import ACCELERATOR_LABEL, RESERVED_PARTS
+from mlstack.spec import rules_names, rules_workloads
 from mlstack.spec.models import Spec
+from mlstack.spec.rules_names import PLATFORM_NAMESPACES
 from mlstack.targets.base import SpecRules
 
 Finding = tuple[str, str]
@@ -22,6 +24,8 @@ _BACKENDS = ("file://", "s3://", "gs://", "azblob://", "https://")
 # environment's children are <project>-<env>-<key>), and a team named like a platform part or a system
 # namespace would clash in the cluster (a team's namespace is its name).
 RESERVED_INFRA = RESERVED_PARTS
+# "admin" is the tracking server's admin user, and every team is an MLflow user of its own name.
+RESERVED_TEAMS = contract.RESERVED_TEAMS | {"admin"} | PLATFORM_NAMESPACES
 MIN_MLFLOW = (3, 6)  # from 3.6 MLflow's auth tables keep their own alembic version table: one database serves both
 _SECRETS_PROVIDERS = ("passphrase", "awskms://", "gcpkms://", "azurekeyvault://", "hashivault://")
 
@@ -47,6 +51,7 @@ def check(spec: Spec) -> list[Finding]:
     findings.extend(_teams(spec, catalog))
     findings.extend(_filestore(spec, catalog))
     findings.extend(rules_workloads.check(spec, catalog))
+    findings.extend(rules_names.check(spec, catalog))
     from mlstack.spec.rules_values import check as check_values
 
     findings.extend(check_values(spec, catalog))
@@ -123,7 +128,7 @@ def _names(spec: Spec) -> Iterator[Finding]:
                 )
     sections = (("node_pools", spec.node_pools, RESERVED_INFRA), ("storage.buckets", spec.storage.buckets, RESERVED_INFRA), ("teams", spec.teams, RESERVED_TEAMS))
     for section, keys, reserved in sections:
-        for key in sorted(k for k in keys if k in reserved or k.startswith("kube-")):
+        for key in sorted(k for k in keys if k in reserved or k.startswith("kube-") or (section == "teams" and k.startswith("mlstack-"))):
             yield f"{section}.{key}", f"{key!r} names a fixed part of the environment. Choose another name"
     for key in sorted(set(spec.node_pools) & set(spec.storage.buckets)):
         yield f"storage.buckets.{key}", f"{key!r} is also a node pool; resource names would clash. Rename one"
@@ -148,8 +153,9 @@ def _pools(spec: Spec, catalog) -> Iterator[Finding]:
     for key, pool in spec.node_pools.items():
         path = f"node_pools.{key}"
         if r.existing_cluster:
-            if pool.selector is None:
-                yield f"{path}.selector", f"required on {cloud}: the labels that select this pool's existing nodes, e.g. selector: {{gpu: a100}}"
+            if not pool.selector:
+                yield f"{path}.selector", (f"required on {cloud}, with at least one label: the labels that select this "
+                                           "pool's existing nodes, e.g. selector: {gpu: a100}")
             for field in ("min", "max"):
                 if getattr(pool, field) is not None:
                     yield f"{path}.{field}", f"{cloud} pools describe existing nodes and do not scale. Remove it and use selector: labels instead"

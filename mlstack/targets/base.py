@@ -112,6 +112,30 @@ class ResourceType:
 
 
 @dataclass(frozen=True)
+class NameRule:
+    """A rule of the cloud's on a name mlstack derives from the spec, checked by ``validate`` (the cloud would
+    refuse the name at ``up``, or mlstack would have to rewrite it).
+
+    Attributes:
+        name: which derived name: ``cluster`` (the prefix ``<project>-<env>``), ``bucket``
+            (``<project>-<env>-<key>``, before the provider's random suffix), ``database`` (``<prefix>-tracking-db``),
+            ``tag key`` and ``tag value`` (each of ``tags:``).
+        rule: the cloud's rule, as the error quotes it.
+        source: where the rule is documented.
+        match: the whole name must match this regular expression.
+        forbid: no part of the name may match this one.
+        max_length: the longest the name may be.
+    """
+
+    name: Literal["cluster", "bucket", "database", "tag key", "tag value"]
+    rule: str
+    source: str
+    match: str | None = None
+    forbid: str | None = None
+    max_length: int | None = None
+
+
+@dataclass(frozen=True)
 class SpecRules:
     """What a spec of this target may and must say: the facts the spec layer's cross-field rules
     (``mlstack.spec.rules``) read, so that no rule there names a target.
@@ -129,6 +153,9 @@ class SpecRules:
         existing_vpc: an existing network may be named (``network.existing_vpc_id``).
         shared_tiers: what ``storage.shared.tier`` chooses on this target ("Filestore tiers"); "" when no tier.
         member_pattern: the shape of a team member; member_expected describes it.
+        cluster_admins: ``cluster.admins`` grants cluster-admin through the cloud (identities of
+            ``member_pattern``'s shape); elsewhere the field is refused.
+        names: the cloud's rules on the names mlstack derives from the spec.
     """
 
     region_example: str | None = None
@@ -142,6 +169,8 @@ class SpecRules:
     shared_tiers: str = ""
     member_pattern: str = r"^\S+$"
     member_expected: str = "a user name without spaces"
+    cluster_admins: bool = False
+    names: tuple[NameRule, ...] = ()
 
 
 @dataclass(frozen=True)

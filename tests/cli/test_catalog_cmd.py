@@ -137,10 +137,10 @@ def test_versions_text_has_both_tables(capsys, cat):
 
 
 def test_an_unknown_region_is_a_usage_error_with_the_closest(capsys):
-    assert main(["catalog", "machines", "--region", "us-west-3"]) == 2
+    assert main(["catalog", "machines", "--region", "us-wst-2"]) == 2
     out, err = capsys.readouterr()
     assert out == ""
-    assert err.startswith("error: the catalogue has no facts about region 'us-west-3' on aws or gcp. "
+    assert err.startswith("error: the catalogue has no facts about region 'us-wst-2' on aws or gcp. "
                           "Did you mean 'us-west-2'? Regions it knows: ")
     assert main(["catalog", "tpus", "--cloud", "aws", "--region", "us-central1"]) == 2
     assert "no facts about region 'us-central1' on aws." in capsys.readouterr().err

@@ -91,6 +91,7 @@ class RecordingMonitor(pulumi_mocks.MockMonitor):
             provider=request.provider.split("::")[-2] if request.provider else "",
             ignore_changes=sorted(request.ignoreChanges),
             additional_secret_outputs=sorted(request.additionalSecretOutputs),
+            input_deps={k: sorted(v.urns) for k, v in sorted(request.propertyDependencies.items()) if v.urns},
         )
         return super().RegisterResource(request)
 

@@ -28,3 +28,5 @@ class Registration:
     provider: str
     ignore_changes: list[str] = field(default_factory=list)
     additional_secret_outputs: list[str] = field(default_factory=list)
+    # Input property -> the URNs whose outputs it carries (the engine's property dependencies).
+    input_deps: dict[str, list[str]] = field(default_factory=dict)

@@ -12,62 +12,14 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any
 
 from mlstack.engine.plan.model import Plan
+from mlstack.engine.review.changes import ACTIONS, Action, PropertyChange, ResourceChange  # noqa: F401 - re-exported
 
-Action = Literal["create", "delete", "update", "replace"]
-ACTIONS: tuple[Action, ...] = ("create", "update", "replace", "delete")
 ENV_PLACEHOLDER = "<env>"  # what envdiff writes for the environment name
 _MISSING = "(absent)"
 _SYMBOL = {"create": "+", "update": "~", "replace": "+-", "delete": "-"}
-
-
-@dataclass(frozen=True)
-class PropertyChange:
-    """One changed input (``path`` in wire names, e.g. ``scalingConfig.maxSize`` or ``tags.owner``).
-
-    ``old``/``new`` are ``None`` when the input is absent on that side. Options (protect, retain_on_delete)
-    appear as ``options.protect``; they never force replacement.
-    """
-
-    path: str
-    old: Any
-    new: Any
-    forces_replacement: bool = False
-
-    def to_dict(self) -> dict[str, Any]:
-        return {"path": self.path, "old": self.old, "new": self.new, "forces_replacement": self.forces_replacement}
-
-
-@dataclass(frozen=True)
-class ResourceChange:
-    """A resource whose plan differs between base and head."""
-
-    urn: str
-    type: str
-    name: str
-    action: Action
-    properties: list[PropertyChange] = field(default_factory=list)
-    blocking: bool = False
-    custom: bool = True
-
-    @property
-    def reason(self) -> str:
-        """Why the change is blocking (empty when it is not)."""
-        if not self.blocking:
-            return ""
-        return f"{'deletes' if self.action == 'delete' else 'replaces'} a protected resource"
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "urn": self.urn,
-            "type": self.type,
-            "name": self.name,
-            "action": self.action,
-            "blocking": self.blocking,
-            "properties": [p.to_dict() for p in self.properties],
-        }
 
 
 @dataclass
@@ -160,7 +112,10 @@ def diff_plans(base: Plan, head: Plan, *, base_label: str = "base", head_label: 
             )
         )
     env = head.env if head.env == base.env or not base.env else f"{base.env}..{head.env}"
-    return PlanDiff(base_label, head_label, env, changes, unchanged)
+    from mlstack.engine.review.cascade import cascade
+
+    marked = cascade(base, head, changes)  # what lives inside a replaced resource
+    return PlanDiff(base_label, head_label, env, marked, unchanged - (len(marked) - len(changes)))
 
 
 def ignored(path: str, ignore_changes: list[str]) -> bool:
@@ -225,7 +180,7 @@ def render_text(diff: PlanDiff, *, skip: tuple[str, ...] = ()) -> str:
     itself (the review prints ``cost_delta`` with its price date)."""
     lines = [f"{diff.env}: {diff.base_label} -> {diff.head_label}: {counts_line(diff)}"]
     for c in diff.changes:
-        flag = f"  [BLOCKING: {c.reason}]" if c.blocking else ""
+        flag = f"  [BLOCKING: {c.reason}]" if c.blocking else (f"  [{c.mark}]" if c.mark else "")
         lines.append(f"  {_SYMBOL[c.action]:<2} {c.type}  {c.name}{flag}")
         for p in c.properties:
             forced = "  (forces replacement)" if p.forces_replacement else ""

@@ -55,10 +55,13 @@ def _accelerators(plan: Plan) -> Cell:
         if entry is None or entry.accelerators is None:
             continue
         hint = entry.accelerators(r.inputs)
-        found.update(hint.found)
         kinds.update(hint.kinds)
+        # A pool's portable name (its accelerator label) when it carries one, else the cloud's own type: a GKE
+        # pool names its GPU both ways (nvidia-tesla-t4 and nvidia-t4), and is one accelerator.
         if ACCELERATOR_LABEL in hint.labels:
             found.add(str(hint.labels[ACCELERATOR_LABEL]))
+        else:
+            found.update(hint.found)
     if found:
         return Cell("native", ", ".join(sorted(found)) + (" (existing nodes)" if "existing nodes" in kinds else ""))
     if "tpu" in kinds:

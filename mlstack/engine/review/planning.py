@@ -14,15 +14,16 @@ from mlstack.spec import load_spec
 def plan_env(env: str, stacks_dir: Path, pins: Mapping[str, str] | None = None) -> Plan:
     """Loads ``<stacks_dir>/<env>.yaml``, checks its policy waivers name real rules, and plans it (with a lock's
     image ``pins``, every image by digest)."""
-    return plan_spec(_load(env, stacks_dir), pins)
+    return plan_spec(load_checked(env, stacks_dir), pins)
 
 
 def plan_envs(envs: list[str], stacks_dir: Path) -> list[Plan]:
     """``plan_env`` of each environment, every spec checked before any plan, the plans recorded side by side."""
-    return plan_specs([_load(env, stacks_dir) for env in envs])
+    return plan_specs([load_checked(env, stacks_dir) for env in envs])
 
 
-def _load(env: str, stacks_dir: Path):  # noqa: ANN202 - Spec
+def load_checked(env: str, stacks_dir: Path):  # noqa: ANN201 - Spec
+    """The spec of ``env`` with its policy waivers checked: what every command that plans or deploys reads."""
     from mlstack.engine.review.policy import validate_waivers
     from mlstack.spec import spec_path
 

@@ -34,6 +34,7 @@ class EnvReview:
     policy: PolicyReport
     base_policy: PolicyReport | None = None
     new_env: bool = False
+    deleted_env: bool = False
     version_drift: dict[str, dict[str, str]] = field(default_factory=dict)
 
     @property
@@ -50,6 +51,7 @@ class EnvReview:
         data = {
             "env": self.label,
             "new_env": self.new_env,
+            "deleted_env": self.deleted_env,
             "counts": self.diff.counts(),
             "changes": [c.to_dict() for c in self.diff.changes],
             "cost": {
@@ -97,8 +99,11 @@ def _shared_gib(spec: Any) -> int | None:
     return spec.storage.shared.size_gib if spec.storage.shared else None
 
 
-def review_ref(envs: Sequence[str], stacks_dir: Path, ref: str) -> Review:
+def review_ref(envs: Sequence[str] | None, stacks_dir: Path, ref: str) -> Review:
     """Each environment at git ``ref`` against the working tree (spec files from the ref, code from the tree).
+
+    ``envs`` None: every environment of the working tree and of the ref. One that only the ref has is deleted by
+    the change (every resource a delete, blocking when protected); one only the tree has is new (all creates).
 
     Raises:
         UsageError: bad ref or environment; SpecError: a spec (at the ref: named ``REF:path``) is invalid.
@@ -108,11 +113,18 @@ def review_ref(envs: Sequence[str], stacks_dir: Path, ref: str) -> Review:
     from mlstack.engine.plan.planner import plan_specs
     from mlstack.engine.review.gitref import materialise
     from mlstack.engine.review.policy import check_plan
-    from mlstack.spec import SpecError, load_spec_file, spec_path
+    from mlstack.spec import SpecError, list_envs, load_spec_file, spec_path
 
-    heads = [(env, _load(spec_path(env, stacks_dir))) for env in envs]
     entries = []
     with materialise(ref, stacks_dir) as at_ref:
+        chosen = list(dict.fromkeys(envs)) if envs else sorted(set(list_envs(stacks_dir)) | set(list_envs(at_ref.path)))
+        if not chosen:
+            from mlstack.errors import UsageError
+
+            raise UsageError(f"no environments in {stacks_dir} nor in it at {ref}")
+        # An environment only the ref has is deleted; spec_path names the closest one when neither has it.
+        gone = [env for env in chosen if not (stacks_dir / f"{env}.yaml").exists() and (at_ref.path / f"{env}.yaml").is_file()]
+        heads = [(env, None if env in gone else _load(spec_path(env, stacks_dir))) for env in chosen]
         bases = []
         for env, _spec in heads:
             base_file = at_ref.path / f"{env}.yaml"
@@ -125,17 +137,23 @@ def review_ref(envs: Sequence[str], stacks_dir: Path, ref: str) -> Review:
             bases.append(base_spec)
         # The code is the working tree's for both sides, and a plan is a pure function of the spec: an
         # unchanged spec is planned once (plan_specs shares equal specs), the rest side by side.
-        wanted = [spec for _, spec in heads] + [b for b in bases if b is not None]
+        wanted = [spec for _, spec in heads if spec is not None] + [b for b in bases if b is not None]
         planned = iter(plan_specs(wanted))
-        head_plans = [next(planned) for _ in heads]
+        head_plans = [next(planned) if spec is not None else None for _, spec in heads]
         for (env, spec), head, base_spec in zip(heads, head_plans, bases, strict=True):
-            base = empty_plan(head.project, env) if base_spec is None else next(planned)
+            base = next(planned) if base_spec is not None else None
+            if head is None:  # deleted by the change: the head has nothing of it
+                assert base is not None and base_spec is not None
+                head, spec = empty_plan(base.project, env), base_spec
+            if base is None:
+                base = empty_plan(head.project, env)
             d = diff_plans(base, head, base_label=ref, head_label="working tree")
-            cost_head = cost.estimate(head, shared_storage_gib=_shared_gib(spec))
+            cost_head = cost.estimate(head, shared_storage_gib=_shared_gib(spec) if env not in gone else None)
             cost_base = cost.estimate(base, shared_storage_gib=_shared_gib(base_spec)) if base_spec else None
             d.extras["cost_delta"] = cost.delta(cost_base, cost_head)
-            policy = check_plan(head, protected=spec.protected, waivers=spec.waivers)
-            entries.append(EnvReview(env, d, cost_base, cost_head, policy, new_env=base_spec is None))
+            policy = check_plan(head, protected=spec.protected, waivers={} if env in gone else spec.waivers)
+            entries.append(EnvReview(env, d, cost_base, cost_head, policy, new_env=base_spec is None,
+                                     deleted_env=env in gone))
     return Review("ref", ref, "working tree", entries)
 
 
@@ -278,7 +296,7 @@ def _row(e: EnvReview, mode: str) -> dict[str, Any]:
     c = e.diff.counts()
     delta = e.cost_delta
     return {
-        "env": e.label + (" (new)" if e.new_env else ""),
+        "env": e.label + (" (new)" if e.new_env else " (deleted)" if e.deleted_env else ""),
         "create": c["create"], "update": c["update"], "replace": c["replace"], "delete": c["delete"],
         "blocking": c["blocking"],
         "blocking_mark": f"⛔ {c['blocking']}" if c["blocking"] else "0",

@@ -6,13 +6,30 @@ from collections.abc import Mapping
 from typing import Any
 
 from mlstack.targets.aws import policy, table
-from mlstack.targets.base import Pack, Scaffold, SpecRules
+from mlstack.targets.base import NameRule, Pack, Scaffold, SpecRules
 
 
 def stack_config(target: Mapping[str, Any]) -> dict[str, str]:
     """The provider config of the stack: its region."""
     return {"aws:region": target["region"]} if target.get("region") else {}
 
+
+_TAG_CHARS = r"^[\w\s.:/=+\-@]*$"
+# AWS's rules on the names mlstack derives from a spec (checked 2026-12-02 against the pages named).
+NAMES = (
+    NameRule("database", "RDS DB instance identifiers have 1 to 63 letters, digits or hyphens, start with a letter, "
+             "and neither end with a hyphen nor contain two consecutive hyphens",
+             "https://docs.aws.amazon.com/AmazonRDS/latest/APIReference/API_CreateDBInstance.html",
+             match=r"^[a-zA-Z][a-zA-Z0-9-]*$", forbid=r"--|-$", max_length=63),
+    NameRule("bucket", "S3 bucket names must not start with xn--, sthree- or amzn-s3-demo-",
+             "https://docs.aws.amazon.com/AmazonS3/latest/userguide/bucketnamingrules.html",
+             forbid=r"^(xn--|sthree-|amzn-s3-demo-)"),
+    NameRule("tag key", "AWS tag keys have 1 to 128 letters, digits, spaces and _ . : / = + - @, and the aws: prefix "
+             "is reserved", "https://docs.aws.amazon.com/tag-editor/latest/userguide/tagging.html",
+             match=_TAG_CHARS, forbid=r"^aws:", max_length=128),
+    NameRule("tag value", "AWS tag values have at most 256 letters, digits, spaces and _ . : / = + - @",
+             "https://docs.aws.amazon.com/tag-editor/latest/userguide/tagging.html", match=_TAG_CHARS, max_length=256),
+)
 
 PACK = Pack(
     name="aws",
@@ -34,6 +51,8 @@ PACK = Pack(
         machine_pattern=r"^[a-z][a-z0-9-]*\.[a-z0-9]+$",
         machine_example="m6i.xlarge",
         existing_vpc=True,
+        cluster_admins=True,
+        names=NAMES,
         member_pattern=r"^arn:aws[a-z-]*:iam::\d{12}:(role|user)/[\w+=,.@/-]+$",
         member_expected="an IAM role or user ARN such as arn:aws:iam::123456789012:role/research",
     ),

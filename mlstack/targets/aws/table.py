@@ -201,7 +201,8 @@ TYPES: dict[str, ResourceType] = {
         secret_inputs=("password",),
     ),
     "aws:rds/subnetGroup:SubnetGroup": ResourceType(
-        mock=with_(pname(), arn=lambda m, i, _: arn(m, "rds", f"subgrp:{i}")),
+        # name: the RDS instance takes it (dbSubnetGroupName), so its plan shows which group it lives in.
+        mock=with_(pname(), name=lambda m, i, _: i, arn=lambda m, i, _: arn(m, "rds", f"subgrp:{i}")),
         replace=ReplaceRule(("name", "namePrefix"), source=_TF),
     ),
     # -- storage and registry ------------------------------------------------------------------------------

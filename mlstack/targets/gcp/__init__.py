@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from mlstack.targets.base import Pack, Scaffold, SpecRules
+from mlstack.targets.base import NameRule, Pack, Scaffold, SpecRules
 from mlstack.targets.gcp import policy, table
 
 
@@ -18,6 +18,23 @@ def stack_config(target: Mapping[str, Any]) -> dict[str, str]:
         config["gcp:region"] = target["region"]
     return config
 
+
+_LABELS = "https://cloud.google.com/resource-manager/docs/labels-overview#requirements"
+# Google Cloud's rules on the names mlstack derives from a spec (checked 2026-12-02; label rules as the Cloud APIs
+# state them, of which mlstack accepts the ASCII part: the mapping no longer rewrites a label).
+NAMES = (
+    NameRule("cluster", "GKE cluster names have at most 40 lowercase letters, digits and hyphens, start with a letter "
+             "and do not end with a hyphen",
+             "https://cloud.google.com/kubernetes-engine/docs/reference/rest/v1/projects.locations.clusters",
+             match=r"^[a-z]([-a-z0-9]{0,38}[a-z0-9])?$"),
+    NameRule("bucket", "Cloud Storage bucket names must not start with goog or contain google (or a close "
+             "misspelling such as g00gle)", "https://cloud.google.com/storage/docs/buckets#naming",
+             forbid=r"^goog|google|g00gle"),
+    NameRule("tag key", "GCP label keys have 1 to 63 lowercase letters, digits, _ and -, and start with a lowercase "
+             "letter", _LABELS, match=r"^[a-z][a-z0-9_-]{0,62}$"),
+    NameRule("tag value", "GCP label values have at most 63 lowercase letters, digits, _ and -", _LABELS,
+             match=r"^[a-z0-9_-]{0,63}$"),
+)
 
 PACK = Pack(
     name="gcp",
@@ -41,6 +58,7 @@ PACK = Pack(
         pool_zones=True,
         tpus=True,
         shared_tiers="Filestore tiers",
+        names=NAMES,
         member_pattern=r"^[^@\s]+@[^@\s]+\.[a-z]+$",
         member_expected="a Google account or service account e-mail such as ana@acme.com",
     ),

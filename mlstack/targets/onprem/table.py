@@ -18,7 +18,7 @@ TYPES: dict[str, ResourceType] = {
     "mlstack:k8s:OnPremEnvironment": ResourceType(parity=Parity("cluster", "native", "existing cluster (kube context)")),
     POOL: ResourceType(
         parity=Parity("pools", "emulated", "existing nodes selected by labels (no autoscaling)", detail=pools_detail),
-        accelerators=lambda inputs: AcceleratorHint(kinds=frozenset({"existing nodes"})),
+        accelerators=lambda inputs: AcceleratorHint(labels=inputs.get("nodeSelector") or {}, kinds=frozenset({"existing nodes"})),
     ),
     "mlstack:k8s:NfsProvisioner": ResourceType(parity=Parity("shared storage", "emulated", "NFS provisioner on an existing NFS server")),
     "mlstack:k8s:ObjectStore": ResourceType(parity=Parity("buckets", "emulated", "SeaweedFS (S3) in the cluster")),
