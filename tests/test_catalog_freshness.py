@@ -74,9 +74,9 @@ def test_an_undated_or_future_fact_is_reported(tmp_path):
                         '      version: "4.0.18"\n      newest_known: "4.0.18"\n', 1)
     text = text.replace('mlflow: {checked: "2026-12-01"', 'mlflow: {checked: "2027-01-01"', 1)
     versions.write_text(text)
-    problems = stale_facts(parse_catalog(data), D(2026, 12, 1))
+    problems = stale_facts(parse_catalog(data), D(2026, 12, 2))
     assert problems == [
-        "versions.mlflow: checked 2027-01-01 is after today (2026-12-01)",
+        "versions.mlflow: checked 2027-01-01 is after today (2026-12-02)",
         "versions.charts.nfs-subdir-external-provisioner: no `checked:` date",
     ]
 
