@@ -143,8 +143,10 @@ def _pod(args: NcclCheckArgs, command: str, resources: dict[str, str], node_sele
 def runtime_spec(args: NcclCheckArgs) -> dict[str, Any]:
     """The ``mlstack-nccl-<pool>`` ClusterTrainingRuntime's spec: MPI policy, a launcher and ``NODES`` node pods."""
     sshd = f"ssh-keygen -q -t ed25519 -N '' -f /tmp/ssh_host_ed25519_key && exec /usr/sbin/sshd -D -e -f {CONFIG_DIR}/sshd_config"
+    # mpirun by its absolute path: OpenMPI then sets the same prefix (PATH, LD_LIBRARY_PATH) for the orted it
+    # starts over ssh, whose non-interactive shell has only sshd's default PATH.
     mpirun = (
-        f"exec mpirun --hostfile /etc/mpi/hostfile -np {args.ranks} --bind-to none"
+        f'exec "$(command -v mpirun)" --hostfile /etc/mpi/hostfile -np {args.ranks} --bind-to none'
         f" --mca plm_rsh_args '-F {CONFIG_DIR}/ssh_config' -x NCCL_DEBUG -x PATH -x LD_LIBRARY_PATH"
         f" {args.binary} -b 8 -e {args.max_bytes} -f 2 -g 1 -c 1 -n 20"
     )

@@ -255,16 +255,8 @@ class VerifyJob(pulumi.ComponentResource):
             automount_service_account_token=False,
             opts=child,
         )
-        team_meta = k8s.meta.v1.ObjectMetaArgs(name=ROLE, namespace=args.gang_namespace, labels=labels)
-        rules = [k8s.rbac.v1.PolicyRuleArgs(api_groups=r["apiGroups"], resources=r["resources"], verbs=r["verbs"]) for r in gang_role_rules()]
-        role = k8s.rbac.v1.Role(f"{name}-gang-role", metadata=team_meta, rules=rules, opts=child)
-        k8s.rbac.v1.RoleBinding(
-            f"{name}-gang-binding",
-            metadata=team_meta,
-            role_ref=k8s.rbac.v1.RoleRefArgs(api_group="rbac.authorization.k8s.io", kind="Role", name=role.metadata.name),
-            subjects=[k8s.rbac.v1.SubjectArgs(kind="ServiceAccount", name=sa.metadata.name, namespace=ns.metadata.name)],
-            opts=child,
-        )
+        assert args.gang_namespace is not None
+        _bound_role(f"{name}-gang", ROLE, args.gang_namespace, gang_role_rules(), labels, sa, ns, child)
         return sa
 
     @staticmethod
@@ -272,16 +264,7 @@ class VerifyJob(pulumi.ComponentResource):
                      sa: k8s.core.v1.ServiceAccount, child: pulumi.ResourceOptions) -> None:
         """In the NCCL check's team namespace: its Role (TrainJobs, pods' logs) and the ConfigMap its pods mount
         (their user's passwd entry and the ssh configuration)."""
-        meta = k8s.meta.v1.ObjectMetaArgs(name=NCCL_ROLE, namespace=nccl.namespace, labels=labels)
-        rules = [k8s.rbac.v1.PolicyRuleArgs(api_groups=r["apiGroups"], resources=r["resources"], verbs=r["verbs"]) for r in nccl_role_rules()]
-        role = k8s.rbac.v1.Role(f"{name}-nccl-role", metadata=meta, rules=rules, opts=child)
-        k8s.rbac.v1.RoleBinding(
-            f"{name}-nccl-binding",
-            metadata=meta,
-            role_ref=k8s.rbac.v1.RoleRefArgs(api_group="rbac.authorization.k8s.io", kind="Role", name=role.metadata.name),
-            subjects=[k8s.rbac.v1.SubjectArgs(kind="ServiceAccount", name=sa.metadata.name, namespace=ns.metadata.name)],
-            opts=child,
-        )
+        _bound_role(f"{name}-nccl", NCCL_ROLE, nccl.namespace, nccl_role_rules(), labels, sa, ns, child)
         k8s.core.v1.ConfigMap(
             f"{name}-nccl",
             metadata=k8s.meta.v1.ObjectMetaArgs(name=NCCL_CONFIGMAP, namespace=nccl.namespace, labels=labels),
@@ -302,3 +285,19 @@ class VerifyJob(pulumi.ComponentResource):
             "MLSTACK_NCCL_POOL": args.nccl.pool,
         }
         return [k8s.core.v1.EnvVarArgs(name=k, value=v) for k, v in values.items()]
+
+
+def _bound_role(child_name: str, role_name: str, namespace: str, granted: list[dict], labels: dict[str, str],
+                sa: k8s.core.v1.ServiceAccount, ns: k8s.core.v1.Namespace, child: pulumi.ResourceOptions) -> None:
+    """A Role with ``granted`` rules in a team namespace, bound to the verification ServiceAccount:
+    ``<child_name>-role`` and ``<child_name>-binding``."""
+    meta = k8s.meta.v1.ObjectMetaArgs(name=role_name, namespace=namespace, labels=labels)
+    rules = [k8s.rbac.v1.PolicyRuleArgs(api_groups=r["apiGroups"], resources=r["resources"], verbs=r["verbs"]) for r in granted]
+    role = k8s.rbac.v1.Role(f"{child_name}-role", metadata=meta, rules=rules, opts=child)
+    k8s.rbac.v1.RoleBinding(
+        f"{child_name}-binding",
+        metadata=meta,
+        role_ref=k8s.rbac.v1.RoleRefArgs(api_group="rbac.authorization.k8s.io", kind="Role", name=role.metadata.name),
+        subjects=[k8s.rbac.v1.SubjectArgs(kind="ServiceAccount", name=sa.metadata.name, namespace=ns.metadata.name)],
+        opts=child,
+    )

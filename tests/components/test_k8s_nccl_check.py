@@ -174,7 +174,7 @@ def test_runtime_is_valid_hardened_and_on_the_pools_nodes(record_plan):
     assert node_pod["containers"][0]["resources"] == {"requests": amounts, "limits": amounts}
     assert "sshd -D -e -f /etc/mlstack/nccl/sshd_config" in node_pod["containers"][0]["command"][2]
     mpirun = launcher["template"]["spec"]["template"]["spec"]["containers"][0]["command"][2]
-    assert mpirun.startswith("exec mpirun --hostfile /etc/mpi/hostfile -np 16 ")
+    assert mpirun.startswith('exec "$(command -v mpirun)" --hostfile /etc/mpi/hostfile -np 16 ')
     assert mpirun.endswith("all_reduce_perf_mpi -b 8 -e 4G -f 2 -g 1 -c 1 -n 20")
 
     class Reg:  # each pod template as a Job, as hardening_violations reads registrations

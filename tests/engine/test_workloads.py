@@ -191,7 +191,8 @@ def test_efa_pool_runtime_requests_every_interface_of_its_type(plan):
     from mlstack.catalog import load_catalog
 
     pods = _runtime_pods(plan)
-    assert sorted(pods) == ["torch-distributed", "torch-distributed-a100", "torch-distributed-l4"]
+    # And the NCCL check's runtime: a100 can run two nodes and research's queue holds 16 of its GPUs.
+    assert sorted(pods) == ["mlstack-nccl-a100", "torch-distributed", "torch-distributed-a100", "torch-distributed-l4"]
     machine = plan.one("aws:ec2/launchTemplate:LaunchTemplate", "acme-ml-staging-a100-lt").inputs
     efa = load_catalog().efa_interfaces("p4de.24xlarge")
     assert efa == len(machine["networkInterfaces"]) == 4
