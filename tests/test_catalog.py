@@ -210,7 +210,7 @@ def test_tpu_machines_priced_where_offered(cat):
 
 def test_versions_are_pinned(cat):
     v = cat.versions
-    assert v.kubernetes == "1.35"
+    assert v.kubernetes == "1.36"
     assert v.pulumi_cli == "3.272.0"  # the CI pin; matches the pulumi SDK release it was tested with
     assert v.mlflow and v.rds_postgres_engine_version and v.cloudsql_database_version == "POSTGRES_16"
     assert v.gke_gpu_driver_version == "DEFAULT"
@@ -404,3 +404,23 @@ def test_pulumi_cli_pin_meets_the_minimum_cli():
 
     pin = tuple(int(x) for x in load_catalog().versions.pulumi_cli.split("."))
     assert pin >= MIN_PULUMI_CLI
+
+
+def test_every_eks_minor_has_its_cluster_autoscaler(cat):
+    # CA simulates the scheduler of the minor it was built for: one image per minor EKS supports.
+    tags = {m: cat.versions.images[f"cluster-autoscaler-{m}"].tag for m in cat.kubernetes_support["aws"]}
+    assert tags == {"1.32": "v1.32.7", "1.33": "v1.33.6", "1.34": "v1.34.5", "1.35": "v1.35.2", "1.36": "v1.36.1"}
+    assert {cat.versions.images[f"cluster-autoscaler-{m}"].repository for m in tags} == {
+        "registry.k8s.io/autoscaling/cluster-autoscaler"}
+
+
+def test_a_minor_without_its_autoscaler_or_with_another_release_is_refused(tmp_path):
+    data = tmp_path / "data"
+    shutil.copytree(DATA_DIR, data)
+    versions = data / "versions.yaml"
+    text = versions.read_text()
+    versions.write_text(text.replace('tag: "v1.36.1"', 'tag: "v1.35.2"', 1).replace("cluster-autoscaler-1.34:", "cluster-autoscaler-1.31:"))
+    with pytest.raises(CatalogError) as err:
+        parse_catalog(data)
+    assert "versions.images: no cluster-autoscaler-1.34 for kubernetes_support.aws.1.34" in str(err.value)
+    assert "versions.images.cluster-autoscaler-1.36: tag v1.35.2 is not a 1.36 release" in str(err.value)

@@ -16,6 +16,7 @@ import pulumi
 import pulumi_kubernetes as k8s
 
 from .._base import child_opts
+from ..k8s.operator_release import image_values
 from ._util import region_name
 from .irsa_role import WorkloadRole, WorkloadRoleArgs
 
@@ -32,8 +33,11 @@ class ClusterAutoscalerArgs:
         cluster_name: the EKS cluster (its node groups' Auto Scaling groups carry its name in a tag).
         oidc_provider_arn: the cluster's IAM OIDC provider, for the IRSA role.
         oidc_provider_url: its issuer without ``https://``.
-        chart_version: pinned ``cluster-autoscaler`` chart version (from the catalogue; its app version
-            follows the Kubernetes minor).
+        chart_version: pinned ``cluster-autoscaler`` chart version (from the catalogue).
+        image: the Cluster Autoscaler image, ``repository:tag``, of the release built for the cluster's Kubernetes
+            minor (the autoscaler simulates that minor's scheduler). Required: the chart's default image is its
+            app version, which lags the newest minor (chart 9.59.0 runs v1.35.0), so a cluster on another minor
+            would run a mismatched autoscaler.
         chart_repository: the chart's Helm repository.
         scale_down_unneeded_minutes: how long a node stays unneeded before removal; default 10 (the
             autoscaler's own default), so idle GPU nodes stop costing within minutes.
@@ -44,6 +48,7 @@ class ClusterAutoscalerArgs:
     oidc_provider_arn: pulumi.Input[str]
     oidc_provider_url: pulumi.Input[str]
     chart_version: str
+    image: str
     chart_repository: str = "https://kubernetes.github.io/autoscaler"
     scale_down_unneeded_minutes: int = 10
     tags: Mapping[str, str] = field(default_factory=dict)
@@ -112,6 +117,7 @@ class ClusterAutoscaler(pulumi.ComponentResource):
                     "autoDiscovery": {"clusterName": args.cluster_name},
                     "awsRegion": region_name(self),
                     "cloudProvider": "aws",
+                    "image": image_values(args.image),
                     "extraArgs": {
                         "balance-similar-node-groups": True,
                         "expander": "least-waste",

@@ -87,6 +87,22 @@ def versions(v: Versions, scalar_fields: list[str]) -> list[str]:
     return problems
 
 
+#: The image the cluster-autoscaler chart runs, one per Kubernetes minor: ``versions.images[<prefix><minor>]``.
+AUTOSCALER_IMAGE_PREFIX = "cluster-autoscaler-"
+
+
+def autoscaler_images(cat: Catalog) -> list[str]:
+    """Every minor EKS supports has a Cluster Autoscaler image of that minor (CA matches its control plane)."""
+    problems = []
+    for minor in sorted(_get(cat.kubernetes_support, "aws") or {}):
+        pin = cat.versions.images.get(AUTOSCALER_IMAGE_PREFIX + minor)
+        if pin is None:
+            problems.append(f"versions.images: no {AUTOSCALER_IMAGE_PREFIX}{minor} for kubernetes_support.aws.{minor}")
+        elif not pin.tag.startswith(f"v{minor}."):
+            problems.append(f"versions.images.{AUTOSCALER_IMAGE_PREFIX}{minor}: tag {pin.tag} is not a {minor} release")
+    return problems
+
+
 def prices(cat: Catalog) -> list[str]:
     problems = []
     priced = cat.prices.machines

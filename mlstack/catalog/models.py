@@ -349,6 +349,7 @@ class Catalog(_Strict):
         problems += checks.tpus(self)
         problems += checks.versions(self.versions, scalar_version_fields())
         problems += checks.prices(self)
+        problems += checks.autoscaler_images(self)
         offered = {(c, o.machine_type) for a in self.accelerators.values() for c, offers in a.offers.items() for o in offers}
         for cloud, table in (("aws", self.interconnect.aws), ("gcp", self.interconnect.gcp)):
             for machine in table:

@@ -20,6 +20,7 @@ def test_role_and_release(record_plan):
                 oidc_provider_arn="arn:aws:iam::123456789012:oidc-provider/oidc.eks.us-west-2.amazonaws.com/id/ABC",
                 oidc_provider_url="oidc.eks.us-west-2.amazonaws.com/id/ABC",
                 chart_version="9.59.0",
+                image="registry.k8s.io/autoscaling/cluster-autoscaler:v1.36.1",
             ),
             opts=pulumi.ResourceOptions(providers=[provider]),
         )
@@ -33,6 +34,8 @@ def test_role_and_release(record_plan):
     values = release.inputs["values"]
     assert values["autoDiscovery"] == {"clusterName": "acme-ml-staging"}
     assert values["awsRegion"] == "us-west-2"
+    assert values["image"] == {
+        "repository": "registry.k8s.io/autoscaling/cluster-autoscaler", "tag": "v1.36.1", "pullPolicy": "IfNotPresent"}
     role = plan.one("aws:iam/role:Role", "acme-ml-staging-autoscaler-role-role")
     assert values["rbac"]["serviceAccount"]["annotations"]["eks.amazonaws.com/role-arn"].startswith(
         "arn:aws:iam::123456789012:role/acme-ml-staging-autoscaler-role"
@@ -47,3 +50,18 @@ def test_role_and_release(record_plan):
     assert scale["Action"] == ["autoscaling:SetDesiredCapacity", "autoscaling:TerminateInstanceInAutoScalingGroup"]
     assert scale["Condition"] == {"StringEquals": {"aws:ResourceTag/eks:cluster-name": "acme-ml-staging"}}
     assert not any(a.endswith("*") for s in policy["Statement"] for a in s["Action"])
+
+
+def test_an_unpinned_image_is_refused(record_plan):
+    def program():
+        ClusterAutoscaler(
+            "acme-ml-staging-autoscaler",
+            ClusterAutoscalerArgs(cluster_name="c", oidc_provider_arn="arn", oidc_provider_url="u", chart_version="9.59.0",
+                                  image="registry.k8s.io/autoscaling/cluster-autoscaler"),
+        )
+
+    import pytest
+
+    with pytest.raises(Exception, match="operator image 'registry.k8s.io/autoscaling/cluster-autoscaler' must be "
+                                        "'repository:tag' with a pinned tag"):
+        record_plan(program, region="us-west-2")

@@ -97,5 +97,5 @@ def test_each_team_namespace_gets_the_environment_stamp():
     assert sorted(maps) == sorted(spec.teams)
     data = maps[sorted(spec.teams)[0]]["data"]
     assert (data["MLSTACK_PROJECT"], data["MLSTACK_ENV"]) == ("acme-ml", "onprem")
-    assert json.loads(data["MLSTACK_VERSIONS"])["kubernetes"] == "1.35"
+    assert json.loads(data["MLSTACK_VERSIONS"])["kubernetes"] == "1.36"
     assert json.loads(data["MLSTACK_IMAGE_DIGESTS"]) == pins

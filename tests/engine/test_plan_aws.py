@@ -77,8 +77,13 @@ def test_gpu_pool_comes_from_the_catalogue(staging, prod):
 
 def test_versions_flow_from_the_spec(staging):
     cluster = staging.one("aws:eks/cluster:Cluster", "acme-ml-staging-cluster")
-    assert cluster.inputs["version"] == "1.35"
-    assert staging.outputs["versions"] == {"gpu_device_plugin": "0.20.0", "kubernetes": "1.35", "mlflow": "3.17.2", "postgres": "16"}
+    assert cluster.inputs["version"] == "1.36"
+    assert staging.outputs["versions"] == {"gpu_device_plugin": "0.20.0", "kubernetes": "1.36", "mlflow": "3.17.2", "postgres": "16"}
+    # The autoscaler runs the CA release of the cluster's minor, not the chart's default (9.59.0 defaults to 1.35).
+    autoscaler = staging.one("kubernetes:helm.sh/v3:Release", "acme-ml-staging-autoscaler")
+    assert (autoscaler.inputs["chart"], autoscaler.inputs["version"]) == ("cluster-autoscaler", "9.59.0")
+    assert autoscaler.inputs["values"]["image"] == {
+        "repository": "registry.k8s.io/autoscaling/cluster-autoscaler", "tag": "v1.36.1", "pullPolicy": "IfNotPresent"}
     mlflow = staging.one("kubernetes:apps/v1:Deployment", "acme-ml-staging-platform-tracking-deployment")
     (container,) = [c for c in mlflow.inputs["spec"]["template"]["spec"]["containers"] if c["name"] == "mlflow"]
     assert container["image"] == "ghcr.io/mlflow/mlflow:v3.17.2-full"
@@ -93,7 +98,7 @@ def test_every_kubernetes_resource_uses_the_explicit_provider(staging):
 def test_every_kubernetes_object_is_valid_and_hardened(staging):
     objects = manifests(staging.resources)
     assert len(objects) > 30
-    assert validate_manifests(objects, "1.35") == []
+    assert validate_manifests(objects, "1.36") == []
     assert hardening_violations(staging.resources) == []
 
 

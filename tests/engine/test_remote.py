@@ -36,7 +36,7 @@ class _Reg:
 
 def _check(objects):
     sa, binding, stack = objects
-    assert validate_manifests([(_Reg(sa), sa), (_Reg(binding), binding)], "1.35") == []
+    assert validate_manifests([(_Reg(sa), sa), (_Reg(binding), binding)], "1.36") == []
     jsonschema.validate(stack, STACK_SCHEMA)
     return sa, binding, stack
 

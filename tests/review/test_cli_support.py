@@ -18,37 +18,51 @@ def run(capsys, *args: str) -> tuple[int, str, str]:
 
 
 def test_prod_passes_before_the_90_day_window(capsys):
-    code, out, _ = run(capsys, "--stacks-dir", str(STACKS), "check", "--env", "prod", "--as-of", "2026-12-01",
+    # 2026-12-28 is within 90 days of 1.35's end on EKS (2027-03-27): the 1.36 default keeps prod's gate open.
+    code, out, _ = run(capsys, "--stacks-dir", str(STACKS), "check", "--env", "prod", "--as-of", "2026-12-28",
                        "--fail-on", "mandatory")
     assert code == 0
     assert out.endswith(
-        "Support windows on 2026-12-01 (versions from the spec):\n"
-        "  OK      advisory  kubernetes 1.35 on aws: standard support until 2027-03-27 (116 days); "
-        "extended support (paid) to 2028-03-27\n"
+        "Support windows on 2026-12-28 (versions from the spec):\n"
+        "  OK      advisory  kubernetes 1.36 on aws: standard support until 2027-08-02 (217 days); "
+        "extended support (paid) to 2028-08-02\n"
     )
 
 
-def test_protected_prod_is_blocked_within_90_days(capsys):
-    code, out, err = run(capsys, "--stacks-dir", str(STACKS), "check", "--env", "prod", "--as-of", "2027-01-10",
+def test_a_spec_still_on_1_35_is_blocked_from_2026_12_27(tmp_path, capsys):
+    stacks = tmp_path / "stacks"
+    shutil.copytree(STACKS, stacks)
+    base = stacks / "base.yaml"
+    base.write_text(base.read_text().replace('kubernetes: "1.36"', 'kubernetes: "1.35"'))
+    code, out, err = run(capsys, "--stacks-dir", str(stacks), "check", "--env", "prod", "--as-of", "2026-12-28",
                          "--fail-on", "mandatory")
     assert code == 3  # EXIT_GATE
-    assert ("  ENDING  mandatory kubernetes 1.35 on aws: leaves standard support on 2027-03-27, in 76 days; "
+    assert ("  ENDING  mandatory kubernetes 1.35 on aws: leaves standard support on 2027-03-27, in 89 days; "
             "extended support (paid) to 2028-03-27; upgrade: set versions.kubernetes to '1.36'\n") in out
     assert err.strip().endswith("rule(s) violated: kubernetes 1.35 on aws")
 
 
+def test_protected_prod_is_blocked_within_90_days(capsys):
+    code, out, err = run(capsys, "--stacks-dir", str(STACKS), "check", "--env", "prod", "--as-of", "2027-06-01",
+                         "--fail-on", "mandatory")
+    assert code == 3  # EXIT_GATE
+    assert ("  ENDING  mandatory kubernetes 1.36 on aws: leaves standard support on 2027-08-02, in 62 days; "
+            "extended support (paid) to 2028-08-02; upgrade to a newer minor\n") in out
+    assert err.strip().endswith("rule(s) violated: kubernetes 1.36 on aws")
+
+
 def test_unprotected_staging_only_warns(capsys):
-    code, out, _ = run(capsys, "--stacks-dir", str(STACKS), "check", "--env", "staging", "--as-of", "2027-04-01",
+    code, out, _ = run(capsys, "--stacks-dir", str(STACKS), "check", "--env", "staging", "--as-of", "2027-08-07",
                        "--fail-on", "mandatory", "--format", "json")
     assert code == 0
     support = json.loads(out)["support"]
     assert support == {
-        "as_of": "2027-04-01",
+        "as_of": "2027-08-07",
         "versions_from": "spec",
         "findings": [{
-            "subject": "kubernetes 1.35 on aws", "status": "ended", "level": "advisory", "violation": True,
-            "message": "left standard support on 2027-03-27, 5 days ago; extended support (paid) to 2028-03-27; "
-                       "upgrade: set versions.kubernetes to '1.36'",
+            "subject": "kubernetes 1.36 on aws", "status": "ended", "level": "advisory", "violation": True,
+            "message": "left standard support on 2027-08-02, 5 days ago; extended support (paid) to 2028-08-02; "
+                       "upgrade to a newer minor",
         }],
     }
 

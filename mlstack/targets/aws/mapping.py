@@ -5,6 +5,7 @@ from __future__ import annotations
 import pulumi
 
 from mlstack.catalog import Catalog
+from mlstack.catalog.checks import AUTOSCALER_IMAGE_PREFIX
 from mlstack.components.aws.audit import AuditArgs
 from mlstack.components.aws.bucket import BucketArgs
 from mlstack.components.aws.ci_trust import CiTrustArgs
@@ -145,6 +146,8 @@ def provision(spec: Spec, catalog: Catalog, versions: dict[str, str]) -> Binding
     env = AwsEnvironment(spec.prefix, args)
     provider = cluster_provider(spec.prefix, kubeconfig=env.kubeconfig, depends_on=[env])
     chart = catalog.versions.charts["cluster-autoscaler"]
+    # The autoscaler's release must match the control plane's minor: the catalogue pins one per minor.
+    autoscaler_image = catalog.versions.images[AUTOSCALER_IMAGE_PREFIX + versions["kubernetes"]]
     autoscaler = ClusterAutoscaler(
         f"{spec.prefix}-autoscaler",
         ClusterAutoscalerArgs(
@@ -153,6 +156,7 @@ def provision(spec: Spec, catalog: Catalog, versions: dict[str, str]) -> Binding
             oidc_provider_url=env.oidc_provider_url,
             chart_version=chart.version,
             chart_repository=chart.repo,
+            image=autoscaler_image.ref,
             tags=environment_tags(spec),
         ),
         opts=pulumi.ResourceOptions(providers=[provider]),
