@@ -31,5 +31,5 @@ def test_the_table_is_dated_and_sourced():
     import yaml
 
     doc = yaml.safe_load((DATA_DIR / "interconnect.yaml").read_text())
-    assert doc["as_of"] == "2026-12-01"
+    assert doc["as_of"] == "2026-12-02"
     assert all(s["url"].startswith("https://") and s["retrieved"] for s in doc["sources"])

@@ -28,7 +28,7 @@ class EfaSupportArgs:
     """The EFA device plugin.
 
     Attributes:
-        chart_version: the chart version (catalogue pin, e.g. "v0.5.7"). Required.
+        chart_version: the chart version (catalogue pin, e.g. "v0.5.30"). Required.
         repository: the chart repository; default ``https://aws.github.io/eks-charts``.
         namespace: the release's namespace, created here; "aws-efa".
         taint_keys: taints of accelerator nodes the plugin tolerates; ``nvidia.com/gpu`` and

@@ -126,7 +126,7 @@ class Platform(pulumi.ComponentResource):
                 tracking_password=self.tracking.user_passwords[VERIFY_USER],
                 gang_namespace=(team_args[gang_team].namespace or gang_team) if gang_team else None,
             ),
-            pulumi.ResourceOptions(parent=self, depends_on=[self.teams[gang_team]]) if gang_team else child,
+            pulumi.ResourceOptions(parent=self, depends_on=[self.teams[t] for t in _verify_teams(args, gang_team)]) if gang_team else child,
         )
         self.storage = SharedStorage(
             f"{name}-storage",
@@ -163,3 +163,10 @@ class Platform(pulumi.ComponentResource):
                 "verify_job_name": self.verify_job_name,
             }
         )
+
+
+def _verify_teams(args: PlatformArgs, gang_team: str) -> list[str]:
+    """The teams whose namespaces the verification Job's checks use: the gang check's, and the NCCL check's."""
+    nccl = args.verify.nccl
+    by_namespace = {(t.namespace or team): team for team, t in args.teams.items()}
+    return sorted({gang_team, *([by_namespace[nccl.namespace]] if nccl and nccl.namespace in by_namespace else [])})

@@ -103,6 +103,8 @@ class TrainerArgs:
         namespace: the release's namespace, created here; "kubeflow-system".
         shm_size: size limit of the memory-backed ``/dev/shm`` of a training pod; "16Gi".
         pools: accelerator pool -> its runtime ``torch-distributed-<pool>``; none.
+        extra_runtimes: further ClusterTrainingRuntimes, name -> spec, rendered as given (e.g. the verification
+            Job's NCCL runtime, :mod:`.nccl_check`); none.
         cpu_request, memory_request, cpu_limit, memory_limit: the controller's resources; "100m", "256Mi",
             "1", "1Gi" (the chart sets none).
         extra_values: further chart values merged over mlstack's at the top level; none.
@@ -119,6 +121,7 @@ class TrainerArgs:
     namespace: str = "kubeflow-system"
     shm_size: str = "16Gi"
     pools: Mapping[str, PoolRuntimeArgs] = field(default_factory=dict)
+    extra_runtimes: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
     cpu_request: str = "100m"
     memory_request: str = "256Mi"
     cpu_limit: str = "1"
@@ -225,6 +228,7 @@ class Trainer(pulumi.ComponentResource):
     Attributes:
         namespace: the release's namespace. release: the Helm release. runtime_name: "torch-distributed".
         pool_runtime_names: accelerator pool -> its runtime, ``torch-distributed-<pool>``.
+        extra_runtime_names: the names of ``args.extra_runtimes``.
         release_name: the Helm release's name. chart_version: the pinned chart version.
     """
 
@@ -239,16 +243,21 @@ class Trainer(pulumi.ComponentResource):
             component="training-operator",
             values=trainer_values(args),
         )
-        labels = {**h.MLSTACK_LABELS("kubeflow-trainer", "training-runtime"), FRAMEWORK_LABEL: "torch"}
-        runtimes: dict[str, tuple[str, PoolRuntimeArgs | None]] = {f"{name}-torch-runtime": (RUNTIME_NAME, None)}
-        runtimes.update({f"{name}-torch-pool-{pool}": (pool_runtime_name(pool), a) for pool, a in sorted(args.pools.items())})
-        for child, (runtime, pool_args) in runtimes.items():
+        runtimes: dict[str, tuple[str, Mapping[str, Any]]] = {f"{name}-torch-runtime": (RUNTIME_NAME, runtime_spec(args))}
+        runtimes.update(
+            {f"{name}-torch-pool-{pool}": (pool_runtime_name(pool), runtime_spec(args, a)) for pool, a in sorted(args.pools.items())}
+        )
+        runtimes.update({f"{name}-runtime-{runtime}": (runtime, spec) for runtime, spec in sorted(args.extra_runtimes.items())})
+        for child, (runtime, spec) in runtimes.items():
+            framework = "mpi" if "mpi" in spec.get("mlPolicy", {}) else "torch"
             k8s.apiextensions.CustomResource(
                 child,
                 api_version=API_VERSION,
                 kind="ClusterTrainingRuntime",
-                metadata=k8s.meta.v1.ObjectMetaArgs(name=runtime, labels=labels),
-                spec=runtime_spec(args, pool_args),
+                metadata=k8s.meta.v1.ObjectMetaArgs(
+                    name=runtime, labels={**h.MLSTACK_LABELS("kubeflow-trainer", "training-runtime"), FRAMEWORK_LABEL: framework}
+                ),
+                spec=dict(spec),
                 # The CRD and the validating webhook come with the release.
                 opts=pulumi.ResourceOptions(parent=self, depends_on=[release]),
             )
@@ -257,6 +266,7 @@ class Trainer(pulumi.ComponentResource):
         self.release_name: pulumi.Output[str | None] = release.name
         self.runtime_name = RUNTIME_NAME
         self.pool_runtime_names: dict[str, str] = {pool: pool_runtime_name(pool) for pool in sorted(args.pools)}
+        self.extra_runtime_names: list[str] = sorted(args.extra_runtimes)
         self.chart_version = args.chart_version
         self.register_outputs(
             {
@@ -265,5 +275,6 @@ class Trainer(pulumi.ComponentResource):
                 "chart_version": self.chart_version,
                 "runtime_name": self.runtime_name,
                 "pool_runtime_names": self.pool_runtime_names,
+                "extra_runtime_names": self.extra_runtime_names,
             }
         )

@@ -5,12 +5,15 @@ One pod, on a GPU pool when the environment has one, that
 2. writes a file to the ``shared`` volume and reads it back (the ReadWriteMany class and claim work),
 3. logs a run to MLflow and registers a model (tracking, artifacts and the registry work, with auth),
 4. with Kueue, submits a 2-pod JobSet through a team's LocalQueue and waits until both pods ran
-   (``CHECK gang-admission``; :mod:`.gang_check`).
+   (``CHECK gang-admission``; :mod:`.gang_check`),
+5. where a GPU pool can run two or more multi-node nodes, runs a 2-node NCCL all-reduce through that queue and
+   reports the bus bandwidth (``CHECK nccl-allreduce``; :mod:`.nccl_check`); elsewhere it says why it skips.
 
 The Job is created suspended (``suspend: true``) by default: ``up`` leaves it planned and in place, and
 ``mlstack verify`` runs a new Job from its pod template (so the Pulumi-managed object never drifts). That
 keeps the object identical in every plan and keeps ``up`` from waiting on a GPU node to scale up. The script
-prints ``CHECK <name> PASS|FAIL <detail>`` per check, the contract ``mlstack verify`` reads. Finished Jobs are
+prints ``CHECK <name> PASS|FAIL <detail>`` per check (:mod:`.verify_script`), the contract ``mlstack verify``
+reads. Finished Jobs are
 garbage-collected after ``ttl_seconds_after_finished``.
 
 The script runs in the MLflow image (it has ``mlflow``); ``nvidia-smi`` is mounted into the container by
@@ -32,132 +35,19 @@ import pulumi_kubernetes as k8s
 
 from . import hardening as h
 from . import require_provider
+from ..contract import ACCELERATOR_LABEL, SYSTEM_NAMESPACE
 from .gang_check import ROLE, SERVICE_ACCOUNT, TOKEN_DIR, gang_jobset, gang_role_rules
+from .nccl_check import CONFIGMAP as NCCL_CONFIGMAP
+from .nccl_check import ROLE as NCCL_ROLE
+from .nccl_check import NcclCheckArgs, config_data, nccl_role_rules, nccl_trainjob
 from .team import ENVIRONMENT_CONFIGMAP
+from .verify_script import SCRIPT
+
+__all__ = ["JOB", "SCRIPT", "SYSTEM_NAMESPACE", "VerifyJob", "VerifyJobArgs"]
 
 TOKEN = "mlstack:k8s:VerifyJob"
 JOB = "mlstack-verify"
-from ..contract import ACCELERATOR_LABEL, SYSTEM_NAMESPACE
 
-SCRIPT = '''\
-"""mlstack verification: GPU, shared volume, MLflow tracking and registry, gang admission.
-
-Prints one line per check, `CHECK <name> PASS|FAIL <detail>`, which `mlstack verify` reads; every check runs
-even when an earlier one fails, and the exit code is 1 when any failed.
-"""
-import json
-import os
-import pathlib
-import ssl
-import subprocess
-import sys
-import time
-import urllib.request
-
-import mlflow
-
-
-class Echo(mlflow.pyfunc.PythonModel):
-    def predict(self, context, model_input):
-        return model_input
-
-
-def extend_path(value, directory):
-    return f"{value}{os.pathsep}{directory}" if value else directory
-
-
-def check_gpu():
-    if os.environ.get("MLSTACK_EXPECT_GPU") != "1":
-        return "skipped: the environment has no GPU pool"
-    # GKE mounts the driver's binaries and libraries under /usr/local/nvidia without putting them on PATH;
-    # elsewhere the NVIDIA container toolkit puts nvidia-smi on PATH already, and the extra entries are inert.
-    env = dict(os.environ)
-    env["PATH"] = extend_path(env.get("PATH", ""), "/usr/local/nvidia/bin")
-    env["LD_LIBRARY_PATH"] = extend_path(env.get("LD_LIBRARY_PATH", ""), "/usr/local/nvidia/lib64")
-    out = subprocess.run(
-        ["nvidia-smi", "--query-gpu=name,memory.total", "--format=csv,noheader"],
-        check=True, capture_output=True, text=True, env=env,
-    ).stdout.strip()
-    if not out:
-        raise RuntimeError("nvidia-smi lists no GPU")
-    return out.replace("\\n", "; ")
-
-
-def check_shared():
-    path = pathlib.Path(os.environ["MLSTACK_SHARED_PATH"]) / ".mlstack-verify" / os.environ["HOSTNAME"]
-    path.parent.mkdir(parents=True, exist_ok=True)
-    token = os.urandom(16).hex()
-    path.write_text(token)
-    if path.read_text() != token:
-        raise RuntimeError(f"read back something else from {path}")
-    path.unlink()
-    return f"wrote and read {path}"
-
-
-def check_tracking():
-    mlflow.set_experiment("mlstack-verify")
-    with mlflow.start_run() as run:
-        mlflow.log_param("pod", os.environ["HOSTNAME"])
-        mlflow.log_metric("verified", 1.0)
-        mlflow.pyfunc.log_model("model", python_model=Echo(), pip_requirements=["mlflow"])
-    version = mlflow.register_model(f"runs:/{run.info.run_id}/model", os.environ["MLSTACK_VERIFY_MODEL"])
-    return f"run {run.info.run_id}, model {version.name} version {version.version}"
-
-
-def kube(method, path, body=None):
-    """One call to the API server with the projected service-account token."""
-    token_dir = os.environ["MLSTACK_TOKEN_DIR"]
-    token = pathlib.Path(token_dir, "token").read_text()
-    url = f"https://{os.environ['KUBERNETES_SERVICE_HOST']}:{os.environ['KUBERNETES_SERVICE_PORT']}{path}"
-    data = json.dumps(body).encode() if body is not None else None
-    request = urllib.request.Request(url, data=data, method=method, headers={
-        "Authorization": f"Bearer {token}", "Content-Type": "application/json", "Accept": "application/json"})
-    context = ssl.create_default_context(cafile=str(pathlib.Path(token_dir, "ca.crt")))
-    with urllib.request.urlopen(request, context=context, timeout=30) as response:
-        return json.load(response)
-
-
-def check_gang(call=None, clock=time.monotonic, sleep=time.sleep):
-    namespace = os.environ.get("MLSTACK_GANG_NAMESPACE", "")
-    if not namespace:
-        return "skipped: the environment has no team queue"
-    if call is None and not os.environ.get("KUBERNETES_SERVICE_HOST"):
-        # Every pod in a cluster has it: without it there is no API server to submit to.
-        return "skipped: not in a Kubernetes cluster (KUBERNETES_SERVICE_HOST unset)"
-    call = call or kube
-    body = json.loads(pathlib.Path(os.environ["MLSTACK_GANG_JOBSET"]).read_text())
-    body["metadata"]["name"] = f"mlstack-gang-{os.urandom(3).hex()}"
-    path = f"/apis/jobset.x-k8s.io/v1alpha2/namespaces/{namespace}/jobsets"
-    created = call("POST", path, body)
-    name = created["metadata"]["name"]
-    try:
-        if created.get("spec", {}).get("suspend") is not True:
-            raise RuntimeError(f"{namespace}/{name} was not suspended on creation: Kueue did not queue it")
-        timeout = float(os.environ["MLSTACK_GANG_TIMEOUT"])
-        start = clock()
-        while True:
-            status = call("GET", f"{path}/{name}").get("status", {})
-            conditions = {c.get("type"): c for c in status.get("conditions", []) if c.get("status") == "True"}
-            if "Completed" in conditions:
-                return f"{namespace}/{name}: 2 pods admitted together through queue {body['metadata']['labels']['kueue.x-k8s.io/queue-name']}, done in {clock() - start:.0f} s"
-            if "Failed" in conditions:
-                raise RuntimeError(f"{namespace}/{name} failed: {conditions['Failed'].get('message', '')}")
-            if clock() - start > timeout:
-                raise RuntimeError(f"{namespace}/{name} not done after {timeout:.0f} s: the team's queue cannot admit 2 pods (quota in use?)")
-            sleep(5)
-    finally:
-        call("DELETE", f"{path}/{name}", {"propagationPolicy": "Background"})
-
-
-failed = 0
-for name, check in (("gpu", check_gpu), ("shared", check_shared), ("tracking", check_tracking), ("gang-admission", check_gang)):
-    try:
-        print(f"CHECK {name} PASS {check()}", flush=True)
-    except Exception as exc:  # report and go on: one run shows every failure
-        failed += 1
-        print(f"CHECK {name} FAIL {type(exc).__name__}: {exc}", flush=True)
-sys.exit(1 if failed else 0)
-'''
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -187,6 +77,12 @@ class VerifyJobArgs:
         environment: the environment's stamp (``MLSTACK_*``, as in each team namespace): written to the ConfigMap
             ``mlstack-environment`` in the Job's namespace and loaded by its pod (``envFrom``), so the verification
             run is stamped like a training run; empty (the default) creates neither. The Platform sets it.
+        nccl: the NCCL all-reduce check of a GPU pool that can run two or more multi-node nodes, in the team
+            namespace it names (:mod:`.nccl_check`; its runtime is Trainer's); needs ``gang_namespace`` (the
+            check's ServiceAccount). None skips the check.
+        nccl_skip_reason: what the check reports when ``nccl`` is None; set by the Platform's caller.
+        nccl_timeout_seconds: how long the NCCL check waits for its job (two GPU nodes may have to scale up
+            first); 1200. Added to ``active_deadline_seconds``.
     """
 
     image: str
@@ -208,6 +104,9 @@ class VerifyJobArgs:
     gang_queue: str = "default"
     gang_timeout_seconds: int = 600
     environment: Mapping[str, str] = field(default_factory=dict)
+    nccl: NcclCheckArgs | None = None
+    nccl_skip_reason: str = "the environment has no GPU pool that can run 2 or more multi-node nodes"
+    nccl_timeout_seconds: int = 1200
 
 
 class VerifyJob(pulumi.ComponentResource):
@@ -236,10 +135,16 @@ class VerifyJob(pulumi.ComponentResource):
 
         data = {"verify.py": SCRIPT}
         gang = args.gang_namespace is not None
+        if args.nccl is not None and not gang:
+            raise ValueError(f"VerifyJob {name!r}: the NCCL check submits through a team queue: set gang_namespace")
         if gang:
             # Sorted keys: the ConfigMap is the same text in every plan.
             data["gang-jobset.json"] = json.dumps(gang_jobset(args.image, args.gang_queue), indent=2, sort_keys=True)
-            self._gang_access(name, args, labels, ns, child)
+            if args.nccl is not None:
+                data["nccl-trainjob.json"] = json.dumps(nccl_trainjob(args.nccl, args.gang_queue), indent=2, sort_keys=True)
+            sa = self._gang_access(name, args, labels, ns, child)
+            if args.nccl is not None:
+                self._nccl_access(name, args.nccl, labels, ns, sa, child)
         script = k8s.core.v1.ConfigMap(f"{name}-script", metadata=meta(JOB), data=data, opts=child)
         creds = k8s.core.v1.Secret(
             f"{name}-mlflow",
@@ -272,6 +177,8 @@ class VerifyJob(pulumi.ComponentResource):
             k8s.core.v1.VolumeMountArgs(name="shared", mount_path="/shared"),
         ]
         extra_volumes = []
+        if not gang:
+            env.append(k8s.core.v1.EnvVarArgs(name="MLSTACK_NCCL_SKIP", value="the environment has no team queue"))
         if gang:
             env += [
                 k8s.core.v1.EnvVarArgs(name="MLSTACK_GANG_NAMESPACE", value=args.gang_namespace),
@@ -279,6 +186,7 @@ class VerifyJob(pulumi.ComponentResource):
                 k8s.core.v1.EnvVarArgs(name="MLSTACK_GANG_TIMEOUT", value=str(args.gang_timeout_seconds)),
                 k8s.core.v1.EnvVarArgs(name="MLSTACK_TOKEN_DIR", value=TOKEN_DIR),
             ]
+            env += self._nccl_env(args)
             mounts.append(k8s.core.v1.VolumeMountArgs(name="api-token", mount_path=TOKEN_DIR, read_only=True))
             # The API token only where the check needs it (the pod automounts none): an hour, this audience.
             extra_volumes.append(
@@ -342,7 +250,7 @@ class VerifyJob(pulumi.ComponentResource):
                 suspend=args.suspend,
                 backoff_limit=0,
                 ttl_seconds_after_finished=args.ttl_seconds_after_finished,
-                active_deadline_seconds=args.active_deadline_seconds,
+                active_deadline_seconds=args.active_deadline_seconds + (args.nccl_timeout_seconds if args.nccl else 0),
                 template=k8s.core.v1.PodTemplateSpecArgs(metadata=k8s.meta.v1.ObjectMetaArgs(labels=labels), spec=pod),
             ),
             opts=child,
@@ -352,7 +260,7 @@ class VerifyJob(pulumi.ComponentResource):
         self.register_outputs({"job_name": self.job_name, "namespace": self.namespace})
 
     def _gang_access(self, name: str, args: VerifyJobArgs, labels: dict[str, str], ns: k8s.core.v1.Namespace,
-                     child: pulumi.ResourceOptions) -> None:
+                     child: pulumi.ResourceOptions) -> k8s.core.v1.ServiceAccount:
         """The ServiceAccount the gang check runs as, and its Role (JobSets in the team namespace only)."""
         sa = k8s.core.v1.ServiceAccount(
             f"{name}-sa",
@@ -360,13 +268,49 @@ class VerifyJob(pulumi.ComponentResource):
             automount_service_account_token=False,
             opts=child,
         )
-        team_meta = k8s.meta.v1.ObjectMetaArgs(name=ROLE, namespace=args.gang_namespace, labels=labels)
-        rules = [k8s.rbac.v1.PolicyRuleArgs(api_groups=r["apiGroups"], resources=r["resources"], verbs=r["verbs"]) for r in gang_role_rules()]
-        role = k8s.rbac.v1.Role(f"{name}-gang-role", metadata=team_meta, rules=rules, opts=child)
-        k8s.rbac.v1.RoleBinding(
-            f"{name}-gang-binding",
-            metadata=team_meta,
-            role_ref=k8s.rbac.v1.RoleRefArgs(api_group="rbac.authorization.k8s.io", kind="Role", name=role.metadata.name),
-            subjects=[k8s.rbac.v1.SubjectArgs(kind="ServiceAccount", name=sa.metadata.name, namespace=ns.metadata.name)],
+        assert args.gang_namespace is not None
+        _bound_role(f"{name}-gang", ROLE, args.gang_namespace, gang_role_rules(), labels, sa, ns, child)
+        return sa
+
+    @staticmethod
+    def _nccl_access(name: str, nccl: NcclCheckArgs, labels: dict[str, str], ns: k8s.core.v1.Namespace,
+                     sa: k8s.core.v1.ServiceAccount, child: pulumi.ResourceOptions) -> None:
+        """In the NCCL check's team namespace: its Role (TrainJobs, pods' logs) and the ConfigMap its pods mount
+        (their user's passwd entry and the ssh configuration)."""
+        _bound_role(f"{name}-nccl", NCCL_ROLE, nccl.namespace, nccl_role_rules(), labels, sa, ns, child)
+        k8s.core.v1.ConfigMap(
+            f"{name}-nccl",
+            metadata=k8s.meta.v1.ObjectMetaArgs(name=NCCL_CONFIGMAP, namespace=nccl.namespace, labels=labels),
+            data=config_data(),
             opts=child,
         )
+
+    @staticmethod
+    def _nccl_env(args: VerifyJobArgs) -> list[k8s.core.v1.EnvVarArgs]:
+        """The NCCL check's settings, or why it skips."""
+        if args.nccl is None:
+            return [k8s.core.v1.EnvVarArgs(name="MLSTACK_NCCL_SKIP", value=args.nccl_skip_reason)]
+        values = {
+            "MLSTACK_NCCL_NAMESPACE": args.nccl.namespace,
+            "MLSTACK_NCCL_TRAINJOB": "/opt/mlstack/nccl-trainjob.json",
+            "MLSTACK_NCCL_TIMEOUT": str(args.nccl_timeout_seconds),
+            "MLSTACK_NCCL_RANKS": str(args.nccl.ranks),
+            "MLSTACK_NCCL_POOL": args.nccl.pool,
+        }
+        return [k8s.core.v1.EnvVarArgs(name=k, value=v) for k, v in values.items()]
+
+
+def _bound_role(child_name: str, role_name: str, namespace: str, granted: list[dict], labels: dict[str, str],
+                sa: k8s.core.v1.ServiceAccount, ns: k8s.core.v1.Namespace, child: pulumi.ResourceOptions) -> None:
+    """A Role with ``granted`` rules in a team namespace, bound to the verification ServiceAccount:
+    ``<child_name>-role`` and ``<child_name>-binding``."""
+    meta = k8s.meta.v1.ObjectMetaArgs(name=role_name, namespace=namespace, labels=labels)
+    rules = [k8s.rbac.v1.PolicyRuleArgs(api_groups=r["apiGroups"], resources=r["resources"], verbs=r["verbs"]) for r in granted]
+    role = k8s.rbac.v1.Role(f"{child_name}-role", metadata=meta, rules=rules, opts=child)
+    k8s.rbac.v1.RoleBinding(
+        f"{child_name}-binding",
+        metadata=meta,
+        role_ref=k8s.rbac.v1.RoleRefArgs(api_group="rbac.authorization.k8s.io", kind="Role", name=role.metadata.name),
+        subjects=[k8s.rbac.v1.SubjectArgs(kind="ServiceAccount", name=sa.metadata.name, namespace=ns.metadata.name)],
+        opts=child,
+    )

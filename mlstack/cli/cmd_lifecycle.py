@@ -326,7 +326,9 @@ def verify(
            "the Job printed no CHECK lines" if not result.checks else f"the Job {result.state}")
     if format is ReportFormat.json:
         report = {"env": env, "namespace": namespace, "job": result.job, "state": result.state, "ok": result.ok,
-                  "checks": [{"name": c.name, "passed": c.passed, "detail": c.detail} for c in result.checks]}
+                  "checks": [{"name": c.name, "passed": c.passed, "detail": c.detail,
+                              "figures": {k: {"value": f.value, "unit": f.unit} for k, f in sorted(c.figures.items())}}
+                             for c in result.checks]}
         if not result.ok:
             report["log"] = result.log
         sys.stdout.write(json.dumps(report, indent=2, sort_keys=True) + "\n")

@@ -74,9 +74,9 @@ def test_gke_compact_placement_and_gvnic(record_plan):
 def test_efa_device_plugin_release(record_plan):
     from mlstack.components.k8s.efa_support import EfaSupport, EfaSupportArgs
 
-    plan = record_with_provider(record_plan, lambda opts: EfaSupport("acme-ml-prod-efa", EfaSupportArgs(chart_version="v0.5.7"), opts))
+    plan = record_with_provider(record_plan, lambda opts: EfaSupport("acme-ml-prod-efa", EfaSupportArgs(chart_version="v0.5.30"), opts))
     rel = plan.one("kubernetes:helm.sh/v3:Release", "acme-ml-prod-efa-release")
-    assert (rel.inputs["chart"], rel.inputs["version"], rel.inputs["namespace"]) == ("aws-efa-k8s-device-plugin", "v0.5.7", "aws-efa")
+    assert (rel.inputs["chart"], rel.inputs["version"], rel.inputs["namespace"]) == ("aws-efa-k8s-device-plugin", "v0.5.30", "aws-efa")
     assert rel.inputs["repositoryOpts"] == {"repo": "https://aws.github.io/eks-charts"}
     values = rel.inputs["values"]
     assert values["nodeSelector"] == {"mlstack.io/efa": "true"}

@@ -191,7 +191,8 @@ def test_efa_pool_runtime_requests_every_interface_of_its_type(plan):
     from mlstack.catalog import load_catalog
 
     pods = _runtime_pods(plan)
-    assert sorted(pods) == ["torch-distributed", "torch-distributed-a100", "torch-distributed-l4"]
+    # And the NCCL check's runtime: a100 can run two nodes and research's queue holds 16 of its GPUs.
+    assert sorted(pods) == ["mlstack-nccl-a100", "torch-distributed", "torch-distributed-a100", "torch-distributed-l4"]
     machine = plan.one("aws:ec2/launchTemplate:LaunchTemplate", "acme-ml-staging-a100-lt").inputs
     efa = load_catalog().efa_interfaces("p4de.24xlarge")
     assert efa == len(machine["networkInterfaces"]) == 4
@@ -248,3 +249,37 @@ def test_onprem_rdma_resource_reaches_the_pool_runtime(tmp_path):
     release = next(r for r in plan.of_type(RELEASE) if r.inputs["chart"] == "kueue")
     config = json.loads(release.inputs["values"]["managerConfig"]["controllerManagerConfigYaml"])
     assert config["resources"] == {"excludeResourcePrefixes": ["rdma/ib", "vpc.amazonaws.com/efa"]}
+
+
+def test_nccl_check_where_a_pool_runs_two_multi_node_nodes():
+    """prod's a100 pool (p4de, EFA, up to 4 nodes) gets the NCCL check through research's queue (16 GPUs);
+    staging's (at most one node) reports why it skips."""
+    from crd_schemas import validate_custom
+
+    stacks = Path(__file__).resolve().parents[2] / "stacks"
+    prod = plan_env("prod", stacks)
+    (runtime,) = [r.inputs for r in prod.of_type("kubernetes:trainer.kubeflow.org/v1alpha1:ClusterTrainingRuntime")
+                  if r.inputs["metadata"]["name"] == "mlstack-nccl-a100"]
+    assert validate_custom(runtime, "nccl", "1.35") == []
+    node = runtime["spec"]["template"]["spec"]["replicatedJobs"][1]["template"]["spec"]["template"]["spec"]
+    assert node["containers"][0]["resources"]["limits"]["vpc.amazonaws.com/efa"] == "4"
+    job = prod.one("kubernetes:batch/v1:Job", "acme-ml-prod-platform-verify-job").inputs
+    env = {e["name"]: e.get("value") for e in job["spec"]["template"]["spec"]["containers"][0]["env"]}
+    assert (env["MLSTACK_NCCL_NAMESPACE"], env["MLSTACK_NCCL_POOL"], env["MLSTACK_NCCL_RANKS"]) == ("research", "a100", "16")
+    assert prod.one("kubernetes:core/v1:ConfigMap", "acme-ml-prod-platform-verify-nccl").inputs["metadata"]["namespace"] == "research"
+    staging = plan_env("staging", stacks)
+    job = staging.one("kubernetes:batch/v1:Job", "acme-ml-staging-platform-verify-job").inputs
+    env = {e["name"]: e.get("value") for e in job["spec"]["template"]["spec"]["containers"][0]["env"]}
+    assert env["MLSTACK_NCCL_SKIP"] == "no GPU pool can run a 2-node job through a team queue (a100: at most 1 node)"
+    assert not [r for r in staging.of_type("kubernetes:trainer.kubeflow.org/v1alpha1:ClusterTrainingRuntime")
+                if r.inputs["metadata"]["name"].startswith("mlstack-nccl")]
+
+
+def test_nccl_check_needs_a_team_queue_that_holds_two_nodes(tmp_path):
+    text = SPEC.replace("research: {group: research, cpu_quota: 32, memory_quota_gib: 128, quotas: {a100: 16, l4: 2}}",
+                        "research: {group: research, cpu_quota: 32, memory_quota_gib: 128, quotas: {a100: 8, l4: 2}}")
+    plan = _plan(tmp_path, text.replace("borrowing_limit_percent: 50", "borrowing_limit_percent: 0"))
+    job = plan.one("kubernetes:batch/v1:Job", "acme-ml-staging-platform-verify-job").inputs
+    env = {e["name"]: e.get("value") for e in job["spec"]["template"]["spec"]["containers"][0]["env"]}
+    assert env["MLSTACK_NCCL_SKIP"] == (
+        "no GPU pool can run a 2-node job through a team queue (a100: no team's queue can hold 16 GPUs (nominal + borrowing); l4: not multi-node)")

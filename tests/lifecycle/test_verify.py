@@ -10,12 +10,26 @@ from mlstack.errors import EngineError, UsageError
 from .fakes import FakeAutomation, FakeJobs, FakeStack, copy_stacks
 
 GOOD = "starting\nCHECK gpu-device-plugin PASS 2 GPUs allocatable\nCHECK shared-volume PASS\nbye\n"
+NCCL = ("CHECK nccl-allreduce PASS busbw=84.34GB/s avg_busbw=33.13GB/s size=4294967296B ranks=16 pool=a100 "
+        "research/mlstack-nccl-1a2b3c\n")
 BAD = "CHECK mlflow-http PASS 200\nCHECK object-store FAIL put s3://acme-ml-staging-artifacts: AccessDenied\n"
 
 
 def test_parse_contract():
     assert parse_checks(GOOD + "  CHECK  quota  FAIL   gpu quota 0\nCHECKS are fun\nCHECK x MAYBE y\n") == [
         Check("gpu-device-plugin", True, "2 GPUs allocatable"), Check("shared-volume", True, ""), Check("quota", False, "gpu quota 0")]
+
+
+def test_figures_of_a_check():
+    """The NCCL check's detail, as the verification script prints it, carries its measurements as figures."""
+    from mlstack.engine.deploy.verify import Figure
+
+    (check,) = parse_checks(NCCL)
+    assert check.figures == {
+        "busbw": Figure(84.34, "GB/s"), "avg_busbw": Figure(33.13, "GB/s"), "size": Figure(4294967296.0, "B"), "ranks": Figure(16.0, ""),
+    }
+    assert Check("tracking", True, "run 0a1b, model mlstack-verify version 3").figures == {}
+    assert Check("x", True, "skipped: a100: at most 1 node, not=a-number").figures == {}
 
 
 def test_job_ref():
@@ -106,9 +120,12 @@ def test_verify_format_json(stacks, monkeypatch, capsys):
     assert _cli(stacks, monkeypatch, GOOD, ("succeeded",), "--format", "json") == 0
     assert json.loads(capsys.readouterr().out) == {
         "env": "staging", "namespace": "mlstack-system", "job": "mlstack-verify-run-abc12", "state": "succeeded", "ok": True,
-        "checks": [{"name": "gpu-device-plugin", "passed": True, "detail": "2 GPUs allocatable"},
-                   {"name": "shared-volume", "passed": True, "detail": ""}],
+        "checks": [{"name": "gpu-device-plugin", "passed": True, "detail": "2 GPUs allocatable", "figures": {}},
+                   {"name": "shared-volume", "passed": True, "detail": "", "figures": {}}],
     }
+    assert _cli(stacks, monkeypatch, NCCL, ("succeeded",), "--format", "json") == 0
+    (check,) = json.loads(capsys.readouterr().out)["checks"]
+    assert check["figures"]["busbw"] == {"value": 84.34, "unit": "GB/s"}
     assert _cli(stacks, monkeypatch, BAD, ("failed",), "--format", "json") == 1
     out = capsys.readouterr()
     report = json.loads(out.out)

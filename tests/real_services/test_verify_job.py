@@ -21,11 +21,14 @@ def test_the_verify_script_passes_every_check_and_mlstack_reads_them(mlflow_serv
     done = pod.run(timeout_s=300)
     checks = parse_checks(done.stdout)
     assert done.returncode == 0, done.stdout + done.stderr
-    assert [(c.name, c.passed) for c in checks] == [("gpu", True), ("shared", True), ("tracking", True), ("gang-admission", True)]
+    assert [(c.name, c.passed) for c in checks] == [
+        ("gpu", True), ("shared", True), ("tracking", True), ("gang-admission", True), ("nccl-allreduce", True)]
     # No API server here: the gang check (a JobSet through Kueue) says so instead of pretending.
     assert checks[3].detail == "skipped: not in a Kubernetes cluster (KUBERNETES_SERVICE_HOST unset)"
     # This machine has no GPU: the rendered Job expects none (no GPU pool in the local spec).
     assert checks[0].detail == "skipped: the environment has no GPU pool"
+    # The NCCL check says why it does not run (the local spec has no multi-node GPU pool) rather than pretending.
+    assert checks[4].detail.startswith("skipped: ")
     assert checks[1].detail.startswith(f"wrote and read {pod.mounts['/shared']}/.mlstack-verify/")
     run_id = checks[2].detail.split()[1].rstrip(",")
     run = admin_api.get("runs/get", run_id=run_id).json()["run"]

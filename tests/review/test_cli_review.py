@@ -93,7 +93,10 @@ def test_diff_against_git_ref(repo, capsys):
     assert code == 0, err
     assert "| prod (new) |" in out
     assert "    scalingConfig.maxSize: 1 -> 3" in out
-    assert "| staging | 0 | 1 | 0 | 0 |" in out
+    # Three nodes of the multi-node a100 pool, and research's queue (8 GPUs + 100% borrowing) holds two: the NCCL
+    # check comes on (its runtime, Role, RoleBinding and ConfigMap: 4 creates), and the suspended verification
+    # Job and its script ConfigMap, whose contents change, are replaced.
+    assert "| staging | 4 | 1 | 2 | 0 |" in out
     assert subprocess.run(["git", "status", "--porcelain"], cwd=repo, capture_output=True, text=True).stdout.count("\n") == 2
 
 

@@ -10,8 +10,10 @@ The log contract, one line per check, anything else ignored::
 
     CHECK <name> PASS|FAIL <detail...>
 
-``<name>`` has no spaces; ``<detail>`` is free text (may be empty). The run fails when any check FAILs, when
-the Job fails, or when the log holds no CHECK line at all.
+``<name>`` has no spaces; ``<detail>`` is free text (may be empty) and may carry figures as
+``<figure>=<number><unit>`` tokens (``busbw=84.34GB/s``: the NCCL check's bus bandwidth), which
+:attr:`Check.figures` reads. The run fails when any check FAILs, when the Job fails, or when the log holds no
+CHECK line at all.
 """
 
 from __future__ import annotations
@@ -27,7 +29,16 @@ from mlstack.errors import EngineError, UsageError
 from mlstack.components.contract import SYSTEM_NAMESPACE as NAMESPACE
 DEFAULT_JOB = "mlstack-verify"
 CHECK_LINE = re.compile(r"^\s*CHECK\s+(\S+)\s+(PASS|FAIL)\b[ \t]*(.*)$")
+FIGURE = re.compile(r"(?:^|\s)([a-z][a-z0-9_]*)=(-?[0-9]+(?:\.[0-9]+)?)([A-Za-z%/]*)(?=\s|$)")
 RUN_TTL_SECONDS = 86400
+
+
+@dataclass(frozen=True)
+class Figure:
+    """A measured value a check reports, e.g. ``busbw`` 84.34 ``GB/s``."""
+
+    value: float
+    unit: str
 
 
 @dataclass(frozen=True)
@@ -35,6 +46,11 @@ class Check:
     name: str
     passed: bool
     detail: str
+
+    @property
+    def figures(self) -> dict[str, Figure]:
+        """The ``<figure>=<number><unit>`` tokens of the detail, by figure name."""
+        return {m[1]: Figure(float(m[2]), m[3]) for m in FIGURE.finditer(self.detail)}
 
 
 def parse_checks(log: str) -> list[Check]:

@@ -16,7 +16,7 @@ from mlstack.components.k8s.shared_storage import SharedStorageArgs
 from mlstack.components.k8s.team import TeamArgs
 from mlstack.components.k8s.tracking_server import TrackingServerArgs
 from mlstack.components.k8s.verify_job import VerifyJobArgs
-from mlstack.engine.plan.workloads import team_quota_fields, workloads_args
+from mlstack.engine.plan.workloads import nccl_check, team_quota_fields, workloads_args
 from mlstack.targets.bindings import Bindings, Identities, cluster_provider
 from mlstack.spec import Spec
 
@@ -72,6 +72,7 @@ def platform_args(
             image=None if spec.cluster.gpu_operator else device_plugin_image(catalog, versions["gpu_device_plugin"]),
         )
     workloads = workloads_args(spec, catalog, bindings.node_fabric)
+    nccl, nccl_skip = nccl_check(spec, catalog, bindings.node_fabric)
     queues = workloads.queues if workloads else None
     return PlatformArgs(
         teams={
@@ -111,7 +112,10 @@ def platform_args(
             # The job runner's processes need about 1.4 GiB more (TrackingServerArgs.memory_limit).
             **({"memory": "2Gi", "memory_limit": "3Gi"} if spec.tracking.job_execution else {}),
         ),
-        verify=VerifyJobArgs(image=image, accelerator=gpus[0] if gpus else None, environment=dict(stamp or {})),
+        verify=VerifyJobArgs(
+            image=image, accelerator=gpus[0] if gpus else None, environment=dict(stamp or {}), nccl=nccl,
+            **({"nccl_skip_reason": nccl_skip} if nccl_skip else {}),
+        ),
         ci=CiAccessArgs(
             namespaces={team: team for team in spec.ci.teams} if spec.ci.teams else {},
             namespace=ids.ci_namespace,

@@ -16,11 +16,14 @@ from mlstack.components.k8s.efa_support import EFA_RESOURCE
 from mlstack.components.k8s.jobset import JobSetArgs
 from mlstack.components.k8s.kuberay import KubeRayArgs
 from mlstack.components.k8s.kueue import KueueArgs
+from mlstack.components.k8s.nccl_check import NODES as NCCL_NODES
+from mlstack.components.k8s.nccl_check import NcclCheckArgs
+from mlstack.components.k8s.nccl_check import runtime_spec as nccl_runtime_spec
 from mlstack.components.k8s.trainer import PoolRuntimeArgs, TrainerArgs
 from mlstack.components.k8s.workload_queues import FlavorArgs, TeamQueueArgs, WorkloadQueuesArgs, borrowing_limit, quota_ceiling
 from mlstack.components.k8s.workloads import WorkloadsArgs
 from mlstack.spec import Spec
-from mlstack.spec.quotas import ACCELERATOR_RESOURCES, TOTAL_FIELDS, accelerator_pools, team_pool_quotas
+from mlstack.spec.quotas import ACCELERATOR_RESOURCES, TOTAL_FIELDS, accelerator_pools, multi_node, team_pool_quotas
 
 from mlstack.components.contract import POOL_LABEL
 TPU_ACCELERATOR_LABEL = "cloud.google.com/gke-tpu-accelerator"
@@ -88,6 +91,40 @@ def pool_runtimes(
     return out
 
 
+def nccl_check(
+    spec: Spec, catalog: Catalog, node_fabric: Mapping[str, Mapping[str, int]] | None = None
+) -> tuple[NcclCheckArgs | None, str]:
+    """The verification Job's NCCL check: on the first GPU pool (by name) that is multi-node and can run two or
+    more nodes, through the queue of the team that can hold the most of it (nominal quota plus borrowing limit,
+    at least two whole nodes); else None and the reason the check reports."""
+    w = spec.workloads
+    if not (w.enabled and w.trainer and spec.teams):
+        return None, "needs Kueue, Kubeflow Trainer and a team queue (workloads, teams)"
+    pools = pool_runtimes(spec, catalog, node_fabric)
+    seen = []
+    for name, cap in accelerator_pools(spec, catalog).items():
+        if cap.kind != "gpu":
+            continue
+        if not multi_node(spec, catalog, name):
+            seen.append(f"{name}: not multi-node")
+            continue
+        if cap.nodes is None or cap.nodes < NCCL_NODES:
+            seen.append(f"{name}: at most {cap.nodes} node" if cap.nodes is not None else f"{name}: size unknown")
+            continue
+        need = NCCL_NODES * cap.per_node
+        room = {}
+        for team in sorted(spec.teams):
+            nominal = team_pool_quotas(spec, catalog, team).get(name, 0)
+            room[team] = nominal + borrowing_limit(nominal, w.borrowing_limit_percent)
+        team = max(sorted(room), key=lambda t: room[t])
+        if room[team] < need:
+            seen.append(f"{name}: no team's queue can hold {need} GPUs (nominal + borrowing)")
+            continue
+        check = NcclCheckArgs(pool=name, namespace=team, node=pools[name], image=catalog.versions.images["nccl-tests"].ref)
+        return check, ""
+    return None, f"no GPU pool can run a {NCCL_NODES}-node job through a team queue" + (f" ({'; '.join(seen)})" if seen else "")
+
+
 def workloads_args(
     spec: Spec, catalog: Catalog, node_fabric: Mapping[str, Mapping[str, int]] | None = None
 ) -> WorkloadsArgs | None:
@@ -116,6 +153,7 @@ def workloads_args(
             image=images["kubeflow-trainer"].ref,
             runtime_image=images["pytorch"].ref,
             pools=pool_runtimes(spec, catalog, node_fabric),
+            extra_runtimes={nccl.runtime_name: nccl_runtime_spec(nccl)} if (nccl := nccl_check(spec, catalog, node_fabric)[0]) else {},
         )
         if w.trainer
         else None,
