@@ -77,8 +77,24 @@ def test_a_run_that_never_finishes_is_an_error():
         never = pulumi.Output.from_input(1).apply(lambda _: pulumi.Output(set(), __import__("asyncio").Future(), __import__("asyncio").Future()))
         pulumi.export("never", never)
 
-    with pytest.raises(EngineError, match="the plan did not finish within 1 s"):
+    with pytest.raises(EngineError, match="the plan registered nothing for 1 s: a component waits on an output"):
         record(program, project="p", stack="s", timeout=1)
+
+
+def test_a_slow_run_that_keeps_registering_is_not_cut_off():
+    """The deadline counts from the last registration: four keys 0.8 s apart take 3 s, over a 2 s deadline."""
+    import time
+
+    def program():
+        previous = aws.kms.Key("k0")
+        for i in range(1, 4):
+            later = previous.id.apply(lambda v: time.sleep(0.8) or v)
+            previous = aws.kms.Key(f"k{i}", description=later)
+
+    start = time.monotonic()
+    monitor = record(program, project="p", stack="s", timeout=2)
+    assert time.monotonic() - start > 2
+    assert sorted(r.name for r in monitor.registrations.values()) == ["k0", "k1", "k2", "k3"]
 
 
 def test_a_failing_run_does_not_poison_the_next():

@@ -8,6 +8,8 @@ never receive. See docs/architecture.md ("The plan") for the facts this module r
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import time
 from collections.abc import Callable
 from typing import Any
 
@@ -59,6 +61,7 @@ class RecordingMonitor(pulumi_mocks.MockMonitor):
     def __init__(self, mocks: MockOutputs) -> None:
         super().__init__(mocks)
         self.registrations: dict[str, Registration] = {}
+        self.last_progress = time.monotonic()  # when the program last registered something (the stall deadline)
         self.stack_urn = ""
         self.outputs: dict[str, Any] = {}
 
@@ -67,6 +70,7 @@ class RecordingMonitor(pulumi_mocks.MockMonitor):
         return super().make_urn("" if parent == self.stack_urn else parent, type_, name)
 
     def RegisterResource(self, request):  # noqa: N802 - gRPC method name
+        self.last_progress = time.monotonic()
         urn = self.make_urn(request.parent, request.type, request.name)
         if request.type == "pulumi:pulumi:Stack":
             self.stack_urn = urn
@@ -101,7 +105,27 @@ class RecordingMonitor(pulumi_mocks.MockMonitor):
         return super().RegisterResourceOutputs(request)
 
 
-PLAN_TIMEOUT_S = 120.0  # a full three-cloud plan takes seconds; only a never-resolving output takes longer
+# A plan that registers nothing for this long waits on an output the mocks never answer. The deadline counts from
+# the last registration, not from the start: a 200-team plan on a busy machine takes minutes and never stalls.
+PLAN_TIMEOUT_S = 120.0
+
+
+async def _until_stalled(run: Any, monitor: RecordingMonitor, quiet_s: float) -> None:
+    """Awaits ``run``; raises TimeoutError (and cancels it) once ``monitor`` saw no registration for ``quiet_s``."""
+    task = asyncio.ensure_future(run)
+    try:
+        while True:
+            wait_s = quiet_s - (time.monotonic() - monitor.last_progress)
+            if wait_s <= 0:
+                raise TimeoutError
+            done, _ = await asyncio.wait({task}, timeout=wait_s)
+            if done:
+                return task.result()
+    finally:
+        if not task.done():
+            task.cancel()
+            with contextlib.suppress(BaseException):
+                await task
 
 
 def record(
@@ -119,7 +143,7 @@ def record(
         project: the Pulumi project name, used in URNs.
         stack: the stack name, used in URNs.
         mocks: the answers to registrations and invokes (region, project id); defaults to AWS us-west-2.
-        timeout: seconds before a run that never completes is reported as an error.
+        timeout: seconds without a new registration before the run is reported as stalled (an error).
 
     Raises:
         EngineError: the program failed; the message is the program's error.
@@ -136,10 +160,10 @@ def record(
         from mlstack.engine.plan.sdk_seams import without_stack_traces
 
         with without_stack_traces():
-            loop.run_until_complete(asyncio.wait_for(run_in_stack(program), timeout))
+            loop.run_until_complete(_until_stalled(run_in_stack(program), monitor, timeout))
     except TimeoutError:
         raise EngineError(
-            f"the plan did not finish within {timeout:g} s: a component waits on an output the plan's mocks "
+            f"the plan registered nothing for {timeout:g} s: a component waits on an output the plan's mocks "
             "never answer (add a mock to its type's entry in its target pack's table, mlstack/targets/)"
         ) from None
     except EngineError:
