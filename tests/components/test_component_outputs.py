@@ -52,7 +52,12 @@ def _is_resource(value: Any) -> bool:
     return False
 
 
+PROPS: dict[int, set[str]] = {}
+"""Names of the props each recorded component passed to its constructor (by ``id``)."""
+
+
 def exposed(component: pulumi.ComponentResource) -> dict[str, Any]:
+    props = PROPS.get(id(component), set())
     return {
         k: v
         for k, v in vars(component).items()
@@ -60,6 +65,7 @@ def exposed(component: pulumi.ComponentResource) -> dict[str, Any]:
         and k not in RESOURCE_ATTRIBUTES
         and not _is_resource(v)
         and (type(component).__name__, k) not in OPTIONAL_CHILDREN
+        and k not in props
     }
 
 
@@ -154,8 +160,17 @@ def registered():
         calls.append((self, dict(outputs or {})))
         return original(self, outputs)
 
+    init = pulumi.ComponentResource.__init__
+
+    def construct(self, t, name, props=None, opts=None, *args, **kwargs):
+        # Props given to the constructor are registered with the resource itself (its recorded inputs), and the
+        # SDK exposes each as an attribute: they count as registered.
+        PROPS[id(self)] = set(props or {})
+        return init(self, t, name, props, opts, *args, **kwargs)
+
     mp = pytest.MonkeyPatch()
     mp.setattr(pulumi.ComponentResource, "register_outputs", record)
+    mp.setattr(pulumi.ComponentResource, "__init__", construct)
     try:
         for env in ("staging", "prod", "gcp-staging", "onprem"):
             plan_env(env, STACKS)
