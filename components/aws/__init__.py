@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from .._lazy import exports
 
 # Public names, imported when first used (PEP 562): a program that uses one component does not import every
 # module's SDK classes. The TYPE_CHECKING imports give editors and pyright the same names with their types;
@@ -108,10 +109,4 @@ if TYPE_CHECKING:
     from .tracking_database import TrackingDatabase, TrackingDatabaseArgs
 
 
-def __getattr__(name: str) -> Any:
-    module = _EXPORTS.get(name)
-    if module is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(importlib.import_module(f".{module}", __name__), name)
-    globals()[name] = value
-    return value
+__getattr__ = exports(__name__, _EXPORTS)

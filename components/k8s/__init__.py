@@ -16,10 +16,11 @@ for a cloud's managed ones on premises (Postgres, the S3 object store, registry,
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import pulumi
+
+from .._lazy import exports
 
 
 class MissingProviderError(ValueError):
@@ -141,10 +142,4 @@ if TYPE_CHECKING:
     from .workloads import Workloads, WorkloadsArgs
 
 
-def __getattr__(name: str) -> Any:
-    module = _EXPORTS.get(name)
-    if module is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(importlib.import_module(f".{module}", __name__), name)
-    globals()[name] = value
-    return value
+__getattr__ = exports(__name__, _EXPORTS)

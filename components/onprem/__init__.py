@@ -13,8 +13,9 @@ Modules here import from ``..k8s`` (hardening, the provider check), never the ot
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from .._lazy import exports
 
 # Public names, imported when first used (PEP 562): a program that uses one component does not import every
 # module's SDK classes. The TYPE_CHECKING imports give editors and pyright the same names with their types;
@@ -67,10 +68,4 @@ if TYPE_CHECKING:
     from .postgres import InClusterPostgres, InClusterPostgresArgs
 
 
-def __getattr__(name: str) -> Any:
-    module = _EXPORTS.get(name)
-    if module is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(importlib.import_module(f".{module}", __name__), name)
-    globals()[name] = value
-    return value
+__getattr__ = exports(__name__, _EXPORTS)

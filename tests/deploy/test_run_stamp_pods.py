@@ -37,7 +37,9 @@ def test_the_runtime_and_the_verify_job_load_the_stamp(env):
     spec = load_spec(env, STACKS)
     pins = {ref: "sha256:" + "a" * 64 for ref in plan_images(plan_spec(spec))}
     plan = plan_spec(spec, pins)
-    runtimes = plan.of_type(CTR)  # torch-distributed and one per accelerator pool
+    # The training runtimes: torch-distributed and one per accelerator pool (the verify Job's own NCCL check
+    # runtime, mlstack-nccl-<pool>, is not one a user launches training on).
+    runtimes = [r for r in plan.of_type(CTR) if r.inputs["metadata"]["name"].startswith("torch-distributed")]
     assert runtimes and "torch-distributed" in [r.inputs["metadata"]["name"] for r in runtimes]
     for runtime in runtimes:
         assert _node_container(runtime)["envFrom"] == RUNTIME_ENV_FROM, runtime.name

@@ -62,6 +62,16 @@ FIXTURES = {
                                    "unknown accelerator 'nvidia-a100'. Did you mean"),
     "accelerator-not-on-cloud": Fixture("gcp-staging", "node_pools:\n  x: {accelerator: aws-trainium, gpus_per_node: 1}\n",
                                         "node_pools.x.accelerator", "aws-trainium is not offered on gcp; clouds that offer it: aws"),
+    "machine-count": Fixture("staging", "node_pools:\n  x: {accelerator: nvidia-a100-80gb, machine: p4de.24xlarge, gpus_per_node: 4}\n",
+                             "node_pools.x.machine", "Set gpus_per_node: 8, or remove gpus_per_node"),
+    "machine-unlisted-no-count": Fixture("staging", "node_pools:\n  x: {accelerator: nvidia-a100-80gb, machine: p4x.24xlarge}\n",
+                                         "node_pools.x.machine", "is not in the catalogue, so mlstack cannot know how many"),
+    "machine-other-family": Fixture("staging", "node_pools:\n  x: {accelerator: nvidia-a100-80gb, machine: g5.96xlarge, gpus_per_node: 8}\n",
+                                    "node_pools.x.machine", "g5 machines carry nvidia-a10g in the catalogue"),
+    "machine-cpu": Fixture("staging", "node_pools:\n  x: {accelerator: nvidia-a100-80gb, machine: m6i.large, gpus_per_node: 8}\n",
+                           "node_pools.x.machine", "m6i.large is a CPU machine type"),
+    "machine-other-accelerator": Fixture("staging", "node_pools:\n  x: {accelerator: nvidia-a100-80gb, machine: g5.12xlarge, gpus_per_node: 4}\n",
+                                         "node_pools.x.machine", "g5.12xlarge carries 4 x nvidia-a10g (the catalogue lists it)"),
     "gpus-per-node": Fixture("staging", "node_pools:\n  a100: {gpus_per_node: 3}\n", "node_pools.a100.gpus_per_node",
                              "nvidia-a100-80gb on aws is offered with"),
     "tpu-topology": Fixture("gcp-staging", "node_pools:\n  v5e: {topology: 3x3}\n", "node_pools.v5e.topology",
@@ -131,7 +141,14 @@ SITES = {
     "mlstack/catalog/__init__.py::parse_catalog::CatalogError::invalid catalogue:": CATALOGUE_FILES,
     "mlstack/catalog/models.py::Catalog._cross_check::ValueError::?": CATALOGUE_FILES,
     "mlstack/catalog/models.py::Catalog._accelerator::CatalogError::unknown accelerator {}; known: {}": F("unknown-accelerator"),
-    "mlstack/catalog/models.py::Catalog.machine_for::CatalogError::{} is not offered on {}; it is offered on {}": F("accelerator-not-on-cloud"),
+    "mlstack/catalog/models.py::Catalog.machine_for::CatalogError::{} is not offered on {}; it is offered on {}":
+        I("pool_machine refuses an accelerator the cloud does not offer before it asks machine_for"),
+    "mlstack/catalog/pool_machine.py::pool_machine::CatalogError::{} is not offered on {} in the catalogue (it is on {}), so mlstack doe": F("accelerator-not-on-cloud"),
+    "mlstack/catalog/pool_machine.py::pool_machine::CatalogError::{} carries {} x {} (the catalogue lists it), not {}. Set gpus_per_node": F("machine-count"),
+    "mlstack/catalog/pool_machine.py::pool_machine::CatalogError::{} is not in the catalogue, so mlstack cannot know how many {} it carr": F("machine-unlisted-no-count"),
+    "mlstack/catalog/pool_machine.py::pool_machine::CatalogError::{} machines carry {} in the catalogue, not {}; {} is on {} machines. N": F("machine-other-family"),
+    "mlstack/catalog/pool_machine.py::_contradiction::CatalogError::{} is a CPU machine type (the catalogue lists it without accelerators)": F("machine-cpu"),
+    "mlstack/catalog/pool_machine.py::_contradiction::CatalogError::{} carries {} x {} (the catalogue lists it), not {}": F("machine-other-accelerator"),
     "mlstack/catalog/models.py::Catalog.machine_for::CatalogError::{} on {} is offered with {} per node, not {}": F("gpus-per-node"),
     "mlstack/catalog/models.py::Catalog.tpu_slice::CatalogError::unknown TPU generation {}; known: {}":
         I("a TPU accelerator's generation: the catalogue's cross-checks give every TPU accelerator one"),
@@ -142,9 +159,15 @@ SITES = {
     "mlstack/engine/plan/cache.py::_decode::ValueError::not this entry": N("a plan-cache entry of another version, read as a miss"),
     "mlstack/engine/plan/model.py::Plan.one::KeyError::no {} named {}; have {}": I("the engine's own lookup of a resource it registered"),
     "mlstack/engine/plan/planner.py::_record_all::value::<re-raise>": N("re-raises a plan worker's failure: its sites are listed here"),
+    "mlstack/engine/plan/recorder.py::_until_stalled::TimeoutError::<re-raise>":
+        N("the plan's stall deadline, turned into the EngineError below: a component waiting on a missing mock output"),
+    "components/_lazy.py::exports.__getattr__::AttributeError::module {} has no attribute {}":
+        N("a name a program asks a component package for that it does not export: Python's own AttributeError"),
+    'components/k8s/verify_job.py::VerifyJob.__init__::ValueError::VerifyJob {}: the NCCL check submits through a team queue: set gang_na':
+        I("the Platform sets gang_namespace whenever it sets the NCCL check (mlstack/engine/plan/workloads.py)"),
     "mlstack/engine/plan/recorder.py::record::cause::<re-raise>": N("re-raises the program's failure: its sites are listed here"),
     "mlstack/engine/plan/recorder.py::record::EngineError::the program failed: {}": N("wraps the program's own raise: its sites are listed here"),
-    'mlstack/engine/plan/recorder.py::record::EngineError::the plan did not finish within {} s: a component waits on an output th':
+    'mlstack/engine/plan/recorder.py::record::EngineError::the plan registered nothing for {} s: a component waits on an output t':
         I("a mock missing from a pack table, found by planning every example"),
     "mlstack/engine/plan/recorder.py::RecordingMonitor.RegisterResource::EngineError::duplicate resource URN {}: two resources share a type and name":
         I("names derive from distinct spec keys; keys that would clash are spec rules (reserved-pool, pool-and-bucket)"),

@@ -62,8 +62,15 @@ def test_the_schema_rules_the_value_out(key):
 
 
 def _imported_modules(path: Path, package: str) -> set[str]:
+    """Modules ``path`` imports at run time: not those under ``if TYPE_CHECKING:``; a name taken from a package's
+    lazy exports (``components/_lazy.py``) counts as its module."""
+    tree = ast.parse(path.read_text())
+    typing_only = {id(n) for node in ast.walk(tree) if isinstance(node, ast.If) and ast.unparse(node.test) == "TYPE_CHECKING"
+                   for stmt in node.body for n in ast.walk(stmt)}
     out = set()
-    for node in ast.walk(ast.parse(path.read_text())):
+    for node in ast.walk(tree):
+        if id(node) in typing_only:
+            continue
         if isinstance(node, ast.Import):
             out.update(a.name for a in node.names)
         elif isinstance(node, ast.ImportFrom):
@@ -71,8 +78,23 @@ def _imported_modules(path: Path, package: str) -> set[str]:
             if node.level:
                 base = ".".join(package.split(".")[: len(package.split(".")) - node.level + 1] + ([base] if base else []))
             out.add(base)
-            out.update(f"{base}.{a.name}" for a in node.names)
+            lazy = _lazy_exports(base)
+            out.update(f"{base}.{lazy.get(a.name, a.name)}" for a in node.names)
     return out
+
+
+def _lazy_exports(module: str) -> dict[str, str]:
+    """A component package's lazy exports (public name -> module), read from its source; {} for anything else."""
+    parts = module.split(".")
+    if parts[:2] != ["mlstack", "components"]:
+        return {}
+    init = ROOT.joinpath("components", *parts[2:], "__init__.py")
+    if not init.is_file():
+        return {}
+    for node in ast.parse(init.read_text()).body:
+        if isinstance(node, ast.Assign) and any(isinstance(t, ast.Name) and t.id == "_EXPORTS" for t in node.targets):
+            return ast.literal_eval(node.value)
+    return {}
 
 
 def _reachable_components() -> set[str]:
