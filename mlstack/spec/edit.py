@@ -59,6 +59,8 @@ def load_in_scratch(
         else:
             scratch.mkdir()
         for name, text in texts.items():
+            # Not through mlstack.fsio on purpose: the scratch folder is private and deleted on exit, so a torn
+            # write loses nothing, and fsio's fault seam (tests/safety) must see only the project's own files.
             (scratch / name).write_text(text, encoding="utf-8")
         try:
             return {env: load_spec_file(scratch / f"{env}.yaml") for env in (list_envs(scratch) if envs is None else envs)}
