@@ -66,7 +66,10 @@ def pool_pod(pool: str, check: GpuPoolCheckArgs, *, image: str, script_config_ma
         automount_service_account_token=False,
         security_context=h.pod_security_context(),
         node_selector=dict(check.node_labels),
-        tolerations=[k8s.core.v1.TolerationArgs(**t) for t in check.tolerations],
+        tolerations=[
+            k8s.core.v1.TolerationArgs(key=t.get("key"), operator=t.get("operator"), value=t.get("value"), effect=t.get("effect"))
+            for t in check.tolerations
+        ],
         containers=[
             k8s.core.v1.ContainerArgs(
                 name="verify",
