@@ -89,7 +89,7 @@ def test_verbose_shows_the_traceback(capsys, tmp_path):
 def test_internal_failure_exits_1(capsys, monkeypatch):
     import mlstack.engine.review.planning as planner
 
-    def boom(env, stacks_dir, pins=None):
+    def boom(*args, **kwargs):
         raise RuntimeError("kaboom")
 
     monkeypatch.setattr(planner, "plan_env", boom)
