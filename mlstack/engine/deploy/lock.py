@@ -331,3 +331,44 @@ def lock_differences(lock: Mapping[str, Any], spec: Spec, tools: Mapping[str, st
         if lock["tools"].get(key) != tools.get(key):
             diffs.append(f"tools.{key}: lock {lock['tools'].get(key)}, now {tools.get(key)}")
     return diffs
+
+
+def lock_entries(lock: Mapping[str, Any], with_versions: bool = True) -> dict[str, str]:
+    """A lock as flat entries to compare (``mlstack diff``): the resolved versions by name (unless
+    ``with_versions`` is off), ``image <reference>`` -> digest, ``chart <release>`` -> version[@digest], ``platform
+    <key>`` -> the cloud's version, ``tool <name>`` -> version. Older locks are read as upgraded."""
+    lock = upgrade_lock(lock)
+    entries = dict(lock["versions"]) if with_versions else {}
+    entries.update({f"image {ref}": digest for ref, digest in lock["images"].items()})
+    entries.update({f"chart {name}": c["version"] + (f"@{c['digest']}" if c.get("digest") else "") for name, c in lock["charts"].items()})
+    entries.update({f"platform {key}": version for key, version in lock["platform"].items()})
+    entries.update({f"tool {name}": version for name, version in lock["tools"].items()})
+    return entries
+
+
+def lock_drift(a_label: str, a: Mapping[str, Any] | None, b_label: str, b: Mapping[str, Any] | None,
+               with_versions: bool = True) -> dict[str, dict[str, str]]:
+    """What two locks pin differently: entry -> {label: value} (``not locked`` where one lock lacks the entry).
+    One lock missing: a single ``lock`` entry with the other's digest and ``no lock``; none: nothing."""
+    if a is None and b is None:
+        return {}
+    if a is None or b is None:
+        return {"lock": {a_label: lock_digest(a) if a else "no lock", b_label: lock_digest(b) if b else "no lock"}}
+    ea, eb = lock_entries(a, with_versions), lock_entries(b, with_versions)
+    return {key: {a_label: ea.get(key, "not locked"), b_label: eb.get(key, "not locked")}
+            for key in sorted(ea.keys() | eb.keys()) if ea.get(key) != eb.get(key)}
+
+
+def lock_in(folder: Path, env: str, project: str, shown: str | None = None) -> dict[str, Any] | None:
+    """``env``'s lock in the stacks folder ``folder`` (the working tree's or a ref's copy), None without one.
+
+    Raises:
+        UsageError: the lock is invalid (:func:`read_lock`), named ``shown`` when given (``REF:stacks/<env>.lock.json``).
+    """
+    path = lock_path(env, folder)
+    try:
+        return read_lock(path, project, env)
+    except UsageError as exc:
+        if shown is None:
+            raise
+        raise UsageError(str(exc).replace(str(path), shown)) from None
