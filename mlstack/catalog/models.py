@@ -25,7 +25,9 @@ class CatalogError(Exception):
 
 
 class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
+    # defer_build: validators are built when first used, so a process that reads the catalogue from the cache
+    # (mlstack.derived; codec.decode) never builds them; validating the data files builds them all at once.
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True, defer_build=True)
 
 
 class Source(_Strict):
