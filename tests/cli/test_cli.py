@@ -103,7 +103,7 @@ def test_engine_error_exits_1(capsys, monkeypatch):
     import mlstack.engine.review.planning as planner
     from mlstack.errors import EngineError
 
-    def fail(env, stacks_dir, pins=None):
+    def fail(*args, **kwargs):
         raise EngineError("the plan cannot answer the invoke 'aws:ec2/getVpc:getVpc'")
 
     monkeypatch.setattr(planner, "plan_env", fail)
