@@ -1,17 +1,15 @@
-"""The catalogue: exact facts, look-up errors, integrity checks, strictness, and load speed."""
+"""The catalogue's look-ups: exact facts and the errors a look-up gives (broken copies, strictness and load
+speed: test_catalog_integrity.py)."""
 
 from __future__ import annotations
 
-import shutil
-import subprocess
-import sys
-import time
-from pathlib import Path
+import datetime as dt
+import importlib.metadata
+import re
 
-import pydantic
 import pytest
 
-from mlstack.catalog import DATA_DIR, CatalogError, ImagePin, load_catalog, parse_catalog
+from mlstack.catalog import CatalogError, ImagePin, load_catalog
 
 
 @pytest.fixture(scope="module")
@@ -23,10 +21,10 @@ def cat():
 
 
 def test_portable_names(cat):
-    assert sorted(cat.accelerators) == [
-        "aws-trainium", "nvidia-a100-40gb", "nvidia-a100-80gb", "nvidia-a10g", "nvidia-h100", "nvidia-h200",
-        "nvidia-l4", "nvidia-l40s", "nvidia-t4", "tpu-v4", "tpu-v5e", "tpu-v5p", "tpu-v6e",
-    ]  # fmt: skip
+    # Names are portable (vendor-model, lowercase) and the ones the docs' examples use exist; the full list is
+    # data, not a test (an added accelerator must not break one).
+    assert all(re.fullmatch(r"[a-z0-9]+(-[a-z0-9]+)+", name) for name in cat.accelerators)
+    assert {"nvidia-t4", "nvidia-a100-80gb", "nvidia-h100", "tpu-v5e", "aws-trainium"} <= set(cat.accelerators)
     assert cat.accelerators["nvidia-h200"].memory_gib == 141
     assert cat.accelerators["tpu-v5e"].kind == "tpu"
     assert cat.accelerators["aws-trainium"].kind == "trainium"
@@ -176,31 +174,6 @@ def test_tpu_regions(cat):
     assert "us-west2" not in cat.tpus["tpu-v6e"].regions
 
 
-# -- integrity (also enforced by the loader; restated here independently) ---------------------------------------
-
-
-def test_every_topology_multiplies_back(cat):
-    for gen, tpu in cat.tpus.items():
-        for key, t in tpu.topologies.items():
-            dims = [int(d) for d in key.split("x")]
-            product = 1
-            for d in dims:
-                product *= d
-            assert t.chips == product, (gen, key)
-            assert t.nodes * t.chips_per_vm == t.chips, (gen, key)
-            assert t.multi_host is (t.nodes > 1)
-
-
-def test_every_machine_has_a_price(cat):
-    wanted = {(c, o.machine_type) for a in cat.accelerators.values() for c, os_ in a.offers.items() for o in os_}
-    wanted |= {("gcp", t.machine_type) for tpu in cat.tpus.values() for t in tpu.topologies.values()}
-    wanted |= {(c, m) for c, ms in cat.machines.items() for m in ms}
-    for cloud, machine in sorted(wanted):
-        regions = cat.prices.machines[cloud].get(machine, {})
-        assert regions, f"{cloud} {machine} has no price"
-        assert all(p.on_demand_hourly > 0 for p in regions.values())
-
-
 def test_tpu_machines_priced_where_offered(cat):
     for gen, tpu in cat.tpus.items():
         for t in tpu.topologies.values():
@@ -210,8 +183,9 @@ def test_tpu_machines_priced_where_offered(cat):
 
 def test_versions_are_pinned(cat):
     v = cat.versions
-    assert v.kubernetes == "1.36"
-    assert v.pulumi_cli == "3.272.0"  # the CI pin; matches the pulumi SDK release it was tested with
+    # The default minor is one every cloud supports; the CI's CLI is of the SDK's major release.
+    assert all(v.kubernetes in windows for windows in cat.kubernetes_support.values())
+    assert v.pulumi_cli.split(".")[0] == importlib.metadata.version("pulumi").split(".")[0]
     assert v.mlflow and v.rds_postgres_engine_version and v.cloudsql_database_version == "POSTGRES_16"
     assert v.gke_gpu_driver_version == "DEFAULT"
     assert set(v.charts) >= {
@@ -219,12 +193,9 @@ def test_versions_are_pinned(cat):
         "nfs-subdir-external-provisioner", "aws-efs-csi-driver",
     }  # fmt: skip
     for name, chart in v.charts.items():
-        assert chart.version.strip() and chart.version != "latest", name
         assert chart.repo.startswith(("https://", "oci://")), name  # Helm repositories or OCI registries
     assert set(v.images) >= {"mlflow", "postgres", "seaweedfs", "registry", "nfs-subdir-external-provisioner"}
     assert "minio" not in v.charts and "minio" not in v.images  # replaced on-prem (docs/design-changes.md)
-    for name, image in v.images.items():
-        assert image.tag.strip() and image.tag.lower() != "latest", name
     assert v.images["mlflow"].ref == f"ghcr.io/mlflow/mlflow:v{v.mlflow}-full"  # the variant with the DB/S3/GCS clients
     assert v.images["registry"].ref == "docker.io/library/registry:3.0.0"
 
@@ -273,11 +244,11 @@ def test_prices(cat):
 
 
 def test_dated_sources(cat):
-    assert cat.as_of == "2026-11-29"
+    # The catalogue is as old as its oldest file; each source was read on or after it, and not in the future.
+    assert cat.as_of == min(o.as_of for o in cat.origins.values())
     assert len(cat.sources) >= 20
-    for s in cat.sources:
-        # Each fact was checked on or after the catalogue's date (it is as old as its oldest file).
-        assert s.url.startswith("https://") and s.retrieved in ("2026-11-29", "2026-12-01", "2026-12-02")
+    today = dt.datetime.now(dt.timezone.utc).date().isoformat()
+    assert all(cat.as_of <= s.retrieved <= today for s in cat.sources)
 
 
 def test_new_chart_pins_say_when_and_where_they_were_checked(cat):
@@ -296,111 +267,6 @@ def test_lustre_sizes_steps_and_prices(cat):
     assert fsx.price_gib_month["125"] == 0.145
 
 
-def test_flex_start_only_on_gcp_gpu_offers(cat):
+def test_flex_start_on_the_gke_families_that_offer_it(cat):
     flex = sorted(o.machine_type for a in cat.accelerators.values() for o in a.offers.get("gcp", []) if o.flex_start)
     assert "a3-highgpu-8g" in flex and "g2-standard-4" in flex and "n1-standard-8" not in flex
-    assert not any(o.flex_start for a in cat.accelerators.values() for o in a.offers.get("aws", []))
-
-
-# -- strictness and broken copies ------------------------------------------------------------------------------
-
-
-def test_models_are_frozen(cat):
-    with pytest.raises(pydantic.ValidationError):
-        cat.versions.kubernetes = "1.20"  # type: ignore[misc]
-
-
-@pytest.fixture
-def broken(tmp_path: Path):
-    """Copy the data files; ``edit(name, old, new)`` changes one, then ``parse_catalog`` the copy."""
-    data = tmp_path / "data"
-    shutil.copytree(DATA_DIR, data)
-
-    def edit(name: str, old: str, new: str) -> str:
-        path = data / name
-        text = path.read_text()
-        assert text.count(old) == 1, old
-        path.write_text(text.replace(old, new))
-        with pytest.raises(CatalogError) as exc:
-            parse_catalog(data)
-        return str(exc.value)
-
-    return edit
-
-
-def test_broken_topology_node_count(broken):
-    old = "4x4: {topology: 4x4, chips: 16, machine_type: ct5lp-hightpu-4t, chips_per_vm: 4, nodes: 4}"
-    msg = broken("tpus.yaml", old, old.replace("nodes: 4", "nodes: 3"))
-    assert "tpus.tpu-v5e.topologies.4x4: nodes 3 x chips_per_vm 4 != chips 16" in msg
-
-
-def test_broken_latest_tag(broken):
-    msg = broken("versions.yaml", 'tag: "3.0.0"', 'tag: "latest"')
-    assert "versions.images.registry: tag 'latest' is not a pin" in msg
-
-
-def test_broken_pulumi_cli_pin(broken):
-    msg = broken("versions.yaml", 'pulumi_cli: "3.272.0"', 'pulumi_cli: "latest"')
-    assert "versions.pulumi_cli" in msg
-
-
-def test_broken_missing_price(broken):
-    msg = broken("prices.yaml", "      g5.xlarge:\n", "      g5.xlarge-old:\n")
-    assert "prices.machines.aws: no price for g5.xlarge" in msg
-
-
-def test_broken_unknown_key(broken):
-    msg = broken("filestore.yaml", "BASIC_SSD: {min_capacity_gib: 2560,", "BASIC_SSD: {min_capcity_gib: 2560,")
-    assert "filestore_tiers.BASIC_SSD.min_capcity_gib: Extra inputs are not permitted" in msg
-
-
-def test_broken_ami_type(broken):
-    msg = broken("accelerators.yaml", "g5.xlarge, count: 1, vcpus: 4, memory_gib: 16, ami_type: AL2023_x86_64_NVIDIA",
-                 "g5.xlarge, count: 1, vcpus: 4, memory_gib: 16, ami_type: AL2_x86_64_GPU")  # fmt: skip
-    assert "accelerators.nvidia-a10g.offers.aws.g5.xlarge: ami_type 'AL2_x86_64_GPU' not one of" in msg
-
-
-def test_broken_missing_sources(broken):
-    msg = broken("filestore.yaml", "sources:\n", "references:\n")
-    assert msg == "filestore.yaml: every catalogue file needs `sources:` and `as_of:`"
-
-
-def test_broken_duplicate_top_level_key(broken, tmp_path):
-    extra = tmp_path / "data" / "zz.yaml"
-    extra.write_text('as_of: "2026-11-29"\nsources: []\nfilestore_tiers: {}\n')
-    with pytest.raises(CatalogError, match=r"^zz.yaml: top-level key 'filestore_tiers' is defined in two files"):
-        parse_catalog(tmp_path / "data")
-
-
-# -- speed and layering ----------------------------------------------------------------------------------------
-
-
-def test_load_is_cached_and_fast():
-    first = load_catalog()
-    t0 = time.perf_counter()
-    again = load_catalog()
-    cached = time.perf_counter() - t0
-    assert again is first
-    t0 = time.perf_counter()
-    parse_catalog(DATA_DIR)
-    parse = time.perf_counter() - t0
-    assert cached < parse / 10
-    assert parse < 0.5  # about 10 ms on the dev machine; generous for a loaded CI runner
-
-
-def test_catalog_imports_no_pulumi():
-    code = "import sys, mlstack.catalog as c; c.load_catalog(); print(sorted(m for m in sys.modules if 'pulumi' in m))"
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
-    assert out.strip() == "[]"
-    for path in Path(DATA_DIR).parent.glob("*.py"):
-        text = path.read_text()
-        assert "import pulumi" not in text and "from pulumi" not in text, path
-
-
-def test_pulumi_cli_pin_meets_the_minimum_cli():
-    """The pipelines install exactly this CLI: it must be one mlstack accepts (refresh/destroy need --client)."""
-    from mlstack.catalog import load_catalog
-    from mlstack.engine.deploy.workspace import MIN_PULUMI_CLI
-
-    pin = tuple(int(x) for x in load_catalog().versions.pulumi_cli.split("."))
-    assert pin >= MIN_PULUMI_CLI

@@ -14,11 +14,11 @@ def cat():
     return load_catalog()
 
 
-def test_every_eks_minor_has_its_cluster_autoscaler(cat):
-    # CA simulates the scheduler of the minor it was built for: one image per minor EKS supports.
-    tags = {m: cat.versions.images[f"cluster-autoscaler-{m}"].tag for m in cat.kubernetes_support["aws"]}
-    assert tags == {"1.32": "v1.32.7", "1.33": "v1.33.6", "1.34": "v1.34.5", "1.35": "v1.35.2", "1.36": "v1.36.1"}
-    assert {cat.versions.images[f"cluster-autoscaler-{m}"].repository for m in tags} == {
+def test_the_cluster_autoscaler_clouds_have_one_image_per_minor(cat):
+    # CA simulates the scheduler of the minor it was built for: the loader refuses a missing or wrong one (below);
+    # here, which clouds it applies to (GKE scales its node pools itself) and where the images come from.
+    assert cat.cluster_autoscaler == ["aws"]
+    assert {cat.versions.images[f"cluster-autoscaler-{m}"].repository for m in cat.kubernetes_support["aws"]} == {
         "registry.k8s.io/autoscaling/cluster-autoscaler"}
 
 

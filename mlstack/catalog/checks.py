@@ -48,7 +48,7 @@ def _offer_fields(cat: Catalog, where: str, cloud: str, kind: str, offer: Any) -
         carries = rule is not None and kind in rule.kinds
         if value in (None, False):
             if carries and rule.required:
-                problems.append(f"{where}: a {cloud} {kind} offer needs {field}")
+                problems.append(f"{where}: {cloud} {kind} offers need {field}")
         elif not carries:
             where_ok = [f"{c} {'/'.join(r[field].kinds)}" for c, r in cat.offer_fields.items() if field in r]
             problems.append(f"{where}: {field} is for {' and '.join(where_ok) or 'no'} offers only")

@@ -235,7 +235,7 @@ class FilestoreTier(_Strict):
 class PricePoint(_Strict):
     """USD per node-hour. ``spot_hourly`` is an estimate (spot prices move); ``None`` where not offered."""
 
-    on_demand_hourly: float = Field(ge=0)
+    on_demand_hourly: float = Field(gt=0)
     spot_hourly: float | None = Field(default=None, ge=0)
 
 

@@ -163,16 +163,11 @@ def test_renaming_a_component_keeps_every_child_urn_through_its_alias(record_pla
     assert f"{PREFIX}mlstack:aws:Cluster$aws:eks/accessEntry:AccessEntry::c-admin-{key}" in alias_urns[new_entry]
 
 
-def test_every_child_name_derives_from_its_parent_in_every_example_plan():
+def test_every_child_name_derives_from_its_parent_in_every_example_plan(example_plan):
     """What makes a component's alias reach its children: a child whose name does not start with its parent's
     would not inherit the alias and would be replaced when the component is renamed."""
-    from pathlib import Path
-
-    from mlstack.engine.review.planning import plan_env
-
-    stacks = Path(__file__).resolve().parents[2] / "stacks"
     for env in ("staging", "prod", "gcp-staging", "onprem"):
-        plan = plan_env(env, stacks)
+        plan = example_plan(env)
         names = {r.urn: r.name for r in plan.resources}
         orphans = [(names[r.parent], r.name) for r in plan.resources if r.parent in names and not r.name.startswith(names[r.parent])]
         assert orphans == [], env

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 from fnmatch import fnmatchcase
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -14,9 +13,7 @@ from mlstack.catalog import load_catalog
 from mlstack.components.k8s.efa_support import EFA_RESOURCE
 from mlstack.components.k8s.tracking_migrate import migrate_job_name
 from mlstack.components.k8s.trainer import RUNTIME_NAME
-from mlstack.engine.review.planning import plan_env
 
-STACKS = Path(__file__).resolve().parents[2] / "stacks"
 POOL_POD = "spec.template.spec.replicatedJobs[0].template.spec.template.spec"
 REFERENCE = "staging"  # aws
 
@@ -88,9 +85,8 @@ ONLY_ON = {
 }
 
 
-def platform_objects(env: str) -> dict[tuple[str, str, str], dict[str, Any]]:
-    """Every Kubernetes object under the platform component, keyed by (kind, namespace, name)."""
-    plan = plan_env(env, STACKS)
+def platform_objects(plan) -> dict[tuple[str, str, str], dict[str, Any]]:
+    """Every Kubernetes object under the platform component of ``plan``, keyed by (kind, namespace, name)."""
     (platform,) = plan.of_type("mlstack:k8s:Platform")
     below, grown = {platform.urn}, True
     while grown:  # the whole subtree, however deep
@@ -127,13 +123,13 @@ def allowed(key: tuple[str, str, str], path: str) -> bool:
 
 
 @pytest.fixture(scope="module")
-def reference():
-    return platform_objects(REFERENCE)
+def reference(example_plan):
+    return platform_objects(example_plan(REFERENCE))
 
 
 @pytest.mark.parametrize("env", ["onprem", "gcp-staging"])
-def test_same_kubernetes_objects_on_every_target(reference, env):
-    other = platform_objects(env)
+def test_same_kubernetes_objects_on_every_target(reference, env, example_plan):
+    other = platform_objects(example_plan(env))
     assert len(reference) >= 40
     assert set(other) - set(reference) == ONLY_ON.get(env, set())
     assert set(reference) - set(other) == MISSING_ON.get(env, set())
@@ -147,9 +143,9 @@ def test_same_kubernetes_objects_on_every_target(reference, env):
     assert unexpected == []
 
 
-def test_the_allowed_differences_are_real(reference):
+def test_the_allowed_differences_are_real(reference, example_plan):
     """Each allowance is used: the list stays as small as the targets make it."""
-    other = platform_objects("onprem")
+    other = platform_objects(example_plan("onprem"))
     common = set(reference) & set(other)
     used = {
         (k, ns, n)

@@ -26,13 +26,13 @@ STATEFUL = (
 
 
 @pytest.fixture(scope="module")
-def staging():
-    return plan_env("staging", STACKS)
+def staging(example_plan):
+    return example_plan("staging")
 
 
 @pytest.fixture(scope="module")
-def prod():
-    return plan_env("prod", STACKS)
+def prod(example_plan):
+    return example_plan("prod")
 
 
 def test_golden_plan(staging):

@@ -52,15 +52,10 @@ def _assert_same(report, verdicts, plan_):
 
 
 @pytest.fixture(scope="module")
-def example_plans():
-    from mlstack.engine.plan.planner import plan_spec
+def example_plans(example_plan):
     from mlstack.spec import list_envs, load_spec
 
-    out = {}
-    for env in list_envs(STACKS):
-        spec = load_spec(env, STACKS)
-        out[env] = (spec, plan_spec(spec))
-    return out
+    return {env: (load_spec(env, STACKS), example_plan(env)) for env in list_envs(STACKS)}
 
 
 def test_every_example_plan_gets_checks_verdicts(example_plans):

@@ -2,24 +2,21 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 
 import pytest
 
 from mlstack.catalog import load_catalog
 from mlstack.engine.review.cost import estimate, render_text
-from mlstack.engine.review.planning import plan_env
 from mlstack.engine.review.quota_cost import QuotaLine, TeamQuotaCost
 
 from .fixtures import plan, reg
 
-STACKS = Path(__file__).resolve().parents[2] / "stacks"
 KUEUE = "kubernetes:kueue.x-k8s.io/v1beta2"
 
 
 @pytest.fixture(scope="module")
-def staging():
-    return plan_env("staging", STACKS)
+def staging(example_plan):
+    return example_plan("staging")
 
 
 def test_staging_research_quota_is_priced_per_gpu(staging):

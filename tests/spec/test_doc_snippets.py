@@ -85,12 +85,10 @@ def test_every_spec_snippet_in_the_docs_validates(where, body, tmp_path, capsys)
     assert "valid" in out
 
 
-def test_the_training_example_reads_secrets_the_platform_creates():
+def test_the_training_example_reads_secrets_the_platform_creates(example_plan):
     """docs/platform.md's job environment names a Secret and keys that every example plan creates in the team's
     namespace (a ``kubernetes.io/basic-auth`` Secret: its keys are ``username`` and ``password`` by the type's
     contract; the plan shows its values only as ``[secret]``), and the tracking URI of the plan's MLflow Service."""
-    from mlstack.engine.review.planning import plan_env
-
     (env_block,) = [b for _, b in _snippets() if b.startswith("# in a team namespace")]
     namespace = re.match(r"# in a team namespace, e\.g\. (\S+)", env_block)[1]
     env = {e["name"]: e for e in yaml.safe_load(env_block)["env"]}
@@ -98,7 +96,7 @@ def test_the_training_example_reads_secrets_the_platform_creates():
             for e in env.values() if "valueFrom" in e}
     assert refs == {("mlflow-research", "username"), ("mlflow-research", "password")}
     for name in ("staging", "gcp-staging", "onprem"):
-        plan = plan_env(name, ROOT / "stacks")
+        plan = example_plan(name)
         secrets = {(r.inputs["metadata"]["namespace"], r.inputs["metadata"]["name"]): r.inputs
                    for r in plan.of_type("kubernetes:core/v1:Secret")}
         for secret, _key in refs:
