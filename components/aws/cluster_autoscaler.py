@@ -16,6 +16,7 @@ import pulumi
 import pulumi_kubernetes as k8s
 
 from .._base import child_opts
+from ..k8s.hardening import NONROOT_UID, restricted_container, restricted_pod
 from ..k8s.operator_release import image_values
 from ._util import region_name
 from .irsa_role import WorkloadRole, WorkloadRoleArgs
@@ -131,17 +132,8 @@ class ClusterAutoscaler(pulumi.ComponentResource):
                         }
                     },
                     "resources": {"requests": {"cpu": "100m", "memory": "300Mi"}, "limits": {"memory": "600Mi"}},
-                    "containerSecurityContext": {
-                        "allowPrivilegeEscalation": False,
-                        "readOnlyRootFilesystem": True,
-                        "capabilities": {"drop": ["ALL"]},
-                    },
-                    "securityContext": {
-                        "runAsNonRoot": True,
-                        "runAsUser": 65532,
-                        "runAsGroup": 65532,
-                        "seccompProfile": {"type": "RuntimeDefault"},
-                    },
+                    "containerSecurityContext": restricted_container(pod_level=False),
+                    "securityContext": restricted_pod(uid=NONROOT_UID),
                 },
             ),
             opts=child_opts(self),

@@ -40,25 +40,14 @@ def gang_jobset(image: str, queue: str = "default", cpu: str = "100m", memory: s
     pod = {
         "restartPolicy": "Never",
         "automountServiceAccountToken": False,
-        "securityContext": {
-            "runAsNonRoot": True,
-            "runAsUser": h.NONROOT_UID,
-            "runAsGroup": h.NONROOT_UID,
-            "seccompProfile": {"type": "RuntimeDefault"},
-        },
+        "securityContext": h.restricted_pod(uid=h.NONROOT_UID),
         "containers": [
             {
                 "name": "member",
                 "image": image,
                 "command": ["python", "-c", "import socket; print('gang member', socket.gethostname())"],
                 "resources": {"requests": dict(res), "limits": dict(res)},
-                "securityContext": {
-                    "allowPrivilegeEscalation": False,
-                    "readOnlyRootFilesystem": True,
-                    "runAsNonRoot": True,
-                    "capabilities": {"drop": ["ALL"]},
-                    "seccompProfile": {"type": "RuntimeDefault"},
-                },
+                "securityContext": h.restricted_container(),
             }
         ],
     }

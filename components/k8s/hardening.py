@@ -5,11 +5,16 @@ images), with a read-only root file system (writable paths come from ``emptyDir`
 :func:`tmp_volume`), no privilege escalation, all Linux capabilities dropped and the runtime's default
 seccomp profile. That is exactly what the Pod Security Admission "restricted" level demands, plus the
 read-only root file system, so the namespaces can enforce "restricted" (:func:`restricted_namespace_labels`).
+The contexts are written once: typed (:func:`pod_security_context`, :func:`container_security_context`) for
+the components' own pods, and as plain data (:func:`restricted_pod`, :func:`restricted_container`) for Helm
+values, CRD templates and raw manifests.
 
 This module is a stable API: other components (on-prem services) import it.
 """
 
 from __future__ import annotations
+
+from typing import Any
 
 import pulumi
 import pulumi_kubernetes as k8s
@@ -69,6 +74,41 @@ def container_security_context(run_as_user: int | None = None) -> k8s.core.v1.Se
         capabilities=k8s.core.v1.CapabilitiesArgs(drop=["ALL"]),
         seccomp_profile=_seccomp(),
     )
+
+
+# The same contexts as plain data (camelCase), for Helm values, CRD templates and raw manifests.
+RUNTIME_DEFAULT = {"type": "RuntimeDefault"}
+
+
+def restricted_pod(uid: int | None = None, fs_group: int | None = None, **extra: Any) -> dict[str, Any]:
+    """A pod's security context as plain data: ``runAsNonRoot`` and the RuntimeDefault seccomp profile.
+
+    Args:
+        uid: the uid and gid every container runs as (``runAsUser``/``runAsGroup``); unset: the image's.
+        fs_group: the group that owns mounted volumes (``fsGroup``); unset: none.
+        **extra: further fields, as the chart or CRD spells them.
+    """
+    out: dict[str, Any] = {"runAsNonRoot": True}
+    if uid is not None:
+        out |= {"runAsUser": uid, "runAsGroup": uid}
+    if fs_group is not None:
+        out["fsGroup"] = fs_group
+    return out | {"seccompProfile": dict(RUNTIME_DEFAULT)} | extra
+
+
+def restricted_container(pod_level: bool = True, **extra: Any) -> dict[str, Any]:
+    """A container's security context as plain data: no privilege escalation, a read-only root file system
+    and every capability dropped (what :func:`container_security_context` sets).
+
+    Args:
+        pod_level: also ``runAsNonRoot`` and the RuntimeDefault seccomp profile; False where the chart sets
+            them in its own pod security context and takes only the container's fields here.
+        **extra: further fields (``runAsUser``...), as the chart or CRD spells them.
+    """
+    out: dict[str, Any] = {"allowPrivilegeEscalation": False, "readOnlyRootFilesystem": True, "capabilities": {"drop": ["ALL"]}}
+    if pod_level:
+        out |= {"runAsNonRoot": True, "seccompProfile": dict(RUNTIME_DEFAULT)}
+    return out | extra
 
 
 def resources(

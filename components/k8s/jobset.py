@@ -14,6 +14,7 @@ from typing import Any
 
 import pulumi
 
+from . import hardening as h
 from . import require_provider
 from .operator_release import ChartRef, image_values, install_operator
 
@@ -54,12 +55,8 @@ def jobset_values(args: JobSetArgs) -> dict[str, Any]:
                 "requests": {"cpu": args.cpu_request, "memory": args.memory_request},
                 "limits": {"cpu": args.cpu_limit, "memory": args.memory_limit},
             },
-            "securityContext": {
-                "allowPrivilegeEscalation": False,
-                "readOnlyRootFilesystem": True,
-                "capabilities": {"drop": ["ALL"]},
-            },
-            "podSecurityContext": {"runAsNonRoot": True, "seccompProfile": {"type": "RuntimeDefault"}},
+            "securityContext": h.restricted_container(pod_level=False),
+            "podSecurityContext": h.restricted_pod(),
         },
         "certManager": {"enable": False},
         "prometheus": {"enable": False},

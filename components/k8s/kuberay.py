@@ -14,6 +14,7 @@ from typing import Any
 
 import pulumi
 
+from . import hardening as h
 from . import require_provider
 from .operator_release import ChartRef, image_values, install_operator
 
@@ -54,14 +55,8 @@ def kuberay_values(args: KubeRayArgs) -> dict[str, Any]:
             "requests": {"cpu": args.cpu_request, "memory": args.memory_request},
             "limits": {"cpu": args.cpu_limit, "memory": args.memory_limit},
         },
-        "podSecurityContext": {"runAsNonRoot": True, "seccompProfile": {"type": "RuntimeDefault"}},
-        "securityContext": {
-            "allowPrivilegeEscalation": False,
-            "readOnlyRootFilesystem": True,
-            "capabilities": {"drop": ["ALL"]},
-            "runAsNonRoot": True,
-            "seccompProfile": {"type": "RuntimeDefault"},
-        },
+        "podSecurityContext": h.restricted_pod(),
+        "securityContext": h.restricted_container(),
         "leaderElectionEnabled": True,
     }
     values.update(args.extra_values)

@@ -26,6 +26,7 @@ from typing import Any
 
 import pulumi
 
+from . import hardening as h
 from . import require_provider
 from .operator_release import ChartRef, image_values, install_operator
 
@@ -116,12 +117,8 @@ def kueue_values(args: KueueArgs) -> dict[str, Any]:
                     "requests": {"cpu": args.cpu_request, "memory": args.memory_request},
                     "limits": {"cpu": args.cpu_limit, "memory": args.memory_limit},
                 },
-                "podSecurityContext": {"runAsNonRoot": True, "seccompProfile": {"type": "RuntimeDefault"}},
-                "containerSecurityContext": {
-                    "readOnlyRootFilesystem": True,
-                    "allowPrivilegeEscalation": False,
-                    "capabilities": {"drop": ["ALL"]},
-                },
+                "podSecurityContext": h.restricted_pod(),
+                "containerSecurityContext": h.restricted_container(pod_level=False),
             },
         },
         # JSON is YAML: the configuration file, rendered deterministically.

@@ -108,13 +108,7 @@ def _pod(args: NcclCheckArgs, command: str, resources: dict[str, str], node_sele
     pod: dict[str, Any] = {
         "restartPolicy": "Never",
         "automountServiceAccountToken": False,
-        "securityContext": {
-            "runAsNonRoot": True,
-            "runAsUser": h.NONROOT_UID,
-            "runAsGroup": h.NONROOT_UID,
-            "fsGroup": h.NONROOT_UID,
-            "seccompProfile": {"type": "RuntimeDefault"},
-        },
+        "securityContext": h.restricted_pod(uid=h.NONROOT_UID, fs_group=h.NONROOT_UID),
         "containers": [
             {
                 # Trainer mounts the SSH keys (and, in the launcher, the hostfile) into containers named "node".
@@ -123,13 +117,7 @@ def _pod(args: NcclCheckArgs, command: str, resources: dict[str, str], node_sele
                 "command": ["/bin/sh", "-c", command],
                 "env": [{"name": "HOME", "value": "/tmp"}, {"name": "NCCL_DEBUG", "value": "WARN"}],
                 "resources": {"requests": dict(resources), "limits": dict(resources)},
-                "securityContext": {
-                    "allowPrivilegeEscalation": False,
-                    "readOnlyRootFilesystem": True,
-                    "runAsNonRoot": True,
-                    "capabilities": {"drop": ["ALL"]},
-                    "seccompProfile": {"type": "RuntimeDefault"},
-                },
+                "securityContext": h.restricted_container(),
                 "volumeMounts": mounts,
             }
         ],

@@ -143,13 +143,7 @@ def trainer_values(args: TrainerArgs) -> dict[str, Any]:
                 "requests": {"cpu": args.cpu_request, "memory": args.memory_request},
                 "limits": {"cpu": args.cpu_limit, "memory": args.memory_limit},
             },
-            "securityContext": {
-                "allowPrivilegeEscalation": False,
-                "readOnlyRootFilesystem": True,
-                "runAsNonRoot": True,
-                "capabilities": {"drop": ["ALL"]},
-                "seccompProfile": {"type": "RuntimeDefault"},
-            },
+            "securityContext": h.restricted_container(),
         },
     }
     values.update(args.extra_values)
@@ -164,13 +158,7 @@ def runtime_pod_spec(args: TrainerArgs, pool: PoolRuntimeArgs | None = None) -> 
         "name": NODE,
         "image": args.runtime_image,
         "env": [{"name": "HOME", "value": "/tmp"}],
-        "securityContext": {
-            "allowPrivilegeEscalation": False,
-            "readOnlyRootFilesystem": True,
-            "runAsNonRoot": True,
-            "capabilities": {"drop": ["ALL"]},
-            "seccompProfile": {"type": "RuntimeDefault"},
-        },
+        "securityContext": h.restricted_container(),
         "volumeMounts": [{"name": "tmp", "mountPath": "/tmp"}, {"name": "dshm", "mountPath": "/dev/shm"}],
     }
     if args.environment_config_map:
@@ -182,13 +170,7 @@ def runtime_pod_spec(args: TrainerArgs, pool: PoolRuntimeArgs | None = None) -> 
         placement["nodeSelector"] = dict(sorted(pool.node_labels.items()))
     return {
         **placement,
-        "securityContext": {
-            "runAsNonRoot": True,
-            "runAsUser": h.NONROOT_UID,
-            "runAsGroup": h.NONROOT_UID,
-            "fsGroup": h.NONROOT_UID,
-            "seccompProfile": {"type": "RuntimeDefault"},
-        },
+        "securityContext": h.restricted_pod(uid=h.NONROOT_UID, fs_group=h.NONROOT_UID),
         "containers": [container],
         "volumes": [
             {"name": "tmp", "emptyDir": {"sizeLimit": "10Gi"}},

@@ -32,7 +32,7 @@ import pulumi
 import pulumi_kubernetes as k8s
 
 from .._base import child_opts
-from ..k8s.hardening import NONROOT_UID, pinned_image
+from ..k8s.hardening import NONROOT_UID, pinned_image, restricted_container, restricted_pod
 
 TOKEN = "mlstack:k8s:NfsProvisioner"
 DEFAULT_PROVISIONER_NAME = "mlstack.io/nfs"
@@ -77,14 +77,8 @@ def pod_security_context(run_as_root: bool) -> dict[str, object]:
     """The chart's ``podSecurityContext``: uid 65532, or uid 0 for a root-only export."""
     if run_as_root:
         # No fsGroup: the only volume is the NFS export, whose ownership the server keeps.
-        return {"runAsNonRoot": False, "runAsUser": 0, "runAsGroup": 0, "seccompProfile": {"type": "RuntimeDefault"}}
-    return {
-        "runAsNonRoot": True,
-        "runAsUser": NONROOT_UID,
-        "runAsGroup": NONROOT_UID,
-        "fsGroup": NONROOT_UID,
-        "seccompProfile": {"type": "RuntimeDefault"},
-    }
+        return restricted_pod(uid=0, runAsNonRoot=False)
+    return restricted_pod(uid=NONROOT_UID, fs_group=NONROOT_UID)
 
 
 def nfs_values(args: NfsProvisionerArgs) -> dict:
@@ -100,14 +94,8 @@ def nfs_values(args: NfsProvisionerArgs) -> dict:
         "storageClass": {"create": False, "provisionerName": args.provisioner_name},
         "leaderElection": {"enabled": True},
         "podSecurityContext": pod_security_context(args.run_as_root),
-        "securityContext": {
-            "allowPrivilegeEscalation": False,
-            "readOnlyRootFilesystem": True,
-            "runAsNonRoot": not args.run_as_root,
-            # None added back, even as root: see the module docstring.
-            "capabilities": {"drop": ["ALL"]},
-            "seccompProfile": {"type": "RuntimeDefault"},
-        },
+        # No capability added back, even as root: see the module docstring.
+        "securityContext": restricted_container(runAsNonRoot=not args.run_as_root),
         "resources": {"requests": {"cpu": "50m", "memory": "64Mi"}, "limits": {"cpu": "200m", "memory": "128Mi"}},
     }
 

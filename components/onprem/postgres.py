@@ -28,7 +28,7 @@ import pulumi_kubernetes as k8s
 import pulumi_random as random
 
 from .._base import stateful_opts
-from ..k8s.hardening import MLSTACK_LABELS, resources
+from ..k8s.hardening import MLSTACK_LABELS, RUNTIME_DEFAULT, resources, restricted_container, restricted_pod
 from ..k8s.operator_release import image_values
 
 TOKEN = "mlstack:k8s:InClusterPostgres"
@@ -82,20 +82,11 @@ class InClusterPostgresArgs:
 def _operator_values(image: str | None = None) -> dict:
     # The chart's defaults are already restricted-compliant; pinning them here keeps them so across
     # chart upgrades, and the plan shows them.
-    seccomp = {"type": "RuntimeDefault"}
     return {
         **({"image": image_values(image)} if image else {}),
         "replicaCount": 1,
-        "podSecurityContext": {"runAsNonRoot": True, "seccompProfile": seccomp},
-        "containerSecurityContext": {
-            "allowPrivilegeEscalation": False,
-            "readOnlyRootFilesystem": True,
-            "runAsNonRoot": True,
-            "runAsUser": 10001,
-            "runAsGroup": 10001,
-            "capabilities": {"drop": ["ALL"]},
-            "seccompProfile": seccomp,
-        },
+        "podSecurityContext": restricted_pod(),
+        "containerSecurityContext": restricted_container(runAsUser=10001, runAsGroup=10001),
         "resources": {
             "requests": {"cpu": "100m", "memory": "256Mi"},
             "limits": {"cpu": "500m", "memory": "256Mi"},
@@ -167,7 +158,7 @@ class InClusterPostgres(pulumi.ComponentResource):
                 "topologyKey": "kubernetes.io/hostname",
                 "podAntiAffinityType": "required" if args.high_availability else "preferred",
             },
-            "seccompProfile": {"type": "RuntimeDefault"},
+            "seccompProfile": dict(RUNTIME_DEFAULT),
             "storage": storage,
             "resources": resources(args.cpu, args.memory),
             "bootstrap": {"initdb": {"database": DATABASE, "owner": OWNER, "secret": {"name": secret.metadata.name}}},

@@ -68,3 +68,36 @@ def test_probe_and_secret_env():
     assert (p.http_get.path, p.http_get.port, p.initial_delay_seconds, p.failure_threshold) == ("/health", "http", 10, 30)
     e = h.secret_env_var("X", "s", "k")
     assert e.value is None and e.value_from.secret_key_ref.name == "s" and e.value_from.secret_key_ref.key == "k"
+
+
+def test_the_plain_data_contexts_are_the_typed_ones_on_the_wire():
+    """Helm values, CRD templates and raw manifests take the same restricted contexts as plain data."""
+    assert h.restricted_container() == {
+        "allowPrivilegeEscalation": False, "readOnlyRootFilesystem": True, "capabilities": {"drop": ["ALL"]},
+        "runAsNonRoot": True, "seccompProfile": {"type": "RuntimeDefault"},
+    }  # fmt: skip
+    assert h.restricted_container(pod_level=False) == {
+        "allowPrivilegeEscalation": False, "readOnlyRootFilesystem": True, "capabilities": {"drop": ["ALL"]}}
+    assert h.restricted_container(runAsUser=10001)["runAsUser"] == 10001
+    assert h.restricted_pod() == {"runAsNonRoot": True, "seccompProfile": {"type": "RuntimeDefault"}}
+    assert h.restricted_pod(uid=h.NONROOT_UID, fs_group=h.NONROOT_UID) == {
+        "runAsNonRoot": True, "runAsUser": 65532, "runAsGroup": 65532, "fsGroup": 65532,
+        "seccompProfile": {"type": "RuntimeDefault"}}  # fmt: skip
+    # Each call is a fresh object: a caller that changes its copy changes no other pod.
+    a, b = h.restricted_pod(), h.restricted_pod()
+    a["seccompProfile"]["type"] = "Localhost"
+    assert b["seccompProfile"] == {"type": "RuntimeDefault"}
+    # The typed helper sets the same fields (snake_case there, camelCase on the wire).
+    sc = h.container_security_context()
+    assert (sc.allow_privilege_escalation, sc.read_only_root_filesystem, sc.capabilities.drop, sc.run_as_non_root,
+            sc.seccomp_profile.type) == (False, True, ["ALL"], True, "RuntimeDefault")
+
+
+def test_no_component_spells_a_restricted_context_out():
+    """The restricted contexts are written once, here: a component that needs one calls the helpers."""
+    from pathlib import Path
+
+    root = Path(h.__file__).resolve().parents[1]
+    spelled = [str(p.relative_to(root)) for p in sorted(root.rglob("*.py"))
+               if p.name != "hardening.py" and ('"drop": ["ALL"]' in p.read_text() or '"RuntimeDefault"' in p.read_text())]
+    assert spelled == []
