@@ -108,8 +108,11 @@ def diff(
         if not env or len(env) < 2:
             raise UsageError("give --base REF (diff against git) or at least two --env (compare environments)")
         review = report.review_envs(_envs(env), STATE.stacks_dir)
+    from mlstack.cli.cmd_spec import print_warnings
+
     for e in review.entries:
         _warn_unused_waivers(e.policy, f"{e.policy.env}.yaml")
+        print_warnings(e.warnings)
     if format is DiffFormat.json:
         _write(report.render_json(review), output)
     elif format is DiffFormat.markdown:
@@ -159,10 +162,12 @@ def check(
     it has one): mandatory in protected environments, advisory elsewhere."""
     import json
 
+    from mlstack.cli.cmd_spec import print_warnings
     from mlstack.cli.output import err
     from mlstack.engine.plan.planner import plan_spec
     from mlstack.engine.review.policy import check_plan, validate_waivers
     from mlstack.spec import load_spec, spec_path
+    from mlstack.spec.notices import env_warnings
 
     today = _as_of_date(as_of)
     path = spec_path(env, STATE.stacks_dir)
@@ -171,9 +176,12 @@ def check(
     result = check_plan(plan_spec(spec), protected=spec.protected, waivers=spec.waivers)
     support, origin = _support(spec, today)
     _warn_unused_waivers(result, str(path))
+    warnings = env_warnings(env, STATE.stacks_dir, spec)
+    print_warnings(warnings)
     if format is TableFormat.json:
         data = result.to_dict()
         data["support"] = {"as_of": today.isoformat(), "versions_from": origin, "findings": [f.to_dict() for f in support]}
+        data["warnings"] = [w.to_dict() for w in warnings]
         _write(json.dumps(data, indent=2, sort_keys=True) + "\n")
     else:
         _write(render_check(result) + render_support(support, today, origin))
@@ -251,12 +259,17 @@ def cost(
     """Cost estimate per node pool (at min and max) and always-on parts, from the dated price table."""
     import json
 
+    from mlstack.cli.cmd_spec import print_warnings
     from mlstack.engine.review.cost import estimate, render_text
     from mlstack.engine.plan.planner import plan_spec
     from mlstack.spec import load_spec
+    from mlstack.spec.notices import env_warnings
 
     spec = load_spec(env, STATE.stacks_dir)
-    result = estimate(plan_spec(spec), shared_storage_gib=spec.storage.shared.size_gib if spec.storage.shared else None)
+    warnings = env_warnings(env, STATE.stacks_dir, spec)
+    print_warnings(warnings)
+    result = estimate(plan_spec(spec), shared_storage_gib=spec.storage.shared.size_gib if spec.storage.shared else None,
+                      warnings=warnings)
     if format is TableFormat.json:
         _write(json.dumps(result.to_dict(), indent=2, sort_keys=True) + "\n")
     else:

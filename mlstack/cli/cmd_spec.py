@@ -117,12 +117,14 @@ def validate(env: EnvOption, format: FormatOption = ReportFormat.text) -> None:
             sys.stdout.write(json.dumps({"env": env, "file": file, "valid": False, "problems": problems},
                                         indent=2, sort_keys=True) + "\n")
         raise
-    warnings = located_notices(spec, env)
+    from mlstack.spec.notices import env_warnings
+
+    warnings = env_warnings(env, STATE.stacks_dir, spec)
     if format is ReportFormat.json:
         report = {"env": env, "file": file, "valid": True, "problems": [], "cloud": spec.target.cloud,
                   "node_pools": sorted(spec.node_pools), "protect": spec.protected}
         if warnings:
-            report["warnings"] = warnings
+            report["warnings"] = [w.to_dict() for w in warnings]
         sys.stdout.write(json.dumps(report, indent=2, sort_keys=True) + "\n")
         return
     print_warnings(warnings)
@@ -130,44 +132,12 @@ def validate(env: EnvOption, format: FormatOption = ReportFormat.text) -> None:
          f"protect {'on' if spec.protected else 'off'})")
 
 
-def env_notices(env: str) -> list[dict]:
-    """``located_notices`` of an environment that plans: the spec is loaded again only when a pool names both a
-    machine and an accelerator (the one case with notices today), so a plan pays one YAML read (~3 ms) otherwise."""
-    from mlstack.spec import load_spec, spec_path
-    from mlstack.spec.yaml_loader import load_with_extends
-
-    pools = load_with_extends(spec_path(env, STATE.stacks_dir)).data.get("node_pools")
-    if not isinstance(pools, dict) or not any(isinstance(p, dict) and p.get("machine") and p.get("accelerator")
-                                              for p in pools.values()):
-        return []
-    return located_notices(load_spec(env, STATE.stacks_dir), env)
-
-
-def located_notices(spec, env: str) -> list[dict]:  # noqa: ANN001 - a Spec, imported lazily
-    """What mlstack could not check in a valid spec (``mlstack.spec.notices``), each with its file and line."""
-    from mlstack.spec import spec_path
-    from mlstack.spec.notices import notices
-    from mlstack.spec.yaml_loader import load_with_extends
-
-    found = notices(spec)
-    if not found:
-        return []
-    path = spec_path(env, STATE.stacks_dir)
-    loaded = load_with_extends(path)
-    out = []
-    for field_path, message in found:
-        loc = loaded.locate(tuple(field_path.split(".")))
-        out.append({"file": loc.file if loc else str(path), "line": loc.line if loc else 0,
-                    "column": loc.column if loc else 0, "path": field_path, "message": message})
-    return out
-
-
-def print_warnings(warnings: list[dict]) -> None:
-    """Each warning on stderr as ``warning: file:line:col: path: message``."""
+def print_warnings(warnings: list) -> None:  # list[SpecWarning], imported lazily
+    """Each warning (``mlstack.spec.notices``) on stderr as ``warning: file:line:col: path: message``."""
     from mlstack.escape import printable
 
     for w in warnings:
-        sys.stderr.write(f"warning: {w['file']}:{w['line']}:{w['column']}: {w['path']}: {printable(w['message'], 2000)}\n")
+        sys.stderr.write(f"warning: {printable(w.text(), 2400)}\n")
 
 
 def plan(
@@ -180,9 +150,11 @@ def plan(
     from mlstack.engine.deploy.lock import env_lock
     from mlstack.engine.review.planning import plan_env
 
+    from mlstack.spec.notices import env_warnings
+
     lock = env_lock(env, STATE.stacks_dir)
     result = plan_env(env, STATE.stacks_dir, lock.get("images"), lock.get("platform"))
-    print_warnings(env_notices(env))
+    print_warnings(env_warnings(env, STATE.stacks_dir))
     if format is PlanFormat.json:
         from mlstack.engine.review.planning import with_review
 

@@ -12,12 +12,16 @@ they are a fallback, and say so.
 from __future__ import annotations
 
 import re
-from dataclasses import asdict, dataclass, field
-from typing import Any
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass, field, replace
+from typing import TYPE_CHECKING, Any
 
 from mlstack import targets
 from mlstack.engine.plan.model import Plan
 from mlstack.engine.review.quota_cost import TeamQuotaCost, team_quota_costs
+
+if TYPE_CHECKING:
+    from mlstack.spec.notices import SpecWarning
 
 HOURS_PER_MONTH = 730
 
@@ -63,11 +67,17 @@ class CostReport:
     fallback: str = ""  # set when the always-on prices are another region's (the table has none for ``region``)
     location: str = ""  # how headers name where the env runs: "aws us-west-2", "onprem lab"
     team_quotas: list[TeamQuotaCost] = field(default_factory=list)  # each team's Kueue quota in $/h (nominal)
+    warnings: list[SpecWarning] = field(default_factory=list)  # the spec's (mlstack.spec.notices), located
 
     @property
     def complete(self) -> bool:
         """Every priced part had a price (on-premise hardware, never priced, does not make it incomplete)."""
         return not self.missing
+
+    @property
+    def unpriced_named(self) -> list[PoolCost]:
+        """The pools without a price because the spec names their machine type (the catalogue does not list it)."""
+        return [p for p in self.pools if _machine_warning(p, self.warnings) is not None]
 
     @property
     def source_text(self) -> str:
@@ -106,6 +116,7 @@ class CostReport:
             "missing_prices": list(self.missing),
             "fixed_price_fallback": self.fallback or None,
             "team_quotas": [t.to_dict() for t in self.team_quotas],
+            "warnings": [w.to_dict() for w in self.warnings],
             "total": {
                 "complete": self.complete,
                 "hourly_min": self.hourly_min,
@@ -178,13 +189,15 @@ class _Estimate:
         return float(value or 0.0)
 
 
-def estimate(plan: Plan, *, shared_storage_gib: int | None = None) -> CostReport:
+def estimate(plan: Plan, *, shared_storage_gib: int | None = None, warnings: Sequence[SpecWarning] = ()) -> CostReport:
     """The cost of ``plan``.
 
     Args:
         plan: the plan to price.
         shared_storage_gib: expected usage of a shared file system billed by what it stores (EFS: the plan has
             no size); the spec's ``storage.shared.size_gib``. None leaves it out with a note.
+        warnings: the spec's located warnings (``mlstack.spec.notices.env_warnings``): carried in the report, and
+            an unpriced pool one is about says why (its machine type is named in the spec, not in the catalogue).
     """
     from mlstack.catalog import load_catalog
 
@@ -203,9 +216,27 @@ def estimate(plan: Plan, *, shared_storage_gib: int | None = None) -> CostReport
                 for r in plan.of_type(token):
                     entry.cost(sink, r, plan)
     report.pools.sort(key=lambda p: p.name)
+    report.warnings = list(warnings)
+    report.pools = [_why_unpriced(p, warnings) for p in report.pools]
     report.missing = sorted(set(report.missing))
     report.team_quotas = team_quota_costs(plan, report.pools)
     return report
+
+
+def _machine_warning(pool: PoolCost, warnings: Sequence[SpecWarning]) -> SpecWarning | None:
+    """The spec's warning that ``pool`` (unpriced) runs on a machine type the catalogue does not list, or None."""
+    if pool.node_hourly is not None:
+        return None
+    return next((w for w in warnings if w.pool == pool.name and w.path.endswith(".machine")), None)
+
+
+def _why_unpriced(pool: PoolCost, warnings: Sequence[SpecWarning]) -> PoolCost:
+    """``pool`` with its note saying why it has no price, where a warning of the spec is about it."""
+    w = _machine_warning(pool, warnings)
+    if w is None:
+        return pool
+    why = f"no price in the table: {pool.machine} is named by the spec ({w.path}, {w.file}:{w.line}), not listed in the catalogue"
+    return replace(pool, note=pool.note.replace("no price in the table", why))
 
 
 def _pack(cloud: str) -> targets.Pack | None:
@@ -274,6 +305,9 @@ def render_text(report: CostReport) -> str:
     pack = _pack(report.cloud)
     if pack is not None and pack.unpriced_note:
         lines.append(f"  {pack.unpriced_note}")
+    if report.warnings:
+        lines.append("  warnings (what mlstack could not check):")
+        lines.extend(f"    - {w.text()}" for w in report.warnings)
     if report.team_quotas:
         lines.append("")
         lines.append("  team quotas at nominal (Kueue; borrowing not counted):")

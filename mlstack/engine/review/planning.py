@@ -35,12 +35,16 @@ def load_checked(env: str, stacks_dir: Path):  # noqa: ANN201 - Spec
 
 
 def with_review(plan: Plan, env: str, stacks_dir: Path) -> Plan:
-    """The plan with its ``cost`` estimate and ``policy`` results in ``extras`` (the JSON plan carries both)."""
+    """The plan with its ``cost`` estimate, ``policy`` results and the spec's located ``warnings``
+    (``mlstack.spec.notices``) in ``extras`` (the JSON plan carries all three)."""
     from mlstack.engine.review.cost import estimate
     from mlstack.engine.review.policy import check_plan
+    from mlstack.spec.notices import env_warnings
 
     spec = load_spec(env, stacks_dir)
     shared = spec.storage.shared.size_gib if spec.storage.shared else None
-    plan.extras["cost"] = estimate(plan, shared_storage_gib=shared).to_dict()
+    warnings = env_warnings(env, stacks_dir, spec)
+    plan.extras["warnings"] = [w.to_dict() for w in warnings]
+    plan.extras["cost"] = estimate(plan, shared_storage_gib=shared, warnings=warnings).to_dict()
     plan.extras["policy"] = check_plan(plan, protected=spec.protected, waivers=spec.waivers).to_dict()
     return plan

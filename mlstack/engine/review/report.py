@@ -19,6 +19,7 @@ from typing import Any, Literal
 from mlstack.engine.review.cost import CostReport
 from mlstack.engine.review.diff import PlanDiff
 from mlstack.engine.review.policy import PolicyReport
+from mlstack.spec.notices import SpecWarning
 
 COMMENT_LIMIT = 65_536
 Gate = Literal["mandatory", "replace", "delete"]
@@ -38,6 +39,8 @@ class EnvReview:
     new_env: bool = False
     deleted_env: bool = False
     version_drift: dict[str, dict[str, str]] = field(default_factory=dict)
+    #: What mlstack could not check in the (head) spec, located (``mlstack.spec.notices``).
+    warnings: list[SpecWarning] = field(default_factory=list)
 
     @property
     def cost_delta(self) -> dict[str, Any]:
@@ -68,6 +71,7 @@ class EnvReview:
                 "waived": [{"id": r.rule.id, "reason": r.waiver} for r in self.policy.results if r.status == "waived"],
                 "unused_waivers": [{"id": r.rule.id, "reason": r.waiver} for r in self.policy.unused_waivers],
             },
+            "warnings": [w.to_dict() for w in self.warnings],
         }
         if self.version_drift:
             data["version_drift"] = self.version_drift
@@ -118,6 +122,7 @@ def review_ref(envs: Sequence[str] | None, stacks_dir: Path, ref: str) -> Review
     from mlstack.engine.review.gitref import materialise
     from mlstack.engine.review.policy import check_plan
     from mlstack.spec import SpecError, list_envs, load_spec_file, spec_path
+    from mlstack.spec.notices import located
 
     entries = []
     with materialise(ref, stacks_dir) as at_ref:
@@ -152,7 +157,9 @@ def review_ref(envs: Sequence[str] | None, stacks_dir: Path, ref: str) -> Review
             if base is None:
                 base = empty_plan(head.project, env)
             d = diff_plans(base, head, base_label=ref, head_label="working tree")
-            cost_head = cost.estimate(head, shared_storage_gib=_shared_gib(spec) if env not in gone else None)
+            # The change's own warnings: the working tree's spec (a deleted environment has none).
+            warnings = [] if env in gone else located(spec, spec_path(env, stacks_dir))
+            cost_head = cost.estimate(head, shared_storage_gib=_shared_gib(spec) if env not in gone else None, warnings=warnings)
             cost_base = cost.estimate(base, shared_storage_gib=_shared_gib(base_spec)) if base_spec else None
             d.extras["cost_delta"] = cost.delta(cost_base, cost_head)
             policy = check_plan(head, protected=spec.protected, waivers={} if env in gone else spec.waivers)
@@ -162,7 +169,7 @@ def review_ref(envs: Sequence[str] | None, stacks_dir: Path, ref: str) -> Review
             if drift:
                 d.extras["version_drift"] = drift
             entries.append(EnvReview(env, d, cost_base, cost_head, policy, new_env=base_spec is None,
-                                     deleted_env=env in gone, version_drift=drift))
+                                     deleted_env=env in gone, version_drift=drift, warnings=warnings))
     return Review("ref", ref, "working tree", entries)
 
 
@@ -189,13 +196,15 @@ def review_envs(envs: Sequence[str], stacks_dir: Path) -> Review:
     from mlstack.engine.review.policy import check_plan
     from mlstack.errors import UsageError
     from mlstack.spec import spec_path
+    from mlstack.spec.notices import located
 
     if len(envs) < 2:
         raise UsageError("comparing environments needs at least two --env (or give --base REF to diff one against git)")
     specs = [_load(spec_path(env, stacks_dir)) for env in envs]
     loaded = list(zip(envs, specs, plan_specs(specs), strict=True))
     first_env, first_spec, first_plan = loaded[0]
-    first_cost = cost.estimate(first_plan, shared_storage_gib=_shared_gib(first_spec))
+    first_cost = cost.estimate(first_plan, shared_storage_gib=_shared_gib(first_spec),
+                               warnings=located(first_spec, spec_path(first_env, stacks_dir)))
     first_policy = check_plan(first_plan, protected=first_spec.protected, waivers=first_spec.waivers)
     a_versions = resolved_versions(first_spec)
     entries = []
@@ -211,10 +220,12 @@ def review_envs(envs: Sequence[str], stacks_dir: Path) -> Review:
         drift.update(lock_drift(first_env, lock_in(stacks_dir, first_env, first_spec.project), env,
                                 lock_in(stacks_dir, env, spec.project), with_versions=False))
         d.extras["version_drift"] = drift
-        head_cost = cost.estimate(plan, shared_storage_gib=_shared_gib(spec))
+        warnings = located(spec, spec_path(env, stacks_dir))
+        head_cost = cost.estimate(plan, shared_storage_gib=_shared_gib(spec), warnings=warnings)
         d.extras["cost_delta"] = cost.delta(first_cost, head_cost)
         policy = check_plan(plan, protected=spec.protected, waivers=spec.waivers)
-        entries.append(EnvReview(f"{first_env}..{env}", d, first_cost, head_cost, policy, first_policy, version_drift=drift))
+        entries.append(EnvReview(f"{first_env}..{env}", d, first_cost, head_cost, policy, first_policy, version_drift=drift,
+                                 warnings=warnings))
     return Review("envs", first_env, ", ".join(envs[1:]), entries)
 
 
@@ -264,6 +275,7 @@ def render_text(review: Review) -> str:
                      f"{c['waived']} waived" + (f", {len(unused)} waiver(s) unused (rule not applicable)" if unused else ""))
         for r in e.policy.violations():
             parts.append(f"    {r.rule.id} [{r.level}] {r.rule.title}: " + "; ".join(f"{f.resource}: {f.message}" for f in r.findings[:3]))
+        parts.extend(f"  warning: {w.text()}" for w in e.warnings)
     return "\n".join(parts) + "\n"
 
 
