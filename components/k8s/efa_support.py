@@ -34,6 +34,9 @@ class EfaSupportArgs:
         taint_keys: taints of accelerator nodes the plugin tolerates; ``nvidia.com/gpu`` and
             ``aws.amazon.com/neuron``.
         cpu_request, memory_request, memory_limit: the plugin's resources; "10m", "20Mi", "64Mi".
+        image: the plugin's image, ``<repository>:<tag>`` (catalogue pin: the chart's own default, in EKS's ECR
+            account), set as the chart's ``image`` value so that a plan names it and a lock pins it by digest;
+            None leaves the chart's default.
         extra_values: further chart values merged over mlstack's at the top level; none.
     """
 
@@ -44,6 +47,7 @@ class EfaSupportArgs:
     cpu_request: str = "10m"
     memory_request: str = "20Mi"
     memory_limit: str = "64Mi"
+    image: str | None = None
     extra_values: Mapping[str, Any] = field(default_factory=dict)
 
 
@@ -58,6 +62,9 @@ def efa_values(args: EfaSupportArgs) -> dict[str, Any]:
             "limits": {"memory": args.memory_limit},
         },
     }
+    if args.image:
+        repository, _, tag = args.image.rpartition(":")
+        values["image"] = {"repository": repository, "tag": tag}
     values.update(args.extra_values)
     return values
 

@@ -66,3 +66,12 @@ def test_a_plugin_image_of_another_release_than_the_chart_is_refused(tmp_path):
                                                      'repository: nvcr.io/nvidia/k8s-device-plugin\n      tag: "v0.19.3"'))
     with pytest.raises(CatalogError, match=r"versions.images.nvidia-device-plugin: tag v0.19.3 is not v0.20.0 \(the chart's\)"):
         parse_catalog(data)
+
+
+def test_the_efa_plugin_image_is_set_from_its_pin():
+    from mlstack.components.k8s.efa_support import EfaSupportArgs, efa_values
+
+    ref = "602401143452.dkr.ecr.us-west-2.amazonaws.com/eks/aws-efa-k8s-device-plugin:v0.5.20"
+    assert efa_values(EfaSupportArgs(chart_version="v0.5.30", image=ref))["image"] == {
+        "repository": "602401143452.dkr.ecr.us-west-2.amazonaws.com/eks/aws-efa-k8s-device-plugin", "tag": "v0.5.20"}
+    assert "image" not in efa_values(EfaSupportArgs(chart_version="v0.5.30"))

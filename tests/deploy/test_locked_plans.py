@@ -111,13 +111,11 @@ CHART_IMAGE_VALUES = {
     "jobset": ["image"],
     "kubeflow-trainer": ["image"],  # {registry, repository, tag}
     "nfs-subdir-external-provisioner": ["image"],
+    # In EKS's own ECR account: its digest is read with the credentials `docker login` stored (oci.docker_auth).
+    "aws-efa-k8s-device-plugin": ["image"],
 }
-#: Charts whose default image stays the chart's, and why (docs/lifecycle.md, Lock files).
-CHART_IMAGE_EXEMPT = {
-    # The EFA device plugin's image is only in EKS's own ECR account (602401143452.dkr.ecr.<region>.amazonaws.com),
-    # which answers no anonymous pull token: reading its digest needs AWS credentials the OCI client does not use.
-    "aws-efa-k8s-device-plugin": "image in EKS's private ECR account",
-}
+#: Charts whose default image stays the chart's, and why (docs/lifecycle.md, Lock files): none now.
+CHART_IMAGE_EXEMPT: dict[str, str] = {}
 
 
 def _at(values: dict, path: str):

@@ -4,7 +4,10 @@
 /v2/<repository>/manifests/<tag>``, accepting image indexes and manifests) and returns its content digest, the
 ``Docker-Content-Digest`` header or, where a registry omits it, the SHA-256 of the manifest body. An anonymous
 pull token is fetched when the registry answers 401 with a ``Bearer`` challenge (Docker Hub, GHCR, Quay,
-public ECR). ``manifest_exists`` checks that a locked digest is still served.
+public ECR). A registry that answers with a ``Basic`` challenge (private registries, Amazon ECR: EKS's own images
+such as the EFA device plugin) gets the credentials ``docker login`` stored for its host in the Docker client's
+config (``$DOCKER_CONFIG/config.json``, default ``~/.docker/config.json``, ``auths.<host>.auth``); credential
+helpers (``credsStore``) are not run. ``manifest_exists`` checks that a locked digest is still served.
 
 Plain HTTP is used for loopback registries only (tests, a local mirror); everything else is HTTPS. Only the
 standard library: no registry client dependency for two requests.
@@ -14,11 +17,13 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import re
 import urllib.error
 import urllib.parse
 import urllib.request
 from dataclasses import dataclass
+from pathlib import Path
 
 from mlstack.errors import EngineError
 
@@ -99,25 +104,59 @@ def _token(challenge: str, timeout: float) -> str | None:
     return body.get("token") or body.get("access_token")
 
 
-def _request(method: str, url: str, timeout: float, token: str | None = None):  # noqa: ANN202 - http response
+def docker_auth(registry: str) -> str | None:
+    """The ``auth`` value (base64 ``user:password``) ``docker login`` stored for ``registry``, None without one.
+
+    Raises:
+        RegistryError: the Docker config exists but is not JSON.
+    """
+    path = Path(os.environ.get("DOCKER_CONFIG") or Path.home() / ".docker") / "config.json"
+    try:
+        config = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        return None
+    except (OSError, ValueError) as exc:
+        raise RegistryError(f"{path} is not a readable Docker config ({exc}); fix it or log in again") from None
+    auths = config.get("auths") if isinstance(config, dict) else None
+    entry = next((v for k, v in (auths or {}).items() if k.removeprefix("https://").split("/")[0] == registry), None)
+    auth = entry.get("auth") if isinstance(entry, dict) else None
+    return auth if isinstance(auth, str) and auth else None
+
+
+def _request(method: str, url: str, timeout: float, authorization: str | None = None):  # noqa: ANN202 - http response
     headers = {"Accept": ACCEPT, "User-Agent": "mlstack"}
-    if token:
-        headers["Authorization"] = f"Bearer {token}"
+    if authorization:
+        headers["Authorization"] = authorization
     return urllib.request.urlopen(urllib.request.Request(url, method=method, headers=headers), timeout=timeout)  # noqa: S310
+
+
+def _login_hint(ref: ImageRef) -> str:
+    return (f"{ref.registry} asks for credentials: log in with `docker login {ref.registry}` (or the registry's own login "
+            "command that writes the Docker config), then run again")
 
 
 def _manifest(ref: ImageRef, reference: str, method: str, timeout: float) -> tuple[int, dict[str, str], bytes]:
     url = f"{_base_url(ref.registry)}/v2/{ref.repository}/manifests/{reference}"
-    token = None
+    authorization = None
     for _ in range(2):
         try:
-            with _request(method, url, timeout, token) as resp:
+            with _request(method, url, timeout, authorization) as resp:
                 return resp.status, {k.lower(): v for k, v in resp.headers.items()}, resp.read()
         except urllib.error.HTTPError as exc:
             challenge = exc.headers.get("WWW-Authenticate", "") if exc.headers else ""
-            if exc.code == 401 and token is None and challenge:
+            if exc.code == 401 and authorization is None and challenge.lower().startswith("basic"):
+                auth = docker_auth(ref.registry)
+                if auth is None:
+                    raise RegistryError(f"image {ref.name}: {_login_hint(ref)}") from None
+                authorization = f"Basic {auth}"
+                continue
+            if exc.code == 401 and authorization is not None and authorization.startswith("Basic"):
+                raise RegistryError(f"image {ref.name}: {ref.registry} refused the stored credentials (HTTP 401: a login "
+                                    f"may have expired); {_login_hint(ref)}") from None
+            if exc.code == 401 and authorization is None and challenge:
                 token = _token(challenge, timeout)
                 if token:
+                    authorization = f"Bearer {token}"
                     continue
             return exc.code, {}, b""
         except (urllib.error.URLError, TimeoutError, OSError) as exc:

@@ -187,7 +187,8 @@ def provision(
         extras.append(
             EfaSupport(
                 f"{spec.prefix}-efa",
-                EfaSupportArgs(chart_version=chart.version, repository=chart.repo),
+                EfaSupportArgs(chart_version=chart.version, repository=chart.repo,
+                               image=catalog.versions.images["aws-efa-k8s-device-plugin"].ref),
                 opts=pulumi.ResourceOptions(providers=[provider]),
             )
         )
