@@ -7,13 +7,14 @@ in one start of three). So the TrackingServer runs both migrations in this Job, 
 it: Pulumi waits for the Job to complete before it creates or updates the Deployment, and a server then finds
 the schema at head and the admin present, and migrates nothing.
 
-The Job's name carries a hash of the image: a new MLflow version is a new Job, run before the new pods.
+The Job's name carries a hash of the image, the users and their password rotations: a new MLflow version is
+a new Job, run before the new pods; a rotated team password is a new Job that sets it on the MLflow user.
 """
 
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING
 
 import pulumi
@@ -46,9 +47,10 @@ for name, password in sorted(json.loads(os.environ.get("{USERS_ENV}") or "{{}}")
 """
 
 
-def migrate_job_name(image: str, users: Sequence[str] = ()) -> str:
-    """``mlflow-migrate-<8 hex>`` of the image and the user names: a new MLflow version or a new user is a new Job."""
-    key = "\n".join([image, *sorted(users)])
+def migrate_job_name(image: str, users: Sequence[str] = (), rotations: Mapping[str, int] | None = None) -> str:
+    """``mlflow-migrate-<8 hex>`` of the image, the user names and their password rotations (those above 0): a
+    new MLflow version, a new user or a rotated password is a new Job, which sets the passwords again."""
+    key = "\n".join([image, *sorted(users), *(f"{u}@{n}" for u, n in sorted((rotations or {}).items()) if n > 0)])
     return f"{NAME}-migrate-{hashlib.sha256(key.encode()).hexdigest()[:8]}"
 
 

@@ -111,6 +111,11 @@ class TrackingServerArgs:
             team (named as the team) and one for the verification Job. Default none.
         user_secrets: user -> namespace of the Secret ``mlflow-<user>`` (``username``, ``password``,
             ``tracking-uri``) this component writes there, e.g. each team's namespace; default none.
+        password_rotations: user -> rotation number; default none (0 for everyone). A number above 0 is the
+            keeper of the user's ``RandomPassword``: raising it replaces the password, so the next ``up``
+            writes the new one into the user's Secret and runs a new migrations Job (its name hashes the
+            rotations), which sets it on the MLflow user. 0 sets no keeper, so passwords generated before
+            rotations existed stay as they are.
     """
 
     image: str
@@ -136,6 +141,7 @@ class TrackingServerArgs:
     allowed_hosts: Sequence[str] = ()
     users: Sequence[str] = ()
     user_secrets: Mapping[str, pulumi.Input[str]] = field(default_factory=dict)
+    password_rotations: Mapping[str, int] = field(default_factory=dict)
 
 
 class TrackingServer(pulumi.ComponentResource):
@@ -170,12 +176,17 @@ class TrackingServer(pulumi.ComponentResource):
         # Letters and digits only: the password goes into an INI file and into URLs unescaped.
         admin_password = random.RandomPassword(f"{name}-admin-password", length=32, special=False, opts=child)
         flask_key = random.RandomPassword(f"{name}-flask-secret-key", length=48, special=False, opts=child)
-        if args.admin_username in args.users or not set(args.user_secrets) <= set(args.users):
-            raise ValueError(f"TrackingServer {name!r}: users must not include the admin, and user_secrets must name users")
+        if args.admin_username in args.users or not set(args.user_secrets) | set(args.password_rotations) <= set(args.users):
+            raise ValueError(f"TrackingServer {name!r}: users must not include the admin, and user_secrets must name "
+                             "users (password_rotations too)")
+        rotations = {u: n for u, n in sorted(args.password_rotations.items()) if n > 0}
         passwords = {
-            user: random.RandomPassword(f"{name}-user-{user}-password", length=32, special=False, opts=child).result
+            user: random.RandomPassword(
+                f"{name}-user-{user}-password", length=32, special=False,
+                keepers={"rotation": str(rotations[user])} if user in rotations else None, opts=child,
+            ).result
             for user in sorted(set(args.users))
-        }
+        }  # fmt: skip
         admin = k8s.core.v1.Secret(
             f"{name}-admin",
             metadata=meta(ADMIN_SECRET),
@@ -230,7 +241,7 @@ class TrackingServer(pulumi.ComponentResource):
         # The schema migrations, once, before any server pod (tracking_migrate.py); Pulumi waits for it.
         migrate = k8s.batch.v1.Job(
             f"{name}-migrate",
-            metadata=meta(migrate_job_name(args.image, sorted(passwords))),
+            metadata=meta(migrate_job_name(args.image, sorted(passwords), rotations)),
             spec=migrate_job_spec(
                 args,
                 service_account=sa.metadata.name,

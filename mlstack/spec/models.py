@@ -204,6 +204,12 @@ class Team(Model):
         description="Networks the team's pods may reach beyond DNS and the tracking server (default-deny "
         "otherwise), e.g. the object store's endpoints, or 0.0.0.0/0 for the internet.", examples=[["10.30.0.0/16"]],
     )
+    mlflow_password_rotation: int = Field(
+        0, ge=0, le=1_000_000,
+        description="Raise it to give the team's MLflow user a new generated password on the next up: its Secret "
+        "mlflow-<team> and the MLflow user (set by the migrations Job) change, the old password is refused. "
+        "`mlstack hub rotate-credentials --env E --team T` raises it. 0: the password generated first.", examples=[1],
+    )
 
 
 class Preemption(Model):

@@ -241,3 +241,26 @@ def test_the_admin_is_not_a_user_and_secrets_name_users(record_plan):
         _plan(record_plan, users=["admin"])
     with pytest.raises(EngineError, match="user_secrets must name users"):
         _plan(record_plan, users=["a"], user_secrets={"b": "b"})
+
+
+def test_a_raised_rotation_is_the_keeper_of_that_users_password_and_names_a_new_migrations_job(record_plan):
+    from mlstack.components.k8s.tracking_migrate import migrate_job_name
+
+    users = ["applied", "mlstack-verify", "research"]
+    plan = _plan(record_plan, users=users, password_rotations={"research": 2, "applied": 0})
+    keepers = {r.name: r.inputs.get("keepers") for r in plan.of_type("random:index/randomPassword:RandomPassword")}
+    # Only the raised one: a keeper added to a password generated before rotations existed would replace it.
+    assert keepers == {"tracking-admin-password": None, "tracking-flask-secret-key": None, "tracking-user-applied-password": None,
+                       "tracking-user-mlstack-verify-password": None, "tracking-user-research-password": {"rotation": "2"}}  # fmt: skip
+    job = plan.one("kubernetes:batch/v1:Job", "tracking-migrate")
+    assert job.inputs["metadata"]["name"] == migrate_job_name(MLFLOW_IMAGE, users, {"research": 2})
+    assert migrate_job_name(MLFLOW_IMAGE, users, {"research": 2}) not in (
+        migrate_job_name(MLFLOW_IMAGE, users), migrate_job_name(MLFLOW_IMAGE, users, {"research": 3}))
+    assert migrate_job_name(MLFLOW_IMAGE, users, {"research": 0}) == migrate_job_name(MLFLOW_IMAGE, users)
+
+
+def test_rotations_name_users(record_plan):
+    from mlstack.errors import EngineError
+
+    with pytest.raises(EngineError, match=r"user_secrets must name users \(password_rotations too\)"):
+        _plan(record_plan, users=["a"], password_rotations={"b": 1})

@@ -122,6 +122,8 @@ def platform_args(
             secret_env=bindings.mlflow_secret_env,
             python_hooks=bindings.mlflow_python_hooks,
             job_execution=spec.tracking.job_execution,
+            # A team's MLflow user is named as the team (Platform); a raised rotation replaces its password.
+            password_rotations={n: t.mlflow_password_rotation for n, t in sorted(spec.teams.items()) if t.mlflow_password_rotation},
             # The job runner's processes need about 1.4 GiB more (TrackingServerArgs.memory_limit).
             **({"memory": "2Gi", "memory_limit": "3Gi"} if spec.tracking.job_execution else {}),
         ),

@@ -1,0 +1,49 @@
+"""``mlstack hub ...``: the team's hub (MLflow) operations that go through the spec (docs/platform.md)."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from mlstack.cli.cmd_spec import EnvOption, FormatOption
+from mlstack.cli.context import STATE
+from mlstack.cli.params import ReportFormat
+
+hub_app = typer.Typer(help="The MLflow hub: credentials (docs/platform.md).", no_args_is_help=True)
+
+
+@hub_app.command("rotate-credentials")
+def rotate_credentials(
+    env: EnvOption,
+    team: Annotated[str, typer.Option("--team", "-t", help="The team (a key of the spec's teams).")],
+    write: Annotated[bool, typer.Option("--write", help="Write the spec file (default: dry run).")] = False,
+    format: FormatOption = ReportFormat.text,
+) -> None:
+    """Give a team's MLflow user a new password on the next `mlstack up`: raises teams.<team>.mlflow_password_rotation
+    in the environment's spec file; shows the spec diff and the exact plan changes. Prints no secret."""
+    import json
+    import sys
+
+    from mlstack.cli.output import echo
+    from mlstack.engine.deploy.rotate import rotate_credentials as run
+
+    result = run(env, team, STATE.stacks_dir, write=write)
+    if format is ReportFormat.json:
+        sys.stdout.write(json.dumps({
+            "env": env, "team": team, "rotation": result.rotation, "file": result.file, "written": result.written,
+            "spec_diff": result.spec_diff, "changes": result.changes,
+        }, indent=2, sort_keys=True) + "\n")
+        return
+    echo(result.spec_diff.rstrip("\n"))
+    echo("")
+    echo(result.plan_diff.rstrip("\n"))
+    if result.written:
+        echo(f"wrote {result.file}: `mlstack up --env {env}` rotates {team}'s MLflow password (pods that read the "
+             f"Secret mlflow-{team} get the new one when they restart)")
+    else:
+        echo(f"dry run: pass --write to write {result.file}")
+
+
+def register(app: typer.Typer) -> None:
+    app.add_typer(hub_app, name="hub")
