@@ -96,8 +96,9 @@ def _part(module: str) -> str:
 # Which layers each layer may import (besides itself). The engine parts: review and deploy use plan, deploy also
 # shows a plan diff through review; scaffold uses plan and reads locks through their one owner, deploy.lock.
 # ``errors``, ``escape`` (printing untrusted text), ``fsio`` (the one atomic writer) and ``distribution`` (the
-# distribution's name and version) are leaves every layer may use.
-BASE = {"errors", "escape", "fsio", "distribution"}
+# distribution's name and version) are leaves every layer may use, and so is ``stamp`` (the run stamp's
+# variables and MLflow tags: plain constants, which the notebook runner tags its runs with).
+BASE = {"errors", "escape", "fsio", "distribution", "stamp"}
 # ``targets`` (the packs) sits below the engine: every engine part loops over it, it imports no engine part (its
 # mapping modules read the spec and build components).
 ALLOWED = {
