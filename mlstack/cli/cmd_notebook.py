@@ -67,7 +67,7 @@ def run(
 
         result = execute(Notebook(name=name, source=source, output=out, experiment=nb.experiment or "ci-notebooks",
                                   parameters=nb.parameters, git_commit=git_commit, env=env, runner="ci",
-                                  cell_timeout_s=nb.timeout_minutes * 60))
+                                  cell_timeout_s=nb.timeout_minutes * 60, path=nb.path))
         _report(name, result.run_id, out, result.error)
         return
     _run_job(env, spec, name, source, out, git_commit)
@@ -114,6 +114,7 @@ def execute(
     environment: Annotated[str | None, typer.Option("--environment", envvar="MLSTACK_ENV", help="Environment tag (mlstack.env).")] = None,
     git_commit: GitCommitOption = None,
     source_env: Annotated[str | None, typer.Option("--source-env", help="Write NOTEBOOK first from this variable (gzip, base64).")] = None,
+    spec_path: Annotated[str | None, typer.Option("--spec-path", help="The path ci.notebooks names (tag mlstack.notebook); default NOTEBOOK.")] = None,
     emit: Annotated[bool, typer.Option("--emit", help="Print the executed notebook at the end of the log (a Job's way back).")] = False,
 ) -> None:
     """Execute one notebook with papermill and log it to MLflow (MLFLOW_TRACKING_URI/USERNAME/PASSWORD): the
@@ -140,7 +141,8 @@ def execute(
             raise UsageError(f"--source-env {source_env}: the variable is not set")
         atomic_write(source, gzip.decompress(base64.b64decode(os.environ[source_env])), outside_ok=True)
     result = run_notebook(Notebook(name=name or source.stem, source=source, output=output, experiment=experiment,
-                                   parameters=values, git_commit=git_commit, env=environment, runner=runner))
+                                   parameters=values, git_commit=git_commit, env=environment, runner=runner,
+                                   path=spec_path))
     print(f"MLSTACK-NOTEBOOK-RUN {result.run_id}", flush=True)
     if emit and output.is_file():
         sys.stdout.write(emitted(output.read_bytes()))

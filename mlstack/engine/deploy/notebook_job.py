@@ -80,7 +80,7 @@ def job_body(spec, name: str, source: bytes, git_commit: str | None, catalog) ->
     experiment = nb.experiment or f"{team}-notebooks"
     command = ["mlstack", "notebook", "execute", f"{WORKDIR}/{name}.ipynb", "--name", name, "--source-env", SOURCE_ENV,
                "--output", f"{WORKDIR}/out/{name}.ipynb", "--experiment", experiment, "--runner", "kubernetes",
-               "--parameters", json.dumps(dict(nb.parameters), sort_keys=True), "--emit"]
+               "--parameters", json.dumps(dict(nb.parameters), sort_keys=True), "--spec-path", nb.path, "--emit"]
     secret = f"mlflow-{team}"
     env = [
         {"name": SOURCE_ENV, "value": encode(source)},
@@ -92,7 +92,7 @@ def job_body(spec, name: str, source: bytes, git_commit: str | None, catalog) ->
     if git_commit:
         env.append({"name": "MLSTACK_GIT_COMMIT", "value": git_commit})  # env wins over the stamp's envFrom
     requests: dict[str, str] = {"cpu": str(nb.cpu), "memory": f"{nb.memory_gib}Gi"}
-    limits: dict[str, str] = {"memory": f"{nb.memory_gib}Gi"}
+    limits: dict[str, str] = dict(requests)  # the team quota caps limits too; memory: no overcommit
     pod: dict[str, Any] = {
         "restartPolicy": "Never",
         "automountServiceAccountToken": False,

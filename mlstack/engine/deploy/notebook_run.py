@@ -52,6 +52,7 @@ class Notebook:
     env: str | None = None
     runner: str = "ci"
     cell_timeout_s: int | None = None
+    path: str | None = None  # as the spec names it (tag mlstack.notebook); default ``source``
 
 
 @dataclass(frozen=True)
@@ -67,7 +68,7 @@ class Outcome:
 
 
 def tags_of(nb: Notebook) -> dict[str, str]:
-    tags = {NOTEBOOK_TAG: nb.source.as_posix(), NAME_TAG: nb.name, RUNNER_TAG: nb.runner,
+    tags = {NOTEBOOK_TAG: nb.path or nb.source.as_posix(), NAME_TAG: nb.name, RUNNER_TAG: nb.runner,
             PARAMETERS_TAG: json.dumps(dict(nb.parameters), sort_keys=True)}
     if nb.git_commit:
         tags[COMMIT_TAG] = nb.git_commit
@@ -116,6 +117,7 @@ def execute(nb: Notebook, tracking_uri: str | None = None) -> Outcome:
         raise UsageError("papermill is not installed: pip install 'mlstack[notebook]' (papermill and ipykernel)") from None
     from mlflow import MlflowClient
     from mlflow.exceptions import MlflowException
+    from mlflow.tracking.context.registry import resolve_tags
 
     uri = tracking_uri or os.environ.get("MLFLOW_TRACKING_URI")
     if not uri:
@@ -124,7 +126,8 @@ def execute(nb: Notebook, tracking_uri: str | None = None) -> Outcome:
     try:
         found = client.get_experiment_by_name(nb.experiment)
         experiment_id = found.experiment_id if found else client.create_experiment(nb.experiment)
-        run = client.create_run(experiment_id, tags=tags_of(nb), run_name=nb.name)
+        # MLflow's context tags (source, the run stamp's plugin: MLSTACK_LOCK_DIGEST in a Job), then ours
+        run = client.create_run(experiment_id, tags=resolve_tags(tags_of(nb)), run_name=nb.name)
         run_id = run.info.run_id
         for key, value in sorted(nb.parameters.items()):
             client.log_param(run_id, key, value)
@@ -132,7 +135,7 @@ def execute(nb: Notebook, tracking_uri: str | None = None) -> Outcome:
         raise EngineError(f"MLflow at {uri} refused the notebook run of {nb.name}: {exc.message}") from None
     error = None
     with tempfile.TemporaryDirectory(prefix="mlstack-notebook-") as tmp:
-        executed = Path(tmp) / nb.output.name  # papermill writes here; the one atomic writer writes the output
+        executed = Path(tmp) / f"{nb.name}.ipynb"  # papermill writes here; the one atomic writer writes the output
         with _environ({"MLFLOW_RUN_ID": run_id, "MLFLOW_EXPERIMENT_ID": experiment_id, "MLFLOW_TRACKING_URI": uri}):
             try:
                 papermill.execute_notebook(
