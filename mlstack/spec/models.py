@@ -206,7 +206,7 @@ class CiNotebook(Model):
 
 
 class Ci(Model):
-    """CI: the CI whose OIDC tokens may deploy (pinned to a repository and its refs), and the notebooks the
+    """CI trust: the CI whose OIDC tokens may deploy, pinned to a repository and its refs; and the notebooks the
     pipelines run. None when unset. Without provider (e.g. Jenkins, which logs in its own way) no CI trust is
     created and only notebooks apply."""
 
