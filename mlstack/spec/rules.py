@@ -12,7 +12,7 @@ from collections.abc import Iterator
 from mlstack import targets
 from mlstack.components import contract
 from mlstack.components.contract import ACCELERATOR_LABEL, RESERVED_PARTS
-from mlstack.spec import rules_names, rules_workloads
+from mlstack.spec import rules_ci, rules_names, rules_workloads
 from mlstack.spec.models import Spec
 from mlstack.spec.rules_names import PLATFORM_NAMESPACES
 from mlstack.targets.base import SpecRules
@@ -45,7 +45,7 @@ def check(spec: Spec) -> list[Finding]:
 
     catalog = load_catalog()
     findings: list[Finding] = []
-    for rule in (_target, _cluster, _names, _storage, _tracking, _ci, _settings):
+    for rule in (_target, _cluster, _names, _storage, _tracking, rules_ci.check, _settings):
         findings.extend(rule(spec))
     findings.extend(_pools(spec, catalog))
     findings.extend(_teams(spec, catalog))
@@ -306,19 +306,6 @@ def _tracking(spec: Spec) -> Iterator[Finding]:
     if bucket not in spec.storage.buckets:
         have = ", ".join(sorted(spec.storage.buckets)) or "none"
         yield "tracking.artifacts_bucket", f"names bucket {bucket!r}, which storage.buckets does not define (have: {have}). Add it under storage.buckets"
-
-
-def _ci(spec: Spec) -> Iterator[Finding]:
-    ci = spec.ci
-    if ci is None:
-        return
-    for i, ref in enumerate(ci.refs):
-        if not ref.startswith(("refs/heads/", "refs/tags/")) or ("*" in ref and not ref.startswith("refs/tags/")):
-            yield f"ci.refs.{i}", f"expected a full git ref such as refs/heads/main (wildcards only under refs/tags/), got {ref!r}"
-    if ci.provider != "gitlab" and ci.gitlab_url != "https://gitlab.com":
-        yield "ci.gitlab_url", "only for provider gitlab. Remove it"
-    if not ci.gitlab_url.startswith("https://"):
-        yield "ci.gitlab_url", "must be an https:// URL (the OIDC issuer)"
 
 
 def _teams(spec: Spec, catalog) -> Iterator[Finding]:

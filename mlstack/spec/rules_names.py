@@ -108,7 +108,7 @@ def _admins(spec: Spec) -> Iterator[Finding]:
 def _ci_repository(spec: Spec) -> Iterator[Finding]:
     """GitHub repositories are exactly OWNER/REPO (GitLab groups nest: group/subgroup/project is fine)."""
     ci = spec.ci
-    if ci is not None and ci.provider == "github" and ci.repository.count("/") != 1:
+    if ci is not None and ci.provider == "github" and ci.repository is not None and ci.repository.count("/") != 1:
         yield "ci.repository", (f"a GitHub repository is OWNER/REPO, got {ci.repository!r}: the OIDC subject names "
                                 "exactly those two. Write e.g. repository: acme/ml-platform")
 

@@ -18,7 +18,10 @@ _PATTERN_TEXT = {
     r"^\d+x\d+(x\d+)?$": "a TPU topology such as 2x4 or 2x2x2",
     r"^[A-Za-z0-9]([A-Za-z0-9.-]*[A-Za-z0-9])?$": "a host name or IP address such as nas.lab.internal",
     r"^/[^\s]*$": "an absolute path such as /exports/ml",
+    r"^[^/\s][^\s]*\.ipynb$": "a notebook path relative to the project root, such as notebooks/evaluate.ipynb",
 }
+#: The branches pydantic tries for a ``str | int | float | bool`` value (a papermill parameter): one problem, not four.
+_SCALAR_BRANCHES = frozenset({"str", "int", "float", "bool"})
 
 
 def _unwrap(annotation: Any) -> Any:
@@ -105,17 +108,25 @@ def _message(err: dict[str, Any], model: type[BaseModel], path: str) -> str:
 def problems_from(exc: ValidationError, model: type[BaseModel], loaded: Loaded) -> list[Problem]:
     """One Problem per pydantic error, located in the file that wrote the field."""
     out = []
-    for err in exc.errors(include_url=False):
+    errors = exc.errors(include_url=False)
+    branches: dict[tuple[str, ...], set[str]] = {}
+    for err in errors:
         loc = tuple(str(p) for p in err["loc"])
+        if len(loc) > 1 and loc[-1] in _SCALAR_BRANCHES:
+            branches.setdefault(loc[:-1], set()).add(loc[-1])
+    unions: set[tuple[str, ...]] = set()
+    for err in errors:
+        loc = tuple(str(p) for p in err["loc"])
+        # a union's branches, not a map key that happens to be named "str": several branches at one path
+        union = len(loc) > 1 and len(branches.get(loc[:-1], ())) > 1
+        if union:
+            loc = loc[:-1]
+            if loc in unions:
+                continue
+            unions.add(loc)
         path = ".".join(loc)
         where = loaded.locate(loc)
-        out.append(
-            Problem(
-                where.file if where else "",
-                where.line if where else 0,
-                where.column if where else 0,
-                path,
-                _message(err, model, path),
-            )
-        )
+        message = (f"expected a string, a number or true/false, got {show(err.get('input'), path)}" if union
+                   else _message(err, model, path))
+        out.append(Problem(where.file if where else "", where.line if where else 0, where.column if where else 0, path, message))
     return out

@@ -97,8 +97,9 @@ def _part(module: str) -> str:
 # shows a plan diff through review; scaffold uses plan and reads locks through their one owner, deploy.lock.
 # ``errors``, ``escape`` (printing untrusted text), ``fsio`` (the one atomic writer), ``distribution`` (the
 # distribution's name and version) and ``derived`` (the cache of derived data: the catalogue, the schemas) are
-# leaves every layer may use.
-BASE = {"errors", "escape", "fsio", "distribution", "derived"}
+# leaves every layer may use, and so is ``stamp`` (the run stamp's variables and MLflow tags: plain constants, which
+# the notebook runner tags its runs with).
+BASE = {"errors", "escape", "fsio", "distribution", "derived", "stamp"}
 # ``targets`` (the packs) sits below the engine: every engine part loops over it, it imports no engine part (its
 # mapping modules read the spec and build components).
 ALLOWED = {

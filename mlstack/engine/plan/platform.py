@@ -140,7 +140,7 @@ def platform_args(
             users=tuple(bindings.ci_users),
             issue_token=bindings.ci_issue_token,
         )
-        if spec.ci
+        if spec.ci and spec.ci.trusted
         else None,
     )
 

@@ -127,7 +127,7 @@ def environment_args(
         ci_trust=CiTrustArgs(
             provider=spec.ci.provider, repository=spec.ci.repository, refs=list(spec.ci.refs), gitlab_url=spec.ci.gitlab_url
         )
-        if spec.ci
+        if spec.ci and spec.ci.trusted
         else None,
         audit=AuditArgs(retention_days=spec.audit.retention_days),
         cluster_access=team_access(spec),
@@ -223,7 +223,7 @@ def provision(
         if env.tracking_database_secret_arn
         else {},
         mlflow_python_hooks=dict(PYTHON_HOOKS) if env.tracking_database_secret_arn else {},
-        ci_groups=[CI_KUBERNETES_GROUP] if spec.ci else [],
+        ci_groups=[CI_KUBERNETES_GROUP] if spec.ci and spec.ci.trusted else [],
         # A multi-node pool's training runtime asks for every EFA interface of the node (NCCL uses them all).
         node_fabric={key: {EFA_RESOURCE: p.efa_interfaces} for key, p in args.node_pools.items() if p.efa_interfaces},
         registry_host=_registry_host(env),

@@ -157,7 +157,7 @@ def environment_args(
             project_id=project, provider=spec.ci.provider, repository=spec.ci.repository, refs=tuple(spec.ci.refs),
             gitlab_url=spec.ci.gitlab_url, pool_id=f"{spec.prefix}-ci"[:32],
         )
-        if spec.ci
+        if spec.ci and spec.ci.trusted
         else None,
         audit=AuditArgs(project_id=project, retention_days=spec.audit.retention_days),
     )
