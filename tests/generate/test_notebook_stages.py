@@ -60,7 +60,7 @@ def test_github_notebook_jobs(tmp_path):
     assert [r for r in runs if r and r.startswith("mlstack notebook")] == [
         RUN.format("evaluate", "staging", "$GITHUB_SHA"), RUN.format("evaluate-a100", "staging", "$GITHUB_SHA")]
     keep = staging["steps"][-1]
-    assert keep == {"name": "Keep the executed notebooks", "if": "always()", "uses": "actions/upload-artifact@v4",
+    assert keep == {"name": "Keep the executed notebooks", "if": "always()", "uses": "actions/upload-artifact@v7",
                     "with": {"name": "notebooks-staging", "path": "build/notebooks/", "if-no-files-found": "ignore"}}
 
 

@@ -254,7 +254,7 @@ def test_pipelines_install_the_catalogue_pulumi_cli(cloud, ci, deployed):
         jobs = _load(text)["jobs"]
         for job in ("deploy-staging", "deploy-prod"):
             step = next(s for s in jobs[job]["steps"] if s.get("uses", "").startswith("pulumi/actions@"))
-            assert step["uses"] == "pulumi/actions@v6" and step["with"] == {"pulumi-version": pin}
+            assert step["uses"] == "pulumi/actions@v7" and step["with"] == {"pulumi-version": pin}
         installs = [s for job in jobs.values() for s in job["steps"] if s.get("uses", "").startswith("pulumi/actions@")]
         assert len(installs) == 2
     elif ci == "gitlab":
