@@ -163,7 +163,7 @@ def test_unrecorded_minor_is_unknown_advisory(cat):
 def test_outdated_chart_is_advisory(cat):
     f = chart_finding(cat, "nvidia-device-plugin", "0.18.2")
     assert f is not None and (f.subject, f.status, f.level) == ("chart nvidia-device-plugin 0.18.2", "outdated", "advisory")
-    assert f.message == "a newer release is known: 0.20.0 (checked 2026-12-01)"
+    assert f.message == "a newer release is known: 0.20.0 (checked 2026-12-02)"
     assert chart_finding(cat, "nvidia-device-plugin", "0.20.0") is None
 
 
