@@ -259,6 +259,9 @@ class Pack:
         spec: what a spec of the target may and must say (``mlstack.spec.rules``).
         scaffold: what ``mlstack init`` asks and checks for the target.
         remote: how a remote engine's workspace gets the target's credentials (``mlstack remote``).
+        tpu_slice_labels: the node labels (accelerator, topology) the target puts on every node of a TPU slice,
+            which a Kueue flavor of a TPU pool selects (the accelerator's value is the catalogue's
+            ``gke_accelerator``); None: the target has no TPU slices.
         cluster_objects: its providers' resources are objects on the cluster (their images are pinned by digest).
         implicit_replace: input paths whose change replaces every type of its providers (Kubernetes names).
         implicit_replace_skip: type token prefixes the implicit rule does not cover (Helm releases).
@@ -281,6 +284,7 @@ class Pack:
     spec: SpecRules = field(default_factory=SpecRules)
     scaffold: Scaffold | None = None
     remote: Remote = field(default_factory=Remote)
+    tpu_slice_labels: tuple[str, str] | None = None
     cluster_objects: bool = False
     implicit_replace: tuple[str, ...] = ()
     implicit_replace_skip: tuple[str, ...] = ()

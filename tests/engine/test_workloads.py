@@ -55,6 +55,16 @@ def test_flavors_per_accelerator_pool(plan):
     }
 
 
+def test_a_tpu_pools_flavor_selects_a_whole_slice_by_the_targets_labels(example_plan):
+    """The gcp pack's ``tpu_slice_labels``: GKE labels every node of a slice with its generation and topology."""
+    flavor = _by_name(example_plan("gcp-staging"), "ResourceFlavor")["v5e"]
+    assert flavor["spec"]["nodeLabels"] == {
+        "cloud.google.com/gke-tpu-accelerator": "tpu-v5-lite-podslice",
+        "cloud.google.com/gke-tpu-topology": "4x4",
+        "mlstack.io/pool": "v5e",
+    }
+
+
 def test_team_queues_from_quotas_and_legacy_totals(plan):
     cqs = _by_name(plan, "ClusterQueue")
     research = cqs["research"]["spec"]

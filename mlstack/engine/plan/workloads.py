@@ -27,8 +27,6 @@ from mlstack.spec import Spec
 from mlstack.spec.quotas import ACCELERATOR_RESOURCES, TOTAL_FIELDS, accelerator_pools, multi_node, team_pool_quotas
 
 from mlstack.components.contract import POOL_LABEL
-TPU_ACCELERATOR_LABEL = "cloud.google.com/gke-tpu-accelerator"
-TPU_TOPOLOGY_LABEL = "cloud.google.com/gke-tpu-topology"
 #: TeamArgs field per accelerator resource.
 TEAM_FIELDS = {ACCELERATOR_RESOURCES[kind]: field for kind, field in TOTAL_FIELDS.items()}
 
@@ -38,12 +36,13 @@ def flavors(spec: Spec, catalog: Catalog) -> dict[str, FlavorArgs]:
     out = {}
     for name, cap in accelerator_pools(spec, catalog).items():
         pool = spec.node_pools[name]
-        existing = targets.pack(spec.target.cloud).spec.existing_cluster  # pools select existing nodes
-        labels = dict(pool.selector or {}) if existing else {POOL_LABEL: name}
-        if cap.kind == "tpu" and pool.accelerator and pool.topology:
-            # One whole slice: GKE labels every node of a slice with its generation and topology.
-            labels[TPU_ACCELERATOR_LABEL] = catalog.tpus[pool.accelerator].gke_accelerator
-            labels[TPU_TOPOLOGY_LABEL] = pool.topology
+        pack = targets.pack(spec.target.cloud)
+        labels = dict(pool.selector or {}) if pack.spec.existing_cluster else {POOL_LABEL: name}  # existing nodes
+        if cap.kind == "tpu" and pool.accelerator and pool.topology and pack.tpu_slice_labels:
+            # One whole slice: the target labels every node of a slice with its generation and topology.
+            accelerator_label, topology_label = pack.tpu_slice_labels
+            labels[accelerator_label] = catalog.tpus[pool.accelerator].gke_accelerator
+            labels[topology_label] = pool.topology
         out[name] = FlavorArgs(
             resource=cap.resource,
             node_labels=labels,

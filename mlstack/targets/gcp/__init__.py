@@ -89,6 +89,8 @@ PACK = Pack(
         interconnect="COMPACT placement",
         interconnect_one_zone=True,
     ),
+    # GKE labels every node of a TPU slice with its generation and topology.
+    tpu_slice_labels=("cloud.google.com/gke-tpu-accelerator", "cloud.google.com/gke-tpu-topology"),
     remote=Remote(
         identity_option="--service-account",
         identity_what="the Google service account the workspace uses through Workload Identity",
