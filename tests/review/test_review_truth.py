@@ -171,7 +171,10 @@ def test_a_new_vpc_cidr_in_prod_blocks_on_the_cluster_and_the_database(capsys, t
     code, out, _ = _diff(capsys, tmp_path / "stacks", "--env", "prod", "--format", "json")
     (entry,) = json.loads(out)["envs"]
     blocking = sorted((c["type"], c["action"], c["at_risk"]) for c in entry["changes"] if c["blocking"])
-    assert blocking == [(CLUSTER, "update", True), (DB, "update", True)]
+    # The cluster and the database; and the platform's protected namespaces and claims, which go with what they
+    # wait for (tests/review/test_cascade_dependencies.py).
+    assert blocking == [(CLUSTER, "update", True), (DB, "update", True), *[("kubernetes:core/v1:Namespace", "update", True)] * 2,
+                        *[("kubernetes:core/v1:PersistentVolumeClaim", "update", True)] * 3]
     groups = [c for c in entry["changes"] if c["type"] == GROUP]
     assert groups and all(c["action"] == "replace" and c["caused_by"].startswith("acme-ml-prod-network-private-") for c in groups)
     assert code == 0
