@@ -168,11 +168,10 @@ def test_every_child_name_derives_from_its_parent_in_every_example_plan():
     would not inherit the alias and would be replaced when the component is renamed."""
     from pathlib import Path
 
-    from mlstack.engine.review.planning import plan_env
+    from example_plans import example_plan
 
-    stacks = Path(__file__).resolve().parents[2] / "stacks"
     for env in ("staging", "prod", "gcp-staging", "onprem"):
-        plan = plan_env(env, stacks)
+        plan = example_plan(env)
         names = {r.urn: r.name for r in plan.resources}
         orphans = [(names[r.parent], r.name) for r in plan.resources if r.parent in names and not r.name.startswith(names[r.parent])]
         assert orphans == [], env

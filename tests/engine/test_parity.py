@@ -5,18 +5,16 @@ from __future__ import annotations
 
 import json
 from fnmatch import fnmatchcase
-from pathlib import Path
 from typing import Any
 
 import pytest
+from example_plans import example_plan
 
 from mlstack.catalog import load_catalog
 from mlstack.components.k8s.efa_support import EFA_RESOURCE
 from mlstack.components.k8s.tracking_migrate import migrate_job_name
 from mlstack.components.k8s.trainer import RUNTIME_NAME
-from mlstack.engine.review.planning import plan_env
 
-STACKS = Path(__file__).resolve().parents[2] / "stacks"
 POOL_POD = "spec.template.spec.replicatedJobs[0].template.spec.template.spec"
 REFERENCE = "staging"  # aws
 
@@ -88,7 +86,7 @@ ONLY_ON = {
 
 def platform_objects(env: str) -> dict[tuple[str, str, str], dict[str, Any]]:
     """Every Kubernetes object under the platform component, keyed by (kind, namespace, name)."""
-    plan = plan_env(env, STACKS)
+    plan = example_plan(env)
     (platform,) = plan.of_type("mlstack:k8s:Platform")
     below, grown = {platform.urn}, True
     while grown:  # the whole subtree, however deep

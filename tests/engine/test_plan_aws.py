@@ -11,6 +11,7 @@ import pytest
 
 from mlstack.cli.render import plan_json
 from mlstack.engine.review.planning import plan_env
+from example_plans import example_plan
 from golden import check_golden
 from k8s_checks import hardening_violations, manifests, validate_manifests
 
@@ -27,12 +28,12 @@ STATEFUL = (
 
 @pytest.fixture(scope="module")
 def staging():
-    return plan_env("staging", STACKS)
+    return example_plan("staging")
 
 
 @pytest.fixture(scope="module")
 def prod():
-    return plan_env("prod", STACKS)
+    return example_plan("prod")
 
 
 def test_golden_plan(staging):

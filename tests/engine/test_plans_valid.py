@@ -5,21 +5,18 @@ values for root, and the charts' versions are pinned (MLS-K8S-008)."""
 
 from __future__ import annotations
 
-from pathlib import Path
 
 import pytest
+from example_plans import example_plan
 from k8s_checks import hardening_violations, is_manifest, manifests, validate_manifests
 
-from mlstack.engine.review.planning import plan_env
-
-STACKS = Path(__file__).resolve().parents[2] / "stacks"
 # CRDs without a schema here (kubernetes-validate has none); the operator's admission webhook checks them on apply.
 CUSTOM = {"kubernetes:postgresql.cnpg.io/v1:Cluster"}
 
 
 @pytest.fixture(scope="module", params=["staging", "prod", "onprem", "gcp-staging"])
 def plan(request):
-    return plan_env(request.param, STACKS)
+    return example_plan(request.param)
 
 
 def test_kubernetes_objects_validate_strictly(plan):

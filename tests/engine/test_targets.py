@@ -73,10 +73,11 @@ def test_every_replace_rule_names_its_source():
 
 @pytest.fixture(scope="module")
 def example_plans():
-    from mlstack.engine.review.planning import plan_env
+    from example_plans import example_plan
+
     from mlstack.spec import list_envs
 
-    return {env: plan_env(env, STACKS) for env in list_envs(STACKS)}
+    return {env: example_plan(env) for env in list_envs(STACKS)}
 
 
 def _without_entry(plans) -> list[str]:

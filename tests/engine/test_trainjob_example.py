@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 import yaml
 from crd_schemas.trainer import TrainJob
+from example_plans import example_plan
 
-from mlstack.engine.review.planning import plan_env
 
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLE = ROOT / "docs" / "examples" / "trainjob-2x8.yaml"
@@ -35,7 +35,7 @@ def test_it_is_a_valid_trainjob(job):
 
 @pytest.mark.parametrize("env", ["staging", "prod", "onprem", "gcp-staging"])
 def test_it_fits_every_example_plan(job, env):
-    plan = plan_env(env, ROOT / "stacks")
+    plan = example_plan(env)
     namespace = job["metadata"]["namespace"]
     labels = job["metadata"]["labels"]
     # The runtime it names exists, and has the node Job Trainer fills in (ancestor step "trainer").

@@ -8,6 +8,7 @@ import textwrap
 from pathlib import Path
 
 import pytest
+from example_plans import example_plan
 
 from mlstack.engine.review.planning import plan_env
 
@@ -153,7 +154,7 @@ def test_onprem_flavors_select_by_the_pools_selector(tmp_path):
 def test_prod_gpu_pool_is_multi_node_with_efa():
     from mlstack.catalog import load_catalog
 
-    plan = plan_env("prod", Path(__file__).resolve().parents[2] / "stacks")
+    plan = example_plan("prod")
     ng = plan.one("aws:eks/nodeGroup:NodeGroup", "acme-ml-prod-a100")
     assert ng.inputs["labels"]["mlstack.io/efa"] == "true"
     lt = plan.one("aws:ec2/launchTemplate:LaunchTemplate", "acme-ml-prod-a100-lt")
@@ -163,7 +164,7 @@ def test_prod_gpu_pool_is_multi_node_with_efa():
     assert rel.inputs["version"] == load_catalog().versions.charts["aws-efa-k8s-device-plugin"].version
     # The CPU pool is not placed; the default follows the machine type, not the pool's size (staging: max 1).
     assert "mlstack.io/efa" not in plan.one("aws:eks/nodeGroup:NodeGroup", "acme-ml-prod-system").inputs["labels"]
-    staging = plan_env("staging", Path(__file__).resolve().parents[2] / "stacks")
+    staging = example_plan("staging")
     assert len(staging.of_type("aws:ec2/placementGroup:PlacementGroup")) == 1
 
 
@@ -257,7 +258,7 @@ def test_nccl_check_where_a_pool_runs_two_multi_node_nodes():
     from crd_schemas import validate_custom
 
     stacks = Path(__file__).resolve().parents[2] / "stacks"
-    prod = plan_env("prod", stacks)
+    prod = example_plan("prod")
     (runtime,) = [r.inputs for r in prod.of_type("kubernetes:trainer.kubeflow.org/v1alpha1:ClusterTrainingRuntime")
                   if r.inputs["metadata"]["name"] == "mlstack-nccl-a100"]
     assert validate_custom(runtime, "nccl", "1.35") == []
@@ -267,7 +268,7 @@ def test_nccl_check_where_a_pool_runs_two_multi_node_nodes():
     env = {e["name"]: e.get("value") for e in job["spec"]["template"]["spec"]["containers"][0]["env"]}
     assert (env["MLSTACK_NCCL_NAMESPACE"], env["MLSTACK_NCCL_POOL"], env["MLSTACK_NCCL_RANKS"]) == ("research", "a100", "16")
     assert prod.one("kubernetes:core/v1:ConfigMap", "acme-ml-prod-platform-verify-nccl").inputs["metadata"]["namespace"] == "research"
-    staging = plan_env("staging", stacks)
+    staging = example_plan("staging")
     job = staging.one("kubernetes:batch/v1:Job", "acme-ml-staging-platform-verify-job").inputs
     env = {e["name"]: e.get("value") for e in job["spec"]["template"]["spec"]["containers"][0]["env"]}
     assert env["MLSTACK_NCCL_SKIP"] == "no GPU pool can run a 2-node job through a team queue (a100: at most 1 node)"
