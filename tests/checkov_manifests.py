@@ -26,12 +26,10 @@ def fixture_digest(ref: str) -> str:
 def locked_manifests(env: str) -> list[dict]:
     """The manifests of ``env``'s plan under a lock that pins every image it names."""
     from mlstack.engine.deploy.pinning import plan_images, unpinned
-    from mlstack.engine.plan.planner import plan_spec
-    from mlstack.spec import load_spec
+    from tests.example_plans import example_plan
     from tests.k8s_checks import manifests
 
-    spec = load_spec(env, ROOT / "stacks")
-    plan = plan_spec(spec, {ref: fixture_digest(ref) for ref in plan_images(plan_spec(spec))})
+    plan = example_plan(env, {ref: fixture_digest(ref) for ref in plan_images(example_plan(env))})
     assert unpinned(plan) == [], unpinned(plan)
     return [manifest for _, manifest in manifests(plan.resources)]
 

@@ -28,23 +28,15 @@ def record_plan():
 
 @pytest.fixture(scope="session")
 def example_plan():
-    """Returns ``get(env) -> Plan``: the plan of the example environment ``stacks/<env>.yaml``, recorded once per
-    session and handed out as a deep copy (a test may change its copy).
+    """Returns ``get(env, pins=None) -> Plan``: the plan of the example environment ``stacks/<env>.yaml``, recorded
+    once per session and handed out as a deep copy (a test may change its copy). The one cache is
+    ``tests/example_plans.py`` (modules that are not tests, such as ``checkov_manifests``, import it directly).
 
     Only for tests that patch nothing a plan reads (program, mocks, catalogue, packs): those plan for themselves.
     Sharing is sound because a plan is a pure function of the spec
     (``tests/engine/test_plan_aws.py::test_two_plans_in_one_process_are_byte_identical``).
     """
-    import copy
-
-    from mlstack.engine.review.planning import plan_env
-
-    plans: dict = {}
-
-    def get(env: str):
-        if env not in plans:
-            plans[env] = plan_env(env, ROOT / "stacks")
-        return copy.deepcopy(plans[env])
+    from example_plans import example_plan as get
 
     return get
 

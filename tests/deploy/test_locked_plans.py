@@ -7,6 +7,7 @@ import hashlib
 import json
 
 import pytest
+from example_plans import example_plan
 
 from mlstack.cli import main
 from mlstack.engine.deploy import lock as lk
@@ -26,11 +27,10 @@ def fixture_digest(ref: str) -> str:
 def test_every_image_of_a_locked_plan_is_by_digest(env):
     from pathlib import Path
 
-    spec = load_spec(env, Path(__file__).resolve().parents[2] / "stacks")
-    refs = plan_images(plan_spec(spec))
+    refs = plan_images(example_plan(env))
     assert refs and all("@" not in r for r in refs)
     pins = {r: fixture_digest(r) for r in refs}
-    locked = plan_spec(spec, pins)
+    locked = example_plan(env, pins)
     assert unpinned(locked) == []
     assert plan_images(locked) == sorted(f"{r}@{pins[r]}" for r in refs)
 

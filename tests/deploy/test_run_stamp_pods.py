@@ -8,13 +8,14 @@ from pathlib import Path
 
 import pytest
 from crd_schemas import validate_custom
+from example_plans import example_plan
 from k8s_checks import MLFLOW_IMAGE, manifests, record_with_provider, validate_manifests
 
 from mlstack.engine.deploy.pinning import plan_images
-from mlstack.engine.plan.planner import plan_spec
 from mlstack.spec import load_spec
 
 STACKS = Path(__file__).resolve().parents[2] / "stacks"
+
 CTR = "kubernetes:trainer.kubeflow.org/v1alpha1:ClusterTrainingRuntime"
 CONFIG_MAP = "kubernetes:core/v1:ConfigMap"
 JOB = "kubernetes:batch/v1:Job"
@@ -35,8 +36,8 @@ def _stamps(plan) -> dict[str, dict[str, str]]:
 @pytest.mark.parametrize("env", ["staging", "prod", "gcp-staging", "onprem"])
 def test_the_runtime_and_the_verify_job_load_the_stamp(env):
     spec = load_spec(env, STACKS)
-    pins = {ref: "sha256:" + "a" * 64 for ref in plan_images(plan_spec(spec))}
-    plan = plan_spec(spec, pins)
+    pins = {ref: "sha256:" + "a" * 64 for ref in plan_images(example_plan(env))}
+    plan = example_plan(env, pins)
     # The training runtimes: torch-distributed and one per accelerator pool (the verify Job's own NCCL check
     # runtime, mlstack-nccl-<pool>, is not one a user launches training on).
     runtimes = [r for r in plan.of_type(CTR) if r.inputs["metadata"]["name"].startswith("torch-distributed")]

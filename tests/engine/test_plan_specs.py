@@ -58,3 +58,29 @@ def test_one_core_or_the_switch_means_no_workers(monkeypatch):
     assert planner._workers(3) == 1
     monkeypatch.setattr("os.sched_getaffinity", lambda pid: {0, 1})
     assert planner._workers(3) == 3 and planner._workers(9) == 4
+
+
+def test_the_sdk_class_of_a_type_token_is_found_as_the_sdk_names_it():
+    import pulumi_aws
+    import pulumi_kubernetes
+    import pulumi_random
+
+    assert planner._sdk_class("aws:iam/role:Role", ("pulumi_aws",)) is pulumi_aws.iam.Role
+    assert planner._sdk_class("kubernetes:apps/v1:Deployment", ("pulumi_kubernetes",)) is pulumi_kubernetes.apps.v1.Deployment
+    assert planner._sdk_class("kubernetes:helm.sh/v3:Release", ("pulumi_kubernetes",)) is pulumi_kubernetes.helm.v3.Release
+    assert planner._sdk_class("random:index/randomPassword:RandomPassword", ("pulumi_random",)) is pulumi_random.RandomPassword
+    assert planner._sdk_class("aws:iam/role:Role", ("pulumi_kubernetes",)) is None  # not one of this target's SDKs
+    assert planner._sdk_class("kubernetes:kueue.x-k8s.io/v1beta2:ClusterQueue", ("pulumi_kubernetes",)) is None  # a CR
+    assert planner._sdk_class("mlstack:k8s:Platform", ("pulumi_kubernetes",)) is None
+
+
+def test_the_preload_before_the_fork_imports_only_the_targets_sdks():
+    import subprocess
+    import sys
+
+    code = ("import sys; from mlstack.engine.plan import planner; planner._preload({'onprem'}); "
+            "print(sorted({m.split('.')[0] for m in sys.modules if m.startswith('pulumi_')})); "
+            "print(len([m for m in sys.modules if m.startswith('pulumi_kubernetes.')]))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT).stdout.split("\n")
+    assert out[0] == "['pulumi_kubernetes', 'pulumi_random']"
+    assert int(out[1]) > 20  # the API groups the on-prem plan registers, loaded before any worker starts
