@@ -110,18 +110,18 @@ def execute(nb: Notebook, tracking_uri: str | None = None) -> Outcome:
     """
     if not nb.source.is_file():
         raise UsageError(f"notebook {nb.source} does not exist (ci.notebooks.{nb.name}.path is relative to the project root)")
+    uri = tracking_uri or os.environ.get("MLFLOW_TRACKING_URI")
+    if not uri:
+        raise UsageError("no MLflow to log to: set MLFLOW_TRACKING_URI (and MLFLOW_TRACKING_USERNAME/PASSWORD)")
     try:
         import papermill
         from papermill.exceptions import PapermillExecutionError
     except ImportError:
-        raise UsageError("papermill is not installed: pip install 'mlstack[notebook]' (papermill and ipykernel)") from None
+        raise UsageError("papermill is not installed: pip install 'mlstack-iac[notebook]' (papermill and ipykernel)") from None
     from mlflow import MlflowClient
     from mlflow.exceptions import MlflowException
     from mlflow.tracking.context.registry import resolve_tags
 
-    uri = tracking_uri or os.environ.get("MLFLOW_TRACKING_URI")
-    if not uri:
-        raise UsageError("no MLflow to log to: set MLFLOW_TRACKING_URI (and MLFLOW_TRACKING_USERNAME/PASSWORD)")
     client = MlflowClient(uri)
     try:
         found = client.get_experiment_by_name(nb.experiment)
