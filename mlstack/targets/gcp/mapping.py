@@ -15,13 +15,13 @@ from mlstack.components.gcp.cluster import ClusterArgs
 from mlstack.components.gcp.container_registry import ContainerRegistryArgs
 from mlstack.components.gcp.environment import GcpEnvironment, GcpEnvironmentArgs
 from mlstack.components.gcp.network import NetworkArgs
-from mlstack.spec.rules_values import GCP_RANGES
 from mlstack.components.gcp.node_pool import NodePoolArgs
 from mlstack.components.gcp.shared_file_system import SharedFileSystemArgs
 from mlstack.components.gcp.tpu_node_pool import TpuNodePoolArgs
 from mlstack.components.gcp.tracking_database import TrackingDatabaseArgs
 from mlstack.components.onprem.nfs_backend import NfsBackend, NfsBackendArgs
 from mlstack.targets.bindings import Bindings, Identities, cluster_provider
+from mlstack.targets.gcp import RESERVED_RANGES
 from mlstack.spec import Spec
 from mlstack.spec.models import NodePool
 from mlstack.catalog.pool_machine import pool_machine
@@ -112,9 +112,9 @@ def environment_args(
         protect=spec.protected,
         network=NetworkArgs(
             project_id=project, region=region, subnet_cidr=_subnet(spec.network.cidr),
-            # the ranges the spec rules keep network.cidr clear of (one definition: mlstack.spec.rules_values)
-            pods_cidr=GCP_RANGES["pods"], services_cidr=GCP_RANGES["services"],
-            private_services_cidr=GCP_RANGES["private services access"],
+            # the ranges the spec rules keep network.cidr clear of (one definition: the pack's RESERVED_RANGES)
+            pods_cidr=RESERVED_RANGES["pods"], services_cidr=RESERVED_RANGES["services"],
+            private_services_cidr=RESERVED_RANGES["private services access"],
         ),
         cluster=ClusterArgs(
             project_id=project,
@@ -124,7 +124,7 @@ def environment_args(
             authorized_cidrs=tuple(spec.cluster.allowed_cidrs),
             release_channel=None if pinned else spec.cluster.release_channel,  # type: ignore[arg-type]
             kubernetes_version=locked.get("control_plane") or versions["kubernetes"],
-            master_ipv4_cidr_block=GCP_RANGES["control plane"],
+            master_ipv4_cidr_block=RESERVED_RANGES["control plane"],
         ),
         node_pools={
             k: node_pool_args(spec, k, p, catalog, locked.get(f"node_pool/{k}"))
