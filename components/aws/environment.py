@@ -316,9 +316,12 @@ class AwsEnvironment(pulumi.ComponentResource):
         )
         self._addon(args, cluster, "aws-efs-csi-driver", f"{name}-efs-csi", service_account_role_arn=role.role_arn)
 
-    def _addon(self, args: AwsEnvironmentArgs, cluster: Cluster, addon: str, resource: str, **extra: Any) -> None:
+    def _addon(self, args: AwsEnvironmentArgs, cluster: Cluster, addon: str, resource: str,
+               depends_on: Sequence[pulumi.Resource] = (), **extra: Any) -> None:
         """An EKS add-on at ``args.addon_versions[addon]`` (EKS's default for the cluster's version without one);
-        the version it runs is recorded in ``platform_versions``. Every add-on of the environment is made here."""
+        the version it runs is recorded in ``platform_versions``. Every add-on of the environment is made here
+        (a lock pins what it records: tests/deploy/test_lock_platform.py checks that no add-on is missed).
+        ``depends_on``: resources it waits for (e.g. node groups for an add-on whose pods need nodes)."""
         created = aws.eks.Addon(
             resource,
             cluster_name=cluster.cluster_name,
@@ -327,7 +330,7 @@ class AwsEnvironment(pulumi.ComponentResource):
             resolve_conflicts_on_create="OVERWRITE",
             resolve_conflicts_on_update="OVERWRITE",
             tags=tags_with(dict(args.tags), Name=resource),
-            opts=child_opts(self),
+            opts=child_opts(self, depends_on=list(depends_on) or None),
             **extra,
         )
         self._addons[f"addon/{addon}"] = created.addon_version
