@@ -169,7 +169,7 @@ CASES: dict[str, tuple[list, list]] = {
                     [reg("kubernetes:core/v1:Namespace", "ns", {"metadata": {"name": "research", "labels": {"mlstack.io/team": "research"}}})]),
     "MLS-K8S-008": ([reg("kubernetes:helm.sh/v3:Release", "r", {"chart": "c", "version": "1.2.3"})],
                     [reg("kubernetes:helm.sh/v3:Release", "r", {"chart": "c"})]),
-    "MLS-K8S-009": ([reg("kubernetes:core/v1:Service", "lb", {"spec": {"type": "LoadBalancer", "loadBalancerSourceRanges": ["10.0.0.0/8"]}}),
+    "MLS-K8S-010": ([reg("kubernetes:core/v1:Service", "lb", {"spec": {"type": "LoadBalancer", "loadBalancerSourceRanges": ["10.0.0.0/8"]}}),
                      reg("kubernetes:core/v1:Service", "svc", {"spec": {"type": "ClusterIP"}}),
                      reg("kubernetes:networking.k8s.io/v1:Ingress", "ing", {"spec": {
                          "tls": [{"hosts": ["mlflow.lab"], "secretName": "t"}], "rules": [{"host": "mlflow.lab"}]}})],
@@ -257,7 +257,7 @@ def test_a_chart_that_runs_a_pod_as_root_fails_the_non_root_rule():
 
 
 def test_the_endpoint_rule_names_each_open_endpoint():
-    result = _result("MLS-K8S-009", CASES["MLS-K8S-009"][1])
+    result = _result("MLS-K8S-010", CASES["MLS-K8S-010"][1])
     assert [f.message for f in result.findings] == [
         "load balancer admits public networks ['0.0.0.0/0']",
         "load balancer admits every address (no loadBalancerSourceRanges)",

@@ -186,7 +186,7 @@ RULES: list[Rule] = [
          ("no Checkov/Trivy id (NSA/CISA Kubernetes hardening guide)",), (NAMESPACE,), _default_deny),
     Rule("MLS-K8S-008", "Helm chart versions are pinned", "An unpinned chart changes what `up` deploys without a diff.",
          ("no Checkov/Trivy id",), (RELEASE,), _helm_pinned),
-    Rule("MLS-K8S-009", "No endpoint is open to the internet: load balancers admit private networks, Ingresses use TLS",
+    Rule("MLS-K8S-010", "No endpoint is open to the internet: load balancers admit private networks, Ingresses use TLS",
          "The tracking server (and anything else) is reached over the private network only, never with clear-text passwords.",
          ("no Checkov/Trivy id (NSA/CISA Kubernetes hardening guide: network separation)",), (SERVICE, INGRESS), _private_endpoints),
 ]
