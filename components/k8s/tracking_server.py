@@ -48,6 +48,7 @@ import pulumi_random as random
 from ..contract import MLFLOW_NAMESPACE, MLFLOW_SERVICE_ACCOUNT
 from . import hardening as h
 from . import require_provider
+from .tracking_access import TrackingAccessArgs, check, expose
 from .tracking_migrate import migrate_job_name, migrate_job_spec
 from .tracking_pod import (
     NAME,
@@ -116,6 +117,8 @@ class TrackingServerArgs:
             writes the new one into the user's Secret and runs a new migrations Job (its name hashes the
             rotations), which sets it on the MLflow user. 0 sets no keeper, so passwords generated before
             rotations existed stay as they are.
+        access: MLflow from laptops over the private network (``tracking_access.py``); default none: in-cluster
+            only. Its ``source_cidrs`` are also admitted by the server's NetworkPolicy.
     """
 
     image: str
@@ -142,6 +145,7 @@ class TrackingServerArgs:
     users: Sequence[str] = ()
     user_secrets: Mapping[str, pulumi.Input[str]] = field(default_factory=dict)
     password_rotations: Mapping[str, int] = field(default_factory=dict)
+    access: TrackingAccessArgs | None = None
 
 
 class TrackingServer(pulumi.ComponentResource):
@@ -160,6 +164,8 @@ class TrackingServer(pulumi.ComponentResource):
         require_provider(self, name)
         if args.replicas < 1:
             raise ValueError(f"TrackingServer {name!r}: replicas must be at least 1, got {args.replicas}")
+        if args.access is not None:
+            check(name, args.access)
         labels = h.MLSTACK_LABELS(NAME, "tracking-server")
         selector = h.selector_labels(NAME, "tracking-server")
         child = pulumi.ResourceOptions(parent=self)
@@ -290,6 +296,11 @@ class TrackingServer(pulumi.ComponentResource):
                 )
             )
         ] if args.allowed_namespaces else []
+        # Laptops through the internal load balancer or the ingress controller's proxies: private networks only.
+        ingress_from += [
+            k8s.networking.v1.NetworkPolicyPeerArgs(ip_block=k8s.networking.v1.IPBlockArgs(cidr=cidr))
+            for cidr in sorted(set(args.access.source_cidrs))
+        ] if args.access else []
         k8s.networking.v1.NetworkPolicy(
             f"{name}-ingress",
             metadata=meta("mlflow-ingress"),
@@ -304,6 +315,8 @@ class TrackingServer(pulumi.ComponentResource):
             ),
             opts=child,
         )
+        if args.access is not None:
+            expose(name, args.access, meta, selector, svc.metadata.name, child)
         if args.replicas > 1:
             k8s.policy.v1.PodDisruptionBudget(
                 f"{name}-pdb",

@@ -1,4 +1,4 @@
-"""``mlstack hub ...``: the team's hub (MLflow) operations that go through the spec (docs/platform.md)."""
+"""``mlstack hub ...``: the team's hub (MLflow) operations that go through the spec (docs/hub.md)."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from mlstack.cli.cmd_spec import EnvOption, FormatOption
 from mlstack.cli.context import STATE
 from mlstack.cli.params import ReportFormat
 
-hub_app = typer.Typer(help="The MLflow hub: credentials (docs/platform.md).", no_args_is_help=True)
+hub_app = typer.Typer(help="The MLflow hub: credentials (docs/hub.md).", no_args_is_help=True)
 
 
 @hub_app.command("rotate-credentials")

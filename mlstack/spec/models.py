@@ -150,6 +150,36 @@ class Database(Model):
     backup_retention_days: int = Field(7, ge=7, le=35, description="Automated backups kept this many days (at least 7).", examples=[14])
 
 
+class TrackingAccess(Model):
+    """MLflow reachable from people's laptops over the private network (VPN, peering, the lab LAN); off when unset."""
+
+    mode: Literal["internal-load-balancer", "ingress"] = Field(
+        description="internal-load-balancer: a Service of type LoadBalancer with the target's internal annotations "
+        "(AWS internal NLB, GKE internal passthrough LB; on-prem your LB, e.g. MetalLB), plain HTTP on the private "
+        "network. ingress: an Ingress with TLS (tls_secret) on the target's internal ingress class.", examples=["ingress"],
+    )
+    source_cidrs: list[Cidr] = Field(
+        min_length=1,
+        description="Private networks that may connect (RFC 1918): the load balancer's source ranges and the "
+        "NetworkPolicy's ipBlocks (the LB keeps client addresses: externalTrafficPolicy Local). With ingress: the "
+        "networks the ingress controller's proxies connect from (the VPC, GKE's proxy-only subnet, the controller "
+        "pods).", examples=[["10.0.0.0/8"]],
+    )
+    host: str | None = Field(
+        None, pattern=r"^[a-z0-9]([a-z0-9.-]{0,251}[a-z0-9])?$",
+        description="DNS name people use (accepted by MLflow's Host check); required with ingress.", examples=["mlflow.ml.acme.internal"],
+    )
+    tls_secret: str | None = Field(
+        None, pattern=r"^[a-z0-9]([a-z0-9.-]{0,251}[a-z0-9])?$",
+        description="A kubernetes.io/tls Secret in namespace mlflow holding the host's certificate (yours or "
+        "cert-manager's); required with ingress.", examples=["mlflow-tls"],
+    )
+    ingress_class: str | None = Field(
+        None, description="IngressClass of an internal ingress controller; default the target's (aws: alb, gcp: "
+        "gce-internal, onprem: nginx).", examples=["nginx-internal"],
+    )
+
+
 class Tracking(Model):
     """The MLflow tracking server and model registry."""
 
@@ -165,6 +195,11 @@ class Tracking(Model):
         False,
         description="Run MLflow's job runner (MLFLOW_SERVER_ENABLE_JOB_EXECUTION: scheduled scorers, trace "
         "archival). Off by default: it starts a worker process per job type, measured at 2.1 GiB per pod.", examples=[True],
+    )
+    access: TrackingAccess | None = Field(
+        None, description="Reach MLflow from laptops over the private network; default none: in-cluster only "
+        "(kubectl port-forward). Never internet-facing.", examples=[{"mode": "ingress", "source_cidrs": ["10.0.0.0/8"],
+        "host": "mlflow.ml.acme.internal", "tls_secret": "mlflow-tls"}],
     )
 
 

@@ -20,6 +20,7 @@ def check(spec: Spec, catalog) -> Iterator[Finding]:
     yield from _cidrs(spec)
     yield from _zones(spec, catalog)
     yield from _tpu_quota(spec, catalog)
+    yield from _tracking_access(spec)
     if not _rules(spec).existing_cluster and not spec.node_pools:
         yield "node_pools", ("an environment needs at least one node pool: without nodes nothing runs, not even the "
                              "tracking server. Add e.g. node_pools: {system: {machine: "
@@ -112,3 +113,23 @@ def _tpu_quota(spec: Spec, catalog) -> Iterator[Finding]:
             yield f"teams.{name}.tpu_quota", (
                 f"{team.tpu_quota} TPU chips is more than the TPU pools can ever provide ({capacity} chips at their "
                 "max slices). Lower tpu_quota or raise a TPU pool's max")
+
+
+def _tracking_access(spec: Spec) -> Iterator[Finding]:
+    access = spec.tracking.access
+    if access is None:
+        return
+    for i, text in enumerate(access.source_cidrs):
+        net, why = parse_cidr(text)
+        if net is None:
+            yield f"tracking.access.source_cidrs[{i}]", why
+        elif not net.is_private:
+            yield f"tracking.access.source_cidrs[{i}]", (
+                f"{text} is not a private network: the tracking server is never internet-facing. List your VPN or "
+                "office networks (RFC 1918, e.g. 10.0.0.0/8)")
+    if access.mode == "ingress":
+        for key in ("host", "tls_secret"):
+            if getattr(access, key) is None:
+                yield f"tracking.access.{key}", (
+                    f"mode ingress needs {key}: the Ingress serves MLflow over TLS for one host name "
+                    "(e.g. host: mlflow.ml.acme.internal, tls_secret: mlflow-tls)")

@@ -31,6 +31,21 @@ class Identities:
     ci_service_account: str = CI_SERVICE_ACCOUNT
 
 
+@dataclass(frozen=True)
+class MlflowAccess:
+    """A target's internal endpoints for MLflow (``tracking.access``).
+
+    Attributes:
+        load_balancer_annotations: on the Service of type LoadBalancer, making its load balancer internal.
+        ingress_annotations: on the Ingress, making its load balancer internal.
+        ingress_class: the default IngressClass, or None where the controller is chosen by annotation.
+    """
+
+    load_balancer_annotations: dict[str, str] = field(default_factory=dict)
+    ingress_annotations: dict[str, str] = field(default_factory=dict)
+    ingress_class: str | None = None
+
+
 @dataclass
 class Bindings:
     """Target-bound inputs of the platform layer.
@@ -49,6 +64,7 @@ class Bindings:
         mlflow_secret_env: extra secret environment for MLflow (e.g. the object store's credentials).
         mlflow_python_hooks: Python start-up modules for MLflow's pod, file name -> source (AWS: the reader
             of the rotating RDS-managed password).
+        mlflow_access: what makes MLflow's laptop endpoint internal on this target (``tracking.access``).
         ci_annotations: annotations of the CI ServiceAccount.
         ci_groups: Kubernetes groups the cloud maps the CI identity to (bound to the CI Role).
         ci_users: Kubernetes user names of the CI identity (GKE: the CI service account's e-mail).
@@ -77,6 +93,7 @@ class Bindings:
     mlflow_env: dict[str, Any] = field(default_factory=dict)
     mlflow_secret_env: dict[str, Any] = field(default_factory=dict)
     mlflow_python_hooks: dict[str, str] = field(default_factory=dict)
+    mlflow_access: MlflowAccess = field(default_factory=lambda: MlflowAccess())
     ci_annotations: dict[str, Any] = field(default_factory=dict)
     ci_groups: list[str] = field(default_factory=list)
     ci_users: list[pulumi.Input[str]] = field(default_factory=list)

@@ -169,6 +169,13 @@ CASES: dict[str, tuple[list, list]] = {
                     [reg("kubernetes:core/v1:Namespace", "ns", {"metadata": {"name": "research", "labels": {"mlstack.io/team": "research"}}})]),
     "MLS-K8S-008": ([reg("kubernetes:helm.sh/v3:Release", "r", {"chart": "c", "version": "1.2.3"})],
                     [reg("kubernetes:helm.sh/v3:Release", "r", {"chart": "c"})]),
+    "MLS-K8S-010": ([reg("kubernetes:core/v1:Service", "lb", {"spec": {"type": "LoadBalancer", "loadBalancerSourceRanges": ["10.0.0.0/8"]}}),
+                     reg("kubernetes:core/v1:Service", "svc", {"spec": {"type": "ClusterIP"}}),
+                     reg("kubernetes:networking.k8s.io/v1:Ingress", "ing", {"spec": {
+                         "tls": [{"hosts": ["mlflow.lab"], "secretName": "t"}], "rules": [{"host": "mlflow.lab"}]}})],
+                    [reg("kubernetes:core/v1:Service", "lb", {"spec": {"type": "LoadBalancer", "loadBalancerSourceRanges": ["0.0.0.0/0"]}}),
+                     reg("kubernetes:core/v1:Service", "open", {"spec": {"type": "LoadBalancer"}}),
+                     reg("kubernetes:networking.k8s.io/v1:Ingress", "ing", {"spec": {"rules": [{"host": "mlflow.lab"}]}})]),
     "MLS-GEN-001": ([reg("aws:s3/bucket:Bucket", "b", protect=True)], [reg("aws:s3/bucket:Bucket", "b")]),
     "MLS-GEN-002": ([reg("kubernetes:core/v1:Secret", "s", {"stringData": "[secret]"})],
                     [reg("kubernetes:core/v1:Secret", "s", {"stringData": {"password": "hunter2"}})]),
@@ -246,4 +253,13 @@ def test_a_chart_that_runs_a_pod_as_root_fails_the_non_root_rule():
     assert [f.message for f in failed.findings] == [
         "chart 'nfs' runs a pod as root (values.podSecurityContext)",
         "chart 'nfs' runs a pod as root (values.sidecars[0].securityContext)",
+    ]
+
+
+def test_the_endpoint_rule_names_each_open_endpoint():
+    result = _result("MLS-K8S-010", CASES["MLS-K8S-010"][1])
+    assert [f.message for f in result.findings] == [
+        "load balancer admits public networks ['0.0.0.0/0']",
+        "load balancer admits every address (no loadBalancerSourceRanges)",
+        "Ingress serves mlflow.lab without TLS (basic-auth passwords would cross the network in clear)",
     ]

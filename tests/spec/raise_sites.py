@@ -76,6 +76,9 @@ FIXTURES = {
                              "nvidia-a100-80gb on aws is offered with"),
     "tpu-topology": Fixture("gcp-staging", "node_pools:\n  v5e: {topology: 3x3}\n", "node_pools.v5e.topology",
                             "topology '3x3' is not valid for tpu-v5e; valid:"),
+    "tracking-ingress-no-certificate": Fixture(
+        "staging", "tracking:\n  access: {mode: ingress, source_cidrs: [10.0.0.0/8], host: mlflow.acme.internal}\n",
+        "tracking.access.tls_secret", "mode ingress needs tls_secret: the Ingress serves MLflow over TLS"),
     "unknown-waiver": Fixture("staging", "waivers:\n  MLS-NOPE-001: because\n", "waivers.MLS-NOPE-001",
                               "unknown policy rule 'MLS-NOPE-001'. Known rules:"),
     "github-repository": Fixture("staging", "ci: {repository: acme/ml/platform}\n", "ci.repository",
@@ -168,6 +171,8 @@ SITES = {
         N("the plan's stall deadline, turned into the EngineError below: a component waiting on a missing mock output"),
     "components/_lazy.py::exports.__getattr__::AttributeError::module {} has no attribute {}":
         N("a name a program asks a component package for that it does not export: Python's own AttributeError"),
+    'components/k8s/tracking_access.py::check::ValueError::TrackingServer {}: access needs a mode of {}, source_cidrs, and with i':
+        F('tracking-ingress-no-certificate'),
     "components/k8s/gpu_check.py::pool_pod::ValueError::GPU check of pool {}: devices must be at least 1, not {}":
         I("devices is a pool's per-node count: its gpus_per_node (schema minimum 1), a catalogue offer's count or 1"),
     'components/k8s/verify_job.py::VerifyJob.__init__::ValueError::VerifyJob {}: the NCCL check submits through a team queue: set gang_na':

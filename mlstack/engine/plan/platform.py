@@ -14,6 +14,7 @@ from mlstack.components.k8s.gpu_support import GpuSupportArgs
 from mlstack.components.k8s.platform import Platform, PlatformArgs
 from mlstack.components.k8s.shared_storage import SharedStorageArgs
 from mlstack.components.k8s.team import TeamArgs
+from mlstack.components.k8s.tracking_access import TrackingAccessArgs
 from mlstack.components.k8s.tracking_server import TrackingServerArgs
 from mlstack.components.k8s.verify_job import GpuPoolCheckArgs, VerifyJobArgs
 from mlstack.engine.plan.workloads import flavors, nccl_check, team_quota_fields, workloads_args
@@ -122,6 +123,8 @@ def platform_args(
             secret_env=bindings.mlflow_secret_env,
             python_hooks=bindings.mlflow_python_hooks,
             job_execution=spec.tracking.job_execution,
+            access=tracking_access(spec, bindings),
+            allowed_hosts=(spec.tracking.access.host,) if spec.tracking.access and spec.tracking.access.host else (),
             # A team's MLflow user is named as the team (Platform); a raised rotation replaces its password.
             password_rotations={n: t.mlflow_password_rotation for n, t in sorted(spec.teams.items()) if t.mlflow_password_rotation},
             # The job runner's processes need about 1.4 GiB more (TrackingServerArgs.memory_limit).
@@ -168,3 +171,22 @@ def provision(
         "verify_gpu_jobs": platform.verify_gpu_jobs,
         "ci_service_account": platform.ci_service_account,
     }
+
+
+LEGACY_CLASS = "kubernetes.io/ingress.class"
+
+
+def tracking_access(spec: Spec, bindings: Bindings) -> TrackingAccessArgs | None:
+    """``tracking.access`` with the target's internal annotations and ingress class (None: in-cluster only)."""
+    access = spec.tracking.access
+    if access is None:
+        return None
+    target = bindings.mlflow_access
+    lb = access.mode == "internal-load-balancer"
+    return TrackingAccessArgs(
+        mode=access.mode, source_cidrs=tuple(access.source_cidrs), host=access.host, tls_secret=access.tls_secret,
+        ingress_class=None if lb else (access.ingress_class or target.ingress_class),
+        # A class the spec names replaces one the target selects by the legacy annotation (GKE's).
+        annotations=target.load_balancer_annotations if lb else {
+            k: v for k, v in target.ingress_annotations.items() if not (access.ingress_class and k == LEGACY_CLASS)},
+    )

@@ -30,11 +30,22 @@ from mlstack.components.aws.shared_file_system import SharedFileSystemArgs
 from mlstack.components.aws.tracking_database import TrackingDatabaseArgs
 from mlstack.components.k8s.efa_support import EFA_LABEL, EFA_RESOURCE, EfaSupport, EfaSupportArgs
 from mlstack.components.k8s.neuron_support import NeuronSupport, NeuronSupportArgs
-from mlstack.targets.bindings import Bindings, Identities, cluster_provider
+from mlstack.targets.bindings import Bindings, Identities, MlflowAccess, cluster_provider
 from mlstack.spec import Spec
 from mlstack.spec.models import NodePool
 from mlstack.catalog.pool_machine import pool_machine
 from mlstack.spec.quotas import multi_node
+
+# MLflow's laptop endpoint (tracking.access), internal only. The Service annotations are the in-tree AWS cloud
+# provider's (an internal NLB; kubernetes.io/docs/concepts/services-networking/service, "Internal load
+# balancer"); the Ingress ones the AWS Load Balancer Controller's (an internal ALB with IP targets), which the
+# cluster must run for mode ingress. Checked 2026-12-02.
+MLFLOW_ACCESS = MlflowAccess(
+    load_balancer_annotations={"service.beta.kubernetes.io/aws-load-balancer-internal": "true",
+                               "service.beta.kubernetes.io/aws-load-balancer-type": "nlb"},
+    ingress_annotations={"alb.ingress.kubernetes.io/scheme": "internal", "alb.ingress.kubernetes.io/target-type": "ip"},
+    ingress_class="alb",
+)  # fmt: skip
 
 def db_credentials_env(secret_arn: pulumi.Input[str], region: str) -> dict[str, pulumi.Input[str]]:
     """MLflow's environment for the RDS-managed, rotating password (read by the pod's start-up hook).
@@ -218,6 +229,7 @@ def provision(
         artifacts_uri=env.tracking_artifacts_uri,  # type: ignore[arg-type]
         database_uri=env.tracking_database_uri,  # type: ignore[arg-type]
         mlflow_annotations={"eks.amazonaws.com/role-arn": env.mlflow_role_arn},
+        mlflow_access=MLFLOW_ACCESS,
         # MLflow reads the rotating RDS-managed password from this secret when it connects, through the hook.
         mlflow_env=db_credentials_env(env.tracking_database_secret_arn, str(spec.target.region))
         if env.tracking_database_secret_arn

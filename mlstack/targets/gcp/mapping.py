@@ -20,13 +20,23 @@ from mlstack.components.gcp.shared_file_system import SharedFileSystemArgs
 from mlstack.components.gcp.tpu_node_pool import TpuNodePoolArgs
 from mlstack.components.gcp.tracking_database import TrackingDatabaseArgs
 from mlstack.components.onprem.nfs_backend import NfsBackend, NfsBackendArgs
-from mlstack.targets.bindings import Bindings, Identities, cluster_provider
+from mlstack.targets.bindings import Bindings, Identities, MlflowAccess, cluster_provider
 from mlstack.targets.gcp import RESERVED_RANGES
 from mlstack.spec import Spec
 from mlstack.spec.models import NodePool
 from mlstack.catalog.pool_machine import pool_machine
 from mlstack.spec.quotas import multi_node
 
+
+# MLflow's laptop endpoint (tracking.access), internal only: GKE's internal passthrough Network LB for a Service
+# (networking.gke.io/load-balancer-type), and the internal Application LB for an Ingress, which GKE selects by
+# the kubernetes.io/ingress.class annotation, not spec.ingressClassName (cloud.google.com/kubernetes-engine/docs/
+# how-to/internal-load-balance-ingress; it needs a proxy-only subnet in the region). Checked 2026-12-02.
+MLFLOW_ACCESS = MlflowAccess(
+    load_balancer_annotations={"networking.gke.io/load-balancer-type": "Internal"},
+    ingress_annotations={"kubernetes.io/ingress.class": "gce-internal"},
+    ingress_class=None,
+)
 
 def _labels(spec: Spec) -> dict[str, str]:
     """GCP label values allow only lowercase letters, digits, '-' and '_'."""
@@ -213,6 +223,7 @@ def provision(
         artifacts_uri=env.tracking_artifacts_uri,  # type: ignore[arg-type]
         database_uri=env.tracking_database_uri,  # type: ignore[arg-type]
         mlflow_annotations={"iam.gke.io/gcp-service-account": env.mlflow_gsa_email},
+        mlflow_access=MLFLOW_ACCESS,
         # GKE names a Google identity by its e-mail; the CI's Roles are bound to that user.
         ci_users=[env.ci_service_account_email] if env.ci_service_account_email is not None else [],
         registry_host=f"{spec.target.region}-docker.pkg.dev",

@@ -137,6 +137,36 @@ def _non_root_everywhere(plan: Plan) -> Iterator[Finding]:
             yield finding(r, f"chart {r.inputs.get('chart')!r} runs a pod as root ({where})")
 
 
+SERVICE = "kubernetes:core/v1:Service"
+INGRESS = "kubernetes:networking.k8s.io/v1:Ingress"
+
+
+def _private_endpoints(plan: Plan) -> Iterator[Finding]:
+    """A load balancer admits private networks only; an Ingress serves every host over TLS."""
+    import ipaddress
+
+    for r in each(plan, SERVICE):
+        if get(r.inputs, "spec.type") != "LoadBalancer":
+            continue
+        ranges = as_list(get(r.inputs, "spec.loadBalancerSourceRanges"))
+        public = [c for c in ranges if not _private(ipaddress, str(c))]
+        if not ranges or public:
+            yield finding(r, "load balancer admits " + (f"public networks {public}" if public else "every address (no loadBalancerSourceRanges)"))
+    for r in each(plan, INGRESS):
+        covered = {str(h) for t in as_list(get(r.inputs, "spec.tls")) for h in as_list((t or {}).get("hosts"))}
+        hosts = [str(rule.get("host", "*")) for rule in as_list(get(r.inputs, "spec.rules")) if isinstance(rule, dict)]
+        bare = [h for h in hosts if h not in covered] or ([] if hosts else ["(every host)"])
+        if bare:
+            yield finding(r, f"Ingress serves {', '.join(bare)} without TLS (basic-auth passwords would cross the network in clear)")
+
+
+def _private(ipaddress, text: str) -> bool:
+    try:
+        return ipaddress.ip_network(text, strict=False).is_private
+    except ValueError:
+        return False
+
+
 _W = tuple(WORKLOADS)
 RULES: list[Rule] = [
     Rule("MLS-K8S-001", "Pods run as non-root", "A container escape as root owns the node.", ("CKV_K8S_23", "AVD-KSV-0012"),
@@ -156,4 +186,7 @@ RULES: list[Rule] = [
          ("no Checkov/Trivy id (NSA/CISA Kubernetes hardening guide)",), (NAMESPACE,), _default_deny),
     Rule("MLS-K8S-008", "Helm chart versions are pinned", "An unpinned chart changes what `up` deploys without a diff.",
          ("no Checkov/Trivy id",), (RELEASE,), _helm_pinned),
+    Rule("MLS-K8S-010", "No endpoint is open to the internet: load balancers admit private networks, Ingresses use TLS",
+         "The tracking server (and anything else) is reached over the private network only, never with clear-text passwords.",
+         ("no Checkov/Trivy id (NSA/CISA Kubernetes hardening guide: network separation)",), (SERVICE, INGRESS), _private_endpoints),
 ]

@@ -15,12 +15,16 @@ import pulumi
 from mlstack.catalog import Catalog
 from mlstack.components.onprem.environment import OnPremEnvironment, OnPremEnvironmentArgs
 from mlstack.components.onprem.node_setup import OnPremNodePool, OnPremNodePoolArgs
-from mlstack.targets.bindings import Bindings, Identities, cluster_provider
+from mlstack.targets.bindings import Bindings, Identities, MlflowAccess, cluster_provider
 from mlstack.spec import Spec
 
 # The platform layer owns `mlstack-system` (the verification Job); on-prem services keep their own namespace.
 ONPREM_SYSTEM_NAMESPACE = "mlstack-onprem"
 
+
+# MLflow's laptop endpoint (tracking.access): the lab's own load balancer (e.g. MetalLB, on the lab network) or
+# its ingress controller (ingress-nginx by default); nothing on premise is internet-facing unless you route it.
+MLFLOW_ACCESS = MlflowAccess(ingress_class="nginx")
 
 def environment_args(spec: Spec, catalog: Catalog, versions: dict[str, str]) -> OnPremEnvironmentArgs:
     shared = spec.storage.shared
@@ -83,6 +87,7 @@ def provision(
         artifacts_uri=env.tracking_artifacts_uri,
         database_uri=env.tracking_database_uri,
         mlflow_env={"MLFLOW_S3_ENDPOINT_URL": env.s3_endpoint_url},
+        mlflow_access=MLFLOW_ACCESS,
         mlflow_secret_env={"AWS_ACCESS_KEY_ID": env.s3_access_key_id, "AWS_SECRET_ACCESS_KEY": env.s3_secret_access_key},
         registry_host=env.registry_host,
         outputs={
