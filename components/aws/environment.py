@@ -101,7 +101,8 @@ class AwsEnvironment(pulumi.ComponentResource):
     """Network, EKS cluster, node pools, storage, registry, tracking database, CI trust and audit.
 
     Outputs (what the Kubernetes platform layer and the stack outputs need):
-        kubeconfig (secret), cluster_name, cluster_endpoint, oidc_provider_arn, vpc_id, node_pool_names
+        kubeconfig (secret), cluster_name, cluster_endpoint, oidc_provider_arn, vpc_id, private_subnet_ids,
+        node_security_group_id (the cluster security group the nodes use), node_pool_names
         (sorted pool names), node_group_names (pool -> node group), file_system_id (or None), bucket_names
         (key -> bucket), tracking_artifacts_uri (``s3://<bucket>/mlflow`` or None), mlflow_role_arn (or None),
         tracking_database_uri (no password, or None), tracking_database_secret_arn (the RDS-managed secret
@@ -263,6 +264,9 @@ class AwsEnvironment(pulumi.ComponentResource):
         self.oidc_provider_arn: pulumi.Output[str] = cluster.oidc_provider_arn
         self.oidc_provider_url: pulumi.Output[str] = cluster.oidc_provider_url
         self.vpc_id: pulumi.Output[str] = network.vpc_id
+        # What node provisioners outside the environment (Karpenter's EC2NodeClasses) launch nodes into.
+        self.private_subnet_ids: list[pulumi.Output[str]] = list(private)
+        self.node_security_group_id: pulumi.Output[str] = node_sg
         self.node_pool_names: list[str] = sorted(pools)
         self.node_group_names: dict[str, pulumi.Output[str]] = {k: p.node_group_name for k, p in pools.items()}
         self.file_system_id: pulumi.Output[str] | None = file_system_id
@@ -282,6 +286,8 @@ class AwsEnvironment(pulumi.ComponentResource):
                 "oidc_provider_arn": self.oidc_provider_arn,
                 "oidc_provider_url": self.oidc_provider_url,
                 "vpc_id": self.vpc_id,
+                "private_subnet_ids": self.private_subnet_ids,
+                "node_security_group_id": self.node_security_group_id,
                 "node_pool_names": self.node_pool_names,
                 "node_group_names": self.node_group_names,
                 "file_system_id": file_system_id,

@@ -5,15 +5,10 @@ from __future__ import annotations
 import pulumi
 
 from mlstack.catalog import Catalog
-from mlstack.catalog.checks import AUTOSCALER_IMAGE_PREFIX
 from mlstack.components.aws.audit import AuditArgs
 from mlstack.components.aws.bucket import BucketArgs
 from mlstack.components.aws.ci_trust import CiTrustArgs
 from mlstack.components.aws.cluster import ClusterArgs
-from mlstack.components.aws.cluster_autoscaler import (
-    ClusterAutoscaler,
-    ClusterAutoscalerArgs,
-)
 from mlstack.components.aws.container_registry import ContainerRegistryArgs
 from mlstack.components.aws.db_credentials_hook import PYTHON_HOOKS, SECRET_ARN_ENV
 from mlstack.components.aws.environment import (
@@ -32,6 +27,8 @@ from mlstack.spec import Spec
 from mlstack.spec.models import NodePool
 from mlstack.catalog.pool_machine import pool_machine
 from mlstack.spec.quotas import multi_node
+from mlstack.spec.rules_capacity import capacity_order, instance_types
+from mlstack.targets.aws import capacity
 
 def db_credentials_env(secret_arn: pulumi.Input[str], region: str) -> dict[str, pulumi.Input[str]]:
     """MLflow's environment for the RDS-managed, rotating password (read by the pod's start-up hook).
@@ -47,24 +44,21 @@ def environment_tags(spec: Spec) -> dict[str, str]:
     return dict(sorted({**spec.tags, "mlstack.io/project": spec.project, "mlstack.io/env": spec.env}.items()))
 
 
-def node_pool_args(spec: Spec, pool: NodePool, catalog: Catalog, key: str | None = None) -> NodePoolArgs:
-    """One managed node group: the catalogue picks machine and AMI for an accelerator; a multi-node pool (``key``
-    names it in the spec) gets the machine's EFA interfaces."""
-    lo, hi = pool.size()
+def node_pool_args(spec: Spec, pool: NodePool, catalog: Catalog, key: str, sizes: tuple[int, int] | None = None) -> NodePoolArgs:
+    """One managed node group of pool ``key``: the catalogue picks machine and AMI for an accelerator, a multi-node
+    pool gets the machine's EFA interfaces; ``sizes`` (min, max) default to the pool's own (``capacity.group_sizes``)."""
+    lo, hi = sizes or pool.size()
+    ami = "AL2023_x86_64_STANDARD"
     if pool.accelerator:
-        offer = pool_machine(catalog, pool.accelerator, "aws", pool.gpus_per_node, pool.machine)
-        machine, ami = offer.machine_type, offer.ami_type or "AL2023_x86_64_STANDARD"
-    else:
-        machine = pool.machine or catalog.default_system_machine["aws"]
-        ami = "AL2023_x86_64_STANDARD"
-    efa = catalog.efa_interfaces(machine) if key is not None and multi_node(spec, catalog, key) else 0
+        ami = pool_machine(catalog, pool.accelerator, "aws", pool.gpus_per_node, pool.machine).ami_type or ami
+    efa = capacity.efa_interfaces(spec, catalog, key)
     labels = {**pool.labels, EFA_LABEL: "true"} if efa else dict(pool.labels)
     return NodePoolArgs(
-        instance_types=[machine],
+        instance_types=instance_types(spec, catalog, key),
         ami_type=ami,
         min_size=lo,
         max_size=hi,
-        spot=pool.spot,
+        spot=capacity_order(pool) == ["spot"],
         accelerator=pool.accelerator,
         labels=dict(sorted(labels.items())),
         disk_size_gib=pool.disk_size_gib,
@@ -93,7 +87,11 @@ def environment_args(spec: Spec, catalog: Catalog, versions: dict[str, str], ide
             admin_principal_arns=tuple(spec.cluster.admins),
             deployer_admin=spec.cluster.deployer_admin,
         ),
-        node_pools={key: node_pool_args(spec, pool, catalog, key) for key, pool in sorted(spec.node_pools.items())},
+        node_pools={
+            key: node_pool_args(spec, pool, catalog, key, sizes)
+            for key, pool in sorted(spec.node_pools.items())
+            if (sizes := capacity.group_sizes(spec, key)) is not None
+        },
         shared_file_system=SharedFileSystemArgs() if spec.storage.shared else None,
         buckets={key: BucketArgs(versioning=b.versioning) for key, b in sorted(spec.storage.buckets.items())},
         registry=ContainerRegistryArgs(
@@ -141,23 +139,7 @@ def provision(spec: Spec, catalog: Catalog, versions: dict[str, str], identities
     args = environment_args(spec, catalog, versions, identities)
     env = AwsEnvironment(spec.prefix, args)
     provider = cluster_provider(spec.prefix, kubeconfig=env.kubeconfig, depends_on=[env])
-    chart = catalog.versions.charts["cluster-autoscaler"]
-    # The autoscaler's release must match the control plane's minor: the catalogue pins one per minor.
-    autoscaler_image = catalog.versions.images[AUTOSCALER_IMAGE_PREFIX + versions["kubernetes"]]
-    autoscaler = ClusterAutoscaler(
-        f"{spec.prefix}-autoscaler",
-        ClusterAutoscalerArgs(
-            cluster_name=env.cluster_name,
-            oidc_provider_arn=env.oidc_provider_arn,
-            oidc_provider_url=env.oidc_provider_url,
-            chart_version=chart.version,
-            chart_repository=chart.repo,
-            image=autoscaler_image.ref,
-            tags=environment_tags(spec),
-        ),
-        opts=pulumi.ResourceOptions(providers=[provider]),
-    )
-    extras: list[pulumi.Resource] = [autoscaler]
+    extras: list[pulumi.Resource] = capacity.provision(spec, catalog, versions, env, provider, environment_tags(spec))
     if any(p.accelerator and catalog.accelerators[p.accelerator].kind == "trainium" for p in spec.node_pools.values()):
         extras.append(
             NeuronSupport(
@@ -207,7 +189,11 @@ def provision(spec: Spec, catalog: Catalog, versions: dict[str, str], identities
         mlflow_python_hooks=dict(PYTHON_HOOKS) if env.tracking_database_secret_arn else {},
         ci_groups=[CI_KUBERNETES_GROUP] if spec.ci else [],
         # A multi-node pool's training runtime asks for every EFA interface of the node (NCCL uses them all).
-        node_fabric={key: {EFA_RESOURCE: p.efa_interfaces} for key, p in args.node_pools.items() if p.efa_interfaces},
+        node_fabric={
+            key: {EFA_RESOURCE: n}
+            for key, n in sorted({**{k: p.efa_interfaces for k, p in args.node_pools.items()}, **capacity.fabric(spec, catalog)}.items())
+            if n
+        },
         registry_host=_registry_host(env),
         outputs=outputs,
         # Depending on the environment component waits for all its children: nodes must exist before Helm

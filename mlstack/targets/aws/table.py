@@ -342,6 +342,13 @@ TYPES: dict[str, ResourceType] = {
 }
 
 
+# Node provisioning (Karpenter, its interruption queue, the Cluster Autoscaler): a module of its own.
+from mlstack.targets.aws.table_capacity import TYPES as _CAPACITY  # noqa: E402
+
+assert not set(TYPES) & set(_CAPACITY), "one entry per type"
+TYPES.update(_CAPACITY)
+
+
 def _hash8(name: str) -> str:
     return hashlib.sha256(name.encode()).hexdigest()[:8]
 

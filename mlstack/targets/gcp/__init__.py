@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from mlstack.targets.base import NameRule, Pack, Scaffold, SpecRules
+from mlstack.targets.base import CapacityRules, NameRule, Pack, Scaffold, SpecRules
 from mlstack.targets.gcp import policy, table
 
 
@@ -61,6 +61,11 @@ PACK = Pack(
         names=NAMES,
         member_pattern=r"^[^@\s]+@[^@\s]+\.[a-z]+$",
         member_expected="a Google account or service account e-mail such as ana@acme.com",
+        capacity=CapacityRules(
+            autoscaler_refused="GKE adds nodes with its own cluster autoscaler and node auto-provisioning. Remove it",
+            capacity_refused="capacity fallbacks on gcp (ComputeClasses) are not wired yet; a pool takes spot: true or "
+            "on-demand. Remove it (use spot: true for Spot VMs)",
+        ),
     ),
     scaffold=Scaffold(
         flags=("--region", "--project-id"),
