@@ -151,7 +151,7 @@ def test_cost_prices_node_pools_at_their_first_capacity_type(staging):
     from mlstack.engine.review.cost import estimate
 
     pools = {p.name: p for p in estimate(staging).pools}
-    a100 = pools["a100 (karpenter)"]
+    a100 = pools["a100"]  # the whole pool: its own name (team quotas are priced on it)
     assert (a100.machine, a100.spot, a100.min_nodes, a100.max_nodes) == ("p4de.24xlarge", False, 0, 1)
     assert a100.note == ("Karpenter NodePool, priced as its first capacity type (reserved); a Capacity Block is prepaid "
                          "at its own price (not in the table): on-demand rate shown")

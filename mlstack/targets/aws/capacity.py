@@ -128,38 +128,20 @@ def provision(spec: Spec, catalog: Catalog, versions: dict[str, str], env: AwsEn
     """The autoscaler: the Cluster Autoscaler, or Karpenter with one ``KarpenterNodePool`` per pool that has one.
     Returns what the platform layer must wait for."""
     on_cluster = pulumi.ResourceOptions(providers=[provider])
+
+    def controller_inputs(chart_name: str) -> dict:
+        """What either autoscaler's Args take alike: the cluster, its OIDC provider (IRSA), the pinned chart."""
+        chart = catalog.versions.charts[chart_name]
+        return {"cluster_name": env.cluster_name, "oidc_provider_arn": env.oidc_provider_arn,
+                "oidc_provider_url": env.oidc_provider_url, "chart_version": chart.version,
+                "chart_repository": chart.repo, "tags": tags}
+
     if not karpenter(spec):
-        chart = catalog.versions.charts["cluster-autoscaler"]
         # The autoscaler's release must match the control plane's minor: the catalogue pins one per minor.
         image = catalog.versions.images[AUTOSCALER_IMAGE_PREFIX + versions["kubernetes"]]
-        return [
-            ClusterAutoscaler(
-                f"{spec.prefix}-autoscaler",
-                ClusterAutoscalerArgs(
-                    cluster_name=env.cluster_name,
-                    oidc_provider_arn=env.oidc_provider_arn,
-                    oidc_provider_url=env.oidc_provider_url,
-                    chart_version=chart.version,
-                    chart_repository=chart.repo,
-                    image=image.ref,
-                    tags=tags,
-                ),
-                opts=on_cluster,
-            )
-        ]
-    chart = catalog.versions.charts[KARPENTER]
-    controller = Karpenter(
-        f"{spec.prefix}-karpenter",
-        KarpenterArgs(
-            cluster_name=env.cluster_name,
-            oidc_provider_arn=env.oidc_provider_arn,
-            oidc_provider_url=env.oidc_provider_url,
-            chart_version=chart.version,
-            chart_repository=chart.repo,
-            tags=tags,
-        ),
-        opts=on_cluster,
-    )
+        args = ClusterAutoscalerArgs(**controller_inputs("cluster-autoscaler"), image=image.ref)
+        return [ClusterAutoscaler(f"{spec.prefix}-autoscaler", args, opts=on_cluster)]
+    controller = Karpenter(f"{spec.prefix}-karpenter", KarpenterArgs(**controller_inputs(KARPENTER)), opts=on_cluster)
     pools: list[pulumi.Resource] = []
     for key, args in node_pools(spec, catalog, tags).items():
         pools.append(

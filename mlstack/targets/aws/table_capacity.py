@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from mlstack.components.contract import POOL_LABEL
 from mlstack.targets.base import AcceleratorHint, Parity, ReplaceRule, ResourceType, State
 
 _TF = "terraform-provider-aws schema (ForceNew)"
@@ -20,6 +21,7 @@ NODE_POOL = "kubernetes:karpenter.sh/v1:NodePool"
 NODE_CLASS = "kubernetes:karpenter.k8s.aws/v1:EC2NodeClass"
 MAX_NODES = "mlstack.io/max-nodes"
 CAPACITY_BLOCK = "mlstack.io/capacity-block"
+NODE_GROUP = "aws:eks/nodeGroup:NodeGroup"
 
 
 def requirements(inputs: State) -> dict[str, list[Any]]:
@@ -42,7 +44,18 @@ def _cost_node_pool(c: Any, r: Any, plan: Any) -> None:
         said.append("a Capacity Block is prepaid at its own price (not in the table): on-demand rate shown"
                     if notes.get(CAPACITY_BLOCK) == "true" else
                     "a capacity reservation bills the on-demand rate whether used or not")
-    c.pool(f"{meta.get('name') or r.name} (karpenter)", types[0], first == "spot", 0, int(notes.get(MAX_NODES) or 0), "; ".join(said))
+    c.pool(_cost_name(r, plan), types[0], first == "spot", 0, int(notes.get(MAX_NODES) or 0), "; ".join(said))
+
+
+def _cost_name(r: Any, plan: Any) -> str:
+    """The pool's own name when the NodePool is the whole pool (no managed floor, the first of its fallbacks), so
+    the teams' quotas on it are priced; else ``<object> (karpenter)`` beside the floor's node group."""
+    spec = r.inputs.get("spec") or {}
+    pool = str((((spec.get("template") or {}).get("metadata") or {}).get("labels") or {}).get(POOL_LABEL) or "")
+    floors = {str((g.inputs.get("labels") or {}).get(POOL_LABEL)) for g in plan.of_type(NODE_GROUP)}
+    if pool and pool not in floors and spec.get("weight") in (None, 100):
+        return pool
+    return f"{(r.inputs.get('metadata') or {}).get('name') or r.name} (karpenter)"
 
 
 def _node_pool_accelerators(inputs: State) -> AcceleratorHint:
