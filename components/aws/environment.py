@@ -31,6 +31,8 @@ TOKEN = "mlstack:aws:Environment"
 CI_KUBERNETES_GROUP = CI_GROUP
 #: Suffixes of the fixed children; a node pool or bucket key equal to one would clash with it.
 RESERVED = RESERVED_PARTS
+#: The EKS add-on that reports node health (GPU XID and DCGM faults among them) as node conditions.
+NODE_MONITORING_ADDON = "eks-node-monitoring-agent"
 EFS_CSI_POLICY = "service-role/AmazonEFSCSIDriverPolicy"  # AWS-managed; its ARN follows the partition
 
 
@@ -68,6 +70,8 @@ class AwsEnvironmentArgs:
         audit: CloudTrail; None creates none.
         cluster_access: IAM principal ARN -> Kubernetes groups it joins in the cluster (an EKS access entry each,
             no access policy: the groups' RoleBindings decide); e.g. a team's role -> the team's group. None.
+        node_monitoring: install the ``eks-node-monitoring-agent`` add-on (node health conditions for node auto
+            repair); default False.
     """
 
     network: NetworkArgs
@@ -84,6 +88,7 @@ class AwsEnvironmentArgs:
     ci_trust: CiTrustArgs | None = None
     audit: AuditArgs | None = None
     cluster_access: Mapping[str, Sequence[str]] = field(default_factory=dict)
+    node_monitoring: bool = False
 
     def __post_init__(self) -> None:
         for kind, keys in (("node pool", self.node_pools), ("bucket", self.buckets)):
@@ -141,6 +146,19 @@ class AwsEnvironment(pulumi.ComponentResource):
             opts=child_opts(self),
         )
         node_sg = cluster.cluster_security_group_id
+        if args.node_monitoring:
+            # Node health: the agent reports GPU (XID, DCGM), Neuron, kernel, network and storage faults as node
+            # conditions, which node auto repair acts on. Version: EKS's default for the cluster's minor, like
+            # the other add-ons (the lock records what `up` installed).
+            aws.eks.Addon(
+                f"{name}-node-monitoring",
+                cluster_name=cluster.cluster_name,
+                addon_name=NODE_MONITORING_ADDON,
+                resolve_conflicts_on_create="OVERWRITE",
+                resolve_conflicts_on_update="OVERWRITE",
+                tags=tags_with(dict(args.tags), Name=f"{name}-node-monitoring"),
+                opts=child_opts(self),
+            )
 
         pools: dict[str, NodePool] = {}
         for pool in sorted(args.node_pools):

@@ -63,6 +63,9 @@ def node_pool_args(spec: Spec, pool: NodePool, catalog: Catalog, key: str, sizes
         labels=dict(sorted(labels.items())),
         disk_size_gib=pool.disk_size_gib,
         efa_interfaces=efa,
+        # Node health: EKS replaces an accelerator node whose GPU (or Neuron device) the monitoring agent reports
+        # unhealthy; a broken GPU otherwise keeps failing every job scheduled onto it.
+        auto_repair=pool.accelerator is not None,
     )
 
 
@@ -116,6 +119,7 @@ def environment_args(spec: Spec, catalog: Catalog, versions: dict[str, str], ide
         else None,
         audit=AuditArgs(retention_days=spec.audit.retention_days),
         cluster_access=team_access(spec),
+        node_monitoring=any(p.accelerator for p in spec.node_pools.values()),
     )
 
 

@@ -128,7 +128,11 @@ TYPES: dict[str, ResourceType] = {
         parity=Parity("pools", "native", "EKS managed node groups (autoscaling)"),
         accelerators=_node_group_accelerators,
     ),
-    "aws:eks/addon:Addon": ResourceType(replace=ReplaceRule(("addonName", "clusterName"), source=_TF)),
+    "aws:eks/addon:Addon": ResourceType(
+        replace=ReplaceRule(("addonName", "clusterName"), source=_TF),
+        parity=Parity("node health", "native", "EKS node monitoring agent + node auto repair on accelerator pools",
+                      applies=lambda r: r.inputs.get("addonName") == "eks-node-monitoring-agent"),
+    ),
     "aws:eks/accessEntry:AccessEntry": ResourceType(replace=ReplaceRule(("clusterName", "principalArn", "type"), source=_TF)),
     "aws:eks/accessPolicyAssociation:AccessPolicyAssociation": ResourceType(
         replace=ReplaceRule(("clusterName", "policyArn", "principalArn", "accessScope"), source=_TF)
