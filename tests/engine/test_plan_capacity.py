@@ -52,7 +52,9 @@ def test_karpenter_replaces_the_cluster_autoscaler(staging, prod):
         # IRSA: the controller's role (the mock's ARN of acme-ml-staging-karpenter-controller-role).
         "serviceAccount": {"annotations": {"eks.amazonaws.com/role-arn": "arn:aws:iam::123456789012:role/acme-ml-staging-karpenter-controller-role-4392dd2"},
                            "name": "karpenter"},
-        "settings": {"clusterName": "acme-ml-staging", "interruptionQueue": "acme-ml-staging-karpenter-interruption-queue-2b4f662"},
+        # node repair for the GPU nodes it launches (tests/engine/test_node_health.py)
+        "settings": {"clusterName": "acme-ml-staging", "featureGates": {"nodeRepair": True},
+                     "interruptionQueue": "acme-ml-staging-karpenter-interruption-queue-2b4f662"},
     }
     (queue,) = staging.of_type("aws:sqs/queue:Queue")
     assert queue.name == "acme-ml-staging-karpenter-interruption-queue"
