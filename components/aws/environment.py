@@ -72,6 +72,8 @@ class AwsEnvironmentArgs:
             no access policy: the groups' RoleBindings decide); e.g. a team's role -> the team's group. None.
         node_monitoring: install the ``eks-node-monitoring-agent`` add-on (node health conditions for node auto
             repair); default False.
+        addon_versions: EKS add-on name (``vpc-cni``, ``aws-efs-csi-driver``) -> the version to install (a lock's,
+            e.g. ``v1.20.4-eksbuild.1``). Default empty: each add-on takes EKS's default for the cluster's version.
     """
 
     network: NetworkArgs
@@ -89,6 +91,7 @@ class AwsEnvironmentArgs:
     audit: AuditArgs | None = None
     cluster_access: Mapping[str, Sequence[str]] = field(default_factory=dict)
     node_monitoring: bool = False
+    addon_versions: Mapping[str, str] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         for kind, keys in (("node pool", self.node_pools), ("bucket", self.buckets)):
@@ -112,11 +115,13 @@ class AwsEnvironment(pulumi.ComponentResource):
         (key -> bucket), tracking_artifacts_uri (``s3://<bucket>/mlflow`` or None), mlflow_role_arn (or None),
         tracking_database_uri (no password, or None), tracking_database_secret_arn (the RDS-managed secret
         MLflow reads its password from), registry_urls (repository -> URL), ci_role_arn (or None),
-        trail_arn (or None).
+        trail_arn (or None), platform_versions (what the cloud chose and a lock records: ``control_plane`` -> EKS
+        platform version, ``addon/<name>`` -> add-on version, ``node_pool/<pool>`` -> AMI release version).
     """
 
     def __init__(self, name: str, args: AwsEnvironmentArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__(TOKEN, name, None, opts)
+        self._addons: dict[str, pulumi.Output[str]] = {}
         cluster_name = args.cluster.cluster_name or name
 
         def fill(child: A, **values: Any) -> A:
@@ -134,31 +139,16 @@ class AwsEnvironment(pulumi.ComponentResource):
             opts=child_opts(self),
         )
         # The VPC CNI add-on enforces NetworkPolicy only when asked to: the platform layer's default-deny
-        # policies depend on it. Adopting the add-on EKS installed (OVERWRITE) keeps its version EKS's default.
-        aws.eks.Addon(
-            f"{name}-vpc-cni",
-            cluster_name=cluster.cluster_name,
-            addon_name="vpc-cni",
-            configuration_values=json.dumps({"enableNetworkPolicy": "true"}),
-            resolve_conflicts_on_create="OVERWRITE",
-            resolve_conflicts_on_update="OVERWRITE",
-            tags=tags_with(dict(args.tags), Name=f"{name}-vpc-cni"),
-            opts=child_opts(self),
-        )
+        # policies depend on it. Adopting the add-on EKS installed (OVERWRITE) keeps its version EKS's default
+        # unless a lock names one (``addon_versions``).
+        self._addon(args, cluster, "vpc-cni", f"{name}-vpc-cni",
+                    configuration_values=json.dumps({"enableNetworkPolicy": "true"}))
         node_sg = cluster.cluster_security_group_id
         if args.node_monitoring:
             # Node health: the agent reports GPU (XID, DCGM), Neuron, kernel, network and storage faults as node
-            # conditions, which node auto repair acts on. Version: EKS's default for the cluster's minor, like
-            # the other add-ons (the lock records what `up` installed).
-            aws.eks.Addon(
-                f"{name}-node-monitoring",
-                cluster_name=cluster.cluster_name,
-                addon_name=NODE_MONITORING_ADDON,
-                resolve_conflicts_on_create="OVERWRITE",
-                resolve_conflicts_on_update="OVERWRITE",
-                tags=tags_with(dict(args.tags), Name=f"{name}-node-monitoring"),
-                opts=child_opts(self),
-            )
+            # conditions, which node auto repair acts on. Version: EKS's default for the cluster's minor unless
+            # a lock names one, like the other add-ons.
+            self._addon(args, cluster, NODE_MONITORING_ADDON, f"{name}-node-monitoring")
 
         pools: dict[str, NodePool] = {}
         for pool in sorted(args.node_pools):
@@ -296,6 +286,10 @@ class AwsEnvironment(pulumi.ComponentResource):
         self.registry_urls: dict[str, pulumi.Output[str]] = dict(registry.repository_urls) if registry else {}
         self.ci_role_arn: pulumi.Output[str] | None = ci_role_arn
         self.trail_arn: pulumi.Output[str] | None = trail_arn
+        self.platform_versions: dict[str, pulumi.Output[str]] = dict(sorted({
+            "control_plane": cluster.platform_version, **self._addons,
+            **{f"node_pool/{k}": p.release_version for k, p in pools.items()},
+        }.items()))
         self.register_outputs(
             {
                 "kubeconfig": self.kubeconfig,
@@ -317,6 +311,7 @@ class AwsEnvironment(pulumi.ComponentResource):
                 "registry_urls": self.registry_urls,
                 "ci_role_arn": ci_role_arn,
                 "trail_arn": trail_arn,
+                "platform_versions": self.platform_versions,
             }
         )
 
@@ -335,13 +330,20 @@ class AwsEnvironment(pulumi.ComponentResource):
             ),
             opts=child_opts(self),
         )
-        aws.eks.Addon(
-            f"{name}-efs-csi",
+        self._addon(args, cluster, "aws-efs-csi-driver", f"{name}-efs-csi", service_account_role_arn=role.role_arn)
+
+    def _addon(self, args: AwsEnvironmentArgs, cluster: Cluster, addon: str, resource: str, **extra: Any) -> None:
+        """An EKS add-on at ``args.addon_versions[addon]`` (EKS's default for the cluster's version without one);
+        the version it runs is recorded in ``platform_versions``. Every add-on of the environment is made here."""
+        created = aws.eks.Addon(
+            resource,
             cluster_name=cluster.cluster_name,
-            addon_name="aws-efs-csi-driver",  # version: the EKS default for the cluster's version
-            service_account_role_arn=role.role_arn,
+            addon_name=addon,
+            addon_version=args.addon_versions.get(addon),
             resolve_conflicts_on_create="OVERWRITE",
             resolve_conflicts_on_update="OVERWRITE",
-            tags=tags_with(dict(args.tags), Name=f"{name}-efs-csi"),
+            tags=tags_with(dict(args.tags), Name=resource),
             opts=child_opts(self),
+            **extra,
         )
+        self._addons[f"addon/{addon}"] = created.addon_version

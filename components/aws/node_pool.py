@@ -70,6 +70,9 @@ class NodePoolArgs:
         auto_repair: EKS node auto repair: nodes whose conditions stay unhealthy (``Ready``, and those the
             ``eks-node-monitoring-agent`` add-on reports: ``AcceleratedHardwareReady`` for GPU and Neuron faults,
             ``KernelReady``, ``NetworkingReady``, ``StorageReady``) are replaced or rebooted. Default False.
+        release_version: the EKS-optimised AMI release the nodes run (``<kubernetes>-<YYYYMMDD>``, e.g.
+            ``1.36.2-20261110``: a lock's). Default None: the newest release for the cluster's version when the
+            group is created, and unchanged after (EKS does not move a group to a new release by itself).
     """
 
     instance_types: Sequence[str]
@@ -91,6 +94,7 @@ class NodePoolArgs:
     vpc_id: pulumi.Input[str] | None = None
     node_security_group_ids: Sequence[pulumi.Input[str]] = ()
     auto_repair: bool = False
+    release_version: str | None = None
 
     def __post_init__(self) -> None:
         if not self.instance_types:
@@ -119,7 +123,8 @@ class NodePool(pulumi.ComponentResource):
     """A managed node group and its launch template.
 
     Outputs:
-        node_group_name, node_group_arn, launch_template_id, labels (plain dict), taints (plain list).
+        node_group_name, node_group_arn, launch_template_id, labels (plain dict), taints (plain list),
+        release_version (the AMI release EKS deployed: what a lock records).
     """
 
     def __init__(self, name: str, args: NodePoolArgs, opts: pulumi.ResourceOptions | None = None) -> None:
@@ -180,6 +185,7 @@ class NodePool(pulumi.ComponentResource):
             subnet_ids=subnet_ids,
             instance_types=list(args.instance_types),
             ami_type=args.ami_type,
+            release_version=args.release_version,
             capacity_type="SPOT" if args.spot else "ON_DEMAND",
             scaling_config=aws.eks.NodeGroupScalingConfigArgs(
                 min_size=args.min_size, max_size=args.max_size, desired_size=desired
@@ -200,6 +206,7 @@ class NodePool(pulumi.ComponentResource):
         self.node_group_name: pulumi.Output[str] = group.node_group_name
         self.node_group_arn: pulumi.Output[str] = group.arn
         self.launch_template_id: pulumi.Output[str] = template.id
+        self.release_version: pulumi.Output[str] = group.release_version
         self.labels: dict[str, str] = labels
         self.taints: list[Taint] = taints
         self.register_outputs(
@@ -211,6 +218,7 @@ class NodePool(pulumi.ComponentResource):
                 "launch_template_id": self.launch_template_id,
                 "labels": labels,
                 "efa_interfaces": self.efa_interfaces,
+                "release_version": self.release_version,
             }
         )
 

@@ -161,6 +161,11 @@ SITES = {
         I("a TPU accelerator's generation: the catalogue's cross-checks give every TPU accelerator one"),
     "mlstack/catalog/models.py::Catalog.tpu_slice::CatalogError::topology {} is not valid for {}; valid: {}": F("tpu-topology"),
     "mlstack/catalog/support.py::chart_finding::CatalogError::unknown chart {}": I("chart names are the engine's own constants"),
+    **{f"mlstack/catalog/codec.py::{site}": N("a cached catalogue entry of other code or damaged, read as a miss (mlstack.derived)")
+       for site in ("_model::TypeError::{} has no field {}", "_plain::TypeError::catalogue maps are keyed by text",
+                    "_plain::TypeError::no JSON form for {}", "_value::TypeError::cannot rebuild {} from {}",
+                    "_value::TypeError::expected a list", "_value::TypeError::expected an object",
+                    "_value::TypeError::{} is an object", "decode::TypeError::a catalogue entry is an object")},
     # the engine
     "mlstack/cli/cmd_spec.py::_load_and_check::SpecError::?": N("validate itself"),
     "mlstack/engine/plan/cache.py::_decode::ValueError::not this entry": N("a plan-cache entry of another version, read as a miss"),
@@ -170,6 +175,8 @@ SITES = {
         N("the plan's stall deadline, turned into the EngineError below: a component waiting on a missing mock output"),
     "components/_lazy.py::exports.__getattr__::AttributeError::module {} has no attribute {}":
         N("a name a program asks a component package for that it does not export: Python's own AttributeError"),
+    "components/k8s/gpu_check.py::pool_pod::ValueError::GPU check of pool {}: devices must be at least 1, not {}":
+        I("devices is a pool's per-node count: its gpus_per_node (schema minimum 1), a catalogue offer's count or 1"),
     'components/k8s/verify_job.py::VerifyJob.__init__::ValueError::VerifyJob {}: the NCCL check submits through a team queue: set gang_na':
         I("the Platform sets gang_namespace whenever it sets the NCCL check (mlstack/engine/plan/workloads.py)"),
     "mlstack/engine/plan/recorder.py::record::cause::<re-raise>": N("re-raises the program's failure: its sites are listed here"),
@@ -180,6 +187,8 @@ SITES = {
         I("names derive from distinct spec keys; keys that would clash are spec rules (reserved-pool, pool-and-bucket)"),
     'mlstack/engine/plan/mocks.py::MockOutputs.call::EngineError::the plan cannot answer the invoke {}: a component calls a data source ':
         I("a data source missing from a pack table, found by planning every example"),
+    "mlstack/engine/plan/program.py::_verify::EngineError::the lock of {} cannot be honoured, nothing was changed:":
+        N("a lock's cloud versions the cloud no longer offers, asked at `up --locked` (tests/deploy/test_lock_platform.py)"),
     "mlstack/engine/review/policy/__init__.py::validate_waivers::SpecError::?": F("unknown-waiver"),
     "mlstack/engine/review/report.py::review_ref::_relocate::?":
         N("the spec as committed at the base ref (named REF:stacks/<file>); validate judges the working tree's"),

@@ -5,8 +5,7 @@ NodePools are priced as their first capacity type from 0 to their most nodes (th
 annotation the component records); reserved capacity at the on-demand rate, which an open capacity reservation
 bills whether used or not, with a note (a Capacity Block is prepaid at its own price, not in the table).
 Replace triggers: Karpenter's objects are updated in place (a changed NodePool or EC2NodeClass drifts its
-nodes, which the disruption budgets pace); the SQS and EventBridge ones are read where the Terraform schema
-says ``ForceNew`` (terraform-provider-aws 6.x, checked 2026-12-02).
+nodes, which the disruption budgets pace); the SQS queue policy and EventBridge targets are in ``table.py``.
 """
 
 from __future__ import annotations
@@ -14,9 +13,8 @@ from __future__ import annotations
 from typing import Any
 
 from mlstack.components.contract import POOL_LABEL
-from mlstack.targets.base import AcceleratorHint, Parity, ReplaceRule, ResourceType, State
+from mlstack.targets.base import AcceleratorHint, Parity, ResourceType, State
 
-_TF = "terraform-provider-aws schema (ForceNew)"
 NODE_POOL = "kubernetes:karpenter.sh/v1:NodePool"
 NODE_CLASS = "kubernetes:karpenter.k8s.aws/v1:EC2NodeClass"
 MAX_NODES = "mlstack.io/max-nodes"
@@ -84,9 +82,5 @@ TYPES: dict[str, ResourceType] = {
     NODE_CLASS: ResourceType(
         parity=Parity("reservations", "native", "EC2 capacity reservations through Karpenter", detail=_reservations_detail,
                       applies=lambda r: bool(_reservation_ids(r.inputs))),
-    ),
-    "aws:sqs/queuePolicy:QueuePolicy": ResourceType(replace=ReplaceRule(("queueUrl",), source=_TF)),
-    "aws:cloudwatch/eventTarget:EventTarget": ResourceType(
-        replace=ReplaceRule(("rule", "targetId", "eventBusName"), source=_TF)
     ),
 }

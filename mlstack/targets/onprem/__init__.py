@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from mlstack.targets.base import CapacityRules, Pack, Scaffold, SpecRules
+from mlstack.targets.base import CapacityRules, Pack, Remote, Scaffold, SpecRules
 from mlstack.targets.onprem import table
 
 
@@ -35,5 +35,6 @@ PACK = Pack(
             "cluster and select them with selector: labels",
         ),
     ),
+    remote=Remote(kubeconfig_secret=True),
     scaffold=Scaffold(flags=("--kube-context", "--nfs-server", "--nfs-path")),
 )
