@@ -117,6 +117,9 @@ CHART_IMAGE_EXEMPT = {
     # The EFA device plugin's image is only in EKS's own ECR account (602401143452.dkr.ecr.<region>.amazonaws.com),
     # which answers no anonymous pull token: reading its digest needs AWS credentials the OCI client does not use.
     "aws-efa-k8s-device-plugin": "image in EKS's private ECR account",
+    # Karpenter's chart names its controller image with a digest in its own values (controller.image.digest), per
+    # release: the pinned chart version fixes the image. Not yet read back through mlstack's image lock (issue 15).
+    "oci://public.ecr.aws/karpenter/karpenter": "the chart pins its controller image by digest itself",
 }
 
 

@@ -259,7 +259,7 @@ def locked_problems(spec: Spec, catalog: Catalog, versions: dict[str, str], plat
         release = platform.get(f"node_pool/{key}")
         if not release:
             continue
-        ami_type, match = node_pool_args(spec, pool, catalog).ami_type, RELEASE_VERSION.match(release)
+        ami_type, match = node_pool_args(spec, pool, catalog, key).ami_type, RELEASE_VERSION.match(release)
         stem = AMI_NAME_STEMS.get(ami_type)
         if stem is None or match is None:
             problems.append(f"node_pool/{key}: release version {release!r} of AMI type {ami_type} cannot be checked "
