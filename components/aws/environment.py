@@ -31,6 +31,8 @@ TOKEN = "mlstack:aws:Environment"
 CI_KUBERNETES_GROUP = CI_GROUP
 #: Suffixes of the fixed children; a node pool or bucket key equal to one would clash with it.
 RESERVED = RESERVED_PARTS
+#: The EKS add-on that reports node health (GPU XID and DCGM faults among them) as node conditions.
+NODE_MONITORING_ADDON = "eks-node-monitoring-agent"
 EFS_CSI_POLICY = "service-role/AmazonEFSCSIDriverPolicy"  # AWS-managed; its ARN follows the partition
 
 
@@ -68,6 +70,8 @@ class AwsEnvironmentArgs:
         audit: CloudTrail; None creates none.
         cluster_access: IAM principal ARN -> Kubernetes groups it joins in the cluster (an EKS access entry each,
             no access policy: the groups' RoleBindings decide); e.g. a team's role -> the team's group. None.
+        node_monitoring: install the ``eks-node-monitoring-agent`` add-on (node health conditions for node auto
+            repair); default False.
         addon_versions: EKS add-on name (``vpc-cni``, ``aws-efs-csi-driver``) -> the version to install (a lock's,
             e.g. ``v1.20.4-eksbuild.1``). Default empty: each add-on takes EKS's default for the cluster's version.
     """
@@ -86,6 +90,7 @@ class AwsEnvironmentArgs:
     ci_trust: CiTrustArgs | None = None
     audit: AuditArgs | None = None
     cluster_access: Mapping[str, Sequence[str]] = field(default_factory=dict)
+    node_monitoring: bool = False
     addon_versions: Mapping[str, str] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
@@ -104,7 +109,8 @@ class AwsEnvironment(pulumi.ComponentResource):
     """Network, EKS cluster, node pools, storage, registry, tracking database, CI trust and audit.
 
     Outputs (what the Kubernetes platform layer and the stack outputs need):
-        kubeconfig (secret), cluster_name, cluster_endpoint, oidc_provider_arn, vpc_id, node_pool_names
+        kubeconfig (secret), cluster_name, cluster_endpoint, oidc_provider_arn, vpc_id, private_subnet_ids,
+        node_security_group_id (the cluster security group the nodes use), node_pool_names
         (sorted pool names), node_group_names (pool -> node group), file_system_id (or None), bucket_names
         (key -> bucket), tracking_artifacts_uri (``s3://<bucket>/mlflow`` or None), mlflow_role_arn (or None),
         tracking_database_uri (no password, or None), tracking_database_secret_arn (the RDS-managed secret
@@ -138,6 +144,11 @@ class AwsEnvironment(pulumi.ComponentResource):
         self._addon(args, cluster, "vpc-cni", f"{name}-vpc-cni",
                     configuration_values=json.dumps({"enableNetworkPolicy": "true"}))
         node_sg = cluster.cluster_security_group_id
+        if args.node_monitoring:
+            # Node health: the agent reports GPU (XID, DCGM), Neuron, kernel, network and storage faults as node
+            # conditions, which node auto repair acts on. Version: EKS's default for the cluster's minor unless
+            # a lock names one, like the other add-ons.
+            self._addon(args, cluster, NODE_MONITORING_ADDON, f"{name}-node-monitoring")
 
         pools: dict[str, NodePool] = {}
         for pool in sorted(args.node_pools):
@@ -261,6 +272,9 @@ class AwsEnvironment(pulumi.ComponentResource):
         self.oidc_provider_arn: pulumi.Output[str] = cluster.oidc_provider_arn
         self.oidc_provider_url: pulumi.Output[str] = cluster.oidc_provider_url
         self.vpc_id: pulumi.Output[str] = network.vpc_id
+        # What node provisioners outside the environment (Karpenter's EC2NodeClasses) launch nodes into.
+        self.private_subnet_ids: list[pulumi.Output[str]] = list(private)
+        self.node_security_group_id: pulumi.Output[str] = node_sg
         self.node_pool_names: list[str] = sorted(pools)
         self.node_group_names: dict[str, pulumi.Output[str]] = {k: p.node_group_name for k, p in pools.items()}
         self.file_system_id: pulumi.Output[str] | None = file_system_id
@@ -284,6 +298,8 @@ class AwsEnvironment(pulumi.ComponentResource):
                 "oidc_provider_arn": self.oidc_provider_arn,
                 "oidc_provider_url": self.oidc_provider_url,
                 "vpc_id": self.vpc_id,
+                "private_subnet_ids": self.private_subnet_ids,
+                "node_security_group_id": self.node_security_group_id,
                 "node_pool_names": self.node_pool_names,
                 "node_group_names": self.node_group_names,
                 "file_system_id": file_system_id,

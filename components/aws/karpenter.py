@@ -49,6 +49,10 @@ class KarpenterArgs:
         chart_version: pinned ``karpenter`` chart version (from the catalogue).
         chart_repository: the chart's OCI repository; default ``oci://public.ecr.aws/karpenter``.
         replicas: controller replicas; default 2 (leader election; one survives a node loss).
+        node_repair: turn on Karpenter's node repair (feature gate ``nodeRepair``, alpha): Karpenter replaces
+            a node whose health conditions (``Ready``, and the ``eks-node-monitoring-agent``'s such as
+            ``AcceleratedHardwareReady``) stay unhealthy past their toleration, unless over 20% of a NodePool's
+            nodes are unhealthy at once. Default False.
         tags: tags for the IAM roles, queue and rules.
     """
 
@@ -58,6 +62,7 @@ class KarpenterArgs:
     chart_version: str
     chart_repository: str = "oci://public.ecr.aws/karpenter"
     replicas: int = 2
+    node_repair: bool = False
     tags: Mapping[str, str] = field(default_factory=dict)
 
 
@@ -266,7 +271,11 @@ class Karpenter(pulumi.ComponentResource):
                 namespace=NAMESPACE,
                 values={
                     "replicas": args.replicas,
-                    "settings": {"clusterName": args.cluster_name, "interruptionQueue": queue.queue_name},
+                    "settings": {
+                        "clusterName": args.cluster_name,
+                        "interruptionQueue": queue.queue_name,
+                        **({"featureGates": {"nodeRepair": True}} if args.node_repair else {}),
+                    },
                     "serviceAccount": {
                         "name": SERVICE_ACCOUNT,
                         "annotations": {"eks.amazonaws.com/role-arn": controller.role_arn},

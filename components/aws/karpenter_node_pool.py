@@ -62,6 +62,9 @@ class KarpenterNodePoolArgs:
         disk_size_gib: encrypted gp3 root volume size; default 100.
         capacity_reservation_ids: ``cr-...`` ids of capacity reservations or Capacity Blocks; default none.
             Required (non-empty) when ``capacity_types`` includes ``reserved``.
+        capacity_block: the reservations are EC2 Capacity Blocks for ML (prepaid, ending at a fixed time), not
+            open capacity reservations; recorded as the annotation ``mlstack.io/capacity-block: "true"`` for cost
+            reports (Karpenter tells the two apart itself). Default False.
         consolidation: ``WhenEmpty`` or ``WhenEmptyOrUnderutilized``; None (default) picks ``WhenEmpty`` for
             accelerator pools and ``WhenEmptyOrUnderutilized`` for CPU pools.
         consolidate_after: how long a node stays empty (or underutilized) before removal; default ``10m``.
@@ -86,6 +89,7 @@ class KarpenterNodePoolArgs:
     taints: Sequence[Taint] = ()
     disk_size_gib: int = 100
     capacity_reservation_ids: Sequence[str] = ()
+    capacity_block: bool = False
     consolidation: Consolidation | None = None
     consolidate_after: str = "10m"
     expire_after: str | None = None
@@ -193,6 +197,11 @@ class KarpenterNodePool(pulumi.ComponentResource):
             else [{"nodes": "10%"}]
         )
         expire_after = args.expire_after or ("Never" if accelerated else "720h")
+        annotations: dict[str, str] = {}
+        if args.max_nodes is not None:
+            annotations["mlstack.io/max-nodes"] = str(args.max_nodes)
+        if args.capacity_block:
+            annotations["mlstack.io/capacity-block"] = "true"
         names: list[str] = []
         for suffix, types, weight in node_pool_layout(args.capacity_types):
             pool_object = pool if suffix is None else f"{pool}-{suffix}"
@@ -231,7 +240,7 @@ class KarpenterNodePool(pulumi.ComponentResource):
                 metadata=k8s.meta.v1.ObjectMetaArgs(
                     name=pool_object,
                     labels=meta_labels,
-                    annotations={"mlstack.io/max-nodes": str(args.max_nodes)} if args.max_nodes is not None else None,
+                    annotations=annotations or None,
                 ),
                 spec=spec,
                 opts=child_opts(self, depends_on=[node_class, *after]),

@@ -67,6 +67,9 @@ class NodePoolArgs:
         node_security_group_ids: security groups the nodes keep on their EFA interfaces (the cluster security
             group: EKS attaches it only when the launch template names no interfaces); required with
             ``efa_interfaces``.
+        auto_repair: EKS node auto repair: nodes whose conditions stay unhealthy (``Ready``, and those the
+            ``eks-node-monitoring-agent`` add-on reports: ``AcceleratedHardwareReady`` for GPU and Neuron faults,
+            ``KernelReady``, ``NetworkingReady``, ``StorageReady``) are replaced or rebooted. Default False.
         release_version: the EKS-optimised AMI release the nodes run (``<kubernetes>-<YYYYMMDD>``, e.g.
             ``1.36.2-20261110``: a lock's). Default None: the newest release for the cluster's version when the
             group is created, and unchanged after (EKS does not move a group to a new release by itself).
@@ -90,6 +93,7 @@ class NodePoolArgs:
     efa_interfaces: int = 0
     vpc_id: pulumi.Input[str] | None = None
     node_security_group_ids: Sequence[pulumi.Input[str]] = ()
+    auto_repair: bool = False
     release_version: str | None = None
 
     def __post_init__(self) -> None:
@@ -192,6 +196,7 @@ class NodePool(pulumi.ComponentResource):
             ),
             labels=labels,
             taints=[aws.eks.NodeGroupTaintArgs(key=t.key, value=t.value, effect=t.effect) for t in taints],
+            node_repair_config=aws.eks.NodeGroupNodeRepairConfigArgs(enabled=True) if args.auto_repair else None,
             tags=name_tags(tags, name),
             # The cluster autoscaler changes the desired size; Pulumi must not reset it on the next update.
             opts=child_opts(self, ignore_changes=["scalingConfig.desiredSize"]),

@@ -71,6 +71,28 @@ class Cluster(Model):
     gpu_operator: bool = Field(
         False, description="onprem: install the NVIDIA GPU operator (drivers, toolkit) instead of only the device plugin.", examples=[True]
     )
+    autoscaler: Literal["karpenter", "cluster-autoscaler"] | None = Field(
+        None,
+        description="aws: what adds nodes. cluster-autoscaler (the default): one managed node group per pool, one "
+        "capacity type each. karpenter: Karpenter NodePools (several instance types, capacity fallbacks such as "
+        "[reserved, spot, on-demand], reservations, Capacity Blocks); a pool's min stays a managed node group. The "
+        "default keeps an existing environment's node groups on upgrade (docs/capacity.md). Refused elsewhere.",
+        examples=["karpenter"],
+    )
+
+
+CapacityType = Literal["reserved", "spot", "on-demand", "flex-start"]
+
+
+class Reservation(Model):
+    """Capacity set aside for a pool, consumed by its ``reserved`` capacity type: an EC2 On-Demand Capacity
+    Reservation or Capacity Block for ML (aws), a Compute Engine reservation (gcp)."""
+
+    id: str = Field(min_length=1, max_length=128, description="aws: the reservation id (cr-...); gcp: the reservation name.", examples=["cr-0123456789abcdef0"])
+    capacity_block: bool = Field(
+        False, description="aws: the id is an EC2 Capacity Block for ML (prepaid, fixed end) rather than an open capacity reservation.", examples=[True]
+    )
+    project: str | None = Field(None, description="gcp: the project that owns a shared reservation; default the target project.", examples=["acme-shared-1234"])
 
 
 class NodePool(Model):
@@ -89,7 +111,28 @@ class NodePool(Model):
     topology: str | None = Field(None, pattern=r"^\d+x\d+(x\d+)?$", description="TPU slice topology, e.g. 2x4 (TPU pools only).", examples=["2x4"])
     min: int | None = Field(None, ge=0, le=1000, description="Fewest nodes (TPU pools: slices); 0 scales to zero. Default 0 for accelerator pools, 1 otherwise.", examples=[0])
     max: int | None = Field(None, le=1000, description="Most nodes (TPU pools: slices). Default: min, or 1.", examples=[4])
-    spot: bool = Field(False, description="Spot / preemptible capacity (cheaper, may be reclaimed).", examples=[True])
+    spot: bool = Field(False, description="Spot / preemptible capacity (cheaper, may be reclaimed). Shorthand for capacity: [spot].", examples=[True])
+    capacity: list[CapacityType] = Field(
+        default_factory=list,
+        description="Capacity types in the order to try them, e.g. [reserved, spot, on-demand]. Default [spot] with "
+        "spot: true, else [on-demand]. aws: more than one type, or reserved, needs cluster.autoscaler: karpenter; "
+        "flex-start is gcp's (where the catalogue says the machine supports it). onprem: refused.",
+        examples=[["reserved", "spot", "on-demand"]],
+    )
+    reservation: Reservation | None = Field(None, description="The reservation the reserved capacity type consumes (required with it).")
+    instance_types: list[str] = Field(
+        default_factory=list,
+        description="aws: EC2 instance types the pool may launch (instead of machine). Default: the machine (CPU "
+        "pools), or every type the catalogue lists with this accelerator and gpus_per_node (accelerator pools).",
+        examples=[["p4d.24xlarge", "p4de.24xlarge"]],
+    )
+    disruption: Literal["when-empty", "when-underutilized"] | None = Field(
+        None,
+        description="aws with karpenter: which nodes Karpenter may remove on its own. when-empty (default for "
+        "accelerator pools) never evicts a running pod; when-underutilized (default for CPU pools) also moves pods "
+        "to pack nodes tighter (docs/capacity.md).",
+        examples=["when-underutilized"],
+    )
     disk_size_gib: int = Field(200, ge=20, le=16384, description="Root disk size, GiB.", examples=[500])
     labels: dict[str, str] = Field(default_factory=dict, description="Extra node labels.", examples=[{"workload": "training"}])
     zones: list[str] = Field(

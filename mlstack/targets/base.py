@@ -53,6 +53,7 @@ class Parity:
     status: ParityStatus
     what: str
     detail: Callable[[list[Any], Any], str] | None = None  # (its resources, the plan) -> a more precise text
+    applies: Callable[[Any], bool] | None = None  # only the resources it holds for provide the capability
 
 
 @dataclass(frozen=True)
@@ -136,6 +137,44 @@ class NameRule:
 
 
 @dataclass(frozen=True)
+class CapacityRules:
+    """How a target provisions nodes: what ``cluster.autoscaler`` and a pool's ``capacity``, ``reservation``,
+    ``instance_types`` and ``disruption`` may say (``mlstack.spec.rules_capacity``).
+
+    Attributes:
+        refused: nothing provisions nodes on the target: every capacity field is an error with this message.
+        autoscalers: the values ``cluster.autoscaler`` takes, its default first; () refuses the field
+            (``autoscaler_refused`` says why).
+        fallbacks_with: the autoscaler that takes several capacity types, the reserved type and ``disruption``;
+            "" when any autoscaler of the target does.
+        capacity_types: the types a pool's ``capacity`` may list; () refuses ``capacity`` and ``reservation``
+            (``capacity_refused`` says why).
+        capacity_hint: added to the error for a type the target does not offer.
+        catalogue_flag: capacity type -> the catalogue offer flag it needs (``flex-start`` -> ``flex_start``).
+        capacity_kinds: accelerator kinds a ``capacity`` list is for (() : every pool).
+        reservation_id: the shape of a reservation id; ``reservation_example`` quotes one.
+        capacity_blocks: ``reservation.capacity_block`` is allowed.
+        shared_reservations: ``reservation.project`` is allowed.
+        instance_types: ``instance_types`` is allowed.
+    """
+
+    refused: str = ""
+    autoscalers: tuple[str, ...] = ()
+    autoscaler_refused: str = ""
+    fallbacks_with: str = ""
+    capacity_types: tuple[str, ...] = ()
+    capacity_refused: str = ""
+    capacity_hint: str = ""
+    catalogue_flag: Mapping[str, str] = field(default_factory=dict)
+    capacity_kinds: tuple[str, ...] = ()
+    reservation_id: str = r"^\S+$"
+    reservation_example: str = ""
+    capacity_blocks: bool = False
+    shared_reservations: bool = False
+    instance_types: bool = False
+
+
+@dataclass(frozen=True)
 class SpecRules:
     """What a spec of this target may and must say: the facts the spec layer's cross-field rules
     (``mlstack.spec.rules``) read, so that no rule there names a target.
@@ -156,6 +195,7 @@ class SpecRules:
         cluster_admins: ``cluster.admins`` grants cluster-admin through the cloud (identities of
             ``member_pattern``'s shape); elsewhere the field is refused.
         names: the cloud's rules on the names mlstack derives from the spec.
+        capacity: how the target provisions nodes (autoscaler, capacity order, reservations, instance types).
         network_prefixes: the prefix lengths ``network.cidr`` may have (lo, hi); None: mlstack creates no network
             here and the field is not read.
         reserved_ranges: what -> CIDR of the ranges the environment reserves besides its node subnet (the mapping
@@ -181,6 +221,7 @@ class SpecRules:
     member_expected: str = "a user name without spaces"
     cluster_admins: bool = False
     names: tuple[NameRule, ...] = ()
+    capacity: CapacityRules = field(default_factory=CapacityRules)
     network_prefixes: tuple[int, int] | None = None
     reserved_ranges: Mapping[str, str] = field(default_factory=dict)
     node_subnet_prefix: int | None = None

@@ -15,7 +15,13 @@ MODELS = {**kueue.MODELS, **jobset.MODELS, **trainer.MODELS}
 
 
 def has_schema(api_version: str, kind: str) -> bool:
-    return (api_version, kind) in MODELS
+    return (api_version, kind) in MODELS or f"kubernetes:{api_version}:{kind}" in _json_schemas()
+
+
+def _json_schemas() -> dict[str, dict[str, Any]]:
+    from .capacity import SCHEMAS
+
+    return SCHEMAS
 
 
 def _embedded(obj: Any, where: str) -> list[tuple[str, dict[str, Any]]]:
@@ -32,6 +38,12 @@ def validate_custom(manifest: dict[str, Any], where: str, kubernetes_version: st
     from k8s_checks import validate_manifests
 
     key = (manifest.get("apiVersion"), manifest.get("kind"))
+    schema = _json_schemas().get(f"kubernetes:{key[0]}:{key[1]}")
+    if schema is not None:  # Karpenter's and GKE's capacity objects: JSON Schemas (capacity.py)
+        import jsonschema
+
+        return [f"{where}: {'/'.join(str(p) for p in e.absolute_path)}: {e.message}"
+                for e in jsonschema.Draft202012Validator(schema).iter_errors(manifest)]
     model = MODELS.get(key)  # type: ignore[arg-type]
     if model is None:
         return [f"{where}: no schema for {key}"]

@@ -16,7 +16,8 @@ from mlstack.errors import EngineError
 from mlstack.spec import load_spec
 
 STACKS = Path(__file__).resolve().parents[2] / "stacks"
-EKS_LOCK = {"addon/aws-efs-csi-driver": "v2.1.13-eksbuild.1", "addon/vpc-cni": "v1.20.4-eksbuild.1",
+EKS_LOCK = {"addon/aws-efs-csi-driver": "v2.1.13-eksbuild.1", "addon/eks-node-monitoring-agent": "v1.7.0-eksbuild.1",
+            "addon/vpc-cni": "v1.20.4-eksbuild.1",
             "control_plane": "eks.7", "node_pool/a100": "1.36.2-20261110", "node_pool/system": "1.36.2-20261103"}
 GKE_LOCK = {"control_plane": "1.36.2-gke.1100000", "node_pool/a100": "1.36.2-gke.1100000",
             "node_pool/system": "1.36.1-gke.1500000", "node_pool/v5e": "1.36.2-gke.1100000"}
@@ -58,7 +59,12 @@ def run_locked(spec, platform: dict, mocks: CloudMocks):
 
 
 def staging():
-    return load_spec("staging", STACKS)
+    """staging on managed node groups (the Cluster Autoscaler), its A100 pool on spot: every pool has an AMI
+    release to lock (the example stack chooses Karpenter, whose NodePools' nodes take the EC2NodeClass alias)."""
+    spec = load_spec("staging", STACKS)
+    a100 = spec.node_pools["a100"].model_copy(update={"capacity": [], "reservation": None, "spot": True})
+    return spec.model_copy(update={"cluster": spec.cluster.model_copy(update={"autoscaler": "cluster-autoscaler"}),
+                                   "node_pools": {**spec.node_pools, "a100": a100}})
 
 
 def pinned_gcp():
@@ -74,7 +80,7 @@ def test_an_unlocked_plan_exports_every_cloud_version_as_chosen_by_the_cloud():
     plan = plan_spec(staging())
     assert plan.outputs[PLATFORM_OUTPUT] == dict.fromkeys(EKS_LOCK)
     assert {r.name: r.inputs.get("addonVersion") for r in plan.of_type("aws:eks/addon:Addon")} == {
-        "acme-ml-staging-efs-csi": None, "acme-ml-staging-vpc-cni": None}
+        "acme-ml-staging-efs-csi": None, "acme-ml-staging-node-monitoring": None, "acme-ml-staging-vpc-cni": None}
     assert {r.inputs.get("releaseVersion") for r in plan.of_type("aws:eks/nodeGroup:NodeGroup")} == {None}
 
 
@@ -88,7 +94,7 @@ def test_every_eks_addon_is_in_the_platform_versions(env):
 def test_a_locked_plan_deploys_the_locked_eks_versions():
     plan = plan_spec(staging(), platform=EKS_LOCK)
     assert {r.inputs["addonName"]: r.inputs["addonVersion"] for r in plan.of_type("aws:eks/addon:Addon")} == {
-        "aws-efs-csi-driver": "v2.1.13-eksbuild.1", "vpc-cni": "v1.20.4-eksbuild.1"}
+        "aws-efs-csi-driver": "v2.1.13-eksbuild.1", "eks-node-monitoring-agent": "v1.7.0-eksbuild.1", "vpc-cni": "v1.20.4-eksbuild.1"}
     assert {r.name: r.inputs["releaseVersion"] for r in plan.of_type("aws:eks/nodeGroup:NodeGroup")} == {
         "acme-ml-staging-a100": "1.36.2-20261110", "acme-ml-staging-system": "1.36.2-20261103"}
     assert plan.outputs[PLATFORM_OUTPUT] == EKS_LOCK  # EKS's platform version: the lock's (no input can set it)

@@ -12,8 +12,9 @@ from mlstack.engine.deploy import lock as lk
 from mlstack.engine.deploy import workspace as ws
 from tests.lifecycle.fakes import FakeAutomation, FakeStack, copy_stacks, tiny_plan
 
-CHOSEN = {"addon/aws-efs-csi-driver": "v2.1.13-eksbuild.1", "addon/vpc-cni": "v1.20.4-eksbuild.1",
-          "control_plane": "eks.7", "node_pool/a100": "1.36.2-20261110", "node_pool/system": "1.36.2-20261103"}
+# staging's cloud-chosen versions: its A100 pool is a Karpenter NodePool (no managed node group, no AMI release).
+CHOSEN = {"addon/aws-efs-csi-driver": "v2.1.13-eksbuild.1", "addon/eks-node-monitoring-agent": "v1.7.0-eksbuild.1",
+          "addon/vpc-cni": "v1.20.4-eksbuild.1", "control_plane": "eks.7", "node_pool/system": "1.36.2-20261103"}
 
 
 @pytest.fixture
@@ -81,4 +82,5 @@ def test_plan_shows_the_locked_cloud_versions(tmp_path, capsys):
     plan = json.loads(capsys.readouterr().out)
     assert plan["outputs"]["platform_versions"] == CHOSEN
     addons = {r["inputs"]["addonName"]: r["inputs"]["addonVersion"] for r in plan["resources"] if r["type"] == "aws:eks/addon:Addon"}
-    assert addons == {"aws-efs-csi-driver": "v2.1.13-eksbuild.1", "vpc-cni": "v1.20.4-eksbuild.1"}
+    assert addons == {"aws-efs-csi-driver": "v2.1.13-eksbuild.1", "eks-node-monitoring-agent": "v1.7.0-eksbuild.1",
+                      "vpc-cni": "v1.20.4-eksbuild.1"}

@@ -46,7 +46,8 @@ def test_two_plans_in_one_process_are_byte_identical(staging):
 def test_summary_counts_match_the_resources(staging):
     summary = staging.summary()
     assert summary["resources"] == len(staging.resources) == sum(summary["by_type"].values())
-    assert summary["by_type"]["aws:eks/nodeGroup:NodeGroup"] == 2
+    assert summary["by_type"]["aws:eks/nodeGroup:NodeGroup"] == 1  # the system floor; Karpenter adds the rest
+    assert summary["by_type"]["kubernetes:karpenter.sh/v1:NodePool"] == 2
     assert summary["by_type"]["aws:s3/bucket:Bucket"] == 3  # datasets, artifacts, audit logs
 
 
@@ -63,24 +64,27 @@ def test_staging_protects_nothing(staging):
 
 
 def test_gpu_pool_comes_from_the_catalogue(staging, prod):
-    a100 = staging.one("aws:eks/nodeGroup:NodeGroup", "acme-ml-staging-a100")
+    # prod keeps managed node groups (the Cluster Autoscaler); staging's pool is a Karpenter NodePool
+    # (tests/engine/test_plan_capacity.py).
+    a100 = prod.one("aws:eks/nodeGroup:NodeGroup", "acme-ml-prod-a100")
     assert a100.inputs["instanceTypes"] == ["p4de.24xlarge"]
     assert a100.inputs["amiType"] == "AL2023_x86_64_NVIDIA"
-    assert a100.inputs["capacityType"] == "SPOT"
-    assert a100.inputs["scalingConfig"] == {"desiredSize": 0, "maxSize": 1, "minSize": 0}
+    assert a100.inputs["capacityType"] == "ON_DEMAND"
+    assert a100.inputs["scalingConfig"] == {"desiredSize": 0, "maxSize": 4, "minSize": 0}
     assert a100.inputs["taints"] == [{"effect": "NO_SCHEDULE", "key": "nvidia.com/gpu", "value": "present"}]
     # p4de.24xlarge has EFA: the pool is multi-node by default (docs/platform.md, Interconnect).
     assert a100.inputs["labels"] == {"mlstack.io/accelerator": "nvidia-a100-80gb", "mlstack.io/efa": "true", "mlstack.io/pool": "a100"}
-    prod_a100 = prod.one("aws:eks/nodeGroup:NodeGroup", "acme-ml-prod-a100")
-    assert (prod_a100.inputs["capacityType"], prod_a100.inputs["scalingConfig"]["maxSize"]) == ("ON_DEMAND", 4)
+    pool = staging.one("kubernetes:karpenter.sh/v1:NodePool", "acme-ml-staging-a100-karpenter")
+    requirements = pool.inputs["spec"]["template"]["spec"]["requirements"]
+    assert requirements[-1] == {"key": "node.kubernetes.io/instance-type", "operator": "In", "values": ["p4de.24xlarge"]}
 
 
-def test_versions_flow_from_the_spec(staging):
+def test_versions_flow_from_the_spec(staging, prod):
     cluster = staging.one("aws:eks/cluster:Cluster", "acme-ml-staging-cluster")
     assert cluster.inputs["version"] == "1.36"
     assert staging.outputs["versions"] == {"gpu_device_plugin": "0.20.0", "kubernetes": "1.36", "mlflow": "3.17.2", "postgres": "16"}
     # The autoscaler runs the CA release of the cluster's minor, not the chart's default (9.59.0 defaults to 1.35).
-    autoscaler = staging.one("kubernetes:helm.sh/v3:Release", "acme-ml-staging-autoscaler")
+    autoscaler = prod.one("kubernetes:helm.sh/v3:Release", "acme-ml-prod-autoscaler")
     assert (autoscaler.inputs["chart"], autoscaler.inputs["version"]) == ("cluster-autoscaler", "9.59.0")
     assert autoscaler.inputs["values"]["image"] == {
         "repository": "registry.k8s.io/autoscaling/cluster-autoscaler", "tag": "v1.36.1", "pullPolicy": "IfNotPresent"}
@@ -142,9 +146,10 @@ def test_trainium_pools_get_the_neuron_device_plugin(tmp_path, staging):
 
     stacks = tmp_path / "stacks"
     shutil.copytree(STACKS, stacks)
-    text = (stacks / "staging.yaml").read_text().replace(
+    # On the Cluster Autoscaler (prod's default), so that the pool is a managed node group.
+    text = (stacks / "staging.yaml").read_text().replace("  autoscaler: karpenter", "  autoscaler: cluster-autoscaler").replace(
         "  a100:\n", "  trn:\n    accelerator: aws-trainium\n    gpus_per_node: 16\n    max: 1\n  a100:\n", 1
-    )
+    ).replace("    capacity: [reserved, spot, on-demand]\n    reservation: {id: cr-0123456789abcdef0, capacity_block: true}\n", "")
     (stacks / "staging.yaml").write_text(text)
     trn = plan("staging", stacks)
     release = trn.one("kubernetes:helm.sh/v3:Release", "acme-ml-staging-neuron")

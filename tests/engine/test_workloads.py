@@ -173,8 +173,12 @@ def test_prod_gpu_pool_is_multi_node_with_efa(example_plan):
     assert rel.inputs["version"] == load_catalog().versions.charts["aws-efa-k8s-device-plugin"].version
     # The CPU pool is not placed; the default follows the machine type, not the pool's size (staging: max 1).
     assert "mlstack.io/efa" not in plan.one("aws:eks/nodeGroup:NodeGroup", "acme-ml-prod-system").inputs["labels"]
+    # staging's A100 pool is a Karpenter NodePool: EFA label kept (Karpenter attaches EFA for pods that ask for
+    # it), no placement group (Karpenter's dynamic provisioning uses none; docs/capacity.md).
     staging = example_plan("staging")
-    assert len(staging.of_type("aws:ec2/placementGroup:PlacementGroup")) == 1
+    assert staging.of_type("aws:ec2/placementGroup:PlacementGroup") == []
+    pool = staging.one("kubernetes:karpenter.sh/v1:NodePool", "acme-ml-staging-a100-karpenter")
+    assert pool.inputs["spec"]["template"]["metadata"]["labels"]["mlstack.io/efa"] == "true"
 
 
 def test_multi_node_false_trades_placement_for_capacity(tmp_path):

@@ -51,7 +51,8 @@ def test_cost_states_the_price_table(capsys):
     lines = out.splitlines()
     assert lines[0] == "Cost of staging (aws us-west-2), USD, 730 h/month"
     assert lines[1].startswith("Prices as of 2026-11-29: ")
-    assert any(line.split()[:4] == ["a100", "p4de.24xlarge", "spot", "0-1"] for line in lines)
+    # staging's A100 pool is a Karpenter NodePool priced as its first capacity type (a Capacity Block: on-demand).
+    assert any(line.split()[:4] == ["a100", "p4de.24xlarge", "on-demand", "0-1"] for line in lines)
 
 
 def test_diff_between_environments_shows_only_real_differences(capsys):
@@ -92,7 +93,9 @@ def test_diff_against_git_ref(repo, capsys):
                          "--fail-on", "delete")
     assert code == 0, err
     assert "| prod (new) |" in out
-    assert "    scalingConfig.maxSize: 1 -> 3" in out
+    # staging's a100 is a Karpenter NodePool: its recorded max and its limits (3 x p4de.24xlarge) update in place.
+    assert "    metadata.annotations.mlstack.io/max-nodes: 1 -> 3" in out
+    assert "    spec.limits.nvidia.com/gpu: 8 -> 24" in out
     # Three nodes of the multi-node a100 pool, and research's queue (8 GPUs + 100% borrowing) holds two: the NCCL
     # check comes on (its runtime, Role, RoleBinding and ConfigMap: 4 creates), and the suspended verification
     # Job and its script ConfigMap, whose contents change, are replaced; the a100 pool's GPU Job mounts that

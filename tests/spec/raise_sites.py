@@ -107,10 +107,17 @@ FIXTURES = {
     "existing-vpc": Fixture("staging", "network: {existing_vpc_id: vpc-0abc}\n", "network.existing_private_subnet_ids",
                             "required with existing_vpc_id: list the VPC's private subnets"),
     "vpc-prefix": Fixture("staging", "network: {cidr: 10.0.0.0/12}\n", "network.cidr", "on aws it must be /16 to /24"),
-    "max-below-min": Fixture("staging", "node_pools:\n  system: {min: 3, max: 2}\n", "node_pools.system.max",
+    "max-below-min": Fixture("prod", "node_pools:\n  system: {min: 3, max: 2}\n", "node_pools.system.max",
                              "must be >= min (3), got 2"),
     "max-below-min-gcp": Fixture("gcp-staging", "node_pools:\n  system: {min: 3, max: 2}\n", "node_pools.system.max",
                                  "must be >= min (3), got 2"),
+    # Karpenter pools (staging chooses cluster.autoscaler: karpenter).
+    "capacity-twice": Fixture("staging", "node_pools:\n  a100: {capacity: [spot, spot], reservation: null}\n", "node_pools.a100.capacity",
+                              "lists spot more than once; each capacity type appears once"),
+    "capacity-flex-start-aws": Fixture("staging", "node_pools:\n  a100: {capacity: [on-demand, flex-start], reservation: null}\n",
+                                       "node_pools.a100.capacity.1", "on aws reserve GPUs with a Capacity Block instead"),
+    "reserved-without-reservation": Fixture("staging", "node_pools:\n  a100: {reservation: null}\n", "node_pools.a100.reservation",
+                                            "required with capacity type reserved: the reservation to consume"),
     "tpu-max-below-min": Fixture("gcp-staging", "node_pools:\n  v5e: {min: 2, max: 1}\n", "node_pools.v5e.max",
                                  "must be >= min (2), got 1"),
     "public-endpoint-gcp": Fixture("gcp-staging", "cluster: {endpoint: public}\n", "cluster.allowed_cidrs",
@@ -241,23 +248,23 @@ COMPONENTS = {
     'components/aws/environment.py::AwsEnvironmentArgs.__post_init__::ValueError::tracking_bucket {} is not one of the buckets {}':
         F('artifacts-bucket'),
     'components/aws/interruption_queue.py::InterruptionQueueArgs.__post_init__::ValueError::message_retention_seconds must be 60..1209600, got {}':
-        U('mlstack.components.aws.interruption_queue'),
+        I('the Karpenter component creates its queue with the default retention (300 s)'),
     'components/aws/irsa_role.py::WorkloadRole.__init__::ValueError::{}: oidc_provider_arn and oidc_provider_url are required':
         I("the cluster's OIDC outputs"),
     'components/aws/karpenter_node_pool.py::KarpenterNodePoolArgs.__post_init__::ValueError::instance_types must not be empty':
-        U('mlstack.components.aws.karpenter_node_pool'),
+        I('instance types are the spec\'s list or, when it is empty, the catalogue\'s machine(s) (spec.rules_capacity.instance_types)'),
     'components/aws/karpenter_node_pool.py::KarpenterNodePoolArgs.__post_init__::ValueError::capacity_types must be distinct and non-empty, got {}':
-        U('mlstack.components.aws.karpenter_node_pool'),
+        F('capacity-twice'),
     'components/aws/karpenter_node_pool.py::KarpenterNodePoolArgs.__post_init__::ValueError::capacity_types {} are not among {}':
-        U('mlstack.components.aws.karpenter_node_pool'),
+        F('capacity-flex-start-aws'),
     "components/aws/karpenter_node_pool.py::KarpenterNodePoolArgs.__post_init__::ValueError::capacity type 'reserved' and capacity_reservation_ids go together":
-        U('mlstack.components.aws.karpenter_node_pool'),
+        F('reserved-without-reservation'),
     'components/aws/karpenter_node_pool.py::KarpenterNodePoolArgs.__post_init__::ValueError::limits must not be empty: an unlimited pool can launch without bound':
-        U('mlstack.components.aws.karpenter_node_pool'),
+        I('limits always carry the accelerator\'s devices, or a CPU pool\'s cpu and memory from catalogue sizes (a spec rule requires them)'),
     'components/aws/karpenter_node_pool.py::KarpenterNodePoolArgs.__post_init__::ValueError::disk_size_gib must be at least 20, got {}':
-        U('mlstack.components.aws.karpenter_node_pool'),
+        S('NodePool', 'disk_size_gib', 'minimum', 20),
     'components/aws/karpenter_node_pool.py::KarpenterNodePool.__init__::ValueError::{}: node_role_name, subnet_ids and security_group_ids are required':
-        U('mlstack.components.aws.karpenter_node_pool'),
+        I('the AWS mapping always passes the Karpenter node role, the private subnets and the cluster security group'),
     'components/aws/network.py::NetworkArgs.__post_init__::ValueError::existing_vpc_id needs existing_private_subnet_ids':
         F('existing-vpc'),
     'components/aws/network.py::NetworkArgs.__post_init__::ValueError::az_count must be between 2 and 6, got {}':

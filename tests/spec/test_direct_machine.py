@@ -135,7 +135,8 @@ def test_a_tpu_pool_still_takes_its_machine_from_the_topology(stacks, capsys):
 def test_the_plan_uses_it_and_warns(stacks, capsys):
     from mlstack.engine.review.planning import plan_env
 
-    path = _overlay(stacks, "direct", "staging", POOL.format(machine="p5.4xlarge", count=1))
+    # prod's Cluster Autoscaler: the pool is a managed node group (staging's Karpenter would make it a NodePool).
+    path = _overlay(stacks, "direct", "prod", POOL.format(machine="p5.4xlarge", count=1))
     plan = plan_env("direct", stacks)
     (group,) = [r.inputs for r in plan.of_type("aws:eks/nodeGroup:NodeGroup") if r.name == "acme-ml-direct-h100"]
     assert (group["instanceTypes"], group["amiType"], group["scalingConfig"]["maxSize"]) == (
@@ -170,7 +171,7 @@ def test_cost_shows_it_as_unknown(stacks):
     from mlstack.engine.review.cost import estimate
     from mlstack.engine.review.planning import plan_env
 
-    _overlay(stacks, "direct", "staging", POOL.format(machine="p5.4xlarge", count=1))
+    _overlay(stacks, "direct", "prod", POOL.format(machine="p5.4xlarge", count=1))
     report = estimate(plan_env("direct", stacks))
     (pool,) = [p for p in report.pools if p.name == "h100"]
     assert (pool.machine, pool.node_hourly) == ("p5.4xlarge", None)

@@ -75,7 +75,7 @@ def capability(plan: Plan, name: str) -> Cell:
     if name == "accelerators":
         return _accelerators(plan)
     for type_, probe in PROBES[name]:
-        present = plan.of_type(type_)
+        present = [r for r in plan.of_type(type_) if probe.applies is None or probe.applies(r)]
         if present:
             return Cell(probe.status, probe.detail(present, plan) if probe.detail else probe.what)
     return Cell("missing", "")

@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from mlstack.targets.aws import policy, table
-from mlstack.targets.base import NameRule, Pack, Remote, Scaffold, SpecRules
+from mlstack.targets.aws import policy, policy_capacity, table
+from mlstack.targets.base import CapacityRules, NameRule, Pack, Remote, Scaffold, SpecRules
 
 
 def stack_config(target: Mapping[str, Any]) -> dict[str, str]:
@@ -31,6 +31,19 @@ NAMES = (
              "https://docs.aws.amazon.com/tag-editor/latest/userguide/tagging.html", match=_TAG_CHARS, max_length=256),
 )
 
+# Node provisioning: managed node groups behind the Cluster Autoscaler by default, Karpenter NodePools on request
+# (docs/capacity.md says why the default is the Cluster Autoscaler).
+CAPACITY = CapacityRules(
+    autoscalers=("cluster-autoscaler", "karpenter"),
+    fallbacks_with="karpenter",
+    capacity_types=("reserved", "spot", "on-demand"),
+    capacity_hint="flex-start is GKE's Dynamic Workload Scheduler; on aws reserve GPUs with a Capacity Block "
+    "instead: capacity: [reserved, on-demand] and reservation: {id: cr-..., capacity_block: true}",
+    reservation_id=r"^cr-[0-9a-f]{8,17}$",
+    reservation_example="cr-0123456789abcdef0",
+    capacity_blocks=True,
+    instance_types=True,
+)
 def deployments_login(env: str, role_arn: str | None, login: Mapping[str, str]) -> dict[str, Any] | str:
     """Pulumi Deployments log in to AWS with OIDC, assuming ``--role-arn``."""
     if not role_arn:
@@ -52,7 +65,7 @@ PACK = Pack(
     priced=True,
     # The regions the price table's always-on (``fixed``) prices were read for (prices.yaml, "HOW TO READ IT").
     price_regions=("us-east-1", "us-west-2"),
-    rules=tuple(policy.RULES),
+    rules=(*policy.RULES, *policy_capacity.RULES),
     spec=SpecRules(
         region_example="us-west-2",
         machine_pattern=r"^[a-z][a-z0-9-]*\.[a-z0-9]+$",
@@ -65,6 +78,7 @@ PACK = Pack(
         interconnect="EFA",
         member_pattern=r"^arn:aws[a-z-]*:iam::\d{12}:(role|user)/[\w+=,.@/-]+$",
         member_expected="an IAM role or user ARN such as arn:aws:iam::123456789012:role/research",
+        capacity=CAPACITY,
     ),
     remote=Remote(
         identity_option="--role-arn",

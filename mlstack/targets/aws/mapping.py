@@ -8,15 +8,10 @@ from collections.abc import Mapping
 import pulumi
 
 from mlstack.catalog import Catalog
-from mlstack.catalog.checks import AUTOSCALER_IMAGE_PREFIX
 from mlstack.components.aws.audit import AuditArgs
 from mlstack.components.aws.bucket import BucketArgs
 from mlstack.components.aws.ci_trust import CiTrustArgs
 from mlstack.components.aws.cluster import ClusterArgs
-from mlstack.components.aws.cluster_autoscaler import (
-    ClusterAutoscaler,
-    ClusterAutoscalerArgs,
-)
 from mlstack.components.aws.container_registry import ContainerRegistryArgs
 from mlstack.components.aws.db_credentials_hook import PYTHON_HOOKS, SECRET_ARN_ENV
 from mlstack.components.aws.environment import (
@@ -35,6 +30,8 @@ from mlstack.spec import Spec
 from mlstack.spec.models import NodePool
 from mlstack.catalog.pool_machine import pool_machine
 from mlstack.spec.quotas import multi_node
+from mlstack.spec.rules_capacity import capacity_order, instance_types
+from mlstack.targets.aws import capacity
 
 # MLflow's laptop endpoint (tracking.access), internal only. The Service annotations are the in-tree AWS cloud
 # provider's (an internal NLB; kubernetes.io/docs/concepts/services-networking/service, "Internal load
@@ -62,29 +59,31 @@ def environment_tags(spec: Spec) -> dict[str, str]:
 
 
 def node_pool_args(
-    spec: Spec, pool: NodePool, catalog: Catalog, key: str | None = None, release_version: str | None = None
+    spec: Spec, pool: NodePool, catalog: Catalog, key: str, release_version: str | None = None,
+    sizes: tuple[int, int] | None = None,
 ) -> NodePoolArgs:
-    """One managed node group: the catalogue picks machine and AMI for an accelerator; a multi-node pool (``key``
-    names it in the spec) gets the machine's EFA interfaces; ``release_version`` is a lock's AMI release."""
-    lo, hi = pool.size()
+    """One managed node group of pool ``key``: the catalogue picks machine and AMI for an accelerator, a multi-node
+    pool gets the machine's EFA interfaces; ``release_version`` is a lock's AMI release; ``sizes`` (min, max)
+    default to the pool's own (``capacity.group_sizes``: a Karpenter pool's floor)."""
+    lo, hi = sizes or pool.size()
+    ami = "AL2023_x86_64_STANDARD"
     if pool.accelerator:
-        offer = pool_machine(catalog, pool.accelerator, "aws", pool.gpus_per_node, pool.machine)
-        machine, ami = offer.machine_type, offer.ami_type or "AL2023_x86_64_STANDARD"
-    else:
-        machine = pool.machine or catalog.default_system_machine["aws"]
-        ami = "AL2023_x86_64_STANDARD"
-    efa = catalog.efa_interfaces(machine) if key is not None and multi_node(spec, catalog, key) else 0
+        ami = pool_machine(catalog, pool.accelerator, "aws", pool.gpus_per_node, pool.machine).ami_type or ami
+    efa = capacity.efa_interfaces(spec, catalog, key)
     labels = {**pool.labels, EFA_LABEL: "true"} if efa else dict(pool.labels)
     return NodePoolArgs(
-        instance_types=[machine],
+        instance_types=instance_types(spec, catalog, key),
         ami_type=ami,
         min_size=lo,
         max_size=hi,
-        spot=pool.spot,
+        spot=capacity_order(pool) == ["spot"],
         accelerator=pool.accelerator,
         labels=dict(sorted(labels.items())),
         disk_size_gib=pool.disk_size_gib,
         efa_interfaces=efa,
+        # Node health: EKS replaces an accelerator node whose GPU (or Neuron device) the monitoring agent reports
+        # unhealthy; a broken GPU otherwise keeps failing every job scheduled onto it.
+        auto_repair=pool.accelerator is not None,
         release_version=release_version,
     )
 
@@ -115,8 +114,9 @@ def environment_args(
             deployer_admin=spec.cluster.deployer_admin,
         ),
         node_pools={
-            key: node_pool_args(spec, pool, catalog, key, platform.get(f"node_pool/{key}"))
+            key: node_pool_args(spec, pool, catalog, key, platform.get(f"node_pool/{key}"), sizes)
             for key, pool in sorted(spec.node_pools.items())
+            if (sizes := capacity.group_sizes(spec, key)) is not None
         },
         shared_file_system=SharedFileSystemArgs() if spec.storage.shared else None,
         buckets={key: BucketArgs(versioning=b.versioning) for key, b in sorted(spec.storage.buckets.items())},
@@ -142,6 +142,7 @@ def environment_args(
         else None,
         audit=AuditArgs(retention_days=spec.audit.retention_days),
         cluster_access=team_access(spec),
+        node_monitoring=any(p.accelerator for p in spec.node_pools.values()),
         addon_versions={k.removeprefix("addon/"): v for k, v in sorted(platform.items()) if k.startswith("addon/")},
     )
 
@@ -168,23 +169,7 @@ def provision(
     args = environment_args(spec, catalog, versions, identities, platform)
     env = AwsEnvironment(spec.prefix, args)
     provider = cluster_provider(spec.prefix, kubeconfig=env.kubeconfig, depends_on=[env])
-    chart = catalog.versions.charts["cluster-autoscaler"]
-    # The autoscaler's release must match the control plane's minor: the catalogue pins one per minor.
-    autoscaler_image = catalog.versions.images[AUTOSCALER_IMAGE_PREFIX + versions["kubernetes"]]
-    autoscaler = ClusterAutoscaler(
-        f"{spec.prefix}-autoscaler",
-        ClusterAutoscalerArgs(
-            cluster_name=env.cluster_name,
-            oidc_provider_arn=env.oidc_provider_arn,
-            oidc_provider_url=env.oidc_provider_url,
-            chart_version=chart.version,
-            chart_repository=chart.repo,
-            image=autoscaler_image.ref,
-            tags=environment_tags(spec),
-        ),
-        opts=pulumi.ResourceOptions(providers=[provider]),
-    )
-    extras: list[pulumi.Resource] = [autoscaler]
+    extras: list[pulumi.Resource] = capacity.provision(spec, catalog, versions, env, provider, environment_tags(spec))
     if any(p.accelerator and catalog.accelerators[p.accelerator].kind == "trainium" for p in spec.node_pools.values()):
         extras.append(
             NeuronSupport(
@@ -237,7 +222,11 @@ def provision(
         mlflow_python_hooks=dict(PYTHON_HOOKS) if env.tracking_database_secret_arn else {},
         ci_groups=[CI_KUBERNETES_GROUP] if spec.ci and spec.ci.trusted else [],
         # A multi-node pool's training runtime asks for every EFA interface of the node (NCCL uses them all).
-        node_fabric={key: {EFA_RESOURCE: p.efa_interfaces} for key, p in args.node_pools.items() if p.efa_interfaces},
+        node_fabric={
+            key: {EFA_RESOURCE: n}
+            for key, n in sorted({**{k: p.efa_interfaces for k, p in args.node_pools.items()}, **capacity.fabric(spec, catalog)}.items())
+            if n
+        },
         registry_host=_registry_host(env),
         outputs=outputs,
         # Depending on the environment component waits for all its children: nodes must exist before Helm
@@ -283,7 +272,7 @@ def locked_problems(spec: Spec, catalog: Catalog, versions: dict[str, str], plat
         release = platform.get(f"node_pool/{key}")
         if not release:
             continue
-        ami_type, match = node_pool_args(spec, pool, catalog).ami_type, RELEASE_VERSION.match(release)
+        ami_type, match = node_pool_args(spec, pool, catalog, key).ami_type, RELEASE_VERSION.match(release)
         stem = AMI_NAME_STEMS.get(ami_type)
         if stem is None or match is None:
             problems.append(f"node_pool/{key}: release version {release!r} of AMI type {ami_type} cannot be checked "

@@ -128,7 +128,11 @@ TYPES: dict[str, ResourceType] = {
         parity=Parity("pools", "native", "EKS managed node groups (autoscaling)"),
         accelerators=_node_group_accelerators,
     ),
-    "aws:eks/addon:Addon": ResourceType(replace=ReplaceRule(("addonName", "clusterName"), source=_TF)),
+    "aws:eks/addon:Addon": ResourceType(
+        replace=ReplaceRule(("addonName", "clusterName"), source=_TF),
+        parity=Parity("node health", "native", "EKS node monitoring agent + node auto repair on accelerator pools",
+                      applies=lambda r: r.inputs.get("addonName") == "eks-node-monitoring-agent"),
+    ),
     "aws:eks/accessEntry:AccessEntry": ResourceType(replace=ReplaceRule(("clusterName", "principalArn", "type"), source=_TF)),
     "aws:eks/accessPolicyAssociation:AccessPolicyAssociation": ResourceType(
         replace=ReplaceRule(("clusterName", "policyArn", "principalArn", "accessScope"), source=_TF)
@@ -277,7 +281,7 @@ TYPES: dict[str, ResourceType] = {
         replace=ReplaceRule(("name", "namePrefix", "fifoQueue"), source=_TF),
     ),
     "aws:cloudwatch/eventRule:EventRule": ResourceType(replace=ReplaceRule(("name", "namePrefix", "eventBusName"), source=_TF)),
-    # The interruption queue's target and policy (Karpenter): created by no example environment.
+    # The interruption queue's target and policy (Karpenter: the staging example).
     "aws:cloudwatch/eventTarget:EventTarget": ResourceType(
         replace=ReplaceRule(("rule", "targetId", "eventBusName"), note="not re-read this session", source=_TF)
     ),
@@ -345,6 +349,13 @@ TYPES: dict[str, ResourceType] = {
         parity=Parity("audit", "native", "CloudTrail + EKS audit logs"),
     ),
 }
+
+
+# Node provisioning (Karpenter, its interruption queue, the Cluster Autoscaler): a module of its own.
+from mlstack.targets.aws.table_capacity import TYPES as _CAPACITY  # noqa: E402
+
+assert not set(TYPES) & set(_CAPACITY), "one entry per type"
+TYPES.update(_CAPACITY)
 
 
 def _hash8(name: str) -> str:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from mlstack.targets.base import NameRule, Pack, Remote, Scaffold, SpecRules
+from mlstack.targets.base import CapacityRules, NameRule, Pack, Remote, Scaffold, SpecRules
 from mlstack.targets.gcp import policy, table
 
 
@@ -83,6 +83,11 @@ PACK = Pack(
         names=NAMES,
         member_pattern=r"^[^@\s]+@[^@\s]+\.[a-z]+$",
         member_expected="a Google account or service account e-mail such as ana@acme.com",
+        capacity=CapacityRules(
+            autoscaler_refused="GKE adds nodes with its own cluster autoscaler and node auto-provisioning. Remove it",
+            capacity_refused="capacity fallbacks on gcp (ComputeClasses) are not wired yet; a pool takes spot: true or "
+            "on-demand. Remove it (use spot: true for Spot VMs)",
+        ),
         network_prefixes=(8, 24),
         reserved_ranges=RESERVED_RANGES,
         node_subnet_prefix=NODE_SUBNET_PREFIX,

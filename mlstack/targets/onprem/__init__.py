@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from mlstack.targets.base import Pack, Remote, Scaffold, SpecRules
+from mlstack.targets.base import CapacityRules, Pack, Remote, Scaffold, SpecRules
 from mlstack.targets.onprem import table
 
 
@@ -28,7 +28,13 @@ PACK = Pack(
     stack_config=stack_config,
     mapping="mlstack.targets.onprem.mapping",
     unpriced_note="on-premise hardware is not priced",
-    spec=SpecRules(existing_cluster=True),
+    spec=SpecRules(
+        existing_cluster=True,
+        capacity=CapacityRules(
+            refused="onprem pools describe existing nodes and nothing provisions them. Remove it; add nodes to the "
+            "cluster and select them with selector: labels",
+        ),
+    ),
     remote=Remote(kubeconfig_secret=True),
     scaffold=Scaffold(flags=("--kube-context", "--nfs-server", "--nfs-path")),
 )

@@ -47,6 +47,7 @@ LEVELS = {
     "MLS-AWS-021": "advisory",  # CloudTrail is multi-region
     "MLS-AWS-022": "advisory",  # CloudTrail log file validation is on
     "MLS-AWS-023": "advisory",  # Multi-node GPU pools have EFA
+    "MLS-AWS-024": "advisory",  # Spot and reserved Karpenter NodePools have interruption handling
     "MLS-GCP-001": "mandatory",  # GKE control plane is not public and nodes are private
     "MLS-GCP-002": "advisory",  # GKE secrets are encrypted with Cloud KMS
     "MLS-GCP-003": "advisory",  # GKE system and API server logs go to Cloud Logging

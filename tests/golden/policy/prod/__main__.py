@@ -47,6 +47,7 @@ LEVELS = {
     "MLS-AWS-021": "mandatory",  # CloudTrail is multi-region
     "MLS-AWS-022": "mandatory",  # CloudTrail log file validation is on
     "MLS-AWS-023": "advisory",  # Multi-node GPU pools have EFA
+    "MLS-AWS-024": "mandatory",  # Spot and reserved Karpenter NodePools have interruption handling
     "MLS-GCP-001": "disabled",  # about gcp; this environment runs on aws
     "MLS-GCP-002": "disabled",  # about gcp; this environment runs on aws
     "MLS-GCP-003": "disabled",  # about gcp; this environment runs on aws
