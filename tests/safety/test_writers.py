@@ -21,6 +21,7 @@ INIT = ["--project", "acme-ml", "--cloud", "aws", "--region", "us-west-2", "--re
 def project(tmp_path):
     root = tmp_path / "project"
     shutil.copytree(ROOT / "stacks", root / "stacks", ignore=shutil.ignore_patterns("*.lock.json"))
+    shutil.copytree(ROOT / "examples" / "notebooks", root / "examples" / "notebooks")  # the notebooks the stacks name
     return root
 
 
