@@ -23,6 +23,7 @@ from .irsa_role import WorkloadRole, WorkloadRoleArgs
 from .mlflow_access import MLFLOW_PREFIX, database_secret_statements, mlflow_statements
 from .network import Network, NetworkArgs
 from .node_pool import NodePool, NodePoolArgs
+from .scratch_file_system import ScratchFileSystem, ScratchFileSystemArgs
 from .shared_file_system import SharedFileSystem, SharedFileSystemArgs
 from .tracking_database import TrackingDatabase, TrackingDatabaseArgs
 
@@ -58,6 +59,9 @@ class AwsEnvironmentArgs:
         shared_file_system: EFS for ReadWriteMany volumes, with the ``aws-efs-csi-driver`` EKS add-on and its
             IRSA role (``kube-system/efs-csi-controller-sa``); None creates none.
         buckets: bucket key -> bucket (component ``<name>-<key>``).
+        scratch_file_system: FSx for Lustre scratch tier (component ``<name>-scratch``) in the first private
+            subnet (PERSISTENT_2 is single-AZ), reachable from the nodes' security group; None creates none.
+        scratch_bucket: key in ``buckets`` linked into the scratch file system at ``/datasets``; None links none.
         registry: ECR repositories; None creates none. An empty ``prefix`` becomes this component's name.
         tracking_database: RDS PostgreSQL for MLflow; None creates none.
         tracking_bucket: key in ``buckets`` holding MLflow artifacts (under ``mlflow/``); None: no artifacts
@@ -77,6 +81,8 @@ class AwsEnvironmentArgs:
     node_pools: Mapping[str, NodePoolArgs] = field(default_factory=dict)
     shared_file_system: SharedFileSystemArgs | None = None
     buckets: Mapping[str, BucketArgs] = field(default_factory=dict)
+    scratch_file_system: ScratchFileSystemArgs | None = None
+    scratch_bucket: str | None = None
     registry: ContainerRegistryArgs | None = None
     tracking_database: TrackingDatabaseArgs | None = None
     tracking_bucket: str | None = None
@@ -95,6 +101,8 @@ class AwsEnvironmentArgs:
             raise ValueError(f"names {clash} are used both as node pool and bucket")
         if self.tracking_bucket is not None and self.tracking_bucket not in self.buckets:
             raise ValueError(f"tracking_bucket {self.tracking_bucket!r} is not one of the buckets {sorted(self.buckets)}")
+        if self.scratch_bucket is not None and self.scratch_bucket not in self.buckets:
+            raise ValueError(f"scratch_bucket {self.scratch_bucket!r} is not one of the buckets {sorted(self.buckets)}")
 
 
 class AwsEnvironment(pulumi.ComponentResource):
@@ -106,7 +114,7 @@ class AwsEnvironment(pulumi.ComponentResource):
         (key -> bucket), tracking_artifacts_uri (``s3://<bucket>/mlflow`` or None), mlflow_role_arn (or None),
         tracking_database_uri (no password, or None), tracking_database_secret_arn (the RDS-managed secret
         MLflow reads its password from), registry_urls (repository -> URL), ci_role_arn (or None),
-        trail_arn (or None).
+        trail_arn (or None). Attribute ``scratch``: the scratch file system component, or None.
     """
 
     def __init__(self, name: str, args: AwsEnvironmentArgs, opts: pulumi.ResourceOptions | None = None) -> None:
@@ -175,6 +183,21 @@ class AwsEnvironment(pulumi.ComponentResource):
         buckets = {
             key: Bucket(f"{name}-{key}", fill(args.buckets[key]), opts=child_opts(self)) for key in sorted(args.buckets)
         }
+
+        self.scratch: ScratchFileSystem | None = None
+        if args.scratch_file_system is not None:
+            linked = buckets[args.scratch_bucket].bucket_name if args.scratch_bucket else None
+            self.scratch = ScratchFileSystem(
+                f"{name}-scratch",
+                fill(
+                    args.scratch_file_system,
+                    vpc_id=network.vpc_id,
+                    subnet_id=private[0],
+                    client_security_group_ids=[node_sg],
+                    data_repository_path=pulumi.Output.concat("s3://", linked) if linked is not None else None,
+                ),
+                opts=child_opts(self),
+            )
 
         registry: ContainerRegistry | None = None
         if args.registry is not None:

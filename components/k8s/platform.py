@@ -22,6 +22,7 @@ import pulumi
 from . import require_provider
 from .ci_access import CiAccess, CiAccessArgs
 from .gpu_support import GpuSupport, GpuSupportArgs
+from .scratch_storage import ScratchStorage, ScratchStorageArgs
 from .shared_storage import SharedStorage, SharedStorageArgs
 from .team import Team, TeamArgs
 from .tracking_server import TrackingServer, TrackingServerArgs
@@ -48,6 +49,8 @@ class PlatformArgs:
         ci: CI access; None for no CI identity. Its ``namespaces`` are set here: every team namespace.
         workloads: the workload layer (Kueue, queues, JobSet, Trainer, KubeRay); None for none. Ordered after
             the team namespaces (its LocalQueues live there).
+        scratch: the ``scratch`` volume (its source bound by the target); None without a scratch tier. Its
+            ``namespaces`` are set here: every team namespace.
     """
 
     storage: SharedStorageArgs
@@ -57,13 +60,14 @@ class PlatformArgs:
     gpu: GpuSupportArgs | None = None
     ci: CiAccessArgs | None = None
     workloads: WorkloadsArgs | None = None
+    scratch: ScratchStorageArgs | None = None
 
 
 class Platform(pulumi.ComponentResource):
     """Composes GpuSupport, Team (one per team), TrackingServer, SharedStorage, CiAccess, VerifyJob and Workloads.
 
     Children are named ``<name>-gpu``, ``<name>-<team>``, ``<name>-tracking``, ``<name>-storage``,
-    ``<name>-ci``, ``<name>-verify`` and ``<name>-workloads``.
+    ``<name>-ci``, ``<name>-verify``, ``<name>-workloads`` and ``<name>-scratch``.
 
     Attributes:
         tracking_uri: the MLflow URI inside the cluster.
@@ -72,7 +76,8 @@ class Platform(pulumi.ComponentResource):
         storage_class_name: the shared StorageClass's name.
         verify_job_name: the verification Job's name. verify_namespace: its namespace.
         ci_service_account: the CI ServiceAccount's name, or None without CI.
-        gpu, teams, tracking, storage, ci, verify, workloads: the child components.
+        gpu, teams, tracking, storage, ci, verify, workloads, scratch: the child components (scratch None
+            without a scratch tier).
     """
 
     def __init__(self, name: str, args: PlatformArgs, opts: pulumi.ResourceOptions | None = None) -> None:
@@ -132,6 +137,11 @@ class Platform(pulumi.ComponentResource):
             f"{name}-storage",
             dataclasses.replace(args.storage, namespaces={**namespaces, VERIFY_KEY: self.verify.namespace}),
             child,
+        )
+        self.scratch = (
+            ScratchStorage(f"{name}-scratch", dataclasses.replace(args.scratch, namespaces=dict(namespaces)), child)
+            if args.scratch
+            else None
         )
         self.ci = None
         if args.ci:

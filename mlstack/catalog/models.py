@@ -196,38 +196,85 @@ class MachineType(_Strict):
     ami_type: str | None = None
 
 
-class LustreDeployment(_Strict):
-    """A Lustre scratch offering: its size rule, throughput steps and price.
+class CapacityRange(_Strict):
+    """One range of sizes a storage service accepts: ``min_gib`` to ``max_gib`` in steps of ``step_gib``
+    (a size is valid when it lies in the range and is a multiple of the step)."""
 
-    Valid sizes are ``first_sizes_gib`` and then every multiple of ``step_gib`` up to ``max_capacity_gib``.
-    ``price_gib_month`` is USD per GiB-month of storage, by throughput step (MB/s per TiB).
+    min_gib: int = Field(ge=1)
+    max_gib: int = Field(ge=1)
+    step_gib: int = Field(ge=1)
+
+    @model_validator(mode="after")
+    def _aligned(self) -> CapacityRange:
+        if self.min_gib > self.max_gib or self.min_gib % self.step_gib or self.max_gib % self.step_gib:
+            raise ValueError(f"range {self.min_gib}-{self.max_gib} GiB is not aligned to its step {self.step_gib}")
+        return self
+
+    def contains(self, size_gib: int) -> bool:
+        return self.min_gib <= size_gib <= self.max_gib and size_gib % self.step_gib == 0
+
+    def describe(self) -> str:
+        if self.min_gib == self.max_gib:
+            return f"{self.min_gib} GiB"
+        return f"{self.min_gib} to {self.max_gib} GiB in steps of {self.step_gib} GiB"
+
+
+def valid_size(ranges: list[CapacityRange], size_gib: int) -> bool:
+    """Whether ``size_gib`` lies in one of ``ranges``."""
+    return any(r.contains(size_gib) for r in ranges)
+
+
+def nearest_size(ranges: list[CapacityRange], size_gib: int) -> int:
+    """The valid size closest to ``size_gib`` (the larger one on a tie: capacity is what was asked for)."""
+    candidates: list[int] = []
+    for r in ranges:
+        below = min(max(size_gib, r.min_gib), r.max_gib) // r.step_gib * r.step_gib
+        candidates += [s for s in (below, below + r.step_gib) if r.contains(s)] or [r.min_gib]
+    return min(candidates, key=lambda s: (abs(s - size_gib), -s))
+
+
+def describe_sizes(ranges: list[CapacityRange]) -> str:
+    """The ranges in words, for error messages: ``1200 GiB, or 2400 to 100800 GiB in steps of 2400 GiB``."""
+    return ", or ".join(r.describe() for r in ranges)
+
+
+class LustreTier(_Strict):
+    """One throughput tier of a Lustre service: the sizes it accepts and its storage price.
+
+    ``price_gib_month`` is USD per GiB-month; None where the catalogue has no verified price (``mlstack cost``
+    then lists the file system as unpriced, never guesses).
     """
 
+    ranges: list[CapacityRange] = Field(min_length=1)
+    price_gib_month: float | None = Field(default=None, ge=0)
+
+
+class LustreDeployment(_Strict):
+    """A Lustre scratch offering of one cloud: its throughput tiers (key: MB/s per TiB), each with its sizes."""
+
     cloud: Cloud
+    product: str = Field(min_length=1)
     deployment_type: str = Field(min_length=1)
-    first_sizes_gib: list[int] = Field(min_length=1)
-    step_gib: int = Field(ge=1)
-    max_capacity_gib: int = Field(ge=1)
-    throughputs_mb_s_per_tib: list[int] = Field(min_length=1)
-    price_gib_month: dict[str, float]
+    default_throughput_mb_s_per_tib: int = Field(ge=1)
+    tiers: dict[str, LustreTier] = Field(min_length=1)
     checked: str = Field(pattern=DATE)
     source: str = Field(min_length=1)
 
-    def valid_size(self, size_gib: int) -> bool:
-        """Whether ``size_gib`` is a size this deployment accepts."""
-        if size_gib > self.max_capacity_gib:
-            return False
-        return size_gib in self.first_sizes_gib or (size_gib > 0 and size_gib % self.step_gib == 0)
+    @property
+    def throughputs_mb_s_per_tib(self) -> list[int]:
+        return sorted(int(t) for t in self.tiers)
 
-    def size_rule(self) -> str:
-        """The size rule in words, for error messages."""
-        firsts = ", ".join(str(s) for s in self.first_sizes_gib)
-        return f"{firsts} or a multiple of {self.step_gib} GiB up to {self.max_capacity_gib} GiB"
+    def tier(self, throughput_mb_s_per_tib: int) -> LustreTier | None:
+        return self.tiers.get(str(throughput_mb_s_per_tib))
 
 
 class FilestoreTier(_Strict):
+    """A Filestore service tier's capacity: overall bounds, and where the tier has them its ranges with their
+    own steps (ZONAL: 1-9.75 TiB in 256 GiB steps, 10-100 TiB in 2.5 TiB steps)."""
+
     min_capacity_gib: int = Field(ge=1)
     max_capacity_gib: int = Field(ge=1)
+    ranges: list[CapacityRange] = Field(default_factory=list)
 
 
 class PricePoint(_Strict):
@@ -367,9 +414,10 @@ class Catalog(_Strict):
             if name not in (_get(self.machines, cloud) or {}):
                 problems.append(f"default_system_machine.{cloud}: {name} is not in machines.{cloud}")
         for name, lustre in self.lustre.items():
-            steps = {str(t) for t in lustre.throughputs_mb_s_per_tib}
-            if set(lustre.price_gib_month) != steps:
-                problems.append(f"lustre.{name}: price_gib_month keys {sorted(lustre.price_gib_month)} != throughputs {sorted(steps)}")
+            if lustre.tier(lustre.default_throughput_mb_s_per_tib) is None:
+                problems.append(f"lustre.{name}: default_throughput_mb_s_per_tib is not one of its tiers {sorted(lustre.tiers)}")
+            if any(not t.isdigit() for t in lustre.tiers):
+                problems.append(f"lustre.{name}: tier keys must be MB/s per TiB (digits), got {sorted(lustre.tiers)}")
         for cloud, windows in self.kubernetes_support.items():
             for minor, w in windows.items():
                 where = f"kubernetes_support.{cloud}.{minor}"
@@ -380,6 +428,8 @@ class Catalog(_Strict):
         for name, tier in self.filestore_tiers.items():
             if tier.min_capacity_gib > tier.max_capacity_gib:
                 problems.append(f"filestore_tiers.{name}: min_capacity_gib > max_capacity_gib")
+            if tier.ranges and (tier.ranges[0].min_gib, tier.ranges[-1].max_gib) != (tier.min_capacity_gib, tier.max_capacity_gib):
+                problems.append(f"filestore_tiers.{name}: ranges do not span min_capacity_gib to max_capacity_gib")
         if problems:
             raise ValueError("; ".join(problems))
         return self

@@ -78,6 +78,7 @@ class CostSink(Protocol):
     def pool(self, name: str, machine: str, spot: bool, lo: int, hi: int, note: str = "") -> None: ...
     def add_fixed(self, name: str, what: str, hourly: float, note: str = "") -> None: ...
     def add_monthly(self, name: str, what: str, monthly: float, note: str = "") -> None: ...
+    def scratch(self, name: str, what: str, size_gib: int, throughput_mb_s: int, gib_month: float | None, note: str = "") -> None: ...
     def key(self, name: str, part: str) -> float: ...
     def missing(self, text: str) -> None: ...
 
@@ -152,6 +153,10 @@ class SpecRules:
         tpus: the target offers TPU slices.
         existing_vpc: an existing network may be named (``network.existing_vpc_id``).
         shared_tiers: what ``storage.shared.tier`` chooses on this target ("Filestore tiers"); "" when no tier.
+        scratch: the catalogue's Lustre offering (a key of ``lustre``) that ``storage.scratch`` creates on this
+            target; "": mlstack creates none (an existing-cluster target names an export instead).
+        scratch_bucket: ``storage.scratch.bucket`` links a bucket into the scratch file system on this target.
+        scratch_zone: the scratch file system is zonal and ``storage.scratch.zone`` places it.
         member_pattern: the shape of a team member; member_expected describes it.
         cluster_admins: ``cluster.admins`` grants cluster-admin through the cloud (identities of
             ``member_pattern``'s shape); elsewhere the field is refused.
@@ -167,6 +172,9 @@ class SpecRules:
     tpus: bool = False
     existing_vpc: bool = False
     shared_tiers: str = ""
+    scratch: str = ""
+    scratch_bucket: bool = False
+    scratch_zone: bool = False
     member_pattern: str = r"^\S+$"
     member_expected: str = "a user name without spaces"
     cluster_admins: bool = False

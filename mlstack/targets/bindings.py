@@ -62,6 +62,9 @@ class Bindings:
         identities: the platform identities the target bound (those it was handed).
         node_fabric: accelerator pool -> the fabric devices each of its nodes offers, resource -> count (AWS:
             the EFA interfaces of a multi-node pool); the pool's training runtime requests them all.
+        scratch_source: the ``scratch`` volume's source (``ScratchStorageArgs`` fields: ``csi_driver``,
+            ``volume_handle``, ``volume_attributes``, ``mount_options``, or ``nfs_server`` and ``nfs_path``); None
+            without a scratch tier.
         outputs: stack outputs of the target (exported as they are).
         depends_on: resources the platform layer must wait for (node pools, CSI drivers).
     """
@@ -86,6 +89,7 @@ class Bindings:
     ci_issue_token: bool = False
     identities: Identities = field(default_factory=Identities)
     node_fabric: dict[str, dict[str, int]] = field(default_factory=dict)
+    scratch_source: dict[str, Any] | None = None
     outputs: dict[str, Any] = field(default_factory=dict)
     depends_on: list[pulumi.Resource] = field(default_factory=list)
 

@@ -27,6 +27,9 @@ RESOURCE_ATTRIBUTES = {"urn", "id"}
 OPTIONAL_CHILDREN = {
     ("Platform", "gpu"),
     ("Platform", "ci"),
+    ("Platform", "scratch"),
+    ("AwsEnvironment", "scratch"),
+    ("GcpEnvironment", "scratch"),
     *(("Workloads", part) for part in ("kueue", "queues", "jobset", "trainer", "kuberay")),
 }
 

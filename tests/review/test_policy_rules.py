@@ -6,6 +6,7 @@ import pytest
 
 from mlstack.engine.review.policy import RULES, check_plan, rule_ids
 from .fixtures import plan, policy, reg
+from .data_fixtures import DATA_CASES
 from .workload_fixtures import WORKLOAD_CASES
 
 EKS = "aws:eks/cluster:Cluster"
@@ -176,6 +177,7 @@ CASES: dict[str, tuple[list, list]] = {
 
 
 CASES.update(WORKLOAD_CASES)
+CASES.update(DATA_CASES)
 
 
 def test_at_least_30_rules_and_every_rule_has_fixtures():

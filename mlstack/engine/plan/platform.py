@@ -12,6 +12,7 @@ from mlstack.catalog import Catalog
 from mlstack.components.k8s.ci_access import CiAccessArgs
 from mlstack.components.k8s.gpu_support import GpuSupportArgs
 from mlstack.components.k8s.platform import Platform, PlatformArgs
+from mlstack.components.k8s.scratch_storage import ScratchStorageArgs
 from mlstack.components.k8s.shared_storage import SharedStorageArgs
 from mlstack.components.k8s.team import TeamArgs
 from mlstack.components.k8s.tracking_server import TrackingServerArgs
@@ -19,6 +20,7 @@ from mlstack.components.k8s.verify_job import VerifyJobArgs
 from mlstack.engine.plan.workloads import nccl_check, team_quota_fields, workloads_args
 from mlstack.targets.bindings import Bindings, Identities, cluster_provider
 from mlstack.spec import Spec
+from mlstack.spec import scratch as scratch_spec
 
 
 def mlflow_image(spec: Spec, catalog: Catalog, versions: dict[str, str]) -> str:
@@ -95,6 +97,9 @@ def platform_args(
             size_gib=shared.size_gib,
             protect=spec.protected,
         ),
+        scratch=ScratchStorageArgs(size_gib=scratch_spec.size_gib(spec) or 0, protect=spec.protected, **bindings.scratch_source)
+        if bindings.scratch_source is not None
+        else None,
         tracking=TrackingServerArgs(
             image=image,
             database_uri=bindings.database_uri,
@@ -148,6 +153,7 @@ def provision(
         "mlflow_admin_secret": platform.admin_secret_name,
         "team_namespaces": platform.team_namespaces,
         "storage_class": platform.storage_class_name,
+        **({"scratch_storage_class": platform.scratch.storage_class_name} if platform.scratch else {}),
         "verify_job": platform.verify_job_name,
         "verify_namespace": platform.verify_namespace,
         "ci_service_account": platform.ci_service_account,

@@ -51,6 +51,8 @@ PACK = Pack(
         machine_pattern=r"^[a-z][a-z0-9-]*\.[a-z0-9]+$",
         machine_example="m6i.xlarge",
         existing_vpc=True,
+        scratch="aws-fsx-persistent-2",
+        scratch_bucket=True,
         cluster_admins=True,
         names=NAMES,
         member_pattern=r"^arn:aws[a-z-]*:iam::\d{12}:(role|user)/[\w+=,.@/-]+$",

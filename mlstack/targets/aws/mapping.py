@@ -27,8 +27,10 @@ from mlstack.components.aws.shared_file_system import SharedFileSystemArgs
 from mlstack.components.aws.tracking_database import TrackingDatabaseArgs
 from mlstack.components.k8s.efa_support import EFA_LABEL, EFA_RESOURCE, EfaSupport, EfaSupportArgs
 from mlstack.components.k8s.neuron_support import NeuronSupport, NeuronSupportArgs
+from mlstack.targets.aws import scratch
 from mlstack.targets.bindings import Bindings, Identities, cluster_provider
 from mlstack.spec import Spec
+from mlstack.spec import scratch as scratch_spec
 from mlstack.spec.models import NodePool
 from mlstack.catalog.pool_machine import pool_machine
 from mlstack.spec.quotas import multi_node
@@ -96,6 +98,8 @@ def environment_args(spec: Spec, catalog: Catalog, versions: dict[str, str], ide
         node_pools={key: node_pool_args(spec, pool, catalog, key) for key, pool in sorted(spec.node_pools.items())},
         shared_file_system=SharedFileSystemArgs() if spec.storage.shared else None,
         buckets={key: BucketArgs(versioning=b.versioning) for key, b in sorted(spec.storage.buckets.items())},
+        scratch_file_system=scratch.file_system_args(spec, catalog),
+        scratch_bucket=scratch_spec.bucket(spec),
         registry=ContainerRegistryArgs(
             prefix=spec.prefix, repositories=list(spec.registry.repositories), untagged_expiry_days=spec.registry.untagged_expiry_days
         )
@@ -157,7 +161,7 @@ def provision(spec: Spec, catalog: Catalog, versions: dict[str, str], identities
         ),
         opts=pulumi.ResourceOptions(providers=[provider]),
     )
-    extras: list[pulumi.Resource] = [autoscaler]
+    extras: list[pulumi.Resource] = [autoscaler, *scratch.csi_driver(spec, catalog, env, provider)]
     if any(p.accelerator and catalog.accelerators[p.accelerator].kind == "trainium" for p in spec.node_pools.values()):
         extras.append(
             NeuronSupport(
@@ -206,6 +210,7 @@ def provision(spec: Spec, catalog: Catalog, versions: dict[str, str], identities
         else {},
         mlflow_python_hooks=dict(PYTHON_HOOKS) if env.tracking_database_secret_arn else {},
         ci_groups=[CI_KUBERNETES_GROUP] if spec.ci else [],
+        scratch_source=scratch.volume_source(env),
         # A multi-node pool's training runtime asks for every EFA interface of the node (NCCL uses them all).
         node_fabric={key: {EFA_RESOURCE: p.efa_interfaces} for key, p in args.node_pools.items() if p.efa_interfaces},
         registry_host=_registry_host(env),

@@ -19,6 +19,7 @@ from mlstack.components.gcp.shared_file_system import SharedFileSystemArgs
 from mlstack.components.gcp.tpu_node_pool import TpuNodePoolArgs
 from mlstack.components.gcp.tracking_database import TrackingDatabaseArgs
 from mlstack.components.onprem.nfs_backend import NfsBackend, NfsBackendArgs
+from mlstack.targets.gcp import scratch
 from mlstack.targets.bindings import Bindings, Identities, cluster_provider
 from mlstack.spec import Spec
 from mlstack.spec.models import NodePool
@@ -125,6 +126,7 @@ def environment_args(spec: Spec, catalog: Catalog, versions: dict[str, str], ide
         if shared
         else None,
         buckets={k: BucketArgs(project_id=project, location=region.upper(), versioning=b.versioning) for k, b in sorted(spec.storage.buckets.items())},
+        scratch_file_system=scratch.file_system_args(spec, catalog),
         registry=ContainerRegistryArgs(
             project_id=project, location=region, repositories=tuple(spec.registry.repositories),
             delete_untagged_after_days=spec.registry.untagged_expiry_days,
@@ -201,6 +203,7 @@ def provision(spec: Spec, catalog: Catalog, versions: dict[str, str], identities
         # GKE names a Google identity by its e-mail; the CI's Roles are bound to that user.
         ci_users=[env.ci_service_account_email] if env.ci_service_account_email is not None else [],
         registry_host=f"{spec.target.region}-docker.pkg.dev",
+        scratch_source=scratch.volume_source(env),
         outputs=outputs,
         depends_on=[env, nfs],
     )

@@ -80,6 +80,10 @@ def provision(spec: Spec, catalog: Catalog, versions: dict[str, str], identities
         mlflow_env={"MLFLOW_S3_ENDPOINT_URL": env.s3_endpoint_url},
         mlflow_secret_env={"AWS_ACCESS_KEY_ID": env.s3_access_key_id, "AWS_SECRET_ACCESS_KEY": env.s3_secret_access_key},
         registry_host=env.registry_host,
+        # The existing scratch export (Lustre through its NFS gateway, or NFS), mounted as static volumes.
+        scratch_source={"nfs_server": spec.storage.scratch.nfs_server, "nfs_path": spec.storage.scratch.nfs_path}
+        if spec.storage.scratch
+        else None,
         outputs={
             "registry_host": env.registry_host,
             "s3_endpoint_url": env.s3_endpoint_url,

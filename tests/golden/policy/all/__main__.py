@@ -47,6 +47,7 @@ LEVELS = {
     "MLS-AWS-021": "advisory",  # CloudTrail is multi-region
     "MLS-AWS-022": "advisory",  # CloudTrail log file validation is on
     "MLS-AWS-023": "advisory",  # Multi-node GPU pools have EFA
+    "MLS-AWS-025": "advisory",  # FSx for Lustre is encrypted with a customer-managed key
     "MLS-GCP-001": "mandatory",  # GKE control plane is not public and nodes are private
     "MLS-GCP-002": "advisory",  # GKE secrets are encrypted with Cloud KMS
     "MLS-GCP-003": "advisory",  # GKE system and API server logs go to Cloud Logging
@@ -66,6 +67,7 @@ LEVELS = {
     "MLS-GCP-017": "mandatory",  # Workload Identity Federation pinned to repository and ref
     "MLS-GCP-018": "advisory",  # Data-access audit logs are on
     "MLS-GCP-019": "advisory",  # Multi-node GPU pools use COMPACT placement
+    "MLS-GCP-020": "advisory",  # Managed Lustre uses a customer-managed key
     "MLS-GEN-001": "disabled",  # checked in protected environments only
     "MLS-GEN-002": "disabled",  # the pack cannot see secretness: pulumi-policy unwraps Pulumi secrets before a validation reads the properties; enforced by mlstack check / diff on the recorded plan, where a secret input stays marked as one
     "MLS-K8S-001": "advisory",  # Pods run as non-root

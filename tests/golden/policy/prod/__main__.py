@@ -47,6 +47,7 @@ LEVELS = {
     "MLS-AWS-021": "mandatory",  # CloudTrail is multi-region
     "MLS-AWS-022": "mandatory",  # CloudTrail log file validation is on
     "MLS-AWS-023": "advisory",  # Multi-node GPU pools have EFA
+    "MLS-AWS-025": "mandatory",  # FSx for Lustre is encrypted with a customer-managed key
     "MLS-GCP-001": "disabled",  # about gcp; this environment runs on aws
     "MLS-GCP-002": "disabled",  # about gcp; this environment runs on aws
     "MLS-GCP-003": "disabled",  # about gcp; this environment runs on aws
@@ -66,6 +67,7 @@ LEVELS = {
     "MLS-GCP-017": "disabled",  # about gcp; this environment runs on aws
     "MLS-GCP-018": "disabled",  # about gcp; this environment runs on aws
     "MLS-GCP-019": "disabled",  # about gcp; this environment runs on aws
+    "MLS-GCP-020": "disabled",  # about gcp; this environment runs on aws
     "MLS-GEN-001": "mandatory",  # Stateful resources are protected in protected environments
     "MLS-GEN-002": "disabled",  # the pack cannot see secretness: pulumi-policy unwraps Pulumi secrets before a validation reads the properties; enforced by mlstack check / diff on the recorded plan, where a secret input stays marked as one
     "MLS-K8S-001": "mandatory",  # Pods run as non-root

@@ -1,0 +1,20 @@
+"""Pass/fail fixtures of the data-path policy rules (scratch tier encryption), merged into test_policy_rules' CASES."""
+
+from __future__ import annotations
+
+from .fixtures import reg
+
+FSX = "aws:fsx/lustreFileSystem:LustreFileSystem"
+GCP_LUSTRE = "gcp:lustre/instance:Instance"
+KEY_ARN = "arn:aws:kms:us-west-2:123456789012:key/0000"
+
+DATA_CASES = {
+    "MLS-AWS-025": (
+        [reg(FSX, "s", {"deploymentType": "PERSISTENT_2", "kmsKeyId": KEY_ARN})],
+        [reg(FSX, "s", {"deploymentType": "PERSISTENT_2"}), reg(FSX, "t", {"deploymentType": "SCRATCH_2", "kmsKeyId": KEY_ARN})],
+    ),
+    "MLS-GCP-020": (
+        [reg(GCP_LUSTRE, "s", {"kmsKey": "projects/p/locations/us-central1/keyRings/r/cryptoKeys/k"})],
+        [reg(GCP_LUSTRE, "s", {"capacityGib": "9000"})],
+    ),
+}
