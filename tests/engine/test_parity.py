@@ -31,6 +31,11 @@ ALLOWED = {
         "spec.template.spec.containers[0].volumeMounts",
         "spec.template.spec.volumes",
     ),
+    # The scratch tier: its volumes' source (FSx CSI, GKE's Lustre CSI, an NFS export) and driver, and the size
+    # the claims declare, which is the file system's (each service has its own sizes; docs/storage.md).
+    ("StorageClass", "", "scratch"): ("provisioner",),
+    ("PersistentVolume", "", "scratch-*"): ("spec.capacity.storage", "spec.csi", "spec.nfs", "spec.mountOptions"),
+    ("PersistentVolumeClaim", "*", "scratch"): ("spec.resources.requests.storage",),
     ("RoleBinding", "*", "mlstack-ci"): ("subjects",),  # the Kubernetes group the cloud maps the CI identity to
     # A pool's Kueue flavor selects its nodes by mlstack.io/pool on the clouds (mlstack labels the nodes it
     # creates) and by the pool's selector on-prem (mlstack does not label existing nodes).

@@ -171,6 +171,7 @@ TYPES: dict[str, ResourceType] = {
         ),
         replace=ReplaceRule(("name", "project", "network", "region"), note="ipCidrRange may only grow in place", source=_TF),
     ),
+    "gcp:compute/firewall:Firewall": ResourceType(replace=ReplaceRule(("name", "project", "network", "direction"), source=_TF)),
     "gcp:compute/router:Router": ResourceType(replace=ReplaceRule(("name", "project", "network", "region"), source=_TF)),
     "gcp:compute/routerNat:RouterNat": ResourceType(
         replace=ReplaceRule(("name", "project", "router", "region"), source=_TF), cost=_cost_nat
