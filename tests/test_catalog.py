@@ -245,12 +245,6 @@ def test_system_machines(cat):
     assert (cat.machines["gcp"]["n2-standard-8"].vcpus, cat.machines["gcp"]["n2-standard-8"].memory_gib) == (8, 32)
 
 
-def test_filestore_minimums(cat):
-    mins = {name: t.min_capacity_gib for name, t in cat.filestore_tiers.items()}
-    assert mins == {"BASIC_HDD": 1024, "BASIC_SSD": 2560, "ZONAL": 1024, "REGIONAL": 100, "ENTERPRISE": 1024}
-    assert cat.filestore_tiers["ZONAL"].max_capacity_gib == 102400
-
-
 def test_database_sizes(cat):
     assert cat.database_sizes["small"] == {"aws": "db.t4g.medium", "gcp": "db-custom-2-7680"}
     assert cat.database_hourly("aws", "small") == 0.065
@@ -286,42 +280,6 @@ def test_new_chart_pins_say_when_and_where_they_were_checked(cat):
         assert pin.checked == "2026-12-01" and pin.source.startswith("https://github.com/"), name
     assert cat.versions.charts["karpenter"].ref == "oci://public.ecr.aws/karpenter/karpenter"
     assert cat.versions.charts["dcgm-exporter"].ref == "dcgm-exporter"
-
-
-def test_lustre_sizes_steps_and_prices(cat):
-    from mlstack.catalog.models import describe_sizes, nearest_size, valid_size
-
-    fsx = cat.lustre["aws-fsx-persistent-2"]
-    assert (fsx.deployment_type, fsx.throughputs_mb_s_per_tib, fsx.default_throughput_mb_s_per_tib) == (
-        "PERSISTENT_2", [125, 250, 500, 1000], 250)
-    ranges = fsx.tier(250).ranges
-    assert [s for s in (1200, 2400, 3600, 4800, 100800, 103200) if valid_size(ranges, s)] == [1200, 2400, 4800, 100800]
-    assert describe_sizes(ranges) == "1200 GiB, or 2400 to 100800 GiB in steps of 2400 GiB"
-    assert [nearest_size(ranges, s) for s in (100, 1700, 1900, 3600, 200000)] == [1200, 1200, 2400, 4800, 100800]
-    assert {t: fsx.tier(t).price_gib_month for t in fsx.throughputs_mb_s_per_tib} == {125: 0.145, 250: 0.21, 500: 0.34, 1000: 0.6}
-    gcp = cat.lustre["gcp-managed-lustre"]
-    assert {t: (gcp.tier(t).ranges[0].min_gib, gcp.tier(t).ranges[-1].max_gib) for t in gcp.throughputs_mb_s_per_tib} == {
-        125: (72000, 12240000), 250: (36000, 40032000), 500: (18000, 20016000), 1000: (9000, 10008000)}
-    assert [(r.min_gib, r.max_gib, r.step_gib) for r in gcp.tier(1000).ranges] == [(9000, 1530000, 9000), (1584000, 10008000, 72000)]
-    assert all(gcp.tier(t).price_gib_month is None for t in gcp.throughputs_mb_s_per_tib)  # no verified price: unpriced
-
-
-def test_filestore_zonal_has_two_ranges_with_their_own_steps(cat):
-    from mlstack.catalog.models import valid_size
-
-    zonal = cat.filestore_tiers["ZONAL"].ranges
-    assert [(r.min_gib, r.max_gib, r.step_gib) for r in zonal] == [(1024, 9984, 256), (10240, 102400, 2560)]
-    assert [s for s in (1024, 1280, 1300, 9984, 10000, 10240, 11000, 12800, 102400) if valid_size(zonal, s)] == [
-        1024, 1280, 9984, 10240, 12800, 102400]
-
-
-def test_a_capacity_range_must_be_aligned_to_its_step():
-    from pydantic import ValidationError
-
-    from mlstack.catalog.models import CapacityRange
-
-    with pytest.raises(ValidationError, match="range 1000-9984 GiB is not aligned to its step 256"):
-        CapacityRange(min_gib=1000, max_gib=9984, step_gib=256)
 
 
 def test_flex_start_only_on_gcp_gpu_offers(cat):

@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from mlstack import targets
-from mlstack.catalog.models import describe_sizes, nearest_size, valid_size
+from mlstack.catalog.storage import describe_sizes, nearest_size, valid_size
 from mlstack.spec import scratch as scratch_
 from mlstack.spec.models import Spec
 

@@ -114,16 +114,6 @@ FIXTURES = {
                                    "a public endpoint needs allowed_cidrs"),
     "own-label": Fixture("gcp-staging", "node_pools:\n  system: {labels: {mlstack.io/accelerator: nvidia-l4}}\n",
                          "node_pools.system.labels.mlstack.io/accelerator", "is set by mlstack on the nodes it creates"),
-    "fsx-size": Fixture("staging", "storage:\n  scratch: {size_gib: 3000}\n", "storage.scratch.size_gib",
-                        "The nearest valid size is 2400"),
-    "fsx-throughput": Fixture("staging", "storage:\n  scratch: {throughput_mb_s_per_tib: 300}\n",
-                              "storage.scratch.throughput_mb_s_per_tib", "offers 125, 250, 500, 1000 MB/s per TiB, got 300"),
-    "fsx-bucket": Fixture("staging", "storage:\n  scratch: {bucket: corpus}\n", "storage.scratch.bucket",
-                          "Add it under storage.buckets"),
-    "lustre-throughput": Fixture("gcp-staging", "storage:\n  scratch: {throughput_mb_s_per_tib: 300}\n",
-                                 "storage.scratch.throughput_mb_s_per_tib", "offers 125, 250, 500, 1000 MB/s per TiB, got 300"),
-    "export-path": Fixture("onprem", "storage:\n  scratch: {nfs_path: null}\n", "storage.scratch.nfs_path",
-                           "required on onprem: the existing Lustre (NFS-exported) or NFS scratch export"),
     "filestore-tier": Fixture("gcp-staging", "storage:\n  shared: {tier: PREMIUM}\n", "storage.shared.tier",
                               "unknown Filestore tier 'PREMIUM'. Valid: BASIC_HDD"),
     "team-platform-namespace": Fixture("staging", "teams:\n  kueue-system: {group: ops}\n", "teams.kueue-system",
@@ -274,25 +264,6 @@ COMPONENTS = {
         I("the cluster's and network's outputs"),
     'components/aws/node_pool.py::NodePool._efa::ValueError::{}: efa_interfaces needs vpc_id and node_security_group_ids':
         I("the network's outputs"),
-    'components/aws/scratch_file_system.py::ScratchFileSystemArgs.__post_init__::ValueError::storage_capacity_gib must be 1200 or a multiple of 2400, got {}':
-        F('fsx-size'),
-    'components/aws/scratch_file_system.py::ScratchFileSystemArgs.__post_init__::ValueError::throughput_mb_s_per_tib must be one of {}, got {}':
-        F('fsx-throughput'),
-    'components/aws/scratch_file_system.py::ScratchFileSystemArgs.__post_init__::ValueError::file_system_path must be absolute, got {}':
-        I(MAPPING + "the default /datasets"),
-    'components/aws/scratch_file_system.py::ScratchFileSystem.__init__::ValueError::{}: vpc_id, subnet_id and client_security_group_ids are required':
-        I("the network's and the cluster's outputs"),
-    'components/aws/environment.py::AwsEnvironmentArgs.__post_init__::ValueError::scratch_bucket {} is not one of the buckets {}':
-        F('fsx-bucket'),
-    'components/gcp/scratch_file_system.py::ScratchFileSystem.__init__::ValueError::{}: network and private_services_cidr are required':
-        I("the network's outputs and the engine's address plan"),
-    'components/gcp/scratch_file_system.py::ScratchFileSystemArgs.__post_init__::ValueError::capacity_gib must be positive, got {}':
-        S('ScratchStorage', 'size_gib', 'minimum', 1),
-    'components/gcp/scratch_file_system.py::ScratchFileSystemArgs.__post_init__::ValueError::filesystem must be 1 to 8 letters or digits, got {}':
-        I(MAPPING + "the file system name 'scratch'"),
-    'components/gcp/scratch_file_system.py::ScratchFileSystemArgs.__post_init__::ValueError::throughput_mb_s_per_tib must be one of {}, got {}':
-        F('lustre-throughput'),
-    'mlstack/catalog/models.py::CapacityRange._aligned::ValueError::range {}-{} GiB is not aligned to its step {}': CATALOGUE_FILES,
     'components/aws/shared_file_system.py::SharedFileSystemArgs.__post_init__::ValueError::provisioned_throughput_mibps is required with, and only with, throughp':
         I(MAPPING + 'SharedFileSystemArgs() (bursting throughput)'),
     'components/aws/shared_file_system.py::SharedFileSystem.__init__::ValueError::{}: vpc_id, subnet_ids and nfs_client_security_group_ids are required':
@@ -357,14 +328,6 @@ COMPONENTS = {
         I('chart versions from the catalogue, all pinned (tests/test_catalog.py)'),
     'components/k8s/platform.py::Platform.__init__::ValueError::Platform {}: team namespaces {} must be distinct and none of {}':
         F('team-platform-namespace'),
-    'components/k8s/scratch_storage.py::ScratchStorageArgs.__post_init__::ValueError::exactly one of csi_driver and nfs_server is required':
-        I("the target binds one volume source (Bindings.scratch_source)"),
-    'components/k8s/scratch_storage.py::ScratchStorageArgs.__post_init__::ValueError::csi_driver needs volume_handle':
-        I("the file system's outputs"),
-    'components/k8s/scratch_storage.py::ScratchStorageArgs.__post_init__::ValueError::nfs_server needs an absolute nfs_path':
-        F('export-path'),
-    'components/k8s/scratch_storage.py::ScratchStorageArgs.__post_init__::ValueError::size_gib must be positive, got {}':
-        S('ScratchStorage', 'size_gib', 'minimum', 1),
     'components/k8s/shared_storage.py::SharedStorage.__init__::ValueError::SharedStorage {}: size_gib must be positive, got {}':
         S('SharedStorage', 'size_gib', 'minimum', 1),
     'components/k8s/team.py::quota_hard::ValueError::gpu_quota, tpu_quota and neuron_quota must not be negative':
@@ -410,3 +373,8 @@ COMPONENTS.update({
         S("NodePool", "gpus_per_node", "minimum", 1),
 })
 SITES.update(COMPONENTS)
+
+from raise_sites_storage import STORAGE_FIXTURES, STORAGE_SITES  # noqa: E402 - the data-path entries, kept apart
+
+FIXTURES.update(STORAGE_FIXTURES)
+SITES.update(STORAGE_SITES)

@@ -1,0 +1,14 @@
+"""What every catalogue model shares: strict frozen models, the date format of ``checked:``, the clouds."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict
+
+Cloud = Literal["aws", "gcp"]
+DATE = r"^\d{4}-\d{2}-\d{2}$"
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
