@@ -5,11 +5,11 @@ from __future__ import annotations
 
 import textwrap
 from pathlib import Path
-from unittest import mock
-
 import pytest
 
-from mlstack.spec import SpecError, load_spec_file
+from mlstack.spec import load_spec_file
+
+from .test_malformed import errors_of, where, write
 
 AWS = textwrap.dedent(
     """\
@@ -57,19 +57,7 @@ BASES = {"aws": AWS, "gcp": GCP, "onprem": ONPREM}
 
 
 def _problems(tmp_path: Path, text: str) -> list:
-    from mlstack.engine.review.planning import plan_env
-
-    path = tmp_path / "staging.yaml"
-    path.write_text(text)
-    with mock.patch("mlstack.engine.plan.recorder.record") as record, pytest.raises(SpecError) as info:
-        plan_env(path.stem, path.parent)
-    assert record.call_count == 0
-    return info.value.problems
-
-
-def _where(text: str, needle: str) -> tuple[int, int]:
-    index = text.index(needle)
-    return text.count("\n", 0, index) + 1, index - (text.rfind("\n", 0, index) + 1) + 1
+    return errors_of(write(tmp_path, text))
 
 
 @pytest.mark.parametrize("cloud", sorted(BASES))
@@ -150,7 +138,7 @@ def test_malformed_storage(tmp_path, cloud, old, new, path, anchor, message):
     matching = [p for p in problems if p.path == path]
     assert [p.message for p in matching] == [message], [str(p) for p in problems]
     assert matching[0].file.endswith("staging.yaml")
-    assert (matching[0].line, matching[0].column) == _where(text, anchor)
+    assert (matching[0].line, matching[0].column) == where(text, anchor)
 
 
 def test_filestore_zonal_sizes_in_either_range_are_valid(tmp_path):
