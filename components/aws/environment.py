@@ -109,7 +109,8 @@ class AwsEnvironment(pulumi.ComponentResource):
     """Network, EKS cluster, node pools, storage, registry, tracking database, CI trust and audit.
 
     Outputs (what the Kubernetes platform layer and the stack outputs need):
-        kubeconfig (secret), cluster_name, cluster_endpoint, oidc_provider_arn, vpc_id, node_pool_names
+        kubeconfig (secret), cluster_name, cluster_endpoint, cluster_arn, oidc_provider_arn, vpc_id,
+        private_subnet_ids, node_security_group_id (the cluster security group the nodes use), node_pool_names
         (sorted pool names), node_group_names (pool -> node group), file_system_id (or None), bucket_names
         (key -> bucket), tracking_artifacts_uri (``s3://<bucket>/mlflow`` or None), mlflow_role_arn (or None),
         tracking_database_uri (no password, or None), tracking_database_secret_arn (the RDS-managed secret
@@ -164,6 +165,18 @@ class AwsEnvironment(pulumi.ComponentResource):
                 ),
                 opts=child_opts(self),
             )
+
+        # Resource metrics (kubectl top, HPA): EKS's metrics-server community add-on, EKS's default version.
+        aws.eks.Addon(
+            f"{name}-metrics-server",
+            cluster_name=cluster.cluster_name,
+            addon_name="metrics-server",
+            resolve_conflicts_on_create="OVERWRITE",
+            resolve_conflicts_on_update="OVERWRITE",
+            tags=tags_with(dict(args.tags), Name=f"{name}-metrics-server"),
+            # Its pods need nodes to run on: the add-on waits for the node groups (else it reports DEGRADED).
+            opts=child_opts(self, depends_on=list(pools.values()) or None),
+        )
 
         file_system_id: pulumi.Output[str] | None = None
         if args.shared_file_system is not None:
@@ -286,6 +299,9 @@ class AwsEnvironment(pulumi.ComponentResource):
         self.oidc_provider_arn: pulumi.Output[str] = cluster.oidc_provider_arn
         self.oidc_provider_url: pulumi.Output[str] = cluster.oidc_provider_url
         self.vpc_id: pulumi.Output[str] = network.vpc_id
+        self.cluster_arn: pulumi.Output[str] = cluster.cluster_arn
+        self.private_subnet_ids: list[pulumi.Output[str]] = list(private)
+        self.node_security_group_id: pulumi.Output[str] = node_sg
         self.node_pool_names: list[str] = sorted(pools)
         self.node_group_names: dict[str, pulumi.Output[str]] = {k: p.node_group_name for k, p in pools.items()}
         self.file_system_id: pulumi.Output[str] | None = file_system_id
@@ -305,6 +321,9 @@ class AwsEnvironment(pulumi.ComponentResource):
                 "oidc_provider_arn": self.oidc_provider_arn,
                 "oidc_provider_url": self.oidc_provider_url,
                 "vpc_id": self.vpc_id,
+                "cluster_arn": self.cluster_arn,
+                "private_subnet_ids": self.private_subnet_ids,
+                "node_security_group_id": self.node_security_group_id,
                 "node_pool_names": self.node_pool_names,
                 "node_group_names": self.node_group_names,
                 "file_system_id": file_system_id,

@@ -50,6 +50,8 @@ class ClusterArgs:
         logging_components: Cloud Logging components. Default system, API server, scheduler, controller
             manager and workloads.
         monitoring_components: Cloud Monitoring components. Default system, API server, scheduler, controller manager.
+        gpu_metrics: add GKE's managed DCGM metrics collection (monitoring component ``DCGM``) for the GPU
+            nodes, scraped into Managed Service for Prometheus. Default False.
         lustre_csi_driver: turn on GKE's managed Lustre CSI driver add-on (the scratch tier's Managed Lustre
             instance is mounted through it). Default False.
         protect: ``deletion_protection`` on the cluster, and Pulumi ``protect`` + ``retain_on_delete`` on it
@@ -75,6 +77,7 @@ class ClusterArgs:
     protect: bool = False
     labels: dict[str, str] = field(default_factory=dict)
     lustre_csi_driver: bool = False
+    gpu_metrics: bool = False
 
 
 class Cluster(pulumi.ComponentResource):
@@ -201,7 +204,7 @@ class Cluster(pulumi.ComponentResource):
             database_encryption=gcp.container.ClusterDatabaseEncryptionArgs(state="ENCRYPTED", key_name=key.id),
             logging_config=gcp.container.ClusterLoggingConfigArgs(enable_components=list(args.logging_components)),
             monitoring_config=gcp.container.ClusterMonitoringConfigArgs(
-                enable_components=list(args.monitoring_components),
+                enable_components=list(args.monitoring_components) + (["DCGM"] if args.gpu_metrics else []),
                 managed_prometheus=gcp.container.ClusterMonitoringConfigManagedPrometheusArgs(enabled=True),
             ),
             deletion_protection=args.protect,

@@ -54,6 +54,8 @@ _EXPORTS = {
     "EfaSupportArgs": "efa_support",
     "GpuSupport": "gpu_support",
     "GpuSupportArgs": "gpu_support",
+    "GpuDashboard": "gpu_dashboard",
+    "GpuDashboardArgs": "gpu_dashboard",
     "GpuTelemetry": "gpu_telemetry",
     "GpuTelemetryArgs": "gpu_telemetry",
     "JobSet": "jobset",
@@ -90,6 +92,8 @@ __all__ = [
     "EfaSupportArgs",
     "GpuSupport",
     "GpuSupportArgs",
+    "GpuDashboard",
+    "GpuDashboardArgs",
     "GpuTelemetry",
     "GpuTelemetryArgs",
     "JobSet",
@@ -126,6 +130,7 @@ if TYPE_CHECKING:
     from .ci_access import CiAccess, CiAccessArgs
     from .efa_support import EfaSupport, EfaSupportArgs
     from .gpu_support import GpuSupport, GpuSupportArgs
+    from .gpu_dashboard import GpuDashboard, GpuDashboardArgs
     from .gpu_telemetry import GpuTelemetry, GpuTelemetryArgs
     from .jobset import JobSet, JobSetArgs
     from .kuberay import KubeRay, KubeRayArgs

@@ -21,7 +21,9 @@ import pulumi
 
 from . import require_provider
 from .ci_access import CiAccess, CiAccessArgs
+from .gpu_dashboard import GpuDashboard, GpuDashboardArgs
 from .gpu_support import GpuSupport, GpuSupportArgs
+from .gpu_telemetry import GpuTelemetry, GpuTelemetryArgs
 from .scratch_storage import ScratchStorage, ScratchStorageArgs
 from .shared_storage import SharedStorage, SharedStorageArgs
 from .team import Team, TeamArgs
@@ -51,6 +53,9 @@ class PlatformArgs:
             the team namespaces (its LocalQueues live there).
         scratch: the ``scratch`` volume (its source bound by the target); None without a scratch tier. Its
             ``namespaces`` are set here: every team namespace.
+        telemetry: the DCGM exporter on GPU nodes; None where the cluster has no GPU pool or the cloud collects
+            GPU metrics itself (GKE).
+        dashboard: the GPU dashboard ConfigMap (in the verification namespace); None without GPU pools.
     """
 
     storage: SharedStorageArgs
@@ -61,13 +66,15 @@ class PlatformArgs:
     ci: CiAccessArgs | None = None
     workloads: WorkloadsArgs | None = None
     scratch: ScratchStorageArgs | None = None
+    telemetry: GpuTelemetryArgs | None = None
+    dashboard: GpuDashboardArgs | None = None
 
 
 class Platform(pulumi.ComponentResource):
     """Composes GpuSupport, Team (one per team), TrackingServer, SharedStorage, CiAccess, VerifyJob and Workloads.
 
     Children are named ``<name>-gpu``, ``<name>-<team>``, ``<name>-tracking``, ``<name>-storage``,
-    ``<name>-ci``, ``<name>-verify``, ``<name>-workloads`` and ``<name>-scratch``.
+    ``<name>-ci``, ``<name>-verify``, ``<name>-workloads``, ``<name>-scratch``, ``<name>-telemetry`` and ``<name>-dashboard``.
 
     Attributes:
         tracking_uri: the MLflow URI inside the cluster.
@@ -76,8 +83,8 @@ class Platform(pulumi.ComponentResource):
         storage_class_name: the shared StorageClass's name.
         verify_job_name: the verification Job's name. verify_namespace: its namespace.
         ci_service_account: the CI ServiceAccount's name, or None without CI.
-        gpu, teams, tracking, storage, ci, verify, workloads, scratch: the child components (scratch None
-            without a scratch tier).
+        gpu, teams, tracking, storage, ci, verify, workloads, scratch, telemetry, dashboard: the child components
+            (the last three None when not asked for).
     """
 
     def __init__(self, name: str, args: PlatformArgs, opts: pulumi.ResourceOptions | None = None) -> None:
@@ -141,6 +148,17 @@ class Platform(pulumi.ComponentResource):
         self.scratch = (
             ScratchStorage(f"{name}-scratch", dataclasses.replace(args.scratch, namespaces=dict(namespaces)), child)
             if args.scratch
+            else None
+        )
+        self.telemetry = GpuTelemetry(f"{name}-telemetry", args.telemetry, child) if args.telemetry else None
+        self.dashboard = (
+            GpuDashboard(
+                f"{name}-dashboard",
+                dataclasses.replace(args.dashboard, namespace=args.verify.namespace),
+                # The ConfigMap lives in the verification Job's namespace, which the Job's component creates.
+                pulumi.ResourceOptions(parent=self, depends_on=[self.verify]),
+            )
+            if args.dashboard
             else None
         )
         self.ci = None

@@ -53,6 +53,7 @@ class Parity:
     status: ParityStatus
     what: str
     detail: Callable[[list[Any], Any], str] | None = None  # (its resources, the plan) -> a more precise text
+    when: Callable[[State], bool] | None = None  # only resources whose inputs pass it provide the capability
 
 
 @dataclass(frozen=True)
@@ -96,6 +97,7 @@ class ResourceType:
         replace: the input changes that replace it; None: every change updates in place.
         cost: prices it in ``mlstack cost``; None: free or not priced.
         parity: the capability it provides, for ``mlstack parity``.
+        more_parity: further capabilities it provides (a cluster that also collects GPU metrics).
         accelerators: what it says about the environment's accelerators (pools, nodes, device plugins).
         stateful: holds data (or keys to it): protected in protected environments (policy MLS-GEN-001).
         secret_inputs: inputs that must be Pulumi secrets (policy MLS-GEN-002).
@@ -106,6 +108,7 @@ class ResourceType:
     replace: ReplaceRule | None = None
     cost: CostExtractor | None = None
     parity: Parity | None = None
+    more_parity: tuple[Parity, ...] = ()
     accelerators: Callable[[State], AcceleratorHint] | None = None
     stateful: bool = False
     secret_inputs: tuple[str, ...] = ()

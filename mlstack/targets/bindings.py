@@ -56,6 +56,8 @@ class Bindings:
         gpu_device_plugin: the platform layer installs the NVIDIA device plugin (or GPU operator) for GPU pools;
             False where the target's node images bring their own (GKE installs it with the driver: a second one
             would register the same nvidia.com/gpu resource twice).
+        gpu_telemetry: the platform layer runs the DCGM exporter on GPU nodes; False where the cloud collects
+            GPU metrics itself (GKE's managed DCGM collection).
         team_members_as_users: a team's members are bound as Kubernetes RBAC users; False where the target maps
             them to the team's group itself (EKS access entries).
         ci_issue_token: the CI ServiceAccount gets a long-lived token (no cloud OIDC trust to log in with).
@@ -85,6 +87,7 @@ class Bindings:
     ci_users: list[pulumi.Input[str]] = field(default_factory=list)
     registry_host: pulumi.Input[str] | None = None
     gpu_device_plugin: bool = True
+    gpu_telemetry: bool = True
     team_members_as_users: bool = True
     ci_issue_token: bool = False
     identities: Identities = field(default_factory=Identities)

@@ -78,6 +78,9 @@ MISSING_ON = {
         ("Namespace", "", "nvidia-device-plugin"),
         ("Release", "nvidia-device-plugin", "nvidia-device-plugin"),
         ("ConfigMap", "mlflow", "mlflow-python"),  # AWS's RDS password hook: Cloud SQL's password is not rotated
+        # GKE collects the GPUs' DCGM metrics itself (its managed DCGM component): no exporter of mlstack's.
+        ("Namespace", "", "gpu-telemetry"),
+        ("Release", "gpu-telemetry", "dcgm-exporter"),
     },
     "onprem": {("ConfigMap", "mlflow", "mlflow-python")},  # likewise: the in-cluster Postgres password is fixed
 }

@@ -10,13 +10,16 @@ import pulumi
 
 from mlstack.catalog import Catalog
 from mlstack.components.k8s.ci_access import CiAccessArgs
+from mlstack.components.k8s.gpu_dashboard import GpuDashboardArgs
 from mlstack.components.k8s.gpu_support import GpuSupportArgs
+from mlstack.components.k8s.gpu_telemetry import GpuTelemetryArgs
 from mlstack.components.k8s.platform import Platform, PlatformArgs
 from mlstack.components.k8s.scratch_storage import ScratchStorageArgs
 from mlstack.components.k8s.shared_storage import SharedStorageArgs
 from mlstack.components.k8s.team import TeamArgs
 from mlstack.components.k8s.tracking_server import TrackingServerArgs
 from mlstack.components.k8s.verify_job import VerifyJobArgs
+from mlstack.engine.plan import dashboard
 from mlstack.engine.plan.workloads import nccl_check, team_quota_fields, workloads_args
 from mlstack.targets.bindings import Bindings, Identities, cluster_provider
 from mlstack.spec import Spec
@@ -50,6 +53,12 @@ def gpu_accelerators(spec: Spec, catalog: Catalog) -> list[str]:
     return sorted(
         {p.accelerator for p in spec.node_pools.values() if p.accelerator and catalog.accelerators[p.accelerator].kind == "gpu"}
     )
+
+
+def telemetry_args(catalog: Catalog) -> GpuTelemetryArgs:
+    """The DCGM exporter at the catalogue's pinned chart."""
+    chart = catalog.versions.charts["dcgm-exporter"]
+    return GpuTelemetryArgs(chart_version=chart.version, chart_repository=chart.repo)
 
 
 def platform_args(
@@ -97,6 +106,8 @@ def platform_args(
             size_gib=shared.size_gib,
             protect=spec.protected,
         ),
+        telemetry=telemetry_args(catalog) if gpus and bindings.gpu_telemetry else None,
+        dashboard=GpuDashboardArgs(dashboard_json=dashboard.render()) if gpus else None,
         scratch=ScratchStorageArgs(size_gib=scratch_spec.size_gib(spec) or 0, protect=spec.protected, **bindings.scratch_source)
         if bindings.scratch_source is not None
         else None,

@@ -27,7 +27,7 @@ from mlstack.components.aws.shared_file_system import SharedFileSystemArgs
 from mlstack.components.aws.tracking_database import TrackingDatabaseArgs
 from mlstack.components.k8s.efa_support import EFA_LABEL, EFA_RESOURCE, EfaSupport, EfaSupportArgs
 from mlstack.components.k8s.neuron_support import NeuronSupport, NeuronSupportArgs
-from mlstack.targets.aws import scratch
+from mlstack.targets.aws import scratch, telemetry
 from mlstack.targets.bindings import Bindings, Identities, cluster_provider
 from mlstack.spec import Spec
 from mlstack.spec import scratch as scratch_spec
@@ -162,6 +162,7 @@ def provision(spec: Spec, catalog: Catalog, versions: dict[str, str], identities
         opts=pulumi.ResourceOptions(providers=[provider]),
     )
     extras: list[pulumi.Resource] = [autoscaler, *scratch.csi_driver(spec, catalog, env, provider)]
+    extras += telemetry.managed_prometheus(spec, catalog, env, provider, environment_tags(spec))
     if any(p.accelerator and catalog.accelerators[p.accelerator].kind == "trainium" for p in spec.node_pools.values()):
         extras.append(
             NeuronSupport(
@@ -188,6 +189,9 @@ def provision(spec: Spec, catalog: Catalog, versions: dict[str, str], identities
     }
     if env.ci_role_arn is not None:
         outputs["ci_role_arn"] = env.ci_role_arn
+    prometheus = [e for e in extras if isinstance(e, telemetry.ManagedPrometheus)]
+    if prometheus:
+        outputs["prometheus_endpoint"] = prometheus[0].workspace_endpoint
     return Bindings(
         identities=identities,
         # EKS maps a team's IAM principals to its group (access entries), not to RBAC users.

@@ -297,6 +297,7 @@ TYPES: dict[str, ResourceType] = {
             ),
         ),
         replace=ReplaceRule(("source",), source=_TF),
+        parity=Parity("GPU metrics", "native", "DCGM exporter scraped by Amazon Managed Service for Prometheus"),
     ),
     "aws:efs/accessPoint:AccessPoint": ResourceType(
         mock=with_(hexid("fsap"), arn=lambda m, i, _: arn(m, "elasticfilesystem", f"access-point/{i}"))

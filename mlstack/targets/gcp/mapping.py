@@ -115,6 +115,8 @@ def environment_args(spec: Spec, catalog: Catalog, versions: dict[str, str], ide
             release_channel=None if pinned else spec.cluster.release_channel,  # type: ignore[arg-type]
             kubernetes_version=versions["kubernetes"],
             master_ipv4_cidr_block=GCP_RANGES["control plane"],
+            # GKE collects the GPUs' DCGM metrics itself: no exporter of mlstack's runs there.
+            gpu_metrics=any(p.accelerator and catalog.accelerators[p.accelerator].kind == "gpu" for p in spec.node_pools.values()),
         ),
         node_pools={
             k: node_pool_args(spec, k, p, catalog) for k, p in sorted(spec.node_pools.items()) if k not in tpus
@@ -194,6 +196,7 @@ def provision(spec: Spec, catalog: Catalog, versions: dict[str, str], identities
         identities=identities,
         # GKE installs its own device plugin with the driver (gpu_driver_installation_config).
         gpu_device_plugin=False,
+        gpu_telemetry=False,  # GKE's managed DCGM collection (ClusterArgs.gpu_metrics)
         provider=provider,
         storage_provisioner=nfs.provisioner_name,
         storage_parameters=nfs.storage_parameters,

@@ -140,6 +140,8 @@ TYPES: dict[str, ResourceType] = {
         ),
         cost=_cost_cluster,
         parity=Parity("cluster", "native", "GKE"),
+        more_parity=(Parity("GPU metrics", "native", "GKE managed DCGM collection -> Managed Service for Prometheus",
+                            when=lambda i: "DCGM" in ((i.get("monitoringConfig") or {}).get("enableComponents") or [])),),
         stateful=True,
     ),
     "gcp:container/nodePool:NodePool": ResourceType(

@@ -78,6 +78,7 @@ LEVELS = {
     "MLS-K8S-006": "advisory",  # No image uses the latest tag
     "MLS-K8S-007": "advisory",  # Every team namespace has a default-deny NetworkPolicy
     "MLS-K8S-008": "advisory",  # Helm chart versions are pinned
+    "MLS-K8S-009": "advisory",  # No metrics endpoint is exposed outside the cluster
     "MLS-WL-001": "advisory",  # Every team namespace has a LocalQueue
     "MLS-WL-002": "advisory",  # Every accelerator pool has a Kueue ResourceFlavor
 }

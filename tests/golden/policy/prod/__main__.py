@@ -78,6 +78,7 @@ LEVELS = {
     "MLS-K8S-006": "mandatory",  # No image uses the latest tag
     "MLS-K8S-007": "mandatory",  # Every team namespace has a default-deny NetworkPolicy
     "MLS-K8S-008": "mandatory",  # Helm chart versions are pinned
+    "MLS-K8S-009": "mandatory",  # No metrics endpoint is exposed outside the cluster
     "MLS-WL-001": "mandatory",  # Every team namespace has a LocalQueue
     "MLS-WL-002": "mandatory",  # Every accelerator pool has a Kueue ResourceFlavor
 }
