@@ -45,4 +45,6 @@ STORAGE_SITES = {
         F('export-path'),
     'components/k8s/scratch_storage.py::ScratchStorageArgs.__post_init__::ValueError::size_gib must be positive, got {}':
         S('ScratchStorage', 'size_gib', 'minimum', 1),
+    'components/k8s/gpu_dashboard.py::GpuDashboardArgs.__post_init__::ValueError::dashboard_json must be a Grafana dashboard JSON object':
+        I("the engine renders the dashboard from its template and parses it as JSON (mlstack/engine/plan/dashboard.py)"),
 }

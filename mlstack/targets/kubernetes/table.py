@@ -85,6 +85,7 @@ TYPES: dict[str, ResourceType] = {
         )
     ),
     "kubernetes:rbac.authorization.k8s.io/v1:RoleBinding": ResourceType(replace=ReplaceRule(("roleRef",), source=K8S_SOURCE)),
+    "kubernetes:rbac.authorization.k8s.io/v1:ClusterRole": ResourceType(),
     "kubernetes:rbac.authorization.k8s.io/v1:ClusterRoleBinding": ResourceType(replace=ReplaceRule(("roleRef",), source=K8S_SOURCE)),
     "kubernetes:helm.sh/v3:Release": ResourceType(
         replace=ReplaceRule(("name", "namespace"), note="a renamed release is a new release", source="pulumi-kubernetes helm_release.go"),
