@@ -90,7 +90,9 @@ class Cluster(pulumi.ComponentResource):
     Outputs:
         cluster_name, cluster_arn, endpoint, certificate_authority (base64 PEM), oidc_provider_arn,
         oidc_provider_url (issuer without ``https://``), node_role_arn, node_role_name,
-        cluster_security_group_id, kubeconfig (secret JSON kubeconfig using ``aws eks get-token``).
+        cluster_security_group_id, kubeconfig (secret JSON kubeconfig using ``aws eks get-token``),
+        platform_version (the EKS platform version the control plane runs, e.g. ``eks.7``: EKS chooses it, and with
+        it the Kubernetes patch; what a lock records).
     """
 
     def __init__(self, name: str, args: ClusterArgs, opts: pulumi.ResourceOptions | None = None) -> None:
@@ -228,6 +230,7 @@ class Cluster(pulumi.ComponentResource):
         self.node_role_name: pulumi.Output[str] = node_role.name
         self.cluster_security_group_id: pulumi.Output[str] = cluster.vpc_config.cluster_security_group_id
         self.secrets_key_arn: pulumi.Output[str] = key.arn
+        self.platform_version: pulumi.Output[str] = cluster.platform_version
         self.kubeconfig: pulumi.Output[str] = pulumi.Output.secret(
             pulumi.Output.all(cluster.name, cluster.endpoint, self.certificate_authority, region_name(self)).apply(
                 lambda a: kubeconfig_json(a[0], a[1], a[2], a[3])
@@ -246,6 +249,7 @@ class Cluster(pulumi.ComponentResource):
                 "node_role_arn": self.node_role_arn,
                 "cluster_security_group_id": self.cluster_security_group_id,
                 "kubeconfig": self.kubeconfig,
+                "platform_version": self.platform_version,
             }
         )
 

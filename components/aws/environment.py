@@ -72,6 +72,8 @@ class AwsEnvironmentArgs:
         audit: CloudTrail; None creates none.
         cluster_access: IAM principal ARN -> Kubernetes groups it joins in the cluster (an EKS access entry each,
             no access policy: the groups' RoleBindings decide); e.g. a team's role -> the team's group. None.
+        addon_versions: EKS add-on name (``vpc-cni``, ``aws-efs-csi-driver``) -> the version to install (a lock's,
+            e.g. ``v1.20.4-eksbuild.1``). Default empty: each add-on takes EKS's default for the cluster's version.
     """
 
     network: NetworkArgs
@@ -90,6 +92,7 @@ class AwsEnvironmentArgs:
     ci_trust: CiTrustArgs | None = None
     audit: AuditArgs | None = None
     cluster_access: Mapping[str, Sequence[str]] = field(default_factory=dict)
+    addon_versions: Mapping[str, str] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         for kind, keys in (("node pool", self.node_pools), ("bucket", self.buckets)):
@@ -115,11 +118,14 @@ class AwsEnvironment(pulumi.ComponentResource):
         (key -> bucket), tracking_artifacts_uri (``s3://<bucket>/mlflow`` or None), mlflow_role_arn (or None),
         tracking_database_uri (no password, or None), tracking_database_secret_arn (the RDS-managed secret
         MLflow reads its password from), registry_urls (repository -> URL), ci_role_arn (or None),
-        trail_arn (or None). Attribute ``scratch``: the scratch file system component, or None.
+        trail_arn (or None), platform_versions (what the cloud chose and a lock records: ``control_plane`` -> EKS
+        platform version, ``addon/<name>`` -> add-on version, ``node_pool/<pool>`` -> AMI release version).
+        Attribute ``scratch``: the scratch file system component, or None.
     """
 
     def __init__(self, name: str, args: AwsEnvironmentArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__(TOKEN, name, None, opts)
+        self._addons: dict[str, pulumi.Output[str]] = {}
         cluster_name = args.cluster.cluster_name or name
 
         def fill(child: A, **values: Any) -> A:
@@ -137,17 +143,10 @@ class AwsEnvironment(pulumi.ComponentResource):
             opts=child_opts(self),
         )
         # The VPC CNI add-on enforces NetworkPolicy only when asked to: the platform layer's default-deny
-        # policies depend on it. Adopting the add-on EKS installed (OVERWRITE) keeps its version EKS's default.
-        aws.eks.Addon(
-            f"{name}-vpc-cni",
-            cluster_name=cluster.cluster_name,
-            addon_name="vpc-cni",
-            configuration_values=json.dumps({"enableNetworkPolicy": "true"}),
-            resolve_conflicts_on_create="OVERWRITE",
-            resolve_conflicts_on_update="OVERWRITE",
-            tags=tags_with(dict(args.tags), Name=f"{name}-vpc-cni"),
-            opts=child_opts(self),
-        )
+        # policies depend on it. Adopting the add-on EKS installed (OVERWRITE) keeps its version EKS's default
+        # unless a lock names one (``addon_versions``).
+        self._addon(args, cluster, "vpc-cni", f"{name}-vpc-cni",
+                    configuration_values=json.dumps({"enableNetworkPolicy": "true"}))
         node_sg = cluster.cluster_security_group_id
 
         pools: dict[str, NodePool] = {}
@@ -166,17 +165,9 @@ class AwsEnvironment(pulumi.ComponentResource):
                 opts=child_opts(self),
             )
 
-        # Resource metrics (kubectl top, HPA): EKS's metrics-server community add-on, EKS's default version.
-        aws.eks.Addon(
-            f"{name}-metrics-server",
-            cluster_name=cluster.cluster_name,
-            addon_name="metrics-server",
-            resolve_conflicts_on_create="OVERWRITE",
-            resolve_conflicts_on_update="OVERWRITE",
-            tags=tags_with(dict(args.tags), Name=f"{name}-metrics-server"),
-            # Its pods need nodes to run on: the add-on waits for the node groups (else it reports DEGRADED).
-            opts=child_opts(self, depends_on=list(pools.values()) or None),
-        )
+        # Resource metrics (kubectl top, HPA): EKS's metrics-server community add-on (its version locked like
+        # every add-on's). Created after the node groups in program order; EKS reports it DEGRADED until nodes join.
+        self._addon(args, cluster, "metrics-server", f"{name}-metrics-server")
 
         file_system_id: pulumi.Output[str] | None = None
         if args.shared_file_system is not None:
@@ -313,6 +304,10 @@ class AwsEnvironment(pulumi.ComponentResource):
         self.registry_urls: dict[str, pulumi.Output[str]] = dict(registry.repository_urls) if registry else {}
         self.ci_role_arn: pulumi.Output[str] | None = ci_role_arn
         self.trail_arn: pulumi.Output[str] | None = trail_arn
+        self.platform_versions: dict[str, pulumi.Output[str]] = dict(sorted({
+            "control_plane": cluster.platform_version, **self._addons,
+            **{f"node_pool/{k}": p.release_version for k, p in pools.items()},
+        }.items()))
         self.register_outputs(
             {
                 "kubeconfig": self.kubeconfig,
@@ -335,6 +330,7 @@ class AwsEnvironment(pulumi.ComponentResource):
                 "registry_urls": self.registry_urls,
                 "ci_role_arn": ci_role_arn,
                 "trail_arn": trail_arn,
+                "platform_versions": self.platform_versions,
             }
         )
 
@@ -353,13 +349,20 @@ class AwsEnvironment(pulumi.ComponentResource):
             ),
             opts=child_opts(self),
         )
-        aws.eks.Addon(
-            f"{name}-efs-csi",
+        self._addon(args, cluster, "aws-efs-csi-driver", f"{name}-efs-csi", service_account_role_arn=role.role_arn)
+
+    def _addon(self, args: AwsEnvironmentArgs, cluster: Cluster, addon: str, resource: str, **extra: Any) -> None:
+        """An EKS add-on at ``args.addon_versions[addon]`` (EKS's default for the cluster's version without one);
+        the version it runs is recorded in ``platform_versions``. Every add-on of the environment is made here."""
+        created = aws.eks.Addon(
+            resource,
             cluster_name=cluster.cluster_name,
-            addon_name="aws-efs-csi-driver",  # version: the EKS default for the cluster's version
-            service_account_role_arn=role.role_arn,
+            addon_name=addon,
+            addon_version=args.addon_versions.get(addon),
             resolve_conflicts_on_create="OVERWRITE",
             resolve_conflicts_on_update="OVERWRITE",
-            tags=tags_with(dict(args.tags), Name=f"{name}-efs-csi"),
+            tags=tags_with(dict(args.tags), Name=resource),
             opts=child_opts(self),
+            **extra,
         )
+        self._addons[f"addon/{addon}"] = created.addon_version

@@ -67,6 +67,9 @@ class NodePoolArgs:
         node_security_group_ids: security groups the nodes keep on their EFA interfaces (the cluster security
             group: EKS attaches it only when the launch template names no interfaces); required with
             ``efa_interfaces``.
+        release_version: the EKS-optimised AMI release the nodes run (``<kubernetes>-<YYYYMMDD>``, e.g.
+            ``1.36.2-20261110``: a lock's). Default None: the newest release for the cluster's version when the
+            group is created, and unchanged after (EKS does not move a group to a new release by itself).
     """
 
     instance_types: Sequence[str]
@@ -87,6 +90,7 @@ class NodePoolArgs:
     efa_interfaces: int = 0
     vpc_id: pulumi.Input[str] | None = None
     node_security_group_ids: Sequence[pulumi.Input[str]] = ()
+    release_version: str | None = None
 
     def __post_init__(self) -> None:
         if not self.instance_types:
@@ -115,7 +119,8 @@ class NodePool(pulumi.ComponentResource):
     """A managed node group and its launch template.
 
     Outputs:
-        node_group_name, node_group_arn, launch_template_id, labels (plain dict), taints (plain list).
+        node_group_name, node_group_arn, launch_template_id, labels (plain dict), taints (plain list),
+        release_version (the AMI release EKS deployed: what a lock records).
     """
 
     def __init__(self, name: str, args: NodePoolArgs, opts: pulumi.ResourceOptions | None = None) -> None:
@@ -176,6 +181,7 @@ class NodePool(pulumi.ComponentResource):
             subnet_ids=subnet_ids,
             instance_types=list(args.instance_types),
             ami_type=args.ami_type,
+            release_version=args.release_version,
             capacity_type="SPOT" if args.spot else "ON_DEMAND",
             scaling_config=aws.eks.NodeGroupScalingConfigArgs(
                 min_size=args.min_size, max_size=args.max_size, desired_size=desired
@@ -195,6 +201,7 @@ class NodePool(pulumi.ComponentResource):
         self.node_group_name: pulumi.Output[str] = group.node_group_name
         self.node_group_arn: pulumi.Output[str] = group.arn
         self.launch_template_id: pulumi.Output[str] = template.id
+        self.release_version: pulumi.Output[str] = group.release_version
         self.labels: dict[str, str] = labels
         self.taints: list[Taint] = taints
         self.register_outputs(
@@ -206,6 +213,7 @@ class NodePool(pulumi.ComponentResource):
                 "launch_template_id": self.launch_template_id,
                 "labels": labels,
                 "efa_interfaces": self.efa_interfaces,
+                "release_version": self.release_version,
             }
         )
 

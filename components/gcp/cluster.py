@@ -45,7 +45,8 @@ class ClusterArgs:
         release_channel: ``RAPID`` | ``REGULAR`` | ``STABLE`` | ``EXTENDED``. Default ``REGULAR``. ``None``
             pins instead: channel ``UNSPECIFIED`` and ``min_master_version`` = ``kubernetes_version`` (then
             required), so that upgrades happen only when the spec's ``versions.kubernetes`` changes.
-        kubernetes_version: e.g. ``"1.31"``. With a release channel it is the minimum version; without one, the pin.
+        kubernetes_version: e.g. ``"1.31"``, or a full GKE version (``"1.36.2-gke.1000000"``, a lock's). With a
+            release channel it is the minimum version; without one, the pin.
         secrets_key_rotation_days: rotation period of the Cloud KMS key encrypting Kubernetes secrets. Default 90.
         logging_components: Cloud Logging components. Default system, API server, scheduler, controller
             manager and workloads.
@@ -88,7 +89,7 @@ class Cluster(pulumi.ComponentResource):
 
     Outputs:
         cluster_name, endpoint, ca_certificate, kubeconfig (secret), workload_pool,
-        node_service_account_email.
+        node_service_account_email, master_version (the control plane's full version: what a lock records).
     """
 
     def __init__(self, name: str, args: ClusterArgs, opts: pulumi.ResourceOptions | None = None) -> None:
@@ -225,6 +226,7 @@ class Cluster(pulumi.ComponentResource):
         self.ca_certificate: pulumi.Output[str] = cluster.master_auth.apply(lambda a: a.cluster_ca_certificate or "")
         self.workload_pool: str = workload_pool
         self.node_service_account_email: pulumi.Output[str] = node_sa.email
+        self.master_version: pulumi.Output[str] = cluster.master_version
         self.kubeconfig: pulumi.Output[str] = pulumi.Output.secret(
             pulumi.Output.all(cluster.name, cluster.endpoint, self.ca_certificate).apply(
                 lambda v: kubeconfig(str(v[0]), str(v[1]), str(v[2]))
@@ -238,6 +240,7 @@ class Cluster(pulumi.ComponentResource):
                 "kubeconfig": self.kubeconfig,
                 "workload_pool": self.workload_pool,
                 "node_service_account_email": self.node_service_account_email,
+                "master_version": self.master_version,
             }
         )
 

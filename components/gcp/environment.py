@@ -79,7 +79,8 @@ class GcpEnvironment(pulumi.ComponentResource):
         kubeconfig (secret), cluster_name, workload_pool, network_self_link, storage_class_provisioner,
         storage_class_parameters, shared_ip_address, shared_share_name, shared_volume_handle, bucket_names,
         tracking_artifacts_uri, mlflow_annotations, mlflow_gsa_email, tracking_database_uri (secret),
-        registry_urls, ci_provider_name, ci_service_account_email. Absent parts give ``None`` / empty dicts.
+        registry_urls, ci_provider_name, ci_service_account_email, platform_versions (``control_plane`` -> GKE master
+        version, ``node_pool/<pool>`` -> node version). Absent parts give ``None`` / empty dicts.
         Attribute ``scratch``: the scratch file system component (its outputs are its own), or None.
     """
 
@@ -108,10 +109,13 @@ class GcpEnvironment(pulumi.ComponentResource):
             child,
         )
         siblings: dict[str, Any] = {"cluster": cluster.cluster_name, "service_account_email": cluster.node_service_account_email}
+        versions: dict[str, pulumi.Output[str]] = {"control_plane": cluster.master_version}
         for key, pool in sorted(args.node_pools.items()):
-            NodePool(f"{name}-{key}", replace(pool, **siblings, labels=labels(pool.labels)), child)
+            versions[f"node_pool/{key}"] = NodePool(f"{name}-{key}", replace(pool, **siblings, labels=labels(pool.labels)), child).version
         for key, tpu in sorted(args.tpu_pools.items()):
-            TpuNodePool(f"{name}-{key}", replace(tpu, **siblings, labels=labels(tpu.labels)), child)
+            versions[f"node_pool/{key}"] = TpuNodePool(f"{name}-{key}", replace(tpu, **siblings, labels=labels(tpu.labels)), child).version
+        #: What GKE runs and a lock records: ``control_plane`` -> master version, ``node_pool/<pool>`` -> node version.
+        self.platform_versions: dict[str, pulumi.Output[str]] = dict(sorted(versions.items()))
 
         self.storage_class_provisioner: str | None = None
         self.storage_class_parameters: pulumi.Output[dict[str, str]] | None = None
@@ -242,5 +246,6 @@ class GcpEnvironment(pulumi.ComponentResource):
                 "registry_urls": self.registry_urls,
                 "ci_provider_name": self.ci_provider_name,
                 "ci_service_account_email": self.ci_service_account_email,
+                "platform_versions": self.platform_versions,
             }
         )

@@ -70,6 +70,8 @@ class NodePoolArgs:
         service_account_email: the node service account (least privilege). ``None`` only when
             :class:`GcpEnvironment` fills it in with the cluster's node account.
         auto_upgrade: node auto-upgrade; must stay on with a release channel. Default True.
+        version: the GKE node version (e.g. ``1.36.2-gke.1000000``: a lock's, honoured when the cluster has no
+            release channel). Default None: the control plane's version at creation.
         labels: GCP resource labels on the node VMs.
         compact_placement: a COMPACT placement policy (nodes physically close, for multi-node jobs); the pool
             must then be in one zone. Default False.
@@ -95,6 +97,7 @@ class NodePoolArgs:
     node_labels: dict[str, str] = field(default_factory=dict)
     service_account_email: pulumi.Input[str] | None = None
     auto_upgrade: bool = True
+    version: str | None = None
     labels: dict[str, str] = field(default_factory=dict)
     compact_placement: bool = False
     gvnic: bool = False
@@ -115,6 +118,7 @@ class NodePool(pulumi.ComponentResource):
 
     Outputs:
         node_pool_name: the GKE node pool's name.
+        version: the node version GKE runs (what a lock records).
     """
 
     def __init__(self, name: str, args: NodePoolArgs, opts: pulumi.ResourceOptions | None = None) -> None:
@@ -166,6 +170,7 @@ class NodePool(pulumi.ComponentResource):
                 location_policy="ANY" if gpu or args.spot else "BALANCED",
             ),
             management=gcp.container.NodePoolManagementArgs(auto_repair=True, auto_upgrade=args.auto_upgrade),
+            version=args.version,
             placement_policy=gcp.container.NodePoolPlacementPolicyArgs(type="COMPACT") if args.compact_placement else None,
             upgrade_settings=gcp.container.NodePoolUpgradeSettingsArgs(strategy="SURGE", max_surge=1, max_unavailable=0),
             node_config=gcp.container.NodePoolNodeConfigArgs(
@@ -192,4 +197,5 @@ class NodePool(pulumi.ComponentResource):
             opts=child_opts(self, ignore_changes=["initialNodeCount"]),
         )
         self.node_pool_name: pulumi.Output[str] = pool.name
-        self.register_outputs({"node_pool_name": self.node_pool_name})
+        self.version: pulumi.Output[str] = pool.version
+        self.register_outputs({"node_pool_name": self.node_pool_name, "version": self.version})

@@ -49,6 +49,8 @@ class TpuNodePoolArgs:
         disk_type: boot disk type. Default ``pd-balanced``.
         service_account_email: the node service account. ``None`` only when :class:`GcpEnvironment` fills it in.
         auto_upgrade: node auto-upgrade; must stay on with a release channel. Default True.
+        version: the GKE node version (e.g. ``1.36.2-gke.1000000``: a lock's, honoured when the cluster has no
+            release channel). Default None: the control plane's version at creation.
         labels: GCP resource labels on the TPU VMs.
     """
 
@@ -68,6 +70,7 @@ class TpuNodePoolArgs:
     disk_type: str = "pd-balanced"
     service_account_email: pulumi.Input[str] | None = None
     auto_upgrade: bool = True
+    version: str | None = None
     labels: dict[str, str] = field(default_factory=dict)
 
 
@@ -81,6 +84,7 @@ class TpuNodePool(pulumi.ComponentResource):
 
     Outputs:
         node_pool_names: the GKE node pools' names, in slice order.
+        version: the node version of the slices (what a lock records).
     """
 
     def __init__(self, name: str, args: TpuNodePoolArgs, opts: pulumi.ResourceOptions | None = None) -> None:
@@ -121,7 +125,9 @@ class TpuNodePool(pulumi.ComponentResource):
                         )
                     )
         self.node_pool_names: pulumi.Output[list[str]] = pulumi.Output.all(*[p.name for p in pools])
-        self.register_outputs({"node_pool_names": self.node_pool_names})
+        # Every slice is created at the same version (``args.version`` or the control plane's): the first one's.
+        self.version: pulumi.Output[str] = pools[0].version
+        self.register_outputs({"node_pool_names": self.node_pool_names, "version": self.version})
 
     def _pool(
         self,
@@ -149,6 +155,7 @@ class TpuNodePool(pulumi.ComponentResource):
             autoscaling=autoscaling,
             placement_policy=placement,
             management=gcp.container.NodePoolManagementArgs(auto_repair=True, auto_upgrade=args.auto_upgrade),
+            version=args.version,
             node_config=gcp.container.NodePoolNodeConfigArgs(
                 machine_type=args.machine_type,
                 spot=args.spot,

@@ -81,7 +81,7 @@ class TeamArgs:
     tracking_port: int = 5000
     egress_cidrs: Sequence[str] = ()
     protect: bool = False
-    environment: Mapping[str, str] = field(default_factory=dict)
+    environment: Mapping[str, pulumi.Input[str]] = field(default_factory=dict)
 
 
 def quota_hard(args: TeamArgs) -> dict[str, str]:

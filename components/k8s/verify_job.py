@@ -103,7 +103,7 @@ class VerifyJobArgs:
     gang_namespace: str | None = None
     gang_queue: str = "default"
     gang_timeout_seconds: int = 600
-    environment: Mapping[str, str] = field(default_factory=dict)
+    environment: Mapping[str, pulumi.Input[str]] = field(default_factory=dict)
     nccl: NcclCheckArgs | None = None
     nccl_skip_reason: str = "the environment has no GPU pool that can run 2 or more multi-node nodes"
     nccl_timeout_seconds: int = 1200

@@ -125,10 +125,11 @@ def up(
     env: EnvOption,
     yes: YesOption = False,
     approve: Annotated[str | None, typer.Option("--approve", help="Approve a protected environment by name.")] = None,
-    locked: Annotated[bool, typer.Option("--locked", help="Deploy exactly stacks/<env>.lock.json: its images by digest; refuse unless spec and tool versions match.")] = False,
+    locked: Annotated[bool, typer.Option("--locked", help="Deploy exactly stacks/<env>.lock.json: its images by digest and its cloud versions; refuse unless spec and tool versions match and the cloud still offers them.")] = False,
 ) -> None:
     """Deploy an environment: plan summary, confirmation, then the real engine. Resolves every image's digest from
-    its registry (or takes the lock's with --locked), deploys by digest, writes stacks/<env>.lock.json."""
+    its registry (or takes the lock's with --locked), deploys by digest, writes stacks/<env>.lock.json with the
+    versions the cloud chose (add-ons, AMI releases, node and control-plane versions)."""
     from mlstack.cli.output import echo
     from mlstack.engine.deploy import pinning
     from mlstack.engine.deploy.events import counts_line
@@ -140,9 +141,11 @@ def up(
         lock_path,
         read_lock,
         tool_versions,
+        upgrade_lock,
         write_lock,
     )
     from mlstack.engine.deploy.workspace import open_stack
+    from mlstack.engine.plan.program import PLATFORM_OUTPUT, Locked, recorded_platform
     from mlstack.errors import UsageError
 
     auto, cli, spec, settings = _prepare(env)
@@ -156,27 +159,34 @@ def up(
     if locked:
         if lock is None:
             raise UsageError(f"--locked: {path} does not exist; run `mlstack up --env {env}` without --locked to create it")
-        diffs = lock_differences(lock, spec, tools) + pinning.locked_refusals(refs, lock)
+        lock = upgrade_lock(lock)
+        diffs = lock_differences(lock, spec, tools) + pinning.locked_refusals(refs, lock) + pinning.platform_refusals(plan, lock)
         if diffs:
             raise UsageError(f"--locked: {path} cannot be honoured, nothing was changed:\n" + "\n".join(f"  {d}" for d in diffs))
-        pins, charts = dict(lock.get("images", {})), dict(lock.get("charts", {}))
+        pins = dict(lock["images"])
+        planned = lock
     else:
         # Before anything changes: an unreachable registry or a missing tag stops here (exit 1).
-        pins, charts = pinning.resolve_images(refs), pinning.plan_charts(plan)
+        pins = pinning.resolve_images(refs)
+        planned = build_lock(spec, {}, tools, images=pins, charts=pinning.plan_charts(plan))
     _plan_summary(plan)
     if pins:
         echo(f"  {len(pins)} image(s) by digest" + (" (from the lock)" if locked else " (resolved from their registries now)"))
+    if locked and planned["platform"]:
+        echo(f"  {len(planned['platform'])} cloud version(s) from the lock, checked with the cloud before anything changes")
     _confirm(f"Deploy {env}?", yes)
     if spec.protected and approve != env:
         _type_env(env, "deploy it", " (or pass --approve " + env + ")")
-    # The lock this deploy writes, known before it (its digest leaves outputs out): stamped into the environment.
-    planned = dict(lock) if locked and lock else build_lock(spec, {}, tools, images=pins, charts=charts)
-    stamp = {"MLSTACK_LOCK_DIGEST": lock_digest(planned), "MLSTACK_GIT_COMMIT": _git_commit(STATE.stacks_dir)}
-    stack = open_stack(spec, settings, auto, pins, stamp)
+    # The lock this deploy writes: all known before it but the versions the cloud chooses (the program stamps the
+    # environment with its digest once they are known) and the outputs (left out of the digest).
+    program_lock = Locked(platform=dict(planned["platform"]), verify=locked,
+                          digest_of=lambda chosen: lock_digest({**planned, "platform": dict(chosen)}))
+    stack = open_stack(spec, settings, auto, pins, {"MLSTACK_GIT_COMMIT": _git_commit(STATE.stacks_dir)}, program_lock)
     result, progress = _run("up", env, stack.up)
     echo(f"{env}: {counts_line(progress)}")
-    outputs = build_lock(spec, result.get("outputs", {}), tools)["outputs"]
-    write_lock(path, {**planned, "outputs": outputs})
+    outputs = result.get("outputs", {})
+    chosen = recorded_platform((outputs.get(PLATFORM_OUTPUT) or (None, False))[0])
+    write_lock(path, {**planned, "platform": chosen, "outputs": build_lock(spec, outputs, tools)["outputs"]})
     echo(f"wrote {path}")
 
 

@@ -94,6 +94,8 @@ def diff(
 
     With --base, the spec files come from REF (read with git, the working tree is not touched) and the mlstack
     code that plans them is the working tree's. Without --base, the first --env is compared with each other one.
+    Either way the report shows lock drift: every digest and version two locks (at REF and in the tree, or of two
+    environments) pin differently.
     """
     from mlstack.cli.output import err
     from mlstack.engine.review import report
@@ -105,10 +107,7 @@ def diff(
 
         if not env or len(env) < 2:
             raise UsageError("give --base REF (diff against git) or at least two --env (compare environments)")
-        from mlstack.engine.deploy.lock import locked_pins
-
-        chosen = _envs(env)
-        review = report.review_envs(chosen, STATE.stacks_dir, {e: locked_pins(e, STATE.stacks_dir) for e in chosen})
+        review = report.review_envs(_envs(env), STATE.stacks_dir)
     for e in review.entries:
         _warn_unused_waivers(e.policy, f"{e.policy.env}.yaml")
     if format is DiffFormat.json:

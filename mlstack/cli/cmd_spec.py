@@ -173,12 +173,13 @@ def plan(
     format: Annotated[PlanFormat, typer.Option("--format", "-f", parser=choice(PlanFormat), help="table or json.")] = PlanFormat.table,
 ) -> None:
     """Plan an environment offline: no credentials, no Pulumi CLI. Shows every resource `up` would create; with
-    stacks/<env>.lock.json, images by the digests it locked (as `up --locked` deploys them)."""
+    stacks/<env>.lock.json, images by the digests and the cloud versions it locked (as `up --locked` deploys them)."""
     from mlstack.cli.render import plan_json, plan_table
-    from mlstack.engine.deploy.lock import locked_pins
+    from mlstack.engine.deploy.lock import env_lock
     from mlstack.engine.review.planning import plan_env
 
-    result = plan_env(env, STATE.stacks_dir, locked_pins(env, STATE.stacks_dir))
+    lock = env_lock(env, STATE.stacks_dir)
+    result = plan_env(env, STATE.stacks_dir, lock.get("images"), lock.get("platform"))
     print_warnings(env_notices(env))
     if format is PlanFormat.json:
         from mlstack.engine.review.planning import with_review

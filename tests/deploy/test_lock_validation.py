@@ -47,9 +47,9 @@ def test_a_good_lock_round_trips(stacks, good):
 
 
 @pytest.mark.parametrize(("edit", "message"), [
-    (lambda d: d.update(lock_version=True), "lock_version: expected one of 1, 2, got true"),
-    (lambda d: d.update(lock_version="2"), 'lock_version: expected one of 1, 2, got "2"'),
-    (lambda d: d.update(lock_version=2.0), "lock_version: expected one of 1, 2, got 2.0"),
+    (lambda d: d.update(lock_version=True), "lock_version: expected one of 1, 2, 3, got true"),
+    (lambda d: d.update(lock_version="2"), 'lock_version: expected one of 1, 2, 3, got "2"'),
+    (lambda d: d.update(lock_version=2.0), "lock_version: expected one of 1, 2, 3, got 2.0"),
     (lambda d: d.update(versions={}), "  versions: expected at least one entry, got an empty object"),
     (lambda d: d.update(spec_digest=12), "  spec_digest: expected a non-empty string, got 12"),
     (lambda d: d.update(spec_digest="sha256:abc"), '  spec_digest: expected sha256:<64 hex digits>, got "sha256:abc"'),
@@ -64,6 +64,11 @@ def test_a_good_lock_round_trips(stacks, good):
     (lambda d: d["charts"]["gpu"].update(version=20), "  charts.gpu.version: expected a non-empty string, got 20"),
     (lambda d: d.update(extra="x"), "  extra: not a lock field, got \"x\""),
     (lambda d: d.pop("spec_digest"), "  spec_digest: missing (required)"),
+    (lambda d: d["platform"].update({"nodepool/gpu": "1.36.2-20261110"}),
+     '  platform.nodepool/gpu.[key]: expected control_plane, addon/<name> or node_pool/<pool>, got "nodepool/gpu"'),
+    (lambda d: d["platform"].update({"addon/vpc-cni": ""}), '  platform.addon/vpc-cni: expected a non-empty string, got ""'),
+    (lambda d: d["platform"].update(control_plane=7), "  platform.control_plane: expected a non-empty string, got 7"),
+    (lambda d: d.update(platform=["eks.7"]), "  platform: expected an object, got a list of 1 item(s)"),
 ])
 def test_hand_edits_are_refused_with_the_field(stacks, good, edit, message):
     edit(good)
@@ -97,4 +102,31 @@ def test_cli_reports_a_hand_edited_lock_without_traceback(stacks, good, capsys):
     (stacks / "staging.lock.json").write_text(json.dumps(good))
     code = main(["--stacks-dir", str(stacks), "check", "--env", "staging"])
     err = capsys.readouterr().err
-    assert code == 2 and "lock_version: expected one of 1, 2, got true" in err and "Traceback" not in err
+    assert code == 2 and "lock_version: expected one of 1, 2, 3, got true" in err and "Traceback" not in err
+
+
+def test_a_version_3_lock_round_trips_its_platform(stacks):
+    platform = {"control_plane": "eks.7", "addon/vpc-cni": "v1.20.4-eksbuild.1", "node_pool/gpu": "1.36.2-20261110"}
+    lock = lk.build_lock(load_spec("staging", stacks), {"cluster_name": ("c", False), "platform_versions": (platform, False)},
+                         TOOLS, platform=platform)
+    assert lock["lock_version"] == 3 and list(lock["platform"]) == ["addon/vpc-cni", "control_plane", "node_pool/gpu"]
+    assert lock["outputs"] == {"cluster_name": "c"}  # the platform versions are kept once, in platform
+    path = stacks / "staging.lock.json"
+    lk.write_lock(path, lock)
+    assert lk.read_lock(path, "acme-ml", "staging") == lock and lk.locked_platform("staging", stacks) == platform
+
+
+@pytest.mark.parametrize("version", [1, 2])
+def test_older_locks_are_read_and_upgraded(stacks, good, version):
+    good["lock_version"] = version
+    del good["platform"]
+    if version == 1:
+        del good["images"], good["charts"]
+    path = stacks / "staging.lock.json"
+    path.write_text(json.dumps(good))
+    read = lk.read_lock(path, "acme-ml", "staging")
+    assert read == good  # read as written: the file is not rewritten
+    upgraded = lk.upgrade_lock(read)
+    assert upgraded["lock_version"] == 3 and upgraded["platform"] == {}
+    assert upgraded["images"] == ({} if version == 1 else good["images"]) and set(upgraded) == set(good) | {"platform", "images", "charts"}
+    assert lk.locked_platform("staging", stacks) == {} and lk.env_lock("staging", stacks) == upgraded

@@ -30,7 +30,8 @@ def setup(tmp_path, monkeypatch, request, registry):  # noqa: F811
     stamps: list = []
     monkeypatch.setenv("PULUMI_CONFIG_PASSPHRASE", "test")
     monkeypatch.setattr("mlstack.engine.deploy.lifecycle.plan_for", lambda spec: plan)
-    monkeypatch.setattr("mlstack.engine.plan.program.make_program", lambda spec, pins=None, stamp=None: stamps.append(stamp) or pins_seen.append(pins) or (lambda: None))
+    monkeypatch.setattr("mlstack.engine.plan.program.make_program",
+                        lambda spec, pins=None, stamp=None, locked=None: stamps.append((stamp, locked)) or pins_seen.append(pins) or (lambda: None))
     auto = FakeAutomation()
     ws.set_automation(lambda: auto)
     request.node.stamps = stamps
@@ -47,14 +48,16 @@ def test_a_moved_tag_keeps_the_locked_digest(setup, capsys, request):
     first = push_image(base, repo, "1.0", {"train.py": b"print(1)\n"})
     assert run(stacks, "up", "--env", "staging", "--yes") == 0
     lock = json.loads((stacks / "staging.lock.json").read_text())
-    assert lock["lock_version"] == 2 and lock["images"] == {image: first}
+    assert lock["lock_version"] == 3 and lock["images"] == {image: first} and lock["platform"] == {}
     assert pins_seen[-1] == {image: first}
     assert "1 image(s) by digest (resolved from their registries now)" in capsys.readouterr().out
     from mlstack.engine.deploy.lock import lock_digest
 
-    stamp = request.node.stamps[-1]
-    assert stamp["MLSTACK_LOCK_DIGEST"] == lock_digest(lock)  # the environment is stamped with the lock it gets
-    assert set(stamp) == {"MLSTACK_LOCK_DIGEST", "MLSTACK_GIT_COMMIT"}
+    stamp, locked = request.node.stamps[-1]
+    # The environment is stamped with the lock it gets: the program computes the digest once the cloud has chosen
+    # its versions (none here).
+    assert locked.digest_of({}) == lock_digest(lock) and locked.verify is False and dict(locked.platform) == {}
+    assert set(stamp) == {"MLSTACK_GIT_COMMIT"}
 
     moved = push_image(base, repo, "1.0", {"train.py": b"print(2)\n"})
     assert moved != first
@@ -62,7 +65,7 @@ def test_a_moved_tag_keeps_the_locked_digest(setup, capsys, request):
     assert pins_seen[-1] == {image: first}  # the tag moved; the locked digest is what is deployed
     relocked = json.loads((stacks / "staging.lock.json").read_text())
     assert relocked["images"] == {image: first} and lock_digest(relocked) == lock_digest(lock)
-    assert request.node.stamps[-1]["MLSTACK_LOCK_DIGEST"] == lock_digest(lock)
+    assert request.node.stamps[-1][1].digest_of({}) == lock_digest(lock) and request.node.stamps[-1][1].verify is True
 
     assert run(stacks, "up", "--env", "staging", "--yes") == 0  # without --locked: the tag's new digest
     assert pins_seen[-1] == {image: moved}

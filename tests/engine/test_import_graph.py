@@ -117,9 +117,11 @@ ALLOWED = {
 }
 # The contract constants (components/contract.py, which imports nothing) are a leaf every layer may read.
 CONTRACT = "mlstack.components.contract"
-# Scaffold reads locks through their one owner, and writes the policy pack from the rule registry's levels.
+# Scaffold and review read locks through their one owner (review: the lock drift of `mlstack diff`), and scaffold
+# writes the policy pack from the rule registry's levels.
 NARROW = {
     ("engine.scaffold", "engine.deploy"): {"mlstack.engine.deploy.lock"},
+    ("engine.review", "engine.deploy"): {"mlstack.engine.deploy.lock"},
     ("engine.scaffold", "engine.review"): {"mlstack.engine.review.policy"},
 }
 

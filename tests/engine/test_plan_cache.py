@@ -29,9 +29,9 @@ def recordings(monkeypatch):
     calls: list[str] = []
     real = planner._record
 
-    def counting(spec, pins=None):
+    def counting(spec, pins=None, platform=None):
         calls.append(spec.env)
-        return real(spec, pins)
+        return real(spec, pins, platform)
 
     monkeypatch.setattr(planner, "_record", counting)
     return calls

@@ -24,7 +24,7 @@ PLAN_LINES = [
 @pytest.fixture
 def stacks(tmp_path, monkeypatch):
     monkeypatch.setenv("PULUMI_CONFIG_PASSPHRASE", "test")
-    monkeypatch.setattr("mlstack.engine.plan.program.make_program", lambda spec, pins=None, stamp=None: (lambda: None))
+    monkeypatch.setattr("mlstack.engine.plan.program.make_program", lambda spec, pins=None, stamp=None, locked=None: (lambda: None))
     monkeypatch.setattr("mlstack.engine.deploy.lifecycle.plan_for", lambda spec: tiny_plan(spec.env))
     yield copy_stacks(tmp_path)
     ws.set_automation(None)

@@ -46,7 +46,7 @@ def test_build_write_read_roundtrip(stacks):
     assert text == lk.render_lock(lock)
     got = lk.read_lock(path, "acme-ml", "staging")
     assert got == lock
-    assert got["outputs"] == {"cluster_name": "acme-ml-staging"} and got["lock_version"] == 2
+    assert got["outputs"] == {"cluster_name": "acme-ml-staging"} and got["lock_version"] == 3
     assert set(got["tools"]) == set(TOOLS) and set(got["versions"]) == {"gpu_device_plugin", "kubernetes", "mlflow", "postgres"}
     assert lk.lock_differences(got, s, TOOLS) == []
 
@@ -74,7 +74,7 @@ def test_missing_lock_is_none(stacks):
 @pytest.mark.parametrize("content,message", [
     ("{not json", "is not valid JSON"),
     ("[1]", "expected a JSON object"),
-    ('{"lock_version": 9}', "lock_version: expected one of 1, 2, got 9"),
+    ('{"lock_version": 9}', "lock_version: expected one of 1, 2, 3, got 9"),
     ('{"lock_version": 1, "project": "acme-ml"}', "env: missing \\(required\\)\n  spec_digest: missing"),
 ])
 def test_bad_locks(stacks, content, message):

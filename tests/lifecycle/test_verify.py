@@ -73,7 +73,7 @@ def test_timeout_and_missing_job():
 @pytest.fixture
 def stacks(tmp_path, monkeypatch):
     monkeypatch.setenv("PULUMI_CONFIG_PASSPHRASE", "test")
-    monkeypatch.setattr("mlstack.engine.plan.program.make_program", lambda spec, pins=None, stamp=None: (lambda: None))
+    monkeypatch.setattr("mlstack.engine.plan.program.make_program", lambda spec, pins=None, stamp=None, locked=None: (lambda: None))
     yield copy_stacks(tmp_path)
     ws.set_automation(None)
 

@@ -99,7 +99,7 @@ def test_bare_file_not_found_becomes_cli_missing():
 
 
 def test_open_stack_creates_state_installs_plugins_sets_config(tmp_path, monkeypatch):
-    monkeypatch.setattr("mlstack.engine.plan.program.make_program", lambda s, pins=None, stamp=None: (lambda: None))
+    monkeypatch.setattr("mlstack.engine.plan.program.make_program", lambda s, pins=None, stamp=None, locked=None: (lambda: None))
     auto = FakeAutomation()
     s = spec()
     st = settings(s, tmp_path)

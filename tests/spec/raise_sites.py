@@ -173,6 +173,8 @@ SITES = {
         I("names derive from distinct spec keys; keys that would clash are spec rules (reserved-pool, pool-and-bucket)"),
     'mlstack/engine/plan/mocks.py::MockOutputs.call::EngineError::the plan cannot answer the invoke {}: a component calls a data source ':
         I("a data source missing from a pack table, found by planning every example"),
+    "mlstack/engine/plan/program.py::_verify::EngineError::the lock of {} cannot be honoured, nothing was changed:":
+        N("a lock's cloud versions the cloud no longer offers, asked at `up --locked` (tests/deploy/test_lock_platform.py)"),
     "mlstack/engine/review/policy/__init__.py::validate_waivers::SpecError::?": F("unknown-waiver"),
     "mlstack/engine/review/report.py::review_ref::_relocate::?":
         N("the spec as committed at the base ref (named REF:stacks/<file>); validate judges the working tree's"),

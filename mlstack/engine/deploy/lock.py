@@ -1,19 +1,23 @@
 """Lock files: ``stacks/<env>.lock.json``, the record of what a successful ``up`` deployed. This module owns the
 format: building, writing, reading (strictly validated) and comparing locks.
 
-Shape (lock_version 2)::
+Shape (lock_version 3)::
 
     {"env", "lock_version": 2, "project", "spec_digest": "sha256:...",
      "versions": {resolved versions block},
      "tools": {"mlstack", "pulumi", "pulumi_aws", "pulumi_cli", "pulumi_gcp", "pulumi_kubernetes", "pulumi_random"},
      "images": {"<repository>:<tag>": "sha256:<digest>", ...},   # every image the plan deploys, resolved at up
      "charts": {"<release name>": {"chart", "repo", "version", "digest": "sha256:..." | null}},
+     "platform": {"control_plane" | "addon/<name>" | "node_pool/<pool>": "<version the cloud runs>"},
      "outputs": {non-secret stack outputs}, ["promoted_from": "<env>"]}
 
 ``images`` maps each tag reference the plan uses to the digest its registry served at ``up``; ``up --locked`` and the
 offline plan deploy ``<repository>:<tag>@<digest>``. ``charts`` records each Helm release's chart and version, and
-its manifest digest where the repository is an OCI registry (classic Helm repositories publish none). Lock
-version 1 files (no images, no charts) are still read.
+its manifest digest where the repository is an OCI registry (classic Helm repositories publish none). ``platform``
+records the versions the cloud chose at ``up`` (the stack output ``platform_versions``: EKS platform version, add-on
+and AMI release versions; GKE master and node versions); ``up --locked`` passes them back as inputs. Lock version 1
+(no images, no charts) and 2 (no platform) files are still read and upgraded in memory (:func:`upgrade_lock`); the
+next ``up`` writes version 3.
 
 A lock is checked field by field on read: a wrong type, a nested value where a string belongs, ``lock_version:
 true`` or an empty ``versions`` is refused with the field's name (exit 2), never half-used.
@@ -28,7 +32,7 @@ import hashlib
 import json
 from collections.abc import Callable, Mapping
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, StrictInt, StrictStr, ValidationError
 
@@ -36,14 +40,17 @@ from mlstack import targets
 from mlstack.errors import UsageError
 from mlstack.spec import Spec
 
-LOCK_VERSION = 2
-READABLE_VERSIONS = (1, 2)
+LOCK_VERSION = 3
+READABLE_VERSIONS = (1, 2, 3)
 # The tools a lock pins: mlstack, the Pulumi SDK, and every pack's provider SDK.
 TOOL_DISTS = ("mlstack", "pulumi", *sorted({dist for pack in targets.packs() for dist in pack.plugins.values()}))
 DIGEST = r"^sha256:[0-9a-f]{64}$"
 #: Deepest nesting a lock's ``outputs`` may have (stack outputs are flat or shallow; deeper is not a lock).
 MAX_DEPTH = 16
 MAX_BYTES = 4 * 1024 * 1024
+#: The keys of a lock's ``platform``: what each target exports in its ``platform_versions`` output.
+PLATFORM_KEY = r"^(control_plane|(addon|node_pool)/[A-Za-z0-9][A-Za-z0-9._-]*)$"
+PLATFORM_EXPECTED = "expected control_plane, addon/<name> or node_pool/<pool>"
 
 
 class _Strict(BaseModel):
@@ -69,6 +76,8 @@ class LockFile(_Strict):
     outputs: dict[StrictStr, Any]
     images: dict[StrictStr, StrictStr] = Field(default_factory=dict)
     charts: dict[StrictStr, LockedChart] = Field(default_factory=dict)
+    platform: dict[Annotated[StrictStr, Field(pattern=PLATFORM_KEY)], Annotated[StrictStr, Field(min_length=1)]] = Field(
+        default_factory=dict)
     promoted_from: StrictStr | None = None
 
 
@@ -118,9 +127,12 @@ def build_lock(
     tools: Mapping[str, str],
     images: Mapping[str, str] | None = None,
     charts: Mapping[str, Mapping[str, str | None]] | None = None,
+    platform: Mapping[str, str] | None = None,
 ) -> dict[str, Any]:
     """The lock of a successful ``up``: secret outputs are left out; ``images`` and ``charts`` as resolved
-    before the deploy (:mod:`mlstack.engine.deploy.pinning`)."""
+    before the deploy (:mod:`mlstack.engine.deploy.pinning`); ``platform`` as the cloud chose it (the
+    ``platform_versions`` output, kept in ``platform``, not twice in ``outputs``)."""
+    from mlstack.engine.plan.program import PLATFORM_OUTPUT
     from mlstack.engine.plan.versions import resolved_versions
 
     return {
@@ -128,12 +140,21 @@ def build_lock(
         "env": spec.env,
         "images": dict(sorted((images or {}).items())),
         "lock_version": LOCK_VERSION,
-        "outputs": {k: v for k, (v, secret) in sorted(outputs.items()) if not secret},
+        "outputs": {k: v for k, (v, secret) in sorted(outputs.items()) if not secret and k != PLATFORM_OUTPUT},
+        "platform": dict(sorted((platform or {}).items())),
         "project": spec.project,
         "spec_digest": spec_digest(spec),
         "tools": dict(sorted(tools.items())),
         "versions": dict(sorted(resolved_versions(spec).items())),
     }
+
+
+def upgrade_lock(lock: Mapping[str, Any]) -> dict[str, Any]:
+    """A lock read from an older format in the current one: what version 1 lacks (``images``, ``charts``) and
+    version 2 lacks (``platform``) empty, ``lock_version`` current. ``up --locked`` then refuses for what an
+    older lock never recorded (an image or a platform version of the plan not in it); ``up`` fills it in."""
+    return {**lock, "charts": dict(lock.get("charts", {})), "images": dict(lock.get("images", {})),
+            "lock_version": LOCK_VERSION, "platform": dict(lock.get("platform", {}))}
 
 
 def lock_digest(lock: Mapping[str, Any]) -> str:
@@ -239,7 +260,7 @@ def _expected(err: Mapping[str, Any]) -> str:
     if kind == "too_short":
         return "expected at least one entry"
     if kind == "string_pattern_mismatch":
-        return "expected sha256:<64 hex digits>"
+        return PLATFORM_EXPECTED if (err.get("ctx") or {}).get("pattern") == PLATFORM_KEY else "expected sha256:<64 hex digits>"
     return str(err["msg"]).lower()
 
 
@@ -249,14 +270,31 @@ def locked_pins(env: str, stacks_dir: Path) -> dict[str, str]:
     Raises:
         UsageError: the lock is invalid, or of another project (:func:`read_lock`).
     """
+    return dict(env_lock(env, stacks_dir).get("images", {}))
+
+
+def locked_platform(env: str, stacks_dir: Path) -> dict[str, str]:
+    """The platform versions of ``env``'s lock (``{}`` without a lock, or for a lock older than version 3).
+
+    Raises:
+        UsageError: the lock is invalid, or of another project (:func:`read_lock`).
+    """
+    return dict(env_lock(env, stacks_dir).get("platform", {}))
+
+
+def env_lock(env: str, stacks_dir: Path) -> dict[str, Any]:
+    """``env``'s lock in the current format (:func:`upgrade_lock`), ``{}`` without one.
+
+    Raises:
+        UsageError: the lock is invalid, or of another project (:func:`read_lock`).
+    """
     from mlstack.spec import load_spec
 
     path = lock_path(env, stacks_dir)
     if not path.is_file():
         return {}
-    spec = load_spec(env, stacks_dir)
-    lock = read_lock(path, spec.project, env)
-    return dict(lock.get("images", {})) if lock else {}
+    lock = read_lock(path, load_spec(env, stacks_dir).project, env)
+    return upgrade_lock(lock) if lock else {}
 
 
 def read_lock_outputs(path: Path) -> dict[str, Any] | None:
@@ -293,3 +331,44 @@ def lock_differences(lock: Mapping[str, Any], spec: Spec, tools: Mapping[str, st
         if lock["tools"].get(key) != tools.get(key):
             diffs.append(f"tools.{key}: lock {lock['tools'].get(key)}, now {tools.get(key)}")
     return diffs
+
+
+def lock_entries(lock: Mapping[str, Any], with_versions: bool = True) -> dict[str, str]:
+    """A lock as flat entries to compare (``mlstack diff``): the resolved versions by name (unless
+    ``with_versions`` is off), ``image <reference>`` -> digest, ``chart <release>`` -> version[@digest], ``platform
+    <key>`` -> the cloud's version, ``tool <name>`` -> version. Older locks are read as upgraded."""
+    lock = upgrade_lock(lock)
+    entries = dict(lock["versions"]) if with_versions else {}
+    entries.update({f"image {ref}": digest for ref, digest in lock["images"].items()})
+    entries.update({f"chart {name}": c["version"] + (f"@{c['digest']}" if c.get("digest") else "") for name, c in lock["charts"].items()})
+    entries.update({f"platform {key}": version for key, version in lock["platform"].items()})
+    entries.update({f"tool {name}": version for name, version in lock["tools"].items()})
+    return entries
+
+
+def lock_drift(a_label: str, a: Mapping[str, Any] | None, b_label: str, b: Mapping[str, Any] | None,
+               with_versions: bool = True) -> dict[str, dict[str, str]]:
+    """What two locks pin differently: entry -> {label: value} (``not locked`` where one lock lacks the entry).
+    One lock missing: a single ``lock`` entry with the other's digest and ``no lock``; none: nothing."""
+    if a is None and b is None:
+        return {}
+    if a is None or b is None:
+        return {"lock": {a_label: lock_digest(a) if a else "no lock", b_label: lock_digest(b) if b else "no lock"}}
+    ea, eb = lock_entries(a, with_versions), lock_entries(b, with_versions)
+    return {key: {a_label: ea.get(key, "not locked"), b_label: eb.get(key, "not locked")}
+            for key in sorted(ea.keys() | eb.keys()) if ea.get(key) != eb.get(key)}
+
+
+def lock_in(folder: Path, env: str, project: str, shown: str | None = None) -> dict[str, Any] | None:
+    """``env``'s lock in the stacks folder ``folder`` (the working tree's or a ref's copy), None without one.
+
+    Raises:
+        UsageError: the lock is invalid (:func:`read_lock`), named ``shown`` when given (``REF:stacks/<env>.lock.json``).
+    """
+    path = lock_path(env, folder)
+    try:
+        return read_lock(path, project, env)
+    except UsageError as exc:
+        if shown is None:
+            raise
+        raise UsageError(str(exc).replace(str(path), shown)) from None

@@ -4,7 +4,9 @@
 ``resolve_images`` asks their registries for the digests (:mod:`mlstack.engine.deploy.oci`); ``plan_charts``
 records each Helm release's chart and version (and its digest for OCI chart repositories). ``locked_refusals``
 says why a lock cannot be honoured now, before anything changes: images of the plan the lock does not pin,
-or a pinned digest its registry no longer serves.
+or a pinned digest its registry no longer serves; ``platform_refusals`` the cloud versions of the plan (its
+``platform_versions`` output) that the lock does not name. Whether the cloud still offers the ones it names is asked
+by the program itself, through invokes, before it registers anything (``Locked.verify``).
 """
 
 from __future__ import annotations
@@ -93,3 +95,14 @@ def locked_refusals(
             problems.append(f"image {ref}: the locked digest {pins[ref]} is no longer served by its registry; "
                             "restore it there, or run `mlstack up` without --locked to lock the current one")
     return problems
+
+
+def platform_refusals(plan: Plan, lock: Mapping[str, Any]) -> list[str]:
+    """The cloud versions of ``plan`` (control plane, add-ons, node pools) that ``lock`` does not name: an older lock
+    (before version 3) or a pool added since. Empty when the lock names them all."""
+    from mlstack.engine.plan.program import PLATFORM_OUTPUT
+
+    have: Mapping[str, str] = lock.get("platform", {})
+    return [f"platform {key}: not in the lock (the lock predates it); run `mlstack up --env {lock['env']}` without "
+            "--locked to lock the version the cloud runs" for key in sorted(plan.outputs.get(PLATFORM_OUTPUT) or {})
+            if key not in have]

@@ -11,6 +11,7 @@ import os
 import re
 from collections.abc import Callable, Mapping
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from mlstack import targets
 from mlstack.engine.deploy.stack import (  # noqa: F401 - the boundary's names, re-exported for callers
@@ -25,6 +26,9 @@ from mlstack.engine.deploy.stack import (  # noqa: F401 - the boundary's names, 
 )
 from mlstack.errors import PulumiCliMissing, UsageError
 from mlstack.spec import Spec
+
+if TYPE_CHECKING:
+    from mlstack.engine.plan.program import Locked
 
 PASSPHRASE_VARS = ("PULUMI_CONFIG_PASSPHRASE", "PULUMI_CONFIG_PASSPHRASE_FILE")
 
@@ -144,11 +148,13 @@ def open_stack(
     automation: Automation,
     pins: Mapping[str, str] | None = None,
     stamp: Mapping[str, str] | None = None,
+    locked: Locked | None = None,
 ) -> StackHandle:
     """Creates the local folders, creates or selects the stack, installs its plugins and sets its config.
 
     ``pins`` (image reference -> digest, from the lock or just resolved) make the program deploy images by digest;
-    ``stamp`` (the lock digest, the stacks' commit) goes into each team's ``mlstack-environment`` ConfigMap.
+    ``stamp`` (the lock digest, the stacks' commit) goes into each team's ``mlstack-environment`` ConfigMap;
+    ``locked`` (:class:`mlstack.engine.plan.program.Locked`): the lock's platform versions, their check, the digest.
 
     Call ``check_cli`` and ``workspace_settings`` first: they fail (missing CLI, missing passphrase) before
     anything is created.
@@ -159,7 +165,7 @@ def open_stack(
         Path(settings.work_dir).mkdir(parents=True, exist_ok=True)
     from mlstack.engine.plan.program import make_program
 
-    stack = automation.open(settings, make_program(spec, pins, stamp))
+    stack = automation.open(settings, make_program(spec, pins, stamp, locked))
     for name, version in settings.plugins.items():
         stack.install_plugin(name, version)
     stack.set_config(settings.config)

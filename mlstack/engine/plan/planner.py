@@ -10,34 +10,38 @@ from mlstack.engine.plan.model import Plan
 from mlstack.spec import Spec
 
 
-def plan_spec(spec: Spec, pins: Mapping[str, str] | None = None) -> Plan:
+def plan_spec(spec: Spec, pins: Mapping[str, str] | None = None, platform: Mapping[str, str] | None = None) -> Plan:
     """Runs the program ``up`` would run, under recording mocks, and returns the Plan.
 
-    ``pins`` (a lock's image digests) make every image reference in the plan a digest reference. A plan cached
-    for the same inputs (spec, pins, code, catalogue, SDKs: ``mlstack.engine.plan.cache``) is returned instead of
+    ``pins`` (a lock's image digests) make every image reference in the plan a digest reference; ``platform`` (a
+    lock's cloud versions) sets the add-on, AMI release, node and control-plane versions as ``up --locked`` does
+    (not verified: the offline plan has no cloud to ask). A plan cached
+    for the same inputs (spec, pins, platform, code, catalogue, SDKs: ``mlstack.engine.plan.cache``) is returned instead of
     a new run when the cache is on; it is the same plan, byte for byte. Anything else a plan comes to read must
     join the cache key here.
 
     Raises:
         EngineError: the program failed (the message is the program's error).
     """
-    cache_key = cache.key(spec.model_dump(mode="json"), {"pins": dict(pins or {})}) if cache.enabled() else ""
+    extra = {"pins": dict(pins or {}), **({"platform": dict(platform)} if platform else {})}
+    cache_key = cache.key(spec.model_dump(mode="json"), extra) if cache.enabled() else ""
     if cache_key:
         hit = cache.get(cache_key)
         if hit is not None:
             return hit
-    plan = _record(spec, pins)
+    plan = _record(spec, pins, platform)
     if cache_key:
         cache.put(cache_key, plan)
     return plan
 
 
-def _record(spec: Spec, pins: Mapping[str, str] | None = None) -> Plan:
+def _record(spec: Spec, pins: Mapping[str, str] | None = None, platform: Mapping[str, str] | None = None) -> Plan:
     from mlstack.engine.plan.model import mock_setting, plan_program
-    from mlstack.engine.plan.program import make_program
+    from mlstack.engine.plan.program import Locked, make_program
 
     target = spec.target.model_dump(exclude_none=True)
-    return plan_program(make_program(spec, pins), project=spec.project, env=spec.env, target=target, **mock_setting(target))
+    locked = Locked(platform=dict(platform)) if platform else None
+    return plan_program(make_program(spec, pins, locked=locked), project=spec.project, env=spec.env, target=target, **mock_setting(target))
 
 
 def plan_specs(specs: list[Spec]) -> list[Plan]:

@@ -11,10 +11,12 @@ from mlstack.engine.plan.planner import plan_spec, plan_specs
 from mlstack.spec import load_spec
 
 
-def plan_env(env: str, stacks_dir: Path, pins: Mapping[str, str] | None = None) -> Plan:
+def plan_env(
+    env: str, stacks_dir: Path, pins: Mapping[str, str] | None = None, platform: Mapping[str, str] | None = None
+) -> Plan:
     """Loads ``<stacks_dir>/<env>.yaml``, checks its policy waivers name real rules, and plans it (with a lock's
-    image ``pins``, every image by digest)."""
-    return plan_spec(load_checked(env, stacks_dir), pins)
+    image ``pins``, every image by digest, and its ``platform`` versions)."""
+    return plan_spec(load_checked(env, stacks_dir), pins, platform)
 
 
 def plan_envs(envs: list[str], stacks_dir: Path) -> list[Plan]:

@@ -1,15 +1,17 @@
 """The review of a change: per environment the plan diff, the cost delta and the policy result, rendered as text,
 JSON or one Markdown pull-request comment; and the CI gates over it.
 
-Two modes: against a git ref (``diff --base REF``: each environment's spec at REF vs the working tree), and
-between environments (``diff --env a --env b``: names normalised, version drift flagged). All environments are
-planned in one process, so each cloud SDK is imported once.
+Two modes: against a git ref (``diff --base REF``: each environment's spec at REF vs the working tree, and the
+lock drift between its lock at REF and the working tree's), and between environments (``diff --env a --env b``:
+names normalised, version drift and the drift of their locks flagged). Lock drift is every digest and version two
+locks pin differently (images, charts, the cloud's versions, tools; :func:`mlstack.engine.deploy.lock.lock_drift`).
+All environments are planned in one process, so each cloud SDK is imported once.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
@@ -104,10 +106,12 @@ def review_ref(envs: Sequence[str] | None, stacks_dir: Path, ref: str) -> Review
 
     ``envs`` None: every environment of the working tree and of the ref. One that only the ref has is deleted by
     the change (every resource a delete, blocking when protected); one only the tree has is new (all creates).
+    ``version_drift`` is the lock drift: what ``stacks/<env>.lock.json`` at ``ref`` and in the tree pin differently.
 
     Raises:
         UsageError: bad ref or environment; SpecError: a spec (at the ref: named ``REF:path``) is invalid.
     """
+    from mlstack.engine.deploy.lock import lock_drift, lock_in, lock_path
     from mlstack.engine.review import cost
     from mlstack.engine.review.diff import diff_plans, empty_plan
     from mlstack.engine.plan.planner import plan_specs
@@ -152,8 +156,13 @@ def review_ref(envs: Sequence[str] | None, stacks_dir: Path, ref: str) -> Review
             cost_base = cost.estimate(base, shared_storage_gib=_shared_gib(base_spec)) if base_spec else None
             d.extras["cost_delta"] = cost.delta(cost_base, cost_head)
             policy = check_plan(head, protected=spec.protected, waivers={} if env in gone else spec.waivers)
+            shown = at_ref.display(lock_path(env, at_ref.path))
+            drift = lock_drift(ref, lock_in(at_ref.path, env, (base_spec or spec).project, shown), "working tree",
+                               None if env in gone else lock_in(stacks_dir, env, spec.project))
+            if drift:
+                d.extras["version_drift"] = drift
             entries.append(EnvReview(env, d, cost_base, cost_head, policy, new_env=base_spec is None,
-                                     deleted_env=env in gone))
+                                     deleted_env=env in gone, version_drift=drift))
     return Review("ref", ref, "working tree", entries)
 
 
@@ -167,20 +176,12 @@ def _relocate(exc: Any, at_ref: Any) -> Any:
     return SpecError(problems)
 
 
-def _digest_drift(a: str, b: str, a_images: Mapping[str, str], b_images: Mapping[str, str]) -> dict[str, dict[str, str]]:
-    return {
-        f"image {ref}": {a: a_images.get(ref, "not locked"), b: b_images.get(ref, "not locked")}
-        for ref in sorted(a_images.keys() | b_images.keys())
-        if a_images.get(ref) != b_images.get(ref) and (a_images and b_images)
-    }
-
-
-def review_envs(envs: Sequence[str], stacks_dir: Path, digests: Mapping[str, Mapping[str, str]] | None = None) -> Review:
-    """The first environment against each of the others, names normalised, with version drift.
-
-    ``digests`` (env -> its lock's images, ``"<repository>:<tag>" -> digest``) adds digest drift: an image the two
-    locks pin to different digests, or that only one of them pins, as ``image <reference>`` entries.
+def review_envs(envs: Sequence[str], stacks_dir: Path) -> Review:
+    """The first environment against each of the others, names normalised, with version drift: the resolved
+    versions of their specs, and what their locks pin differently (``image``, ``chart``, ``platform`` and ``tool``
+    entries; a lock only one of them has is one ``lock`` entry).
     """
+    from mlstack.engine.deploy.lock import lock_drift, lock_in
     from mlstack.engine.review import cost
     from mlstack.engine.review.envdiff import compare_envs
     from mlstack.engine.plan.planner import plan_specs
@@ -206,7 +207,9 @@ def review_envs(envs: Sequence[str], stacks_dir: Path, digests: Mapping[str, Map
             for k in sorted(a_versions.keys() | b_versions.keys())
             if a_versions.get(k) != b_versions.get(k)
         }
-        drift.update(_digest_drift(first_env, env, (digests or {}).get(first_env, {}), (digests or {}).get(env, {})))
+        # The specs' versions are compared above; the locks' own versions would repeat them.
+        drift.update(lock_drift(first_env, lock_in(stacks_dir, first_env, first_spec.project), env,
+                                lock_in(stacks_dir, env, spec.project), with_versions=False))
         d.extras["version_drift"] = drift
         head_cost = cost.estimate(plan, shared_storage_gib=_shared_gib(spec))
         d.extras["cost_delta"] = cost.delta(first_cost, head_cost)

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import re
+from collections.abc import Mapping
+
 import pulumi
 
 from mlstack.catalog import Catalog
@@ -49,9 +52,11 @@ def environment_tags(spec: Spec) -> dict[str, str]:
     return dict(sorted({**spec.tags, "mlstack.io/project": spec.project, "mlstack.io/env": spec.env}.items()))
 
 
-def node_pool_args(spec: Spec, pool: NodePool, catalog: Catalog, key: str | None = None) -> NodePoolArgs:
+def node_pool_args(
+    spec: Spec, pool: NodePool, catalog: Catalog, key: str | None = None, release_version: str | None = None
+) -> NodePoolArgs:
     """One managed node group: the catalogue picks machine and AMI for an accelerator; a multi-node pool (``key``
-    names it in the spec) gets the machine's EFA interfaces."""
+    names it in the spec) gets the machine's EFA interfaces; ``release_version`` is a lock's AMI release."""
     lo, hi = pool.size()
     if pool.accelerator:
         offer = pool_machine(catalog, pool.accelerator, "aws", pool.gpus_per_node, pool.machine)
@@ -71,11 +76,16 @@ def node_pool_args(spec: Spec, pool: NodePool, catalog: Catalog, key: str | None
         labels=dict(sorted(labels.items())),
         disk_size_gib=pool.disk_size_gib,
         efa_interfaces=efa,
+        release_version=release_version,
     )
 
 
-def environment_args(spec: Spec, catalog: Catalog, versions: dict[str, str], identities: Identities = Identities()) -> AwsEnvironmentArgs:
-    """The whole AWS environment from the spec."""
+def environment_args(
+    spec: Spec, catalog: Catalog, versions: dict[str, str], identities: Identities = Identities(),
+    platform: Mapping[str, str] | None = None,
+) -> AwsEnvironmentArgs:
+    """The whole AWS environment from the spec; ``platform`` (a lock's) pins add-on and AMI release versions."""
+    platform = platform or {}
     net = spec.network
     db = spec.tracking.database
     return AwsEnvironmentArgs(
@@ -95,7 +105,10 @@ def environment_args(spec: Spec, catalog: Catalog, versions: dict[str, str], ide
             admin_principal_arns=tuple(spec.cluster.admins),
             deployer_admin=spec.cluster.deployer_admin,
         ),
-        node_pools={key: node_pool_args(spec, pool, catalog, key) for key, pool in sorted(spec.node_pools.items())},
+        node_pools={
+            key: node_pool_args(spec, pool, catalog, key, platform.get(f"node_pool/{key}"))
+            for key, pool in sorted(spec.node_pools.items())
+        },
         shared_file_system=SharedFileSystemArgs() if spec.storage.shared else None,
         buckets={key: BucketArgs(versioning=b.versioning) for key, b in sorted(spec.storage.buckets.items())},
         scratch_file_system=scratch.file_system_args(spec, catalog),
@@ -122,6 +135,7 @@ def environment_args(spec: Spec, catalog: Catalog, versions: dict[str, str], ide
         else None,
         audit=AuditArgs(retention_days=spec.audit.retention_days),
         cluster_access=team_access(spec),
+        addon_versions={k.removeprefix("addon/"): v for k, v in sorted(platform.items()) if k.startswith("addon/")},
     )
 
 
@@ -140,9 +154,11 @@ def _registry_host(env: AwsEnvironment) -> pulumi.Output[str] | None:
     return urls[0].apply(lambda url: url.split("/", 1)[0]) if urls else None
 
 
-def provision(spec: Spec, catalog: Catalog, versions: dict[str, str], identities: Identities) -> Bindings:
-    """Registers the AWS environment and returns what the platform layer binds to."""
-    args = environment_args(spec, catalog, versions, identities)
+def provision(
+    spec: Spec, catalog: Catalog, versions: dict[str, str], identities: Identities, platform: Mapping[str, str] | None = None
+) -> Bindings:
+    """Registers the AWS environment and returns what the platform layer binds to (``platform``: a lock's versions)."""
+    args = environment_args(spec, catalog, versions, identities, platform)
     env = AwsEnvironment(spec.prefix, args)
     provider = cluster_provider(spec.prefix, kubeconfig=env.kubeconfig, depends_on=[env])
     chart = catalog.versions.charts["cluster-autoscaler"]
@@ -186,6 +202,7 @@ def provision(spec: Spec, catalog: Catalog, versions: dict[str, str], identities
         "bucket_names": env.bucket_names,
         "registry_urls": env.registry_urls,
         "tracking_artifacts_uri": env.tracking_artifacts_uri,
+        "platform_versions": env.platform_versions,
     }
     if env.ci_role_arn is not None:
         outputs["ci_role_arn"] = env.ci_role_arn
@@ -223,3 +240,54 @@ def provision(spec: Spec, catalog: Catalog, versions: dict[str, str], identities
         # releases and Deployments can become ready.
         depends_on=[env, *extras],
     )
+
+
+#: EKS-optimised AMI names per node group AMI type: ``<stem>-<kubernetes minor>-v<YYYYMMDD>`` (owner ``amazon``),
+#: the names of the images a managed node group's ``release_version`` (``<kubernetes patch>-<YYYYMMDD>``) runs.
+#: The standard and nvidia names were read in public Terraform code that looks them up (checked 2026-12-02);
+#: neuron and arm64 follow the same scheme (not seen there).
+AMI_NAME_STEMS = {
+    "AL2023_x86_64_STANDARD": "amazon-eks-node-al2023-x86_64-standard",
+    "AL2023_x86_64_NVIDIA": "amazon-eks-node-al2023-x86_64-nvidia",
+    "AL2023_x86_64_NEURON": "amazon-eks-node-al2023-x86_64-neuron",
+    "AL2023_ARM_64_STANDARD": "amazon-eks-node-al2023-arm64-standard",
+}
+RELEASE_VERSION = re.compile(r"^\d+\.\d+\.\d+-(\d{8})$")
+
+
+def locked_problems(spec: Spec, catalog: Catalog, versions: dict[str, str], platform: Mapping[str, str]) -> list[str]:
+    """Why EKS cannot deploy the lock's ``platform`` versions now, asked through invokes before any resource is
+    registered (``up --locked``; the program stops on a problem, so nothing changes). Empty when it can.
+
+    Checked: the control plane's platform version is the one EKS gives the Kubernetes minor now (EKS lets no
+    cluster choose it and upgrades clusters in place), and each pool's AMI release still exists. Add-on versions
+    are passed as they are: no data source lists the versions EKS offers (``get_addon_version`` names only the
+    default or the newest), so an add-on version EKS withdrew fails at that add-on's own update.
+    """
+    import pulumi_aws as aws
+
+    minor, again = versions["kubernetes"], f"run `mlstack up --env {spec.env}` without --locked to lock what EKS offers now"
+    problems = []
+    wanted = platform.get("control_plane")
+    if wanted:
+        offered = sorted({v.default_platform_version for v in aws.eks.get_cluster_versions(cluster_versions_onlies=[minor]).cluster_versions
+                          if v.cluster_version == minor})
+        if wanted not in offered:
+            problems.append(f"control_plane: the lock has EKS platform version {wanted}; EKS gives Kubernetes {minor} clusters "
+                            f"{', '.join(offered) or 'no platform version (the minor is gone)'} and lets no cluster choose one; {again}")
+    for key, pool in sorted(spec.node_pools.items()):
+        release = platform.get(f"node_pool/{key}")
+        if not release:
+            continue
+        ami_type, match = node_pool_args(spec, pool, catalog).ami_type, RELEASE_VERSION.match(release)
+        stem = AMI_NAME_STEMS.get(ami_type)
+        if stem is None or match is None:
+            problems.append(f"node_pool/{key}: release version {release!r} of AMI type {ami_type} cannot be checked "
+                            f"(expected <kubernetes patch>-<YYYYMMDD> of {', '.join(sorted(AMI_NAME_STEMS))}); {again}")
+            continue
+        name = f"{stem}-{minor}-v{match[1]}"
+        found = aws.ec2.get_ami_ids(owners=["amazon"], filters=[aws.ec2.GetAmiIdsFilterArgs(name="name", values=[name])])
+        if not found.ids:
+            problems.append(f"node_pool/{key}: AMI release {release} ({name}) is no longer published in "
+                            f"{spec.target.region}; {again}")
+    return problems

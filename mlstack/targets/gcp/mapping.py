@@ -3,6 +3,8 @@ Cloud SQL, Workload Identity, CI federation, audit), and the Bindings the platfo
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 import pulumi
 
 from mlstack.catalog import Catalog
@@ -37,8 +39,9 @@ def _clean_label(text: str) -> str:
     return "".join(c if c.isalnum() or c in "-_" else "_" for c in text.lower())[:63]
 
 
-def node_pool_args(spec: Spec, key: str, pool: NodePool, catalog: Catalog) -> NodePoolArgs:
-    """A CPU or GPU pool; the catalogue picks machine type and guest accelerator for a GPU count."""
+def node_pool_args(spec: Spec, key: str, pool: NodePool, catalog: Catalog, version: str | None = None) -> NodePoolArgs:
+    """A CPU or GPU pool; the catalogue picks machine type and guest accelerator for a GPU count; ``version``: a
+    lock's node version."""
     lo, hi = pool.size()
     machine, accelerator_type, count = pool.machine or catalog.default_system_machine["gcp"], None, 0
     if pool.accelerator is not None:
@@ -63,10 +66,11 @@ def node_pool_args(spec: Spec, key: str, pool: NodePool, catalog: Catalog) -> No
         node_locations=tuple(pool.zones) or None,
         compact_placement=placed,
         gvnic=placed and catalog.gcp_networking(machine).gvnic,
+        version=version,
     )
 
 
-def tpu_pool_args(spec: Spec, key: str, pool: NodePool, catalog: Catalog) -> TpuNodePoolArgs:
+def tpu_pool_args(spec: Spec, key: str, pool: NodePool, catalog: Catalog, version: str | None = None) -> TpuNodePoolArgs:
     """A TPU pool: min and max count whole slices; the topology fixes machine type and nodes per slice."""
     generation = pool.accelerator or ""
     slice_ = catalog.tpu_slice(generation, pool.topology or "")
@@ -84,15 +88,22 @@ def tpu_pool_args(spec: Spec, key: str, pool: NodePool, catalog: Catalog) -> Tpu
         accelerator_name=generation,
         spot=pool.spot,
         disk_size_gib=pool.disk_size_gib,
+        version=version,
     )
 
 
-def environment_args(spec: Spec, catalog: Catalog, versions: dict[str, str], identities: Identities = Identities()) -> GcpEnvironmentArgs:
+def environment_args(
+    spec: Spec, catalog: Catalog, versions: dict[str, str], identities: Identities = Identities(),
+    platform: Mapping[str, str] | None = None,
+) -> GcpEnvironmentArgs:
+    """The whole GCP environment from the spec. ``platform`` (a lock's GKE versions) is honoured only without a
+    release channel: with one, GKE upgrades the control plane and the nodes itself (the lock records them)."""
     project, region = spec.target.project_id or "", spec.target.region or ""
     db = spec.tracking.database
     shared = spec.storage.shared
     tpus = {k: p for k, p in spec.node_pools.items() if p.accelerator and catalog.accelerators[p.accelerator].kind == "tpu"}
     pinned = spec.cluster.release_channel == "UNSPECIFIED"
+    locked = dict(platform or {}) if pinned else {}
     return GcpEnvironmentArgs(
         mlflow_namespace=identities.mlflow_namespace,
         mlflow_service_account=identities.mlflow_service_account,
@@ -113,15 +124,16 @@ def environment_args(spec: Spec, catalog: Catalog, versions: dict[str, str], ide
             endpoint=spec.cluster.endpoint,
             authorized_cidrs=tuple(spec.cluster.allowed_cidrs),
             release_channel=None if pinned else spec.cluster.release_channel,  # type: ignore[arg-type]
-            kubernetes_version=versions["kubernetes"],
+            kubernetes_version=locked.get("control_plane") or versions["kubernetes"],
             master_ipv4_cidr_block=GCP_RANGES["control plane"],
             # GKE collects the GPUs' DCGM metrics itself: no exporter of mlstack's runs there.
             gpu_metrics=any(p.accelerator and catalog.accelerators[p.accelerator].kind == "gpu" for p in spec.node_pools.values()),
         ),
         node_pools={
-            k: node_pool_args(spec, k, p, catalog) for k, p in sorted(spec.node_pools.items()) if k not in tpus
+            k: node_pool_args(spec, k, p, catalog, locked.get(f"node_pool/{k}"))
+            for k, p in sorted(spec.node_pools.items()) if k not in tpus
         },
-        tpu_pools={k: tpu_pool_args(spec, k, p, catalog) for k, p in sorted(tpus.items())},
+        tpu_pools={k: tpu_pool_args(spec, k, p, catalog, locked.get(f"node_pool/{k}")) for k, p in sorted(tpus.items())},
         shared_file_system=SharedFileSystemArgs(
             project_id=project, location=filestore_location(spec), tier=shared.tier or "BASIC_HDD", capacity_gib=shared.size_gib
         )
@@ -167,9 +179,11 @@ def _subnet(cidr: str) -> str:
     return f"{base}/{max(int(bits), 20)}"
 
 
-def provision(spec: Spec, catalog: Catalog, versions: dict[str, str], identities: Identities) -> Bindings:
+def provision(
+    spec: Spec, catalog: Catalog, versions: dict[str, str], identities: Identities, platform: Mapping[str, str] | None = None
+) -> Bindings:
     """Registers the GCP environment and the NFS backend on its Filestore; returns the platform bindings."""
-    env = GcpEnvironment(spec.prefix, environment_args(spec, catalog, versions, identities))
+    env = GcpEnvironment(spec.prefix, environment_args(spec, catalog, versions, identities, platform))
     provider = cluster_provider(spec.prefix, kubeconfig=env.kubeconfig, depends_on=[env])
     charts, images = catalog.versions.charts, catalog.versions.images
     nfs = NfsBackend(
@@ -191,6 +205,7 @@ def provision(spec: Spec, catalog: Catalog, versions: dict[str, str], identities
         "tracking_artifacts_uri": env.tracking_artifacts_uri,
         "ci_workload_identity_provider": env.ci_provider_name,
         "ci_service_account_email": env.ci_service_account_email,
+        "platform_versions": env.platform_versions,
     }
     return Bindings(
         identities=identities,
@@ -210,3 +225,31 @@ def provision(spec: Spec, catalog: Catalog, versions: dict[str, str], identities
         outputs=outputs,
         depends_on=[env, nfs],
     )
+
+
+def locked_problems(spec: Spec, catalog: Catalog, versions: dict[str, str], platform: Mapping[str, str]) -> list[str]:
+    """Why GKE cannot deploy the lock's ``platform`` versions now, asked through the engine-versions invoke before
+    any resource is registered (``up --locked``; the program stops on a problem, so nothing changes).
+
+    Only a cluster without a release channel is pinned to its lock's versions (``cluster.release_channel:
+    UNSPECIFIED``); with a channel GKE moves them itself and the lock records what ran.
+    """
+    if spec.cluster.release_channel != "UNSPECIFIED" or not platform:
+        return []
+    import pulumi_gcp as gcp
+
+    minor = versions["kubernetes"]
+    offered = gcp.container.get_engine_versions(location=spec.target.region, project=spec.target.project_id,
+                                                version_prefix=f"{minor}.")
+    again = f"run `mlstack up --env {spec.env}` without --locked to lock a version GKE offers now"
+    problems = []
+    master = platform.get("control_plane")
+    if master and master not in offered.valid_master_versions:
+        problems.append(f"control_plane: GKE no longer offers master version {master} in {spec.target.region} "
+                        f"(newest {minor}: {offered.latest_master_version}); {again}")
+    for key in sorted(spec.node_pools):
+        version = platform.get(f"node_pool/{key}")
+        if version and version not in offered.valid_node_versions:
+            problems.append(f"node_pool/{key}: GKE no longer offers node version {version} in {spec.target.region} "
+                            f"(newest {minor}: {offered.latest_node_version}); {again}")
+    return problems

@@ -8,6 +8,8 @@ nothing and carries the selector the platform schedules by, so the plan still li
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 import pulumi
 
 from mlstack.catalog import Catalog
@@ -50,8 +52,11 @@ def environment_args(spec: Spec, catalog: Catalog, versions: dict[str, str]) -> 
     )
 
 
-def provision(spec: Spec, catalog: Catalog, versions: dict[str, str], identities: Identities) -> Bindings:
-    """Registers the in-cluster services and returns what the platform layer binds to."""
+def provision(
+    spec: Spec, catalog: Catalog, versions: dict[str, str], identities: Identities, platform: Mapping[str, str] | None = None
+) -> Bindings:
+    """Registers the in-cluster services and returns what the platform layer binds to. ``platform`` (a lock's cloud
+    versions) has nothing to pin here: the existing cluster's versions are not mlstack's to choose."""
     provider = cluster_provider(
         spec.prefix, context=spec.target.kube_context, kubeconfig=_kubeconfig_text(spec.target.kubeconfig_path)
     )
