@@ -204,7 +204,7 @@ def sample_platform_args(target: str = "aws", **overrides: Any):
     from mlstack.components.k8s.shared_storage import SharedStorageArgs
     from mlstack.components.k8s.team import TeamArgs
     from mlstack.components.k8s.tracking_server import TrackingServerArgs
-    from mlstack.components.k8s.verify_job import VerifyJobArgs
+    from mlstack.components.k8s.verify_job import GpuPoolCheckArgs, VerifyJobArgs
 
     if target == "aws":
         storage = SharedStorageArgs(
@@ -243,7 +243,7 @@ def sample_platform_args(target: str = "aws", **overrides: Any):
             secret_env=secret_env,
             python_hooks=hooks,
         ),
-        verify=VerifyJobArgs(image=MLFLOW_IMAGE, accelerator="nvidia-a100-80gb"),
+        verify=VerifyJobArgs(image=MLFLOW_IMAGE, gpu_pools={"a100": GpuPoolCheckArgs(node_labels={"mlstack.io/pool": "a100"}, devices=8)}),
         teams={"research": TeamArgs(group="research", gpu_quota=16), "vision": TeamArgs(group="vision", gpu_quota=8)},
         gpu=gpu,
         ci=ci,

@@ -52,6 +52,7 @@ _EXPORTS = {
     "CiAccessArgs": "ci_access",
     "EfaSupport": "efa_support",
     "EfaSupportArgs": "efa_support",
+    "GpuPoolCheckArgs": "gpu_check",
     "GpuSupport": "gpu_support",
     "GpuSupportArgs": "gpu_support",
     "GpuDashboard": "gpu_dashboard",
@@ -90,6 +91,7 @@ __all__ = [
     "CiAccessArgs",
     "EfaSupport",
     "EfaSupportArgs",
+    "GpuPoolCheckArgs",
     "GpuSupport",
     "GpuSupportArgs",
     "GpuDashboard",
@@ -129,6 +131,7 @@ __all__ = [
 if TYPE_CHECKING:
     from .ci_access import CiAccess, CiAccessArgs
     from .efa_support import EfaSupport, EfaSupportArgs
+    from .gpu_check import GpuPoolCheckArgs
     from .gpu_support import GpuSupport, GpuSupportArgs
     from .gpu_dashboard import GpuDashboard, GpuDashboardArgs
     from .gpu_telemetry import GpuTelemetry, GpuTelemetryArgs

@@ -82,6 +82,7 @@ class Platform(pulumi.ComponentResource):
         team_namespaces: team name -> namespace name (outputs).
         storage_class_name: the shared StorageClass's name.
         verify_job_name: the verification Job's name. verify_namespace: its namespace.
+        verify_gpu_jobs: GPU pool -> the name of its verification GPU Job, in that namespace (outputs).
         ci_service_account: the CI ServiceAccount's name, or None without CI.
         gpu, teams, tracking, storage, ci, verify, workloads, scratch, telemetry, dashboard: the child components
             (the last three None when not asked for).
@@ -179,6 +180,7 @@ class Platform(pulumi.ComponentResource):
         self.storage_class_name: pulumi.Output[str] = self.storage.storage_class_name
         self.verify_job_name: pulumi.Output[str] = self.verify.job_name
         self.verify_namespace: pulumi.Output[str] = self.verify.namespace
+        self.verify_gpu_jobs: dict[str, pulumi.Output[str]] = self.verify.gpu_jobs
         self.ci_service_account: pulumi.Output[str] | None = self.ci.service_account_name if self.ci else None
         self.register_outputs(
             {
@@ -189,6 +191,7 @@ class Platform(pulumi.ComponentResource):
                 "admin_secret_name": self.admin_secret_name,
                 "storage_class_name": self.storage_class_name,
                 "verify_job_name": self.verify_job_name,
+                "verify_gpu_jobs": self.verify_gpu_jobs,
             }
         )
 

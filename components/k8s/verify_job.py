@@ -1,16 +1,18 @@
 """The verification Job: proves from inside the cluster that an environment works.
 
-One pod, on a GPU pool when the environment has one, that
-1. runs ``nvidia-smi`` and fails unless it lists a GPU (the device plugin and driver work),
-2. writes a file to the ``shared`` volume and reads it back (the ReadWriteMany class and claim work),
-3. logs a run to MLflow and registers a model (tracking, artifacts and the registry work, with auth),
-4. with Kueue, submits a 2-pod JobSet through a team's LocalQueue and waits until both pods ran
+A main Job whose one pod
+1. writes a file to the ``shared`` volume and reads it back (the ReadWriteMany class and claim work),
+2. logs a run to MLflow and registers a model (tracking, artifacts and the registry work, with auth),
+3. with Kueue, submits a 2-pod JobSet through a team's LocalQueue and waits until both pods ran
    (``CHECK gang-admission``; :mod:`.gang_check`),
-5. where a GPU pool can run two or more multi-node nodes, runs a 2-node NCCL all-reduce through that queue and
-   reports the bus bandwidth (``CHECK nccl-allreduce``; :mod:`.nccl_check`); elsewhere it says why it skips.
+4. where a GPU pool can run two or more multi-node nodes, runs a 2-node NCCL all-reduce through that queue and
+   reports the bus bandwidth (``CHECK nccl-allreduce``; :mod:`.nccl_check`); elsewhere it says why it skips;
+and one Job per GPU pool (``gpu_pools``; :mod:`.gpu_check`) whose pod runs on that pool's nodes with every
+device of one node and fails unless ``nvidia-smi`` lists them all (``CHECK gpu[<pool>]``: driver, device
+plugin and devices work). Without a GPU pool the main Job prints ``CHECK gpu`` itself, saying it skipped.
 
-The Job is created suspended (``suspend: true``) by default: ``up`` leaves it planned and in place, and
-``mlstack verify`` runs a new Job from its pod template (so the Pulumi-managed object never drifts). That
+Every Job is created suspended (``suspend: true``) by default: ``up`` leaves it planned and in place, and
+``mlstack verify`` runs a new Job from each one's pod template, waiting for all (so the Pulumi-managed object never drifts). That
 keeps the object identical in every plan and keeps ``up`` from waiting on a GPU node to scale up. The script
 prints ``CHECK <name> PASS|FAIL <detail>`` per check (:mod:`.verify_script`), the contract ``mlstack verify``
 reads. Finished Jobs are
@@ -35,15 +37,17 @@ import pulumi_kubernetes as k8s
 
 from . import hardening as h
 from . import require_provider
-from ..contract import ACCELERATOR_LABEL, SYSTEM_NAMESPACE
+from ..contract import POOL_LABEL, SYSTEM_NAMESPACE
+from .gpu_check import GpuPoolCheckArgs, pool_pod
+from .gpu_check import job_name as gpu_job_name
 from .gang_check import ROLE, SERVICE_ACCOUNT, TOKEN_DIR, gang_jobset, gang_role_rules
 from .nccl_check import CONFIGMAP as NCCL_CONFIGMAP
 from .nccl_check import ROLE as NCCL_ROLE
 from .nccl_check import NcclCheckArgs, config_data, nccl_role_rules, nccl_trainjob
 from .team import ENVIRONMENT_CONFIGMAP
-from .verify_script import SCRIPT
+from .verify_script import MAIN_CHECKS, POOL_CHECKS, SCRIPT
 
-__all__ = ["JOB", "SCRIPT", "SYSTEM_NAMESPACE", "VerifyJob", "VerifyJobArgs"]
+__all__ = ["JOB", "SCRIPT", "SYSTEM_NAMESPACE", "GpuPoolCheckArgs", "VerifyJob", "VerifyJobArgs"]
 
 TOKEN = "mlstack:k8s:VerifyJob"
 JOB = "mlstack-verify"
@@ -59,16 +63,15 @@ class VerifyJobArgs:
         tracking_uri: the MLflow server's URI; set by the Platform from its TrackingServer.
         tracking_username: the MLflow user the Job logs as; set by the Platform (the admin).
         tracking_password: that user's password (secret); set by the Platform.
-        accelerator: value of the ``mlstack.io/accelerator`` label of the GPU pool to run on (e.g.
-            "nvidia-a100-80gb"); None when the environment has no GPU pool (the GPU check is skipped).
+        gpu_pools: GPU pool name -> where its GPU check runs (:class:`.gpu_check.GpuPoolCheckArgs`): a
+            suspended Job ``<job>-gpu-<pool>`` each; none by default (the main Job's GPU check then skips).
+            Replaces ``accelerator`` (one pool, by its accelerator label) of earlier releases.
         namespace: namespace of the Job, created here; "mlstack-system".
         pvc_name: the ``shared`` claim in that namespace; "shared".
         suspend: create the Job suspended, to be started by the lifecycle command; True.
         ttl_seconds_after_finished: seconds a finished Job is kept before deletion; 86400.
         active_deadline_seconds: the most the Job may run, GPU node scale-up included; 1800.
         model_name: the registered model's name; "mlstack-verify".
-        accelerator_label: node label key of GPU pools; "mlstack.io/accelerator".
-        taint_key: GPU taint key tolerated; "nvidia.com/gpu".
         cpu: CPU request and limit; "500m". memory: memory request and limit; "1Gi".
         gang_namespace: a team namespace whose LocalQueue the gang check submits a 2-pod JobSet through
             (:mod:`.gang_check`); None skips the check (no Kueue, or no team). The Platform sets it.
@@ -89,15 +92,13 @@ class VerifyJobArgs:
     tracking_uri: str | None = None
     tracking_username: pulumi.Input[str] | None = None
     tracking_password: pulumi.Input[str] | None = None
-    accelerator: str | None = None
+    gpu_pools: Mapping[str, GpuPoolCheckArgs] = field(default_factory=dict)
     namespace: str = SYSTEM_NAMESPACE
     pvc_name: str = "shared"
     suspend: bool = True
     ttl_seconds_after_finished: int = 86400
     active_deadline_seconds: int = 1800
     model_name: str = JOB
-    accelerator_label: str = ACCELERATOR_LABEL
-    taint_key: str = "nvidia.com/gpu"
     cpu: str = "500m"
     memory: str = "1Gi"
     gang_namespace: str | None = None
@@ -110,10 +111,12 @@ class VerifyJobArgs:
 
 
 class VerifyJob(pulumi.ComponentResource):
-    """Namespace, ConfigMap (the script), Secret (MLflow credentials) and a suspended ``batch/v1`` Job.
+    """Namespace, ConfigMap (the script), Secret (MLflow credentials), a suspended ``batch/v1`` Job and one
+    more per GPU pool.
 
     Attributes:
-        job_name: the Job's name.
+        job_name: the main Job's name.
+        gpu_jobs: GPU pool -> the name of its GPU Job (outputs; empty without GPU pools).
         namespace: its namespace (an output: the Platform puts the ``shared`` claim there).
     """
 
@@ -159,17 +162,17 @@ class VerifyJob(pulumi.ComponentResource):
                 f"{name}-environment", metadata=meta(ENVIRONMENT_CONFIGMAP), data=dict(sorted(args.environment.items())), opts=child
             )
             env_from = [k8s.core.v1.EnvFromSourceArgs(config_map_ref=k8s.core.v1.ConfigMapEnvSourceArgs(name=stamp.metadata.name))]
-        gpu = args.accelerator is not None
         tmp, tmp_mount = h.tmp_volume()
         env = [
             k8s.core.v1.EnvVarArgs(name="HOME", value="/tmp"),
             k8s.core.v1.EnvVarArgs(name="MLFLOW_TRACKING_URI", value=args.tracking_uri),
             h.secret_env_var("MLFLOW_TRACKING_USERNAME", creds.metadata.name, "username"),
             h.secret_env_var("MLFLOW_TRACKING_PASSWORD", creds.metadata.name, "password"),
-            k8s.core.v1.EnvVarArgs(name="MLSTACK_EXPECT_GPU", value="1" if gpu else "0"),
+            # The GPU checks run in the pools' own Jobs; without a GPU pool this one says it skipped them.
+            k8s.core.v1.EnvVarArgs(name="MLSTACK_CHECKS", value=",".join(MAIN_CHECKS if args.gpu_pools else POOL_CHECKS + MAIN_CHECKS)),
+            k8s.core.v1.EnvVarArgs(name="MLSTACK_EXPECT_GPU", value="0"),
             k8s.core.v1.EnvVarArgs(name="MLSTACK_SHARED_PATH", value="/shared"),
             k8s.core.v1.EnvVarArgs(name="MLSTACK_VERIFY_MODEL", value=args.model_name),
-            k8s.core.v1.EnvVarArgs(name="NVIDIA_DRIVER_CAPABILITIES", value="compute,utility"),
         ]
         mounts = [
             tmp_mount,
@@ -212,8 +215,6 @@ class VerifyJob(pulumi.ComponentResource):
             automount_service_account_token=False,
             service_account_name=SERVICE_ACCOUNT if gang else None,
             security_context=h.pod_security_context(),
-            node_selector={args.accelerator_label: args.accelerator} if args.accelerator else None,
-            tolerations=[k8s.core.v1.TolerationArgs(key=args.taint_key, operator="Exists", effect="NoSchedule")] if gpu else None,
             containers=[
                 k8s.core.v1.ContainerArgs(
                     name="verify",
@@ -221,7 +222,7 @@ class VerifyJob(pulumi.ComponentResource):
                     command=["python", "/opt/mlstack/verify.py"],
                     env=env,
                     env_from=env_from,
-                    resources=h.resources(args.cpu, args.memory, extra_limits={"nvidia.com/gpu": "1"} if gpu else None),
+                    resources=h.resources(args.cpu, args.memory),
                     security_context=h.container_security_context(),
                     volume_mounts=mounts,
                 )
@@ -237,10 +238,27 @@ class VerifyJob(pulumi.ComponentResource):
                 *extra_volumes,
             ],
         )
-        job = k8s.batch.v1.Job(
-            f"{name}-job",
+        deadline = args.active_deadline_seconds + (args.nccl_timeout_seconds if args.nccl else 0)
+        job = self._job(f"{name}-job", JOB, args, ns, labels, pod, deadline, child)
+        gpu_jobs = {}
+        for pool, check in sorted(args.gpu_pools.items()):
+            pool_spec = pool_pod(pool, check, image=args.image, script_config_map=script, cpu=args.cpu, memory=args.memory)
+            pool_labels = {**labels, POOL_LABEL: pool}
+            gpu_jobs[pool] = self._job(f"{name}-gpu-{pool}", gpu_job_name(JOB, pool), args, ns, pool_labels, pool_spec,
+                                       args.active_deadline_seconds, child).metadata.name
+        self.job_name: pulumi.Output[str] = job.metadata.name
+        self.gpu_jobs: dict[str, pulumi.Output[str]] = gpu_jobs
+        self.namespace: pulumi.Output[str] = ns.metadata.name
+        self.register_outputs({"job_name": self.job_name, "gpu_jobs": self.gpu_jobs, "namespace": self.namespace})
+
+    @staticmethod
+    def _job(resource_name: str, job_name: str, args: VerifyJobArgs, ns: k8s.core.v1.Namespace, labels: dict[str, str],
+             pod: k8s.core.v1.PodSpecArgs, deadline_seconds: int, child: pulumi.ResourceOptions) -> k8s.batch.v1.Job:
+        """A suspended (by default) Job of the verification: ``mlstack verify`` runs copies of its pod template."""
+        return k8s.batch.v1.Job(
+            resource_name,
             metadata=k8s.meta.v1.ObjectMetaArgs(
-                name=JOB,
+                name=job_name,
                 namespace=ns.metadata.name,
                 labels=labels,
                 # Pulumi waits for a Job to complete; a suspended one never does. Skip the wait.
@@ -250,14 +268,11 @@ class VerifyJob(pulumi.ComponentResource):
                 suspend=args.suspend,
                 backoff_limit=0,
                 ttl_seconds_after_finished=args.ttl_seconds_after_finished,
-                active_deadline_seconds=args.active_deadline_seconds + (args.nccl_timeout_seconds if args.nccl else 0),
+                active_deadline_seconds=deadline_seconds,
                 template=k8s.core.v1.PodTemplateSpecArgs(metadata=k8s.meta.v1.ObjectMetaArgs(labels=labels), spec=pod),
             ),
             opts=child,
         )
-        self.job_name: pulumi.Output[str] = job.metadata.name
-        self.namespace: pulumi.Output[str] = ns.metadata.name
-        self.register_outputs({"job_name": self.job_name, "namespace": self.namespace})
 
     def _gang_access(self, name: str, args: VerifyJobArgs, labels: dict[str, str], ns: k8s.core.v1.Namespace,
                      child: pulumi.ResourceOptions) -> k8s.core.v1.ServiceAccount:

@@ -4,13 +4,25 @@ It prints ``CHECK <name> PASS|FAIL <detail>`` per check, the contract ``mlstack 
 (:mod:`mlstack.engine.deploy.verify`); a detail may carry figures as ``name=<number><unit>`` (the NCCL check's
 ``busbw=<GB/s>``). Kept apart from :mod:`.verify_job` so each stays readable; the tests run its functions
 against recorded API answers and real tool output.
+
+One script serves every Job of the verification: the environment's main Job and one Job per GPU pool. Each Job
+names the checks it runs in ``MLSTACK_CHECKS`` (from :data:`MAIN_CHECKS` and :data:`POOL_CHECKS`); a pool's Job
+also sets ``MLSTACK_POOL``, and its lines read ``CHECK <check>[<pool>] ...``. Adding a check is one function in
+the script, one entry in its ``CHECKS`` table and its name in one of the two tuples below.
 """
+
+#: The checks of the environment's main Job, in the order it prints them.
+MAIN_CHECKS = ("shared", "tracking", "gang-admission", "nccl-allreduce")
+#: The checks each GPU pool's Job runs on one node of that pool, printed as ``<check>[<pool>]``. Where the
+#: environment has no GPU pool, the main Job runs them first instead (and ``gpu`` says it skipped).
+POOL_CHECKS = ("gpu",)
 
 SCRIPT = '''\
 """mlstack verification: GPU, shared volume, MLflow tracking and registry, gang admission, NCCL all-reduce.
 
 Prints one line per check, `CHECK <name> PASS|FAIL <detail>`, which `mlstack verify` reads; every check runs
-even when an earlier one fails, and the exit code is 1 when any failed.
+even when an earlier one fails, and the exit code is 1 when any failed. MLSTACK_CHECKS names the checks to run
+(comma-separated; default all), MLSTACK_POOL the GPU pool a pool Job runs on (its lines: `<check>[<pool>]`).
 """
 import json
 import os
@@ -21,13 +33,6 @@ import sys
 import time
 import urllib.parse
 import urllib.request
-
-import mlflow
-
-
-class Echo(mlflow.pyfunc.PythonModel):
-    def predict(self, context, model_input):
-        return model_input
 
 
 def extend_path(value, directory):
@@ -42,13 +47,24 @@ def check_gpu():
     env = dict(os.environ)
     env["PATH"] = extend_path(env.get("PATH", ""), "/usr/local/nvidia/bin")
     env["LD_LIBRARY_PATH"] = extend_path(env.get("LD_LIBRARY_PATH", ""), "/usr/local/nvidia/lib64")
-    out = subprocess.run(
-        ["nvidia-smi", "--query-gpu=name,memory.total", "--format=csv,noheader"],
-        check=True, capture_output=True, text=True, env=env,
-    ).stdout.strip()
-    if not out:
+    try:
+        out = subprocess.run(
+            ["nvidia-smi", "--query-gpu=name,memory.total", "--format=csv,noheader"],
+            check=True, capture_output=True, text=True, env=env,
+        ).stdout.strip()
+    except FileNotFoundError:
+        if not os.environ.get("KUBERNETES_SERVICE_HOST"):
+            # Every pod in a cluster has it: this is a local run of the script, on a machine without a GPU.
+            return "skipped: no nvidia-smi, and not in a Kubernetes cluster (KUBERNETES_SERVICE_HOST unset)"
+        raise RuntimeError("nvidia-smi not found: the pod got no NVIDIA driver (check the device plugin or GPU "
+                           "operator and the container toolkit on the pool's nodes)") from None
+    gpus = [line.strip() for line in out.splitlines() if line.strip()]
+    if not gpus:
         raise RuntimeError("nvidia-smi lists no GPU")
-    return out.replace("\\n", "; ")
+    want = int(os.environ.get("MLSTACK_GPU_DEVICES") or 0)
+    if want and len(gpus) != want:
+        raise RuntimeError(f"nvidia-smi lists {len(gpus)} GPU(s), the pod was given {want}: {'; '.join(gpus)}")
+    return "; ".join(gpus)
 
 
 def check_shared():
@@ -63,6 +79,12 @@ def check_shared():
 
 
 def check_tracking():
+    import mlflow  # here, not at the top: a GPU pool's Job runs no MLflow check
+
+    class Echo(mlflow.pyfunc.PythonModel):
+        def predict(self, context, model_input):
+            return model_input
+
     mlflow.set_experiment("mlstack-verify")
     with mlflow.start_run() as run:
         mlflow.log_param("pod", os.environ["HOSTNAME"])
@@ -189,13 +211,27 @@ def check_nccl(call=None, clock=time.monotonic, sleep=time.sleep):
         call("DELETE", f"{path}/{name}", {"propagationPolicy": "Background"})
 
 
-failed = 0
-for name, check in (("gpu", check_gpu), ("shared", check_shared), ("tracking", check_tracking), ("gang-admission", check_gang),
-                    ("nccl-allreduce", check_nccl)):
-    try:
-        print(f"CHECK {name} PASS {check()}", flush=True)
-    except Exception as exc:  # report and go on: one run shows every failure
-        failed += 1
-        print(f"CHECK {name} FAIL {type(exc).__name__}: {exc}", flush=True)
-sys.exit(1 if failed else 0)
+#: Every check by name, in the order a run without MLSTACK_CHECKS prints them.
+CHECKS = {"gpu": check_gpu, "shared": check_shared, "tracking": check_tracking, "gang-admission": check_gang,
+          "nccl-allreduce": check_nccl}
+
+
+def main():
+    pool = os.environ.get("MLSTACK_POOL", "")
+    names = [n.strip() for n in os.environ.get("MLSTACK_CHECKS", ",".join(CHECKS)).split(",") if n.strip()]
+    failed = 0
+    for name in names:
+        label = f"{name}[{pool}]" if pool else name
+        try:
+            if name not in CHECKS:
+                raise RuntimeError(f"no check {name!r} in this script (it has {', '.join(CHECKS)})")
+            print(f"CHECK {label} PASS {CHECKS[name]()}", flush=True)
+        except Exception as exc:  # report and go on: one run shows every failure
+            failed += 1
+            print(f"CHECK {label} FAIL {type(exc).__name__}: {exc}", flush=True)
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
 '''

@@ -315,45 +315,30 @@ def cancel(env: EnvOption) -> None:
 
 def verify(
     env: EnvOption,
-    timeout: Annotated[int, typer.Option("--timeout", help="Seconds to wait for the verification Job.")] = 600,
+    timeout: Annotated[int, typer.Option("--timeout", help="Seconds to wait for every verification Job.")] = 600,
     format: FormatOption = ReportFormat.text,
 ) -> None:
-    """Run the platform's verification Job in the cluster and print each check."""
+    """Run the platform's verification Jobs in the cluster (the main one and one per GPU pool) and print each check."""
     from mlstack.cli.output import echo
+    from mlstack.cli.verify_report import json_report, text_report
     from mlstack.engine.deploy import verify_kube
-    from mlstack.engine.deploy.verify import job_ref, run_verify
+    from mlstack.engine.deploy.verify import job_refs, run_verify
     from mlstack.errors import EngineError
 
     stack, _, spec = _open(env)
     outs = stack.outputs()
-    namespace, name = job_ref(outs)
+    namespace, names = job_refs(outs)
     jobs = verify_kube.make_jobs(outs, spec.target.kube_context, spec.target.kubeconfig_path)
     if format is ReportFormat.text:
-        echo(f"running {namespace}/{name} ...")
-    result = run_verify(jobs, namespace, name, timeout)
-    failed = sum(1 for c in result.checks if not c.passed)
-    why = (f"{failed} of {len(result.checks)} checks failed" if failed else
-           "the Job printed no CHECK lines" if not result.checks else f"the Job {result.state}")
+        echo(f"running {', '.join(f'{namespace}/{n}' for n in names)} ...")
+    result = run_verify(jobs, namespace, names, timeout)
     if format is ReportFormat.json:
-        report = {"env": env, "namespace": namespace, "job": result.job, "state": result.state, "ok": result.ok,
-                  "checks": [{"name": c.name, "passed": c.passed, "detail": c.detail,
-                              "figures": {k: {"value": f.value, "unit": f.unit} for k, f in sorted(c.figures.items())}}
-                             for c in result.checks]}
-        if not result.ok:
-            report["log"] = result.log
-        sys.stdout.write(json.dumps(report, indent=2, sort_keys=True) + "\n")
-        if not result.ok:
-            raise EngineError(f"verify {env}: {why}")
-        return
-    for check in result.checks:
-        echo(f"  {'PASS' if check.passed else 'FAIL'}  {check.name}{'  ' + check.detail if check.detail else ''}")
-    if result.ok:
-        echo(f"{env}: all {len(result.checks)} checks passed ({namespace}/{result.job})")
-        return
-    echo(f"pod log of {namespace}/{result.job}:")
-    for line in result.log.splitlines():
-        echo(f"  | {line}")
-    raise EngineError(f"verify {env}: {why}")
+        sys.stdout.write(json.dumps(json_report(env, namespace, result), indent=2, sort_keys=True) + "\n")
+    else:
+        for line in text_report(env, namespace, result):
+            echo(line)
+    if not result.ok:
+        raise EngineError(f"verify {env}: {result.why}")
 
 
 def promote(

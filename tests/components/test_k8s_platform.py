@@ -27,7 +27,10 @@ def test_composition(record_plan):
     assert by_type["kubernetes:networking.k8s.io/v1:NetworkPolicy"] == 9  # 4 per team + the tracking server's
     assert by_type["kubernetes:core/v1:Namespace"] == 6
     assert by_type["kubernetes:helm.sh/v3:Release"] == 1
-    assert len(plan.resources) == 58  # 44 Kubernetes (43 objects: the MLflow migrations Job, a user Secret per team; + 1 release), 8 components, 5 passwords, 1 provider
+    # 45 Kubernetes (44 objects: the MLflow migrations Job, a user Secret per team, the a100 pool's verification
+    # GPU Job; + 1 release), 8 components, 5 passwords, 1 provider
+    assert len(plan.resources) == 59
+    assert [j.name for j in plan.of_type("kubernetes:batch/v1:Job") if "-verify-" in j.name] == [f"{NAME}-verify-gpu-a100", f"{NAME}-verify-job"]
 
 
 def test_wiring(record_plan):

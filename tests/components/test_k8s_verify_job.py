@@ -22,8 +22,19 @@ def _plan(record_plan, **kw):
     return record_with_provider(record_plan, lambda opts: VerifyJob("verify", VerifyJobArgs(**base), opts))
 
 
-def test_gpu_job(record_plan):
-    plan = _plan(record_plan, accelerator="nvidia-a100-80gb")
+def _pools():
+    from mlstack.components.k8s.verify_job import GpuPoolCheckArgs
+
+    return {
+        "a100": GpuPoolCheckArgs(node_labels={"mlstack.io/pool": "a100"}, devices=8),
+        "l4": GpuPoolCheckArgs(node_labels={"gpu": "l4", "rack": "r2"}, devices=2,
+                               tolerations=({"key": "nvidia.com/gpu", "operator": "Exists", "effect": "NoSchedule"},
+                                            {"key": "dedicated", "operator": "Equal", "value": "ml", "effect": "NoExecute"})),
+    }
+
+
+def test_main_job_runs_the_environment_checks_off_the_gpu_pools(record_plan):
+    plan = _plan(record_plan, gpu_pools=_pools())
     job = plan.one(JOB, "verify-job")
     assert job.provider == "test-k8s"
     meta = job.inputs["metadata"]
@@ -34,16 +45,17 @@ def test_gpu_job(record_plan):
     assert spec["ttlSecondsAfterFinished"] == 86400 and spec["activeDeadlineSeconds"] == 1800
     pod = spec["template"]["spec"]
     assert pod["restartPolicy"] == "Never"
-    assert pod["nodeSelector"] == {"mlstack.io/accelerator": "nvidia-a100-80gb"}
-    assert pod["tolerations"] == [{"effect": "NoSchedule", "key": "nvidia.com/gpu", "operator": "Exists"}]
+    # The GPU checks run in each pool's own Job: this one asks for no GPU and lands on any node.
+    assert "nodeSelector" not in pod and "tolerations" not in pod
     c = pod["containers"][0]
-    assert c["resources"]["limits"] == {"cpu": "500m", "memory": "1Gi", "nvidia.com/gpu": "1"}
+    assert c["resources"]["limits"] == {"cpu": "500m", "memory": "1Gi"}
     assert c["command"] == ["python", "/opt/mlstack/verify.py"]
     env = {e["name"]: e for e in c["env"]}
     assert env["MLFLOW_TRACKING_URI"]["value"] == "http://mlflow.mlflow.svc.cluster.local:5000"
     assert env["MLFLOW_TRACKING_PASSWORD"]["valueFrom"] == {"secretKeyRef": {"key": "password", "name": "mlstack-verify-mlflow"}}
     assert env["MLFLOW_TRACKING_USERNAME"]["valueFrom"] == {"secretKeyRef": {"key": "username", "name": "mlstack-verify-mlflow"}}
-    assert env["MLSTACK_EXPECT_GPU"]["value"] == "1"
+    assert env["MLSTACK_CHECKS"]["value"] == "shared,tracking,gang-admission,nccl-allreduce"
+    assert env["MLSTACK_EXPECT_GPU"]["value"] == "0" and "MLSTACK_POOL" not in env
     volumes = {v["name"]: v for v in pod["volumes"]}
     assert volumes["shared"]["persistentVolumeClaim"] == {"claimName": "shared"}
     assert volumes["script"]["configMap"]["name"] == "mlstack-verify"
@@ -58,6 +70,56 @@ def test_gpu_job(record_plan):
     from mlstack.components.k8s.verify_job import SCRIPT
 
     assert script == SCRIPT
+
+
+def test_one_gpu_job_per_pool_on_its_nodes_with_every_device_of_one(record_plan):
+    plan = _plan(record_plan, gpu_pools=_pools())
+    jobs = {j.name: j for j in plan.resources if j.type == JOB}
+    assert sorted(jobs) == ["verify-gpu-a100", "verify-gpu-l4", "verify-job"]
+    for pool, selector, devices, tolerations in (
+        ("a100", {"mlstack.io/pool": "a100"}, "8", [{"effect": "NoSchedule", "key": "nvidia.com/gpu", "operator": "Exists"}]),
+        ("l4", {"gpu": "l4", "rack": "r2"}, "2", [{"effect": "NoSchedule", "key": "nvidia.com/gpu", "operator": "Exists"},
+                                                  {"effect": "NoExecute", "key": "dedicated", "operator": "Equal", "value": "ml"}]),
+    ):
+        job = jobs[f"verify-gpu-{pool}"]
+        assert job.parent == plan.one("mlstack:k8s:VerifyJob", "verify").urn
+        meta = job.inputs["metadata"]
+        assert (meta["name"], meta["namespace"]) == (f"mlstack-verify-gpu-{pool}", "mlstack-system")
+        assert meta["labels"]["mlstack.io/pool"] == pool and meta["annotations"] == {"pulumi.com/skipAwait": "true"}
+        spec = job.inputs["spec"]
+        assert (spec["suspend"], spec["backoffLimit"], spec["activeDeadlineSeconds"], spec["ttlSecondsAfterFinished"]) == (True, 0, 1800, 86400)
+        pod = spec["template"]["spec"]
+        assert pod["nodeSelector"] == selector and pod["tolerations"] == tolerations
+        assert pod["automountServiceAccountToken"] is False and "serviceAccountName" not in pod
+        (c,) = pod["containers"]
+        assert c["resources"] == {"limits": {"cpu": "500m", "memory": "1Gi", "nvidia.com/gpu": devices},
+                                  "requests": {"cpu": "500m", "memory": "1Gi", "nvidia.com/gpu": devices}}
+        assert {e["name"]: e["value"] for e in c["env"]} == {
+            "HOME": "/tmp", "MLSTACK_CHECKS": "gpu", "MLSTACK_POOL": pool, "MLSTACK_EXPECT_GPU": "1",
+            "MLSTACK_GPU_DEVICES": devices, "NVIDIA_DRIVER_CAPABILITIES": "compute,utility"}
+        # Nothing but the script and /tmp: no MLflow credentials, no shared volume, no API token.
+        assert [v["name"] for v in pod["volumes"]] == ["tmp", "script"]
+        assert pod["volumes"][1]["configMap"] == {"defaultMode": 0o444, "name": "mlstack-verify"}
+    assert hardening_violations(plan.resources) == []
+
+
+def test_a_pool_check_needs_a_device():
+    from mlstack.components.k8s.verify_job import GpuPoolCheckArgs
+
+    with pytest.raises(ValueError, match=r"^GPU check of pool 'a100': devices must be at least 1, not 0$"):
+        from mlstack.components.k8s.gpu_check import pool_pod
+
+        pool_pod("a100", GpuPoolCheckArgs(node_labels={}, devices=0), image="x", script_config_map=None, cpu="1", memory="1Gi")  # type: ignore[arg-type]
+
+
+def test_every_check_a_job_names_is_in_the_script():
+    from mlstack.components.k8s.verify_script import MAIN_CHECKS, POOL_CHECKS, SCRIPT
+
+    tree = ast.parse(SCRIPT)
+    (table,) = [n for n in tree.body if isinstance(n, ast.Assign) and n.targets[0].id == "CHECKS"]  # type: ignore[attr-defined]
+    names = [k.value for k in table.value.keys]  # type: ignore[attr-defined]
+    assert names == ["gpu", "shared", "tracking", "gang-admission", "nccl-allreduce"]
+    assert set(MAIN_CHECKS) | set(POOL_CHECKS) == set(names) and not set(MAIN_CHECKS) & set(POOL_CHECKS)
 
 
 def _gpu_check(monkeypatch, environ):
@@ -81,7 +143,7 @@ def _gpu_check(monkeypatch, environ):
         return Done()
 
     monkeypatch.setattr(subprocess, "run", run)
-    for key in ("PATH", "LD_LIBRARY_PATH", "MLSTACK_EXPECT_GPU"):
+    for key in ("PATH", "LD_LIBRARY_PATH", "MLSTACK_EXPECT_GPU", "MLSTACK_GPU_DEVICES", "KUBERNETES_SERVICE_HOST"):
         monkeypatch.delenv(key, raising=False)
     for key, value in environ.items():
         monkeypatch.setenv(key, value)
@@ -110,8 +172,12 @@ def test_gpu_check_keeps_an_existing_library_path_and_skips_without_gpu(monkeypa
 
 def test_cpu_only_environment(record_plan):
     plan = _plan(record_plan, suspend=False, namespace="ops")
+    assert [r.name for r in plan.resources if r.type == JOB] == ["verify-job"]
     pod = plan.one(JOB, "verify-job").inputs["spec"]["template"]["spec"]
     assert "nodeSelector" not in pod and "tolerations" not in pod
+    env = {e["name"]: e.get("value") for e in pod["containers"][0]["env"]}
+    # Without a GPU pool the main Job runs the GPU check first, and it says it skipped.
+    assert env["MLSTACK_CHECKS"] == "gpu,shared,tracking,gang-admission,nccl-allreduce" and env["MLSTACK_EXPECT_GPU"] == "0"
     assert "nvidia.com/gpu" not in pod["containers"][0]["resources"]["limits"]
     assert plan.one(JOB, "verify-job").inputs["spec"]["suspend"] is False
     assert plan.one("kubernetes:core/v1:Namespace", "verify-ns").inputs["metadata"]["name"] == "ops"
@@ -122,3 +188,64 @@ def test_needs_tracking_credentials(record_plan):
 
     with pytest.raises(EngineError, match="tracking_uri"):
         _plan(record_plan, tracking_password=None)
+
+
+def _script(monkeypatch, environ, run=None):
+    """The whole SCRIPT loaded as a module (not run as __main__), with ``environ`` and ``run`` as subprocess.run."""
+    import subprocess
+
+    from mlstack.components.k8s.verify_job import SCRIPT
+
+    for key in ("MLSTACK_CHECKS", "MLSTACK_POOL", "MLSTACK_EXPECT_GPU", "MLSTACK_GPU_DEVICES", "KUBERNETES_SERVICE_HOST"):
+        monkeypatch.delenv(key, raising=False)
+    for key, value in environ.items():
+        monkeypatch.setenv(key, value)
+    if run is not None:
+        monkeypatch.setattr(subprocess, "run", run)
+    namespace: dict = {"__name__": "verify"}
+    exec(compile(SCRIPT, "verify.py", "exec"), namespace)
+    return namespace
+
+
+def _nvidia_smi(lines):
+    class Done:
+        stdout = "".join(f"{line}\n" for line in lines)
+
+    return lambda argv, **kw: Done()
+
+
+def test_a_pool_check_wants_exactly_the_devices_its_pod_was_given(monkeypatch):
+    l4 = ["NVIDIA L4, 23034 MiB", "NVIDIA L4, 23034 MiB"]
+    ns = _script(monkeypatch, {"MLSTACK_EXPECT_GPU": "1", "MLSTACK_GPU_DEVICES": "2"}, _nvidia_smi(l4))
+    assert ns["check_gpu"]() == "NVIDIA L4, 23034 MiB; NVIDIA L4, 23034 MiB"
+    ns = _script(monkeypatch, {"MLSTACK_EXPECT_GPU": "1", "MLSTACK_GPU_DEVICES": "8"}, _nvidia_smi(l4))
+    with pytest.raises(RuntimeError) as caught:
+        ns["check_gpu"]()
+    assert str(caught.value) == "nvidia-smi lists 2 GPU(s), the pod was given 8: NVIDIA L4, 23034 MiB; NVIDIA L4, 23034 MiB"
+
+
+def test_no_nvidia_smi_fails_in_a_cluster_and_skips_in_a_local_run(monkeypatch):
+    def missing(argv, **kw):
+        raise FileNotFoundError(2, "No such file or directory", "nvidia-smi")
+
+    ns = _script(monkeypatch, {"MLSTACK_EXPECT_GPU": "1", "MLSTACK_GPU_DEVICES": "8"}, missing)
+    assert ns["check_gpu"]() == "skipped: no nvidia-smi, and not in a Kubernetes cluster (KUBERNETES_SERVICE_HOST unset)"
+    ns = _script(monkeypatch, {"MLSTACK_EXPECT_GPU": "1", "KUBERNETES_SERVICE_HOST": "10.0.0.1"}, missing)
+    with pytest.raises(RuntimeError) as caught:
+        ns["check_gpu"]()
+    assert str(caught.value) == ("nvidia-smi not found: the pod got no NVIDIA driver (check the device plugin or GPU operator "
+                                 "and the container toolkit on the pool's nodes)")
+
+
+def test_a_pool_job_prints_its_checks_with_the_pool_and_refuses_an_unknown_one(monkeypatch, capsys):
+    ns = _script(monkeypatch, {"MLSTACK_CHECKS": "gpu,gpu-burn", "MLSTACK_POOL": "a100", "MLSTACK_EXPECT_GPU": "1",
+                               "MLSTACK_GPU_DEVICES": "1"}, _nvidia_smi(["NVIDIA A100-SXM4-80GB, 81920 MiB"]))
+    assert ns["main"]() == 1
+    assert capsys.readouterr().out == (
+        "CHECK gpu[a100] PASS NVIDIA A100-SXM4-80GB, 81920 MiB\n"
+        "CHECK gpu-burn[a100] FAIL RuntimeError: no check 'gpu-burn' in this script "
+        "(it has gpu, shared, tracking, gang-admission, nccl-allreduce)\n")
+    from mlstack.engine.deploy.verify import parse_checks
+
+    assert [(c.name, c.pool, c.passed) for c in parse_checks("CHECK gpu[a100] PASS NVIDIA A100-SXM4-80GB, 81920 MiB\n")] == [
+        ("gpu[a100]", "a100", True)]

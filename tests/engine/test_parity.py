@@ -47,6 +47,8 @@ ALLOWED = {
         f"{POOL_POD}.containers[0].resources.limits.{EFA_RESOURCE}",
         f"{POOL_POD}.containers[0].resources.requests.{EFA_RESOURCE}",
     ),
+    # A GPU pool's verification Job lands on the pool's nodes as its flavor selects them (above).
+    ("Job", "mlstack-system", "mlstack-verify-gpu-*"): ("spec.template.spec.nodeSelector",),
     # The schema migrations Job runs with the server's own environment and volumes (tracking_migrate.py).
     ("Job", "mlflow", migrate_job_name(f"ghcr.io/mlflow/mlflow:v{load_catalog().versions.mlflow}-full", ["applied", "mlstack-verify", "research"])): (
         "spec.template.spec.containers[0].env",

@@ -130,9 +130,14 @@ def tiny_plan(env: str = "staging", version: str = "1.33") -> Plan:
 
 
 class FakeJobs:
-    """The verify boundary: a template Job, a scripted sequence of states, a pod log."""
+    """The verify boundary: template Jobs, a scripted sequence of states and a pod log per run.
 
-    def __init__(self, log: str, states=("running", "succeeded"), template: dict | None = None):
+    ``log``/``states``/``template``: the main Job's; ``others``: more template Jobs (a GPU pool's), name ->
+    (log, states); ``missing``: template names the cluster does not have. A run is named ``<template>-run-abc12``.
+    """
+
+    def __init__(self, log: str, states=("running", "succeeded"), template: dict | None = None,
+                 others: dict[str, tuple[str, tuple[str, ...]]] | None = None, missing: tuple[str, ...] = ()):
         self.calls: list = []
         self.log = log
         self.states = list(states)
@@ -142,19 +147,31 @@ class FakeJobs:
                      "template": {"metadata": {"labels": {"controller-uid": "x", "app": "verify"}},
                                   "spec": {"containers": [{"name": "verify", "image": "busybox"}], "restartPolicy": "Never"}}},
         }
+        self.others = {name: (log, list(states)) for name, (log, states) in (others or {}).items()}
+        self.missing = set(missing)
+
+    def _run(self, name):
+        """(log, states) of a run or template name."""
+        template = name.removesuffix("-run-abc12")
+        return self.others[template] if template in self.others else (self.log, self.states)
 
     def read_job(self, namespace, name):
         self.calls.append(("read_job", namespace, name))
+        if name in self.missing:
+            return None
+        if name in self.others:
+            return {**self.template, "metadata": {"name": name}}
         return self.template or None
 
     def create_job(self, namespace, body):
         self.calls.append(("create_job", namespace, body))
-        return "mlstack-verify-run-abc12"
+        return f"{body['metadata']['generateName']}abc12"
 
     def job_state(self, namespace, name):
         self.calls.append(("job_state", namespace, name))
-        return self.states.pop(0) if len(self.states) > 1 else self.states[0]
+        states = self._run(name)[1]
+        return states.pop(0) if len(states) > 1 else states[0]
 
     def job_log(self, namespace, name):
         self.calls.append(("job_log", namespace, name))
-        return self.log
+        return self._run(name)[0]

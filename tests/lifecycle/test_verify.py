@@ -4,7 +4,7 @@ import pytest
 
 from mlstack.cli import main
 from mlstack.engine.deploy import workspace as ws
-from mlstack.engine.deploy.verify import Check, job_ref, parse_checks, run_body, run_verify
+from mlstack.engine.deploy.verify import Check, job_ref, job_refs, parse_checks, run_body, run_verify
 from mlstack.errors import EngineError, UsageError
 
 from .fakes import FakeAutomation, FakeJobs, FakeStack, copy_stacks
@@ -52,22 +52,22 @@ def test_run_body_copies_template_without_controller_fields():
 def test_run_waits_and_parses():
     jobs = FakeJobs(GOOD, states=("running", "running", "succeeded"))
     slept = []
-    r = run_verify(jobs, "mlstack-system", "mlstack-verify", 60, sleep=slept.append, clock=lambda: 0.0)
-    assert r.ok and r.job == "mlstack-verify-run-abc12" and len(r.checks) == 2 and slept == [2.0, 2.0]
+    r = run_verify(jobs, "mlstack-system", ["mlstack-verify"], 60, sleep=slept.append, clock=lambda: 0.0)
+    assert r.ok and [run.job for run in r.runs] == ["mlstack-verify-run-abc12"] and len(r.checks) == 2 and slept == [2.0, 2.0]
     assert [c[0] for c in jobs.calls] == ["read_job", "create_job", "job_state", "job_state", "job_state", "job_log"]
 
 
 def test_no_checks_or_failed_job_is_not_ok():
-    assert not run_verify(FakeJobs("nothing", states=("succeeded",)), "n", "j", 5, sleep=lambda s: None).ok
-    assert not run_verify(FakeJobs(GOOD, states=("failed",)), "n", "j", 5, sleep=lambda s: None).ok
+    assert not run_verify(FakeJobs("nothing", states=("succeeded",)), "n", ["j"], 5, sleep=lambda s: None).ok
+    assert not run_verify(FakeJobs(GOOD, states=("failed",)), "n", ["j"], 5, sleep=lambda s: None).ok
 
 
 def test_timeout_and_missing_job():
     t = iter([0.0, 0.0, 100.0])
-    with pytest.raises(EngineError, match="(?s)still running after 30s.*log so far:\nCHECK mlflow-http PASS"):
-        run_verify(FakeJobs(BAD, states=("running",)), "n", "j", 30, sleep=lambda s: None, clock=lambda: next(t))
+    with pytest.raises(EngineError, match="(?s)Job n/j-run-abc12 still running after 30s.*log so far of j-run-abc12:\nCHECK mlflow-http PASS"):
+        run_verify(FakeJobs(BAD, states=("running",)), "n", ["j"], 30, sleep=lambda s: None, clock=lambda: next(t))
     with pytest.raises(UsageError, match="no verification Job n/j"):
-        run_verify(FakeJobs("", template={}), "n", "j", 5)
+        run_verify(FakeJobs("", template={}), "n", ["j"], 5)
 
 
 @pytest.fixture
@@ -120,8 +120,11 @@ def test_verify_format_json(stacks, monkeypatch, capsys):
     assert _cli(stacks, monkeypatch, GOOD, ("succeeded",), "--format", "json") == 0
     assert json.loads(capsys.readouterr().out) == {
         "env": "staging", "namespace": "mlstack-system", "job": "mlstack-verify-run-abc12", "state": "succeeded", "ok": True,
-        "checks": [{"name": "gpu-device-plugin", "passed": True, "detail": "2 GPUs allocatable", "figures": {}},
-                   {"name": "shared-volume", "passed": True, "detail": "", "figures": {}}],
+        "checks": [{"name": "gpu-device-plugin", "passed": True, "detail": "2 GPUs allocatable", "figures": {}, "pool": None,
+                    "job": "mlstack-verify-run-abc12"},
+                   {"name": "shared-volume", "passed": True, "detail": "", "figures": {}, "pool": None,
+                    "job": "mlstack-verify-run-abc12"}],
+        "runs": [{"template": "mlstack-verify", "job": "mlstack-verify-run-abc12", "state": "succeeded", "ok": True, "checks": 2}],
     }
     assert _cli(stacks, monkeypatch, NCCL, ("succeeded",), "--format", "json") == 0
     (check,) = json.loads(capsys.readouterr().out)["checks"]

@@ -152,7 +152,8 @@ def platform_program(
 
         with tempfile.TemporaryDirectory() as stacks:
             shutil.copy(REPO_BASE, Path(stacks) / "base.yaml")
-            shutil.copy(spec_path, Path(stacks) / spec_path.name)
+            for f in spec_path.parent.glob("*.yaml"):  # the spec and any overlay it extends
+                shutil.copy(f, Path(stacks) / f.name)
             spec = load_spec_file(Path(stacks) / spec_path.name)
         bindings = Bindings(
             provider=k8s.Provider("local-k8s", context="local"),

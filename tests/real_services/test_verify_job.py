@@ -35,3 +35,27 @@ def test_the_verify_script_passes_every_check_and_mlstack_reads_them(mlflow_serv
     assert run["data"]["metrics"][0]["key"] == "verified"
     versions = admin_api.get("registered-models/get", name="mlstack-verify").json()["registered_model"]
     assert versions["name"] == "mlstack-verify"
+
+
+def test_each_gpu_pool_job_runs_the_script_and_reports_its_pool(tmp_path):
+    """The per-pool GPU Jobs of an environment with two GPU pools, run here as local processes: one
+    ``CHECK gpu[<pool>]`` line each. This machine has no GPU and is no cluster, so each takes the script's
+    no-GPU path and says so; in a cluster a missing nvidia-smi is a FAIL (tests/components/test_k8s_verify_job.py)."""
+    import shutil
+
+    from .rendered import LOCAL_SPEC, platform_program, render
+
+    if shutil.which("nvidia-smi"):
+        pytest.skip("this machine has nvidia-smi: the no-GPU path is not the one a local run takes")
+    rendered = render(platform_program(database_uri="postgresql://verify@127.0.0.1:1/verify", artifacts_uri="s3://verify/mlflow",
+                                       mlflow_env={}, mlflow_secret_env={}, spec_path=LOCAL_SPEC.with_name("local-gpu.yaml")))
+    jobs = sorted(j["metadata"]["name"] for j in rendered.of_kind("Job") if j["metadata"].get("namespace") == "mlstack-system")
+    assert jobs == ["mlstack-verify", "mlstack-verify-gpu-a100", "mlstack-verify-gpu-l4"]
+    for pool in ("a100", "l4"):
+        job = rendered.get("Job", "mlstack-system", f"mlstack-verify-gpu-{pool}")
+        pod = materialise(rendered, job, tmp_path / pool)
+        assert (pod.env["MLSTACK_CHECKS"], pod.env["MLSTACK_POOL"]) == ("gpu", pool)
+        done = pod.run(timeout_s=120)
+        assert done.returncode == 0, done.stdout + done.stderr
+        assert done.stdout == f"CHECK gpu[{pool}] PASS skipped: no nvidia-smi, and not in a Kubernetes cluster (KUBERNETES_SERVICE_HOST unset)\n"
+        assert [(c.name, c.pool, c.passed) for c in parse_checks(done.stdout)] == [(f"gpu[{pool}]", pool, True)]

@@ -163,6 +163,8 @@ SITES = {
         N("the plan's stall deadline, turned into the EngineError below: a component waiting on a missing mock output"),
     "components/_lazy.py::exports.__getattr__::AttributeError::module {} has no attribute {}":
         N("a name a program asks a component package for that it does not export: Python's own AttributeError"),
+    "components/k8s/gpu_check.py::pool_pod::ValueError::GPU check of pool {}: devices must be at least 1, not {}":
+        I("devices is a pool's per-node count: its gpus_per_node (schema minimum 1), a catalogue offer's count or 1"),
     'components/k8s/verify_job.py::VerifyJob.__init__::ValueError::VerifyJob {}: the NCCL check submits through a team queue: set gang_na':
         I("the Platform sets gang_namespace whenever it sets the NCCL check (mlstack/engine/plan/workloads.py)"),
     "mlstack/engine/plan/recorder.py::record::cause::<re-raise>": N("re-raises the program's failure: its sites are listed here"),

@@ -18,12 +18,13 @@ from mlstack.components.k8s.scratch_storage import ScratchStorageArgs
 from mlstack.components.k8s.shared_storage import SharedStorageArgs
 from mlstack.components.k8s.team import TeamArgs
 from mlstack.components.k8s.tracking_server import TrackingServerArgs
-from mlstack.components.k8s.verify_job import VerifyJobArgs
+from mlstack.components.k8s.verify_job import GpuPoolCheckArgs, VerifyJobArgs
 from mlstack.engine.plan import dashboard
-from mlstack.engine.plan.workloads import nccl_check, team_quota_fields, workloads_args
+from mlstack.engine.plan.workloads import flavors, nccl_check, team_quota_fields, workloads_args
 from mlstack.targets.bindings import Bindings, Identities, cluster_provider
 from mlstack.spec import Spec
 from mlstack.spec import scratch as scratch_spec
+from mlstack.spec.quotas import accelerator_pools
 
 
 def mlflow_image(spec: Spec, catalog: Catalog, versions: dict[str, str]) -> str:
@@ -59,6 +60,18 @@ def telemetry_args(catalog: Catalog) -> GpuTelemetryArgs:
     """The DCGM exporter at the catalogue's pinned chart."""
     chart = catalog.versions.charts["dcgm-exporter"]
     return GpuTelemetryArgs(chart_version=chart.version, chart_repository=chart.repo)
+
+
+def gpu_pool_checks(spec: Spec, catalog: Catalog) -> dict[str, GpuPoolCheckArgs]:
+    """The verification's GPU check of every GPU pool: on the nodes and with the tolerations of the pool's Kueue
+    flavor (one definition of where a pool's pods land), asking for one node's devices."""
+    placement = flavors(spec, catalog)
+    return {
+        name: GpuPoolCheckArgs(node_labels=placement[name].node_labels, tolerations=tuple(placement[name].tolerations),
+                               resource=cap.resource, devices=cap.per_node)
+        for name, cap in accelerator_pools(spec, catalog).items()
+        if cap.kind == "gpu"
+    }
 
 
 def platform_args(
@@ -129,7 +142,7 @@ def platform_args(
             **({"memory": "2Gi", "memory_limit": "3Gi"} if spec.tracking.job_execution else {}),
         ),
         verify=VerifyJobArgs(
-            image=image, accelerator=gpus[0] if gpus else None, environment=dict(stamp or {}), nccl=nccl,
+            image=image, gpu_pools=gpu_pool_checks(spec, catalog), environment=dict(stamp or {}), nccl=nccl,
             **({"nccl_skip_reason": nccl_skip} if nccl_skip else {}),
         ),
         ci=CiAccessArgs(
@@ -167,5 +180,6 @@ def provision(
         **({"scratch_storage_class": platform.scratch.storage_class_name} if platform.scratch else {}),
         "verify_job": platform.verify_job_name,
         "verify_namespace": platform.verify_namespace,
+        "verify_gpu_jobs": platform.verify_gpu_jobs,
         "ci_service_account": platform.ci_service_account,
     }
