@@ -13,8 +13,9 @@ from typing import TYPE_CHECKING, Any, TypeVar
 if TYPE_CHECKING:  # the models call these checks; at run time this module imports none of them
     from mlstack.catalog.models import Catalog, Versions
 
-AMI_TYPES = frozenset({"AL2023_x86_64_NVIDIA", "AL2023_x86_64_NEURON", "AL2023_x86_64_STANDARD"})
 _T = TypeVar("_T")
+#: The optional fields of an offer, judged by the catalogue's per-cloud ``offer_fields`` schema.
+OFFER_FIELDS = ("ami_type", "gcp_accelerator_type", "flex_start")
 
 
 def _get(mapping: Mapping[Any, _T], key: str) -> _T | None:
@@ -32,19 +33,27 @@ def accelerators(cat: Catalog) -> list[str]:
             if len(set(counts)) != len(counts):
                 problems.append(f"accelerators.{name}.offers.{cloud}: duplicate counts {counts}")
             for o in offers:
-                where = f"accelerators.{name}.offers.{cloud}.{o.machine_type}"
-                if cloud == "aws" and o.ami_type not in AMI_TYPES:
-                    problems.append(f"{where}: ami_type {o.ami_type!r} not one of {sorted(AMI_TYPES)}")
-                if cloud == "gcp" and o.ami_type is not None:
-                    problems.append(f"{where}: ami_type is AWS only")
-                if cloud == "gcp" and acc.kind == "gpu" and not o.gcp_accelerator_type:
-                    problems.append(f"{where}: a GCP GPU offer needs gcp_accelerator_type")
-                if (cloud == "aws" or acc.kind != "gpu") and o.gcp_accelerator_type is not None:
-                    problems.append(f"{where}: gcp_accelerator_type is for GCP GPU offers only")
-                if o.flex_start and (cloud != "gcp" or acc.kind != "gpu"):
-                    problems.append(f"{where}: flex_start is for GCP GPU offers only")
+                problems += _offer_fields(cat, f"accelerators.{name}.offers.{cloud}.{o.machine_type}", cloud, acc.kind, o)
         if acc.kind == "tpu" and name not in cat.tpus:
             problems.append(f"accelerators.{name}: TPU without a tpus entry")
+    return problems
+
+
+def _offer_fields(cat: Catalog, where: str, cloud: str, kind: str, offer: Any) -> list[str]:
+    """An offer's optional fields against the cloud's ``offer_fields`` schema."""
+    problems = []
+    schema = _get(cat.offer_fields, cloud) or {}
+    for field in OFFER_FIELDS:
+        value, rule = getattr(offer, field), schema.get(field)  # type: ignore[call-overload]
+        carries = rule is not None and kind in rule.kinds
+        if value in (None, False):
+            if carries and rule.required:
+                problems.append(f"{where}: a {cloud} {kind} offer needs {field}")
+        elif not carries:
+            where_ok = [f"{c} {'/'.join(r[field].kinds)}" for c, r in cat.offer_fields.items() if field in r]
+            problems.append(f"{where}: {field} is for {' and '.join(where_ok) or 'no'} offers only")
+        elif rule.values is not None and value not in rule.values:
+            problems.append(f"{where}: {field} {value!r} not one of {sorted(rule.values)}")
     return problems
 
 
@@ -55,7 +64,7 @@ def tpus(cat: Catalog) -> list[str]:
         if acc is None or acc.kind != "tpu":
             problems.append(f"tpus.{gen}: no accelerator of kind tpu with that name")
             continue
-        per_vm = {o.machine_type: o.count for o in _get(acc.offers, "gcp") or []}
+        per_vm = {o.machine_type: o.count for offers in acc.offers.values() for o in offers}
         for key, t in tpu.topologies.items():
             where = f"tpus.{gen}.topologies.{key}"
             if t.topology != key:
@@ -65,7 +74,7 @@ def tpus(cat: Catalog) -> list[str]:
             if t.nodes * t.chips_per_vm != t.chips:
                 problems.append(f"{where}: nodes {t.nodes} x chips_per_vm {t.chips_per_vm} != chips {t.chips}")
             if per_vm.get(t.machine_type) != t.chips_per_vm:
-                problems.append(f"{where}: {t.machine_type} is not a gcp offer of {gen} with {t.chips_per_vm} chips")
+                problems.append(f"{where}: {t.machine_type} is not an offer of {gen} with {t.chips_per_vm} chips")
         for region, zones in tpu.regions.items():
             if not zones or any(not z.startswith(region + "-") for z in zones):
                 problems.append(f"tpus.{gen}.regions.{region}: zones {zones} are not in that region")
@@ -95,14 +104,16 @@ AUTOSCALER_IMAGE_PREFIX = "cluster-autoscaler-"
 
 
 def autoscaler_images(cat: Catalog) -> list[str]:
-    """Every minor EKS supports has a Cluster Autoscaler image of that minor (CA matches its control plane)."""
+    """Every minor a ``cluster_autoscaler`` cloud supports has a Cluster Autoscaler image of that minor (CA
+    matches its control plane)."""
     problems = []
-    for minor in sorted(_get(cat.kubernetes_support, "aws") or {}):
-        pin = cat.versions.images.get(AUTOSCALER_IMAGE_PREFIX + minor)
-        if pin is None:
-            problems.append(f"versions.images: no {AUTOSCALER_IMAGE_PREFIX}{minor} for kubernetes_support.aws.{minor}")
-        elif not pin.tag.startswith(f"v{minor}."):
-            problems.append(f"versions.images.{AUTOSCALER_IMAGE_PREFIX}{minor}: tag {pin.tag} is not a {minor} release")
+    for cloud in cat.cluster_autoscaler:
+        for minor in sorted(_get(cat.kubernetes_support, cloud) or {}):
+            pin = cat.versions.images.get(AUTOSCALER_IMAGE_PREFIX + minor)
+            if pin is None:
+                problems.append(f"versions.images: no {AUTOSCALER_IMAGE_PREFIX}{minor} for kubernetes_support.{cloud}.{minor}")
+            elif not pin.tag.startswith(f"v{minor}."):
+                problems.append(f"versions.images.{AUTOSCALER_IMAGE_PREFIX}{minor}: tag {pin.tag} is not a {minor} release")
     return problems
 
 
@@ -110,11 +121,10 @@ def prices(cat: Catalog) -> list[str]:
     problems = []
     priced = cat.prices.machines
     wanted: set[tuple[str, str]] = set()
+    # Every offer, TPU VMs included (a TPU slice's machine type is an offer of its generation: ``tpus``).
     for acc in cat.accelerators.values():
         for cloud, offers in acc.offers.items():
             wanted.update((cloud, o.machine_type) for o in offers)
-    for tpu in cat.tpus.values():
-        wanted.update(("gcp", t.machine_type) for t in tpu.topologies.values())
     for cloud, types in cat.machines.items():
         wanted.update((cloud, m) for m in types)
     for cloud, machine in sorted(wanted):

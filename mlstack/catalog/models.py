@@ -14,6 +14,7 @@ from pydantic import Field, computed_field, model_validator
 
 from mlstack.catalog import checks
 from mlstack.catalog.checks import _get
+from mlstack.catalog.networking import AwsNetworking, GcpNetworking, Interconnect
 
 from mlstack.catalog.base import DATE, Cloud, _Strict
 from mlstack.catalog.storage import CapacityRange, FilestoreTier, LustreDeployment, LustreTier  # noqa: F401 - re-exported
@@ -53,11 +54,30 @@ class MachineOffer(_Strict):
     flex_start: bool = False
 
 
+Kind = Literal["gpu", "tpu", "trainium"]
+#: The offer fields a cloud's offers may carry, by the catalogue's ``offer_fields`` schema.
+OfferField = Literal["ami_type", "gcp_accelerator_type", "flex_start"]
+
+
+class OfferFieldRule(_Strict):
+    """Which offers of one cloud carry one optional offer field (accelerators.yaml ``offer_fields``).
+
+    Attributes:
+        kinds: the accelerator kinds whose offers may carry it; every other offer of the cloud must not.
+        required: those offers must carry it.
+        values: the values it may take; None: any.
+    """
+
+    kinds: list[Kind] = Field(min_length=1)
+    required: bool = False
+    values: list[str] | None = None
+
+
 class Accelerator(_Strict):
     """A portable accelerator name and the machines that carry it, per cloud (on-prem nodes already exist)."""
 
     name: str
-    kind: Literal["gpu", "tpu", "trainium"]
+    kind: Kind
     vendor: str
     memory_gib: float = Field(gt=0)
     offers: dict[Cloud, list[MachineOffer]]
@@ -166,26 +186,6 @@ class Freshness(_Strict):
     source: str = Field(min_length=1)
 
 
-class AwsNetworking(_Strict):
-    """An EC2 instance type's EFA: the most EFA interfaces it takes (one per network card)."""
-
-    efa_interfaces: int = Field(ge=1)
-
-
-class GcpNetworking(_Strict):
-    """A Compute Engine machine type's placement and NIC options in GKE."""
-
-    compact_placement: bool
-    gvnic: bool
-
-
-class Interconnect(_Strict):
-    """Fast networking per accelerator machine type (interconnect.yaml); a type not listed has none."""
-
-    aws: dict[str, AwsNetworking] = Field(default_factory=dict)
-    gcp: dict[str, GcpNetworking] = Field(default_factory=dict)
-
-
 class MachineType(_Strict):
     vcpus: int = Field(ge=1)
     memory_gib: float = Field(gt=0)
@@ -216,6 +216,8 @@ class Prices(_Strict):
 class Catalog(_Strict):
     as_of: str = Field(pattern=DATE)
     sources: list[Source] = Field(min_length=1)
+    # The schema of each cloud's offers (accelerators.yaml): which optional offer fields they carry.
+    offer_fields: dict[Cloud, dict[OfferField, OfferFieldRule]]
     accelerators: dict[str, Accelerator]
     tpus: dict[str, TpuGeneration]
     versions: Versions
@@ -227,6 +229,8 @@ class Catalog(_Strict):
     prices: Prices
     freshness: Freshness
     kubernetes_support: dict[Cloud, dict[str, SupportWindow]]
+    # The clouds whose node pools the Cluster Autoscaler scales (support.yaml): one CA image per minor they support.
+    cluster_autoscaler: list[Cloud] = Field(default_factory=list)
     interconnect: Interconnect = Field(default_factory=Interconnect)
     # Zones an account can use per region (regions.yaml); a region missing is not checked.
     availability_zones: dict[Cloud, dict[str, int]] = Field(default_factory=dict)
@@ -247,12 +251,13 @@ class Catalog(_Strict):
         return self.interconnect.gcp.get(machine_type) or GcpNetworking(compact_placement=False, gvnic=False)
 
     def multi_node_capable(self, cloud: str, machine_type: str) -> bool:
-        """Whether pools of ``machine_type`` can be placed for multi-node jobs: EFA (aws), COMPACT (gcp)."""
-        if cloud == "aws":
-            return self.efa_interfaces(machine_type) > 0
-        if cloud == "gcp":
-            return self.gcp_networking(machine_type).compact_placement
-        return False
+        """Whether pools of ``machine_type`` can be placed for multi-node jobs: the cloud's interconnect table
+        lists it as such (EFA on aws, COMPACT placement on gcp); a cloud without a table: never."""
+        net = self._interconnect(cloud).get(machine_type)
+        return bool(net is not None and net.multi_node)
+
+    def _interconnect(self, cloud: str) -> dict[str, AwsNetworking] | dict[str, GcpNetworking]:
+        return getattr(self.interconnect, cloud) if cloud in Interconnect.model_fields else {}
 
     def _accelerator(self, name: str) -> Accelerator:
         try:
@@ -321,8 +326,8 @@ class Catalog(_Strict):
         problems += checks.prices(self)
         problems += checks.autoscaler_images(self)
         offered = {(c, o.machine_type) for a in self.accelerators.values() for c, offers in a.offers.items() for o in offers}
-        for cloud, table in (("aws", self.interconnect.aws), ("gcp", self.interconnect.gcp)):
-            for machine in table:
+        for cloud in Interconnect.model_fields:
+            for machine in self._interconnect(cloud):
                 if (cloud, machine) not in offered:
                     problems.append(f"interconnect.{cloud}.{machine}: not a machine type any accelerator offers on {cloud}")
         for cloud, name in self.default_system_machine.items():

@@ -15,7 +15,6 @@ from mlstack.catalog.models import Catalog, CatalogError, Cloud, scalar_version_
 
 TOPICS = ("accelerators", "machines", "tpus", "regions", "versions")
 CLOUDS: tuple[str, ...] = get_args(Cloud)
-TPU_CLOUD = "gcp"  # the catalogue's TPU generations are GKE's (tpus.yaml)
 
 Row = dict[str, Any]
 
@@ -31,8 +30,9 @@ def known_regions(cat: Catalog) -> dict[str, list[str]]:
     for cloud, machines in cat.prices.machines.items():
         for regions in machines.values():
             found[cloud].update(regions)
-    for gen in cat.tpus.values():
-        found[TPU_CLOUD].update(gen.regions)
+    for name, gen in cat.tpus.items():
+        for cloud in _tpu_clouds(cat, name):
+            found[cloud].update(gen.regions)
     return {c: sorted(r) for c, r in found.items()}
 
 
@@ -128,16 +128,22 @@ def _machines(cat: Catalog, clouds: list[str], region: str | None) -> list[Row]:
     return sorted(rows, key=lambda r: (r["cloud"], r["machine_type"]))
 
 
+def _tpu_clouds(cat: Catalog, generation: str) -> list[str]:
+    """The clouds whose offers carry TPU ``generation`` (its slices' machine types are those offers)."""
+    return cat.clouds_for(generation) if generation in cat.accelerators else []
+
+
 def _tpus(cat: Catalog, clouds: list[str], region: str | None) -> list[Row]:
-    if TPU_CLOUD not in clouds:
-        return []
     rows = []
-    for name, gen in sorted(cat.tpus.items()):
+    offered = [(name, gen, cloud) for name, gen in sorted(cat.tpus.items()) for cloud in _tpu_clouds(cat, name)]
+    for name, gen, cloud in offered:
+        if cloud not in clouds:
+            continue
         regions = {r: z for r, z in gen.regions.items() if region in (None, r)}
         if region is not None and not regions:
             continue
         for t in gen.topologies.values():
-            rows.append({"cloud": TPU_CLOUD, "accelerator": name, "gke_accelerator": gen.gke_accelerator,
+            rows.append({"cloud": cloud, "accelerator": name, "gke_accelerator": gen.gke_accelerator,
                          "topology": t.topology, "chips": t.chips, "machine_type": t.machine_type,
                          "chips_per_vm": t.chips_per_vm, "nodes": t.nodes, "multi_host": t.multi_host,
                          "zones": {r: list(z) for r, z in sorted(regions.items())}, **_dated(cat, "tpus")})
@@ -164,11 +170,10 @@ def _regions(cat: Catalog, clouds: list[str], region: str | None) -> list[Row]:
             if priced:
                 rows.append({"cloud": cloud, "region": name, "fact": "priced_machines", "value": priced,
                              **_dated(cat, "prices")})
-            if cloud == TPU_CLOUD:
-                for gen_name, gen in sorted(cat.tpus.items()):
-                    if name in gen.regions:
-                        rows.append({"cloud": cloud, "region": name, "fact": f"tpu_zones:{gen_name}",
-                                     "value": list(gen.regions[name]), **_dated(cat, "tpus")})
+            for gen_name, gen in sorted(cat.tpus.items()):
+                if cloud in _tpu_clouds(cat, gen_name) and name in gen.regions:
+                    rows.append({"cloud": cloud, "region": name, "fact": f"tpu_zones:{gen_name}",
+                                 "value": list(gen.regions[name]), **_dated(cat, "tpus")})
     return rows
 
 

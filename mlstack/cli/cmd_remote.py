@@ -74,14 +74,16 @@ def operator(
     """The Pulumi Kubernetes Operator objects (ServiceAccount, binding, Stack) that deploy ENV from git."""
     import yaml
 
+    from mlstack import targets
     from mlstack.engine.deploy.remote import operator_manifests
     from mlstack.engine.deploy.workspace import stack_config
 
     spec, source = _spec_and_source(env, repo, branch, commit, repo_dir)
+    given = {"--role-arn": role_arn, "--service-account": service_account}
     docs = operator_manifests(
         project=spec.project, env=spec.env, cloud=spec.target.cloud, backend=spec.backend,
         secrets_provider=spec.secrets_provider, config=stack_config(spec), source=source, namespace=namespace,
-        image=_image(), identity=role_arn if spec.target.cloud == "aws" else service_account, secret=secret,
+        image=_image(), identity=given.get(targets.pack(spec.target.cloud).remote.identity_option or ""), secret=secret,
         access_token_secret=access_token_secret,
     )
     _emit(yaml.safe_dump_all(docs, sort_keys=False), output)
@@ -108,15 +110,15 @@ def deployments(
     from mlstack.errors import UsageError
 
     spec, source = _spec_and_source(env, repo, branch, commit, repo_dir)
-    gcp: dict[str, str] = {}
+    login: dict[str, str] = {}
     for item in gcp_login or []:
         key, sep, value = item.partition("=")
         if not sep:
             raise UsageError(f"--gcp takes KEY=VALUE, got {item!r}")
-        gcp[key] = value
+        login[key] = value
     body = deployment_settings(
         env=spec.env, cloud=spec.target.cloud, backend=spec.backend, secrets_provider=spec.secrets_provider,
-        source=source, image=_image(), identity=role_arn, gcp=gcp,
+        source=source, image=_image(), identity=role_arn, login=login,
     )
     _emit(json.dumps(body, indent=2, sort_keys=True) + "\n", output)
 

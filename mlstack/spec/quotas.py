@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from mlstack import targets
 from mlstack.spec.models import NodePool, Spec
 
 #: The Kubernetes extended resource each accelerator kind's device plugin advertises.
@@ -40,7 +41,7 @@ class PoolCapacity:
 
 
 def _max_nodes(spec: Spec, pool: NodePool) -> int | None:
-    if spec.target.cloud == "onprem":
+    if targets.pack(spec.target.cloud).spec.existing_cluster:
         return None
     return pool.size()[1]
 
@@ -106,11 +107,12 @@ def multi_node(spec: Spec, catalog, name: str) -> bool:
     cap = pool_capacity(spec, catalog, name)
     machine = pool_machine(spec, catalog, name)
     capable = machine is not None and catalog.multi_node_capable(spec.target.cloud, machine)
+    # Placement in one zone (GCP's COMPACT): only a pool that names exactly one zone is placed.
+    zoned = not targets.pack(spec.target.cloud).spec.interconnect_one_zone or len(pool.zones) == 1
     if pool.multi_node is not None:
-        return pool.multi_node and capable and (spec.target.cloud != "gcp" or len(pool.zones) == 1)
+        return pool.multi_node and capable and zoned
     # From the machine type alone (not the pool's size: raising max must not move the pool to one AZ and
-    # replace it). GCP places a pool compactly in one zone: by default only a pool that names exactly one.
-    zoned = spec.target.cloud != "gcp" or len(pool.zones) == 1
+    # replace it).
     return bool(cap and cap.kind in ("gpu", "trainium") and capable and zoned)
 
 

@@ -1,7 +1,7 @@
 """Rules on values a schema cannot judge: networks, zones, capacity, node pools. Each yields (path, message).
 
-The address ranges a GKE environment reserves besides its node subnet are defined here, once: the GCP mapping
-passes them to the network and cluster components, and ``_overlaps`` checks the spec's CIDR against them.
+What differs between targets (network prefix lengths, the ranges a target reserves besides its node subnet,
+whether zones are counted, TPUs) is read from the target's pack (``Pack.spec``), never named here.
 """
 
 from __future__ import annotations
@@ -9,31 +9,25 @@ from __future__ import annotations
 import ipaddress
 from collections.abc import Iterator
 
+from mlstack import targets
 from mlstack.spec.models import Spec
+from mlstack.targets.base import SpecRules
 
 Finding = tuple[str, str]
-
-# What a GKE environment reserves next to its node subnet (VPC-native pods and services, private services
-# access for Cloud SQL and Filestore, the control plane's peering /28).
-GCP_RANGES = {
-    "pods": "10.4.0.0/14",
-    "services": "10.8.0.0/20",
-    "private services access": "10.20.0.0/16",
-    "control plane": "172.16.0.0/28",
-}
-GCP_NODE_SUBNET_PREFIX = 20  # the node subnet is the first /20 of network.cidr (or all of a smaller one)
-AWS_VPC_PREFIXES = (16, 24)  # the network component cuts the VPC in eighths, then the last eighth again
-GCP_NETWORK_PREFIXES = (8, 24)
 
 
 def check(spec: Spec, catalog) -> Iterator[Finding]:
     yield from _cidrs(spec)
     yield from _zones(spec, catalog)
     yield from _tpu_quota(spec, catalog)
-    if spec.target.cloud != "onprem" and not spec.node_pools:
+    if not _rules(spec).existing_cluster and not spec.node_pools:
         yield "node_pools", ("an environment needs at least one node pool: without nodes nothing runs, not even the "
                              "tracking server. Add e.g. node_pools: {system: {machine: "
                              f"{catalog.default_system_machine.get(spec.target.cloud, 'm6i.xlarge')}, min: 2, max: 4}}}}")
+
+
+def _rules(spec: Spec) -> SpecRules:
+    return targets.pack(spec.target.cloud).spec
 
 
 def parse_cidr(text: str) -> tuple[ipaddress.IPv4Network | None, str]:
@@ -47,25 +41,26 @@ def parse_cidr(text: str) -> tuple[ipaddress.IPv4Network | None, str]:
         return None, f"{text!r} is not an IPv4 network ({exc}). Write one such as 10.0.0.0/16"
 
 
-def node_subnet(net: ipaddress.IPv4Network) -> ipaddress.IPv4Network:
-    """The GKE node subnet mlstack makes of ``network.cidr``."""
-    return next(net.subnets(new_prefix=GCP_NODE_SUBNET_PREFIX)) if net.prefixlen < GCP_NODE_SUBNET_PREFIX else net
+def node_subnet(net: ipaddress.IPv4Network, prefix: int | None) -> ipaddress.IPv4Network:
+    """The node subnet mlstack makes of ``network.cidr``: its first /``prefix`` (all of it when smaller or when
+    the target has no such rule, ``SpecRules.node_subnet_prefix``)."""
+    return next(net.subnets(new_prefix=prefix)) if prefix is not None and net.prefixlen < prefix else net
 
 
 def _cidrs(spec: Spec) -> Iterator[Finding]:
     cloud = spec.target.cloud
-    net = None
-    if cloud != "onprem":
+    rules = _rules(spec)
+    if rules.network_prefixes is not None:
         net, why = parse_cidr(spec.network.cidr)
         if net is None:
             yield "network.cidr", why
         else:
-            lo, hi = AWS_VPC_PREFIXES if cloud == "aws" else GCP_NETWORK_PREFIXES
+            lo, hi = rules.network_prefixes
             if not lo <= net.prefixlen <= hi:
                 yield "network.cidr", (f"a /{net.prefixlen} network; on {cloud} it must be /{lo} to /{hi} "
                                        f"(e.g. 10.0.0.0/16)")
-            elif cloud == "gcp":
-                yield from _overlaps(net)
+            else:
+                yield from _overlaps(net, rules)
     for i, cidr in enumerate(spec.cluster.allowed_cidrs):
         ok, why = parse_cidr(cidr)
         if ok is None:
@@ -77,20 +72,20 @@ def _cidrs(spec: Spec) -> Iterator[Finding]:
                 yield f"teams.{name}.egress_cidrs.{i}", why
 
 
-def _overlaps(net: ipaddress.IPv4Network) -> Iterator[Finding]:
-    subnet = node_subnet(net)
-    for what, text in GCP_RANGES.items():
+def _overlaps(net: ipaddress.IPv4Network, rules: SpecRules) -> Iterator[Finding]:
+    subnet = node_subnet(net, rules.node_subnet_prefix)
+    for what, text in rules.reserved_ranges.items():
         reserved = ipaddress.IPv4Network(text)
         if subnet.overlaps(reserved):
             yield "network.cidr", (f"the node subnet {subnet} (from {net}) overlaps the cluster's {what} range "
                                    f"{reserved}: pods and services would be unreachable. Choose a network outside "
-                                   f"{', '.join(GCP_RANGES.values())}, e.g. 10.0.0.0/16")
+                                   f"{', '.join(rules.reserved_ranges.values())}, e.g. 10.0.0.0/16")
 
 
 def _zones(spec: Spec, catalog) -> Iterator[Finding]:
-    if spec.target.cloud != "aws" or spec.network.existing_vpc_id:
+    if not _rules(spec).zone_counts or spec.network.existing_vpc_id:
         return
-    zones = catalog.availability_zones.get("aws", {}).get(spec.target.region or "")
+    zones = catalog.availability_zones.get(spec.target.cloud, {}).get(spec.target.region or "")
     if zones is not None and spec.network.availability_zones > zones:
         yield "network.availability_zones", (
             f"{spec.target.region} offers an account {zones} availability zones, not {spec.network.availability_zones} "
@@ -99,7 +94,7 @@ def _zones(spec: Spec, catalog) -> Iterator[Finding]:
 
 def _tpu_quota(spec: Spec, catalog) -> Iterator[Finding]:
     """A team's TPU quota within what the TPU pools can ever hold (chips per slice x most slices)."""
-    if spec.target.cloud != "gcp":
+    if not _rules(spec).tpus:
         return
     capacity = 0
     for pool in spec.node_pools.values():

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from mlstack import targets
 from mlstack.spec.models import Spec
 from mlstack.spec.quotas import TOTAL_FIELDS, UNITS, accelerator_pools, pool_machine
 
@@ -69,27 +70,28 @@ def check(spec: Spec, catalog) -> Iterator[Finding]:
 
 def _interconnect(spec: Spec, catalog) -> Iterator[Finding]:
     cloud = spec.target.cloud
-    if spec.workloads.rdma_resource and cloud != "onprem":
+    rules = targets.pack(cloud).spec
+    if spec.workloads.rdma_resource and not rules.existing_cluster:
+        where = " or ".join(p.name for p in targets.packs() if p.target and p.spec.existing_cluster)
         yield "workloads.rdma_resource", (
-            f"only for onprem (an RDMA device plugin you run); on {cloud} set node_pools.<pool>.multi_node instead. Remove it"
+            f"only for {where} (an RDMA device plugin you run); on {cloud} set node_pools.<pool>.multi_node instead. Remove it"
         )
     for key in sorted(spec.node_pools):
         pool = spec.node_pools[key]
         if not pool.multi_node:
             continue
         path = f"node_pools.{key}.multi_node"
-        if cloud == "onprem":
-            yield path, "onprem pools are existing nodes mlstack does not place; name your RDMA resource in workloads.rdma_resource instead"
+        if rules.existing_cluster:
+            yield path, f"{cloud} pools are existing nodes mlstack does not place; name your RDMA resource in workloads.rdma_resource instead"
             continue
         machine = pool_machine(spec, catalog, key)
         if machine is None:
             yield path, "only for GPU and Trainium pools (TPU slices are placed by their topology). Remove it"
-        elif cloud == "gcp" and len(pool.zones) != 1:
-            yield path, f"COMPACT placement is in one zone: name exactly one, e.g. zones: [{spec.target.region}-a]"
+        elif rules.interconnect_one_zone and len(pool.zones) != 1:
+            yield path, f"{rules.interconnect} is in one zone: name exactly one, e.g. zones: [{spec.target.region}-a]"
         elif not catalog.multi_node_capable(cloud, machine):
-            what = "EFA" if cloud == "aws" else "COMPACT placement"
             yield path, (
-                f"{machine} has no {what} (catalogue interconnect.{cloud}; a machine the catalogue does not list "
+                f"{machine} has no {rules.interconnect} (catalogue interconnect.{cloud}; a machine the catalogue does not list "
                 "counts as none); multi-node placement needs it. "
                 "Pick an accelerator or gpus_per_node whose machine has it, or set multi_node: false"
             )

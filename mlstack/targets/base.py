@@ -164,6 +164,16 @@ class SpecRules:
         cluster_admins: ``cluster.admins`` grants cluster-admin through the cloud (identities of
             ``member_pattern``'s shape); elsewhere the field is refused.
         names: the cloud's rules on the names mlstack derives from the spec.
+        network_prefixes: the prefix lengths ``network.cidr`` may have (lo, hi); None: mlstack creates no network
+            here and the field is not read.
+        reserved_ranges: what -> CIDR of the ranges the environment reserves besides its node subnet (the mapping
+            passes them to the components); ``network.cidr``'s node subnet must not overlap them.
+        node_subnet_prefix: the node subnet is the first /N of ``network.cidr`` (or all of a smaller one); None:
+            the whole network is checked against ``reserved_ranges``.
+        zone_counts: ``network.availability_zones`` is checked against the catalogue's zones of the region.
+        interconnect: what a multi-node pool is placed with (the catalogue's ``interconnect.<target>``), for
+            messages; "" when mlstack places no pool (existing nodes).
+        interconnect_one_zone: that placement is in one zone: a multi-node pool names exactly one zone.
     """
 
     region_example: str | None = None
@@ -182,6 +192,40 @@ class SpecRules:
     member_expected: str = "a user name without spaces"
     cluster_admins: bool = False
     names: tuple[NameRule, ...] = ()
+    network_prefixes: tuple[int, int] | None = None
+    reserved_ranges: Mapping[str, str] = field(default_factory=dict)
+    node_subnet_prefix: int | None = None
+    zone_counts: bool = False
+    interconnect: str = ""
+    interconnect_one_zone: bool = False
+
+
+# The Pulumi Deployments OIDC login of a target: (env, --role-arn, KEY=VALUE login options) -> the ``oidc`` block
+# of the deployment settings, or the text of what is missing (a usage error naming the option to add).
+DeploymentsLogin = Callable[[str, "str | None", Mapping[str, str]], "dict[str, Any] | str"]
+
+
+@dataclass(frozen=True)
+class Remote:
+    """How a remote engine's workspace (``mlstack remote``, ``mlstack.engine.deploy.remote``) gets this target's
+    credentials.
+
+    Attributes:
+        identity_option: the option naming the cloud identity the Pulumi Kubernetes Operator's workspace pod
+            uses (required); None: the target needs none.
+        identity_what: what that identity is, for the message when it is missing.
+        identity_annotation: the ServiceAccount annotation that binds the pod to the identity (IRSA, Workload
+            Identity).
+        kubeconfig_secret: the workspace reaches the cluster with a kubeconfig from the named Secret (key
+            ``config``), mounted read-only; ``--secret`` is then required.
+        deployments_login: Pulumi Deployments' OIDC login; None: the settings carry no ``oidc`` block.
+    """
+
+    identity_option: str | None = None
+    identity_what: str = ""
+    identity_annotation: str | None = None
+    kubeconfig_secret: bool = False
+    deployments_login: DeploymentsLogin | None = None
 
 
 @dataclass(frozen=True)
@@ -225,6 +269,7 @@ class Pack:
         rules: its policy rules (``mlstack.targets.policy.Rule``), about this target only.
         spec: what a spec of the target may and must say (``mlstack.spec.rules``).
         scaffold: what ``mlstack init`` asks and checks for the target.
+        remote: how a remote engine's workspace gets the target's credentials (``mlstack remote``).
         cluster_objects: its providers' resources are objects on the cluster (their images are pinned by digest).
         implicit_replace: input paths whose change replaces every type of its providers (Kubernetes names).
         implicit_replace_skip: type token prefixes the implicit rule does not cover (Helm releases).
@@ -246,6 +291,7 @@ class Pack:
     rules: tuple[Any, ...] = ()
     spec: SpecRules = field(default_factory=SpecRules)
     scaffold: Scaffold | None = None
+    remote: Remote = field(default_factory=Remote)
     cluster_objects: bool = False
     implicit_replace: tuple[str, ...] = ()
     implicit_replace_skip: tuple[str, ...] = ()

@@ -126,7 +126,7 @@ def test_deployment_settings_for_aws_and_gcp():
     }
     login = {"projectId": "p", "workloadPoolId": "pool", "providerId": "pulumi", "serviceAccount": "d@p.iam.gserviceaccount.com"}
     gcp = deployment_settings(env="prod", cloud="gcp", backend="https://api.pulumi.com", secrets_provider="gcpkms://k",
-                              source=SOURCE, image=IMAGE, gcp=login)
+                              source=SOURCE, image=IMAGE, login=login)
     assert gcp["operationContext"]["oidc"] == {"gcp": login}
     assert "environmentVariables" not in gcp["operationContext"]
     with pytest.raises(UsageError, match="stored in Pulumi Cloud"):
@@ -134,7 +134,7 @@ def test_deployment_settings_for_aws_and_gcp():
                             image=IMAGE, identity="arn")
     with pytest.raises(UsageError, match="workloadPoolId, providerId, serviceAccount"):
         deployment_settings(env="prod", cloud="gcp", backend="https://api.pulumi.com", secrets_provider=None,
-                            source=SOURCE, image=IMAGE, gcp={"projectId": "p"})
+                            source=SOURCE, image=IMAGE, login={"projectId": "p"})
 
 
 def test_cli_writes_the_objects_atomically(tmp_path, capsys):
@@ -157,3 +157,26 @@ def test_cli_refuses_the_local_backend_with_exit_2(capsys):
                  "--repo", SOURCE.repo, "--branch", "main", "--role-arn", "arn", "--secret", "s"])
     assert code == 2
     assert "cannot reach this machine's local state" in capsys.readouterr().err
+
+
+def test_a_new_target_needs_only_its_packs_remote_facts(monkeypatch):
+    """remote.py names no target: a pack's ``Remote`` alone decides the identity, annotation and login."""
+    from dataclasses import replace
+
+    from mlstack import targets
+    from mlstack.targets.base import Remote
+
+    login = lambda env, role, opts: {"azure": {"clientId": opts.get("clientId", ""), "env": env}}  # noqa: E731
+    azure = replace(targets.pack("onprem"), name="azure", remote=Remote(
+        identity_option="--client-id", identity_what="the managed identity", identity_annotation="azure.workload.identity/client-id",
+        deployments_login=login))
+    real = targets.pack
+    monkeypatch.setattr(targets, "pack", lambda name: azure if name == "azure" else real(name))
+    with pytest.raises(UsageError, match=r"^the azure target needs --client-id \(the managed identity\)$"):
+        _objects(cloud="azure", identity=None)
+    sa, _, stack = _objects(cloud="azure", identity="0000-1111")
+    assert sa["metadata"]["annotations"] == {"azure.workload.identity/client-id": "0000-1111"}
+    assert "podTemplate" not in stack["spec"]["workspaceTemplate"]["spec"]
+    body = deployment_settings(env="prod", cloud="azure", backend="https://api.pulumi.com", secrets_provider="azurekeyvault://k",
+                               source=SOURCE, image=IMAGE, login={"clientId": "c"})
+    assert body["operationContext"]["oidc"] == {"azure": {"clientId": "c", "env": "prod"}}

@@ -25,6 +25,18 @@ def test_registered_packs_and_target_names():
         targets.pack("azure")
 
 
+def test_the_spec_and_the_catalogue_name_exactly_the_registered_targets():
+    """The two type-level lists of target names ("Adding a target" in docs/architecture.md names them): the
+    spec's ``target.cloud`` takes every registered target, the catalogue keys only targets with offers."""
+    from typing import get_args
+
+    from mlstack.catalog.models import Cloud
+    from mlstack.spec.models import Target
+
+    assert get_args(Target.model_fields["cloud"].annotation) == targets.target_names()
+    assert set(get_args(Cloud)) == {p.name for p in targets.packs() if p.target and p.priced}
+
+
 def test_importing_every_pack_and_validating_a_spec_loads_no_pulumi_module():
     """The spec layer reads the packs (spec rules, contract facts): neither pulls Pulumi or an engine part in."""
     code = (

@@ -19,9 +19,11 @@ schema written from them) and Pulumi Cloud's REST API reference.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from mlstack import targets
 from mlstack.errors import UsageError
 
 OPERATOR_API = "pulumi.com/v1"
@@ -86,17 +88,18 @@ def operator_manifests(
     Args:
         project: the Pulumi project (the spec's project).
         env: the environment, i.e. the stack.
-        cloud: the spec's target cloud; it decides how the workspace pod gets its cloud identity.
+        cloud: the spec's target cloud; its pack's ``Remote`` says how the workspace pod gets its cloud identity.
         backend: the spec's state backend (must be remote).
         secrets_provider: the spec's secrets provider; None means the passphrase provider.
         config: the stack's provider config (as ``mlstack up`` sets it).
         source: the git source of the program.
         namespace: where the operator's objects live.
         image: the workspace image (the Pulumi CLI at the catalogue's pinned version).
-        identity: aws: the IAM role ARN the pod assumes (IRSA); gcp: the Google service account (Workload
-            Identity); onprem: unused.
-        secret: the Secret holding the passphrase (key ``passphrase``) when the passphrase provider is used;
-            onprem also mounts its key ``config`` as the kubeconfig the program's ``kube_context`` names.
+        identity: the cloud identity the pod uses, given with the target's ``Remote.identity_option`` (an IAM
+            role ARN for IRSA, a Google service account for Workload Identity); unused by a target without one.
+        secret: the Secret holding the passphrase (key ``passphrase``) when the passphrase provider is used; a
+            ``Remote.kubeconfig_secret`` target also mounts its key ``config`` as the kubeconfig the program's
+            ``kube_context`` names.
         access_token_secret: the Secret holding ``PULUMI_ACCESS_TOKEN`` (key ``accessToken``) for Pulumi Cloud.
 
     Raises:
@@ -106,22 +109,19 @@ def operator_manifests(
     url = _remote_backend(backend, env)
     if url.startswith("https://") and not access_token_secret:
         raise UsageError("a Pulumi Cloud backend needs --access-token-secret NAME (a Secret with key accessToken)")
-    if cloud in ("aws", "gcp") and not identity:
-        what = "--role-arn (the IAM role the workspace assumes through IRSA)" if cloud == "aws" else \
-            "--service-account (the Google service account the workspace uses through Workload Identity)"
-        raise UsageError(f"the {cloud} target needs {what}")
-    if (secrets_provider is None or cloud == "onprem") and not secret:
+    remote = targets.pack(cloud).remote
+    if remote.identity_option and not identity:
+        raise UsageError(f"the {cloud} target needs {remote.identity_option} ({remote.identity_what})")
+    if (secrets_provider is None or remote.kubeconfig_secret) and not secret:
         need = "the passphrase (key passphrase)" if secrets_provider is None else ""
-        if cloud == "onprem":
+        if remote.kubeconfig_secret:
             need = (need + " and " if need else "") + "the kubeconfig (key config)"
         raise UsageError(f"name the Secret holding {need} with --secret NAME")
 
     name = f"{project}-{env}"
     annotations: dict[str, str] = {}
-    if cloud == "aws" and identity:
-        annotations["eks.amazonaws.com/role-arn"] = identity
-    if cloud == "gcp" and identity:
-        annotations["iam.gke.io/gcp-service-account"] = identity
+    if remote.identity_annotation and identity:
+        annotations[remote.identity_annotation] = identity
     sa_meta: dict[str, Any] = {"name": name, "namespace": namespace, "labels": _labels(project, env)}
     if annotations:
         sa_meta["annotations"] = annotations
@@ -144,7 +144,7 @@ def operator_manifests(
         "securityProfile": "restricted",
         "resources": WORKSPACE_RESOURCES,
     }
-    if cloud == "onprem" and secret:
+    if remote.kubeconfig_secret and secret:
         workspace["env"] = [{"name": "KUBECONFIG", "value": KUBECONFIG_PATH}]
         workspace["podTemplate"] = {"spec": {
             "volumes": [{"name": "kubeconfig", "secret": {"secretName": secret, "items": [{"key": KUBECONFIG_KEY, "path": "config"}]}}],
@@ -193,21 +193,21 @@ def deployment_settings(
     source: RemoteSource,
     image: str,
     identity: str | None = None,
-    gcp: dict[str, str] | None = None,
+    login: Mapping[str, str] | None = None,
 ) -> dict[str, Any]:
     """The Pulumi Deployments settings of the environment's stack.
 
     Args:
         env: the environment (stack).
-        cloud: the target cloud: aws logs in with OIDC to ``identity`` (an IAM role ARN); gcp with OIDC through
-            ``gcp`` (projectId, workloadPoolId, providerId, serviceAccount).
+        cloud: the target cloud: its pack's ``Remote.deployments_login`` builds the OIDC login (AWS: the IAM
+            role ``identity``; GCP: ``login``'s projectId, workloadPoolId, providerId, serviceAccount).
         backend: must be Pulumi Cloud (Deployments run only stacks stored there).
         secrets_provider: with the passphrase provider, the settings carry a ``PULUMI_CONFIG_PASSPHRASE``
             placeholder to be set as a secret in Pulumi Cloud, never its value.
         source: the git source.
         image: the executor image.
-        identity: see ``cloud``.
-        gcp: see ``cloud``.
+        identity: the ``--role-arn`` given, if any (see ``cloud``).
+        login: the ``KEY=VALUE`` login options given (see ``cloud``).
 
     Raises:
         UsageError: a backend other than Pulumi Cloud, or a missing login.
@@ -224,16 +224,12 @@ def deployment_settings(
         "preRunCommands": ["python -m pip install -r requirements.txt"],
         "options": {"skipInstallDependencies": True},
     }
-    if cloud == "aws":
-        if not identity:
-            raise UsageError("the aws target needs --role-arn: the IAM role Pulumi Deployments assume with OIDC")
-        operation["oidc"] = {"aws": {"roleArn": identity, "sessionName": f"mlstack-{env}"}}
-    elif cloud == "gcp":
-        wanted = ("projectId", "workloadPoolId", "providerId", "serviceAccount")
-        missing = [k for k in wanted if not (gcp or {}).get(k)]
-        if missing:
-            raise UsageError(f"the gcp target needs the Workload Identity login: {', '.join(missing)}")
-        operation["oidc"] = {"gcp": {k: (gcp or {})[k] for k in wanted}}
+    oidc_login = targets.pack(cloud).remote.deployments_login
+    if oidc_login is not None:
+        oidc = oidc_login(env, identity, login or {})
+        if isinstance(oidc, str):
+            raise UsageError(f"the {cloud} target needs {oidc}")
+        operation["oidc"] = oidc
     if secrets_provider is None:
         operation["environmentVariables"] = {"PULUMI_CONFIG_PASSPHRASE": "<set as a secret in Pulumi Cloud>"}
     return {

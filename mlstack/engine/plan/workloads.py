@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
+from mlstack import targets
 from mlstack.catalog import Catalog
 from mlstack.components.k8s.efa_support import EFA_RESOURCE
 from mlstack.components.k8s.jobset import JobSetArgs
@@ -37,7 +38,8 @@ def flavors(spec: Spec, catalog: Catalog) -> dict[str, FlavorArgs]:
     out = {}
     for name, cap in accelerator_pools(spec, catalog).items():
         pool = spec.node_pools[name]
-        labels = dict(pool.selector or {}) if spec.target.cloud == "onprem" else {POOL_LABEL: name}
+        existing = targets.pack(spec.target.cloud).spec.existing_cluster  # pools select existing nodes
+        labels = dict(pool.selector or {}) if existing else {POOL_LABEL: name}
         if cap.kind == "tpu" and pool.accelerator and pool.topology:
             # One whole slice: GKE labels every node of a slice with its generation and topology.
             labels[TPU_ACCELERATOR_LABEL] = catalog.tpus[pool.accelerator].gke_accelerator

@@ -12,8 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from mlstack.engine.plan.model import Plan
-
-CLUSTER_QUEUE = "kubernetes:kueue.x-k8s.io/v1beta2:ClusterQueue"
+from mlstack.targets.kubernetes.workloads_policy import CLUSTER_QUEUE  # the shared pack owns the token
 COMPUTE = ("cpu", "memory")
 
 

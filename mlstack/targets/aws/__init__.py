@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from mlstack.targets.aws import policy, table
-from mlstack.targets.base import NameRule, Pack, Scaffold, SpecRules
+from mlstack.targets.base import NameRule, Pack, Remote, Scaffold, SpecRules
 
 
 def stack_config(target: Mapping[str, Any]) -> dict[str, str]:
@@ -30,6 +30,13 @@ NAMES = (
     NameRule("tag value", "AWS tag values have at most 256 letters, digits, spaces and _ . : / = + - @",
              "https://docs.aws.amazon.com/tag-editor/latest/userguide/tagging.html", match=_TAG_CHARS, max_length=256),
 )
+
+def deployments_login(env: str, role_arn: str | None, login: Mapping[str, str]) -> dict[str, Any] | str:
+    """Pulumi Deployments log in to AWS with OIDC, assuming ``--role-arn``."""
+    if not role_arn:
+        return "--role-arn: the IAM role Pulumi Deployments assume with OIDC"
+    return {"aws": {"roleArn": role_arn, "sessionName": f"mlstack-{env}"}}
+
 
 PACK = Pack(
     name="aws",
@@ -55,8 +62,17 @@ PACK = Pack(
         scratch_bucket=True,
         cluster_admins=True,
         names=NAMES,
+        network_prefixes=(16, 24),  # the network component cuts the VPC in eighths, then the last eighth again
+        zone_counts=True,
+        interconnect="EFA",
         member_pattern=r"^arn:aws[a-z-]*:iam::\d{12}:(role|user)/[\w+=,.@/-]+$",
         member_expected="an IAM role or user ARN such as arn:aws:iam::123456789012:role/research",
+    ),
+    remote=Remote(
+        identity_option="--role-arn",
+        identity_what="the IAM role the workspace assumes through IRSA",
+        identity_annotation="eks.amazonaws.com/role-arn",
+        deployments_login=deployments_login,
     ),
     scaffold=Scaffold(
         flags=("--region",),

@@ -279,6 +279,11 @@ TYPES: dict[str, ResourceType] = {
         replace=ReplaceRule(("name", "namePrefix", "fifoQueue"), source=_TF),
     ),
     "aws:cloudwatch/eventRule:EventRule": ResourceType(replace=ReplaceRule(("name", "namePrefix", "eventBusName"), source=_TF)),
+    # The interruption queue's target and policy (Karpenter): created by no example environment.
+    "aws:cloudwatch/eventTarget:EventTarget": ResourceType(
+        replace=ReplaceRule(("rule", "targetId", "eventBusName"), note="not re-read this session", source=_TF)
+    ),
+    "aws:sqs/queuePolicy:QueuePolicy": ResourceType(replace=ReplaceRule(("queueUrl",), note="not re-read this session", source=_TF)),
     "aws:amp/workspace:Workspace": ResourceType(
         mock=with_(
             lambda m, name, inputs: f"ws-{hashlib.sha256(name.encode()).hexdigest()[:12]}",

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from mlstack.targets.base import NameRule, Pack, Scaffold, SpecRules
+from mlstack.targets.base import NameRule, Pack, Remote, Scaffold, SpecRules
 from mlstack.targets.gcp import policy, table
 
 
@@ -17,6 +17,28 @@ def stack_config(target: Mapping[str, Any]) -> dict[str, str]:
     if target.get("region"):
         config["gcp:region"] = target["region"]
     return config
+
+
+# What a GKE environment reserves next to its node subnet (VPC-native pods and services, private services
+# access for Cloud SQL and Filestore, the control plane's peering /28): the mapping passes them to the network
+# and cluster components, the spec rules keep ``network.cidr``'s node subnet clear of them.
+RESERVED_RANGES = {
+    "pods": "10.4.0.0/14",
+    "services": "10.8.0.0/20",
+    "private services access": "10.20.0.0/16",
+    "control plane": "172.16.0.0/28",
+}
+NODE_SUBNET_PREFIX = 20  # the node subnet is the first /20 of network.cidr (or all of a smaller one)
+#: The Workload Identity login Pulumi Deployments need, as ``--gcp KEY=VALUE`` options.
+DEPLOYMENTS_LOGIN = ("projectId", "workloadPoolId", "providerId", "serviceAccount")
+
+
+def deployments_login(env: str, role_arn: str | None, login: Mapping[str, str]) -> dict[str, Any] | str:
+    """Pulumi Deployments log in to Google Cloud with OIDC through Workload Identity Federation."""
+    missing = [k for k in DEPLOYMENTS_LOGIN if not login.get(k)]
+    if missing:
+        return f"the Workload Identity login: {', '.join(missing)}"
+    return {"gcp": {k: login[k] for k in DEPLOYMENTS_LOGIN}}
 
 
 _LABELS = "https://cloud.google.com/resource-manager/docs/labels-overview#requirements"
@@ -63,6 +85,17 @@ PACK = Pack(
         names=NAMES,
         member_pattern=r"^[^@\s]+@[^@\s]+\.[a-z]+$",
         member_expected="a Google account or service account e-mail such as ana@acme.com",
+        network_prefixes=(8, 24),
+        reserved_ranges=RESERVED_RANGES,
+        node_subnet_prefix=NODE_SUBNET_PREFIX,
+        interconnect="COMPACT placement",
+        interconnect_one_zone=True,
+    ),
+    remote=Remote(
+        identity_option="--service-account",
+        identity_what="the Google service account the workspace uses through Workload Identity",
+        identity_annotation="iam.gke.io/gcp-service-account",
+        deployments_login=deployments_login,
     ),
     scaffold=Scaffold(
         flags=("--region", "--project-id"),

@@ -15,7 +15,6 @@ from mlstack.components.gcp.cluster import ClusterArgs
 from mlstack.components.gcp.container_registry import ContainerRegistryArgs
 from mlstack.components.gcp.environment import GcpEnvironment, GcpEnvironmentArgs
 from mlstack.components.gcp.network import NetworkArgs
-from mlstack.spec.rules_values import GCP_RANGES
 from mlstack.components.gcp.node_pool import NodePoolArgs
 from mlstack.components.gcp.shared_file_system import SharedFileSystemArgs
 from mlstack.components.gcp.tpu_node_pool import TpuNodePoolArgs
@@ -23,6 +22,7 @@ from mlstack.components.gcp.tracking_database import TrackingDatabaseArgs
 from mlstack.components.onprem.nfs_backend import NfsBackend, NfsBackendArgs
 from mlstack.targets.gcp import scratch
 from mlstack.targets.bindings import Bindings, Identities, cluster_provider
+from mlstack.targets.gcp import RESERVED_RANGES
 from mlstack.spec import Spec
 from mlstack.spec.models import NodePool
 from mlstack.catalog.pool_machine import pool_machine
@@ -113,9 +113,9 @@ def environment_args(
         protect=spec.protected,
         network=NetworkArgs(
             project_id=project, region=region, subnet_cidr=_subnet(spec.network.cidr),
-            # the ranges the spec rules keep network.cidr clear of (one definition: mlstack.spec.rules_values)
-            pods_cidr=GCP_RANGES["pods"], services_cidr=GCP_RANGES["services"],
-            private_services_cidr=GCP_RANGES["private services access"],
+            # the ranges the spec rules keep network.cidr clear of (one definition: the pack's RESERVED_RANGES)
+            pods_cidr=RESERVED_RANGES["pods"], services_cidr=RESERVED_RANGES["services"],
+            private_services_cidr=RESERVED_RANGES["private services access"],
         ),
         cluster=ClusterArgs(
             project_id=project,
@@ -125,7 +125,7 @@ def environment_args(
             authorized_cidrs=tuple(spec.cluster.allowed_cidrs),
             release_channel=None if pinned else spec.cluster.release_channel,  # type: ignore[arg-type]
             kubernetes_version=locked.get("control_plane") or versions["kubernetes"],
-            master_ipv4_cidr_block=GCP_RANGES["control plane"],
+            master_ipv4_cidr_block=RESERVED_RANGES["control plane"],
             # GKE collects the GPUs' DCGM metrics itself: no exporter of mlstack's runs there.
             gpu_metrics=any(p.accelerator and catalog.accelerators[p.accelerator].kind == "gpu" for p in spec.node_pools.values()),
         ),

@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from mlstack.targets.base import Pack, Scaffold, SpecRules
+from mlstack.targets.base import Pack, Remote, Scaffold, SpecRules
 from mlstack.targets.onprem import table
 
 
@@ -29,5 +29,6 @@ PACK = Pack(
     mapping="mlstack.targets.onprem.mapping",
     unpriced_note="on-premise hardware is not priced",
     spec=SpecRules(existing_cluster=True),
+    remote=Remote(kubeconfig_secret=True),
     scaffold=Scaffold(flags=("--kube-context", "--nfs-server", "--nfs-path")),
 )

@@ -1,0 +1,43 @@
+"""The catalogue's fast-networking facts per accelerator machine type (interconnect.yaml), one table per cloud.
+
+Each cloud's entry says whether pools of the type can be placed for multi-node jobs (``multi_node``), so the
+catalogue's look-ups read that without naming a cloud.
+"""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
+
+
+class AwsNetworking(_Strict):
+    """An EC2 instance type's EFA: the most EFA interfaces it takes (one per network card)."""
+
+    efa_interfaces: int = Field(ge=1)
+
+    @property
+    def multi_node(self) -> bool:
+        """Pools of the type can be placed for multi-node jobs: it has EFA."""
+        return self.efa_interfaces > 0
+
+
+class GcpNetworking(_Strict):
+    """A Compute Engine machine type's placement and NIC options in GKE."""
+
+    compact_placement: bool
+    gvnic: bool
+
+    @property
+    def multi_node(self) -> bool:
+        """Pools of the type can be placed for multi-node jobs: COMPACT placement."""
+        return self.compact_placement
+
+
+class Interconnect(_Strict):
+    """Fast networking per accelerator machine type (interconnect.yaml); a type not listed has none."""
+
+    aws: dict[str, AwsNetworking] = Field(default_factory=dict)
+    gcp: dict[str, GcpNetworking] = Field(default_factory=dict)
