@@ -11,6 +11,8 @@ ROOT = Path(__file__).resolve().parent.parent
 os.environ.setdefault("NO_COLOR", "1")
 # Tests patch programs, mocks and the catalogue: a cached plan would hide that. The cache's own tests turn it on.
 os.environ.setdefault("MLSTACK_NO_PLAN_CACHE", "1")
+# Nor may a command the tests run read or write the user's cache of derived data (mlstack.derived).
+os.environ.setdefault("MLSTACK_NO_CACHE", "1")
 
 
 @pytest.fixture

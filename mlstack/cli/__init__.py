@@ -132,7 +132,10 @@ def run() -> None:  # pragma: no cover - console script entry
     # tests, Pulumi programs) keeps the collector on.
     import gc
 
+    from mlstack import derived
+
     gc.disable()
+    derived.enable()  # the validated catalogue and the schemas, kept between runs (MLSTACK_NO_CACHE=1: off)
     try:
         code = main()
         sys.stdout.flush()

@@ -3,11 +3,24 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from mlstack.spec.errors import Problem, SpecError
-from mlstack.spec.models import Spec
+
+if TYPE_CHECKING:
+    from mlstack.spec.models import Spec
 
 __all__ = ["Problem", "Spec", "SpecError", "load_spec", "load_spec_file", "spec_path", "list_envs"]
+
+
+def __getattr__(name: str) -> Any:
+    # The models are imported when first named: building them is most of a spec command's start-up, and a
+    # module of this package that needs no model (names, a cached schema: mlstack.spec.schema) should not pay it.
+    if name == "Spec":
+        from mlstack.spec.models import Spec
+
+        return Spec
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def spec_path(env: str, stacks_dir: Path) -> Path:
@@ -50,6 +63,7 @@ def load_spec_file(path: Path) -> Spec:
     from pydantic import ValidationError
 
     from mlstack.spec import rules
+    from mlstack.spec.models import Spec
     from mlstack.spec.validation import problems_from
     from mlstack.spec.yaml_loader import load_with_extends
 

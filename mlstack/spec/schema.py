@@ -14,8 +14,6 @@ from __future__ import annotations
 import copy
 from typing import Any
 
-from mlstack.spec.models import Spec
-
 SCHEMA_ID = "https://mlstack.dev/schema/spec.json"
 STACK_FILE_SCHEMA_ID = "https://mlstack.dev/schema/stack-file.json"
 DRAFT = "https://json-schema.org/draft/2020-12/schema"
@@ -33,6 +31,8 @@ EXTENDS = {
 
 def json_schema() -> dict[str, Any]:
     """The schema of a merged spec (every required field present)."""
+    from mlstack.spec.models import Spec
+
     schema = Spec.model_json_schema(by_alias=True)
     schema["$schema"] = DRAFT
     schema["$id"] = SCHEMA_ID
@@ -94,8 +94,37 @@ def _reachable(node: Any, defs: dict[str, Any]) -> set[str]:
 
 
 def schema_text(kind: str = "spec") -> str:
-    """A schema as the exact text `mlstack schema --kind KIND` prints (sorted keys, trailing newline)."""
+    """A schema as the exact text `mlstack schema --kind KIND` prints (sorted keys, trailing newline).
+
+    With the command line's cache on, the text rendered by an earlier run of the same spec layer (every module
+    of ``mlstack/spec/`` and the contract constants the models read, byte for byte) is read back instead:
+    rendering builds every spec model first, which is most of what `mlstack schema` costs (``mlstack.derived``).
+    """
+    from mlstack import derived
+
+    if not derived.active():
+        return render(kind)
+    import sys
+    from pathlib import Path
+
+    spec_dir = Path(__file__).resolve().parent
+    contract = spec_dir.parent / "components" / "contract.py"
+    key = derived.source_key("schema", [*spec_dir.glob("*.py"), contract], kind, sys.version)
+    return derived.cached("schema", key, lambda: render(kind), lambda text: text, _checked)
+
+
+def render(kind: str = "spec") -> str:
+    """The schema text, rendered from the models (what ``schema_text`` caches)."""
     import json
 
     document = stack_file_schema() if kind == "stack-file" else json_schema()
     return json.dumps(document, indent=2, sort_keys=True) + "\n"
+
+
+def _checked(text: str) -> str:
+    """A stored schema text, if it is one (a JSON object and the trailing newline ``render`` writes)."""
+    import json
+
+    if not (text.endswith("}\n") and isinstance(json.loads(text), dict)):
+        raise ValueError("not a schema text")
+    return text

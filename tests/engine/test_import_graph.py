@@ -95,9 +95,10 @@ def _part(module: str) -> str:
 
 # Which layers each layer may import (besides itself). The engine parts: review and deploy use plan, deploy also
 # shows a plan diff through review; scaffold uses plan and reads locks through their one owner, deploy.lock.
-# ``errors``, ``escape`` (printing untrusted text), ``fsio`` (the one atomic writer) and ``distribution`` (the
-# distribution's name and version) are leaves every layer may use.
-BASE = {"errors", "escape", "fsio", "distribution"}
+# ``errors``, ``escape`` (printing untrusted text), ``fsio`` (the one atomic writer), ``distribution`` (the
+# distribution's name and version) and ``derived`` (the cache of derived data: the catalogue, the schemas) are
+# leaves every layer may use.
+BASE = {"errors", "escape", "fsio", "distribution", "derived"}
 # ``targets`` (the packs) sits below the engine: every engine part loops over it, it imports no engine part (its
 # mapping modules read the spec and build components).
 ALLOWED = {
@@ -109,6 +110,7 @@ ALLOWED = {
     "spec": {"catalog", "targets", *BASE},  # the spec rules read the packs' SpecRules (pure data)
     "catalog": BASE,
     "fsio": {"errors"},
+    "derived": {"fsio", "errors"},
     "escape": set(),
     "errors": set(),
     "distribution": set(),

@@ -154,6 +154,11 @@ SITES = {
         I("a TPU accelerator's generation: the catalogue's cross-checks give every TPU accelerator one"),
     "mlstack/catalog/models.py::Catalog.tpu_slice::CatalogError::topology {} is not valid for {}; valid: {}": F("tpu-topology"),
     "mlstack/catalog/support.py::chart_finding::CatalogError::unknown chart {}": I("chart names are the engine's own constants"),
+    **{f"mlstack/catalog/codec.py::{site}": N("a cached catalogue entry of other code or damaged, read as a miss (mlstack.derived)")
+       for site in ("_model::TypeError::{} has no field {}", "_plain::TypeError::catalogue maps are keyed by text",
+                    "_plain::TypeError::no JSON form for {}", "_value::TypeError::cannot rebuild {} from {}",
+                    "_value::TypeError::expected a list", "_value::TypeError::expected an object",
+                    "_value::TypeError::{} is an object", "decode::TypeError::a catalogue entry is an object")},
     # the engine
     "mlstack/cli/cmd_spec.py::_load_and_check::SpecError::?": N("validate itself"),
     "mlstack/engine/plan/cache.py::_decode::ValueError::not this entry": N("a plan-cache entry of another version, read as a miss"),
