@@ -71,9 +71,11 @@ def _takes_value(command: str, option: str, group: Any = None) -> bool:
     cmd = getattr(group, "commands", {}).get(command)
     if cmd is None:
         return False
-    for param in cmd.params:
-        if option in getattr(param, "opts", ()) or option in getattr(param, "secondary_opts", ()):
-            return not (getattr(param, "is_flag", False) or getattr(param, "count", False))
+    # A group (``model``): an option any of its commands takes a value with (``model promote --version N``).
+    for sub in [cmd, *getattr(cmd, "commands", {}).values()]:
+        for param in sub.params:
+            if option in getattr(param, "opts", ()) or option in getattr(param, "secondary_opts", ()):
+                return not (getattr(param, "is_flag", False) or getattr(param, "count", False))
     return False
 
 

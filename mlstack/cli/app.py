@@ -58,10 +58,12 @@ def _global(
 
 def _register() -> None:
     from mlstack.cli import (
-        cmd_catalog, cmd_generate, cmd_lifecycle, cmd_policy, cmd_remote, cmd_reproduce, cmd_review, cmd_spec,
+        cmd_catalog, cmd_generate, cmd_lifecycle, cmd_model, cmd_policy, cmd_remote, cmd_reproduce, cmd_review,
+        cmd_spec,
     )
 
-    for module in (cmd_spec, cmd_lifecycle, cmd_review, cmd_policy, cmd_generate, cmd_remote, cmd_reproduce, cmd_catalog):
+    for module in (cmd_spec, cmd_lifecycle, cmd_review, cmd_policy, cmd_generate, cmd_remote, cmd_reproduce, cmd_catalog,
+                   cmd_model):
         module.register(app)
 
 

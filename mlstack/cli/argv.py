@@ -39,7 +39,7 @@ def hoist_globals(args: list[str], takes_value: Callable[[str, str], bool]) -> l
                 command = word
             i += 1
             continue
-        if word in GLOBAL_FLAGS:
+        if word in GLOBAL_FLAGS and not takes_value(command, word):  # `model promote --version N` is its own
             front.insert(len(front) - 1, word)
         elif word in GLOBAL_VALUED and i + 1 < len(args):
             front[len(front) - 1:len(front) - 1] = args[i:i + 2]
