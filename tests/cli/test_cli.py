@@ -89,7 +89,7 @@ def test_verbose_shows_the_traceback(capsys, tmp_path):
 def test_internal_failure_exits_1(capsys, monkeypatch):
     import mlstack.engine.review.planning as planner
 
-    def boom(env, stacks_dir, pins=None):
+    def boom(*args, **kwargs):
         raise RuntimeError("kaboom")
 
     monkeypatch.setattr(planner, "plan_env", boom)
@@ -103,7 +103,7 @@ def test_engine_error_exits_1(capsys, monkeypatch):
     import mlstack.engine.review.planning as planner
     from mlstack.errors import EngineError
 
-    def fail(env, stacks_dir, pins=None):
+    def fail(*args, **kwargs):
         raise EngineError("the plan cannot answer the invoke 'aws:ec2/getVpc:getVpc'")
 
     monkeypatch.setattr(planner, "plan_env", fail)

@@ -77,7 +77,7 @@ def test_the_timeout_names_each_run_still_going_with_its_log():
 @pytest.fixture
 def stacks(tmp_path, monkeypatch):
     monkeypatch.setenv("PULUMI_CONFIG_PASSPHRASE", "test")
-    monkeypatch.setattr("mlstack.engine.plan.program.make_program", lambda spec, pins=None, stamp=None: (lambda: None))
+    monkeypatch.setattr("mlstack.engine.plan.program.make_program", lambda spec, pins=None, stamp=None, locked=None: (lambda: None))
     monkeypatch.setattr("time.sleep", lambda s: None)
     yield copy_stacks(tmp_path)
     ws.set_automation(None)
