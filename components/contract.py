@@ -30,7 +30,7 @@ SYSTEM_NAMESPACE = "mlstack-system"
 
 RESERVED_PARTS = frozenset({
     "network", "cluster", "vpc-cni", "shared", "efs-csi", "registry", "tracking-db", "mlflow", "ci", "audit", "k8s",
-    "platform", "autoscaler", "shared-nfs",
+    "platform", "autoscaler", "shared-nfs", "scratch", "fsx-csi", "metrics", "metrics-server",
 })
 """Names of an environment's fixed parts (its children are ``<project>-<env>-<part>``): a pool or bucket named
 like one would clash with it."""

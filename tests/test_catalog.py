@@ -216,12 +216,6 @@ def test_system_machines(cat):
     assert (cat.machines["gcp"]["n2-standard-8"].vcpus, cat.machines["gcp"]["n2-standard-8"].memory_gib) == (8, 32)
 
 
-def test_filestore_minimums(cat):
-    mins = {name: t.min_capacity_gib for name, t in cat.filestore_tiers.items()}
-    assert mins == {"BASIC_HDD": 1024, "BASIC_SSD": 2560, "ZONAL": 1024, "REGIONAL": 100, "ENTERPRISE": 1024}
-    assert cat.filestore_tiers["ZONAL"].max_capacity_gib == 102400
-
-
 def test_database_sizes(cat):
     assert cat.database_sizes["small"] == {"aws": "db.t4g.medium", "gcp": "db-custom-2-7680"}
     assert cat.database_hourly("aws", "small") == 0.065
@@ -257,14 +251,6 @@ def test_new_chart_pins_say_when_and_where_they_were_checked(cat):
         assert pin.checked == "2026-12-01" and pin.source.startswith("https://github.com/"), name
     assert cat.versions.charts["karpenter"].ref == "oci://public.ecr.aws/karpenter/karpenter"
     assert cat.versions.charts["dcgm-exporter"].ref == "dcgm-exporter"
-
-
-def test_lustre_sizes_steps_and_prices(cat):
-    fsx = cat.lustre["aws-fsx-persistent-2"]
-    assert (fsx.deployment_type, fsx.throughputs_mb_s_per_tib) == ("PERSISTENT_2", [125, 250, 500, 1000])
-    assert [s for s in (1200, 2400, 3600, 4800, 100800, 103200) if fsx.valid_size(s)] == [1200, 2400, 4800, 100800]
-    assert fsx.size_rule() == "1200 or a multiple of 2400 GiB up to 100800 GiB"
-    assert fsx.price_gib_month["125"] == 0.145
 
 
 def test_flex_start_on_the_gke_families_that_offer_it(cat):

@@ -23,6 +23,7 @@ from .irsa_role import WorkloadRole, WorkloadRoleArgs
 from .mlflow_access import MLFLOW_PREFIX, database_secret_statements, mlflow_statements
 from .network import Network, NetworkArgs
 from .node_pool import NodePool, NodePoolArgs
+from .scratch_file_system import ScratchFileSystem, ScratchFileSystemArgs
 from .shared_file_system import SharedFileSystem, SharedFileSystemArgs
 from .tracking_database import TrackingDatabase, TrackingDatabaseArgs
 
@@ -60,6 +61,9 @@ class AwsEnvironmentArgs:
         shared_file_system: EFS for ReadWriteMany volumes, with the ``aws-efs-csi-driver`` EKS add-on and its
             IRSA role (``kube-system/efs-csi-controller-sa``); None creates none.
         buckets: bucket key -> bucket (component ``<name>-<key>``).
+        scratch_file_system: FSx for Lustre scratch tier (component ``<name>-scratch``) in the first private
+            subnet (PERSISTENT_2 is single-AZ), reachable from the nodes' security group; None creates none.
+        scratch_bucket: key in ``buckets`` linked into the scratch file system at ``/datasets``; None links none.
         registry: ECR repositories; None creates none. An empty ``prefix`` becomes this component's name.
         tracking_database: RDS PostgreSQL for MLflow; None creates none.
         tracking_bucket: key in ``buckets`` holding MLflow artifacts (under ``mlflow/``); None: no artifacts
@@ -83,6 +87,8 @@ class AwsEnvironmentArgs:
     node_pools: Mapping[str, NodePoolArgs] = field(default_factory=dict)
     shared_file_system: SharedFileSystemArgs | None = None
     buckets: Mapping[str, BucketArgs] = field(default_factory=dict)
+    scratch_file_system: ScratchFileSystemArgs | None = None
+    scratch_bucket: str | None = None
     registry: ContainerRegistryArgs | None = None
     tracking_database: TrackingDatabaseArgs | None = None
     tracking_bucket: str | None = None
@@ -103,20 +109,23 @@ class AwsEnvironmentArgs:
             raise ValueError(f"names {clash} are used both as node pool and bucket")
         if self.tracking_bucket is not None and self.tracking_bucket not in self.buckets:
             raise ValueError(f"tracking_bucket {self.tracking_bucket!r} is not one of the buckets {sorted(self.buckets)}")
+        if self.scratch_bucket is not None and self.scratch_bucket not in self.buckets:
+            raise ValueError(f"scratch_bucket {self.scratch_bucket!r} is not one of the buckets {sorted(self.buckets)}")
 
 
 class AwsEnvironment(pulumi.ComponentResource):
     """Network, EKS cluster, node pools, storage, registry, tracking database, CI trust and audit.
 
     Outputs (what the Kubernetes platform layer and the stack outputs need):
-        kubeconfig (secret), cluster_name, cluster_endpoint, oidc_provider_arn, vpc_id, private_subnet_ids,
-        node_security_group_id (the cluster security group the nodes use), node_pool_names
+        kubeconfig (secret), cluster_name, cluster_endpoint, cluster_arn, oidc_provider_arn, vpc_id,
+        private_subnet_ids, node_security_group_id (the cluster security group the nodes use), node_pool_names
         (sorted pool names), node_group_names (pool -> node group), file_system_id (or None), bucket_names
         (key -> bucket), tracking_artifacts_uri (``s3://<bucket>/mlflow`` or None), mlflow_role_arn (or None),
         tracking_database_uri (no password, or None), tracking_database_secret_arn (the RDS-managed secret
         MLflow reads its password from), registry_urls (repository -> URL), ci_role_arn (or None),
         trail_arn (or None), platform_versions (what the cloud chose and a lock records: ``control_plane`` -> EKS
         platform version, ``addon/<name>`` -> add-on version, ``node_pool/<pool>`` -> AMI release version).
+        Attribute ``scratch``: the scratch file system component, or None.
     """
 
     def __init__(self, name: str, args: AwsEnvironmentArgs, opts: pulumi.ResourceOptions | None = None) -> None:
@@ -166,6 +175,10 @@ class AwsEnvironment(pulumi.ComponentResource):
                 opts=child_opts(self),
             )
 
+        # Resource metrics (kubectl top, HPA): EKS's metrics-server community add-on (its version locked like
+        # every add-on's). Created after the node groups in program order; EKS reports it DEGRADED until nodes join.
+        self._addon(args, cluster, "metrics-server", f"{name}-metrics-server")
+
         file_system_id: pulumi.Output[str] | None = None
         if args.shared_file_system is not None:
             fs = SharedFileSystem(
@@ -184,6 +197,21 @@ class AwsEnvironment(pulumi.ComponentResource):
         buckets = {
             key: Bucket(f"{name}-{key}", fill(args.buckets[key]), opts=child_opts(self)) for key in sorted(args.buckets)
         }
+
+        self.scratch: ScratchFileSystem | None = None
+        if args.scratch_file_system is not None:
+            linked = buckets[args.scratch_bucket].bucket_name if args.scratch_bucket else None
+            self.scratch = ScratchFileSystem(
+                f"{name}-scratch",
+                fill(
+                    args.scratch_file_system,
+                    vpc_id=network.vpc_id,
+                    subnet_id=private[0],
+                    client_security_group_ids=[node_sg],
+                    data_repository_path=pulumi.Output.concat("s3://", linked) if linked is not None else None,
+                ),
+                opts=child_opts(self),
+            )
 
         registry: ContainerRegistry | None = None
         if args.registry is not None:
@@ -272,6 +300,7 @@ class AwsEnvironment(pulumi.ComponentResource):
         self.oidc_provider_arn: pulumi.Output[str] = cluster.oidc_provider_arn
         self.oidc_provider_url: pulumi.Output[str] = cluster.oidc_provider_url
         self.vpc_id: pulumi.Output[str] = network.vpc_id
+        self.cluster_arn: pulumi.Output[str] = cluster.cluster_arn
         # What node provisioners outside the environment (Karpenter's EC2NodeClasses) launch nodes into.
         self.private_subnet_ids: list[pulumi.Output[str]] = list(private)
         self.node_security_group_id: pulumi.Output[str] = node_sg
@@ -298,6 +327,7 @@ class AwsEnvironment(pulumi.ComponentResource):
                 "oidc_provider_arn": self.oidc_provider_arn,
                 "oidc_provider_url": self.oidc_provider_url,
                 "vpc_id": self.vpc_id,
+                "cluster_arn": self.cluster_arn,
                 "private_subnet_ids": self.private_subnet_ids,
                 "node_security_group_id": self.node_security_group_id,
                 "node_pool_names": self.node_pool_names,

@@ -28,6 +28,8 @@ _EXPORTS = {
     "NetworkArgs": "network",
     "NodePool": "node_pool",
     "NodePoolArgs": "node_pool",
+    "ScratchFileSystem": "scratch_file_system",
+    "ScratchFileSystemArgs": "scratch_file_system",
     "SharedFileSystem": "shared_file_system",
     "SharedFileSystemArgs": "shared_file_system",
     "TpuNodePool": "tpu_node_pool",
@@ -56,6 +58,8 @@ __all__ = [
     "NetworkArgs",
     "NodePool",
     "NodePoolArgs",
+    "ScratchFileSystem",
+    "ScratchFileSystemArgs",
     "SharedFileSystem",
     "SharedFileSystemArgs",
     "TpuNodePool",
@@ -77,6 +81,7 @@ if TYPE_CHECKING:
     from .identity import WorkloadIdentity, WorkloadIdentityArgs
     from .network import Network, NetworkArgs
     from .node_pool import NodePool, NodePoolArgs
+    from .scratch_file_system import ScratchFileSystem, ScratchFileSystemArgs
     from .shared_file_system import SharedFileSystem, SharedFileSystemArgs
     from .tpu_node_pool import TpuNodePool, TpuNodePoolArgs
     from .tracking_database import TrackingDatabase, TrackingDatabaseArgs

@@ -51,6 +51,10 @@ class ClusterArgs:
         logging_components: Cloud Logging components. Default system, API server, scheduler, controller
             manager and workloads.
         monitoring_components: Cloud Monitoring components. Default system, API server, scheduler, controller manager.
+        gpu_metrics: add GKE's managed DCGM metrics collection (monitoring component ``DCGM``) for the GPU
+            nodes, scraped into Managed Service for Prometheus. Default False.
+        lustre_csi_driver: turn on GKE's managed Lustre CSI driver add-on (the scratch tier's Managed Lustre
+            instance is mounted through it). Default False.
         protect: ``deletion_protection`` on the cluster, and Pulumi ``protect`` + ``retain_on_delete`` on it
             and on the secrets key. Default False.
         labels: resource labels on the cluster and the key.
@@ -73,6 +77,8 @@ class ClusterArgs:
     monitoring_components: tuple[str, ...] = DEFAULT_MONITORING
     protect: bool = False
     labels: dict[str, str] = field(default_factory=dict)
+    lustre_csi_driver: bool = False
+    gpu_metrics: bool = False
 
 
 class Cluster(pulumi.ComponentResource):
@@ -187,13 +193,19 @@ class Cluster(pulumi.ComponentResource):
                 gce_persistent_disk_csi_driver_config=gcp.container.ClusterAddonsConfigGcePersistentDiskCsiDriverConfigArgs(
                     enabled=True
                 ),
+                # LNet on its standard port: clusters of the catalogue's minors (1.33.2+) need no legacy port.
+                lustre_csi_driver_config=gcp.container.ClusterAddonsConfigLustreCsiDriverConfigArgs(
+                    enabled=True, enable_legacy_lustre_port=False
+                )
+                if args.lustre_csi_driver
+                else None,
             ),
             release_channel=gcp.container.ClusterReleaseChannelArgs(channel=channel),
             min_master_version=args.kubernetes_version,
             database_encryption=gcp.container.ClusterDatabaseEncryptionArgs(state="ENCRYPTED", key_name=key.id),
             logging_config=gcp.container.ClusterLoggingConfigArgs(enable_components=list(args.logging_components)),
             monitoring_config=gcp.container.ClusterMonitoringConfigArgs(
-                enable_components=list(args.monitoring_components),
+                enable_components=list(args.monitoring_components) + (["DCGM"] if args.gpu_metrics else []),
                 managed_prometheus=gcp.container.ClusterMonitoringConfigManagedPrometheusArgs(enabled=True),
             ),
             deletion_protection=args.protect,

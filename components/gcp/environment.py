@@ -16,6 +16,7 @@ from .container_registry import ContainerRegistry, ContainerRegistryArgs
 from .identity import WorkloadIdentity, WorkloadIdentityArgs
 from .network import Network, NetworkArgs
 from .node_pool import NodePool, NodePoolArgs
+from .scratch_file_system import ScratchFileSystem, ScratchFileSystemArgs
 from .shared_file_system import SharedFileSystem, SharedFileSystemArgs
 from .tpu_node_pool import TpuNodePool, TpuNodePoolArgs
 from .tracking_database import TrackingDatabase, TrackingDatabaseArgs
@@ -38,6 +39,8 @@ class GcpEnvironmentArgs:
         node_pools: CPU and GPU pools by the spec's pool name.
         tpu_pools: TPU slice pools by the spec's pool name.
         shared_file_system: the Filestore instance; ``None``: none.
+        scratch_file_system: the Managed Lustre scratch tier (``<name>-scratch``; turns on the cluster's Lustre CSI
+            driver add-on); ``None``: none.
         buckets: GCS buckets by the spec's bucket name.
         registry: the Artifact Registry repositories; ``None``: none.
         tracking_database: MLflow's Cloud SQL instance; ``None``: none.
@@ -58,6 +61,7 @@ class GcpEnvironmentArgs:
     node_pools: dict[str, NodePoolArgs] = field(default_factory=dict)
     tpu_pools: dict[str, TpuNodePoolArgs] = field(default_factory=dict)
     shared_file_system: SharedFileSystemArgs | None = None
+    scratch_file_system: ScratchFileSystemArgs | None = None
     buckets: dict[str, BucketArgs] = field(default_factory=dict)
     registry: ContainerRegistryArgs | None = None
     tracking_database: TrackingDatabaseArgs | None = None
@@ -77,6 +81,7 @@ class GcpEnvironment(pulumi.ComponentResource):
         tracking_artifacts_uri, mlflow_annotations, mlflow_gsa_email, tracking_database_uri (secret),
         registry_urls, ci_provider_name, ci_service_account_email, platform_versions (``control_plane`` -> GKE master
         version, ``node_pool/<pool>`` -> node version). Absent parts give ``None`` / empty dicts.
+        Attribute ``scratch``: the scratch file system component (its outputs are its own), or None.
     """
 
     def __init__(self, name: str, args: GcpEnvironmentArgs, opts: pulumi.ResourceOptions | None = None) -> None:
@@ -99,6 +104,7 @@ class GcpEnvironment(pulumi.ComponentResource):
                 services_range_name=net.services_range_name,
                 protect=args.protect or args.cluster.protect,
                 labels=labels(args.cluster.labels),
+                lustre_csi_driver=args.cluster.lustre_csi_driver or args.scratch_file_system is not None,
             ),
             child,
         )
@@ -134,6 +140,21 @@ class GcpEnvironment(pulumi.ComponentResource):
             self.shared_ip_address = fs.ip_address
             self.shared_share_name = fs.share_name
             self.shared_volume_handle = fs.volume_handle
+
+        self.scratch: ScratchFileSystem | None = None
+        if args.scratch_file_system is not None:
+            self.scratch = ScratchFileSystem(
+                f"{name}-scratch",
+                replace(
+                    args.scratch_file_system,
+                    network=net.network_id,
+                    private_services_cidr=args.network.private_services_cidr,
+                    service_networking_connection=net.private_services_connection,
+                    protect=args.protect or args.scratch_file_system.protect,
+                    labels=labels(args.scratch_file_system.labels),
+                ),
+                child,
+            )
 
         buckets = {
             key: Bucket(f"{name}-{key}", replace(b, protect=args.protect or b.protect, labels=labels(b.labels)), child)

@@ -55,6 +55,8 @@ _EXPORTS = {
     "GpuPoolCheckArgs": "gpu_check",
     "GpuSupport": "gpu_support",
     "GpuSupportArgs": "gpu_support",
+    "GpuDashboard": "gpu_dashboard",
+    "GpuDashboardArgs": "gpu_dashboard",
     "GpuTelemetry": "gpu_telemetry",
     "GpuTelemetryArgs": "gpu_telemetry",
     "JobSet": "jobset",
@@ -92,6 +94,8 @@ __all__ = [
     "GpuPoolCheckArgs",
     "GpuSupport",
     "GpuSupportArgs",
+    "GpuDashboard",
+    "GpuDashboardArgs",
     "GpuTelemetry",
     "GpuTelemetryArgs",
     "JobSet",
@@ -129,6 +133,7 @@ if TYPE_CHECKING:
     from .efa_support import EfaSupport, EfaSupportArgs
     from .gpu_check import GpuPoolCheckArgs
     from .gpu_support import GpuSupport, GpuSupportArgs
+    from .gpu_dashboard import GpuDashboard, GpuDashboardArgs
     from .gpu_telemetry import GpuTelemetry, GpuTelemetryArgs
     from .jobset import JobSet, JobSetArgs
     from .kuberay import KubeRay, KubeRayArgs

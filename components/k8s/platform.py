@@ -21,7 +21,10 @@ import pulumi
 
 from . import require_provider
 from .ci_access import CiAccess, CiAccessArgs
+from .gpu_dashboard import GpuDashboard, GpuDashboardArgs
 from .gpu_support import GpuSupport, GpuSupportArgs
+from .gpu_telemetry import GpuTelemetry, GpuTelemetryArgs
+from .scratch_storage import ScratchStorage, ScratchStorageArgs
 from .shared_storage import SharedStorage, SharedStorageArgs
 from .team import Team, TeamArgs
 from .tracking_server import TrackingServer, TrackingServerArgs
@@ -48,6 +51,11 @@ class PlatformArgs:
         ci: CI access; None for no CI identity. Its ``namespaces`` are set here: every team namespace.
         workloads: the workload layer (Kueue, queues, JobSet, Trainer, KubeRay); None for none. Ordered after
             the team namespaces (its LocalQueues live there).
+        scratch: the ``scratch`` volume (its source bound by the target); None without a scratch tier. Its
+            ``namespaces`` are set here: every team namespace.
+        telemetry: the DCGM exporter on GPU nodes; None where the cluster has no GPU pool or the cloud collects
+            GPU metrics itself (GKE).
+        dashboard: the GPU dashboard ConfigMap (in the verification namespace); None without GPU pools.
     """
 
     storage: SharedStorageArgs
@@ -57,13 +65,16 @@ class PlatformArgs:
     gpu: GpuSupportArgs | None = None
     ci: CiAccessArgs | None = None
     workloads: WorkloadsArgs | None = None
+    scratch: ScratchStorageArgs | None = None
+    telemetry: GpuTelemetryArgs | None = None
+    dashboard: GpuDashboardArgs | None = None
 
 
 class Platform(pulumi.ComponentResource):
     """Composes GpuSupport, Team (one per team), TrackingServer, SharedStorage, CiAccess, VerifyJob and Workloads.
 
     Children are named ``<name>-gpu``, ``<name>-<team>``, ``<name>-tracking``, ``<name>-storage``,
-    ``<name>-ci``, ``<name>-verify`` and ``<name>-workloads``.
+    ``<name>-ci``, ``<name>-verify``, ``<name>-workloads``, ``<name>-scratch``, ``<name>-telemetry`` and ``<name>-dashboard``.
 
     Attributes:
         tracking_uri: the MLflow URI inside the cluster.
@@ -73,7 +84,8 @@ class Platform(pulumi.ComponentResource):
         verify_job_name: the verification Job's name. verify_namespace: its namespace.
         verify_gpu_jobs: GPU pool -> the name of its verification GPU Job, in that namespace (outputs).
         ci_service_account: the CI ServiceAccount's name, or None without CI.
-        gpu, teams, tracking, storage, ci, verify, workloads: the child components.
+        gpu, teams, tracking, storage, ci, verify, workloads, scratch, telemetry, dashboard: the child components
+            (the last three None when not asked for).
     """
 
     def __init__(self, name: str, args: PlatformArgs, opts: pulumi.ResourceOptions | None = None) -> None:
@@ -133,6 +145,22 @@ class Platform(pulumi.ComponentResource):
             f"{name}-storage",
             dataclasses.replace(args.storage, namespaces={**namespaces, VERIFY_KEY: self.verify.namespace}),
             child,
+        )
+        self.scratch = (
+            ScratchStorage(f"{name}-scratch", dataclasses.replace(args.scratch, namespaces=dict(namespaces)), child)
+            if args.scratch
+            else None
+        )
+        self.telemetry = GpuTelemetry(f"{name}-telemetry", args.telemetry, child) if args.telemetry else None
+        self.dashboard = (
+            GpuDashboard(
+                f"{name}-dashboard",
+                dataclasses.replace(args.dashboard, namespace=args.verify.namespace),
+                # The ConfigMap lives in the verification Job's namespace, which the Job's component creates.
+                pulumi.ResourceOptions(parent=self, depends_on=[self.verify]),
+            )
+            if args.dashboard
+            else None
         )
         self.ci = None
         if args.ci:

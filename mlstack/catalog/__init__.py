@@ -15,12 +15,14 @@ from pydantic import ValidationError
 
 from mlstack.catalog.models import (
     Accelerator,
+    CapacityRange,
     Catalog,
     CatalogError,
     ChartPin,
     FilestoreTier,
     ImagePin,
     LustreDeployment,
+    LustreTier,
     MachineOffer,
     MachineType,
     Origin,
@@ -34,6 +36,7 @@ from mlstack.catalog.models import (
 
 __all__ = [
     "Accelerator",
+    "CapacityRange",
     "Catalog",
     "CatalogError",
     "ChartPin",
@@ -41,6 +44,7 @@ __all__ = [
     "FilestoreTier",
     "ImagePin",
     "LustreDeployment",
+    "LustreTier",
     "MachineOffer",
     "MachineType",
     "Origin",

@@ -10,24 +10,18 @@ from __future__ import annotations
 import re
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, computed_field, model_validator
+from pydantic import Field, computed_field, model_validator
 
 from mlstack.catalog import checks
 from mlstack.catalog.checks import _get
 from mlstack.catalog.networking import AwsNetworking, GcpNetworking, Interconnect
 
-Cloud = Literal["aws", "gcp"]
-DATE = r"^\d{4}-\d{2}-\d{2}$"
+from mlstack.catalog.base import DATE, Cloud, _Strict
+from mlstack.catalog.storage import CapacityRange, FilestoreTier, LustreDeployment, LustreTier  # noqa: F401 - re-exported
 
 
 class CatalogError(Exception):
     """A catalogue file is malformed, inconsistent, or a look-up asked for something not offered."""
-
-
-class _Strict(BaseModel):
-    # defer_build: validators are built when first used, so a process that reads the catalogue from the cache
-    # (mlstack.derived; codec.decode) never builds them; validating the data files builds them all at once.
-    model_config = ConfigDict(extra="forbid", frozen=True, strict=True, defer_build=True)
 
 
 class Source(_Strict):
@@ -198,40 +192,6 @@ class MachineType(_Strict):
     ami_type: str | None = None
 
 
-class LustreDeployment(_Strict):
-    """A Lustre scratch offering: its size rule, throughput steps and price.
-
-    Valid sizes are ``first_sizes_gib`` and then every multiple of ``step_gib`` up to ``max_capacity_gib``.
-    ``price_gib_month`` is USD per GiB-month of storage, by throughput step (MB/s per TiB).
-    """
-
-    cloud: Cloud
-    deployment_type: str = Field(min_length=1)
-    first_sizes_gib: list[int] = Field(min_length=1)
-    step_gib: int = Field(ge=1)
-    max_capacity_gib: int = Field(ge=1)
-    throughputs_mb_s_per_tib: list[int] = Field(min_length=1)
-    price_gib_month: dict[str, float]
-    checked: str = Field(pattern=DATE)
-    source: str = Field(min_length=1)
-
-    def valid_size(self, size_gib: int) -> bool:
-        """Whether ``size_gib`` is a size this deployment accepts."""
-        if size_gib > self.max_capacity_gib:
-            return False
-        return size_gib in self.first_sizes_gib or (size_gib > 0 and size_gib % self.step_gib == 0)
-
-    def size_rule(self) -> str:
-        """The size rule in words, for error messages."""
-        firsts = ", ".join(str(s) for s in self.first_sizes_gib)
-        return f"{firsts} or a multiple of {self.step_gib} GiB up to {self.max_capacity_gib} GiB"
-
-
-class FilestoreTier(_Strict):
-    min_capacity_gib: int = Field(ge=1)
-    max_capacity_gib: int = Field(ge=1)
-
-
 class PricePoint(_Strict):
     """USD per node-hour. ``spot_hourly`` is an estimate (spot prices move); ``None`` where not offered."""
 
@@ -374,9 +334,10 @@ class Catalog(_Strict):
             if name not in (_get(self.machines, cloud) or {}):
                 problems.append(f"default_system_machine.{cloud}: {name} is not in machines.{cloud}")
         for name, lustre in self.lustre.items():
-            steps = {str(t) for t in lustre.throughputs_mb_s_per_tib}
-            if set(lustre.price_gib_month) != steps:
-                problems.append(f"lustre.{name}: price_gib_month keys {sorted(lustre.price_gib_month)} != throughputs {sorted(steps)}")
+            if lustre.tier(lustre.default_throughput_mb_s_per_tib) is None:
+                problems.append(f"lustre.{name}: default_throughput_mb_s_per_tib is not one of its tiers {sorted(lustre.tiers)}")
+            if any(not t.isdigit() for t in lustre.tiers):
+                problems.append(f"lustre.{name}: tier keys must be MB/s per TiB (digits), got {sorted(lustre.tiers)}")
         for cloud, windows in self.kubernetes_support.items():
             for minor, w in windows.items():
                 where = f"kubernetes_support.{cloud}.{minor}"
@@ -387,6 +348,8 @@ class Catalog(_Strict):
         for name, tier in self.filestore_tiers.items():
             if tier.min_capacity_gib > tier.max_capacity_gib:
                 problems.append(f"filestore_tiers.{name}: min_capacity_gib > max_capacity_gib")
+            if tier.ranges and (tier.ranges[0].min_gib, tier.ranges[-1].max_gib) != (tier.min_capacity_gib, tier.max_capacity_gib):
+                problems.append(f"filestore_tiers.{name}: ranges do not span min_capacity_gib to max_capacity_gib")
         if problems:
             raise ValueError("; ".join(problems))
         return self

@@ -47,6 +47,8 @@ def dated_facts(cat: Catalog) -> Iterator[DatedFact]:
     for cloud, regions in sorted(cat.regions.items()):
         for code, region in sorted(regions.items()):
             yield DatedFact(f"regions.{cloud}.{code}", region.checked, region.source)
+    for name, lustre in sorted(cat.lustre.items()):
+        yield DatedFact(f"lustre.{name}", lustre.checked, lustre.source)
     yield DatedFact("freshness", cat.freshness.checked, cat.freshness.source)
 
 

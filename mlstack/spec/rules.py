@@ -12,7 +12,7 @@ from collections.abc import Iterator
 from mlstack import targets
 from mlstack.components import contract
 from mlstack.components.contract import ACCELERATOR_LABEL, RESERVED_PARTS
-from mlstack.spec import rules_capacity, rules_ci, rules_names, rules_workloads
+from mlstack.spec import rules_capacity, rules_ci, rules_names, rules_storage, rules_workloads
 from mlstack.spec.models import Spec
 from mlstack.spec.rules_names import PLATFORM_NAMESPACES
 from mlstack.targets.base import SpecRules
@@ -49,7 +49,7 @@ def check(spec: Spec) -> list[Finding]:
         findings.extend(rule(spec))
     findings.extend(_pools(spec, catalog))
     findings.extend(_teams(spec, catalog))
-    findings.extend(_filestore(spec, catalog))
+    findings.extend(rules_storage.check(spec, catalog))
     findings.extend(rules_workloads.check(spec, catalog))
     findings.extend(rules_names.check(spec, catalog))
     findings.extend(rules_capacity.check(spec, catalog))
@@ -276,21 +276,6 @@ def _storage(spec: Spec) -> Iterator[Finding]:
     if shared.tier and not r.shared_tiers:
         tiers = next((p.spec.shared_tiers for p in targets.packs() if p.spec.shared_tiers), "")
         yield "storage.shared.tier", f"only for {_only(lambda x: x.shared_tiers)} ({tiers}). Remove it on {cloud}"
-
-
-def _filestore(spec: Spec, catalog) -> Iterator[Finding]:
-    shared = spec.storage.shared
-    if shared is None or not _rules(spec.target.cloud).shared_tiers:
-        return
-    tier_name = shared.tier or "BASIC_HDD"
-    tier = catalog.filestore_tiers.get(tier_name)
-    if tier is None:
-        yield "storage.shared.tier", f"unknown Filestore tier {tier_name!r}. Valid: {', '.join(sorted(catalog.filestore_tiers))}"
-    elif not tier.min_capacity_gib <= shared.size_gib <= tier.max_capacity_gib:
-        yield "storage.shared.size_gib", (
-            f"Filestore {tier_name} takes {tier.min_capacity_gib} to {tier.max_capacity_gib} GiB, got {shared.size_gib}. "
-            f"Set size_gib to at least {tier.min_capacity_gib}, or choose another tier"
-        )
 
 
 def _tracking(spec: Spec) -> Iterator[Finding]:

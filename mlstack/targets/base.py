@@ -79,6 +79,7 @@ class CostSink(Protocol):
     def pool(self, name: str, machine: str, spot: bool, lo: int, hi: int, note: str = "") -> None: ...
     def add_fixed(self, name: str, what: str, hourly: float, note: str = "") -> None: ...
     def add_monthly(self, name: str, what: str, monthly: float, note: str = "") -> None: ...
+    def scratch(self, name: str, what: str, size_gib: int, throughput_mb_s: int, gib_month: float | None, note: str = "") -> None: ...
     def key(self, name: str, part: str) -> float: ...
     def missing(self, text: str) -> None: ...
 
@@ -96,6 +97,7 @@ class ResourceType:
         replace: the input changes that replace it; None: every change updates in place.
         cost: prices it in ``mlstack cost``; None: free or not priced.
         parity: the capability it provides, for ``mlstack parity``.
+        more_parity: further capabilities it provides (a cluster that also collects GPU metrics).
         accelerators: what it says about the environment's accelerators (pools, nodes, device plugins).
         stateful: holds data (or keys to it): protected in protected environments (policy MLS-GEN-001).
         secret_inputs: inputs that must be Pulumi secrets (policy MLS-GEN-002).
@@ -106,6 +108,7 @@ class ResourceType:
     replace: ReplaceRule | None = None
     cost: CostExtractor | None = None
     parity: Parity | None = None
+    more_parity: tuple[Parity, ...] = ()
     accelerators: Callable[[State], AcceleratorHint] | None = None
     stateful: bool = False
     secret_inputs: tuple[str, ...] = ()
@@ -191,6 +194,10 @@ class SpecRules:
         tpus: the target offers TPU slices.
         existing_vpc: an existing network may be named (``network.existing_vpc_id``).
         shared_tiers: what ``storage.shared.tier`` chooses on this target ("Filestore tiers"); "" when no tier.
+        scratch: the catalogue's Lustre offering (a key of ``lustre``) that ``storage.scratch`` creates on this
+            target; "": mlstack creates none (an existing-cluster target names an export instead).
+        scratch_bucket: ``storage.scratch.bucket`` links a bucket into the scratch file system on this target.
+        scratch_zone: the scratch file system is zonal and ``storage.scratch.zone`` places it.
         member_pattern: the shape of a team member; member_expected describes it.
         cluster_admins: ``cluster.admins`` grants cluster-admin through the cloud (identities of
             ``member_pattern``'s shape); elsewhere the field is refused.
@@ -217,6 +224,9 @@ class SpecRules:
     tpus: bool = False
     existing_vpc: bool = False
     shared_tiers: str = ""
+    scratch: str = ""
+    scratch_bucket: bool = False
+    scratch_zone: bool = False
     member_pattern: str = r"^\S+$"
     member_expected: str = "a user name without spaces"
     cluster_admins: bool = False

@@ -72,12 +72,17 @@ class Bindings:
         gpu_device_plugin: the platform layer installs the NVIDIA device plugin (or GPU operator) for GPU pools;
             False where the target's node images bring their own (GKE installs it with the driver: a second one
             would register the same nvidia.com/gpu resource twice).
+        gpu_telemetry: the platform layer runs the DCGM exporter on GPU nodes; False where the cloud collects
+            GPU metrics itself (GKE's managed DCGM collection).
         team_members_as_users: a team's members are bound as Kubernetes RBAC users; False where the target maps
             them to the team's group itself (EKS access entries).
         ci_issue_token: the CI ServiceAccount gets a long-lived token (no cloud OIDC trust to log in with).
         identities: the platform identities the target bound (those it was handed).
         node_fabric: accelerator pool -> the fabric devices each of its nodes offers, resource -> count (AWS:
             the EFA interfaces of a multi-node pool); the pool's training runtime requests them all.
+        scratch_source: the ``scratch`` volume's source (``ScratchStorageArgs`` fields: ``csi_driver``,
+            ``volume_handle``, ``volume_attributes``, ``mount_options``, or ``nfs_server`` and ``nfs_path``); None
+            without a scratch tier.
         outputs: stack outputs of the target (exported as they are).
         depends_on: resources the platform layer must wait for (node pools, CSI drivers).
     """
@@ -99,10 +104,12 @@ class Bindings:
     ci_users: list[pulumi.Input[str]] = field(default_factory=list)
     registry_host: pulumi.Input[str] | None = None
     gpu_device_plugin: bool = True
+    gpu_telemetry: bool = True
     team_members_as_users: bool = True
     ci_issue_token: bool = False
     identities: Identities = field(default_factory=Identities)
     node_fabric: dict[str, dict[str, int]] = field(default_factory=dict)
+    scratch_source: dict[str, Any] | None = None
     outputs: dict[str, Any] = field(default_factory=dict)
     depends_on: list[pulumi.Resource] = field(default_factory=list)
 

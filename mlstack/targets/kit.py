@@ -53,3 +53,28 @@ def pool_name(r: Any) -> str:
     """A recorded node pool's spec name: its pool label, else its logical name."""
     labels = r.inputs.get("labels") or (r.inputs.get("nodeConfig") or {}).get("labels") or {}
     return str(labels.get(POOL_LABEL) or r.name)
+
+
+def lustre_cost(offering: str, size_input: str, throughput_input: str) -> Callable[[Any, Any, Any], None]:
+    """A cost extractor for a Lustre file system of the catalogue's ``offering``: its size (input ``size_input``,
+    GiB) at its throughput tier (input ``throughput_input``, MB/s per TiB), priced from the tier's dated price.
+
+    Throughput is counted as the clouds do, per decimal TiB of capacity (FSx: 2400 GiB at 250 MB/s/TiB is
+    600 MB/s). A tier without a price is listed as unpriced, never guessed.
+    """
+
+    def cost(c: Any, r: Any, plan: Any) -> None:
+        from mlstack.catalog import load_catalog
+
+        lustre = load_catalog().lustre[offering]
+        gib = int(r.inputs.get(size_input) or 0)
+        per_tib = int(r.inputs.get(throughput_input) or 0)
+        tier = lustre.tier(per_tib)
+        throughput = gib * per_tib // 1000
+        what = f"{lustre.product} {lustre.deployment_type} {gib} GiB, {per_tib} MB/s/TiB = {throughput} MB/s"
+        rate = tier.price_gib_month if tier is not None else None
+        # The catalogue says when a price was not re-verified (its source): the note repeats it.
+        caveat = ", not re-verified" if "not re-verified" in lustre.source else ""
+        c.scratch(r.name, what, gib, throughput, rate, f"{lustre.checked} list price{caveat}" if rate is not None else "")
+
+    return cost

@@ -95,6 +95,7 @@ def test_children_and_parents(plan):
         ("mlstack:aws:CiTrust", f"{NAME}-ci"),
         ("aws:eks/accessEntry:AccessEntry", f"{NAME}-ci-access"),
         ("aws:eks/addon:Addon", f"{NAME}-vpc-cni"),
+        ("aws:eks/addon:Addon", f"{NAME}-metrics-server"),
         ("mlstack:aws:Audit", f"{NAME}-audit"),
     }
     urns = {r.urn for r in plan.resources}

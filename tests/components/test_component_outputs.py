@@ -27,6 +27,11 @@ RESOURCE_ATTRIBUTES = {"urn", "id"}
 OPTIONAL_CHILDREN = {
     ("Platform", "gpu"),
     ("Platform", "ci"),
+    ("Platform", "scratch"),
+    ("Platform", "telemetry"),
+    ("Platform", "dashboard"),
+    ("AwsEnvironment", "scratch"),
+    ("GcpEnvironment", "scratch"),
     *(("Workloads", part) for part in ("kueue", "queues", "jobset", "trainer", "kuberay")),
 }
 

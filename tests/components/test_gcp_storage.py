@@ -121,3 +121,47 @@ def test_registry(record_plan):
         "serving": f"{R}-docker.pkg.dev/{P}/serving",
         "trainer": f"{R}-docker.pkg.dev/{P}/trainer",
     }
+
+
+def test_managed_lustre_scratch_is_zonal_peered_and_reachable_only_on_lnet(record_plan):
+    from mlstack.components.gcp.scratch_file_system import ScratchFileSystem, ScratchFileSystemArgs
+
+    args = ScratchFileSystemArgs(
+        project_id=P, zone="us-central1-b", capacity_gib=18000, throughput_mb_s_per_tib=500, filesystem="train",
+        network=f"projects/{P}/global/networks/vpc", private_services_cidr="10.20.0.0/16", protect=True,
+        kms_key=f"projects/{P}/locations/{R}/keyRings/k/cryptoKeys/lustre", labels={"env": "test"},
+    )
+    plan = record_plan(lambda: ScratchFileSystem("acme-scratch", args), region=R, gcp_project=P)
+    inst = plan.one("gcp:lustre/instance:Instance", "acme-scratch")
+    assert {k: inst.inputs[k] for k in ("instanceId", "location", "capacityGib", "perUnitStorageThroughput", "filesystem",
+                                        "network", "kmsKey", "labels", "project")} == {
+        "instanceId": "acme-scratch", "location": "us-central1-b", "capacityGib": "18000", "perUnitStorageThroughput": "500",
+        "filesystem": "train", "network": f"projects/{P}/global/networks/vpc",
+        "kmsKey": f"projects/{P}/locations/{R}/keyRings/k/cryptoKeys/lustre", "labels": {"env": "test"}, "project": P,
+    }
+    assert inst.protect and inst.retain_on_delete
+    fw = plan.one("gcp:compute/firewall:Firewall", "acme-scratch-lustre")
+    assert (fw.inputs["sourceRanges"], fw.inputs["allows"], fw.inputs["direction"]) == (
+        ["10.20.0.0/16"], [{"protocol": "tcp", "ports": ["988"]}], "INGRESS")
+    assert [r.type for r in plan.resources if r.custom] == ["gcp:compute/firewall:Firewall", "gcp:lustre/instance:Instance"]
+
+
+@pytest.mark.parametrize(("kwargs", "message"), [
+    ({"throughput_mb_s_per_tib": 300}, r"throughput_mb_s_per_tib must be one of \[125, 250, 500, 1000\], got 300"),
+    ({"filesystem": "scratch-1"}, "filesystem must be 1 to 8 letters or digits, got 'scratch-1'"),
+    ({"filesystem": "datasets9"}, "filesystem must be 1 to 8 letters or digits, got 'datasets9'"),
+    ({"capacity_gib": 0}, "capacity_gib must be positive, got 0"),
+])
+def test_managed_lustre_args_refuse_what_the_api_refuses(kwargs, message):
+    from mlstack.components.gcp.scratch_file_system import ScratchFileSystemArgs
+
+    with pytest.raises(ValueError, match=f"^{message}$"):
+        ScratchFileSystemArgs(**{"project_id": P, "zone": "us-central1-a", "capacity_gib": 9000, **kwargs})
+
+
+def test_managed_lustre_needs_its_network(record_plan):
+    from mlstack.components.gcp.scratch_file_system import ScratchFileSystem, ScratchFileSystemArgs
+
+    args = ScratchFileSystemArgs(project_id=P, zone="us-central1-a", capacity_gib=9000)
+    with pytest.raises(Exception, match="acme-scratch: network and private_services_cidr are required"):
+        record_plan(lambda: ScratchFileSystem("acme-scratch", args), region=R, gcp_project=P)

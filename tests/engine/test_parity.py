@@ -28,6 +28,11 @@ ALLOWED = {
         "spec.template.spec.containers[0].volumeMounts",
         "spec.template.spec.volumes",
     ),
+    # The scratch tier: its volumes' source (FSx CSI, GKE's Lustre CSI, an NFS export) and driver, and the size
+    # the claims declare, which is the file system's (each service has its own sizes; docs/storage.md).
+    ("StorageClass", "", "scratch"): ("provisioner",),
+    ("PersistentVolume", "", "scratch-*"): ("spec.capacity.storage", "spec.csi", "spec.nfs", "spec.mountOptions"),
+    ("PersistentVolumeClaim", "*", "scratch"): ("spec.resources.requests.storage",),
     ("RoleBinding", "*", "mlstack-ci"): ("subjects",),  # the Kubernetes group the cloud maps the CI identity to
     # A pool's Kueue flavor selects its nodes by mlstack.io/pool on the clouds (mlstack labels the nodes it
     # creates) and by the pool's selector on-prem (mlstack does not label existing nodes).
@@ -72,6 +77,9 @@ MISSING_ON = {
         ("Namespace", "", "nvidia-device-plugin"),
         ("Release", "nvidia-device-plugin", "nvidia-device-plugin"),
         ("ConfigMap", "mlflow", "mlflow-python"),  # AWS's RDS password hook: Cloud SQL's password is not rotated
+        # GKE collects the GPUs' DCGM metrics itself (its managed DCGM component): no exporter of mlstack's.
+        ("Namespace", "", "gpu-telemetry"),
+        ("Release", "gpu-telemetry", "dcgm-exporter"),
     },
     "onprem": {("ConfigMap", "mlflow", "mlflow-python")},  # likewise: the in-cluster Postgres password is fixed
 }

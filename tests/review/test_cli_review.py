@@ -112,7 +112,11 @@ def test_diff_bad_ref(repo, capsys):
 def test_cost_gcp_staging_exact_figures(capsys):
     code, out, _ = run(capsys, "cost", "--env", "gcp-staging", "--format", "json")
     data = json.loads(out)
-    assert code == 0 and data["missing_prices"] == [] and data["fixed_price_fallback"] is None
+    # Managed Lustre has no verified price in the catalogue: listed, counted as 0, never guessed.
+    assert code == 0 and data["fixed_price_fallback"] is None
+    assert data["missing_prices"] == ["acme-ml-gcp-staging-scratch: Managed Lustre zonal instance 9000 GiB, 1000 MB/s/TiB = 9000 MB/s"]
+    assert data["scratch"] == [{"name": "acme-ml-gcp-staging-scratch", "what": "Managed Lustre zonal instance 9000 GiB, 1000 MB/s/TiB = 9000 MB/s",
+                                "size_gib": 9000, "throughput_mb_s": 9000, "monthly": 0.0, "priced": False}]
     pools = {p["name"]: (p["machine"], p["spot"], p["min_nodes"], p["max_nodes"], p["monthly_min"], p["monthly_max"])
              for p in data["pools"]}
     assert pools == {
@@ -128,8 +132,9 @@ def test_cost_gcp_staging_exact_figures(capsys):
         "Cloud SQL storage 50 GiB": 8.5,
         # the shared volume is carved out of the Filestore instance (NFS subdir provisioner): its capacity is billed
         "Filestore BASIC_HDD 1024 GiB (provisioned)": 204.8,
+        "Managed Lustre zonal instance 9000 GiB, 1000 MB/s/TiB = 9000 MB/s": 0.0,
     }
-    assert data["total"] == {"complete": True, "hourly_min": 0.9597, "hourly_max": 25.2483,
+    assert data["total"] == {"complete": False, "hourly_min": 0.9597, "hourly_max": 25.2483,
                              "monthly_min": 700.57, "monthly_max": 18431.25}
 
 

@@ -84,5 +84,5 @@ def test_the_served_pack_answers_with_checks_levels_and_findings(served):
     expected = sorted((r.rule.id, f.urn, f.message, LEVEL[r.level]) for r in enforced.values() for f in r.findings)
     got = sorted((d.policyName, d.urn, d.message.split("\n", 1)[1], d.enforcementLevel) for d in answer.diagnostics)
     assert got == expected
-    assert {"MLS-GCP-010", "MLS-GCP-014", "MLS-K8S-001"} == {d[0] for d in got}  # the plan's advisory findings
+    assert {"MLS-GCP-010", "MLS-GCP-014", "MLS-GCP-020", "MLS-K8S-001"} == {d[0] for d in got}  # the plan's advisory findings
     assert sorted(n.policy_name for n in answer.not_applicable) == sorted(i for i, r in enforced.items() if r.status == "n/a")

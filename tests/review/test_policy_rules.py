@@ -7,6 +7,7 @@ import pytest
 from mlstack.engine.review.policy import RULES, check_plan, rule_ids
 from .fixtures import plan, policy, reg
 from .capacity_fixtures import CAPACITY_CASES
+from .data_fixtures import DATA_CASES
 from .workload_fixtures import WORKLOAD_CASES
 
 EKS = "aws:eks/cluster:Cluster"
@@ -185,6 +186,7 @@ CASES: dict[str, tuple[list, list]] = {
 
 CASES.update(WORKLOAD_CASES)
 CASES.update(CAPACITY_CASES)
+CASES.update(DATA_CASES)
 
 
 def test_at_least_30_rules_and_every_rule_has_fixtures():

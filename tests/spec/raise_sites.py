@@ -285,14 +285,6 @@ COMPONENTS = {
         I("the cluster's and network's outputs"),
     'components/aws/node_pool.py::NodePool._efa::ValueError::{}: efa_interfaces needs vpc_id and node_security_group_ids':
         I("the network's outputs"),
-    'components/aws/scratch_file_system.py::ScratchFileSystemArgs.__post_init__::ValueError::storage_capacity_gib must be 1200 or a multiple of 2400, got {}':
-        U('mlstack.components.aws.scratch_file_system'),
-    'components/aws/scratch_file_system.py::ScratchFileSystemArgs.__post_init__::ValueError::throughput_mb_s_per_tib must be one of {}, got {}':
-        U('mlstack.components.aws.scratch_file_system'),
-    'components/aws/scratch_file_system.py::ScratchFileSystemArgs.__post_init__::ValueError::file_system_path must be absolute, got {}':
-        U('mlstack.components.aws.scratch_file_system'),
-    'components/aws/scratch_file_system.py::ScratchFileSystem.__init__::ValueError::{}: vpc_id, subnet_id and client_security_group_ids are required':
-        U('mlstack.components.aws.scratch_file_system'),
     'components/aws/shared_file_system.py::SharedFileSystemArgs.__post_init__::ValueError::provisioned_throughput_mibps is required with, and only with, throughp':
         I(MAPPING + 'SharedFileSystemArgs() (bursting throughput)'),
     'components/aws/shared_file_system.py::SharedFileSystem.__init__::ValueError::{}: vpc_id, subnet_ids and nfs_client_security_group_ids are required':
@@ -357,14 +349,6 @@ COMPONENTS = {
         I('chart versions from the catalogue, all pinned (tests/test_catalog.py)'),
     'components/k8s/platform.py::Platform.__init__::ValueError::Platform {}: team namespaces {} must be distinct and none of {}':
         F('team-platform-namespace'),
-    'components/k8s/scratch_storage.py::ScratchStorageArgs.__post_init__::ValueError::exactly one of csi_driver and nfs_server is required':
-        U('mlstack.components.k8s.scratch_storage'),
-    'components/k8s/scratch_storage.py::ScratchStorageArgs.__post_init__::ValueError::csi_driver needs volume_handle':
-        U('mlstack.components.k8s.scratch_storage'),
-    'components/k8s/scratch_storage.py::ScratchStorageArgs.__post_init__::ValueError::nfs_server needs an absolute nfs_path':
-        U('mlstack.components.k8s.scratch_storage'),
-    'components/k8s/scratch_storage.py::ScratchStorageArgs.__post_init__::ValueError::size_gib must be positive, got {}':
-        U('mlstack.components.k8s.scratch_storage'),
     'components/k8s/shared_storage.py::SharedStorage.__init__::ValueError::SharedStorage {}: size_gib must be positive, got {}':
         S('SharedStorage', 'size_gib', 'minimum', 1),
     'components/k8s/team.py::quota_hard::ValueError::gpu_quota, tpu_quota and neuron_quota must not be negative':
@@ -410,3 +394,8 @@ COMPONENTS.update({
         S("NodePool", "gpus_per_node", "minimum", 1),
 })
 SITES.update(COMPONENTS)
+
+from raise_sites_storage import STORAGE_FIXTURES, STORAGE_SITES  # noqa: E402 - the data-path entries, kept apart
+
+FIXTURES.update(STORAGE_FIXTURES)
+SITES.update(STORAGE_SITES)

@@ -10,16 +10,21 @@ import pulumi
 
 from mlstack.catalog import Catalog
 from mlstack.components.k8s.ci_access import CiAccessArgs
+from mlstack.components.k8s.gpu_dashboard import GpuDashboardArgs
 from mlstack.components.k8s.gpu_support import GpuSupportArgs
+from mlstack.components.k8s.gpu_telemetry import GpuTelemetryArgs
 from mlstack.components.k8s.platform import Platform, PlatformArgs
+from mlstack.components.k8s.scratch_storage import ScratchStorageArgs
 from mlstack.components.k8s.shared_storage import SharedStorageArgs
 from mlstack.components.k8s.team import TeamArgs
 from mlstack.components.k8s.tracking_access import TrackingAccessArgs
 from mlstack.components.k8s.tracking_server import TrackingServerArgs
 from mlstack.components.k8s.verify_job import GpuPoolCheckArgs, VerifyJobArgs
+from mlstack.engine.plan import dashboard
 from mlstack.engine.plan.workloads import flavors, nccl_check, team_quota_fields, workloads_args
 from mlstack.targets.bindings import Bindings, Identities, cluster_provider
 from mlstack.spec import Spec
+from mlstack.spec import scratch as scratch_spec
 from mlstack.spec.quotas import accelerator_pools
 
 
@@ -50,6 +55,12 @@ def gpu_accelerators(spec: Spec, catalog: Catalog) -> list[str]:
     return sorted(
         {p.accelerator for p in spec.node_pools.values() if p.accelerator and catalog.accelerators[p.accelerator].kind == "gpu"}
     )
+
+
+def telemetry_args(catalog: Catalog) -> GpuTelemetryArgs:
+    """The DCGM exporter at the catalogue's pinned chart."""
+    chart = catalog.versions.charts["dcgm-exporter"]
+    return GpuTelemetryArgs(chart_version=chart.version, chart_repository=chart.repo)
 
 
 def gpu_pool_checks(spec: Spec, catalog: Catalog) -> dict[str, GpuPoolCheckArgs]:
@@ -109,6 +120,11 @@ def platform_args(
             size_gib=shared.size_gib,
             protect=spec.protected,
         ),
+        telemetry=telemetry_args(catalog) if gpus and bindings.gpu_telemetry else None,
+        dashboard=GpuDashboardArgs(dashboard_json=dashboard.render()) if gpus else None,
+        scratch=ScratchStorageArgs(size_gib=scratch_spec.size_gib(spec) or 0, protect=spec.protected, **bindings.scratch_source)
+        if bindings.scratch_source is not None
+        else None,
         tracking=TrackingServerArgs(
             image=image,
             database_uri=bindings.database_uri,
@@ -166,6 +182,7 @@ def provision(
         "mlflow_admin_secret": platform.admin_secret_name,
         "team_namespaces": platform.team_namespaces,
         "storage_class": platform.storage_class_name,
+        **({"scratch_storage_class": platform.scratch.storage_class_name} if platform.scratch else {}),
         "verify_job": platform.verify_job_name,
         "verify_namespace": platform.verify_namespace,
         "verify_gpu_jobs": platform.verify_gpu_jobs,

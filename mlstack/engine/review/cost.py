@@ -53,6 +53,18 @@ class FixedCost:
     note: str = ""
 
 
+@dataclass(frozen=True)
+class ScratchCost:
+    """The scratch tier: its size, throughput and monthly price (also counted among the always-on parts)."""
+
+    name: str
+    what: str
+    size_gib: int
+    throughput_mb_s: int
+    monthly: float
+    priced: bool = True
+
+
 @dataclass
 class CostReport:
     env: str
@@ -63,6 +75,7 @@ class CostReport:
     currency: str
     pools: list[PoolCost] = field(default_factory=list)
     fixed: list[FixedCost] = field(default_factory=list)
+    scratch: list[ScratchCost] = field(default_factory=list)
     missing: list[str] = field(default_factory=list)
     fallback: str = ""  # set when the always-on prices are another region's (the table has none for ``region``)
     location: str = ""  # how headers name where the env runs: "aws us-west-2", "onprem lab"
@@ -113,6 +126,7 @@ class CostReport:
             "hours_per_month": HOURS_PER_MONTH,
             "pools": [asdict(p) for p in self.pools],
             "fixed": [asdict(f) for f in self.fixed],
+            "scratch": [asdict(x) for x in self.scratch],
             "missing_prices": list(self.missing),
             "fixed_price_fallback": self.fallback or None,
             "team_quotas": [t.to_dict() for t in self.team_quotas],
@@ -180,6 +194,15 @@ class _Estimate:
 
     def add_monthly(self, name: str, what: str, monthly: float, note: str = "") -> None:
         self.report.fixed.append(FixedCost(name, what, round(monthly / HOURS_PER_MONTH, 4), _money(monthly), self._note(note)))
+
+    def scratch(self, name: str, what: str, size_gib: int, throughput_mb_s: int, gib_month: float | None, note: str = "") -> None:
+        """The scratch tier: an always-on part, listed with its throughput; unpriced (listed missing) without a rate."""
+        if gib_month is None:
+            self.missing(f"{name}: {what}")
+            note = (note + "; " if note else "") + "no price in the catalogue: counted as 0"
+        monthly = size_gib * (gib_month or 0.0)
+        self.add_monthly(name, what, monthly, note)
+        self.report.scratch.append(ScratchCost(name, what, size_gib, throughput_mb_s, _money(monthly), gib_month is not None))
 
     def key(self, name: str, part: str) -> float:
         value = self.fixed.get(name)
@@ -296,6 +319,9 @@ def render_text(report: CostReport) -> str:
         lines.append(f"  {f.what:<{what_w}}{f.hourly:>11.4f}{money(f.monthly):>13}" + (f"  ({f.note})" if f.note else ""))
     lines.append("")
     incomplete = "" if report.complete else " (INCOMPLETE: parts without a price counted as 0)"
+    for x in report.scratch:
+        price = f"{money(x.monthly)}/mo" if x.priced else "not priced"
+        lines.append(f"  scratch tier: {x.size_gib} GiB, {x.throughput_mb_s} MB/s, {price}")
     lines.append(f"  always-on total: {money(report.fixed_monthly)}/mo")
     lines.append(f"  total{incomplete}: {money(report.monthly_min)}/mo at min size, {money(report.monthly_max)}/mo at max "
                  f"size ({report.hourly_min:.2f}-{report.hourly_max:.2f} $/h)")

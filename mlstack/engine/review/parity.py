@@ -23,8 +23,9 @@ def _probes() -> dict[str, list[tuple[str, Parity]]]:
     """Capability -> (type token, parity entry) of every pack's table, natives first, then registration order."""
     out: dict[str, list[tuple[str, Parity]]] = {}
     for _, token, entry in targets.entries():
-        if entry.parity is not None:
-            out.setdefault(entry.parity.capability, []).append((token, entry.parity))
+        for probe in (entry.parity, *entry.more_parity):
+            if probe is not None:
+                out.setdefault(probe.capability, []).append((token, probe))
     return {cap: sorted(probes, key=lambda tp: _RANK[tp[1].status]) for cap, probes in out.items()}
 
 

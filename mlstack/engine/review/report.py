@@ -269,6 +269,7 @@ def render_text(review: Review) -> str:
         delta = e.cost_delta
         parts.append(f"  cost delta: {delta['text']} (prices as of {e.cost_head.as_of})")
         parts.extend(f"    no price: {m}" for m in delta["missing"])
+        parts.extend(f"  scratch tier: {x.size_gib} GiB, {x.throughput_mb_s} MB/s" for x in e.cost_head.scratch)
         c = e.policy.counts()
         unused = e.policy.unused_waivers
         parts.append(f"  policy: {c['mandatory_violations']} mandatory and {c['advisory_violations']} advisory violation(s), "

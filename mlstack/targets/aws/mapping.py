@@ -25,8 +25,10 @@ from mlstack.components.aws.shared_file_system import SharedFileSystemArgs
 from mlstack.components.aws.tracking_database import TrackingDatabaseArgs
 from mlstack.components.k8s.efa_support import EFA_LABEL, EFA_RESOURCE, EfaSupport, EfaSupportArgs
 from mlstack.components.k8s.neuron_support import NeuronSupport, NeuronSupportArgs
+from mlstack.targets.aws import scratch, telemetry
 from mlstack.targets.bindings import Bindings, Identities, MlflowAccess, cluster_provider
 from mlstack.spec import Spec
+from mlstack.spec import scratch as scratch_spec
 from mlstack.spec.models import NodePool
 from mlstack.catalog.pool_machine import pool_machine
 from mlstack.spec.quotas import multi_node
@@ -120,6 +122,8 @@ def environment_args(
         },
         shared_file_system=SharedFileSystemArgs() if spec.storage.shared else None,
         buckets={key: BucketArgs(versioning=b.versioning) for key, b in sorted(spec.storage.buckets.items())},
+        scratch_file_system=scratch.file_system_args(spec, catalog),
+        scratch_bucket=scratch_spec.bucket(spec),
         registry=ContainerRegistryArgs(
             prefix=spec.prefix, repositories=list(spec.registry.repositories), untagged_expiry_days=spec.registry.untagged_expiry_days
         )
@@ -170,6 +174,8 @@ def provision(
     env = AwsEnvironment(spec.prefix, args)
     provider = cluster_provider(spec.prefix, kubeconfig=env.kubeconfig, depends_on=[env])
     extras: list[pulumi.Resource] = capacity.provision(spec, catalog, versions, env, provider, environment_tags(spec))
+    extras += scratch.csi_driver(spec, catalog, env, provider)
+    extras += telemetry.managed_prometheus(spec, catalog, env, provider, environment_tags(spec))
     if any(p.accelerator and catalog.accelerators[p.accelerator].kind == "trainium" for p in spec.node_pools.values()):
         extras.append(
             NeuronSupport(
@@ -198,6 +204,9 @@ def provision(
     }
     if env.ci_role_arn is not None:
         outputs["ci_role_arn"] = env.ci_role_arn
+    prometheus = [e for e in extras if isinstance(e, telemetry.ManagedPrometheus)]
+    if prometheus:
+        outputs["prometheus_endpoint"] = prometheus[0].workspace_endpoint
     return Bindings(
         identities=identities,
         # EKS maps a team's IAM principals to its group (access entries), not to RBAC users.
@@ -221,6 +230,7 @@ def provision(
         else {},
         mlflow_python_hooks=dict(PYTHON_HOOKS) if env.tracking_database_secret_arn else {},
         ci_groups=[CI_KUBERNETES_GROUP] if spec.ci and spec.ci.trusted else [],
+        scratch_source=scratch.volume_source(env),
         # A multi-node pool's training runtime asks for every EFA interface of the node (NCCL uses them all).
         node_fabric={
             key: {EFA_RESOURCE: n}

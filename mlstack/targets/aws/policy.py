@@ -40,6 +40,7 @@ ROLE_POLICY = "aws:iam/rolePolicy:RolePolicy"
 POLICY = "aws:iam/policy:Policy"
 KMS = "aws:kms/key:Key"
 TRAIL = "aws:cloudtrail/trail:Trail"
+LUSTRE = "aws:fsx/lustreFileSystem:LustreFileSystem"
 
 EKS_LOG_TYPES = ("api", "audit", "authenticator", "controllerManager", "scheduler")
 CI_ISSUERS = ("token.actions.githubusercontent.com", "gitlab")
@@ -71,6 +72,14 @@ def _imdsv2(plan: Plan) -> Iterator[Finding]:
     for r in each(plan, LAUNCH_TEMPLATE):
         if get(r.inputs, "metadataOptions.httpTokens") != "required":
             yield finding(r, "instance metadata allows IMDSv1 (metadataOptions.httpTokens is not 'required')")
+
+
+def _lustre_cmk(plan: Plan) -> Iterator[Finding]:
+    for r in each(plan, LUSTRE):
+        if str(r.inputs.get("deploymentType") or "").startswith("SCRATCH"):
+            yield finding(r, f"{r.inputs.get('deploymentType')} is encrypted only with FSx's own keys; use PERSISTENT_2 with kmsKeyId")
+        elif not r.inputs.get("kmsKeyId"):
+            yield finding(r, "data at rest is encrypted with the AWS-managed key only (kmsKeyId unset)")
 
 
 def _node_ssh(plan: Plan) -> Iterator[Finding]:
@@ -324,4 +333,7 @@ RULES: list[Rule] = [
          (TRAIL,), _trail("validation")),
     Rule("MLS-AWS-023", "Multi-node GPU pools have EFA", "Without EFA, multi-node all-reduce runs at a fraction of the GPUs' speed.",
          ("no Checkov/Trivy id (AWS EFA guide)",), (NODE_GROUP,), _efa, always_advisory=True),
+    Rule("MLS-AWS-025", "FSx for Lustre is encrypted with a customer-managed key",
+         "The scratch tier holds copies of training data: a key you own can be revoked and its use is audited.",
+         ("Checkov/Trivy ids not checked",), (LUSTRE,), _lustre_cmk),
 ]

@@ -14,7 +14,7 @@ import hashlib
 from typing import Any
 
 from mlstack.targets.base import AcceleratorHint, Parity, ReplaceRule, ResourceType, State
-from mlstack.targets.kit import hexid, physical_name, pname, pool_name, suffix, with_
+from mlstack.targets.kit import hexid, lustre_cost, physical_name, pname, pool_name, suffix, with_
 
 ACCOUNT = "123456789012"
 _TF = "terraform-provider-aws schema (ForceNew)"
@@ -264,6 +264,8 @@ TYPES: dict[str, ResourceType] = {
             ("deploymentType", "storageType", "subnetIds", "securityGroupIds", "kmsKeyId", "fileSystemTypeVersion", "driveCacheType"),
             source=_TF,
         ),
+        cost=lustre_cost("aws-fsx-persistent-2", "storageCapacity", "perUnitStorageThroughput"),
+        parity=Parity("scratch storage", "native", "FSx for Lustre PERSISTENT_2 + CSI driver, linked to the datasets bucket"),
         stateful=True,
     ),
     "aws:fsx/dataRepositoryAssociation:DataRepositoryAssociation": ResourceType(
@@ -304,6 +306,7 @@ TYPES: dict[str, ResourceType] = {
             ),
         ),
         replace=ReplaceRule(("source",), source=_TF),
+        parity=Parity("GPU metrics", "native", "DCGM exporter scraped by Amazon Managed Service for Prometheus"),
     ),
     "aws:efs/accessPoint:AccessPoint": ResourceType(
         mock=with_(hexid("fsap"), arn=lambda m, i, _: arn(m, "elasticfilesystem", f"access-point/{i}"))

@@ -20,6 +20,7 @@ from mlstack.components.gcp.shared_file_system import SharedFileSystemArgs
 from mlstack.components.gcp.tpu_node_pool import TpuNodePoolArgs
 from mlstack.components.gcp.tracking_database import TrackingDatabaseArgs
 from mlstack.components.onprem.nfs_backend import NfsBackend, NfsBackendArgs
+from mlstack.targets.gcp import scratch
 from mlstack.targets.bindings import Bindings, Identities, MlflowAccess, cluster_provider
 from mlstack.targets.gcp import RESERVED_RANGES
 from mlstack.spec import Spec
@@ -135,6 +136,8 @@ def environment_args(
             release_channel=None if pinned else spec.cluster.release_channel,  # type: ignore[arg-type]
             kubernetes_version=locked.get("control_plane") or versions["kubernetes"],
             master_ipv4_cidr_block=RESERVED_RANGES["control plane"],
+            # GKE collects the GPUs' DCGM metrics itself: no exporter of mlstack's runs there.
+            gpu_metrics=any(p.accelerator and catalog.accelerators[p.accelerator].kind == "gpu" for p in spec.node_pools.values()),
         ),
         node_pools={
             k: node_pool_args(spec, k, p, catalog, locked.get(f"node_pool/{k}"))
@@ -147,6 +150,7 @@ def environment_args(
         if shared
         else None,
         buckets={k: BucketArgs(project_id=project, location=region.upper(), versioning=b.versioning) for k, b in sorted(spec.storage.buckets.items())},
+        scratch_file_system=scratch.file_system_args(spec, catalog),
         registry=ContainerRegistryArgs(
             project_id=project, location=region, repositories=tuple(spec.registry.repositories),
             delete_untagged_after_days=spec.registry.untagged_expiry_days,
@@ -217,6 +221,7 @@ def provision(
         identities=identities,
         # GKE installs its own device plugin with the driver (gpu_driver_installation_config).
         gpu_device_plugin=False,
+        gpu_telemetry=False,  # GKE's managed DCGM collection (ClusterArgs.gpu_metrics)
         provider=provider,
         storage_provisioner=nfs.provisioner_name,
         storage_parameters=nfs.storage_parameters,
@@ -227,6 +232,7 @@ def provision(
         # GKE names a Google identity by its e-mail; the CI's Roles are bound to that user.
         ci_users=[env.ci_service_account_email] if env.ci_service_account_email is not None else [],
         registry_host=f"{spec.target.region}-docker.pkg.dev",
+        scratch_source=scratch.volume_source(env),
         outputs=outputs,
         depends_on=[env, nfs],
     )

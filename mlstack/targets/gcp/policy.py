@@ -16,6 +16,7 @@ POOL = "gcp:container/nodePool:NodePool"
 GCS = "gcp:storage/bucket:Bucket"
 SQL = "gcp:sql/databaseInstance:DatabaseInstance"
 FILESTORE = "gcp:filestore/instance:Instance"
+LUSTRE = "gcp:lustre/instance:Instance"
 KMS = "gcp:kms/cryptoKey:CryptoKey"
 WIF = "gcp:iam/workloadIdentityPoolProvider:WorkloadIdentityPoolProvider"
 AUDIT = "gcp:projects/iAMAuditConfig:IAMAuditConfig"
@@ -137,6 +138,12 @@ def _filestore(plan: Plan) -> Iterator[Finding]:
             yield finding(r, f"tier {r.inputs.get('tier')} supports a customer-managed key but kmsKeyName is unset")
 
 
+def _lustre_cmek(plan: Plan) -> Iterator[Finding]:
+    for r in each(plan, LUSTRE):
+        if not r.inputs.get("kmsKey"):
+            yield finding(r, "data at rest is encrypted with Google-managed keys only (kmsKey unset)")
+
+
 def _kms_rotation(plan: Plan) -> Iterator[Finding]:
     for r in each(plan, KMS):
         period = str(r.inputs.get("rotationPeriod") or "")
@@ -218,4 +225,6 @@ RULES: list[Rule] = [
          (AUDIT,), _audit),
     Rule("MLS-GCP-019", "Multi-node GPU pools use COMPACT placement", "Far-apart nodes slow multi-node all-reduce.",
          ("no Checkov/Trivy id (GKE compact placement guide)",), (POOL,), _compact, always_advisory=True),
+    Rule("MLS-GCP-020", "Managed Lustre uses a customer-managed key", "CMEK lets you revoke access to the scratch tier's data at rest.",
+         ("Checkov/Trivy ids not checked",), (LUSTRE,), _lustre_cmek, always_advisory=True),
 ]

@@ -14,7 +14,7 @@ import re
 from typing import Any
 
 from mlstack.targets.base import AcceleratorHint, Parity, ReplaceRule, ResourceType, State
-from mlstack.targets.kit import physical_name, pname, pool_name, with_
+from mlstack.targets.kit import lustre_cost, physical_name, pname, pool_name, with_
 
 _TF = "terraform-provider-google schema (ForceNew)"
 _CA = "LS0tLS1CRUdJTiBDRVJUSUZJQ0FURS0tLS0tCk1PQ0sKLS0tLS1FTkQgQ0VSVElGSUNBVEUtLS0tLQo="
@@ -140,6 +140,8 @@ TYPES: dict[str, ResourceType] = {
         ),
         cost=_cost_cluster,
         parity=Parity("cluster", "native", "GKE"),
+        more_parity=(Parity("GPU metrics", "native", "GKE managed DCGM collection -> Managed Service for Prometheus",
+                            applies=lambda r: "DCGM" in ((r.inputs.get("monitoringConfig") or {}).get("enableComponents") or [])),),
         stateful=True,
     ),
     "gcp:container/nodePool:NodePool": ResourceType(
@@ -171,6 +173,7 @@ TYPES: dict[str, ResourceType] = {
         ),
         replace=ReplaceRule(("name", "project", "network", "region"), note="ipCidrRange may only grow in place", source=_TF),
     ),
+    "gcp:compute/firewall:Firewall": ResourceType(replace=ReplaceRule(("name", "project", "network", "direction"), source=_TF)),
     "gcp:compute/router:Router": ResourceType(replace=ReplaceRule(("name", "project", "network", "region"), source=_TF)),
     "gcp:compute/routerNat:RouterNat": ResourceType(
         replace=ReplaceRule(("name", "project", "router", "region"), source=_TF), cost=_cost_nat
@@ -217,6 +220,20 @@ TYPES: dict[str, ResourceType] = {
         ),
         cost=_cost_filestore,
         parity=Parity("shared storage", "native", "Filestore, shared through the NFS subdir provisioner"),
+        stateful=True,
+    ),
+    "gcp:lustre/instance:Instance": ResourceType(
+        mock=with_(
+            lambda m, name, inputs: f"projects/{m.gcp_project}/locations/{inputs.get('location')}/instances/{inputs.get('instanceId', name)}",
+            instanceId=lambda m, i, inputs: inputs.get("instanceId"),
+            mountPoint=lambda m, i, inputs: f"10.20.0.5@tcp:/{inputs.get('filesystem')}",
+        ),
+        replace=ReplaceRule(
+            ("instanceId", "location", "project", "filesystem", "network", "perUnitStorageThroughput", "kmsKey", "placementPolicy"),
+            note="capacityGib may grow in place", source=_TF,
+        ),
+        cost=lustre_cost("gcp-managed-lustre", "capacityGib", "perUnitStorageThroughput"),
+        parity=Parity("scratch storage", "native", "Managed Lustre + GKE Lustre CSI driver add-on (static PVs)"),
         stateful=True,
     ),
     "gcp:artifactregistry/repository:Repository": ResourceType(

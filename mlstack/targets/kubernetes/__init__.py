@@ -6,7 +6,7 @@ Not a target of its own (``target.cloud`` never names it): every environment use
 from __future__ import annotations
 
 from mlstack.targets.base import Pack
-from mlstack.targets.kubernetes import policy, table, workloads_policy
+from mlstack.targets.kubernetes import policy, table, telemetry_policy, workloads_policy
 
 PACK = Pack(
     name="kubernetes",
@@ -16,7 +16,7 @@ PACK = Pack(
     sdk_modules=("pulumi_kubernetes", "pulumi_random"),
     types=table.TYPES,
     generic_mock=table.generic_mock,
-    rules=(*policy.RULES, *workloads_policy.RULES),
+    rules=(*policy.RULES, *workloads_policy.RULES, *telemetry_policy.RULES),
     cluster_objects=True,
     implicit_replace=("metadata.name", "metadata.namespace"),
     implicit_replace_skip=("kubernetes:helm.sh/", "random:"),

@@ -60,6 +60,12 @@ TYPES: dict[str, ResourceType] = {
         ),
         stateful=True,
     ),
+    # A PersistentVolume's source is immutable once created; capacity, reclaim policy and mount options update.
+    "kubernetes:core/v1:PersistentVolume": ResourceType(
+        replace=ReplaceRule(("spec.csi", "spec.nfs", "spec.claimRef", "spec.volumeMode"),
+                            note="the API refuses changes to a bound volume's source", source=K8S_SOURCE),
+        stateful=True,
+    ),
     # Kinds with no trigger of their own (the implicit metadata rule still applies): listed so the table is the
     # inventory of what the platform layer creates.
     "kubernetes:core/v1:Namespace": ResourceType(),
@@ -81,6 +87,7 @@ TYPES: dict[str, ResourceType] = {
         )
     ),
     "kubernetes:rbac.authorization.k8s.io/v1:RoleBinding": ResourceType(replace=ReplaceRule(("roleRef",), source=K8S_SOURCE)),
+    "kubernetes:rbac.authorization.k8s.io/v1:ClusterRole": ResourceType(),
     "kubernetes:rbac.authorization.k8s.io/v1:ClusterRoleBinding": ResourceType(replace=ReplaceRule(("roleRef",), source=K8S_SOURCE)),
     "kubernetes:helm.sh/v3:Release": ResourceType(
         replace=ReplaceRule(("name", "namespace"), note="a renamed release is a new release", source="pulumi-kubernetes helm_release.go"),

@@ -90,6 +90,10 @@ def provision(
         mlflow_access=MLFLOW_ACCESS,
         mlflow_secret_env={"AWS_ACCESS_KEY_ID": env.s3_access_key_id, "AWS_SECRET_ACCESS_KEY": env.s3_secret_access_key},
         registry_host=env.registry_host,
+        # The existing scratch export (Lustre through its NFS gateway, or NFS), mounted as static volumes.
+        scratch_source={"nfs_server": spec.storage.scratch.nfs_server, "nfs_path": spec.storage.scratch.nfs_path}
+        if spec.storage.scratch
+        else None,
         outputs={
             "registry_host": env.registry_host,
             "s3_endpoint_url": env.s3_endpoint_url,

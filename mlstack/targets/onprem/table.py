@@ -21,6 +21,12 @@ TYPES: dict[str, ResourceType] = {
         accelerators=lambda inputs: AcceleratorHint(labels=inputs.get("nodeSelector") or {}, kinds=frozenset({"existing nodes"})),
     ),
     "mlstack:k8s:NfsProvisioner": ResourceType(parity=Parity("shared storage", "emulated", "NFS provisioner on an existing NFS server")),
+    "mlstack:k8s:ScratchStorage": ResourceType(
+        parity=Parity("scratch storage", "emulated", "an existing Lustre (NFS gateway) or NFS export, mounted as static volumes")
+    ),
+    "mlstack:k8s:GpuTelemetry": ResourceType(
+        parity=Parity("GPU metrics", "emulated", "DCGM exporter; scrape it with your in-cluster Prometheus (docs/telemetry.md)")
+    ),
     "mlstack:k8s:ObjectStore": ResourceType(parity=Parity("buckets", "emulated", "SeaweedFS (S3) in the cluster")),
     "mlstack:k8s:ImageRegistry": ResourceType(parity=Parity("registry", "emulated", "registry in the cluster")),
     "mlstack:k8s:InClusterPostgres": ResourceType(parity=Parity("tracking", "emulated", "MLflow + in-cluster Postgres")),
