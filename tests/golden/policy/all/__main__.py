@@ -48,6 +48,7 @@ LEVELS = {
     "MLS-AWS-022": "advisory",  # CloudTrail log file validation is on
     "MLS-AWS-023": "advisory",  # Multi-node GPU pools have EFA
     "MLS-AWS-024": "advisory",  # Spot and reserved Karpenter NodePools have interruption handling
+    "MLS-AWS-025": "advisory",  # FSx for Lustre is encrypted with a customer-managed key
     "MLS-GCP-001": "mandatory",  # GKE control plane is not public and nodes are private
     "MLS-GCP-002": "advisory",  # GKE secrets are encrypted with Cloud KMS
     "MLS-GCP-003": "advisory",  # GKE system and API server logs go to Cloud Logging
@@ -67,6 +68,7 @@ LEVELS = {
     "MLS-GCP-017": "mandatory",  # Workload Identity Federation pinned to repository and ref
     "MLS-GCP-018": "advisory",  # Data-access audit logs are on
     "MLS-GCP-019": "advisory",  # Multi-node GPU pools use COMPACT placement
+    "MLS-GCP-020": "advisory",  # Managed Lustre uses a customer-managed key
     "MLS-GEN-001": "disabled",  # checked in protected environments only
     "MLS-GEN-002": "disabled",  # the pack cannot see secretness: pulumi-policy unwraps Pulumi secrets before a validation reads the properties; enforced by mlstack check / diff on the recorded plan, where a secret input stays marked as one
     "MLS-K8S-001": "advisory",  # Pods run as non-root
@@ -77,6 +79,7 @@ LEVELS = {
     "MLS-K8S-006": "advisory",  # No image uses the latest tag
     "MLS-K8S-007": "advisory",  # Every team namespace has a default-deny NetworkPolicy
     "MLS-K8S-008": "advisory",  # Helm chart versions are pinned
+    "MLS-K8S-009": "advisory",  # No metrics endpoint is exposed outside the cluster
     "MLS-K8S-010": "advisory",  # No endpoint is open to the internet: load balancers admit private networks, Ingresses use TLS
     "MLS-WL-001": "advisory",  # Every team namespace has a LocalQueue
     "MLS-WL-002": "advisory",  # Every accelerator pool has a Kueue ResourceFlavor

@@ -48,6 +48,7 @@ LEVELS = {
     "MLS-AWS-022": "mandatory",  # CloudTrail log file validation is on
     "MLS-AWS-023": "advisory",  # Multi-node GPU pools have EFA
     "MLS-AWS-024": "mandatory",  # Spot and reserved Karpenter NodePools have interruption handling
+    "MLS-AWS-025": "mandatory",  # FSx for Lustre is encrypted with a customer-managed key
     "MLS-GCP-001": "disabled",  # about gcp; this environment runs on aws
     "MLS-GCP-002": "disabled",  # about gcp; this environment runs on aws
     "MLS-GCP-003": "disabled",  # about gcp; this environment runs on aws
@@ -67,6 +68,7 @@ LEVELS = {
     "MLS-GCP-017": "disabled",  # about gcp; this environment runs on aws
     "MLS-GCP-018": "disabled",  # about gcp; this environment runs on aws
     "MLS-GCP-019": "disabled",  # about gcp; this environment runs on aws
+    "MLS-GCP-020": "disabled",  # about gcp; this environment runs on aws
     "MLS-GEN-001": "mandatory",  # Stateful resources are protected in protected environments
     "MLS-GEN-002": "disabled",  # the pack cannot see secretness: pulumi-policy unwraps Pulumi secrets before a validation reads the properties; enforced by mlstack check / diff on the recorded plan, where a secret input stays marked as one
     "MLS-K8S-001": "mandatory",  # Pods run as non-root
@@ -77,6 +79,7 @@ LEVELS = {
     "MLS-K8S-006": "mandatory",  # No image uses the latest tag
     "MLS-K8S-007": "mandatory",  # Every team namespace has a default-deny NetworkPolicy
     "MLS-K8S-008": "mandatory",  # Helm chart versions are pinned
+    "MLS-K8S-009": "mandatory",  # No metrics endpoint is exposed outside the cluster
     "MLS-K8S-010": "mandatory",  # No endpoint is open to the internet: load balancers admit private networks, Ingresses use TLS
     "MLS-WL-001": "mandatory",  # Every team namespace has a LocalQueue
     "MLS-WL-002": "mandatory",  # Every accelerator pool has a Kueue ResourceFlavor
