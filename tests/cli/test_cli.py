@@ -74,7 +74,7 @@ def test_spec_error_exits_2_without_traceback(capsys, tmp_path):
     out, err = capsys.readouterr()
     assert code == 2 and out == ""
     assert err.startswith("spec error: 2 problems in the spec:\n")
-    assert "staging.yaml:13:5: node_pools.a100.max: must be >= min (0), got -1\n" in err
+    assert "staging.yaml:16:5: node_pools.a100.max: must be >= min (0), got -1\n" in err
     assert "base.yaml:27:31: teams.research.gpu_quota: 8 GPUs is more than the GPU pools can ever provide (0 at their max)" in err
     assert "Traceback" not in err
 
@@ -127,7 +127,7 @@ def test_plan_json_is_deterministic_and_complete(capsys):
     assert data["policy"]["protected"] is False and counts["mandatory_violations"] == 0
     from mlstack.engine.review.policy import RULES
 
-    assert counts["pass"] + counts["fail"] + counts["n/a"] + counts["waived"] == len(RULES) == 58
+    assert counts["pass"] + counts["fail"] + counts["n/a"] + counts["waived"] == len(RULES) == 59
 
 
 def test_plan_table_is_grouped_by_component(capsys):

@@ -99,8 +99,9 @@ def test_diff_against_git_ref(repo, capsys):
     # Three nodes of the multi-node a100 pool, and research's queue (8 GPUs + 100% borrowing) holds two: the NCCL
     # check comes on (its runtime, Role, RoleBinding and ConfigMap: 4 creates), and the suspended verification
     # Job and its script ConfigMap, whose contents change, are replaced; the a100 pool's GPU Job mounts that
-    # ConfigMap by name, so it is at risk (an update: the cascade, docs/review.md), beside the node group's update.
-    assert "| staging | 4 | 2 | 2 | 0 |" in out
+    # ConfigMap by name, so it is at risk (an update: the cascade, docs/review.md), beside the NodePool's update;
+    # the GPU dashboard (component and ConfigMap) depends on what is replaced, so it is at risk too.
+    assert "| staging | 4 | 4 | 2 | 0 |" in out
     assert subprocess.run(["git", "status", "--porcelain"], cwd=repo, capture_output=True, text=True).stdout.count("\n") == 2
 
 

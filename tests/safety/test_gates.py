@@ -11,6 +11,7 @@ import pytest
 from mlstack.cli import main
 from mlstack.engine.review.policy import BASELINE, RULES
 from mlstack.targets.policy import world_open
+from stack_text import with_sections
 
 ROOT = Path(__file__).resolve().parents[2]
 GATE_FAILED = 3
@@ -28,7 +29,7 @@ def append(stacks: Path, env: str, text: str) -> None:
     body = path.read_text()
     if "\nprotect:" in body and "protect:" in text:
         body = "\n".join(line for line in body.splitlines() if not line.startswith("protect:")) + "\n"
-    path.write_text(body + text)
+    path.write_text(with_sections(body, text))
 
 
 def gate(stacks: Path, env: str, capsys) -> tuple[int, dict]:

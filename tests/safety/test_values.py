@@ -10,6 +10,7 @@ import pytest
 
 from mlstack.cli import main
 from mlstack.spec import SpecError, load_spec
+from stack_text import with_sections
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -27,6 +28,12 @@ def edit(stacks: Path, env: str, old: str, new: str) -> None:
     text = path.read_text()
     assert old in text, old
     path.write_text(text.replace(old, new, 1))
+
+
+def add(stacks: Path, env: str, extra: str) -> None:
+    """Merges the top-level YAML ``extra`` into ``<env>.yaml`` (into sections it already has)."""
+    path = stacks / f"{env}.yaml"
+    path.write_text(with_sections(path.read_text(), extra))
 
 
 def problems(stacks: Path, env: str) -> list[str]:
@@ -70,7 +77,7 @@ def test_gcp_network_must_not_overlap_the_clusters_own_ranges(stacks, cidr, what
 
 
 def test_allowed_and_egress_cidrs_are_networks(stacks):
-    edit(stacks, "staging", AWS_NET, AWS_NET + "cluster: {endpoint: public, allowed_cidrs: [203.0.113.7/24]}\n")
+    add(stacks, "staging", "cluster: {endpoint: public, allowed_cidrs: [203.0.113.7/24]}\n")
     edit(stacks, "staging", "  research:\n", "  research:\n    egress_cidrs: [10.1.2.3/8]\n")
     assert problems(stacks, "staging") == [
         "cluster.allowed_cidrs.0: 203.0.113.7/24 has host bits set: the network is 203.0.113.0/24. Write 203.0.113.0/24",
@@ -94,14 +101,17 @@ BIG = "1" + "0" * 24
 
 
 @pytest.mark.parametrize(("field", "old", "new", "limit"), [
-    ("storage.shared.size_gib", "protect: false", f"protect: false\nstorage: {{shared: {{size_gib: {BIG}}}}}", "1048576"),
+    ("storage.shared.size_gib", None, f"storage: {{shared: {{size_gib: {BIG}}}}}", "1048576"),
     ("registry.untagged_expiry_days", "protect: false", f"protect: false\nregistry: {{untagged_expiry_days: {BIG}}}", "3650"),
     ("teams.research.cpu_quota", "  research:\n", f"  research:\n    cpu_quota: {BIG}\n", "100000"),
     ("teams.research.memory_quota_gib", "  research:\n", f"  research:\n    memory_quota_gib: {BIG}\n", "1048576"),
     ("node_pools.system.min", "min: 2, max: 4", f"min: {BIG}", "1000"),
 ])
 def test_sizes_that_would_overflow_the_cost_estimate(stacks, capsys, field, old, new, limit):
-    edit(stacks, "staging", old, new)
+    if old is None:
+        add(stacks, "staging", new)
+    else:
+        edit(stacks, "staging", old, new)
     found = problems(stacks, "staging")
     assert any(p.startswith(f"{field}: must be <= {limit}") for p in found), found
     assert main(["--stacks-dir", str(stacks), "cost", "--env", "staging"]) == 2

@@ -38,7 +38,8 @@ def _line(stacks: Path) -> str:
 
 
 def _why(stacks: Path) -> str:
-    return (f"no price in the table: p5.4xlarge is named by the spec (node_pools.h100.machine, {stacks / 'direct.yaml'}:5), "
+    # staging (which direct extends) provisions its pools with Karpenter: the pool is a NodePool, whose note says so.
+    return (f"Karpenter NodePool, priced as its first capacity type (on-demand); no price in the table: p5.4xlarge is named by the spec (node_pools.h100.machine, {stacks / 'direct.yaml'}:5), "
             "not listed in the catalogue")
 
 

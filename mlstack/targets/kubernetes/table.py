@@ -73,8 +73,7 @@ TYPES: dict[str, ResourceType] = {
     "kubernetes:networking.k8s.io/v1:NetworkPolicy": ResourceType(),
     "kubernetes:policy/v1:PodDisruptionBudget": ResourceType(),
     "kubernetes:rbac.authorization.k8s.io/v1:Role": ResourceType(),
-    "kubernetes:rbac.authorization.k8s.io/v1:ClusterRole": ResourceType(),
-    "kubernetes:core/v1:PersistentVolume": ResourceType(),
+    "kubernetes:networking.k8s.io/v1:Ingress": ResourceType(),  # MLflow's laptop access (tracking.access: ingress)
     "kubernetes:core/v1:ServiceAccount": ResourceType(parity=Parity("workload identity", "emulated", "ServiceAccounts + secrets")),
     "kubernetes:core/v1:Node": ResourceType(
         accelerators=lambda inputs: AcceleratorHint(labels=(inputs.get("metadata") or {}).get("labels") or {})
