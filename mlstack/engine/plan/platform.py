@@ -200,10 +200,15 @@ def tracking_access(spec: Spec, bindings: Bindings) -> TrackingAccessArgs | None
         return None
     target = bindings.mlflow_access
     lb = access.mode == "internal-load-balancer"
-    return TrackingAccessArgs(
-        mode=access.mode, source_cidrs=tuple(access.source_cidrs), host=access.host, tls_secret=access.tls_secret,
-        ingress_class=None if lb else (access.ingress_class or target.ingress_class),
+    annotations = dict(target.load_balancer_annotations) if lb else {
         # A class the spec names replaces one the target selects by the legacy annotation (GKE's).
-        annotations=target.load_balancer_annotations if lb else {
-            k: v for k, v in target.ingress_annotations.items() if not (access.ingress_class and k == LEGACY_CLASS)},
+        k: v for k, v in target.ingress_annotations.items() if not (access.ingress_class and k == LEGACY_CLASS)}
+    if not lb and target.ingress_source_annotation:
+        annotations[target.ingress_source_annotation] = ",".join(access.source_cidrs)
+    # Behind the target's own Ingress the pods see its proxies (GKE's proxy-only subnet), not the laptops.
+    proxies = () if lb or access.ingress_class else tuple(c for c in target.proxy_cidrs if c not in access.source_cidrs)
+    pods_from = (*access.source_cidrs, *proxies)
+    return TrackingAccessArgs(
+        mode=access.mode, source_cidrs=pods_from, host=access.host, tls_secret=access.tls_secret,
+        ingress_class=None if lb else (access.ingress_class or target.ingress_class), annotations=annotations,
     )

@@ -22,7 +22,7 @@ from mlstack.components.gcp.tracking_database import TrackingDatabaseArgs
 from mlstack.components.onprem.nfs_backend import NfsBackend, NfsBackendArgs
 from mlstack.targets.gcp import scratch
 from mlstack.targets.bindings import Bindings, Identities, MlflowAccess, cluster_provider
-from mlstack.targets.gcp import RESERVED_RANGES
+from mlstack.targets.gcp import PROXY_ONLY, RESERVED_RANGES, access
 from mlstack.spec import Spec
 from mlstack.spec.models import NodePool
 from mlstack.catalog.pool_machine import pool_machine
@@ -32,11 +32,13 @@ from mlstack.spec.quotas import multi_node
 # MLflow's laptop endpoint (tracking.access), internal only: GKE's internal passthrough Network LB for a Service
 # (networking.gke.io/load-balancer-type), and the internal Application LB for an Ingress, which GKE selects by
 # the kubernetes.io/ingress.class annotation, not spec.ingressClassName (cloud.google.com/kubernetes-engine/docs/
-# how-to/internal-load-balance-ingress; it needs a proxy-only subnet in the region). Checked 2026-12-02.
+# how-to/internal-load-balance-ingress). Its Envoy proxies run in the region's proxy-only subnet (made by the
+# network, targets/gcp/access.py) and reach the pods from there: MLflow's NetworkPolicy admits it. Checked 2026-12-02.
 MLFLOW_ACCESS = MlflowAccess(
     load_balancer_annotations={"networking.gke.io/load-balancer-type": "Internal"},
     ingress_annotations={"kubernetes.io/ingress.class": "gce-internal"},
     ingress_class=None,
+    proxy_cidrs=(RESERVED_RANGES[PROXY_ONLY],),
 )
 
 def _labels(spec: Spec) -> dict[str, str]:
@@ -126,6 +128,7 @@ def environment_args(
             # the ranges the spec rules keep network.cidr clear of (one definition: the pack's RESERVED_RANGES)
             pods_cidr=RESERVED_RANGES["pods"], services_cidr=RESERVED_RANGES["services"],
             private_services_cidr=RESERVED_RANGES["private services access"],
+            proxy_only_cidr=access.proxy_only_cidr(spec),
         ),
         cluster=ClusterArgs(
             project_id=project,
