@@ -36,19 +36,6 @@ def test_the_catalogue_pins_the_chart_default_images():
     assert all(images[k].checked == "2026-12-02" and images[k].source for k in ("dcgm-exporter", "karpenter", "fsx-csi-resizer"))
 
 
-def test_a_karpenter_image_of_another_release_than_the_chart_is_refused(tmp_path):
-    import shutil
-
-    from mlstack.catalog import DATA_DIR, CatalogError, parse_catalog
-
-    data = tmp_path / "data"
-    shutil.copytree(DATA_DIR, data)
-    versions = data / "versions.yaml"
-    versions.write_text(versions.read_text().replace('controller, tag: "1.14.1"', 'controller, tag: "1.13.0"'))
-    with pytest.raises(CatalogError, match=r"versions.images.karpenter: tag 1.13.0 is not 1.14.1 \(the chart's\)"):
-        parse_catalog(data)
-
-
 def test_the_dcgm_exporter_image_is_a_chart_value_when_given(record_plan):
     from mlstack.components.k8s.gpu_telemetry import GpuTelemetry, GpuTelemetryArgs
 
