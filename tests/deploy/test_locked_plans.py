@@ -55,7 +55,8 @@ def test_lock_prints_digest_and_contents_and_checks_the_spec(tmp_path, capsys):
     assert run("lock", "--env", "staging") == 2
     assert "staging.lock.json does not exist: `mlstack up --env staging` writes it" in capsys.readouterr().err
     spec = load_spec("staging", stacks)
-    lock = lk.build_lock(spec, {}, TOOLS)
+    platform = {key: "v1" for key in example_plan("staging").outputs["platform_versions"]}  # what `up` records
+    lock = lk.build_lock(spec, {}, TOOLS, platform=platform)
     path = lk.lock_path("staging", stacks)
     lk.write_lock(path, lock)
     assert run("lock", "--env", "staging") == 0
@@ -66,7 +67,8 @@ def test_lock_prints_digest_and_contents_and_checks_the_spec(tmp_path, capsys):
     assert lk.lock_digest(lock) == "sha256:" + hashlib.sha256(lk.render_lock(without_outputs).encode()).hexdigest()
     assert lk.lock_digest({**lock, "outputs": {"x": "y"}}) == lk.lock_digest(lock)  # known before the deploy
     assert run("lock", "--env", "staging", "--check") == 0
-    assert capsys.readouterr().out == f"{path}: {lk.lock_digest(lock)} matches stacks/staging.yaml (spec {lock['spec_digest']})\n"
+    assert capsys.readouterr().out == (f"{path}: {lk.lock_digest(lock)} matches stacks/staging.yaml (spec {lock['spec_digest']}; "
+                                       "6 cloud version(s), which `up --locked` checks with the cloud)\n")
     base = stacks / "base.yaml"
     base.write_text(base.read_text().replace('postgres: "16"', 'postgres: "17"'))
     assert run("lock", "--env", "staging", "--check") == 3
