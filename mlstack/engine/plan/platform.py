@@ -58,9 +58,10 @@ def gpu_accelerators(spec: Spec, catalog: Catalog) -> list[str]:
 
 
 def telemetry_args(catalog: Catalog) -> GpuTelemetryArgs:
-    """The DCGM exporter at the catalogue's pinned chart."""
+    """The DCGM exporter at the catalogue's pinned chart, with the chart's own image set from its pin."""
     chart = catalog.versions.charts["dcgm-exporter"]
-    return GpuTelemetryArgs(chart_version=chart.version, chart_repository=chart.repo)
+    return GpuTelemetryArgs(chart_version=chart.version, chart_repository=chart.repo,
+                            image=catalog.versions.images["dcgm-exporter"].ref)
 
 
 def gpu_pool_checks(spec: Spec, catalog: Catalog) -> dict[str, GpuPoolCheckArgs]:
