@@ -28,6 +28,11 @@ from mlstack.spec import scratch as scratch_spec
 from mlstack.spec.quotas import accelerator_pools
 
 
+#: What ``CHECK gpu-metrics`` says where the cloud collects GPU metrics itself (no exporter of mlstack's runs).
+NO_EXPORTER = ("the cloud collects GPU metrics itself (its managed DCGM collection, no exporter of mlstack's to read "
+               "on the node): query them in the cloud's managed Prometheus (docs/telemetry.md)")
+
+
 def mlflow_image(spec: Spec, catalog: Catalog, versions: dict[str, str]) -> str:
     """The spec's image, or the official MLflow image's `-full` variant (the server needs mlflow[auth],
     psycopg 3, boto3 and google-cloud-storage for basic auth, Postgres, S3 and GCS): the catalogue's pin when
@@ -150,6 +155,8 @@ def platform_args(
         verify=VerifyJobArgs(
             image=image, gpu_pools=gpu_pool_checks(spec, catalog), environment=dict(stamp or {}), nccl=nccl,
             **({"nccl_skip_reason": nccl_skip} if nccl_skip else {}),
+            # The Platform points the GPU Jobs at its exporter; where the cloud runs its own, they say so.
+            **({} if bindings.gpu_telemetry else {"gpu_metrics_skip_reason": NO_EXPORTER}),
         ),
         ci=CiAccessArgs(
             namespaces={team: team for team in spec.ci.teams} if spec.ci.teams else {},
