@@ -13,6 +13,7 @@ from pydantic import ConfigDict, Field
 from mlstack.components.contract import ACCELERATOR_LABEL, pool_size
 from mlstack.spec.model_base import Cidr, Model, Name
 from mlstack.spec.models_ci import Ci, CiNotebook
+from mlstack.spec.models_hub import PasswordRotation
 
 class Target(Model):
     """Where the environment runs."""
@@ -270,6 +271,10 @@ class Tracking(Model):
         None, description="Reach MLflow from laptops over the private network; default none: in-cluster only "
         "(kubectl port-forward). Never internet-facing.", examples=[{"mode": "ingress", "source_cidrs": ["10.0.0.0/8"],
         "host": "mlflow.ml.acme.internal", "tls_secret": "mlflow-tls"}],
+    )
+    password_rotation: PasswordRotation = Field(
+        default_factory=PasswordRotation, description="Keepers of the admin's and the verification user's MLflow "
+        "passwords (`mlstack hub rotate-credentials --user admin|verify` raises them).", examples=[{"admin": 1}],
     )
 
 

@@ -13,7 +13,7 @@ from mlstack.components.k8s.ci_access import CiAccessArgs
 from mlstack.components.k8s.gpu_dashboard import GpuDashboardArgs
 from mlstack.components.k8s.gpu_support import GpuSupportArgs
 from mlstack.components.k8s.gpu_telemetry import GpuTelemetryArgs
-from mlstack.components.k8s.platform import Platform, PlatformArgs
+from mlstack.components.k8s.platform import VERIFY_USER, Platform, PlatformArgs
 from mlstack.components.k8s.scratch_storage import ScratchStorageArgs
 from mlstack.components.k8s.shared_storage import SharedStorageArgs
 from mlstack.components.k8s.team import TeamArgs
@@ -148,7 +148,8 @@ def platform_args(
             access=tracking_access(spec, bindings),
             allowed_hosts=(spec.tracking.access.host,) if spec.tracking.access and spec.tracking.access.host else (),
             # A team's MLflow user is named as the team (Platform); a raised rotation replaces its password.
-            password_rotations={n: t.mlflow_password_rotation for n, t in sorted(spec.teams.items()) if t.mlflow_password_rotation},
+            password_rotations=password_rotations(spec),
+            admin_password_rotation=spec.tracking.password_rotation.admin,
             # The job runner's processes need about 1.4 GiB more (TrackingServerArgs.memory_limit).
             **({"memory": "2Gi", "memory_limit": "3Gi"} if spec.tracking.job_execution else {}),
         ),
@@ -170,6 +171,14 @@ def platform_args(
         if spec.ci and spec.ci.trusted
         else None,
     )
+
+
+def password_rotations(spec: Spec) -> dict[str, int]:
+    """MLflow user -> its password's rotation counter, where raised: each team's, and the verification Job's user."""
+    rotations = {n: t.mlflow_password_rotation for n, t in sorted(spec.teams.items()) if t.mlflow_password_rotation}
+    if spec.tracking.password_rotation.verify:
+        rotations[VERIFY_USER] = spec.tracking.password_rotation.verify
+    return rotations
 
 
 def provision(
