@@ -216,16 +216,20 @@ def tracking_access(spec: Spec, bindings: Bindings) -> TrackingAccessArgs | None
     if access is None:
         return None
     target = bindings.mlflow_access
-    lb = access.mode == "internal-load-balancer"
+    lb, ingress = access.mode == "internal-load-balancer", access.mode == "ingress"
     annotations = dict(target.load_balancer_annotations) if lb else {
         # A class the spec names replaces one the target selects by the legacy annotation (GKE's).
-        k: v for k, v in target.ingress_annotations.items() if not (access.ingress_class and k == LEGACY_CLASS)}
-    if not lb and target.ingress_source_annotation:
+        k: v for k, v in target.ingress_annotations.items() if not (access.ingress_class and k == LEGACY_CLASS)
+    } if ingress else {}
+    if ingress and target.ingress_source_annotation:
         annotations[target.ingress_source_annotation] = ",".join(access.source_cidrs)
-    # Behind the target's own Ingress the pods see its proxies (GKE's proxy-only subnet), not the laptops.
-    proxies = () if lb or access.ingress_class else tuple(c for c in target.proxy_cidrs if c not in access.source_cidrs)
-    pods_from = (*access.source_cidrs, *proxies)
+    # Behind the target's own Ingress or Gateway the pods see its proxies (GKE's proxy-only subnet), not the laptops.
+    own = not access.ingress_class if ingress else (access.gateway_class or target.gateway_class) == target.gateway_class
+    proxies = tuple(c for c in target.proxy_cidrs if c not in access.source_cidrs) if not lb and own else ()
+    gateway = access.mode == "gateway"
     return TrackingAccessArgs(
-        mode=access.mode, source_cidrs=pods_from, host=access.host, tls_secret=access.tls_secret,
-        ingress_class=None if lb else (access.ingress_class or target.ingress_class), annotations=annotations,
+        mode=access.mode, source_cidrs=(*access.source_cidrs, *proxies), host=access.host, tls_secret=access.tls_secret,
+        ingress_class=(access.ingress_class or target.ingress_class) if ingress else None, annotations=annotations,
+        gateway_class=(access.gateway_class or target.gateway_class) if gateway else None,
+        backend_policy=target.backend_policy if gateway and own else None,
     )

@@ -33,13 +33,19 @@ from mlstack.spec.quotas import multi_node
 # (networking.gke.io/load-balancer-type), and the internal Application LB for an Ingress, which GKE selects by
 # the kubernetes.io/ingress.class annotation, not spec.ingressClassName (cloud.google.com/kubernetes-engine/docs/
 # how-to/internal-load-balance-ingress). Its Envoy proxies run in the region's proxy-only subnet (made by the
-# network, targets/gcp/access.py) and reach the pods from there: MLflow's NetworkPolicy admits it. Checked 2026-12-02.
+# network, targets/gcp/access.py) and reach the pods from there: MLflow's NetworkPolicy admits it. A Gateway is
+# the same load balancer through GKE's Gateway controller, class gke-l7-rilb; that controller checks backends on
+# "/" unless a HealthCheckPolicy (networking.gke.io/v1) names the path, and MLflow answers 401 there (basic auth).
+# cloud.google.com/kubernetes-engine/docs/how-to/configure-gateway-resources. Checked 2026-12-02.
 MLFLOW_ACCESS = MlflowAccess(
     load_balancer_annotations={"networking.gke.io/load-balancer-type": "Internal"},
     ingress_annotations={"kubernetes.io/ingress.class": "gce-internal"},
     ingress_class=None,
     proxy_cidrs=(RESERVED_RANGES[PROXY_ONLY],),
-)
+    gateway_class=access.GATEWAY_CLASS,
+    backend_policy={"apiVersion": "networking.gke.io/v1", "kind": "HealthCheckPolicy", "spec": {"default": {"config": {
+        "type": "HTTP", "httpHealthCheck": {"portSpecification": "USE_SERVING_PORT", "requestPath": "/health"}}}}},
+)  # fmt: skip
 
 def _labels(spec: Spec) -> dict[str, str]:
     """GCP label values allow only lowercase letters, digits, '-' and '_'."""
@@ -139,6 +145,7 @@ def environment_args(
             release_channel=None if pinned else spec.cluster.release_channel,  # type: ignore[arg-type]
             kubernetes_version=locked.get("control_plane") or versions["kubernetes"],
             master_ipv4_cidr_block=RESERVED_RANGES["control plane"],
+            gateway_api=access.gateway_api(spec),
             # GKE collects the GPUs' DCGM metrics itself: no exporter of mlstack's runs there.
             gpu_metrics=any(p.accelerator and catalog.accelerators[p.accelerator].kind == "gpu" for p in spec.node_pools.values()),
         ),
