@@ -12,7 +12,7 @@ from botocore.stub import Stubber
 
 from mlstack.errors import EngineError
 from mlstack.targets.aws import addon_versions
-from mlstack.targets.aws.addon_versions import addon_problems, boto3_offered
+from mlstack.targets.aws.addon_versions import Offered, addon_problems, boto3_offered
 from tests.deploy.test_lock_platform import EKS_LOCK, EKS_OFFERED, CloudMocks, offer_addons, run_locked, staging
 
 AGAIN = "run `mlstack up --env staging` without --locked to lock what EKS offers now"
@@ -39,7 +39,7 @@ def test_boto3_asks_describe_addon_versions_for_every_page():
                           {"addonName": "vpc-cni", "kubernetesVersion": "1.36", "nextToken": "t1"})
         offered = boto3_offered("us-west-2", client)
         assert offered is not None
-        assert offered("vpc-cni", "1.36") == {"v1.21.0-eksbuild.2", "v1.20.4-eksbuild.1"}
+        assert offered.versions("vpc-cni", "1.36") == {"v1.21.0-eksbuild.2", "v1.20.4-eksbuild.1"}
         stub.assert_no_pending_responses()
 
 
@@ -48,6 +48,7 @@ def test_an_eks_error_is_a_lookup_error_named_in_the_refusal():
     with Stubber(client) as stub:
         stub.add_client_error("describe_addon_versions", "AccessDeniedException", "not authorized to perform eks:DescribeAddonVersions", 403)
         offered = boto3_offered("us-west-2", client)
+        assert offered is not None
         assert addon_problems({"vpc-cni": "v1.20.4-eksbuild.1"}, "1.36", AGAIN, offered) == [
             "addon/vpc-cni: EKS could not be asked which versions it offers (An error occurred (AccessDeniedException) "
             "when calling the DescribeAddonVersions operation: not authorized to perform eks:DescribeAddonVersions); "
@@ -58,7 +59,7 @@ def test_a_withdrawn_version_is_named_with_the_newest_offered():
     offered = {"vpc-cni": {"v1.19.2-eksbuild.5", "v1.21.0-eksbuild.2", "v1.20.10-eksbuild.1", "v1.20.9-eksbuild.1"},
                "metrics-server": {"v0.8.0-eksbuild.1"}}
     locked = {"vpc-cni": "v1.20.4-eksbuild.1", "metrics-server": "v0.8.0-eksbuild.1", "gone": "v1.0.0-eksbuild.1"}
-    assert addon_problems(locked, "1.36", AGAIN, lambda a, k: offered.get(a, set())) == [
+    assert addon_problems(locked, "1.36", AGAIN, Offered(versions=lambda a, k: offered.get(a, set()))) == [
         f"addon/gone: EKS no longer offers version v1.0.0-eksbuild.1 for Kubernetes 1.36 (newest offered: none); {AGAIN}",
         "addon/vpc-cni: EKS no longer offers version v1.20.4-eksbuild.1 for Kubernetes 1.36 (newest offered: "
         f"v1.21.0-eksbuild.2, v1.20.10-eksbuild.1, v1.20.9-eksbuild.1); {AGAIN}",

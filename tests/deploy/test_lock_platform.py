@@ -66,7 +66,7 @@ def offer_addons(monkeypatch, offered: dict[str, set[str]]) -> list:
             asked.append((region, addon, kubernetes))
             return offered.get(addon, set())
 
-        return versions
+        return addon_versions.Offered(versions=versions)
 
     monkeypatch.setattr(addon_versions, "boto3_offered", ask)
     return asked

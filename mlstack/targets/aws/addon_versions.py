@@ -12,14 +12,27 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from typing import Any
 
-#: ``(add-on name, Kubernetes minor) -> the add-on versions EKS offers``; raises LookupError when EKS cannot be asked.
-Offered = Callable[[str, str], set[str]]
 #: Add-on versions shown when a locked one is gone (the newest first).
 SHOWN = 3
+#: The warning `up --locked` gives without boto3.
 NOT_CHECKED = ("add-on versions are not checked with EKS before the deploy: boto3 is not installed "
                "(pip install 'mlstack-iac[eks-checks]'); a version EKS no longer offers fails at that add-on's update")
+
+
+@dataclass(frozen=True)
+class Offered:
+    """Where the versions EKS offers come from.
+
+    Attributes:
+        versions: ``(add-on name, Kubernetes minor) -> the add-on versions EKS offers``.
+        errors: the exceptions ``versions`` raises when EKS cannot be asked (botocore's), reported, not raised.
+    """
+
+    versions: Callable[[str, str], set[str]]
+    errors: tuple[type[Exception], ...] = ()
 
 
 def boto3_offered(region: str, client: Any = None) -> Offered | None:
@@ -32,14 +45,11 @@ def boto3_offered(region: str, client: Any = None) -> Offered | None:
         return None
     client = client or boto3.client("eks", region_name=region)
 
-    def offered(addon: str, kubernetes: str) -> set[str]:
-        try:
-            pages = client.get_paginator("describe_addon_versions").paginate(addonName=addon, kubernetesVersion=kubernetes)
-            return {v["addonVersion"] for page in pages for a in page.get("addons", []) for v in a.get("addonVersions", [])}
-        except (BotoCoreError, ClientError) as exc:
-            raise LookupError(str(exc)) from None
+    def versions(addon: str, kubernetes: str) -> set[str]:
+        pages = client.get_paginator("describe_addon_versions").paginate(addonName=addon, kubernetesVersion=kubernetes)
+        return {v["addonVersion"] for page in pages for a in page.get("addons", []) for v in a.get("addonVersions", [])}
 
-    return offered
+    return Offered(versions=versions, errors=(BotoCoreError, ClientError))
 
 
 def _newest_first(version: str) -> tuple[int, ...]:
@@ -52,8 +62,8 @@ def addon_problems(addons: Mapping[str, str], kubernetes: str, again: str, offer
     problems = []
     for name, version in sorted(addons.items()):
         try:
-            versions = offered(name, kubernetes)
-        except LookupError as exc:
+            versions = offered.versions(name, kubernetes)
+        except offered.errors as exc:
             problems.append(f"addon/{name}: EKS could not be asked which versions it offers ({exc}); the deploy "
                             "needs eks:DescribeAddonVersions and the credentials it deploys with")
             continue
