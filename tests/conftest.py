@@ -60,20 +60,23 @@ def services():
 
 # Two workers (`pytest -n auto`, the README's test command). The tests of the real services share one MLflow
 # server and database and some change them for a moment (a password rotated, then restored), so they run as one
-# unit on one worker, in file order, and first, being the longest. Every other test goes with its file, so a
-# module's fixtures (a built wheel, a recorded plan) are made once. A scheduler of our own does the grouping:
-# xdist's `loadgroup` marks no longer take effect with pytest 9.2 (pytest-dev/pytest-xdist#1386).
+# unit on one worker, in file order, and first, being the longest. A file whose tests start a server of their
+# own and touch nothing the others use (OWN_SERVER) is a unit of its own, started next, on the other worker.
+# Every other test goes with its file, so a module's fixtures (a built wheel, a recorded plan) are made once.
+# A scheduler of our own does the grouping: xdist's `loadgroup` marks no longer take effect with pytest 9.2
+# (pytest-dev/pytest-xdist#1386).
 REAL_SERVICES = "tests/real_services/"
+OWN_SERVER = ("tests/real_services/test_db_credentials_rotation.py",)  # MLflow on the AWS credentials hook
 
 
 def _unit(nodeid: str) -> str:
     path = nodeid.split("::", 1)[0]
-    return REAL_SERVICES if path.startswith(REAL_SERVICES) else path
+    return REAL_SERVICES if path.startswith(REAL_SERVICES) and path not in OWN_SERVER else path
 
 
 def pytest_collection_modifyitems(config, items):
-    if os.environ.get("PYTEST_XDIST_WORKER"):
-        items.sort(key=lambda item: _unit(item.nodeid) != REAL_SERVICES)  # stable: file order otherwise
+    if os.environ.get("PYTEST_XDIST_WORKER"):  # stable sort: file order otherwise
+        items.sort(key=lambda item: (_unit(item.nodeid) != REAL_SERVICES, _unit(item.nodeid) not in OWN_SERVER))
 
 
 @pytest.hookimpl(optionalhook=True)
