@@ -65,11 +65,9 @@ def _template() -> Path:
     return Path(str(files("mlstack.templates").joinpath(TEMPLATE)))
 
 
-def _checked(text: str) -> str:
-    """A stored entry as it is, once it is the canonical JSON ``_render`` writes (else the cache misses)."""
-    if json.dumps(json.loads(text), indent=2, sort_keys=True) + "\n" != text:
-        raise ValueError("not a rendered dashboard")
-    return text
+def _checked(text: str) -> str | None:
+    """A stored entry as it is when it is the canonical JSON ``_render`` writes; None (a miss) otherwise."""
+    return text if json.dumps(json.loads(text), indent=2, sort_keys=True) + "\n" == text else None
 
 
 def _render(title: str, datasource: str) -> str:
