@@ -67,7 +67,8 @@ def source_key(kind: str, files: Iterable[Path], *extra: str) -> str:
 def cached(kind: str, key: str, make: Callable[[], T], encode: Callable[[T], str], decode: Callable[[str], T]) -> T:
     """``decode`` of the entry ``kind/key`` when there is one, else ``make()`` (then stored as ``encode`` of it).
 
-    A ``decode`` that raises (a damaged or foreign entry) is a miss. With the cache off, just ``make()``.
+    A ``decode`` that raises or returns None (a damaged or foreign entry) is a miss. With the cache off, just
+    ``make()``.
     """
     if not active():
         return make()
@@ -78,9 +79,11 @@ def cached(kind: str, key: str, make: Callable[[], T], encode: Callable[[T], str
         text = None
     if text is not None:
         try:
-            return decode(text)
+            found = decode(text)
         except Exception:  # noqa: BLE001 - whatever is wrong with an entry, a fresh result replaces it
-            pass
+            found = None
+        if found is not None:
+            return found
     value = make()
     _store(path, encode(value))
     return value

@@ -208,3 +208,23 @@ def test_the_console_script_reuses_the_catalogue_and_the_schema(tmp_path):
                          env={**env, "MLSTACK_CACHE_DIR": str(tmp_path / "off"), "MLSTACK_NO_CACHE": "1"}).stdout
     assert off == text
     assert not (tmp_path / "off").exists()
+
+
+def test_a_cached_gpu_dashboard_is_the_fresh_render_byte_for_byte_and_needs_no_jinja(cache):
+    from mlstack.engine.plan import dashboard
+
+    fresh = dashboard._render("GPUs (DCGM)", "Prometheus")
+    assert dashboard.render() == fresh  # a miss: rendered, stored
+    (entry,) = (cache / "dashboard").glob("*.json")
+    assert entry.read_text(encoding="utf-8") == fresh
+    assert dashboard.render() == fresh  # a hit
+    assert dashboard.render(title="Other") == dashboard._render("Other", "Prometheus")  # its own entry
+    assert len(list((cache / "dashboard").glob("*.json"))) == 2
+    entry.write_text(fresh.replace("\n", " "), encoding="utf-8")  # still JSON, not the canonical text: a miss
+    assert dashboard.render() == fresh
+    assert entry.read_text(encoding="utf-8") == fresh
+    code = ("import sys; from mlstack import derived; derived.enable(); from mlstack.engine.plan import dashboard\n"
+            "text = dashboard.render(); print('jinja2' in sys.modules, len(text))")
+    env = {"PATH": "/usr/bin:/bin", "HOME": str(cache.parent), "MLSTACK_CACHE_DIR": str(cache)}
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, check=True).stdout
+    assert out.split() == ["False", str(len(fresh))]  # a hit imports no Jinja2

@@ -13,9 +13,11 @@ from typing import Annotated
 import typer
 
 from mlstack.cli.context import STATE
+from mlstack.cli.listing import ListingGroup
 
 app = typer.Typer(
     name="mlstack",
+    cls=ListingGroup,  # lists its commands without building them (mlstack.cli.listing)
     help="Declarative ML platforms on AWS, GCP and on-premise Kubernetes, built on Pulumi.",
     no_args_is_help=True,
     add_completion=True,  # --install-completion / --show-completion (bash, zsh, fish, PowerShell)
@@ -76,8 +78,9 @@ def click_command(subcommand: str | None):  # noqa: ANN201 - typer's (vendored) 
 
     Building a command's options from its function's signature is most of the CLI's own start-up, so a line
     that names a known subcommand gets the group with that one command (its options, help and errors are the
-    same as in the full group). Anything else (``--help``, a misspelt command answered with the closest name,
-    shell completion) gets every command.
+    same as in the full group). Anything else (``--help``, a misspelt command answered with the closest name)
+    gets every command, built only when it is run (``mlstack.cli.listing``); shell completion gets every
+    command built.
     """
     import os
 
@@ -86,8 +89,12 @@ def click_command(subcommand: str | None):  # noqa: ANN201 - typer's (vendored) 
     commands, groups = list(app.registered_commands), list(app.registered_groups)
     named = [c for c in commands if subcommand and _name(c) == subcommand]
     named_groups = [g for g in groups if subcommand and (g.name or g.typer_instance.info.name) == subcommand]
-    if not (named or named_groups) or "_MLSTACK_COMPLETE" in os.environ:
+    if "_MLSTACK_COMPLETE" in os.environ:
         return typer.main.get_command(app)
+    if not (named or named_groups):
+        from mlstack.cli.listing import lazy_group
+
+        return lazy_group(app)
     app.registered_commands, app.registered_groups = named, named_groups
     try:
         return typer.main.get_command(app)

@@ -148,17 +148,18 @@ def plan(
     stacks/<env>.lock.json, images by the digests and the cloud versions it locked (as `up --locked` deploys them)."""
     from mlstack.cli.render import plan_json, plan_table
     from mlstack.engine.deploy.lock import env_lock
-    from mlstack.engine.review.planning import plan_env
+    from mlstack.engine.review.planning import load_checked, plan_spec
 
     from mlstack.spec.notices import env_warnings
 
     lock = env_lock(env, STATE.stacks_dir)
-    result = plan_env(env, STATE.stacks_dir, lock.get("images"), lock.get("platform"))
-    print_warnings(env_warnings(env, STATE.stacks_dir))
+    spec = load_checked(env, STATE.stacks_dir)  # once: the review below reads the same spec
+    result = plan_spec(spec, lock.get("images"), lock.get("platform"))
+    print_warnings(env_warnings(env, STATE.stacks_dir, spec))
     if format is PlanFormat.json:
         from mlstack.engine.review.planning import with_review
 
-        sys.stdout.write(plan_json(with_review(result, env, STATE.stacks_dir)))
+        sys.stdout.write(plan_json(with_review(result, env, STATE.stacks_dir, spec)))
     else:
         plan_table(result)
 

@@ -89,10 +89,10 @@ def test_verbose_shows_the_traceback(capsys, tmp_path):
 def test_internal_failure_exits_1(capsys, monkeypatch):
     import mlstack.engine.review.planning as planner
 
-    def boom(env, stacks_dir, pins=None, platform=None):
+    def boom(spec, pins=None, platform=None):
         raise RuntimeError("kaboom")
 
-    monkeypatch.setattr(planner, "plan_env", boom)
+    monkeypatch.setattr(planner, "plan_spec", boom)
     code, out, err = run(capsys, "plan", "--env", "staging")
     assert code == 1
     assert err.startswith("internal error: RuntimeError: kaboom\n")
@@ -103,10 +103,10 @@ def test_engine_error_exits_1(capsys, monkeypatch):
     import mlstack.engine.review.planning as planner
     from mlstack.errors import EngineError
 
-    def fail(env, stacks_dir, pins=None, platform=None):
+    def fail(spec, pins=None, platform=None):
         raise EngineError("the plan cannot answer the invoke 'aws:ec2/getVpc:getVpc'")
 
-    monkeypatch.setattr(planner, "plan_env", fail)
+    monkeypatch.setattr(planner, "plan_spec", fail)
     code, _, err = run(capsys, "plan", "--env", "staging")
     assert code == 1
     assert err == "error: the plan cannot answer the invoke 'aws:ec2/getVpc:getVpc'\n"

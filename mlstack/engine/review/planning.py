@@ -34,14 +34,15 @@ def load_checked(env: str, stacks_dir: Path):  # noqa: ANN201 - Spec
     return spec
 
 
-def with_review(plan: Plan, env: str, stacks_dir: Path) -> Plan:
+def with_review(plan: Plan, env: str, stacks_dir: Path, spec=None) -> Plan:  # noqa: ANN001 - a Spec
     """The plan with its ``cost`` estimate, ``policy`` results and the spec's located ``warnings``
-    (``mlstack.spec.notices``) in ``extras`` (the JSON plan carries all three)."""
+    (``mlstack.spec.notices``) in ``extras`` (the JSON plan carries all three). ``spec``: the one the plan was
+    made from, when the caller has it (else ``env``'s is loaded again)."""
     from mlstack.engine.review.cost import estimate
     from mlstack.engine.review.policy import check_plan
     from mlstack.spec.notices import env_warnings
 
-    spec = load_spec(env, stacks_dir)
+    spec = spec if spec is not None else load_spec(env, stacks_dir)
     shared = spec.storage.shared.size_gib if spec.storage.shared else None
     warnings = env_warnings(env, stacks_dir, spec)
     plan.extras["warnings"] = [w.to_dict() for w in warnings]
