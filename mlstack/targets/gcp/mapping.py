@@ -20,7 +20,7 @@ from mlstack.components.gcp.shared_file_system import SharedFileSystemArgs
 from mlstack.components.gcp.tpu_node_pool import TpuNodePoolArgs
 from mlstack.components.gcp.tracking_database import TrackingDatabaseArgs
 from mlstack.components.onprem.nfs_backend import NfsBackend, NfsBackendArgs
-from mlstack.targets.gcp import scratch
+from mlstack.targets.gcp import capacity, scratch
 from mlstack.targets.bindings import Bindings, Identities, MlflowAccess, cluster_provider
 from mlstack.targets.gcp import RESERVED_RANGES
 from mlstack.spec import Spec
@@ -114,6 +114,7 @@ def environment_args(
     tpus = {k: p for k, p in spec.node_pools.items() if p.accelerator and catalog.accelerators[p.accelerator].kind == "tpu"}
     pinned = spec.cluster.release_channel == "UNSPECIFIED"
     locked = dict(platform or {}) if pinned else {}
+    classes = capacity.class_pools(spec, catalog)  # ComputeClasses, not node pools
     return GcpEnvironmentArgs(
         mlflow_namespace=identities.mlflow_namespace,
         mlflow_service_account=identities.mlflow_service_account,
@@ -138,10 +139,12 @@ def environment_args(
             master_ipv4_cidr_block=RESERVED_RANGES["control plane"],
             # GKE collects the GPUs' DCGM metrics itself: no exporter of mlstack's runs there.
             gpu_metrics=any(p.accelerator and catalog.accelerators[p.accelerator].kind == "gpu" for p in spec.node_pools.values()),
+            # On with a ComputeClass pool: GKE creates the class's node pools (mlstack.targets.gcp.capacity).
+            autoprovisioning_limits=capacity.autoprovisioning_limits(spec, catalog),
         ),
         node_pools={
             k: node_pool_args(spec, k, p, catalog, locked.get(f"node_pool/{k}"))
-            for k, p in sorted(spec.node_pools.items()) if k not in tpus
+            for k, p in sorted(spec.node_pools.items()) if k not in tpus and k not in classes
         },
         tpu_pools={k: tpu_pool_args(spec, k, p, catalog, locked.get(f"node_pool/{k}")) for k, p in sorted(tpus.items())},
         shared_file_system=SharedFileSystemArgs(
@@ -207,6 +210,7 @@ def provision(
         ),
         opts=pulumi.ResourceOptions(providers=[provider]),
     )
+    classes = capacity.provision(spec, catalog, env.node_service_account_email, provider)
     outputs = {
         "cluster_name": env.cluster_name,
         "kubeconfig": env.kubeconfig,
@@ -234,7 +238,7 @@ def provision(
         registry_host=f"{spec.target.region}-docker.pkg.dev",
         scratch_source=scratch.volume_source(env),
         outputs=outputs,
-        depends_on=[env, nfs],
+        depends_on=[env, nfs, *classes],
     )
 
 
