@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -57,6 +58,10 @@ class ClusterArgs:
             instance is mounted through it). Default False.
         gateway_api: turn on GKE's Gateway API (channel ``CHANNEL_STANDARD``: the standard CRDs and GKE's
             GatewayClasses, e.g. ``gke-l7-rilb``); default False.
+        autoprovisioning_limits: node auto-provisioning's cluster-wide resource limits, resource type (``cpu``,
+            ``memory`` in GB, a GPU type such as ``nvidia-a100-80gb``) -> maximum; non-empty turns node
+            auto-provisioning on (GKE creates the node pools of ComputeClasses), its node pools running as the
+            nodes' service account with auto-repair and auto-upgrade. Default none: off.
         protect: ``deletion_protection`` on the cluster, and Pulumi ``protect`` + ``retain_on_delete`` on it
             and on the secrets key. Default False.
         labels: resource labels on the cluster and the key.
@@ -77,6 +82,7 @@ class ClusterArgs:
     secrets_key_rotation_days: int = 90
     logging_components: tuple[str, ...] = DEFAULT_LOGGING
     monitoring_components: tuple[str, ...] = DEFAULT_MONITORING
+    autoprovisioning_limits: Mapping[str, int] = field(default_factory=dict)
     protect: bool = False
     labels: dict[str, str] = field(default_factory=dict)
     lustre_csi_driver: bool = False
@@ -208,6 +214,7 @@ class Cluster(pulumi.ComponentResource):
             min_master_version=args.kubernetes_version,
             database_encryption=gcp.container.ClusterDatabaseEncryptionArgs(state="ENCRYPTED", key_name=key.id),
             logging_config=gcp.container.ClusterLoggingConfigArgs(enable_components=list(args.logging_components)),
+            cluster_autoscaling=_autoprovisioning(args.autoprovisioning_limits, node_sa.email),
             monitoring_config=gcp.container.ClusterMonitoringConfigArgs(
                 enable_components=list(args.monitoring_components) + (["DCGM"] if args.gpu_metrics else []),
                 managed_prometheus=gcp.container.ClusterMonitoringConfigManagedPrometheusArgs(enabled=True),
@@ -247,6 +254,28 @@ class Cluster(pulumi.ComponentResource):
                 "master_version": self.master_version,
             }
         )
+
+
+def _autoprovisioning(limits: Mapping[str, int], service_account: pulumi.Input[str]) -> gcp.container.ClusterClusterAutoscalingArgs | None:
+    """Node auto-provisioning with ``limits`` (minimum 0 each), or None (off: only the node pools mlstack creates)."""
+    if not limits:
+        return None
+    return gcp.container.ClusterClusterAutoscalingArgs(
+        enabled=True,
+        resource_limits=[
+            gcp.container.ClusterClusterAutoscalingResourceLimitArgs(resource_type=kind, minimum=0, maximum=most)
+            for kind, most in sorted(limits.items())
+        ],
+        # The node pools GKE creates are configured like mlstack's own (least-privilege account, repair, upgrade).
+        auto_provisioning_defaults=gcp.container.ClusterClusterAutoscalingAutoProvisioningDefaultsArgs(
+            service_account=service_account,
+            oauth_scopes=["https://www.googleapis.com/auth/cloud-platform"],
+            management=gcp.container.ClusterClusterAutoscalingAutoProvisioningDefaultsManagementArgs(auto_repair=True, auto_upgrade=True),
+            shielded_instance_config=gcp.container.ClusterClusterAutoscalingAutoProvisioningDefaultsShieldedInstanceConfigArgs(
+                enable_secure_boot=True, enable_integrity_monitoring=True
+            ),
+        ),
+    )
 
 
 def kubeconfig(cluster_name: str, endpoint: str, ca_certificate: str) -> str:

@@ -23,9 +23,9 @@ import pulumi
 import pulumi_kubernetes as k8s
 
 from .._base import child_opts
+from ..contract import ACCELERATOR_LABEL, POOL_LABEL
 
 TOKEN = "mlstack:gcp:ComputeClass"
-from ..contract import ACCELERATOR_LABEL, POOL_LABEL
 Capacity = Literal["reservation", "spot", "on-demand", "flex-start"]
 
 

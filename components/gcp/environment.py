@@ -76,7 +76,8 @@ class GcpEnvironment(pulumi.ComponentResource):
     """Everything one GCP environment provisions below the Kubernetes platform layer.
 
     Outputs (for the platform layer and the lock file):
-        kubeconfig (secret), cluster_name, workload_pool, network_self_link, storage_class_provisioner,
+        kubeconfig (secret), cluster_name, workload_pool, node_service_account_email (the nodes' service
+        account, which the node pools GKE creates for ComputeClasses run as), network_self_link, storage_class_provisioner,
         storage_class_parameters, shared_ip_address, shared_share_name, shared_volume_handle, bucket_names,
         tracking_artifacts_uri, mlflow_annotations, mlflow_gsa_email, tracking_database_uri (secret),
         registry_urls, ci_provider_name, ci_service_account_email, platform_versions (``control_plane`` -> GKE master
@@ -226,12 +227,14 @@ class GcpEnvironment(pulumi.ComponentResource):
         self.kubeconfig: pulumi.Output[str] = cluster.kubeconfig
         self.cluster_name: pulumi.Output[str] = cluster.cluster_name
         self.workload_pool: str = cluster.workload_pool
+        self.node_service_account_email: pulumi.Output[str] = cluster.node_service_account_email
         self.network_self_link: pulumi.Output[str] = net.network_self_link
         self.register_outputs(
             {
                 "kubeconfig": self.kubeconfig,
                 "cluster_name": self.cluster_name,
                 "workload_pool": self.workload_pool,
+                "node_service_account_email": self.node_service_account_email,
                 "network_self_link": self.network_self_link,
                 "storage_class_provisioner": self.storage_class_provisioner,
                 "storage_class_parameters": self.storage_class_parameters,

@@ -82,11 +82,11 @@ class Reservation(Model):
     """Capacity set aside for a pool, consumed by its ``reserved`` capacity type: an EC2 On-Demand Capacity
     Reservation or Capacity Block for ML (aws), a Compute Engine reservation (gcp)."""
 
-    id: str = Field(min_length=1, max_length=128, description="aws: the reservation id (cr-...); gcp: the reservation name.", examples=["cr-0123456789abcdef0"])
+    id: str = Field(min_length=1, max_length=128, description="aws: the reservation id (cr-...); gcp: the reservation name (consumed with Specific affinity).", examples=["cr-0123456789abcdef0"])
     capacity_block: bool = Field(
         False, description="aws: the id is an EC2 Capacity Block for ML (prepaid, fixed end) rather than an open capacity reservation.", examples=[True]
     )
-    project: str | None = Field(None, description="gcp: the project that owns a shared reservation; default the target project.", examples=["acme-shared-1234"])
+    project: str | None = Field(None, pattern=r"^[a-z][-a-z0-9]{4,28}[a-z0-9]$", description="gcp: the project that owns a shared reservation (shared with the target project); default the target project.", examples=["acme-shared-1234"])
 
 
 class NodePool(Model):
@@ -109,8 +109,9 @@ class NodePool(Model):
     capacity: list[CapacityType] = Field(
         default_factory=list,
         description="Capacity types in the order to try them, e.g. [reserved, spot, on-demand]. Default [spot] with "
-        "spot: true, else [on-demand]. aws: more than one type, or reserved, needs cluster.autoscaler: karpenter; "
-        "flex-start is gcp's (where the catalogue says the machine supports it). onprem: refused.",
+        "spot: true, else [on-demand]. aws: more than one type, or reserved, needs cluster.autoscaler: karpenter. gcp "
+        "(GPU pools): the list makes the pool a ComputeClass (min 0), priorities in this order; flex-start (DWS) where "
+        "the catalogue says the machine supports it. onprem: refused.",
         examples=[["reserved", "spot", "on-demand"]],
     )
     reservation: Reservation | None = Field(None, description="The reservation the reserved capacity type consumes (required with it).")

@@ -64,6 +64,41 @@ def instance_types(spec: Spec, catalog, key: str) -> list[str]:
     return [pool.machine or catalog.default_system_machine[cloud]]
 
 
+def node_class(spec: Spec, catalog, key: str) -> str | None:
+    """The provisioning class pool ``key`` is on targets whose autoscaler has them (``CapacityRules.node_class_label``:
+    GKE's ComputeClass): ``mlstack-<key>`` for a pool of a ``capacity_kinds`` accelerator with a ``capacity``
+    list; None for every other pool (a node pool, node group or NodePool)."""
+    r = _rules(spec)
+    pool = spec.node_pools[key]
+    acc = catalog.accelerators.get(pool.accelerator or "")
+    if not (r.node_class_label and pool.capacity and acc is not None and (not r.capacity_kinds or acc.kind in r.capacity_kinds)):
+        return None
+    return f"mlstack-{key}"
+
+
+def node_shape(spec: Spec, catalog, key: str) -> tuple[int, float, int] | None:
+    """(vCPUs, memory GiB, accelerators) of one node of pool ``key`` (TPU pools: one VM of the slice) from the
+    catalogue; None when it does not list the machine (a machine named directly)."""
+    from mlstack.catalog import CatalogError
+    from mlstack.catalog.pool_machine import pool_machine
+
+    pool = spec.node_pools[key]
+    cloud = spec.target.cloud
+    acc = catalog.accelerators.get(pool.accelerator or "")
+    if acc is None:
+        size = catalog.machines.get(cloud, {}).get(pool.machine or catalog.default_system_machine.get(cloud, ""))
+        return (size.vcpus, size.memory_gib, 0) if size is not None else None
+    if acc.kind == "tpu":
+        machine = catalog.tpu_slice(acc.name, pool.topology or "").machine_type if pool.topology else None
+    else:
+        try:
+            machine = pool_machine(catalog, acc.name, cloud, pool.gpus_per_node, pool.machine).machine_type
+        except CatalogError:
+            return None
+    offer = next((o for o in acc.offers.get(cloud, []) if o.machine_type == machine), None)
+    return (offer.vcpus, offer.memory_gib, offer.count) if offer is not None else None
+
+
 def check(spec: Spec, catalog) -> Iterator[Finding]:
     """Every node-provisioning problem of ``spec`` as (field path, message with the fix)."""
     r = _rules(spec)
@@ -71,6 +106,38 @@ def check(spec: Spec, catalog) -> Iterator[Finding]:
         yield "cluster.autoscaler", r.refused or f"only for {_only(lambda c: c.autoscalers)}; {r.autoscaler_refused}"
     for key, pool in spec.node_pools.items():
         yield from _pool(spec, key, pool, catalog, r)
+    yield from _classes(spec, catalog, r)
+
+
+def _classes(spec: Spec, catalog, r: CapacityRules) -> Iterator[Finding]:
+    """Pools that are provisioning classes (ComputeClasses): no floor, no multi-node placement, and every pool's
+    size known (the cluster's node auto-provisioning limits are the sum of every pool at its max)."""
+    from mlstack.catalog import CatalogError
+    from mlstack.spec.quotas import multi_node
+
+    classes = [k for k in spec.node_pools if node_class(spec, catalog, k)]
+    for key in classes:
+        pool, path = spec.node_pools[key], f"node_pools.{key}"
+        if pool.size()[0] > 0:
+            yield f"{path}.min", (f"a pool with a capacity list is a provisioning class ({node_class(spec, catalog, key)}) "
+                                  "whose nodes the autoscaler creates on demand and removes when empty: it has no floor. "
+                                  "Set min: 0, or remove capacity (a node pool keeps min nodes)")
+        try:
+            placed = multi_node(spec, catalog, key)
+        except CatalogError:
+            placed = False  # the accelerator rules report the machine
+        if placed:
+            yield f"{path}.capacity", ("a multi-node pool is one node pool in one zone with COMPACT placement, which a "
+                                       "provisioning class does not give its nodes. Remove capacity, or set multi_node: false")
+    if not classes:
+        return
+    for key in sorted(spec.node_pools):
+        pool = spec.node_pools[key]
+        if pool.machine and node_shape(spec, catalog, key) is None:
+            yield f"node_pools.{key}.machine", (f"the catalogue has no size for {pool.machine}, which the cluster's node "
+                                                "auto-provisioning limits (needed by the provisioning classes "
+                                                f"{', '.join(sorted(str(node_class(spec, catalog, k)) for k in classes))}) are computed from. Use a machine type "
+                                                "`mlstack catalog` lists")
 
 
 def _pool(spec: Spec, key: str, pool: NodePool, catalog, r: CapacityRules) -> Iterator[Finding]:

@@ -159,6 +159,9 @@ class CapacityRules:
         capacity_blocks: ``reservation.capacity_block`` is allowed.
         shared_reservations: ``reservation.project`` is allowed.
         instance_types: ``instance_types`` is allowed.
+        node_class_label: a pool with a ``capacity`` list is a provisioning class of the target's own autoscaler
+            (GKE's ComputeClass): pods select it by this node label, valued :func:`rules_capacity.node_class`;
+            "" where pools are node groups or NodePools. Such a pool's nodes are created on demand (no floor).
     """
 
     refused: str = ""
@@ -175,6 +178,7 @@ class CapacityRules:
     capacity_blocks: bool = False
     shared_reservations: bool = False
     instance_types: bool = False
+    node_class_label: str = ""
 
 
 @dataclass(frozen=True)

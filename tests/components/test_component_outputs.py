@@ -135,7 +135,7 @@ def _unwired_aws() -> None:
 
 
 def _unwired_gcp() -> None:
-    """GKE's ComputeClass (no example builds it yet)."""
+    """GKE's ComputeClass, with its defaults (gcp-staging builds it from the spec)."""
     from mlstack.components.gcp.compute_class import ComputeClass, ComputeClassArgs
 
     ComputeClass(

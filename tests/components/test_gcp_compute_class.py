@@ -91,3 +91,20 @@ def test_args_refuse_bad_combinations(overrides, message):
     args.update(overrides)
     with pytest.raises(ValueError, match=message):
         ComputeClassArgs(**args)
+
+
+@pytest.mark.parametrize(
+    ("change", "error"),
+    [
+        (lambda s: s.pop("whenUnsatisfiable"), "'whenUnsatisfiable' is a required property"),
+        (lambda s: s["priorities"][1]["storage"].update(bootDiskType="pd-extreme"), "'pd-extreme' is not one of"),
+        (lambda s: s["autoscalingPolicy"].update(consolidationDelayMinutes=0), "0 is less than the minimum of 1"),
+        (lambda s: s["activeMigration"].pop("optimizeRulePriority"), "'optimizeRulePriority' is a required property"),
+        (lambda s: s["priorities"][0]["reservations"].update(affinity="Any"), "'Any' is not one of"),
+    ],
+)
+def test_schema_follows_the_crd(record_plan, change, error):
+    plan = _plan(record_plan)
+    (cc,) = plan.of_type("kubernetes:cloud.google.com/v1:ComputeClass")
+    change(cc.inputs["spec"])
+    assert any(error in e for e in crd_violations([cc])), crd_violations([cc])

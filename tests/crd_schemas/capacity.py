@@ -3,7 +3,10 @@ EC2NodeClass, GKE's ComputeClass. kubernetes-validate has no schema for them.
 
 Written for mlstack from what the upstream definitions say (not copied): the Karpenter v1 CRDs
 (``karpenter.sh_nodepools.yaml``, ``karpenter.k8s.aws_ec2nodeclasses.yaml`` in aws/karpenter-provider-aws,
-chart 1.14.1) and Google's ComputeClass reference (``cloud.google.com/v1``). Every object forbids unknown
+chart 1.14.1) and, for ``cloud.google.com/v1`` ComputeClass, the CRD's OpenAPI schema as the npm package
+``@kubernetes-models/gke`` 4.6.2 generates it (``activeMigration.optimizeRulePriority``, ``nodePoolAutoCreation.enabled``
+and ``whenUnsatisfiable`` required; the boot disk types; consolidation delay 1-1440 minutes) with the fields GKE's
+ComputeClass reference adds since (reservations, flexStart, nodePoolConfig, location; read 2026-12-02). Every object forbids unknown
 fields, so a misspelt field fails here rather than being pruned silently by the API server; enums, patterns
 and bounds are the upstream ones for the fields mlstack uses. Fields mlstack never sets are left out on
 purpose: rendering one is then an error until its shape is learnt and added here.
@@ -175,36 +178,47 @@ EC2_NODE_CLASS_SPEC = obj(
     associatePublicIPAddress={"type": "boolean"},
 )
 
+ZONES = array(string(pattern=r"^[a-z]+-[a-z]+[0-9]+-[a-z]$"), minItems=1)
 COMPUTE_CLASS_PRIORITY = obj(
     machineFamily=string(),
     machineType=string(),
     minCores={"type": "integer", "minimum": 0},
     minMemoryGb={"type": "integer", "minimum": 0},
+    minCpuPlatform=string(),
     spot={"type": "boolean"},
     gpu=obj(("type", "count"), type=string(minLength=1), count={"type": "integer", "minimum": 1}, driverVersion=string(enum=["default", "latest"])),
     tpu=obj(("type", "count", "topology"), type=string(), count={"type": "integer", "minimum": 1}, topology=string()),
     reservations=obj(
         ("affinity",),
         affinity=string(enum=["Specific", "AnyBestEffort", "None"]),
-        specific=array(obj(("name",), name=string(minLength=1), project=string(minLength=1), reservationBlock=obj(("name",), name=string())), minItems=1),
+        specific=array(
+            obj(("name",), name=string(minLength=1), project=string(minLength=1), zones=ZONES,
+                reservationBlock=obj(("name",), name=string(), reservationSubBlock=obj(("name",), name=string()))),
+            minItems=1,
+        ),
     ),
-    flexStart=obj(("enabled",), enabled={"type": "boolean"}),
+    flexStart=obj(("enabled",), enabled={"type": "boolean"}, nodeRecycling=obj(leadTimeSeconds={"type": "integer", "minimum": 0})),
+    capacityCheckWaitTimeSeconds={"type": "integer", "minimum": 0},
     maxRunDurationSeconds={"type": "integer", "minimum": 1},
     storage=obj(
-        bootDiskType=string(),
+        bootDiskType=string(enum=["pd-balanced", "pd-standard", "pd-ssd", "hyperdisk-balanced"]),
         bootDiskSize={"type": "integer", "minimum": 10},
         bootDiskKMSKey=string(),
         localSSDCount={"type": "integer", "minimum": 0},
     ),
     nodepools=array(string()),
-    location=obj(zones=array(string(pattern=r"^[a-z]+-[a-z]+[0-9]+-[a-z]$"), minItems=1)),
+    nodeLabels=string_map(),
+    taints=array(TAINT),
+    placement=obj(("policyName",), policyName=string(minLength=1)),
+    location=obj(zones=ZONES, locationPolicy=string(enum=["ANY", "BALANCED"])),
+    priorityScore={"type": "integer"},
 )
 
 COMPUTE_CLASS_SPEC = obj(
-    ("priorities",),
+    ("priorities", "whenUnsatisfiable"),
     description=string(),
     priorities=array(COMPUTE_CLASS_PRIORITY, minItems=1),
-    priorityDefaults=obj(location=obj(zones=array(string(pattern=r"^[a-z]+-[a-z]+[0-9]+-[a-z]$"), minItems=1))),
+    priorityDefaults=obj(location=obj(zones=ZONES)),
     nodePoolAutoCreation=obj(("enabled",), enabled={"type": "boolean"}),
     nodePoolConfig=obj(
         imageType=string(),
@@ -213,10 +227,12 @@ COMPUTE_CLASS_SPEC = obj(
         autoUpgrade={"type": "boolean"},
         nodeLabels=string_map(),
         taints=array(TAINT),
+        gvnic=obj(("enabled",), enabled={"type": "boolean"}),
+        imageStreaming=obj(("enabled",), enabled={"type": "boolean"}),
     ),
-    activeMigration=obj(optimizeRulePriority={"type": "boolean"}),
+    activeMigration=obj(("optimizeRulePriority",), optimizeRulePriority={"type": "boolean"}),
     autoscalingPolicy=obj(
-        consolidationDelayMinutes={"type": "integer", "minimum": 0},
+        consolidationDelayMinutes={"type": "integer", "minimum": 1, "maximum": 1440},
         consolidationThreshold={"type": "integer", "minimum": 0, "maximum": 100},
         gpuConsolidationThreshold={"type": "integer", "minimum": 0, "maximum": 100},
     ),

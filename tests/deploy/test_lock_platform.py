@@ -20,7 +20,8 @@ EKS_LOCK = {"addon/aws-efs-csi-driver": "v2.1.13-eksbuild.1", "addon/eks-node-mo
             "addon/vpc-cni": "v1.20.4-eksbuild.1",
             "addon/metrics-server": "v0.8.0-eksbuild.1",  # a lock's entry (test data; a real lock records what EKS ran)
             "control_plane": "eks.7", "node_pool/a100": "1.36.2-20261110", "node_pool/system": "1.36.2-20261103"}
-GKE_LOCK = {"control_plane": "1.36.2-gke.1100000", "node_pool/a100": "1.36.2-gke.1100000",
+# gcp-staging's a100 is a ComputeClass: GKE creates (and upgrades) its node pools, so the lock has no version for it.
+GKE_LOCK = {"control_plane": "1.36.2-gke.1100000",
             "node_pool/system": "1.36.1-gke.1500000", "node_pool/v5e": "1.36.2-gke.1100000"}
 CLUSTER_VERSIONS = "aws:eks/getClusterVersions:getClusterVersions"
 AMI_IDS = "aws:ec2/getAmiIds:getAmiIds"
@@ -131,8 +132,7 @@ def test_gke_versions_are_pinned_only_without_a_release_channel():
     pinned = plan_spec(pinned_gcp(), platform=GKE_LOCK)
     assert pinned.one("gcp:container/cluster:Cluster", "acme-ml-gcp-staging-cluster-gke").inputs["minMasterVersion"] == "1.36.2-gke.1100000"
     assert {r.name: r.inputs["version"] for r in pinned.of_type("gcp:container/nodePool:NodePool")} == {
-        "acme-ml-gcp-staging-a100-pool": "1.36.2-gke.1100000", "acme-ml-gcp-staging-system-pool": "1.36.1-gke.1500000",
-        "acme-ml-gcp-staging-v5e-slice-0": "1.36.2-gke.1100000"}
+        "acme-ml-gcp-staging-system-pool": "1.36.1-gke.1500000", "acme-ml-gcp-staging-v5e-slice-0": "1.36.2-gke.1100000"}
     channel = plan_spec(load_spec("gcp-staging", STACKS), platform=GKE_LOCK)  # REGULAR: GKE moves them itself
     assert channel.one("gcp:container/cluster:Cluster", "acme-ml-gcp-staging-cluster-gke").inputs["minMasterVersion"] == "1.36"
     assert {r.inputs.get("version") for r in channel.of_type("gcp:container/nodePool:NodePool")} == {None}

@@ -52,4 +52,6 @@ def test_parity_reports_node_health_and_provisioning(plans):
         "gcp-staging": "native: GKE node auto-repair on every node pool",
         "onprem": "missing",
     }
-    assert rows["node provisioning"]["gcp-staging"].text() == "native: GKE cluster autoscaler on node pools"
+    assert rows["node provisioning"]["gcp-staging"].text() == (
+        "native: GKE ComputeClasses mlstack-a100 (capacity fallbacks, node auto-provisioning); cluster autoscaler on the "
+        "other node pools")  # tests/engine/test_plan_compute_class.py

@@ -38,3 +38,24 @@ CAPACITY_CASES: dict[str, tuple[list, list]] = {
                     # Fail: no queue setting (the spot pool), and a reserved pool whose warning no rule forwards.
                     [node_pool("spot"), karpenter(None), rule(SPOT)]),
 }
+
+
+# -- GCP: MLS-GCP-021 (ComputeClasses fall back beyond Spot and name their reservations) ----------------------
+COMPUTE_CLASS = "kubernetes:cloud.google.com/v1:ComputeClass"
+
+
+def compute_class(name: str, *priorities: dict):
+    return reg(COMPUTE_CLASS, f"cc-{name}", {"metadata": {"name": name}, "spec": {"priorities": list(priorities),
+                                                                                   "whenUnsatisfiable": "DoNotScaleUp"}})
+
+
+A2 = {"machineType": "a2-ultragpu-8g"}
+CAPACITY_CASES["MLS-GCP-021"] = (
+    # Pass: a named reservation, then spot, then on-demand; an on-demand-only class.
+    [compute_class("a100", {**A2, "reservations": {"affinity": "Specific", "specific": [{"name": "a100-res"}]}},
+                   {**A2, "spot": True}, A2),
+     compute_class("l4", {"machineType": "g2-standard-4"})],
+    # Fail: Spot alone; any reservation (Compute Engine falls back to on-demand itself).
+    [compute_class("spot", {**A2, "spot": True}),
+     compute_class("any", {**A2, "reservations": {"affinity": "AnyBestEffort"}}, {**A2, "spot": True})],
+)

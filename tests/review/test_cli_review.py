@@ -121,7 +121,8 @@ def test_cost_gcp_staging_exact_figures(capsys):
     pools = {p["name"]: (p["machine"], p["spot"], p["min_nodes"], p["max_nodes"], p["monthly_min"], p["monthly_max"])
              for p in data["pools"]}
     assert pools == {
-        "a100": ("a2-ultragpu-8g", True, 0, 1, 0.0, 11840.75),  # 40.5504 x 0.40 spot x 730 h
+        # A ComputeClass priced as its first priority, the reservation: at the on-demand rate (40.5504 x 730 h).
+        "a100": ("a2-ultragpu-8g", False, 0, 1, 0.0, 29601.79),
         "system": ("n2-standard-4", False, 2, 4, 283.53, 567.06),
         "v5e": ("ct5lp-hightpu-4t", True, 0, 4, 0.0, 5606.40),
     }
@@ -135,8 +136,8 @@ def test_cost_gcp_staging_exact_figures(capsys):
         "Filestore BASIC_HDD 1024 GiB (provisioned)": 204.8,
         "Managed Lustre zonal instance 9000 GiB, 1000 MB/s/TiB = 9000 MB/s": 0.0,
     }
-    assert data["total"] == {"complete": False, "hourly_min": 0.9597, "hourly_max": 25.2483,
-                             "monthly_min": 700.57, "monthly_max": 18431.25}
+    assert data["total"] == {"complete": False, "hourly_min": 0.9597, "hourly_max": 49.5785,
+                             "monthly_min": 700.57, "monthly_max": 36192.29}
 
 
 def test_bad_format_names_the_choices(capsys):

@@ -309,12 +309,6 @@ COMPONENTS = {
         F('public-endpoint-gcp'),
     'components/gcp/cluster.py::Cluster.__init__::ValueError::cluster {}: without a release channel, kubernetes_version pins the ver':
         I(MAPPING + "the resolved versions.kubernetes (the catalogue's default when unset)"),
-    'components/gcp/compute_class.py::ComputeClassArgs.__post_init__::ValueError::capacity must be distinct and non-empty, got {}':
-        U('mlstack.components.gcp.compute_class'),
-    "components/gcp/compute_class.py::ComputeClassArgs.__post_init__::ValueError::capacity 'reservation' and reservation go together":
-        U('mlstack.components.gcp.compute_class'),
-    'components/gcp/compute_class.py::ComputeClassArgs.__post_init__::ValueError::gpu_count must be at least 1, got {}':
-        U('mlstack.components.gcp.compute_class'),
     'components/gcp/environment.py::GcpEnvironment.__init__::ValueError::tracking_bucket {} is not one of the buckets {}':
         F('artifacts-bucket-gcp'),
     'components/gcp/identity.py::WorkloadIdentity.__init__::ValueError::workload identity {}: artifacts_bucket is required':
@@ -399,3 +393,7 @@ from raise_sites_storage import STORAGE_FIXTURES, STORAGE_SITES  # noqa: E402 - 
 
 FIXTURES.update(STORAGE_FIXTURES)
 SITES.update(STORAGE_SITES)
+from raise_sites_capacity import CAPACITY_FIXTURES, CAPACITY_SITES  # noqa: E402 - GCP ComputeClasses, kept apart
+
+FIXTURES.update(CAPACITY_FIXTURES)
+SITES.update(CAPACITY_SITES)

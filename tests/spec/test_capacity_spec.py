@@ -87,8 +87,8 @@ def problem(tmp_path, text: str, path: str, needle: str, occurrence: int = 0) ->
          "Workload Scheduler; on aws reserve GPUs with a Capacity Block instead"),
         ("capacity: [reserved], reservation: {id: r-1}", "node_pools.gpu.reservation.id", "id: r-1",
          "expected a reservation id such as cr-0123456789abcdef0, got 'r-1'"),
-        ("capacity: [reserved], reservation: {id: cr-0123456789abcdef0, project: shared}", "node_pools.gpu.reservation.project",
-         "project: shared", "only for no target yet (shared reservations). Remove it"),
+        ("capacity: [reserved], reservation: {id: cr-0123456789abcdef0, project: acme-shared-1234}", "node_pools.gpu.reservation.project",
+         "project: acme-shared-1234", "only for gcp (shared reservations). Remove it"),
         ("instance_types: [p5.48xlarge, g5.xlarge]", "node_pools.gpu.instance_types.1", "g5.xlarge",
          "g5.xlarge does not carry nvidia-h100 in the catalogue; machine types with it: p5.48xlarge"),
         ("instance_types: [p5.48xlarge, P5.48xlarge]", "node_pools.gpu.instance_types.1", "P5.48xlarge",
@@ -142,8 +142,6 @@ def test_the_autoscaler_is_refused_where_it_cannot_be_chosen(tmp_path):
     [
         ("instance_types: [a3-highgpu-8g]", "node_pools.gpu.instance_types", "only for aws; a pool here has one machine type. Remove it"),
         ("disruption: when-empty", "node_pools.gpu.disruption", "only for aws (the autoscaler choice there). Remove it"),
-        ("capacity: [spot, on-demand]", "node_pools.gpu.capacity", "capacity fallbacks on gcp (ComputeClasses) are not wired yet"),
-        ("reservation: {id: h100}", "node_pools.gpu.reservation", "capacity fallbacks on gcp (ComputeClasses) are not wired yet"),
     ],
 )
 def test_gcp_pool_fields(tmp_path, extra, path, message):

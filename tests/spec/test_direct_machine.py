@@ -150,7 +150,10 @@ def test_the_plan_uses_it_and_warns(stacks, capsys):
 def test_gcp_plans_the_guest_accelerator_of_the_family(stacks):
     from mlstack.engine.review.planning import plan_env
 
-    _overlay(stacks, "gdirect", "gcp-staging", POOL.format(machine="a3-highgpu-4g", count=4))
+    # gcp-staging's a100 is a ComputeClass, whose node auto-provisioning limits need every pool's size (a spec rule,
+    # tests/spec/test_compute_class_spec.py): here it is a node pool again.
+    body = POOL.format(machine="a3-highgpu-4g", count=4) + "  a100: {capacity: [], reservation: null, spot: true}\n"
+    _overlay(stacks, "gdirect", "gcp-staging", body)
     plan = plan_env("gdirect", stacks)
     (pool,) = [r.inputs for r in plan.of_type("gcp:container/nodePool:NodePool") if r.name == "acme-ml-gdirect-h100-pool"]
     assert pool["nodeConfig"]["machineType"] == "a3-highgpu-4g"

@@ -123,7 +123,7 @@ def test_unwired_components_are_not_built_from_a_spec():
     reachable = _reachable_components()
     assert "mlstack.components.aws.cluster" in reachable and "mlstack.components.k8s.platform" in reachable
     unwired = {e.module for e in raise_sites.SITES.values() if isinstance(e, raise_sites.U)}
-    assert unwired and not unwired & reachable
+    assert not unwired & reachable  # none left since GCP's ComputeClass was wired (raise_sites_capacity.py)
 
 
 @pytest.fixture

@@ -24,6 +24,7 @@ from mlstack.components.k8s.trainer import PoolRuntimeArgs, TrainerArgs
 from mlstack.components.k8s.workload_queues import FlavorArgs, TeamQueueArgs, WorkloadQueuesArgs, borrowing_limit, quota_ceiling
 from mlstack.components.k8s.workloads import WorkloadsArgs
 from mlstack.spec import Spec
+from mlstack.spec.rules_capacity import node_class
 from mlstack.spec.quotas import ACCELERATOR_RESOURCES, TOTAL_FIELDS, accelerator_pools, multi_node, team_pool_quotas
 
 from mlstack.components.contract import POOL_LABEL
@@ -38,6 +39,9 @@ def flavors(spec: Spec, catalog: Catalog) -> dict[str, FlavorArgs]:
         pool = spec.node_pools[name]
         pack = targets.pack(spec.target.cloud)
         labels = dict(pool.selector or {}) if pack.spec.existing_cluster else {POOL_LABEL: name}  # existing nodes
+        if (klass := node_class(spec, catalog, name)) is not None:
+            # A provisioning class (GKE ComputeClass) creates the pool's nodes only for pods that select it.
+            labels[pack.spec.capacity.node_class_label] = klass
         if cap.kind == "tpu" and pool.accelerator and pool.topology and pack.tpu_slice_labels:
             # One whole slice: the target labels every node of a slice with its generation and topology.
             accelerator_label, topology_label = pack.tpu_slice_labels

@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from mlstack.targets.base import CapacityRules, NameRule, Pack, Remote, Scaffold, SpecRules
-from mlstack.targets.gcp import policy, table
+from mlstack.targets.gcp import policy, policy_capacity, table
 
 
 def stack_config(target: Mapping[str, Any]) -> dict[str, str]:
@@ -34,6 +34,20 @@ RESERVED_RANGES = {
     PROXY_ONLY: "10.9.0.0/23",
 }
 NODE_SUBNET_PREFIX = 20  # the node subnet is the first /20 of network.cidr (or all of a smaller one)
+# Node provisioning (mlstack.targets.gcp.capacity, docs/capacity.md): GKE's own autoscaler; a GPU pool with a
+# capacity list is a custom ComputeClass (priorities in its order) whose node pools node auto-provisioning creates.
+# Compute Engine reservation names are RFC 1035 names (compute/docs/reference/rest/v1/reservations, checked
+# 2026-12-02); a shared reservation names its owner project.
+CAPACITY = CapacityRules(
+    autoscaler_refused="GKE adds nodes with its own cluster autoscaler and node auto-provisioning. Remove it",
+    capacity_types=("reserved", "spot", "on-demand", "flex-start"),
+    catalogue_flag={"flex-start": "flex_start"},
+    capacity_kinds=("gpu",),
+    reservation_id=r"^[a-z]([-a-z0-9]{0,61}[a-z0-9])?$",
+    reservation_example="a100-80gb-reservation",
+    shared_reservations=True,
+    node_class_label="cloud.google.com/compute-class",
+)
 #: The Workload Identity login Pulumi Deployments need, as ``--gcp KEY=VALUE`` options.
 DEPLOYMENTS_LOGIN = ("projectId", "workloadPoolId", "providerId", "serviceAccount")
 
@@ -76,7 +90,7 @@ PACK = Pack(
     mapping="mlstack.targets.gcp.mapping",
     priced=True,
     price_regions=("us-central1",),
-    rules=tuple(policy.RULES),
+    rules=(*policy.RULES, *policy_capacity.RULES),
     spec=SpecRules(
         region_example="us-central1",
         project_id_required="required for target.cloud gcp. Add your GCP project id, e.g. project_id: acme-ml-1234",
@@ -90,11 +104,7 @@ PACK = Pack(
         names=NAMES,
         member_pattern=r"^[^@\s]+@[^@\s]+\.[a-z]+$",
         member_expected="a Google account or service account e-mail such as ana@acme.com",
-        capacity=CapacityRules(
-            autoscaler_refused="GKE adds nodes with its own cluster autoscaler and node auto-provisioning. Remove it",
-            capacity_refused="capacity fallbacks on gcp (ComputeClasses) are not wired yet; a pool takes spot: true or "
-            "on-demand. Remove it (use spot: true for Spot VMs)",
-        ),
+        capacity=CAPACITY,
         network_prefixes=(8, 24),
         reserved_ranges=RESERVED_RANGES,
         node_subnet_prefix=NODE_SUBNET_PREFIX,

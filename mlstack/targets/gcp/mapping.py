@@ -20,7 +20,7 @@ from mlstack.components.gcp.shared_file_system import SharedFileSystemArgs
 from mlstack.components.gcp.tpu_node_pool import TpuNodePoolArgs
 from mlstack.components.gcp.tracking_database import TrackingDatabaseArgs
 from mlstack.components.onprem.nfs_backend import NfsBackend, NfsBackendArgs
-from mlstack.targets.gcp import scratch
+from mlstack.targets.gcp import capacity, scratch
 from mlstack.targets.bindings import Bindings, Identities, MlflowAccess, cluster_provider
 from mlstack.targets.gcp import PROXY_ONLY, RESERVED_RANGES, access
 from mlstack.spec import Spec
@@ -122,6 +122,7 @@ def environment_args(
     tpus = {k: p for k, p in spec.node_pools.items() if p.accelerator and catalog.accelerators[p.accelerator].kind == "tpu"}
     pinned = spec.cluster.release_channel == "UNSPECIFIED"
     locked = dict(platform or {}) if pinned else {}
+    classes = capacity.class_pools(spec, catalog)  # ComputeClasses, not node pools
     return GcpEnvironmentArgs(
         mlflow_namespace=identities.mlflow_namespace,
         mlflow_service_account=identities.mlflow_service_account,
@@ -148,10 +149,12 @@ def environment_args(
             gateway_api=access.gateway_api(spec),
             # GKE collects the GPUs' DCGM metrics itself: no exporter of mlstack's runs there.
             gpu_metrics=any(p.accelerator and catalog.accelerators[p.accelerator].kind == "gpu" for p in spec.node_pools.values()),
+            # On with a ComputeClass pool: GKE creates the class's node pools (mlstack.targets.gcp.capacity).
+            autoprovisioning_limits=capacity.autoprovisioning_limits(spec, catalog),
         ),
         node_pools={
             k: node_pool_args(spec, k, p, catalog, locked.get(f"node_pool/{k}"))
-            for k, p in sorted(spec.node_pools.items()) if k not in tpus
+            for k, p in sorted(spec.node_pools.items()) if k not in tpus and k not in classes
         },
         tpu_pools={k: tpu_pool_args(spec, k, p, catalog, locked.get(f"node_pool/{k}")) for k, p in sorted(tpus.items())},
         shared_file_system=SharedFileSystemArgs(
@@ -217,6 +220,7 @@ def provision(
         ),
         opts=pulumi.ResourceOptions(providers=[provider]),
     )
+    classes = capacity.provision(spec, catalog, env.node_service_account_email, provider)
     outputs = {
         "cluster_name": env.cluster_name,
         "kubeconfig": env.kubeconfig,
@@ -244,7 +248,7 @@ def provision(
         registry_host=f"{spec.target.region}-docker.pkg.dev",
         scratch_source=scratch.volume_source(env),
         outputs=outputs,
-        depends_on=[env, nfs],
+        depends_on=[env, nfs, *classes],
     )
 
 

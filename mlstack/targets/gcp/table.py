@@ -309,3 +309,10 @@ INVOKES = {
         "id": "mock",
     },
 }
+
+
+# Node provisioning (ComputeClasses): a module of its own, first, so its parity rows win over the node pools'.
+from mlstack.targets.gcp.table_capacity import TYPES as _CAPACITY  # noqa: E402
+
+assert not set(TYPES) & set(_CAPACITY), "one entry per type"
+TYPES = {**_CAPACITY, **TYPES}

@@ -69,6 +69,7 @@ LEVELS = {
     "MLS-GCP-018": "advisory",  # Data-access audit logs are on
     "MLS-GCP-019": "advisory",  # Multi-node GPU pools use COMPACT placement
     "MLS-GCP-020": "advisory",  # Managed Lustre uses a customer-managed key
+    "MLS-GCP-021": "advisory",  # ComputeClasses fall back beyond Spot, and name their reservations
     "MLS-GEN-001": "disabled",  # checked in protected environments only
     "MLS-GEN-002": "disabled",  # the pack cannot see secretness: pulumi-policy unwraps Pulumi secrets before a validation reads the properties; enforced by mlstack check / diff on the recorded plan, where a secret input stays marked as one
     "MLS-K8S-001": "advisory",  # Pods run as non-root

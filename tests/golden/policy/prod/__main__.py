@@ -69,6 +69,7 @@ LEVELS = {
     "MLS-GCP-018": "disabled",  # about gcp; this environment runs on aws
     "MLS-GCP-019": "disabled",  # about gcp; this environment runs on aws
     "MLS-GCP-020": "disabled",  # about gcp; this environment runs on aws
+    "MLS-GCP-021": "disabled",  # about gcp; this environment runs on aws
     "MLS-GEN-001": "mandatory",  # Stateful resources are protected in protected environments
     "MLS-GEN-002": "disabled",  # the pack cannot see secretness: pulumi-policy unwraps Pulumi secrets before a validation reads the properties; enforced by mlstack check / diff on the recorded plan, where a secret input stays marked as one
     "MLS-K8S-001": "mandatory",  # Pods run as non-root
