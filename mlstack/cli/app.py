@@ -52,10 +52,14 @@ def _global(
 ) -> None:
     STATE.stacks_dir = stacks_dir
     STATE.verbose = verbose
-    from mlstack import fsio
     from mlstack.engine.plan import cache
 
-    cache.configure(fsio.project_root(stacks_dir) / ".mlstack" / "cache" / "plans", enabled=not no_plan_cache)
+    def folder() -> Path:  # found when a plan first uses the cache: validate, schema and most commands never do
+        from mlstack import fsio
+
+        return fsio.project_root(stacks_dir) / ".mlstack" / "cache" / "plans"
+
+    cache.configure(folder, enabled=not no_plan_cache)
 
 
 def _register() -> None:

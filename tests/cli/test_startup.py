@@ -53,10 +53,11 @@ def test_validate_and_schema_import_no_pulumi():
         "import sys; from mlstack.cli import main\n"
         f"assert main(['--stacks-dir', {STACKS!r}, 'validate', '--env', 'staging']) == 0\n"
         "assert main(['schema']) == 0\n"
-        "print(sorted({m.split('.')[0] for m in sys.modules if m.startswith('pulumi')}))"
+        "print(sorted({m.split('.')[0] for m in sys.modules if m.startswith('pulumi')}), 'mlstack.fsio' in sys.modules)"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT).stdout
-    assert out.strip().splitlines()[-1] == "[]"
+    # nor the file writer: the plan cache's folder is found only when a plan first uses it
+    assert out.strip().splitlines()[-1] == "[] False"
 
 
 def _full_group_output(monkeypatch, capsys, args: list[str]) -> tuple[int, str, str]:

@@ -109,6 +109,22 @@ def test_the_folder_is_bounded(tmp_path, monkeypatch):
     assert len(list(tmp_path.glob("*.json"))) == 2
 
 
+def test_a_folder_given_as_a_function_is_found_when_a_plan_first_uses_the_cache(tmp_path):
+    from mlstack.engine.plan.model import Plan
+
+    asked: list[int] = []
+    cache.configure(lambda: asked.append(1) or tmp_path / "plans", enabled=True)
+    try:
+        assert asked == []  # configuring finds nothing yet
+        assert cache.get("0" * 64) is None
+        cache.put("1" * 64, Plan(project="p", env="e", target={}, resources=[]))
+        cache.put("2" * 64, Plan(project="p", env="f", target={}, resources=[]))
+    finally:
+        cache.configure(None, enabled=False)
+    assert asked == [1]  # once
+    assert sorted(p.name for p in (tmp_path / "plans").glob("*.json")) == ["1" * 64 + ".json", "2" * 64 + ".json"]
+
+
 def test_off_means_neither_read_nor_written(capsys, project, recordings):
     _plan(capsys, project, "--no-plan-cache")
     _plan(capsys, project, "--no-plan-cache")

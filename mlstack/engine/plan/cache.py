@@ -21,6 +21,7 @@ import functools
 import hashlib
 import json
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -29,16 +30,27 @@ MAX_ENTRIES = 64
 MAX_BYTES = 256 * 1024 * 1024
 _SDKS = ("pulumi", "pulumi_aws", "pulumi_gcp", "pulumi_kubernetes", "pulumi_random")
 
-_folder: Path | None = None
+_folder: Path | Callable[[], Path] | None = None
 _enabled = False
 _memo: dict[str, str] = {}
 
 
-def configure(folder: Path | None, *, enabled: bool = True) -> None:
-    """Turns the cache on (``folder`` on disk, or memory only when None) or off (``enabled=False``)."""
+def configure(folder: Path | Callable[[], Path] | None, *, enabled: bool = True) -> None:
+    """Turns the cache on (``folder`` on disk, or memory only when None) or off (``enabled=False``).
+
+    ``folder`` may be a function giving the folder, called when a plan first reads or writes the cache: the
+    command line's global callback configures every command, and most of them never plan.
+    """
     global _folder, _enabled
     _folder, _enabled = folder, enabled
     _memo.clear()
+
+
+def _where() -> Path | None:
+    global _folder
+    if callable(_folder):
+        _folder = _folder()
+    return _folder
 
 
 def enabled() -> bool:
@@ -91,8 +103,9 @@ def get(cache_key: str) -> Any | None:
     if not _enabled:
         return None
     text = _memo.get(cache_key)
-    if text is None and _folder is not None:
-        path = _folder / f"{cache_key}.json"
+    folder = _where() if text is None else None
+    if folder is not None:
+        path = folder / f"{cache_key}.json"
         try:
             text = path.read_text(encoding="utf-8")
         except OSError:
@@ -111,13 +124,14 @@ def put(cache_key: str, plan: Any) -> None:
         return
     text = _encode(plan, cache_key)
     _memo[cache_key] = text
-    if _folder is None:
+    folder = _where()
+    if folder is None:
         return
     from mlstack import fsio
 
     try:
-        fsio.atomic_write(_folder / f"{cache_key}.json", text, root=_folder)
-        _trim(_folder)
+        fsio.atomic_write(folder / f"{cache_key}.json", text, root=folder)
+        _trim(folder)
     except Exception:  # noqa: BLE001 - the cache is an optimisation: a full disk must not fail a plan
         return
 
