@@ -11,13 +11,14 @@ import pulumi
 import pulumi_kubernetes as k8s
 
 from . import hardening as h
+from . import tracking_audit
 
 if TYPE_CHECKING:  # the Args type only: tracking_server imports this module
     from .tracking_server import TrackingServerArgs
 
 NAME = "mlflow"
 PORT = 5000
-PYTHON_HOOKS = "mlflow-python"  # ConfigMap with the target's Python start-up modules (TrackingServerArgs.python_hooks)
+PYTHON_HOOKS = "mlflow-python"  # ConfigMap: the audit app and the target's Python start-up modules (hook_files)
 HOOKS_PATH = "/opt/mlstack/python"
 WORKER_HEALTHCHECK_TIMEOUT_S = 60
 
@@ -63,19 +64,31 @@ def allowed_hosts(args: TrackingServerArgs) -> list[str]:
     return [*(f"{n}:{PORT}" for n in names), *names, "localhost:*", "127.0.0.1:*", *args.allowed_hosts]
 
 
+def hook_files(args: TrackingServerArgs) -> dict[str, str]:
+    """Files of the ConfigMap ``mlflow-python`` (path under ``PYTHONPATH`` -> text): mlstack's audit app
+    (:mod:`.tracking_audit`, on every target) and the target's start-up modules (``args.python_hooks``)."""
+    return dict(sorted({**tracking_audit.FILES, **args.python_hooks}.items()))
+
+
+def hook_key(path: str) -> str:
+    """A file's ConfigMap key: its path with ``/`` as ``.`` (keys cannot hold ``/``; the volume's items map back)."""
+    return path.replace("/", ".")
+
+
 def server_command(args: TrackingServerArgs) -> list[pulumi.Input[str]]:
     """``mlflow server`` and its flags; the backend store URI comes from the environment, never argv.
 
     ``--timeout-worker-healthcheck``: uvicorn kills a worker that does not answer its supervisor within 5 s
     by default, and a worker importing MLflow on a throttled CPU takes longer, so the pod can restart its
     workers in a loop at start (seen on this project's 2-core CI machine under load); 60 s is ample.
+    ``--app-name mlstack-audit``: MLflow's basic-auth app plus the audit lines of :mod:`.tracking_audit`.
     """
     return [
         "mlflow", "server",
         "--host", "0.0.0.0",
         "--port", str(PORT),
         "--workers", str(args.workers),
-        "--app-name", "basic-auth",
+        "--app-name", tracking_audit.APP_NAME,
         "--serve-artifacts",
         "--artifacts-destination", args.artifacts_uri,
         "--allowed-hosts", ",".join(allowed_hosts(args)),
@@ -95,8 +108,8 @@ def server_env(args: TrackingServerArgs, config_secret: pulumi.Input[str], env_s
         # memory (measured: docs/real-services.md); off unless the spec turns it on.
         k8s.core.v1.EnvVarArgs(name="MLFLOW_SERVER_ENABLE_JOB_EXECUTION", value="true" if args.job_execution else "false"),
     ]
-    if args.python_hooks:
-        env.append(k8s.core.v1.EnvVarArgs(name="PYTHONPATH", value=HOOKS_PATH))
+    # The audit app and the target's hooks (hook_files) are importable by every Python process of the pod.
+    env.append(k8s.core.v1.EnvVarArgs(name="PYTHONPATH", value=HOOKS_PATH))
     env += [k8s.core.v1.EnvVarArgs(name=k, value=v) for k, v in sorted(args.env.items())]
     if env_secret:
         env += [h.secret_env_var(k, env_secret, k) for k in sorted(args.secret_env)]
@@ -120,13 +133,14 @@ def server_volumes(
         ),
     ]
     mounts = [tmp_mount, k8s.core.v1.VolumeMountArgs(name="auth-config", mount_path="/etc/mlflow/auth", read_only=True)]
-    if args.python_hooks:
-        volumes.append(
-            k8s.core.v1.VolumeArgs(
-                name="python-hooks", config_map=k8s.core.v1.ConfigMapVolumeSourceArgs(name=PYTHON_HOOKS, default_mode=0o444)
-            )
+    items = [k8s.core.v1.KeyToPathArgs(key=hook_key(path), path=path) for path in hook_files(args)]
+    volumes.append(
+        k8s.core.v1.VolumeArgs(
+            name="python-hooks",
+            config_map=k8s.core.v1.ConfigMapVolumeSourceArgs(name=PYTHON_HOOKS, items=items, default_mode=0o444),
         )
-        mounts.append(k8s.core.v1.VolumeMountArgs(name="python-hooks", mount_path=HOOKS_PATH, read_only=True))
+    )
+    mounts.append(k8s.core.v1.VolumeMountArgs(name="python-hooks", mount_path=HOOKS_PATH, read_only=True))
     return volumes, mounts
 
 

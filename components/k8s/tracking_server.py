@@ -1,6 +1,8 @@
 """MLflow tracking server and model registry in namespace ``mlflow``, with authentication on.
 
-A Deployment runs ``mlflow server --app-name basic-auth --serve-artifacts --artifacts-destination <uri>``.
+A Deployment runs ``mlflow server --app-name mlstack-audit --serve-artifacts --artifacts-destination <uri>``
+(MLflow's basic-auth app plus one JSON audit line per registry or user write, with the acting user:
+``tracking_audit.py``).
 The backend store is the target's Postgres: its URI arrives as a Pulumi secret and reaches the container
 only through a Kubernetes Secret (``MLFLOW_BACKEND_STORE_URI`` from a ``secretKeyRef``). Artifacts go to the
 target's bucket (``s3://`` with an IRSA role on aws, ``gs://`` with Workload Identity on gcp, the on-prem object store (SeaweedFS) via
@@ -55,6 +57,8 @@ from .tracking_pod import (
     PORT,
     PYTHON_HOOKS,
     auth_ini,
+    hook_files,
+    hook_key,
     mlflow_pod_spec,
     render_auth_ini,
     server_command,
@@ -93,7 +97,7 @@ class TrackingServerArgs:
             in the ConfigMap ``mlflow-python``, mounted read-only and put on ``PYTHONPATH``, so every Python
             process of the pod imports them. A target uses it to adapt the server to its cloud without this
             cloud-neutral pod knowing (AWS: reading the rotating RDS-managed password at every connect, see
-            ``mlstack.components.aws.db_credentials_hook``). Default none: no ConfigMap, volume or PYTHONPATH.
+            ``mlstack.components.aws.db_credentials_hook``). Default none: the ConfigMap holds only the audit app.
         allowed_namespaces: namespaces whose pods may reach port 5000 (teams, CI, verification); none.
         workers: server worker processes; 2.
         cpu: CPU request; "500m". cpu_limit: CPU limit; "2".
@@ -224,11 +228,13 @@ class TrackingServer(pulumi.ComponentResource):
             },
             opts=child,
         )
+        # The audit app (tracking_audit.py) and the target's start-up modules, on every MLflow process's PYTHONPATH.
         hooks = [
             k8s.core.v1.ConfigMap(
-                f"{name}-python", metadata=meta(PYTHON_HOOKS), data=dict(sorted(args.python_hooks.items())), opts=child
+                f"{name}-python", metadata=meta(PYTHON_HOOKS),
+                data={hook_key(path): text for path, text in hook_files(args).items()}, opts=child,
             )
-        ] if args.python_hooks else []
+        ]  # fmt: skip
         env_secrets = [
             k8s.core.v1.Secret(
                 f"{name}-env",

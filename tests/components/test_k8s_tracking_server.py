@@ -39,7 +39,7 @@ def _container(plan):
     return plan.one(DEPLOY, "tracking-deployment").inputs["spec"]["template"]["spec"]["containers"][0]
 
 
-def test_deployment_runs_mlflow_server_with_basic_auth(record_plan):
+def test_deployment_runs_mlflow_server_with_basic_auth_through_the_audit_app(record_plan):
     plan = _plan(
         record_plan,
         service_account_annotations={"eks.amazonaws.com/role-arn": "arn:aws:iam::123456789012:role/mlflow"},
@@ -53,7 +53,7 @@ def test_deployment_runs_mlflow_server_with_basic_auth(record_plan):
     assert c["image"] == MLFLOW_IMAGE
     assert c["command"] == [
         "mlflow", "server", "--host", "0.0.0.0", "--port", "5000", "--workers", "2",
-        "--app-name", "basic-auth", "--serve-artifacts", "--artifacts-destination", "s3://acme-ml-test-artifacts/mlflow",
+        "--app-name", "mlstack-audit", "--serve-artifacts", "--artifacts-destination", "s3://acme-ml-test-artifacts/mlflow",
         "--allowed-hosts",
         "mlflow.mlflow.svc.cluster.local:5000,mlflow.mlflow.svc:5000,mlflow.mlflow:5000,mlflow:5000,"
         "mlflow.mlflow.svc.cluster.local,mlflow.mlflow.svc,mlflow.mlflow,mlflow,localhost:*,127.0.0.1:*",
@@ -65,6 +65,7 @@ def test_deployment_runs_mlflow_server_with_basic_auth(record_plan):
         {"name": "MLFLOW_AUTH_CONFIG_PATH", "value": "/etc/mlflow/auth/basic_auth.ini"},
         {"name": "HOME", "value": "/tmp"},
         {"name": "MLFLOW_SERVER_ENABLE_JOB_EXECUTION", "value": "false"},
+        {"name": "PYTHONPATH", "value": "/opt/mlstack/python"},
     ]
     for probe in ("readinessProbe", "livenessProbe", "startupProbe"):
         assert c[probe]["httpGet"] == {"path": "/health", "port": "http"}
@@ -126,7 +127,7 @@ def test_onprem_env_extras(record_plan):
         env={"MLFLOW_S3_ENDPOINT_URL": "http://minio.minio.svc.cluster.local:9000"},
         secret_env={"AWS_SECRET_ACCESS_KEY": "s", "AWS_ACCESS_KEY_ID": "k"},  # plain: the component makes them secret
     )
-    env = _container(plan)["env"][5:]  # after the five every pod has
+    env = _container(plan)["env"][6:]  # after the six every pod has
     assert env == [
         {"name": "MLFLOW_S3_ENDPOINT_URL", "value": "http://minio.minio.svc.cluster.local:9000"},
         {"name": "AWS_ACCESS_KEY_ID", "valueFrom": {"secretKeyRef": {"key": "AWS_ACCESS_KEY_ID", "name": "mlflow-env"}}},
@@ -156,32 +157,49 @@ def test_replicas_must_be_positive(record_plan):
         _plan(record_plan, replicas=0)
 
 
-def test_python_hooks_are_mounted_from_their_configmap(record_plan):
+AUDIT_ITEMS = [
+    {"key": "mlstack_mlflow_audit-1.0.dist-info.METADATA", "path": "mlstack_mlflow_audit-1.0.dist-info/METADATA"},
+    {"key": "mlstack_mlflow_audit-1.0.dist-info.entry_points.txt", "path": "mlstack_mlflow_audit-1.0.dist-info/entry_points.txt"},
+    {"key": "mlstack_mlflow_audit.py", "path": "mlstack_mlflow_audit.py"},
+]
+
+
+def test_python_hooks_are_mounted_from_their_configmap_beside_the_audit_app(record_plan):
+    from mlstack.components.k8s.tracking_audit import FILES
+
     hook = "import os\nos.environ.setdefault('X', '1')\n"
     plan = _plan(record_plan, python_hooks={"sitecustomize.py": hook, "a_helper.py": "VALUE = 1\n"})
     hooks = plan.one("kubernetes:core/v1:ConfigMap", "tracking-python")
     assert hooks.inputs["metadata"]["name"] == "mlflow-python" and hooks.inputs["metadata"]["namespace"] == "mlflow"
-    assert hooks.inputs["data"] == {"a_helper.py": "VALUE = 1\n", "sitecustomize.py": hook}
+    assert hooks.inputs["data"] == {"a_helper.py": "VALUE = 1\n", "sitecustomize.py": hook,
+                                    **{i["key"]: FILES[i["path"]] for i in AUDIT_ITEMS}}  # fmt: skip
     deployment = plan.one("kubernetes:apps/v1:Deployment", "tracking-deployment")
     migrate = plan.one("kubernetes:batch/v1:Job", "tracking-migrate")
     assert deployment.depends_on == [migrate.urn, hooks.urn]
     assert migrate.depends_on == [hooks.urn]
     pod = deployment.inputs["spec"]["template"]["spec"]
-    assert {"configMap": {"defaultMode": 0o444, "name": "mlflow-python"}, "name": "python-hooks"} in pod["volumes"]
+    items = sorted([*AUDIT_ITEMS, {"key": "a_helper.py", "path": "a_helper.py"}, {"key": "sitecustomize.py", "path": "sitecustomize.py"}],
+                   key=lambda i: i["path"])  # fmt: skip
+    assert {"configMap": {"defaultMode": 0o444, "items": items, "name": "mlflow-python"}, "name": "python-hooks"} in pod["volumes"]
     container = pod["containers"][0]
     assert {"mountPath": "/opt/mlstack/python", "name": "python-hooks", "readOnly": True} in container["volumeMounts"]
     assert {"name": "PYTHONPATH", "value": "/opt/mlstack/python"} in container["env"]
 
 
-def test_without_python_hooks_the_pod_has_no_hook_configmap_volume_or_pythonpath(record_plan):
+def test_without_python_hooks_the_configmap_holds_only_the_audit_app(record_plan):
+    from mlstack.components.k8s.tracking_audit import FILES
+
     plan = _plan(record_plan)
-    assert plan.of_type("kubernetes:core/v1:ConfigMap") == []
+    (hooks,) = plan.of_type("kubernetes:core/v1:ConfigMap")
+    assert hooks.inputs["data"] == {i["key"]: FILES[i["path"]] for i in AUDIT_ITEMS}
+    assert FILES["mlstack_mlflow_audit-1.0.dist-info/entry_points.txt"] == (
+        "[mlflow.app]\nmlstack-audit = mlstack_mlflow_audit:create_app\n")
     deployment = plan.one("kubernetes:apps/v1:Deployment", "tracking-deployment")
-    assert deployment.depends_on == [plan.one("kubernetes:batch/v1:Job", "tracking-migrate").urn]
+    assert deployment.depends_on == [plan.one("kubernetes:batch/v1:Job", "tracking-migrate").urn, hooks.urn]
     pod = deployment.inputs["spec"]["template"]["spec"]
-    assert [v["name"] for v in pod["volumes"]] == ["tmp", "auth-config"]
-    assert [m["name"] for m in pod["containers"][0]["volumeMounts"]] == ["tmp", "auth-config"]
-    assert "PYTHONPATH" not in {e["name"] for e in pod["containers"][0]["env"]}
+    assert [v["name"] for v in pod["volumes"]] == ["tmp", "auth-config", "python-hooks"]
+    assert pod["volumes"][2]["configMap"]["items"] == AUDIT_ITEMS
+    assert [m["name"] for m in pod["containers"][0]["volumeMounts"]] == ["tmp", "auth-config", "python-hooks"]
 
 
 def test_job_runner_on_only_when_asked_and_extra_hosts_are_accepted(record_plan):
@@ -199,7 +217,8 @@ def test_migrations_run_once_in_a_job_the_deployment_waits_for(record_plan):
     assert job.inputs["metadata"]["name"] == migrate_job_name(MLFLOW_IMAGE)
     assert migrate_job_name(MLFLOW_IMAGE).startswith("mlflow-migrate-") and len(migrate_job_name(MLFLOW_IMAGE)) == 23
     assert migrate_job_name("ghcr.io/mlflow/mlflow:v9.9.9") != migrate_job_name(MLFLOW_IMAGE)
-    assert job.depends_on == [plan.one("kubernetes:core/v1:Secret", "tracking-env").urn]
+    assert job.depends_on == [plan.one("kubernetes:core/v1:ConfigMap", "tracking-python").urn,
+                              plan.one("kubernetes:core/v1:Secret", "tracking-env").urn]  # fmt: skip
     pod = job.inputs["spec"]["template"]["spec"]
     assert job.inputs["spec"]["backoffLimit"] == 3 and pod["restartPolicy"] == "Never"
     (init,) = pod["initContainers"]

@@ -24,8 +24,7 @@ ALLOWED = {
     ("Deployment", "mlflow", "mlflow"): (
         "spec.template.spec.containers[0].command[12]",  # --artifacts-destination: the target's bucket URI
         "spec.template.spec.containers[0].env",  # the object store's endpoint and credentials where there is no cloud identity
-        # AWS mounts its Python start-up hook (the reader of the rotating RDS password); others have none.
-        "spec.template.spec.containers[0].volumeMounts",
+        # AWS's Python start-up hook (the reader of the rotating RDS password) is one more item of the hooks volume.
         "spec.template.spec.volumes",
     ),
     # The scratch tier: its volumes' source (FSx CSI, GKE's Lustre CSI, an NFS export) and driver, and the size
@@ -33,6 +32,9 @@ ALLOWED = {
     ("StorageClass", "", "scratch"): ("provisioner",),
     ("PersistentVolume", "", "scratch-*"): ("spec.capacity.storage", "spec.csi", "spec.nfs", "spec.mountOptions"),
     ("PersistentVolumeClaim", "*", "scratch"): ("spec.resources.requests.storage",),
+    # Every target's MLflow runs mlstack's audit app from this ConfigMap; AWS adds its RDS password hook (Cloud
+    # SQL's password is not rotated, the in-cluster Postgres password is fixed).
+    ("ConfigMap", "mlflow", "mlflow-python"): ("data.sitecustomize.py",),
     ("RoleBinding", "*", "mlstack-ci"): ("subjects",),  # the Kubernetes group the cloud maps the CI identity to
     # A pool's Kueue flavor selects its nodes by mlstack.io/pool on the clouds (mlstack labels the nodes it
     # creates) and by the pool's selector on-prem (mlstack does not label existing nodes).
@@ -79,13 +81,11 @@ MISSING_ON = {
     "gcp-staging": {
         ("Namespace", "", "nvidia-device-plugin"),
         ("Release", "nvidia-device-plugin", "nvidia-device-plugin"),
-        ("ConfigMap", "mlflow", "mlflow-python"),  # AWS's RDS password hook: Cloud SQL's password is not rotated
         # GKE collects the GPUs' DCGM metrics itself (its managed DCGM component): no exporter of mlstack's.
         ("Namespace", "", "gpu-telemetry"),
         ("Release", "gpu-telemetry", "dcgm-exporter"),
         ("Service", "gpu-telemetry", "dcgm-exporter-node"),  # the verification's node-local route to it
     },
-    "onprem": {("ConfigMap", "mlflow", "mlflow-python")},  # likewise: the in-cluster Postgres password is fixed
 }
 # Objects only one side has, and why.
 ONLY_ON = {

@@ -43,8 +43,11 @@ def test_the_rendered_pod_reads_the_password_from_the_secret(rds_server):
     assert env["MLSTACK_DB_SECRET_ARN"] == rds_server["MLSTACK_MLFLOW_DB_SECRET_ARN"]
     assert env["AWS_REGION"] == env["AWS_DEFAULT_REGION"] == "us-east-1"
     from mlstack.components.aws.db_credentials_hook import SITECUSTOMIZE
+    from mlstack.components.k8s.tracking_audit import FILES
 
-    assert rendered.config_map_data("mlflow", "mlflow-python") == {"sitecustomize.py": SITECUSTOMIZE}
+    # The AWS hook beside the audit app every target's MLflow runs (ConfigMap keys: paths with "/" as ".").
+    assert rendered.config_map_data("mlflow", "mlflow-python") == {
+        "sitecustomize.py": SITECUSTOMIZE, **{path.replace("/", "."): text for path, text in FILES.items()}}
     running = dict(
         item.split("=", 1) for item in Path(f"/proc/{rds_server['MLSTACK_MLFLOW_PID']}/environ").read_bytes().decode().rstrip("\0").split("\0")
     )

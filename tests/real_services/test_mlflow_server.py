@@ -49,7 +49,13 @@ def test_the_process_has_the_rendered_environment(mlflow_server, rendered):
     # The auth file is the rendered Secret's basic_auth.ini, written where the volume mount put it.
     assert Path(env["MLFLOW_AUTH_CONFIG_PATH"]).name == "basic_auth.ini"
     assert Path(env["MLFLOW_AUTH_CONFIG_PATH"]).read_text() == config["basic_auth.ini"]
-    assert "PYTHONPATH" not in env  # start-up hooks are the AWS target's (test_db_credentials_rotation.py)
+    # PYTHONPATH is the ConfigMap mlflow-python's mount: the audit app only (start-up hooks are the AWS target's,
+    # test_db_credentials_rotation.py), its distribution record where importlib.metadata finds it.
+    from mlstack.components.k8s.tracking_audit import FILES
+
+    hooks = Path(env["PYTHONPATH"])
+    files = [str(f.relative_to(hooks)) for f in hooks.rglob("*") if f.is_file() and "__pycache__" not in f.parts]
+    assert sorted(files) == sorted(FILES)  # (here the mount is writable, so Python adds its __pycache__)
     assert config["backend-store-uri"].startswith("postgresql://")
 
 
