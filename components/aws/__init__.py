@@ -22,6 +22,8 @@ _EXPORTS = {
     "ClusterArgs": "cluster",
     "ClusterAutoscaler": "cluster_autoscaler",
     "ClusterAutoscalerArgs": "cluster_autoscaler",
+    "ContainerLogs": "container_logs",
+    "ContainerLogsArgs": "container_logs",
     "ContainerRegistry": "container_registry",
     "ContainerRegistryArgs": "container_registry",
     "InterruptionQueue": "interruption_queue",
@@ -63,6 +65,8 @@ __all__ = [
     "ClusterArgs",
     "ClusterAutoscaler",
     "ClusterAutoscalerArgs",
+    "ContainerLogs",
+    "ContainerLogsArgs",
     "ContainerRegistry",
     "ContainerRegistryArgs",
     "InterruptionQueue",
@@ -98,6 +102,7 @@ if TYPE_CHECKING:
     from .ci_trust import CiTrust, CiTrustArgs
     from .cluster import Cluster, ClusterArgs
     from .cluster_autoscaler import ClusterAutoscaler, ClusterAutoscalerArgs
+    from .container_logs import ContainerLogs, ContainerLogsArgs
     from .container_registry import ContainerRegistry, ContainerRegistryArgs
     from .environment import AwsEnvironment, AwsEnvironmentArgs
     from .interruption_queue import InterruptionQueue, InterruptionQueueArgs

@@ -18,6 +18,7 @@ from .audit import Audit, AuditArgs
 from .bucket import Bucket, BucketArgs
 from .ci_trust import CiTrust, CiTrustArgs
 from .cluster import Cluster, ClusterArgs
+from .container_logs import ADDON as CONTAINER_LOGS_ADDON, ContainerLogs, ContainerLogsArgs
 from .container_registry import ContainerRegistry, ContainerRegistryArgs
 from .irsa_role import WorkloadRole, WorkloadRoleArgs
 from .mlflow_access import MLFLOW_PREFIX, database_secret_statements, mlflow_statements
@@ -76,6 +77,8 @@ class AwsEnvironmentArgs:
             no access policy: the groups' RoleBindings decide); e.g. a team's role -> the team's group. None.
         node_monitoring: install the ``eks-node-monitoring-agent`` add-on (node health conditions for node auto
             repair); default False.
+        container_logs: ship container logs to CloudWatch Logs (the ``amazon-cloudwatch-observability`` add-on,
+            KMS-encrypted groups with a retention, its IRSA role: :class:`ContainerLogs`); None ships none.
         addon_versions: EKS add-on name (``vpc-cni``, ``aws-efs-csi-driver``) -> the version to install (a lock's,
             e.g. ``v1.20.4-eksbuild.1``). Default empty: each add-on takes EKS's default for the cluster's version.
     """
@@ -97,6 +100,7 @@ class AwsEnvironmentArgs:
     audit: AuditArgs | None = None
     cluster_access: Mapping[str, Sequence[str]] = field(default_factory=dict)
     node_monitoring: bool = False
+    container_logs: ContainerLogsArgs | None = None
     addon_versions: Mapping[str, str] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
@@ -175,6 +179,13 @@ class AwsEnvironment(pulumi.ComponentResource):
                 opts=child_opts(self),
             )
 
+        if args.container_logs is not None:  # Fluent Bit on every node: container logs (MLflow's access log too)
+            logs = ContainerLogs(f"{name}-container-logs", fill(args.container_logs, cluster_name=cluster.cluster_name,
+                                 oidc_provider_arn=cluster.oidc_provider_arn, oidc_provider_url=cluster.oidc_provider_url),
+                                 opts=child_opts(self))  # fmt: skip
+            # After its groups: Fluent Bit would otherwise create them itself, unencrypted and kept forever.
+            self._addon(args, cluster, CONTAINER_LOGS_ADDON, f"{name}-cloudwatch-observability",
+                        depends_on=[logs, *pools.values()], service_account_role_arn=logs.role_arn)
         # Resource metrics (kubectl top, HPA): EKS's metrics-server community add-on (its version locked like
         # every add-on's). Created after the node groups in program order; EKS reports it DEGRADED until nodes join.
         self._addon(args, cluster, "metrics-server", f"{name}-metrics-server")

@@ -49,7 +49,12 @@ class Cluster(Model):
 
     endpoint: Literal["private", "public"] = Field("private", description="API endpoint reachability. Default private; public needs allowed_cidrs.", examples=["public"])
     allowed_cidrs: list[Cidr] = Field(default_factory=list, description="CIDRs allowed to reach a public endpoint.", examples=[["203.0.113.0/24"]])
-    log_retention_days: int = Field(90, ge=1, le=3653, description="Control-plane log retention (aws CloudWatch), days.", examples=[30])
+    log_retention_days: int = Field(90, ge=1, le=3653, description="Control-plane and container log retention (aws CloudWatch), days.", examples=[30])
+    container_logs: bool = Field(
+        True, description="aws: ship every container's stdout/stderr (MLflow's access log too) to CloudWatch Logs with the "
+        "amazon-cloudwatch-observability add-on, KMS-encrypted, kept log_retention_days. false ships none (kubectl logs "
+        "only). gcp ships them through GKE's logging either way; onprem: not read.", examples=[False],
+    )
     admins: list[str] = Field(
         default_factory=list,
         description="aws: IAM role or user ARNs given cluster-admin, each through its own EKS access entry.", examples=[["arn:aws:iam::123456789012:role/platform-admin"]],

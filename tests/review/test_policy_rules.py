@@ -187,6 +187,12 @@ CASES: dict[str, tuple[list, list]] = {
                      reg("kubernetes:gateway.networking.k8s.io/v1:Gateway", "gw", {"spec": {
                          "gatewayClassName": "gke-l7-global-external-managed",
                          "listeners": [{"name": "http", "protocol": "HTTP", "port": 80}]}})]),
+    "MLS-AWS-026": ([reg("aws:cloudwatch/logGroup:LogGroup", "cp", {"name": "/aws/eks/c/cluster", "retentionInDays": 90}),
+                     reg("aws:cloudwatch/logGroup:LogGroup", "app", {"name": "/aws/containerinsights/c/application",
+                                                                     "retentionInDays": 90, "kmsKeyId": "arn:aws:kms:k"})],
+                    [reg("aws:cloudwatch/logGroup:LogGroup", "forever", {"name": "/aws/eks/c/cluster"}),
+                     reg("aws:cloudwatch/logGroup:LogGroup", "app", {"name": "/aws/containerinsights/c/application",
+                                                                     "retentionInDays": 90})]),
     "MLS-GEN-001": ([reg("aws:s3/bucket:Bucket", "b", protect=True)], [reg("aws:s3/bucket:Bucket", "b")]),
     "MLS-GEN-002": ([reg("kubernetes:core/v1:Secret", "s", {"stringData": "[secret]"})],
                     [reg("kubernetes:core/v1:Secret", "s", {"stringData": {"password": "hunter2"}})]),
@@ -266,6 +272,14 @@ def test_a_chart_that_runs_a_pod_as_root_fails_the_non_root_rule():
     assert [f.message for f in failed.findings] == [
         "chart 'nfs' runs a pod as root (values.podSecurityContext)",
         "chart 'nfs' runs a pod as root (values.sidecars[0].securityContext)",
+    ]
+
+
+def test_the_log_rule_names_each_group():
+    result = _result("MLS-AWS-026", CASES["MLS-AWS-026"][1])
+    assert sorted(f.message for f in result.findings) == [
+        "container logs without a customer-managed key (kmsKeyId)",
+        "no retention: CloudWatch keeps (and bills) every event forever",
     ]
 
 

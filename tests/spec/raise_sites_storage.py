@@ -18,6 +18,9 @@ STORAGE_FIXTURES = {
                            "required on onprem: the existing Lustre (NFS-exported) or NFS scratch export"),
 }
 STORAGE_SITES = {
+    # AWS container logs (the audit path): sibling outputs AwsEnvironment fills in.
+    'components/aws/container_logs.py::ContainerLogs.__init__::ValueError::{}: cluster_name, oidc_provider_arn and oidc_provider_url are required':
+        I("the cluster's name and OIDC outputs"),
     'components/aws/scratch_file_system.py::ScratchFileSystemArgs.__post_init__::ValueError::storage_capacity_gib must be 1200 or a multiple of 2400, got {}':
         F('fsx-size'),
     'components/aws/scratch_file_system.py::ScratchFileSystemArgs.__post_init__::ValueError::throughput_mb_s_per_tib must be one of {}, got {}':

@@ -12,6 +12,7 @@ from mlstack.components.aws.audit import AuditArgs
 from mlstack.components.aws.bucket import BucketArgs
 from mlstack.components.aws.ci_trust import CiTrustArgs
 from mlstack.components.aws.cluster import ClusterArgs
+from mlstack.components.aws.container_logs import ContainerLogsArgs
 from mlstack.components.aws.container_registry import ContainerRegistryArgs
 from mlstack.components.aws.load_balancer_controller import INGRESS_CLASS
 from mlstack.components.aws.db_credentials_hook import PYTHON_HOOKS, SECRET_ARN_ENV
@@ -156,6 +157,7 @@ def environment_args(
         audit=AuditArgs(retention_days=spec.audit.retention_days),
         cluster_access=team_access(spec),
         node_monitoring=any(p.accelerator for p in spec.node_pools.values()),
+        container_logs=ContainerLogsArgs(retention_days=spec.cluster.log_retention_days) if spec.cluster.container_logs else None,
         addon_versions={k.removeprefix("addon/"): v for k, v in sorted(platform.items()) if k.startswith("addon/")},
     )
 
