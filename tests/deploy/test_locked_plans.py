@@ -124,10 +124,11 @@ CHART_IMAGE_VALUES = {
 }
 #: Charts that run images no lock pins, and why (docs/lifecycle.md, Lock files). None of them is in an example plan.
 CHART_IMAGES_NOT_LOCKED = {
-    # The operator picks each operand's image itself at run time from its ClusterPolicy ({repository, image,
-    # version} per operand; the driver's tag gets the node's OS appended, e.g. -ubuntu22.04): there is no single
-    # reference per operand for the plan to name. On-prem opt-in only (cluster.gpu_operator).
-    "gpu-operator": "operand images chosen by the operator at run time (driver tag per node OS)",
+    # The chart names the operator's and each operand's image as {repository, image, version} (not the
+    # repository:tag a lock rewrites), and the operator builds the operands' references itself at run time (the
+    # driver's tag gets the node's OS appended, e.g. -ubuntu22.04): no one reference per operand for the plan to
+    # name. On-prem opt-in only (cluster.gpu_operator).
+    "gpu-operator": "operand images built by the operator at run time (driver tag per node OS)",
     # The device plugin and scheduler extension's tags at chart 1.10.0 are not known here: the chart's source
     # repository (aws-neuron/neuron-helm-charts) was seen only at 1.0.0. Only where a pool has Neuron devices.
     "oci://public.ecr.aws/neuron/neuron-helm-chart": "image tags of chart 1.10.0 not yet in the catalogue",
