@@ -55,6 +55,7 @@ class ClusterArgs:
             nodes, scraped into Managed Service for Prometheus. Default False.
         lustre_csi_driver: turn on GKE's managed Lustre CSI driver add-on (the scratch tier's Managed Lustre
             instance is mounted through it). Default False.
+        gcs_fuse_csi_driver: turn on GKE's Cloud Storage FUSE CSI driver add-on (bucket mounts). Default False.
         protect: ``deletion_protection`` on the cluster, and Pulumi ``protect`` + ``retain_on_delete`` on it
             and on the secrets key. Default False.
         labels: resource labels on the cluster and the key.
@@ -79,6 +80,7 @@ class ClusterArgs:
     labels: dict[str, str] = field(default_factory=dict)
     lustre_csi_driver: bool = False
     gpu_metrics: bool = False
+    gcs_fuse_csi_driver: bool = False
 
 
 class Cluster(pulumi.ComponentResource):
@@ -198,6 +200,9 @@ class Cluster(pulumi.ComponentResource):
                     enabled=True, enable_legacy_lustre_port=False
                 )
                 if args.lustre_csi_driver
+                else None,
+                gcs_fuse_csi_driver_config=gcp.container.ClusterAddonsConfigGcsFuseCsiDriverConfigArgs(enabled=True)
+                if args.gcs_fuse_csi_driver
                 else None,
             ),
             release_channel=gcp.container.ClusterReleaseChannelArgs(channel=channel),

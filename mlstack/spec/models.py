@@ -13,6 +13,7 @@ from pydantic import ConfigDict, Field
 from mlstack.components.contract import ACCELERATOR_LABEL, pool_size
 from mlstack.spec.model_base import Cidr, Model, Name
 from mlstack.spec.models_ci import Ci, CiNotebook
+from mlstack.spec.models_mounts import BucketMount
 
 class Target(Model):
     """Where the environment runs."""
@@ -202,6 +203,12 @@ class Storage(Model):
         None, description="The fast scratch tier: aws FSx for Lustre, gcp Managed Lustre, onprem an existing Lustre or NFS export; none when unset."
     )
     buckets: dict[str, BucketSpec] = Field(default_factory=dict, description="Object-store buckets by name.", examples=[{"datasets": {"versioning": True}, "artifacts": {}}])
+    bucket_mounts: dict[Name, BucketMount] = Field(
+        default_factory=dict,
+        description="Buckets mounted into team namespaces for read-mostly datasets, by claim name: aws Mountpoint for "
+        "S3, gcp Cloud Storage FUSE, each team through its own identity scoped to the bucket (or folder); onprem: not "
+        "available. Default none.", examples=[{"datasets": {"bucket": "datasets", "prefix": "imagenet"}}],
+    )
 
 
 class Registry(Model):

@@ -25,7 +25,7 @@ from mlstack.components.aws.shared_file_system import SharedFileSystemArgs
 from mlstack.components.aws.tracking_database import TrackingDatabaseArgs
 from mlstack.components.k8s.efa_support import EFA_LABEL, EFA_RESOURCE, EfaSupport, EfaSupportArgs
 from mlstack.components.k8s.neuron_support import NeuronSupport, NeuronSupportArgs
-from mlstack.targets.aws import scratch, telemetry
+from mlstack.targets.aws import mounts, scratch, telemetry
 from mlstack.targets.bindings import Bindings, Identities, MlflowAccess, cluster_provider
 from mlstack.spec import Spec
 from mlstack.spec import scratch as scratch_spec
@@ -147,6 +147,7 @@ def environment_args(
         audit=AuditArgs(retention_days=spec.audit.retention_days),
         cluster_access=team_access(spec),
         node_monitoring=any(p.accelerator for p in spec.node_pools.values()),
+        s3_mount_driver=bool(spec.storage.bucket_mounts),
         addon_versions={k.removeprefix("addon/"): v for k, v in sorted(platform.items()) if k.startswith("addon/")},
     )
 
@@ -176,6 +177,7 @@ def provision(
     extras: list[pulumi.Resource] = capacity.provision(spec, catalog, versions, env, provider, environment_tags(spec))
     extras += scratch.csi_driver(spec, catalog, env, provider)
     extras += telemetry.managed_prometheus(spec, catalog, env, provider, environment_tags(spec))
+    data_roles = mounts.team_roles(spec, env, environment_tags(spec))
     if any(p.accelerator and catalog.accelerators[p.accelerator].kind == "trainium" for p in spec.node_pools.values()):
         extras.append(
             NeuronSupport(
@@ -231,6 +233,8 @@ def provision(
         mlflow_python_hooks=dict(PYTHON_HOOKS) if env.tracking_database_secret_arn else {},
         ci_groups=[CI_KUBERNETES_GROUP] if spec.ci and spec.ci.trusted else [],
         scratch_source=scratch.volume_source(env),
+        bucket_volumes=mounts.volumes(spec, env),
+        data_identities=mounts.identities(data_roles),
         # A multi-node pool's training runtime asks for every EFA interface of the node (NCCL uses them all).
         node_fabric={
             key: {EFA_RESOURCE: n}

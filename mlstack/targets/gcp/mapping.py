@@ -20,7 +20,7 @@ from mlstack.components.gcp.shared_file_system import SharedFileSystemArgs
 from mlstack.components.gcp.tpu_node_pool import TpuNodePoolArgs
 from mlstack.components.gcp.tracking_database import TrackingDatabaseArgs
 from mlstack.components.onprem.nfs_backend import NfsBackend, NfsBackendArgs
-from mlstack.targets.gcp import scratch
+from mlstack.targets.gcp import mounts, scratch
 from mlstack.targets.bindings import Bindings, Identities, MlflowAccess, cluster_provider
 from mlstack.targets.gcp import RESERVED_RANGES
 from mlstack.spec import Spec
@@ -138,6 +138,7 @@ def environment_args(
             master_ipv4_cidr_block=RESERVED_RANGES["control plane"],
             # GKE collects the GPUs' DCGM metrics itself: no exporter of mlstack's runs there.
             gpu_metrics=any(p.accelerator and catalog.accelerators[p.accelerator].kind == "gpu" for p in spec.node_pools.values()),
+            gcs_fuse_csi_driver=bool(spec.storage.bucket_mounts),
         ),
         node_pools={
             k: node_pool_args(spec, k, p, catalog, locked.get(f"node_pool/{k}"))
@@ -207,6 +208,7 @@ def provision(
         ),
         opts=pulumi.ResourceOptions(providers=[provider]),
     )
+    data = mounts.team_identities(spec, env.bucket_names)
     outputs = {
         "cluster_name": env.cluster_name,
         "kubeconfig": env.kubeconfig,
@@ -233,6 +235,8 @@ def provision(
         ci_users=[env.ci_service_account_email] if env.ci_service_account_email is not None else [],
         registry_host=f"{spec.target.region}-docker.pkg.dev",
         scratch_source=scratch.volume_source(env),
+        bucket_volumes=mounts.volumes(spec, env.bucket_names),
+        data_identities=mounts.annotations(data),
         outputs=outputs,
         depends_on=[env, nfs],
     )

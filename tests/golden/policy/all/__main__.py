@@ -49,6 +49,7 @@ LEVELS = {
     "MLS-AWS-023": "advisory",  # Multi-node GPU pools have EFA
     "MLS-AWS-024": "advisory",  # Spot and reserved Karpenter NodePools have interruption handling
     "MLS-AWS-025": "advisory",  # FSx for Lustre is encrypted with a customer-managed key
+    "MLS-AWS-030": "advisory",  # A read-only bucket mount's identity cannot write
     "MLS-GCP-001": "mandatory",  # GKE control plane is not public and nodes are private
     "MLS-GCP-002": "advisory",  # GKE secrets are encrypted with Cloud KMS
     "MLS-GCP-003": "advisory",  # GKE system and API server logs go to Cloud Logging
@@ -69,6 +70,7 @@ LEVELS = {
     "MLS-GCP-018": "advisory",  # Data-access audit logs are on
     "MLS-GCP-019": "advisory",  # Multi-node GPU pools use COMPACT placement
     "MLS-GCP-020": "advisory",  # Managed Lustre uses a customer-managed key
+    "MLS-GCP-030": "advisory",  # A read-only bucket mount's identity cannot write
     "MLS-GEN-001": "disabled",  # checked in protected environments only
     "MLS-GEN-002": "disabled",  # the pack cannot see secretness: pulumi-policy unwraps Pulumi secrets before a validation reads the properties; enforced by mlstack check / diff on the recorded plan, where a secret input stays marked as one
     "MLS-K8S-001": "advisory",  # Pods run as non-root
