@@ -74,6 +74,10 @@ SPEC_CHOICES = {
     },
 }
 # Objects the reference (aws) has and a target does not, and why.
+# A spec choice, not a target's: staging mounts datasets/imagenet for research (storage.bucket_mounts; on-prem has
+# no mount driver), the other examples mount nothing.
+STAGING_MOUNT = {("PersistentVolume", "", "imagenet-research"), ("PersistentVolumeClaim", "research", "imagenet"),
+                 ("ServiceAccount", "research", "mlstack-data")}
 MISSING_ON = {
     # GKE runs its own NVIDIA device plugin with the driver it installs.
     "gcp-staging": {
@@ -84,8 +88,9 @@ MISSING_ON = {
         ("Namespace", "", "gpu-telemetry"),
         ("Release", "gpu-telemetry", "dcgm-exporter"),
         ("Service", "gpu-telemetry", "dcgm-exporter-node"),  # the verification's node-local route to it
+        *STAGING_MOUNT,
     },
-    "onprem": {("ConfigMap", "mlflow", "mlflow-python")},  # likewise: the in-cluster Postgres password is fixed
+    "onprem": {("ConfigMap", "mlflow", "mlflow-python"), *STAGING_MOUNT},  # likewise: the in-cluster Postgres password is fixed
 }
 # Objects only one side has, and why.
 ONLY_ON = {
