@@ -28,6 +28,7 @@ from ..contract import ACCELERATOR_LABEL
 from . import require_provider
 from .gpu_check import GpuMetricsCheckArgs
 from .hardening import MLSTACK_LABELS
+from .operator_release import image_values
 
 TOKEN = "mlstack:k8s:GpuTelemetry"
 NAMESPACE = "gpu-telemetry"
@@ -48,6 +49,9 @@ class GpuTelemetryArgs:
     Attributes:
         chart_version: pinned ``dcgm-exporter`` chart version (from the catalogue).
         chart_repository: its Helm repository.
+        image: the exporter's image, ``<repository>:<tag>`` (catalogue pin: the chart's own default at the pinned
+            version), set as the chart's ``image`` value so that a plan names it and a lock pins it by digest;
+            default None (the chart's default image, which no lock pins).
         namespace: the namespace created for it; default ``gpu-telemetry``.
         accelerator_label: node label key of GPU pools; default ``mlstack.io/accelerator``.
         taint_key: the GPU taint tolerated; default ``nvidia.com/gpu``.
@@ -57,6 +61,7 @@ class GpuTelemetryArgs:
 
     chart_version: str
     chart_repository: str = "https://nvidia.github.io/dcgm-exporter/helm-charts"
+    image: str | None = None
     namespace: str = NAMESPACE
     accelerator_label: str = ACCELERATOR_LABEL
     taint_key: str = "nvidia.com/gpu"
@@ -109,6 +114,7 @@ class GpuTelemetry(pulumi.ComponentResource):
                         }
                     },
                     "resources": {"requests": {"cpu": "100m", "memory": "128Mi"}, "limits": {"memory": "512Mi"}},
+                    **({"image": image_values(args.image)} if args.image else {}),
                 },
                 atomic=True,
                 cleanup_on_fail=True,

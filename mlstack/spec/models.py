@@ -13,7 +13,8 @@ from pydantic import ConfigDict, Field
 from mlstack.components.contract import ACCELERATOR_LABEL, pool_size
 from mlstack.spec.model_base import Cidr, Model, Name
 from mlstack.spec.models_ci import Ci, CiNotebook
-from mlstack.spec.models_mounts import BucketMount
+from mlstack.spec.models_hub import PasswordRotation
+from mlstack.spec.models_storage import BucketMount, ScratchStorage
 
 class Target(Model):
     """Where the environment runs."""
@@ -158,37 +159,6 @@ class SharedStorage(Model):
     nfs_path: str | None = Field(None, pattern=r"^/[^\s]*$", description="onprem: exported path on the NFS server, e.g. /exports/ml (required there).", examples=["/exports/ml"])
 
 
-class ScratchStorage(Model):
-    """The fast scratch tier (Lustre), mounted as the `scratch` volume in every team namespace (docs/storage.md)."""
-
-    size_gib: int | None = Field(
-        None, ge=1, le=100_000_000,
-        description="Capacity, GiB. aws: FSx for Lustre PERSISTENT_2 (1200, or 2400 to 100800 in steps of 2400); gcp: "
-        "Managed Lustre (from 9000 at 1000 MB/s per TiB; each tier has its own minimum and steps, `mlstack catalog`); "
-        "onprem: what the claims declare (default 1024). Required on aws and gcp.", examples=[2400],
-    )
-    throughput_mb_s_per_tib: int | None = Field(
-        None, ge=1, le=100_000,
-        description="aws, gcp: throughput per TiB of capacity, MB/s: 125, 250, 500 or 1000. Default: the catalogue's "
-        "(aws 250, gcp 1000). onprem: not settable (an existing export has its own).", examples=[500],
-    )
-    bucket: str | None = Field(
-        None,
-        description="aws: key of storage.buckets linked into the file system at /datasets (imported lazily, kept in "
-        "sync, never written back). Default the `datasets` bucket when there is one. gcp, onprem: not available.", examples=["datasets"],
-    )
-    zone: str | None = Field(
-        None, pattern=r"^[a-z]+-[a-z]+\d+-[a-z]$",
-        description="gcp: the zone of the Managed Lustre instance (it is zonal: put it where the GPU pools run). "
-        "Default: the first zone a node pool names; required when none does.", examples=["us-central1-a"],
-    )
-    nfs_server: str | None = Field(
-        None, pattern=r"^[A-Za-z0-9]([A-Za-z0-9.-]*[A-Za-z0-9])?$",
-        description="onprem: the server of the existing Lustre (NFS-exported) or NFS scratch export (required there).", examples=["lustre-gw.lab.internal"],
-    )
-    nfs_path: str | None = Field(None, pattern=r"^/[^\s]*$", description="onprem: its exported path (required there).", examples=["/scratch"])
-
-
 class BucketSpec(Model):
     """One object-store bucket (S3, GCS, or the on-prem S3 store): private, encrypted, TLS only."""
 
@@ -230,10 +200,12 @@ class Database(Model):
 class TrackingAccess(Model):
     """MLflow reachable from people's laptops over the private network (VPN, peering, the lab LAN); off when unset."""
 
-    mode: Literal["internal-load-balancer", "ingress"] = Field(
+    mode: Literal["internal-load-balancer", "ingress", "gateway"] = Field(
         description="internal-load-balancer: a Service of type LoadBalancer with the target's internal annotations "
         "(AWS internal NLB, GKE internal passthrough LB; on-prem your LB, e.g. MetalLB), plain HTTP on the private "
-        "network. ingress: an Ingress with TLS (tls_secret) on the target's internal ingress class.", examples=["ingress"],
+        "network. ingress: an Ingress with TLS (tls_secret) on the target's internal ingress class. gateway: a "
+        "Gateway API Gateway (HTTPS listener, TLS from tls_secret) and HTTPRoute on gateway_class (gcp: "
+        "gke-l7-rilb; onprem: name yours; aws: refused).", examples=["ingress"],
     )
     source_cidrs: list[Cidr] = Field(
         min_length=1,
@@ -254,6 +226,11 @@ class TrackingAccess(Model):
     ingress_class: str | None = Field(
         None, description="IngressClass of an internal ingress controller; default the target's (aws: alb, gcp: "
         "gce-internal, onprem: nginx).", examples=["nginx-internal"],
+    )
+    gateway_class: str | None = Field(
+        None, pattern=r"^[a-z0-9]([a-z0-9.-]{0,251}[a-z0-9])?$",
+        description="GatewayClass of an internal Gateway controller (mode gateway); default the target's (gcp: "
+        "gke-l7-rilb, the regional internal Application LB); required on onprem.", examples=["internal-gateway"],
     )
 
 
@@ -277,6 +254,10 @@ class Tracking(Model):
         None, description="Reach MLflow from laptops over the private network; default none: in-cluster only "
         "(kubectl port-forward). Never internet-facing.", examples=[{"mode": "ingress", "source_cidrs": ["10.0.0.0/8"],
         "host": "mlflow.ml.acme.internal", "tls_secret": "mlflow-tls"}],
+    )
+    password_rotation: PasswordRotation = Field(
+        default_factory=PasswordRotation, description="Keepers of the admin's and the verification user's MLflow "
+        "passwords (`mlstack hub rotate-credentials --user admin|verify` raises them).", examples=[{"admin": 1}],
     )
 
 
