@@ -147,7 +147,8 @@ def test_onprem_has_no_cloud_versions():
 def test_the_eks_check_asks_the_cloud_and_then_deploys(eks_addons):
     mocks = CloudMocks(EKS_OFFERED)
     monitor = run_locked(staging(), EKS_LOCK, mocks)
-    assert eks_addons == [("us-west-2", a, "1.36") for a in ("aws-efs-csi-driver", "eks-node-monitoring-agent", "metrics-server", "vpc-cni")]
+    assert eks_addons == [("us-west-2", a, "1.36") for a in ("aws-efs-csi-driver", "aws-mountpoint-s3-csi-driver", "eks-node-monitoring-agent",
+                                                                "metrics-server", "vpc-cni")]
     assert mocks.invokes == [
         (CLUSTER_VERSIONS, {"clusterVersionsOnlies": ["1.36"]}),
         (AMI_IDS, {"filters": [{"name": "name", "values": ["amazon-eks-node-al2023-x86_64-nvidia-1.36-v20261110"]}], "owners": ["amazon"]}),
