@@ -25,12 +25,15 @@ CI_SERVICE_ACCOUNT = "mlstack-ci"
 """ServiceAccount the CI pipeline acts as in the cluster."""
 CI_GROUP = "mlstack-ci"
 """Kubernetes group a cloud maps the CI identity to (an EKS access entry), bound to the CI Roles."""
+DATA_SERVICE_ACCOUNT = "mlstack-data"
+"""ServiceAccount in each team namespace with a bucket mount: the identity its pods mount the buckets as (a target
+binds it to the team's cloud role, scoped to the mounted buckets or folders)."""
 SYSTEM_NAMESPACE = "mlstack-system"
 """Namespace of mlstack's own workloads (the verification Job, on premise the audit log collector)."""
 
 RESERVED_PARTS = frozenset({
     "network", "cluster", "vpc-cni", "shared", "efs-csi", "registry", "tracking-db", "mlflow", "ci", "audit", "k8s",
-    "platform", "autoscaler", "shared-nfs", "scratch", "fsx-csi", "metrics", "metrics-server",
+    "platform", "autoscaler", "shared-nfs", "scratch", "fsx-csi", "metrics", "metrics-server", "s3-csi", "mounts",
 })
 """Names of an environment's fixed parts (its children are ``<project>-<env>-<part>``): a pool or bucket named
 like one would clash with it."""

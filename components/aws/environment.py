@@ -79,6 +79,8 @@ class AwsEnvironmentArgs:
             repair); default False.
         container_logs: ship container logs to CloudWatch Logs (the ``amazon-cloudwatch-observability`` add-on,
             KMS-encrypted groups with a retention, its IRSA role: :class:`ContainerLogs`); None ships none.
+        s3_mount_driver: install the ``aws-mountpoint-s3-csi-driver`` add-on (Mountpoint for Amazon S3: bucket
+            mounts); it needs no role of its own, the volumes authenticate as the pods' ServiceAccounts. False.
         addon_versions: EKS add-on name (``vpc-cni``, ``aws-efs-csi-driver``) -> the version to install (a lock's,
             e.g. ``v1.20.4-eksbuild.1``). Default empty: each add-on takes EKS's default for the cluster's version.
     """
@@ -101,6 +103,7 @@ class AwsEnvironmentArgs:
     cluster_access: Mapping[str, Sequence[str]] = field(default_factory=dict)
     node_monitoring: bool = False
     container_logs: ContainerLogsArgs | None = None
+    s3_mount_driver: bool = False
     addon_versions: Mapping[str, str] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
@@ -124,7 +127,8 @@ class AwsEnvironment(pulumi.ComponentResource):
         kubeconfig (secret), cluster_name, cluster_endpoint, cluster_arn, oidc_provider_arn, vpc_id,
         private_subnet_ids, node_security_group_id (the cluster security group the nodes use), node_pool_names
         (sorted pool names), node_group_names (pool -> node group), file_system_id (or None), bucket_names
-        (key -> bucket), tracking_artifacts_uri (``s3://<bucket>/mlflow`` or None), mlflow_role_arn (or None),
+        (key -> bucket), bucket_arns and bucket_key_arns (key -> the bucket's ARN, its SSE-KMS key's ARN),
+        tracking_artifacts_uri (``s3://<bucket>/mlflow`` or None), mlflow_role_arn (or None),
         tracking_database_uri (no password, or None), tracking_database_secret_arn (the RDS-managed secret
         MLflow reads its password from), registry_urls (repository -> URL), ci_role_arn (or None),
         trail_arn (or None), platform_versions (what the cloud chose and a lock records: ``control_plane`` -> EKS
@@ -224,6 +228,10 @@ class AwsEnvironment(pulumi.ComponentResource):
                 opts=child_opts(self),
             )
 
+        if args.s3_mount_driver:
+            # Pod-level credentials only (``authenticationSource: pod``): no driver role that could read every bucket.
+            self._addon(args, cluster, "aws-mountpoint-s3-csi-driver", f"{name}-s3-csi")
+
         registry: ContainerRegistry | None = None
         if args.registry is not None:
             registry = ContainerRegistry(
@@ -319,6 +327,8 @@ class AwsEnvironment(pulumi.ComponentResource):
         self.node_group_names: dict[str, pulumi.Output[str]] = {k: p.node_group_name for k, p in pools.items()}
         self.file_system_id: pulumi.Output[str] | None = file_system_id
         self.bucket_names: dict[str, pulumi.Output[str]] = {k: b.bucket_name for k, b in buckets.items()}
+        self.bucket_arns: dict[str, pulumi.Output[str]] = {k: b.arn for k, b in buckets.items()}
+        self.bucket_key_arns: dict[str, pulumi.Output[str]] = {k: b.kms_key_arn for k, b in buckets.items()}
         self.tracking_artifacts_uri: pulumi.Output[str] | None = artifacts_uri
         self.mlflow_role_arn: pulumi.Output[str] | None = mlflow_role_arn
         self.tracking_database_uri: pulumi.Output[str] | None = database_uri
@@ -345,6 +355,8 @@ class AwsEnvironment(pulumi.ComponentResource):
                 "node_group_names": self.node_group_names,
                 "file_system_id": file_system_id,
                 "bucket_names": self.bucket_names,
+                "bucket_arns": self.bucket_arns,
+                "bucket_key_arns": self.bucket_key_arns,
                 "tracking_artifacts_uri": artifacts_uri,
                 "mlflow_role_arn": mlflow_role_arn,
                 "tracking_database_uri": database_uri,

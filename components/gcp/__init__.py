@@ -22,6 +22,9 @@ _EXPORTS = {
     "ComputeClassArgs": "compute_class",
     "ContainerRegistry": "container_registry",
     "ContainerRegistryArgs": "container_registry",
+    "BucketGrant": "data_identity",
+    "DataIdentity": "data_identity",
+    "DataIdentityArgs": "data_identity",
     "GcpEnvironment": "environment",
     "GcpEnvironmentArgs": "environment",
     "Network": "network",
@@ -52,6 +55,9 @@ __all__ = [
     "ComputeClassArgs",
     "ContainerRegistry",
     "ContainerRegistryArgs",
+    "BucketGrant",
+    "DataIdentity",
+    "DataIdentityArgs",
     "GcpEnvironment",
     "GcpEnvironmentArgs",
     "Network",
@@ -77,6 +83,7 @@ if TYPE_CHECKING:
     from .cluster import Cluster, ClusterArgs
     from .compute_class import ComputeClass, ComputeClassArgs
     from .container_registry import ContainerRegistry, ContainerRegistryArgs
+    from .data_identity import BucketGrant, DataIdentity, DataIdentityArgs
     from .environment import GcpEnvironment, GcpEnvironmentArgs
     from .identity import WorkloadIdentity, WorkloadIdentityArgs
     from .network import Network, NetworkArgs

@@ -56,6 +56,7 @@ class ClusterArgs:
             nodes, scraped into Managed Service for Prometheus. Default False.
         lustre_csi_driver: turn on GKE's managed Lustre CSI driver add-on (the scratch tier's Managed Lustre
             instance is mounted through it). Default False.
+        gcs_fuse_csi_driver: turn on GKE's Cloud Storage FUSE CSI driver add-on (bucket mounts). Default False.
         gateway_api: turn on GKE's Gateway API (channel ``CHANNEL_STANDARD``: the standard CRDs and GKE's
             GatewayClasses, e.g. ``gke-l7-rilb``); default False.
         autoprovisioning_limits: node auto-provisioning's cluster-wide resource limits, resource type (``cpu``,
@@ -88,6 +89,7 @@ class ClusterArgs:
     lustre_csi_driver: bool = False
     gateway_api: bool = False
     gpu_metrics: bool = False
+    gcs_fuse_csi_driver: bool = False
 
 
 class Cluster(pulumi.ComponentResource):
@@ -207,6 +209,9 @@ class Cluster(pulumi.ComponentResource):
                     enabled=True, enable_legacy_lustre_port=False
                 )
                 if args.lustre_csi_driver
+                else None,
+                gcs_fuse_csi_driver_config=gcp.container.ClusterAddonsConfigGcsFuseCsiDriverConfigArgs(enabled=True)
+                if args.gcs_fuse_csi_driver
                 else None,
             ),
             gateway_api_config=gcp.container.ClusterGatewayApiConfigArgs(channel="CHANNEL_STANDARD") if args.gateway_api else None,

@@ -48,6 +48,9 @@ def require_provider(component: pulumi.Resource, name: str) -> None:
 # module's SDK classes. The TYPE_CHECKING imports give editors and pyright the same names with their types;
 # tests/test_public_api.py checks that both lists agree and that every component and its Args are exported.
 _EXPORTS = {
+    "BucketMounts": "bucket_mounts",
+    "BucketMountsArgs": "bucket_mounts",
+    "BucketVolumeArgs": "bucket_mounts",
     "CiAccess": "ci_access",
     "CiAccessArgs": "ci_access",
     "EfaSupport": "efa_support",
@@ -87,6 +90,9 @@ _EXPORTS = {
     "WorkloadsArgs": "workloads",
 }
 __all__ = [
+    "BucketMounts",
+    "BucketMountsArgs",
+    "BucketVolumeArgs",
     "CiAccess",
     "CiAccessArgs",
     "EfaSupport",
@@ -129,6 +135,7 @@ __all__ = [
 ]
 
 if TYPE_CHECKING:
+    from .bucket_mounts import BucketMounts, BucketMountsArgs, BucketVolumeArgs
     from .ci_access import CiAccess, CiAccessArgs
     from .efa_support import EfaSupport, EfaSupportArgs
     from .gpu_check import GpuPoolCheckArgs

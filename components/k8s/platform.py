@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 import pulumi
 
 from . import require_provider
+from .bucket_mounts import BucketMounts, BucketMountsArgs
 from .ci_access import CiAccess, CiAccessArgs
 from .gpu_dashboard import GpuDashboard, GpuDashboardArgs
 from .gpu_support import GpuSupport, GpuSupportArgs
@@ -57,6 +58,8 @@ class PlatformArgs:
         telemetry: the DCGM exporter on GPU nodes; None where the cluster has no GPU pool or the cloud collects
             GPU metrics itself (GKE).
         dashboard: the GPU dashboard ConfigMap (in the verification namespace); None without GPU pools.
+        bucket_mounts: buckets mounted into team namespaces (volumes, and the teams' data ServiceAccounts); None
+            for none. Ordered after the team namespaces.
     """
 
     storage: SharedStorageArgs
@@ -69,13 +72,15 @@ class PlatformArgs:
     scratch: ScratchStorageArgs | None = None
     telemetry: GpuTelemetryArgs | None = None
     dashboard: GpuDashboardArgs | None = None
+    bucket_mounts: BucketMountsArgs | None = None
 
 
 class Platform(pulumi.ComponentResource):
     """Composes GpuSupport, Team (one per team), TrackingServer, SharedStorage, CiAccess, VerifyJob and Workloads.
 
     Children are named ``<name>-gpu``, ``<name>-<team>``, ``<name>-tracking``, ``<name>-storage``,
-    ``<name>-ci``, ``<name>-verify``, ``<name>-workloads``, ``<name>-scratch``, ``<name>-telemetry`` and ``<name>-dashboard``.
+    ``<name>-ci``, ``<name>-verify``, ``<name>-workloads``, ``<name>-scratch``, ``<name>-telemetry``, ``<name>-dashboard``
+    and ``<name>-mounts``.
 
     Attributes:
         tracking_uri: the MLflow URI inside the cluster.
@@ -85,8 +90,8 @@ class Platform(pulumi.ComponentResource):
         verify_job_name: the verification Job's name. verify_namespace: its namespace.
         verify_gpu_jobs: GPU pool -> the name of its verification GPU Job, in that namespace (outputs).
         ci_service_account: the CI ServiceAccount's name, or None without CI.
-        gpu, teams, tracking, storage, ci, verify, workloads, scratch, telemetry, dashboard: the child components
-            (the last three None when not asked for).
+        gpu, teams, tracking, storage, ci, verify, workloads, scratch, telemetry, dashboard, bucket_mounts: the child
+            components (the last four None when not asked for).
     """
 
     def __init__(self, name: str, args: PlatformArgs, opts: pulumi.ResourceOptions | None = None) -> None:
@@ -163,6 +168,11 @@ class Platform(pulumi.ComponentResource):
                 pulumi.ResourceOptions(parent=self, depends_on=[self.verify]),
             )
             if args.dashboard
+            else None
+        )
+        self.bucket_mounts = (
+            BucketMounts(f"{name}-mounts", args.bucket_mounts, pulumi.ResourceOptions(parent=self, depends_on=list(self.teams.values())))
+            if args.bucket_mounts
             else None
         )
         self.ci = None

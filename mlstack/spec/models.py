@@ -14,6 +14,7 @@ from mlstack.components.contract import ACCELERATOR_LABEL, pool_size
 from mlstack.spec.model_base import Cidr, Model, Name
 from mlstack.spec.models_ci import Ci, CiNotebook
 from mlstack.spec.models_hub import PasswordRotation
+from mlstack.spec.models_storage import BucketMount, ScratchStorage
 
 class Target(Model):
     """Where the environment runs."""
@@ -164,37 +165,6 @@ class SharedStorage(Model):
     nfs_path: str | None = Field(None, pattern=r"^/[^\s]*$", description="onprem: exported path on the NFS server, e.g. /exports/ml (required there).", examples=["/exports/ml"])
 
 
-class ScratchStorage(Model):
-    """The fast scratch tier (Lustre), mounted as the `scratch` volume in every team namespace (docs/storage.md)."""
-
-    size_gib: int | None = Field(
-        None, ge=1, le=100_000_000,
-        description="Capacity, GiB. aws: FSx for Lustre PERSISTENT_2 (1200, or 2400 to 100800 in steps of 2400); gcp: "
-        "Managed Lustre (from 9000 at 1000 MB/s per TiB; each tier has its own minimum and steps, `mlstack catalog`); "
-        "onprem: what the claims declare (default 1024). Required on aws and gcp.", examples=[2400],
-    )
-    throughput_mb_s_per_tib: int | None = Field(
-        None, ge=1, le=100_000,
-        description="aws, gcp: throughput per TiB of capacity, MB/s: 125, 250, 500 or 1000. Default: the catalogue's "
-        "(aws 250, gcp 1000). onprem: not settable (an existing export has its own).", examples=[500],
-    )
-    bucket: str | None = Field(
-        None,
-        description="aws: key of storage.buckets linked into the file system at /datasets (imported lazily, kept in "
-        "sync, never written back). Default the `datasets` bucket when there is one. gcp, onprem: not available.", examples=["datasets"],
-    )
-    zone: str | None = Field(
-        None, pattern=r"^[a-z]+-[a-z]+\d+-[a-z]$",
-        description="gcp: the zone of the Managed Lustre instance (it is zonal: put it where the GPU pools run). "
-        "Default: the first zone a node pool names; required when none does.", examples=["us-central1-a"],
-    )
-    nfs_server: str | None = Field(
-        None, pattern=r"^[A-Za-z0-9]([A-Za-z0-9.-]*[A-Za-z0-9])?$",
-        description="onprem: the server of the existing Lustre (NFS-exported) or NFS scratch export (required there).", examples=["lustre-gw.lab.internal"],
-    )
-    nfs_path: str | None = Field(None, pattern=r"^/[^\s]*$", description="onprem: its exported path (required there).", examples=["/scratch"])
-
-
 class BucketSpec(Model):
     """One object-store bucket (S3, GCS, or the on-prem S3 store): private, encrypted, TLS only."""
 
@@ -209,6 +179,12 @@ class Storage(Model):
         None, description="The fast scratch tier: aws FSx for Lustre, gcp Managed Lustre, onprem an existing Lustre or NFS export; none when unset."
     )
     buckets: dict[str, BucketSpec] = Field(default_factory=dict, description="Object-store buckets by name.", examples=[{"datasets": {"versioning": True}, "artifacts": {}}])
+    bucket_mounts: dict[Name, BucketMount] = Field(
+        default_factory=dict,
+        description="Buckets mounted into team namespaces for read-mostly datasets, by claim name: aws Mountpoint for "
+        "S3, gcp Cloud Storage FUSE, each team through its own identity scoped to the bucket (or folder); onprem: not "
+        "available. Default none.", examples=[{"datasets": {"bucket": "datasets", "prefix": "imagenet"}}],
+    )
 
 
 class Registry(Model):

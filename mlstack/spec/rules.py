@@ -12,7 +12,7 @@ from collections.abc import Iterator
 from mlstack import targets
 from mlstack.components import contract
 from mlstack.components.contract import ACCELERATOR_LABEL, RESERVED_PARTS
-from mlstack.spec import rules_capacity, rules_ci, rules_names, rules_storage, rules_workloads
+from mlstack.spec import rules_capacity, rules_ci, rules_mounts, rules_names, rules_storage, rules_workloads
 from mlstack.spec.models import Spec
 from mlstack.spec.rules_names import PLATFORM_NAMESPACES
 from mlstack.targets.base import SpecRules
@@ -50,6 +50,7 @@ def check(spec: Spec) -> list[Finding]:
     findings.extend(_pools(spec, catalog))
     findings.extend(_teams(spec, catalog))
     findings.extend(rules_storage.check(spec, catalog))
+    findings.extend(rules_mounts.check(spec, catalog))
     findings.extend(rules_workloads.check(spec, catalog))
     findings.extend(rules_names.check(spec, catalog))
     findings.extend(rules_capacity.check(spec, catalog))

@@ -202,6 +202,8 @@ class SpecRules:
             target; "": mlstack creates none (an existing-cluster target names an export instead).
         scratch_bucket: ``storage.scratch.bucket`` links a bucket into the scratch file system on this target.
         scratch_zone: the scratch file system is zonal and ``storage.scratch.zone`` places it.
+        bucket_mounts: what mounts ``storage.bucket_mounts`` on this target (its CSI driver, for messages); "":
+            the target has none and the section is refused.
         member_pattern: the shape of a team member; member_expected describes it.
         cluster_admins: ``cluster.admins`` grants cluster-admin through the cloud (identities of
             ``member_pattern``'s shape); elsewhere the field is refused.
@@ -235,6 +237,7 @@ class SpecRules:
     scratch: str = ""
     scratch_bucket: bool = False
     scratch_zone: bool = False
+    bucket_mounts: str = ""
     member_pattern: str = r"^\S+$"
     member_expected: str = "a user name without spaces"
     cluster_admins: bool = False

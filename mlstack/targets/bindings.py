@@ -96,6 +96,11 @@ class Bindings:
         scratch_source: the ``scratch`` volume's source (``ScratchStorageArgs`` fields: ``csi_driver``,
             ``volume_handle``, ``volume_attributes``, ``mount_options``, or ``nfs_server`` and ``nfs_path``); None
             without a scratch tier.
+        bucket_volumes: ``<mount>/<team>`` -> that team's bucket-mount volume source (``BucketVolumeArgs`` fields:
+            ``csi_driver``, ``volume_handle``, ``volume_attributes``, ``mount_options``), one per scope of
+            ``mlstack.spec.mounts.scopes``; empty without ``storage.bucket_mounts``.
+        data_identities: team -> the annotations binding its ``mlstack-data`` ServiceAccount to the team's cloud
+            identity for its bucket mounts.
         outputs: stack outputs of the target (exported as they are).
         depends_on: resources the platform layer must wait for (node pools, CSI drivers).
     """
@@ -123,6 +128,8 @@ class Bindings:
     identities: Identities = field(default_factory=Identities)
     node_fabric: dict[str, dict[str, int]] = field(default_factory=dict)
     scratch_source: dict[str, Any] | None = None
+    bucket_volumes: dict[str, dict[str, Any]] = field(default_factory=dict)
+    data_identities: dict[str, dict[str, Any]] = field(default_factory=dict)
     outputs: dict[str, Any] = field(default_factory=dict)
     depends_on: list[pulumi.Resource] = field(default_factory=list)
 

@@ -127,7 +127,7 @@ def test_plan_json_is_deterministic_and_complete(capsys):
     assert data["policy"]["protected"] is False and counts["mandatory_violations"] == 0
     from mlstack.engine.review.policy import RULES
 
-    assert counts["pass"] + counts["fail"] + counts["n/a"] + counts["waived"] == len(RULES) == 61
+    assert counts["pass"] + counts["fail"] + counts["n/a"] + counts["waived"] == len(RULES) == 63
 
 
 def test_plan_table_is_grouped_by_component(capsys):

@@ -30,6 +30,7 @@ OPTIONAL_CHILDREN = {
     ("Platform", "scratch"),
     ("Platform", "telemetry"),
     ("Platform", "dashboard"),
+    ("Platform", "bucket_mounts"),
     ("AwsEnvironment", "scratch"),
     ("GcpEnvironment", "scratch"),
     *(("Workloads", part) for part in ("kueue", "queues", "jobset", "trainer", "kuberay")),
@@ -135,8 +136,13 @@ def _unwired_aws() -> None:
 
 
 def _unwired_gcp() -> None:
-    """GKE's ComputeClass, with its defaults (gcp-staging builds it from the spec)."""
+    """GKE's ComputeClass, with its defaults (gcp-staging builds it from the spec), and a team's bucket-mount identity
+    (gcp-staging has no mount)."""
     from mlstack.components.gcp.compute_class import ComputeClass, ComputeClassArgs
+    from mlstack.components.gcp.data_identity import BucketGrant, DataIdentity, DataIdentityArgs
+
+    DataIdentity("data", DataIdentityArgs(project_id="acme", namespace="research", service_account_name="mlstack-data",
+                                          grants=[BucketGrant(key="imagenet", bucket="acme-datasets", prefix="imagenet")]))
 
     ComputeClass(
         "cc", ComputeClassArgs(machine_type="a3-highgpu-8g", gpu_type="nvidia-h100-80gb", gpu_count=8), _on_cluster()

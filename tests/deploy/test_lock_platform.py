@@ -19,6 +19,7 @@ STACKS = Path(__file__).resolve().parents[2] / "stacks"
 EKS_LOCK = {"addon/amazon-cloudwatch-observability": "v4.6.0-eksbuild.1", "addon/aws-efs-csi-driver": "v2.1.13-eksbuild.1", "addon/eks-node-monitoring-agent": "v1.7.0-eksbuild.1",
             "addon/vpc-cni": "v1.20.4-eksbuild.1",
             "addon/metrics-server": "v0.8.0-eksbuild.1",  # a lock's entry (test data; a real lock records what EKS ran)
+            "addon/aws-mountpoint-s3-csi-driver": "v2.2.0-eksbuild.1",
             "control_plane": "eks.7", "node_pool/a100": "1.36.2-20261110", "node_pool/system": "1.36.2-20261103"}
 # gcp-staging's a100 is a ComputeClass: GKE creates (and upgrades) its node pools, so the lock has no version for it.
 GKE_LOCK = {"control_plane": "1.36.2-gke.1100000",
@@ -106,7 +107,8 @@ def test_an_unlocked_plan_exports_every_cloud_version_as_chosen_by_the_cloud():
     assert plan.outputs[PLATFORM_OUTPUT] == dict.fromkeys(EKS_LOCK)
     assert {r.name: r.inputs.get("addonVersion") for r in plan.of_type("aws:eks/addon:Addon")} == {
         "acme-ml-staging-efs-csi": None, "acme-ml-staging-node-monitoring": None, "acme-ml-staging-vpc-cni": None,
-        "acme-ml-staging-metrics-server": None, "acme-ml-staging-cloudwatch-observability": None}
+        "acme-ml-staging-metrics-server": None, "acme-ml-staging-cloudwatch-observability": None,
+        "acme-ml-staging-s3-csi": None}
     assert {r.inputs.get("releaseVersion") for r in plan.of_type("aws:eks/nodeGroup:NodeGroup")} == {None}
 
 
@@ -121,7 +123,8 @@ def test_a_locked_plan_deploys_the_locked_eks_versions():
     plan = plan_spec(staging(), platform=EKS_LOCK)
     assert {r.inputs["addonName"]: r.inputs["addonVersion"] for r in plan.of_type("aws:eks/addon:Addon")} == {
         "aws-efs-csi-driver": "v2.1.13-eksbuild.1", "eks-node-monitoring-agent": "v1.7.0-eksbuild.1", "vpc-cni": "v1.20.4-eksbuild.1",
-        "metrics-server": "v0.8.0-eksbuild.1", "amazon-cloudwatch-observability": "v4.6.0-eksbuild.1"}
+        "metrics-server": "v0.8.0-eksbuild.1", "amazon-cloudwatch-observability": "v4.6.0-eksbuild.1",
+        "aws-mountpoint-s3-csi-driver": "v2.2.0-eksbuild.1"}
     assert {r.name: r.inputs["releaseVersion"] for r in plan.of_type("aws:eks/nodeGroup:NodeGroup")} == {
         "acme-ml-staging-a100": "1.36.2-20261110", "acme-ml-staging-system": "1.36.2-20261103"}
     assert plan.outputs[PLATFORM_OUTPUT] == EKS_LOCK  # EKS's platform version: the lock's (no input can set it)

@@ -15,6 +15,7 @@ from tests.lifecycle.fakes import FakeAutomation, FakeStack, copy_stacks, tiny_p
 # staging's cloud-chosen versions: its A100 pool is a Karpenter NodePool (no managed node group, no AMI release).
 CHOSEN = {"addon/amazon-cloudwatch-observability": "v4.6.0-eksbuild.1", "addon/aws-efs-csi-driver": "v2.1.13-eksbuild.1", "addon/eks-node-monitoring-agent": "v1.7.0-eksbuild.1",
           "addon/vpc-cni": "v1.20.4-eksbuild.1", "addon/metrics-server": "v0.8.0-eksbuild.1",  # test data
+          "addon/aws-mountpoint-s3-csi-driver": "v2.2.0-eksbuild.1",
           "control_plane": "eks.7", "node_pool/system": "1.36.2-20261103"}
 
 
@@ -85,4 +86,5 @@ def test_plan_shows_the_locked_cloud_versions(tmp_path, capsys):
     addons = {r["inputs"]["addonName"]: r["inputs"]["addonVersion"] for r in plan["resources"] if r["type"] == "aws:eks/addon:Addon"}
     assert addons == {"aws-efs-csi-driver": "v2.1.13-eksbuild.1", "eks-node-monitoring-agent": "v1.7.0-eksbuild.1",
                       "vpc-cni": "v1.20.4-eksbuild.1", "metrics-server": "v0.8.0-eksbuild.1",
-                      "amazon-cloudwatch-observability": "v4.6.0-eksbuild.1"}
+                      "amazon-cloudwatch-observability": "v4.6.0-eksbuild.1",
+                      "aws-mountpoint-s3-csi-driver": "v2.2.0-eksbuild.1"}

@@ -76,6 +76,10 @@ SPEC_CHOICES = {
     },
 }
 # Objects the reference (aws) has and a target does not, and why.
+# A spec choice, not a target's: staging mounts datasets/imagenet for research (storage.bucket_mounts; on-prem has
+# no mount driver), the other examples mount nothing.
+STAGING_MOUNT = {("PersistentVolume", "", "imagenet-research"), ("PersistentVolumeClaim", "research", "imagenet"),
+                 ("ServiceAccount", "research", "mlstack-data")}
 MISSING_ON = {
     # GKE runs its own NVIDIA device plugin with the driver it installs.
     "gcp-staging": {
@@ -85,7 +89,9 @@ MISSING_ON = {
         ("Namespace", "", "gpu-telemetry"),
         ("Release", "gpu-telemetry", "dcgm-exporter"),
         ("Service", "gpu-telemetry", "dcgm-exporter-node"),  # the verification's node-local route to it
+        *STAGING_MOUNT,
     },
+    "onprem": {*STAGING_MOUNT},  # on-prem mounts no bucket (storage.bucket_mounts is refused there)
 }
 # Objects only one side has, and why.
 ONLY_ON = {

@@ -129,7 +129,7 @@ def test_tpu_quota_above_what_the_slices_provide(stacks):
 
 def test_an_environment_without_node_pools(stacks):
     text = (stacks / "staging.yaml").read_text()
-    start, end = text.index("node_pools:"), text.index("teams:")
+    start, end = text.index("\nnode_pools:") + 1, text.index("\nteams:") + 1  # the top-level sections
     (stacks / "staging.yaml").write_text(text[:start] + text[end:])
     found = problems(stacks, "staging")
     assert any(p.startswith("node_pools: an environment needs at least one node pool: without nodes nothing runs")

@@ -1,5 +1,5 @@
 """The raise sites and fixtures of the data path (``storage.scratch``, the scratch components, the catalogue's size
-ranges), merged into ``raise_sites``' tables; the same entry kinds (see ``raise_sites``' docstring)."""
+ranges, the bucket mounts), merged into ``raise_sites``' tables; the same entry kinds (see ``raise_sites``' docstring)."""
 
 from __future__ import annotations
 
@@ -48,6 +48,8 @@ STORAGE_SITES = {
         F('export-path'),
     'components/k8s/scratch_storage.py::ScratchStorageArgs.__post_init__::ValueError::size_gib must be positive, got {}':
         S('ScratchStorage', 'size_gib', 'minimum', 1),
+    'components/k8s/bucket_mounts.py::BucketMounts.__init__::ValueError::BucketMounts {}: a claim is given twice in one namespace':
+        I("the engine makes one volume per (mount, team) of storage.bucket_mounts (mlstack.spec.mounts.scopes)"),
     'components/k8s/gpu_dashboard.py::GpuDashboardArgs.__post_init__::ValueError::dashboard_json must be a Grafana dashboard JSON object':
         I("the engine renders the dashboard from its template and parses it as JSON (mlstack/engine/plan/dashboard.py)"),
 }

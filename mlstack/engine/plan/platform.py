@@ -9,6 +9,7 @@ from typing import Any
 import pulumi
 
 from mlstack.catalog import Catalog
+from mlstack.components.k8s.bucket_mounts import BucketMountsArgs, BucketVolumeArgs
 from mlstack.components.k8s.ci_access import CiAccessArgs
 from mlstack.components.k8s.gpu_dashboard import GpuDashboardArgs
 from mlstack.components.k8s.gpu_support import GpuSupportArgs
@@ -24,6 +25,7 @@ from mlstack.engine.plan import dashboard
 from mlstack.engine.plan.workloads import flavors, nccl_check, team_quota_fields, workloads_args
 from mlstack.targets.bindings import Bindings, Identities, cluster_provider
 from mlstack.spec import Spec
+from mlstack.spec import mounts
 from mlstack.spec import scratch as scratch_spec
 from mlstack.spec.quotas import accelerator_pools
 
@@ -131,6 +133,7 @@ def platform_args(
         scratch=ScratchStorageArgs(size_gib=scratch_spec.size_gib(spec) or 0, protect=spec.protected, **bindings.scratch_source)
         if bindings.scratch_source is not None
         else None,
+        bucket_mounts=bucket_mounts_args(spec, bindings),
         tracking=TrackingServerArgs(
             image=image,
             database_uri=bindings.database_uri,
@@ -170,6 +173,19 @@ def platform_args(
         )
         if spec.ci and spec.ci.trusted
         else None,
+    )
+
+
+def bucket_mounts_args(spec: Spec, bindings: Bindings) -> BucketMountsArgs | None:
+    """Every team's claim of every bucket mount, with the volume source and identity the target bound."""
+    scopes = mounts.scopes(spec)
+    if not scopes:
+        return None
+    return BucketMountsArgs(
+        volumes=[BucketVolumeArgs(claim=s.mount, namespace=s.team, read_only=s.read_only,
+                                  **bindings.bucket_volumes[f"{s.mount}/{s.team}"]) for s in scopes],
+        identities={team: bindings.data_identities.get(team, {}) for team in sorted({s.team for s in scopes})},
+        protect=spec.protected,
     )
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from mlstack.targets.aws import policy, policy_capacity, policy_logs, table
+from mlstack.targets.aws import policy, policy_capacity, policy_logs, policy_mounts, table
 from mlstack.targets.base import CapacityRules, NameRule, Pack, Remote, Scaffold, SpecRules
 
 
@@ -65,7 +65,7 @@ PACK = Pack(
     priced=True,
     # The regions the price table's always-on (``fixed``) prices were read for (prices.yaml, "HOW TO READ IT").
     price_regions=("us-east-1", "us-west-2"),
-    rules=(*policy.RULES, *policy_capacity.RULES, *policy_logs.RULES),
+    rules=(*policy.RULES, *policy_capacity.RULES, *policy_logs.RULES, *policy_mounts.RULES),
     spec=SpecRules(
         region_example="us-west-2",
         machine_pattern=r"^[a-z][a-z0-9-]*\.[a-z0-9]+$",
@@ -73,6 +73,7 @@ PACK = Pack(
         existing_vpc=True,
         scratch="aws-fsx-persistent-2",
         scratch_bucket=True,
+        bucket_mounts="Mountpoint for Amazon S3 (CSI driver)",
         cluster_admins=True,
         names=NAMES,
         network_prefixes=(16, 24),  # the network component cuts the VPC in eighths, then the last eighth again

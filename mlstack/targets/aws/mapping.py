@@ -27,7 +27,7 @@ from mlstack.components.aws.shared_file_system import SharedFileSystemArgs
 from mlstack.components.aws.tracking_database import TrackingDatabaseArgs
 from mlstack.components.k8s.efa_support import EFA_LABEL, EFA_RESOURCE, EfaSupport, EfaSupportArgs
 from mlstack.components.k8s.neuron_support import NeuronSupport, NeuronSupportArgs
-from mlstack.targets.aws import access, scratch, telemetry
+from mlstack.targets.aws import access, mounts, scratch, telemetry
 from mlstack.targets.bindings import Bindings, Identities, MlflowAccess, cluster_provider
 from mlstack.spec import Spec
 from mlstack.spec import scratch as scratch_spec
@@ -158,6 +158,7 @@ def environment_args(
         cluster_access=team_access(spec),
         node_monitoring=any(p.accelerator for p in spec.node_pools.values()),
         container_logs=ContainerLogsArgs(retention_days=spec.cluster.log_retention_days) if spec.cluster.container_logs else None,
+        s3_mount_driver=bool(spec.storage.bucket_mounts),
         addon_versions={k.removeprefix("addon/"): v for k, v in sorted(platform.items()) if k.startswith("addon/")},
     )
 
@@ -188,6 +189,7 @@ def provision(
     extras += scratch.csi_driver(spec, catalog, env, provider)
     extras += telemetry.managed_prometheus(spec, catalog, env, provider, environment_tags(spec))
     extras += access.load_balancer_controller(spec, catalog, env, provider, environment_tags(spec))
+    data_roles = mounts.team_roles(spec, env, environment_tags(spec))
     if any(p.accelerator and catalog.accelerators[p.accelerator].kind == "trainium" for p in spec.node_pools.values()):
         extras.append(
             NeuronSupport(
@@ -243,6 +245,8 @@ def provision(
         mlflow_python_hooks=dict(PYTHON_HOOKS) if env.tracking_database_secret_arn else {},
         ci_groups=[CI_KUBERNETES_GROUP] if spec.ci and spec.ci.trusted else [],
         scratch_source=scratch.volume_source(env),
+        bucket_volumes=mounts.volumes(spec, env),
+        data_identities=mounts.identities(data_roles),
         # A multi-node pool's training runtime asks for every EFA interface of the node (NCCL uses them all).
         node_fabric={
             key: {EFA_RESOURCE: n}

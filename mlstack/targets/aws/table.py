@@ -132,6 +132,8 @@ TYPES: dict[str, ResourceType] = {
         replace=ReplaceRule(("addonName", "clusterName"), source=_TF),
         parity=Parity("node health", "native", "EKS node monitoring agent + node auto repair on accelerator pools",
                       applies=lambda r: r.inputs.get("addonName") == "eks-node-monitoring-agent"),
+        more_parity=(Parity("bucket mounts", "native", "Mountpoint for Amazon S3 CSI driver, each team's own IRSA role",
+                            applies=lambda r: r.inputs.get("addonName") == "aws-mountpoint-s3-csi-driver"),),
     ),
     "aws:eks/accessEntry:AccessEntry": ResourceType(replace=ReplaceRule(("clusterName", "principalArn", "type"), source=_TF)),
     "aws:eks/accessPolicyAssociation:AccessPolicyAssociation": ResourceType(

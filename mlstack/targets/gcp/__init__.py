@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from mlstack.targets.base import CapacityRules, NameRule, Pack, Remote, Scaffold, SpecRules
-from mlstack.targets.gcp import policy, policy_capacity, table
+from mlstack.targets.gcp import policy, policy_capacity, policy_mounts, table
 
 
 def stack_config(target: Mapping[str, Any]) -> dict[str, str]:
@@ -90,7 +90,7 @@ PACK = Pack(
     mapping="mlstack.targets.gcp.mapping",
     priced=True,
     price_regions=("us-central1",),
-    rules=(*policy.RULES, *policy_capacity.RULES),
+    rules=(*policy.RULES, *policy_capacity.RULES, *policy_mounts.RULES),
     spec=SpecRules(
         region_example="us-central1",
         project_id_required="required for target.cloud gcp. Add your GCP project id, e.g. project_id: acme-ml-1234",
@@ -101,6 +101,7 @@ PACK = Pack(
         shared_tiers="Filestore tiers",
         scratch="gcp-managed-lustre",
         scratch_zone=True,
+        bucket_mounts="Cloud Storage FUSE (CSI driver)",
         names=NAMES,
         member_pattern=r"^[^@\s]+@[^@\s]+\.[a-z]+$",
         member_expected="a Google account or service account e-mail such as ana@acme.com",

@@ -20,7 +20,7 @@ from mlstack.components.gcp.shared_file_system import SharedFileSystemArgs
 from mlstack.components.gcp.tpu_node_pool import TpuNodePoolArgs
 from mlstack.components.gcp.tracking_database import TrackingDatabaseArgs
 from mlstack.components.onprem.nfs_backend import NfsBackend, NfsBackendArgs
-from mlstack.targets.gcp import capacity, scratch
+from mlstack.targets.gcp import capacity, mounts, scratch
 from mlstack.targets.bindings import Bindings, Identities, MlflowAccess, cluster_provider
 from mlstack.targets.gcp import PROXY_ONLY, RESERVED_RANGES, access
 from mlstack.spec import Spec
@@ -151,6 +151,7 @@ def environment_args(
             gpu_metrics=any(p.accelerator and catalog.accelerators[p.accelerator].kind == "gpu" for p in spec.node_pools.values()),
             # On with a ComputeClass pool: GKE creates the class's node pools (mlstack.targets.gcp.capacity).
             autoprovisioning_limits=capacity.autoprovisioning_limits(spec, catalog),
+            gcs_fuse_csi_driver=bool(spec.storage.bucket_mounts),
         ),
         node_pools={
             k: node_pool_args(spec, k, p, catalog, locked.get(f"node_pool/{k}"))
@@ -221,6 +222,7 @@ def provision(
         opts=pulumi.ResourceOptions(providers=[provider]),
     )
     classes = capacity.provision(spec, catalog, env.node_service_account_email, provider)
+    data = mounts.team_identities(spec, env.bucket_names)
     outputs = {
         "cluster_name": env.cluster_name,
         "kubeconfig": env.kubeconfig,
@@ -247,6 +249,8 @@ def provision(
         ci_users=[env.ci_service_account_email] if env.ci_service_account_email is not None else [],
         registry_host=f"{spec.target.region}-docker.pkg.dev",
         scratch_source=scratch.volume_source(env),
+        bucket_volumes=mounts.volumes(spec, env.bucket_names),
+        data_identities=mounts.annotations(data),
         outputs=outputs,
         depends_on=[env, nfs, *classes],
     )

@@ -290,6 +290,8 @@ TYPES: dict[str, ResourceType] = {
         replace=ReplaceRule(("bucketId", "location", "project"), source=_TF)
     ),
     "mlstack:gcp:WorkloadIdentity": ResourceType(parity=Parity("workload identity", "native", "GKE Workload Identity")),
+    "mlstack:gcp:DataIdentity": ResourceType(
+        parity=Parity("bucket mounts", "native", "Cloud Storage FUSE CSI driver (GKE add-on), each team's own Workload Identity")),
     # Every GKE node pool mlstack creates autoscales and has auto-repair on (components/gcp/node_pool.py).
     "mlstack:gcp:NodePool": ResourceType(parity=Parity("node provisioning", "native", "GKE cluster autoscaler on node pools")),
     "mlstack:gcp:Cluster": ResourceType(parity=Parity("node health", "native", "GKE node auto-repair on every node pool")),

@@ -50,6 +50,7 @@ LEVELS = {
     "MLS-AWS-024": "advisory",  # Spot and reserved Karpenter NodePools have interruption handling
     "MLS-AWS-025": "advisory",  # FSx for Lustre is encrypted with a customer-managed key
     "MLS-AWS-026": "advisory",  # CloudWatch log groups have a retention; container log groups are KMS-encrypted
+    "MLS-AWS-030": "advisory",  # A read-only bucket mount's identity cannot write
     "MLS-GCP-001": "mandatory",  # GKE control plane is not public and nodes are private
     "MLS-GCP-002": "advisory",  # GKE secrets are encrypted with Cloud KMS
     "MLS-GCP-003": "advisory",  # GKE system and API server logs go to Cloud Logging
@@ -71,6 +72,7 @@ LEVELS = {
     "MLS-GCP-019": "advisory",  # Multi-node GPU pools use COMPACT placement
     "MLS-GCP-020": "advisory",  # Managed Lustre uses a customer-managed key
     "MLS-GCP-021": "advisory",  # ComputeClasses fall back beyond Spot, and name their reservations
+    "MLS-GCP-030": "advisory",  # A read-only bucket mount's identity cannot write
     "MLS-GEN-001": "disabled",  # checked in protected environments only
     "MLS-GEN-002": "disabled",  # the pack cannot see secretness: pulumi-policy unwraps Pulumi secrets before a validation reads the properties; enforced by mlstack check / diff on the recorded plan, where a secret input stays marked as one
     "MLS-K8S-001": "advisory",  # Pods run as non-root

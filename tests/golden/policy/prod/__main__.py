@@ -50,6 +50,7 @@ LEVELS = {
     "MLS-AWS-024": "mandatory",  # Spot and reserved Karpenter NodePools have interruption handling
     "MLS-AWS-025": "mandatory",  # FSx for Lustre is encrypted with a customer-managed key
     "MLS-AWS-026": "mandatory",  # CloudWatch log groups have a retention; container log groups are KMS-encrypted
+    "MLS-AWS-030": "mandatory",  # A read-only bucket mount's identity cannot write
     "MLS-GCP-001": "disabled",  # about gcp; this environment runs on aws
     "MLS-GCP-002": "disabled",  # about gcp; this environment runs on aws
     "MLS-GCP-003": "disabled",  # about gcp; this environment runs on aws
@@ -71,6 +72,7 @@ LEVELS = {
     "MLS-GCP-019": "disabled",  # about gcp; this environment runs on aws
     "MLS-GCP-020": "disabled",  # about gcp; this environment runs on aws
     "MLS-GCP-021": "disabled",  # about gcp; this environment runs on aws
+    "MLS-GCP-030": "disabled",  # about gcp; this environment runs on aws
     "MLS-GEN-001": "mandatory",  # Stateful resources are protected in protected environments
     "MLS-GEN-002": "disabled",  # the pack cannot see secretness: pulumi-policy unwraps Pulumi secrets before a validation reads the properties; enforced by mlstack check / diff on the recorded plan, where a secret input stays marked as one
     "MLS-K8S-001": "mandatory",  # Pods run as non-root
