@@ -128,6 +128,13 @@ class NodePool(Model):
         examples=["when-underutilized"],
     )
     disk_size_gib: int = Field(200, ge=20, le=16384, description="Root disk size, GiB.", examples=[500])
+    local_nvme: Literal["raid0", "unused"] | None = Field(
+        None,
+        description="The machine's local NVMe disks (EC2 instance store, GKE Local SSD), striped into one RAID0 array that "
+        "holds the container images and the pods' ephemeral storage (emptyDir): raid0, the default where the catalogue "
+        "says the machine has them; unused leaves them alone (not off: YAML 1.1 reads that as false). aws, gcp node pools (docs/capacity.md); onprem: refused.",
+        examples=["unused"],
+    )
     labels: dict[str, str] = Field(default_factory=dict, description="Extra node labels.", examples=[{"workload": "training"}])
     zones: list[str] = Field(
         default_factory=list,
