@@ -13,6 +13,7 @@ from pydantic import ConfigDict, Field
 from mlstack.components.contract import ACCELERATOR_LABEL, pool_size
 from mlstack.spec.model_base import Cidr, Model, Name
 from mlstack.spec.models_ci import Ci, CiNotebook
+from mlstack.spec.models_capacity import CapacityType, Reservation
 from mlstack.spec.models_hub import PasswordRotation
 
 class Target(Model):
@@ -73,20 +74,6 @@ class Cluster(Model):
         "default keeps an existing environment's node groups on upgrade (docs/capacity.md). Refused elsewhere.",
         examples=["karpenter"],
     )
-
-
-CapacityType = Literal["reserved", "spot", "on-demand", "flex-start"]
-
-
-class Reservation(Model):
-    """Capacity set aside for a pool, consumed by its ``reserved`` capacity type: an EC2 On-Demand Capacity
-    Reservation or Capacity Block for ML (aws), a Compute Engine reservation (gcp)."""
-
-    id: str = Field(min_length=1, max_length=128, description="aws: the reservation id (cr-...); gcp: the reservation name (consumed with Specific affinity).", examples=["cr-0123456789abcdef0"])
-    capacity_block: bool = Field(
-        False, description="aws: the id is an EC2 Capacity Block for ML (prepaid, fixed end) rather than an open capacity reservation.", examples=[True]
-    )
-    project: str | None = Field(None, pattern=r"^[a-z][-a-z0-9]{4,28}[a-z0-9]$", description="gcp: the project that owns a shared reservation (shared with the target project); default the target project.", examples=["acme-shared-1234"])
 
 
 class NodePool(Model):
