@@ -70,6 +70,10 @@ class NodePoolArgs:
         auto_repair: EKS node auto repair: nodes whose conditions stay unhealthy (``Ready``, and those the
             ``eks-node-monitoring-agent`` add-on reports: ``AcceleratedHardwareReady`` for GPU and Neuron faults,
             ``KernelReady``, ``NetworkingReady``, ``StorageReady``) are replaced or rebooted. Default False.
+        local_nvme_raid0: stripe the instance store NVMe disks into one RAID0 array that holds the kubelet's and
+            containerd's directories (container images, emptyDir), through the AL2023 nodeadm ``NodeConfig``
+            (``spec.instance.localStorage.strategy: RAID0``, mounted at ``/mnt/k8s-disks/0``) in the launch
+            template's user data, which EKS merges with its own. Only for AL2023 AMI types. Default False.
         release_version: the EKS-optimised AMI release the nodes run (``<kubernetes>-<YYYYMMDD>``, e.g.
             ``1.36.2-20261110``: a lock's). Default None: the newest release for the cluster's version when the
             group is created, and unchanged after (EKS does not move a group to a new release by itself).
@@ -94,6 +98,7 @@ class NodePoolArgs:
     vpc_id: pulumi.Input[str] | None = None
     node_security_group_ids: Sequence[pulumi.Input[str]] = ()
     auto_repair: bool = False
+    local_nvme_raid0: bool = False
     release_version: str | None = None
 
     def __post_init__(self) -> None:
@@ -108,6 +113,36 @@ class NodePoolArgs:
             raise ValueError(f"disk_size_gib must be at least 20, got {self.disk_size_gib}")
         if self.efa_interfaces < 0:
             raise ValueError(f"efa_interfaces must not be negative, got {self.efa_interfaces}")
+        if self.local_nvme_raid0 and not self.ami_type.startswith("AL2023"):
+            raise ValueError(f"local_nvme_raid0 needs an AL2023 AMI type (nodeadm), got {self.ami_type}")
+
+
+#: The MIME boundary of the user data (EKS merges a managed node group's NodeConfig parts with its own).
+USER_DATA_BOUNDARY = "MLSTACK"
+
+
+def local_storage_user_data() -> str:
+    """Launch template user data (base64 MIME multi-part) with one nodeadm ``NodeConfig``: the instance store
+    disks striped into RAID0 for the kubelet and containerd (AL2023)."""
+    import base64
+
+    node_config = (
+        "apiVersion: node.eks.aws/v1alpha1\n"
+        "kind: NodeConfig\n"
+        "spec:\n"
+        "  instance:\n"
+        "    localStorage:\n"
+        "      strategy: RAID0\n"
+    )
+    text = (
+        "MIME-Version: 1.0\n"
+        f'Content-Type: multipart/mixed; boundary="{USER_DATA_BOUNDARY}"\n\n'
+        f"--{USER_DATA_BOUNDARY}\n"
+        "Content-Type: application/node.eks.aws\n\n"
+        f"{node_config}\n"
+        f"--{USER_DATA_BOUNDARY}--\n"
+    )
+    return base64.b64encode(text.encode()).decode()
 
 
 def accelerator_taints(ami_type: str) -> list[Taint]:
@@ -172,6 +207,7 @@ class NodePool(pulumi.ComponentResource):
             tags=name_tags(tags, f"{name}-lt"),
             network_interfaces=efa[0] if efa else None,
             placement=aws.ec2.LaunchTemplatePlacementArgs(group_name=efa[1].name) if efa else None,
+            user_data=local_storage_user_data() if args.local_nvme_raid0 else None,
             opts=child_opts(self),
         )
         # A placement group lives in one AZ: the pool's nodes take the first subnet only.

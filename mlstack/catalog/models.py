@@ -14,7 +14,7 @@ from pydantic import Field, computed_field, model_validator
 
 from mlstack.catalog import checks
 from mlstack.catalog.checks import _get
-from mlstack.catalog.networking import AwsNetworking, GcpNetworking, Interconnect
+from mlstack.catalog.networking import AwsNetworking, GcpNetworking, Interconnect, LocalNvme
 
 from mlstack.catalog.base import DATE, Cloud, _Strict
 from mlstack.catalog.storage import CapacityRange, FilestoreTier, LustreDeployment, LustreTier  # noqa: F401 - re-exported
@@ -262,6 +262,8 @@ class Catalog(_Strict):
     # The clouds whose node pools the Cluster Autoscaler scales (support.yaml): one CA image per minor they support.
     cluster_autoscaler: list[Cloud] = Field(default_factory=list)
     interconnect: Interconnect = Field(default_factory=Interconnect)
+    # Local NVMe disks per machine type (local_nvme.yaml); a machine missing has none mlstack uses.
+    local_nvme: dict[Cloud, dict[str, LocalNvme]] = Field(default_factory=dict)
     # Zones an account can use per region (regions.yaml); a region missing is not checked.
     availability_zones: dict[Cloud, dict[str, int]] = Field(default_factory=dict)
     # The regions each cloud has (regions.yaml), each dated and sourced; a cloud missing here is not checked.
@@ -275,6 +277,10 @@ class Catalog(_Strict):
         """EFA interfaces an EC2 instance type takes; 0 when it has no EFA (or is not in the table)."""
         net = self.interconnect.aws.get(machine_type)
         return net.efa_interfaces if net else 0
+
+    def local_disks(self, cloud: str, machine_type: str) -> LocalNvme | None:
+        """The local NVMe disks ``machine_type`` comes with on ``cloud``; None when it has none."""
+        return self.local_nvme.get(cloud, {}).get(machine_type)  # type: ignore[call-overload]
 
     def gcp_networking(self, machine_type: str) -> GcpNetworking:
         """Compact placement and gVNIC support of a GCE machine type; neither when it is not in the table."""
@@ -360,6 +366,10 @@ class Catalog(_Strict):
             for machine in self._interconnect(cloud):
                 if (cloud, machine) not in offered:
                     problems.append(f"interconnect.{cloud}.{machine}: not a machine type any accelerator offers on {cloud}")
+        for cloud, disks in self.local_nvme.items():
+            for machine in disks:
+                if (cloud, machine) not in offered and machine not in (_get(self.machines, cloud) or {}):
+                    problems.append(f"local_nvme.{cloud}.{machine}: not a machine type of the catalogue on {cloud}")
         for cloud, name in self.default_system_machine.items():
             if name not in (_get(self.machines, cloud) or {}):
                 problems.append(f"default_system_machine.{cloud}: {name} is not in machines.{cloud}")

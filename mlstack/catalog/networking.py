@@ -1,4 +1,5 @@
-"""The catalogue's fast-networking facts per accelerator machine type (interconnect.yaml), one table per cloud.
+"""The catalogue's per-machine hardware facts: fast networking (interconnect.yaml), one table per cloud, and the
+local NVMe disks a machine comes with (local_nvme.yaml).
 
 Each cloud's entry says whether pools of the type can be placed for multi-node jobs (``multi_node``), so the
 catalogue's look-ups read that without naming a cloud.
@@ -41,3 +42,14 @@ class Interconnect(_Strict):
 
     aws: dict[str, AwsNetworking] = Field(default_factory=dict)
     gcp: dict[str, GcpNetworking] = Field(default_factory=dict)
+
+
+class LocalNvme(_Strict):
+    """The local NVMe disks a machine type comes with (EC2 instance store, Compute Engine Local SSD)."""
+
+    disks: int = Field(ge=1)
+    disk_gb: int = Field(ge=1)
+
+    @property
+    def total_gb(self) -> int:
+        return self.disks * self.disk_gb

@@ -13,6 +13,7 @@ from pydantic import ConfigDict, Field
 from mlstack.components.contract import ACCELERATOR_LABEL, pool_size
 from mlstack.spec.model_base import Cidr, Model, Name
 from mlstack.spec.models_ci import Ci, CiNotebook
+from mlstack.spec.models_capacity import CapacityType, Reservation
 from mlstack.spec.models_hub import PasswordRotation
 from mlstack.spec.models_storage import BucketMount, ScratchStorage
 
@@ -81,20 +82,6 @@ class Cluster(Model):
     )
 
 
-CapacityType = Literal["reserved", "spot", "on-demand", "flex-start"]
-
-
-class Reservation(Model):
-    """Capacity set aside for a pool, consumed by its ``reserved`` capacity type: an EC2 On-Demand Capacity
-    Reservation or Capacity Block for ML (aws), a Compute Engine reservation (gcp)."""
-
-    id: str = Field(min_length=1, max_length=128, description="aws: the reservation id (cr-...); gcp: the reservation name (consumed with Specific affinity).", examples=["cr-0123456789abcdef0"])
-    capacity_block: bool = Field(
-        False, description="aws: the id is an EC2 Capacity Block for ML (prepaid, fixed end) rather than an open capacity reservation.", examples=[True]
-    )
-    project: str | None = Field(None, pattern=r"^[a-z][-a-z0-9]{4,28}[a-z0-9]$", description="gcp: the project that owns a shared reservation (shared with the target project); default the target project.", examples=["acme-shared-1234"])
-
-
 class NodePool(Model):
     """A pool of nodes. Cloud pools scale between min and max; onprem pools select existing nodes."""
 
@@ -135,6 +122,13 @@ class NodePool(Model):
         examples=["when-underutilized"],
     )
     disk_size_gib: int = Field(200, ge=20, le=16384, description="Root disk size, GiB.", examples=[500])
+    local_nvme: Literal["raid0", "unused"] | None = Field(
+        None,
+        description="The machine's local NVMe disks (EC2 instance store, GKE Local SSD), striped into one RAID0 array that "
+        "holds the container images and the pods' ephemeral storage (emptyDir): raid0, the default where the catalogue "
+        "says the machine has them; unused leaves them alone (not off: YAML 1.1 reads that as false). aws, gcp node pools (docs/capacity.md); onprem: refused.",
+        examples=["unused"],
+    )
     labels: dict[str, str] = Field(default_factory=dict, description="Extra node labels.", examples=[{"workload": "training"}])
     zones: list[str] = Field(
         default_factory=list,

@@ -12,7 +12,7 @@ from collections.abc import Iterator
 from mlstack import targets
 from mlstack.components import contract
 from mlstack.components.contract import ACCELERATOR_LABEL, RESERVED_PARTS
-from mlstack.spec import rules_capacity, rules_ci, rules_mounts, rules_names, rules_storage, rules_workloads
+from mlstack.spec import local_nvme, rules_capacity, rules_ci, rules_mounts, rules_names, rules_storage, rules_workloads
 from mlstack.spec.models import Spec
 from mlstack.spec.rules_names import PLATFORM_NAMESPACES
 from mlstack.targets.base import SpecRules
@@ -54,6 +54,7 @@ def check(spec: Spec) -> list[Finding]:
     findings.extend(rules_workloads.check(spec, catalog))
     findings.extend(rules_names.check(spec, catalog))
     findings.extend(rules_capacity.check(spec, catalog))
+    findings.extend(local_nvme.check(spec, catalog))
     from mlstack.spec.rules_values import check as check_values
 
     findings.extend(check_values(spec, catalog))

@@ -19,4 +19,6 @@ CAPACITY_SITES = {
         F('class-reservation-without-reserved'),
     'components/gcp/compute_class.py::ComputeClassArgs.__post_init__::ValueError::gpu_count must be at least 1, got {}':
         I("the catalogue's GPUs per node of the pool's machine (at least 1, the catalogue's schema)"),
+    'components/aws/node_pool.py::NodePoolArgs.__post_init__::ValueError::local_nvme_raid0 needs an AL2023 AMI type (nodeadm), got {}':
+        I("the catalogue's AMI types, all AL2023 (accelerators.yaml offer_fields.aws.ami_type values)"),
 }

@@ -26,7 +26,7 @@ from mlstack.components.aws.environment import AwsEnvironment
 from mlstack.components.aws.karpenter import Karpenter, KarpenterArgs
 from mlstack.components.aws.karpenter_node_pool import KarpenterNodePool, KarpenterNodePoolArgs
 from mlstack.components.k8s.efa_support import EFA_LABEL
-from mlstack.spec import Spec
+from mlstack.spec import Spec, local_nvme
 from mlstack.spec.quotas import multi_node
 from mlstack.spec.rules_capacity import autoscaler, capacity_order, instance_types
 
@@ -111,6 +111,7 @@ def node_pools(spec: Spec, catalog: Catalog, tags: dict[str, str]) -> dict[str, 
             disk_size_gib=pool.disk_size_gib,
             max_nodes=burst,
             consolidation=CONSOLIDATION[pool.disruption] if pool.disruption else None,  # type: ignore[arg-type]
+            instance_store_raid0=local_nvme.disks(spec, catalog, key) is not None,
             pool_name=key,
             tags=tags,
         )

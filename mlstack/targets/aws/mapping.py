@@ -29,7 +29,7 @@ from mlstack.components.k8s.efa_support import EFA_LABEL, EFA_RESOURCE, EfaSuppo
 from mlstack.components.k8s.neuron_support import NeuronSupport, NeuronSupportArgs
 from mlstack.targets.aws import access, mounts, scratch, telemetry
 from mlstack.targets.bindings import Bindings, Identities, MlflowAccess, cluster_provider
-from mlstack.spec import Spec
+from mlstack.spec import Spec, local_nvme
 from mlstack.spec import scratch as scratch_spec
 from mlstack.spec.models import NodePool
 from mlstack.catalog.pool_machine import pool_machine
@@ -96,6 +96,7 @@ def node_pool_args(
         # Node health: EKS replaces an accelerator node whose GPU (or Neuron device) the monitoring agent reports
         # unhealthy; a broken GPU otherwise keeps failing every job scheduled onto it.
         auto_repair=pool.accelerator is not None,
+        local_nvme_raid0=local_nvme.disks(spec, catalog, key) is not None,
         release_version=release_version,
     )
 

@@ -23,7 +23,7 @@ from mlstack.components.onprem.nfs_backend import NfsBackend, NfsBackendArgs
 from mlstack.targets.gcp import capacity, mounts, scratch
 from mlstack.targets.bindings import Bindings, Identities, MlflowAccess, cluster_provider
 from mlstack.targets.gcp import PROXY_ONLY, RESERVED_RANGES, access
-from mlstack.spec import Spec
+from mlstack.spec import Spec, local_nvme
 from mlstack.spec.models import NodePool
 from mlstack.catalog.pool_machine import pool_machine
 from mlstack.spec.quotas import multi_node
@@ -84,6 +84,7 @@ def node_pool_args(spec: Spec, key: str, pool: NodePool, catalog: Catalog, versi
         node_locations=tuple(pool.zones) or None,
         compact_placement=placed,
         gvnic=placed and catalog.gcp_networking(machine).gvnic,
+        local_ssd_count=disks.disks if (disks := local_nvme.disks(spec, catalog, key)) else 0,
         version=version,
     )
 
