@@ -18,7 +18,7 @@ import pulumi_gcp as gcp
 
 from .._base import child_opts
 from ._util import account_id
-from .identity import ANNOTATION
+from .identity import ANNOTATION, bound_account
 
 TOKEN = "mlstack:gcp:DataIdentity"
 READ_ROLE = "roles/storage.objectViewer"
@@ -78,20 +78,8 @@ class DataIdentity(pulumi.ComponentResource):
 
     def __init__(self, name: str, args: DataIdentityArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__(TOKEN, name, None, opts)
-        gsa = gcp.serviceaccount.Account(
-            f"{name}-gsa",
-            project=args.project_id,
-            account_id=args.account_id or account_id(name, "gsa"),
-            display_name=f"{args.namespace}/{args.service_account_name} (bucket mounts)",
-            opts=child_opts(self),
-        )
-        gcp.serviceaccount.IAMMember(
-            f"{name}-wi-user",
-            service_account_id=gsa.name,
-            role="roles/iam.workloadIdentityUser",
-            member=f"serviceAccount:{args.project_id}.svc.id.goog[{args.namespace}/{args.service_account_name}]",
-            opts=child_opts(self),
-        )
+        gsa = bound_account(self, name, args.project_id, args.namespace, args.service_account_name,
+                            args.account_id or account_id(name, "gsa"), "bucket mounts")
         for grant in sorted(args.grants, key=lambda g: g.key):
             access = "ro" if grant.read_only else "rw"
             gcp.storage.BucketIAMMember(

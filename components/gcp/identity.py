@@ -34,6 +34,27 @@ class WorkloadIdentityArgs:
     account_id: str | None = None
 
 
+def bound_account(parent: pulumi.ComponentResource, name: str, project_id: str, namespace: str, service_account: str,
+                  account: str, purpose: str) -> gcp.serviceaccount.Account:
+    """A Google service account ``<name>-gsa`` that only the Kubernetes ServiceAccount ``namespace/service_account``
+    may act as (``roles/iam.workloadIdentityUser`` on it, ``<name>-wi-user``)."""
+    gsa = gcp.serviceaccount.Account(
+        f"{name}-gsa",
+        project=project_id,
+        account_id=account,
+        display_name=f"{namespace}/{service_account} ({purpose})",
+        opts=child_opts(parent),
+    )
+    gcp.serviceaccount.IAMMember(
+        f"{name}-wi-user",
+        service_account_id=gsa.name,
+        role="roles/iam.workloadIdentityUser",
+        member=f"serviceAccount:{project_id}.svc.id.goog[{namespace}/{service_account}]",
+        opts=child_opts(parent),
+    )
+    return gsa
+
+
 class WorkloadIdentity(pulumi.ComponentResource):
     """A Google service account, bound to one Kubernetes ServiceAccount, with object access to one bucket.
 
@@ -45,20 +66,8 @@ class WorkloadIdentity(pulumi.ComponentResource):
         super().__init__(TOKEN, name, None, opts)
         if args.artifacts_bucket is None:
             raise ValueError(f"workload identity {name}: artifacts_bucket is required")
-        gsa = gcp.serviceaccount.Account(
-            f"{name}-gsa",
-            project=args.project_id,
-            account_id=args.account_id or account_id(name, "gsa"),
-            display_name=f"{args.namespace}/{args.service_account_name} (Workload Identity)",
-            opts=child_opts(self),
-        )
-        gcp.serviceaccount.IAMMember(
-            f"{name}-wi-user",
-            service_account_id=gsa.name,
-            role="roles/iam.workloadIdentityUser",
-            member=f"serviceAccount:{args.project_id}.svc.id.goog[{args.namespace}/{args.service_account_name}]",
-            opts=child_opts(self),
-        )
+        gsa = bound_account(self, name, args.project_id, args.namespace, args.service_account_name,
+                            args.account_id or account_id(name, "gsa"), "Workload Identity")
         # Object read/write on the artifacts bucket only: no project-wide storage role.
         gcp.storage.BucketIAMMember(
             f"{name}-artifacts",
