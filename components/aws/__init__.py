@@ -30,6 +30,8 @@ _EXPORTS = {
     "KarpenterArgs": "karpenter",
     "KarpenterNodePool": "karpenter_node_pool",
     "KarpenterNodePoolArgs": "karpenter_node_pool",
+    "LoadBalancerController": "load_balancer_controller",
+    "LoadBalancerControllerArgs": "load_balancer_controller",
     "LustreCsiDriver": "lustre_csi_driver",
     "LustreCsiDriverArgs": "lustre_csi_driver",
     "ManagedPrometheus": "managed_prometheus",
@@ -69,6 +71,8 @@ __all__ = [
     "KarpenterArgs",
     "KarpenterNodePool",
     "KarpenterNodePoolArgs",
+    "LoadBalancerController",
+    "LoadBalancerControllerArgs",
     "LustreCsiDriver",
     "LustreCsiDriverArgs",
     "ManagedPrometheus",
@@ -100,6 +104,7 @@ if TYPE_CHECKING:
     from .irsa_role import WorkloadRole, WorkloadRoleArgs
     from .karpenter import Karpenter, KarpenterArgs
     from .karpenter_node_pool import KarpenterNodePool, KarpenterNodePoolArgs
+    from .load_balancer_controller import LoadBalancerController, LoadBalancerControllerArgs
     from .lustre_csi_driver import LustreCsiDriver, LustreCsiDriverArgs
     from .managed_prometheus import ManagedPrometheus, ManagedPrometheusArgs
     from .network import Network, NetworkArgs

@@ -55,6 +55,8 @@ class ClusterArgs:
             nodes, scraped into Managed Service for Prometheus. Default False.
         lustre_csi_driver: turn on GKE's managed Lustre CSI driver add-on (the scratch tier's Managed Lustre
             instance is mounted through it). Default False.
+        gateway_api: turn on GKE's Gateway API (channel ``CHANNEL_STANDARD``: the standard CRDs and GKE's
+            GatewayClasses, e.g. ``gke-l7-rilb``); default False.
         protect: ``deletion_protection`` on the cluster, and Pulumi ``protect`` + ``retain_on_delete`` on it
             and on the secrets key. Default False.
         labels: resource labels on the cluster and the key.
@@ -78,6 +80,7 @@ class ClusterArgs:
     protect: bool = False
     labels: dict[str, str] = field(default_factory=dict)
     lustre_csi_driver: bool = False
+    gateway_api: bool = False
     gpu_metrics: bool = False
 
 
@@ -200,6 +203,7 @@ class Cluster(pulumi.ComponentResource):
                 if args.lustre_csi_driver
                 else None,
             ),
+            gateway_api_config=gcp.container.ClusterGatewayApiConfigArgs(channel="CHANNEL_STANDARD") if args.gateway_api else None,
             release_channel=gcp.container.ClusterReleaseChannelArgs(channel=channel),
             min_master_version=args.kubernetes_version,
             database_encryption=gcp.container.ClusterDatabaseEncryptionArgs(state="ENCRYPTED", key_name=key.id),

@@ -24,7 +24,10 @@ class NetworkArgs:
         services_cidr: secondary range for ClusterIP services. Default ``10.8.0.0/20``.
         private_services_cidr: range reserved for private services access (Cloud SQL, Filestore), peered
             through Service Networking. Default ``10.20.0.0/16``.
-        flow_log_sampling: fraction of VPC flow logs kept, 0 to 1. Default 0.5.
+        proxy_only_cidr: range of a proxy-only subnet (purpose ``REGIONAL_MANAGED_PROXY``, role ``ACTIVE``) in
+            ``region``, where the Envoy proxies of regional internal Application Load Balancers run (a
+            ``gce-internal`` Ingress, a ``gke-l7-rilb`` Gateway need one); a /26 or larger (Google recommends a
+            /23), clear of the other ranges. Default None: none (a VPC has at most one active per region).
         labels: labels on the resources that take them (the global address).
     """
 
@@ -35,6 +38,7 @@ class NetworkArgs:
     services_cidr: str = "10.8.0.0/20"
     private_services_cidr: str = "10.20.0.0/16"
     flow_log_sampling: float = 0.5
+    proxy_only_cidr: str | None = None
     labels: dict[str, str] = field(default_factory=dict)
 
 
@@ -46,7 +50,8 @@ class Network(pulumi.ComponentResource):
 
     Outputs:
         network_id, network_name, network_self_link, subnetwork_self_link, pods_range_name,
-        services_range_name, private_services_range_name, private_services_connection (the resource).
+        services_range_name, private_services_range_name, private_services_connection (the resource),
+        proxy_only_subnetwork_self_link (or None).
     """
 
     def __init__(self, name: str, args: NetworkArgs, opts: pulumi.ResourceOptions | None = None) -> None:
@@ -84,6 +89,19 @@ class Network(pulumi.ComponentResource):
             ),
             opts=child_opts(self),
         )
+        self.proxy_only_subnetwork_self_link: pulumi.Output[str] | None = None
+        if args.proxy_only_cidr is not None:
+            # Only the load balancers' proxies take addresses here (no VMs, no flow logs, no private access).
+            self.proxy_only_subnetwork_self_link = gcp.compute.Subnetwork(
+                f"{name}-proxy-only",
+                project=p,
+                region=args.region,
+                network=vpc.id,
+                ip_cidr_range=args.proxy_only_cidr,
+                purpose="REGIONAL_MANAGED_PROXY",
+                role="ACTIVE",
+                opts=child_opts(self),
+            ).self_link
         router = gcp.compute.Router(
             f"{name}-router", project=p, region=args.region, network=vpc.id, opts=child_opts(self)
         )
@@ -137,5 +155,6 @@ class Network(pulumi.ComponentResource):
                 "pods_range_name": self.pods_range_name,
                 "services_range_name": self.services_range_name,
                 "private_services_range_name": self.private_services_range_name,
+                "proxy_only_subnetwork_self_link": self.proxy_only_subnetwork_self_link,
             }
         )

@@ -10,6 +10,11 @@ Managed Service for Prometheus scraper (:mod:`mlstack.components.aws.managed_pro
 
 The namespace is Pod Security "privileged": the exporter mounts the kubelet's pod-resources socket (a
 hostPath) to attribute GPUs to pods.
+
+A second ClusterIP Service, ``dcgm-exporter-node``, has ``internalTrafficPolicy: Local``: a pod reaching it is
+routed only to the exporter on its own node (none there: the connection is refused, never sent to another
+node). The verification's ``gpu-metrics`` check reads it (:func:`node_metrics_check`); the chart's own Service
+load-balances over every node's exporter, so a check through it could pass on another node's metrics.
 """
 
 from __future__ import annotations
@@ -21,6 +26,7 @@ import pulumi_kubernetes as k8s
 
 from ..contract import ACCELERATOR_LABEL
 from . import require_provider
+from .gpu_check import GpuMetricsCheckArgs
 from .hardening import MLSTACK_LABELS
 from .operator_release import image_values
 
@@ -28,6 +34,10 @@ TOKEN = "mlstack:k8s:GpuTelemetry"
 NAMESPACE = "gpu-telemetry"
 APP = "dcgm-exporter"
 PORT = 9400
+#: The node-local Service (``internalTrafficPolicy: Local``) the verification reads its node's exporter through.
+NODE_SERVICE = "dcgm-exporter-node"
+#: The chart's pods carry the chart's name.
+POD_LABELS = {"app.kubernetes.io/name": APP}
 #: The metric `mlstack verify` and the dashboard rely on (GPU utilisation, percent).
 UTILISATION_METRIC = "DCGM_FI_DEV_GPU_UTIL"
 
@@ -59,10 +69,16 @@ class GpuTelemetryArgs:
     scrape_interval: str = "30s"
 
 
+def node_metrics_check(args: GpuTelemetryArgs) -> GpuMetricsCheckArgs:
+    """Where a pod reads the DCGM exporter of its own node: the node-local Service's ``/metrics``."""
+    return GpuMetricsCheckArgs(url=f"http://{NODE_SERVICE}.{args.namespace}.svc.cluster.local:{PORT}/metrics",
+                               metric=UTILISATION_METRIC, namespace=args.namespace, pod_labels=POD_LABELS, port=PORT)
+
+
 class GpuTelemetry(pulumi.ComponentResource):
     """Namespace, DCGM exporter release, optional PodMonitoring. Pass the cluster's Kubernetes provider.
 
-    Outputs: namespace, release_name.
+    Outputs: namespace, release_name, node_service_name (the node-local Service).
     """
 
     def __init__(self, name: str, args: GpuTelemetryArgs, opts: pulumi.ResourceOptions | None = None) -> None:
@@ -105,6 +121,19 @@ class GpuTelemetry(pulumi.ComponentResource):
             ),
             opts=pulumi.ResourceOptions(parent=self),
         )
+        node_service = k8s.core.v1.Service(
+            f"{name}-node-service",
+            metadata=k8s.meta.v1.ObjectMetaArgs(
+                name=NODE_SERVICE, namespace=ns.metadata.name, labels=MLSTACK_LABELS(APP, "gpu-telemetry")
+            ),
+            spec=k8s.core.v1.ServiceSpecArgs(
+                type="ClusterIP",
+                internal_traffic_policy="Local",
+                selector=POD_LABELS,
+                ports=[k8s.core.v1.ServicePortArgs(name="metrics", port=PORT, target_port=PORT, protocol="TCP")],
+            ),
+            opts=pulumi.ResourceOptions(parent=self),
+        )
         if args.pod_monitoring:
             k8s.apiextensions.CustomResource(
                 f"{name}-scrape",
@@ -121,4 +150,7 @@ class GpuTelemetry(pulumi.ComponentResource):
             )
         self.namespace: pulumi.Output[str] = ns.metadata.name
         self.release_name: pulumi.Output[str] = release.name.apply(lambda n: n or APP)
-        self.register_outputs({"namespace": self.namespace, "release_name": self.release_name})
+        self.node_service_name: pulumi.Output[str] = node_service.metadata.name
+        self.register_outputs(
+            {"namespace": self.namespace, "release_name": self.release_name, "node_service_name": self.node_service_name}
+        )

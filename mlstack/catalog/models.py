@@ -150,6 +150,34 @@ class ImagePin(_Dated):
         return f"{base}@{self.digest}" if self.digest else base
 
 
+class IamStatement(_Strict):
+    """One statement of a controller's IAM policy; ``${partition}`` in a resource is the provider's partition."""
+
+    sid: str = Field(pattern=r"^[A-Za-z0-9]+$")
+    actions: list[str] = Field(min_length=1)
+    resources: list[str] = Field(min_length=1)
+    conditions: dict[str, dict[str, list[str]]] = Field(default_factory=dict)
+
+
+class IamPolicy(_Dated):
+    """A controller's documented IAM policy (iam_policies.yaml), dated and sourced."""
+
+    statements: list[IamStatement] = Field(min_length=1)
+
+    def document(self, partition: str) -> list[dict[str, object]]:
+        """The statements as IAM JSON for ``partition``; one-item lists (actions, resources, condition values)
+        become the single value, as the project's own document writes them."""
+        one = lambda items: items[0] if len(items) == 1 else list(items)  # noqa: E731
+        out: list[dict[str, object]] = []
+        for s in self.statements:
+            stmt: dict[str, object] = {"Sid": s.sid, "Effect": "Allow", "Action": one(s.actions),
+                                       "Resource": one([r.replace("${partition}", partition) for r in s.resources])}
+            if s.conditions:
+                stmt["Condition"] = {op: {k: one(v) for k, v in kv.items()} for op, kv in s.conditions.items()}
+            out.append(stmt)
+        return out
+
+
 class Versions(_Strict):
     kubernetes: str = Field(pattern=r"^1\.\d+$")
     mlflow: str = Field(min_length=1)
@@ -225,6 +253,8 @@ class Catalog(_Strict):
     default_system_machine: dict[Cloud, str]
     filestore_tiers: dict[str, FilestoreTier]
     lustre: dict[str, LustreDeployment] = Field(default_factory=dict)
+    # Controllers' IAM policies (iam_policies.yaml), by controller.
+    iam_policies: dict[str, IamPolicy] = Field(default_factory=dict)
     database_sizes: dict[str, dict[Cloud, str]]
     prices: Prices
     freshness: Freshness

@@ -49,6 +49,8 @@ def dated_facts(cat: Catalog) -> Iterator[DatedFact]:
             yield DatedFact(f"regions.{cloud}.{code}", region.checked, region.source)
     for name, lustre in sorted(cat.lustre.items()):
         yield DatedFact(f"lustre.{name}", lustre.checked, lustre.source)
+    for name, policy in sorted(cat.iam_policies.items()):
+        yield DatedFact(f"iam_policies.{name}", policy.checked, policy.source)
     yield DatedFact("freshness", cat.freshness.checked, cat.freshness.source)
 
 

@@ -13,6 +13,7 @@ from pydantic import ConfigDict, Field
 from mlstack.components.contract import ACCELERATOR_LABEL, pool_size
 from mlstack.spec.model_base import Cidr, Model, Name
 from mlstack.spec.models_ci import Ci, CiNotebook
+from mlstack.spec.models_hub import PasswordRotation
 
 class Target(Model):
     """Where the environment runs."""
@@ -223,10 +224,12 @@ class Database(Model):
 class TrackingAccess(Model):
     """MLflow reachable from people's laptops over the private network (VPN, peering, the lab LAN); off when unset."""
 
-    mode: Literal["internal-load-balancer", "ingress"] = Field(
+    mode: Literal["internal-load-balancer", "ingress", "gateway"] = Field(
         description="internal-load-balancer: a Service of type LoadBalancer with the target's internal annotations "
         "(AWS internal NLB, GKE internal passthrough LB; on-prem your LB, e.g. MetalLB), plain HTTP on the private "
-        "network. ingress: an Ingress with TLS (tls_secret) on the target's internal ingress class.", examples=["ingress"],
+        "network. ingress: an Ingress with TLS (tls_secret) on the target's internal ingress class. gateway: a "
+        "Gateway API Gateway (HTTPS listener, TLS from tls_secret) and HTTPRoute on gateway_class (gcp: "
+        "gke-l7-rilb; onprem: name yours; aws: refused).", examples=["ingress"],
     )
     source_cidrs: list[Cidr] = Field(
         min_length=1,
@@ -247,6 +250,11 @@ class TrackingAccess(Model):
     ingress_class: str | None = Field(
         None, description="IngressClass of an internal ingress controller; default the target's (aws: alb, gcp: "
         "gce-internal, onprem: nginx).", examples=["nginx-internal"],
+    )
+    gateway_class: str | None = Field(
+        None, pattern=r"^[a-z0-9]([a-z0-9.-]{0,251}[a-z0-9])?$",
+        description="GatewayClass of an internal Gateway controller (mode gateway); default the target's (gcp: "
+        "gke-l7-rilb, the regional internal Application LB); required on onprem.", examples=["internal-gateway"],
     )
 
 
@@ -270,6 +278,10 @@ class Tracking(Model):
         None, description="Reach MLflow from laptops over the private network; default none: in-cluster only "
         "(kubectl port-forward). Never internet-facing.", examples=[{"mode": "ingress", "source_cidrs": ["10.0.0.0/8"],
         "host": "mlflow.ml.acme.internal", "tls_secret": "mlflow-tls"}],
+    )
+    password_rotation: PasswordRotation = Field(
+        default_factory=PasswordRotation, description="Keepers of the admin's and the verification user's MLflow "
+        "passwords (`mlstack hub rotate-credentials --user admin|verify` raises them).", examples=[{"admin": 1}],
     )
 
 

@@ -127,9 +127,28 @@ def _tracking_access(spec: Spec) -> Iterator[Finding]:
             yield f"tracking.access.source_cidrs[{i}]", (
                 f"{text} is not a private network: the tracking server is never internet-facing. List your VPN or "
                 "office networks (RFC 1918, e.g. 10.0.0.0/8)")
-    if access.mode == "ingress":
+    if access.mode in ("ingress", "gateway"):
+        what = "Ingress" if access.mode == "ingress" else "Gateway"
         for key in ("host", "tls_secret"):
             if getattr(access, key) is None:
                 yield f"tracking.access.{key}", (
-                    f"mode ingress needs {key}: the Ingress serves MLflow over TLS for one host name "
+                    f"mode {access.mode} needs {key}: the {what} serves MLflow over TLS for one host name "
                     "(e.g. host: mlflow.ml.acme.internal, tls_secret: mlflow-tls)")
+    yield from _tracking_gateway(spec)
+
+
+def _tracking_gateway(spec: Spec) -> Iterator[Finding]:
+    access, rules = spec.tracking.access, _rules(spec)
+    if access is None:
+        return
+    for key, mode in (("ingress_class", "ingress"), ("gateway_class", "gateway")):
+        if getattr(access, key) is not None and access.mode != mode:
+            yield f"tracking.access.{key}", f"{key} is read with mode {mode} only, not {access.mode}. Remove it"
+    if access.mode != "gateway":
+        return
+    if rules.gateway_refused:
+        yield "tracking.access.mode", f"mode gateway on {spec.target.cloud}: {rules.gateway_refused}"
+    elif rules.gateway_class_required and access.gateway_class is None:
+        yield "tracking.access.gateway_class", (
+            f"mode gateway on {spec.target.cloud} needs gateway_class: the cluster's own internal Gateway controller's "
+            "GatewayClass (e.g. gateway_class: internal-gateway); mlstack installs no Gateway controller there")

@@ -213,6 +213,10 @@ class SpecRules:
         interconnect: what a multi-node pool is placed with (the catalogue's ``interconnect.<target>``), for
             messages; "" when mlstack places no pool (existing nodes).
         interconnect_one_zone: that placement is in one zone: a multi-node pool names exactly one zone.
+        gateway_refused: why ``tracking.access.mode: gateway`` cannot serve MLflow here (the fix included); None:
+            it can.
+        gateway_class_required: the target has no GatewayClass of its own: ``tracking.access.gateway_class`` is
+            required with mode gateway.
     """
 
     region_example: str | None = None
@@ -238,6 +242,8 @@ class SpecRules:
     zone_counts: bool = False
     interconnect: str = ""
     interconnect_one_zone: bool = False
+    gateway_refused: str | None = None
+    gateway_class_required: bool = False
 
 
 # The Pulumi Deployments OIDC login of a target: (env, --role-arn, KEY=VALUE login options) -> the ``oidc`` block

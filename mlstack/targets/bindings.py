@@ -39,11 +39,24 @@ class MlflowAccess:
         load_balancer_annotations: on the Service of type LoadBalancer, making its load balancer internal.
         ingress_annotations: on the Ingress, making its load balancer internal.
         ingress_class: the default IngressClass, or None where the controller is chosen by annotation.
+        ingress_source_annotation: the Ingress annotation that limits who may connect to its load balancer,
+            set to the comma-separated ``source_cidrs`` (AWS: ``alb.ingress.kubernetes.io/inbound-cidrs``, whose
+            default is 0.0.0.0/0); None where the target has none.
+        proxy_cidrs: networks the target's proxies connect to MLflow's pods from with an Ingress or Gateway (GKE:
+            the proxy-only subnet); MLflow's NetworkPolicy admits them next to ``source_cidrs``.
+        gateway_class: the default GatewayClass of an internal Gateway (mode gateway), or None where the spec
+            must name one.
+        backend_policy: a policy object the target's Gateway controller reads for MLflow's Service (``apiVersion``,
+            ``kind``, ``spec`` without ``targetRef``; GKE: a HealthCheckPolicy on ``/health``); None: none.
     """
 
     load_balancer_annotations: dict[str, str] = field(default_factory=dict)
     ingress_annotations: dict[str, str] = field(default_factory=dict)
     ingress_class: str | None = None
+    ingress_source_annotation: str | None = None
+    proxy_cidrs: tuple[str, ...] = ()
+    gateway_class: str | None = None
+    backend_policy: dict[str, Any] | None = None
 
 
 @dataclass

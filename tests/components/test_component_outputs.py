@@ -82,9 +82,10 @@ def _on_cluster() -> pulumi.ResourceOptions:
 
 def _unwired_aws() -> None:
     """The AWS components no example builds yet: Karpenter (with its interruption queue), a Karpenter pool,
-    the FSx for Lustre scratch tier and its CSI driver, Amazon Managed Prometheus."""
+    the FSx for Lustre scratch tier and its CSI driver, Amazon Managed Prometheus, the Load Balancer Controller."""
     from mlstack.components.aws.karpenter import Karpenter, KarpenterArgs
     from mlstack.components.aws.karpenter_node_pool import KarpenterNodePool, KarpenterNodePoolArgs
+    from mlstack.components.aws.load_balancer_controller import LoadBalancerController, LoadBalancerControllerArgs
     from mlstack.components.aws.lustre_csi_driver import LustreCsiDriver, LustreCsiDriverArgs
     from mlstack.components.aws.managed_prometheus import ManagedPrometheus, ManagedPrometheusArgs
     from mlstack.components.aws.scratch_file_system import ScratchFileSystem, ScratchFileSystemArgs
@@ -114,6 +115,15 @@ def _unwired_aws() -> None:
         ),
     )
     LustreCsiDriver("fsx-csi", LustreCsiDriverArgs(chart_version="1.17.0"), on_cluster)
+    LoadBalancerController(
+        "lb-controller",
+        LoadBalancerControllerArgs(
+            cluster_name="c", vpc_id="vpc-1", oidc_provider_arn=f"arn:aws:iam::123456789012:oidc-provider/{oidc}",
+            oidc_provider_url=oidc, chart_version="3.5.0", image="public.ecr.aws/eks/aws-load-balancer-controller:v3.5.0",
+            policy_statements=[{"Sid": "Describe", "Effect": "Allow", "Action": "ec2:DescribeVpcs", "Resource": "*"}],
+        ),
+        on_cluster,
+    )
     ManagedPrometheus(
         "metrics",
         ManagedPrometheusArgs(

@@ -1,4 +1,4 @@
-"""Strict schemas of the custom resources mlstack creates (Kueue, JobSet, Kubeflow Trainer), written from the
+"""Strict schemas of the custom resources mlstack creates (Kueue, JobSet, Kubeflow Trainer, Gateway API), written from the
 upstream CRDs. kubernetes-validate knows no CRDs; these models reject unknown fields and enforce the CRDs'
 types, enums, bounds and the CEL rules that matter here. Pod and Job templates embedded in them are validated
 against the Kubernetes schema itself (kubernetes-validate, strict)."""
@@ -9,9 +9,9 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from . import jobset, kueue, trainer
+from . import gateway, jobset, kueue, trainer
 
-MODELS = {**kueue.MODELS, **jobset.MODELS, **trainer.MODELS}
+MODELS = {**kueue.MODELS, **jobset.MODELS, **trainer.MODELS, **gateway.MODELS}
 
 
 def has_schema(api_version: str, kind: str) -> bool:

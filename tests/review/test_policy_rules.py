@@ -174,10 +174,19 @@ CASES: dict[str, tuple[list, list]] = {
     "MLS-K8S-010": ([reg("kubernetes:core/v1:Service", "lb", {"spec": {"type": "LoadBalancer", "loadBalancerSourceRanges": ["10.0.0.0/8"]}}),
                      reg("kubernetes:core/v1:Service", "svc", {"spec": {"type": "ClusterIP"}}),
                      reg("kubernetes:networking.k8s.io/v1:Ingress", "ing", {"spec": {
-                         "tls": [{"hosts": ["mlflow.lab"], "secretName": "t"}], "rules": [{"host": "mlflow.lab"}]}})],
+                         "tls": [{"hosts": ["mlflow.lab"], "secretName": "t"}], "rules": [{"host": "mlflow.lab"}]}}),
+                     reg("kubernetes:gateway.networking.k8s.io/v1:Gateway", "gw", {"spec": {"gatewayClassName": "gke-l7-rilb",
+                         "listeners": [{"name": "https", "protocol": "HTTPS", "port": 443,
+                                        "tls": {"certificateRefs": [{"name": "mlflow-tls"}]}}]}})],
                     [reg("kubernetes:core/v1:Service", "lb", {"spec": {"type": "LoadBalancer", "loadBalancerSourceRanges": ["0.0.0.0/0"]}}),
                      reg("kubernetes:core/v1:Service", "open", {"spec": {"type": "LoadBalancer"}}),
-                     reg("kubernetes:networking.k8s.io/v1:Ingress", "ing", {"spec": {"rules": [{"host": "mlflow.lab"}]}})]),
+                     reg("kubernetes:networking.k8s.io/v1:Ingress", "ing", {"spec": {"rules": [{"host": "mlflow.lab"}]}}),
+                     reg("kubernetes:networking.k8s.io/v1:Ingress", "public", {
+                         "metadata": {"annotations": {"alb.ingress.kubernetes.io/scheme": "internet-facing"}},
+                         "spec": {"tls": [{"hosts": ["m.lab"], "secretName": "t"}], "rules": [{"host": "m.lab"}]}}),
+                     reg("kubernetes:gateway.networking.k8s.io/v1:Gateway", "gw", {"spec": {
+                         "gatewayClassName": "gke-l7-global-external-managed",
+                         "listeners": [{"name": "http", "protocol": "HTTP", "port": 80}]}})]),
     "MLS-GEN-001": ([reg("aws:s3/bucket:Bucket", "b", protect=True)], [reg("aws:s3/bucket:Bucket", "b")]),
     "MLS-GEN-002": ([reg("kubernetes:core/v1:Secret", "s", {"stringData": "[secret]"})],
                     [reg("kubernetes:core/v1:Secret", "s", {"stringData": {"password": "hunter2"}})]),
@@ -265,5 +274,9 @@ def test_the_endpoint_rule_names_each_open_endpoint():
     assert [f.message for f in result.findings] == [
         "load balancer admits public networks ['0.0.0.0/0']",
         "load balancer admits every address (no loadBalancerSourceRanges)",
+        "Gateway is internet-facing (GatewayClass gke-l7-global-external-managed)",
+        "Gateway listener http (HTTP) does not terminate TLS with a certificate (basic-auth passwords would cross the "
+        "network in clear)",
         "Ingress serves mlflow.lab without TLS (basic-auth passwords would cross the network in clear)",
+        "Ingress is internet-facing (alb.ingress.kubernetes.io/scheme: internet-facing)",
     ]

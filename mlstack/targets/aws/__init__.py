@@ -81,6 +81,11 @@ PACK = Pack(
         member_pattern=r"^arn:aws[a-z-]*:iam::\d{12}:(role|user)/[\w+=,.@/-]+$",
         member_expected="an IAM role or user ARN such as arn:aws:iam::123456789012:role/research",
         capacity=CAPACITY,
+        # docs/guide/gateway/gateway.md of the AWS Load Balancer Controller (v3.5.0): "configuration of TLS
+        # certificates cannot be done via the certificateRefs field of a Gateway Listener" (ACM only).
+        gateway_refused="the AWS Load Balancer Controller's Gateway takes certificates from ACM only and ignores a "
+        "listener's certificateRefs, so MLflow's tls_secret cannot be served. Use mode: ingress (an internal ALB; "
+        "mlstack installs the controller)",
     ),
     remote=Remote(
         identity_option="--role-arn",

@@ -13,6 +13,7 @@ from mlstack.components.aws.bucket import BucketArgs
 from mlstack.components.aws.ci_trust import CiTrustArgs
 from mlstack.components.aws.cluster import ClusterArgs
 from mlstack.components.aws.container_registry import ContainerRegistryArgs
+from mlstack.components.aws.load_balancer_controller import INGRESS_CLASS
 from mlstack.components.aws.db_credentials_hook import PYTHON_HOOKS, SECRET_ARN_ENV
 from mlstack.components.aws.environment import (
     CI_KUBERNETES_GROUP,
@@ -25,7 +26,7 @@ from mlstack.components.aws.shared_file_system import SharedFileSystemArgs
 from mlstack.components.aws.tracking_database import TrackingDatabaseArgs
 from mlstack.components.k8s.efa_support import EFA_LABEL, EFA_RESOURCE, EfaSupport, EfaSupportArgs
 from mlstack.components.k8s.neuron_support import NeuronSupport, NeuronSupportArgs
-from mlstack.targets.aws import scratch, telemetry
+from mlstack.targets.aws import access, scratch, telemetry
 from mlstack.targets.bindings import Bindings, Identities, MlflowAccess, cluster_provider
 from mlstack.spec import Spec
 from mlstack.spec import scratch as scratch_spec
@@ -37,13 +38,21 @@ from mlstack.targets.aws import capacity
 
 # MLflow's laptop endpoint (tracking.access), internal only. The Service annotations are the in-tree AWS cloud
 # provider's (an internal NLB; kubernetes.io/docs/concepts/services-networking/service, "Internal load
-# balancer"); the Ingress ones the AWS Load Balancer Controller's (an internal ALB with IP targets), which the
-# cluster must run for mode ingress. Checked 2026-12-02.
+# balancer"); the Ingress ones the AWS Load Balancer Controller's (docs/guide/ingress/annotations.md at v3.5.0):
+# an internal ALB with IP targets, an HTTPS:443 listener only (the controller's default is HTTP:80 alone) with a
+# TLS 1.3/1.2 policy, its security group open to source_cidrs only (the default is 0.0.0.0/0). The certificate
+# is ACM's, found by the Ingress's TLS host (the controller reads no Secret). mlstack installs the controller
+# for class alb (targets/aws/access.py). Checked 2026-12-02.
 MLFLOW_ACCESS = MlflowAccess(
     load_balancer_annotations={"service.beta.kubernetes.io/aws-load-balancer-internal": "true",
                                "service.beta.kubernetes.io/aws-load-balancer-type": "nlb"},
-    ingress_annotations={"alb.ingress.kubernetes.io/scheme": "internal", "alb.ingress.kubernetes.io/target-type": "ip"},
-    ingress_class="alb",
+    ingress_annotations={"alb.ingress.kubernetes.io/scheme": "internal", "alb.ingress.kubernetes.io/target-type": "ip",
+                         "alb.ingress.kubernetes.io/listen-ports": '[{"HTTPS": 443}]',
+                         "alb.ingress.kubernetes.io/ssl-policy": "ELBSecurityPolicy-TLS13-1-2-2021-06",
+                         # MLflow answers 401 on / (basic auth): the target group checks the probes' /health.
+                         "alb.ingress.kubernetes.io/healthcheck-path": "/health"},
+    ingress_class=INGRESS_CLASS,
+    ingress_source_annotation="alb.ingress.kubernetes.io/inbound-cidrs",
 )  # fmt: skip
 
 def db_credentials_env(secret_arn: pulumi.Input[str], region: str) -> dict[str, pulumi.Input[str]]:
@@ -176,6 +185,7 @@ def provision(
     extras: list[pulumi.Resource] = capacity.provision(spec, catalog, versions, env, provider, environment_tags(spec))
     extras += scratch.csi_driver(spec, catalog, env, provider)
     extras += telemetry.managed_prometheus(spec, catalog, env, provider, environment_tags(spec))
+    extras += access.load_balancer_controller(spec, catalog, env, provider, environment_tags(spec))
     if any(p.accelerator and catalog.accelerators[p.accelerator].kind == "trainium" for p in spec.node_pools.values()):
         extras.append(
             NeuronSupport(

@@ -354,11 +354,12 @@ TYPES: dict[str, ResourceType] = {
 }
 
 
-# Node provisioning (Karpenter, its interruption queue, the Cluster Autoscaler): a module of its own.
+# Node provisioning (Karpenter, its interruption queue, the Cluster Autoscaler) and laptop access: modules of their own.
+from mlstack.targets.aws.table_access import TYPES as _ACCESS  # noqa: E402
 from mlstack.targets.aws.table_capacity import TYPES as _CAPACITY  # noqa: E402
 
-assert not set(TYPES) & set(_CAPACITY), "one entry per type"
-TYPES.update(_CAPACITY)
+assert not set(TYPES) & (set(_CAPACITY) | set(_ACCESS)) and not set(_CAPACITY) & set(_ACCESS), "one entry per type"
+TYPES.update({**_CAPACITY, **_ACCESS})
 
 
 def _hash8(name: str) -> str:

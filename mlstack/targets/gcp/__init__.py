@@ -19,6 +19,7 @@ def stack_config(target: Mapping[str, Any]) -> dict[str, str]:
     return config
 
 
+PROXY_ONLY = "proxy-only subnet"
 # What a GKE environment reserves next to its node subnet (VPC-native pods and services, private services
 # access for Cloud SQL and Filestore, the control plane's peering /28): the mapping passes them to the network
 # and cluster components, the spec rules keep ``network.cidr``'s node subnet clear of them.
@@ -27,6 +28,10 @@ RESERVED_RANGES = {
     "services": "10.8.0.0/20",
     "private services access": "10.20.0.0/16",
     "control plane": "172.16.0.0/28",
+    # The region's proxy-only subnet (purpose REGIONAL_MANAGED_PROXY), made only for an internal Application LB
+    # (tracking.access ingress on gce-internal, gateway on gke-l7-rilb); a /23 as Google recommends. Reserved
+    # always, so turning laptop access on never collides with a network chosen before.
+    PROXY_ONLY: "10.9.0.0/23",
 }
 NODE_SUBNET_PREFIX = 20  # the node subnet is the first /20 of network.cidr (or all of a smaller one)
 #: The Workload Identity login Pulumi Deployments need, as ``--gcp KEY=VALUE`` options.

@@ -22,7 +22,7 @@ from mlstack.components.gcp.tracking_database import TrackingDatabaseArgs
 from mlstack.components.onprem.nfs_backend import NfsBackend, NfsBackendArgs
 from mlstack.targets.gcp import scratch
 from mlstack.targets.bindings import Bindings, Identities, MlflowAccess, cluster_provider
-from mlstack.targets.gcp import RESERVED_RANGES
+from mlstack.targets.gcp import PROXY_ONLY, RESERVED_RANGES, access
 from mlstack.spec import Spec
 from mlstack.spec.models import NodePool
 from mlstack.catalog.pool_machine import pool_machine
@@ -32,12 +32,20 @@ from mlstack.spec.quotas import multi_node
 # MLflow's laptop endpoint (tracking.access), internal only: GKE's internal passthrough Network LB for a Service
 # (networking.gke.io/load-balancer-type), and the internal Application LB for an Ingress, which GKE selects by
 # the kubernetes.io/ingress.class annotation, not spec.ingressClassName (cloud.google.com/kubernetes-engine/docs/
-# how-to/internal-load-balance-ingress; it needs a proxy-only subnet in the region). Checked 2026-12-02.
+# how-to/internal-load-balance-ingress). Its Envoy proxies run in the region's proxy-only subnet (made by the
+# network, targets/gcp/access.py) and reach the pods from there: MLflow's NetworkPolicy admits it. A Gateway is
+# the same load balancer through GKE's Gateway controller, class gke-l7-rilb; that controller checks backends on
+# "/" unless a HealthCheckPolicy (networking.gke.io/v1) names the path, and MLflow answers 401 there (basic auth).
+# cloud.google.com/kubernetes-engine/docs/how-to/configure-gateway-resources. Checked 2026-12-02.
 MLFLOW_ACCESS = MlflowAccess(
     load_balancer_annotations={"networking.gke.io/load-balancer-type": "Internal"},
     ingress_annotations={"kubernetes.io/ingress.class": "gce-internal"},
     ingress_class=None,
-)
+    proxy_cidrs=(RESERVED_RANGES[PROXY_ONLY],),
+    gateway_class=access.GATEWAY_CLASS,
+    backend_policy={"apiVersion": "networking.gke.io/v1", "kind": "HealthCheckPolicy", "spec": {"default": {"config": {
+        "type": "HTTP", "httpHealthCheck": {"portSpecification": "USE_SERVING_PORT", "requestPath": "/health"}}}}},
+)  # fmt: skip
 
 def _labels(spec: Spec) -> dict[str, str]:
     """GCP label values allow only lowercase letters, digits, '-' and '_'."""
@@ -126,6 +134,7 @@ def environment_args(
             # the ranges the spec rules keep network.cidr clear of (one definition: the pack's RESERVED_RANGES)
             pods_cidr=RESERVED_RANGES["pods"], services_cidr=RESERVED_RANGES["services"],
             private_services_cidr=RESERVED_RANGES["private services access"],
+            proxy_only_cidr=access.proxy_only_cidr(spec),
         ),
         cluster=ClusterArgs(
             project_id=project,
@@ -136,6 +145,7 @@ def environment_args(
             release_channel=None if pinned else spec.cluster.release_channel,  # type: ignore[arg-type]
             kubernetes_version=locked.get("control_plane") or versions["kubernetes"],
             master_ipv4_cidr_block=RESERVED_RANGES["control plane"],
+            gateway_api=access.gateway_api(spec),
             # GKE collects the GPUs' DCGM metrics itself: no exporter of mlstack's runs there.
             gpu_metrics=any(p.accelerator and catalog.accelerators[p.accelerator].kind == "gpu" for p in spec.node_pools.values()),
         ),

@@ -139,10 +139,19 @@ def _non_root_everywhere(plan: Plan) -> Iterator[Finding]:
 
 SERVICE = "kubernetes:core/v1:Service"
 INGRESS = "kubernetes:networking.k8s.io/v1:Ingress"
+GATEWAY = "kubernetes:gateway.networking.k8s.io/v1:Gateway"
+# What makes an Ingress's or a Gateway's load balancer internet-facing, as the controllers name it (checked
+# 2026-12-02): the AWS Load Balancer Controller's scheme annotation (docs/guide/ingress/annotations.md), GKE's
+# external Ingress class and its external GatewayClasses (cloud.google.com/kubernetes-engine/docs/concepts/
+# gateway-api, "GatewayClass capabilities").
+INTERNET_FACING_ANNOTATIONS = {"alb.ingress.kubernetes.io/scheme": "internet-facing", "kubernetes.io/ingress.class": "gce"}
+INTERNET_FACING_CLASSES = ("gke-l7-global-external-managed", "gke-l7-regional-external-managed", "gke-l7-gxlb",
+                           "gke-l7-global-external-managed-mc", "gke-l7-regional-external-managed-mc", "gke-l7-gxlb-mc")
 
 
 def _private_endpoints(plan: Plan) -> Iterator[Finding]:
-    """A load balancer admits private networks only; an Ingress serves every host over TLS."""
+    """A load balancer admits private networks only; an Ingress serves every host over TLS; neither an Ingress nor
+    a Gateway is internet-facing; every Gateway listener terminates TLS with a certificate."""
     import ipaddress
 
     for r in each(plan, SERVICE):
@@ -158,6 +167,19 @@ def _private_endpoints(plan: Plan) -> Iterator[Finding]:
         bare = [h for h in hosts if h not in covered] or ([] if hosts else ["(every host)"])
         if bare:
             yield finding(r, f"Ingress serves {', '.join(bare)} without TLS (basic-auth passwords would cross the network in clear)")
+        annotations = get(r.inputs, "metadata.annotations") or {}
+        for key, value in INTERNET_FACING_ANNOTATIONS.items():
+            if annotations.get(key) == value:
+                yield finding(r, f"Ingress is internet-facing ({key}: {value})")
+    for r in each(plan, GATEWAY):
+        klass = str(get(r.inputs, "spec.gatewayClassName"))
+        if klass in INTERNET_FACING_CLASSES:
+            yield finding(r, f"Gateway is internet-facing (GatewayClass {klass})")
+        for listener in as_list(get(r.inputs, "spec.listeners")):
+            tls = (listener or {}).get("tls") or {}
+            if listener.get("protocol") not in ("HTTPS", "TLS") or not tls.get("certificateRefs"):
+                yield finding(r, f"Gateway listener {listener.get('name')} ({listener.get('protocol')}) does not terminate "
+                                 "TLS with a certificate (basic-auth passwords would cross the network in clear)")
 
 
 def _private(ipaddress, text: str) -> bool:
@@ -186,7 +208,8 @@ RULES: list[Rule] = [
          ("no Checkov/Trivy id (NSA/CISA Kubernetes hardening guide)",), (NAMESPACE,), _default_deny),
     Rule("MLS-K8S-008", "Helm chart versions are pinned", "An unpinned chart changes what `up` deploys without a diff.",
          ("no Checkov/Trivy id",), (RELEASE,), _helm_pinned),
-    Rule("MLS-K8S-010", "No endpoint is open to the internet: load balancers admit private networks, Ingresses use TLS",
+    Rule("MLS-K8S-010", "No endpoint is open to the internet: load balancers admit private networks, Ingresses and Gateways are internal and use TLS",
          "The tracking server (and anything else) is reached over the private network only, never with clear-text passwords.",
-         ("no Checkov/Trivy id (NSA/CISA Kubernetes hardening guide: network separation)",), (SERVICE, INGRESS), _private_endpoints),
+         ("no Checkov/Trivy id (NSA/CISA Kubernetes hardening guide: network separation)",), (SERVICE, INGRESS, GATEWAY),
+         _private_endpoints),
 ]

@@ -74,6 +74,10 @@ TYPES: dict[str, ResourceType] = {
     "kubernetes:policy/v1:PodDisruptionBudget": ResourceType(),
     "kubernetes:rbac.authorization.k8s.io/v1:Role": ResourceType(),
     "kubernetes:networking.k8s.io/v1:Ingress": ResourceType(),  # MLflow's laptop access (tracking.access: ingress)
+    # MLflow's laptop access (tracking.access: gateway): Gateway API objects, and GKE's health check for the route.
+    "kubernetes:gateway.networking.k8s.io/v1:Gateway": ResourceType(),
+    "kubernetes:gateway.networking.k8s.io/v1:HTTPRoute": ResourceType(),
+    "kubernetes:networking.gke.io/v1:HealthCheckPolicy": ResourceType(),
     "kubernetes:core/v1:ServiceAccount": ResourceType(parity=Parity("workload identity", "emulated", "ServiceAccounts + secrets")),
     "kubernetes:core/v1:Node": ResourceType(
         accelerators=lambda inputs: AcceleratorHint(labels=(inputs.get("metadata") or {}).get("labels") or {})

@@ -30,6 +30,7 @@ PACK = Pack(
     unpriced_note="on-premise hardware is not priced",
     spec=SpecRules(
         existing_cluster=True,
+        gateway_class_required=True,
         capacity=CapacityRules(
             refused="onprem pools describe existing nodes and nothing provisions them. Remove it; add nodes to the "
             "cluster and select them with selector: labels",

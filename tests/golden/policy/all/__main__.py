@@ -80,7 +80,7 @@ LEVELS = {
     "MLS-K8S-007": "advisory",  # Every team namespace has a default-deny NetworkPolicy
     "MLS-K8S-008": "advisory",  # Helm chart versions are pinned
     "MLS-K8S-009": "advisory",  # No metrics endpoint is exposed outside the cluster
-    "MLS-K8S-010": "advisory",  # No endpoint is open to the internet: load balancers admit private networks, Ingresses use TLS
+    "MLS-K8S-010": "advisory",  # No endpoint is open to the internet: load balancers admit private networks, Ingresses and Gateways are internal and use TLS
     "MLS-WL-001": "advisory",  # Every team namespace has a LocalQueue
     "MLS-WL-002": "advisory",  # Every accelerator pool has a Kueue ResourceFlavor
 }
