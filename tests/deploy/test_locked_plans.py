@@ -121,6 +121,7 @@ CHART_IMAGE_VALUES = {
     # in the tag (a chart digest as well would give two).
     "oci://public.ecr.aws/karpenter/karpenter": ["controller.image"],
     "kuberay-operator": ["image"],  # opt-in (workloads.kuberay)
+    "aws-load-balancer-controller": ["image"],  # opt-in (tracking.access ingress of class alb, on AWS)
 }
 #: Charts that run images no lock pins, and why (docs/lifecycle.md, Lock files). None of them is in an example plan.
 CHART_IMAGES_NOT_LOCKED = {
@@ -168,21 +169,30 @@ def _assert_locked(release, pins):
         assert value.get("digest", "") == "", (chart, path, value)  # no second digest from the chart
 
 
-def test_charts_outside_the_examples_are_locked_or_listed(tmp_path):
-    """On-prem with the GPU operator and KubeRay opted in: KubeRay's image is locked, the operator is listed."""
+#: Opt-ins that bring charts the example plans do not install: on-prem's GPU operator and KubeRay, and on AWS the
+#: Load Balancer Controller an alb Ingress for the tracking server needs.
+OPT_INS = [
+    ("onprem", "cluster: {gpu_operator: true}\nworkloads: {kuberay: true}", {"gpu-operator", "kuberay-operator"}),
+    ("staging", "tracking: {access: {mode: ingress, source_cidrs: [10.0.0.0/8], host: mlflow.ml.acme.internal, "
+                "tls_secret: mlflow-tls}}", {"aws-load-balancer-controller"}),
+]
+
+
+@pytest.mark.parametrize(("env", "extra", "opted"), OPT_INS)
+def test_charts_outside_the_examples_are_locked_or_listed(tmp_path, env, extra, opted):
     from stack_text import with_sections
 
     stacks = copy_stacks(tmp_path)
-    onprem = stacks / "onprem.yaml"
-    onprem.write_text(with_sections(onprem.read_text(), "cluster: {gpu_operator: true}\nworkloads: {kuberay: true}"))
-    spec = load_spec("onprem", stacks)
+    path = stacks / f"{env}.yaml"
+    path.write_text(with_sections(path.read_text(), extra))
+    spec = load_spec(env, stacks)
     pins = {r: fixture_digest(r) for r in plan_images(plan_spec(spec))}
     charts = {}
     for release in plan_spec(spec, pins).of_type("kubernetes:helm.sh/v3:Release"):
         charts[release.inputs["chart"]] = release
         if release.inputs["chart"] in CHART_IMAGE_VALUES:
             _assert_locked(release, pins)
-    assert {"gpu-operator", "kuberay-operator"} <= set(charts)
+    assert opted <= set(charts)
     assert set(charts) <= set(CHART_IMAGE_VALUES) | set(CHART_IMAGES_NOT_LOCKED)
     assert not set(CHART_IMAGE_VALUES) & set(CHART_IMAGES_NOT_LOCKED)
 
