@@ -56,3 +56,33 @@ def services():
         yield manager
     finally:
         manager.close()
+
+
+# Two workers (`pytest -n auto`, the README's test command). The tests of the real services share one MLflow
+# server and database and some change them for a moment (a password rotated, then restored), so they run as one
+# unit on one worker, in file order, and first, being the longest. Every other test goes with its file, so a
+# module's fixtures (a built wheel, a recorded plan) are made once. A scheduler of our own does the grouping:
+# xdist's `loadgroup` marks no longer take effect with pytest 9.2 (pytest-dev/pytest-xdist#1386).
+REAL_SERVICES = "tests/real_services/"
+
+
+def _unit(nodeid: str) -> str:
+    path = nodeid.split("::", 1)[0]
+    return REAL_SERVICES if path.startswith(REAL_SERVICES) else path
+
+
+def pytest_collection_modifyitems(config, items):
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        items.sort(key=lambda item: _unit(item.nodeid) != REAL_SERVICES)  # stable: file order otherwise
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_xdist_make_scheduler(config, log):
+    from xdist.scheduler import LoadScopeScheduling
+
+    class ByFile(LoadScopeScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            return _unit(nodeid)
+
+    config.option.loadscopereorder = False  # keep the collection order: the real services first
+    return ByFile(config, log)

@@ -113,6 +113,14 @@ def test_data_files_ship(wheel):
     assert "mlstack/templates/report/comment.md.j2" in names
     assert "mlstack/targets/aws/policy.py" in names
     assert "mlstack/targets/gcp/mapping.py" in names
+    # Every data file of the source tree (templates, catalogue, the packs' snippets) is in the wheel: a new
+    # folder missing from pyproject's `packages` would otherwise ship without its files.
+    links = {"components": "mlstack/components", "templates": "mlstack/templates"}
+    source = [path.relative_to(ROOT) for top in ("mlstack", *links) for path in (ROOT / top).rglob("*")
+              if path.is_file() and path.suffix not in {".py", ".pyc"} and "__pycache__" not in path.parts]
+    shipped = {str(path).replace(path.parts[0], links.get(path.parts[0], path.parts[0]), 1) for path in source}
+    assert shipped - names == set()
+    assert len(shipped) > 80  # templates, catalogue and snippets were found
 
 
 def test_the_wheel_imports_the_aws_components(wheel, tmp_path):

@@ -27,6 +27,7 @@ import pulumi_aws as aws
 import pulumi_kubernetes as k8s
 
 from .._base import child_opts
+from ..k8s.operator_release import image_values
 from ._util import account_id, name_tags, partition, region_name, service_trust_policy
 from .interruption_queue import InterruptionQueue, InterruptionQueueArgs
 from .irsa_role import WorkloadRole, WorkloadRoleArgs
@@ -48,6 +49,11 @@ class KarpenterArgs:
         oidc_provider_url: its issuer without ``https://``.
         chart_version: pinned ``karpenter`` chart version (from the catalogue).
         chart_repository: the chart's OCI repository; default ``oci://public.ecr.aws/karpenter``.
+        image: the controller's image, ``<repository>:<tag>`` (catalogue pin: the chart's own default at the
+            pinned version). Set, it becomes ``controller.image`` with the chart's own ``digest`` cleared: the
+            plan names the image and mlstack's lock supplies the digest (``up`` resolves it from the registry,
+            ``up --locked`` deploys the locked one), so a lock holds Karpenter's digest like every image's.
+            Default None: the chart's image, pinned by the digest in the chart's values (not in any lock).
         replicas: controller replicas; default 2 (leader election; one survives a node loss).
         node_repair: turn on Karpenter's node repair (feature gate ``nodeRepair``, alpha): Karpenter replaces
             a node whose health conditions (``Ready``, and the ``eks-node-monitoring-agent``'s such as
@@ -61,6 +67,7 @@ class KarpenterArgs:
     oidc_provider_url: pulumi.Input[str]
     chart_version: str
     chart_repository: str = "oci://public.ecr.aws/karpenter"
+    image: str | None = None
     replicas: int = 2
     node_repair: bool = False
     tags: Mapping[str, str] = field(default_factory=dict)
@@ -210,6 +217,13 @@ def controller_statements(
     ]
 
 
+def controller_image(image: str) -> dict[str, str]:
+    """``controller.image`` of a pinned ``repository:tag``: the chart joins ``repository:tag@digest`` when its
+    ``digest`` is set, ``repository:tag`` when empty; mlstack's lock appends the digest to the tag instead."""
+    values = image_values(image)
+    return {"repository": values["repository"], "tag": values["tag"], "digest": ""}
+
+
 #: How many statements :func:`controller_statements` returns (the IRSA role takes them one by one).
 _STATEMENTS = len(controller_statements("c", "aws", "r", "a", "n", "q"))
 
@@ -282,7 +296,8 @@ class Karpenter(pulumi.ComponentResource):
                     },
                     # Karpenter's documented sizing for a cluster of a few hundred nodes; memory limit = request.
                     "controller": {
-                        "resources": {"requests": {"cpu": "1", "memory": "1Gi"}, "limits": {"memory": "1Gi"}}
+                        "resources": {"requests": {"cpu": "1", "memory": "1Gi"}, "limits": {"memory": "1Gi"}},
+                        **({"image": controller_image(args.image)} if args.image else {}),
                     },
                 },
             ),

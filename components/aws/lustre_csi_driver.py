@@ -10,16 +10,25 @@ it up from instance metadata.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import pulumi
 import pulumi_kubernetes as k8s
 
 from .._base import child_opts
+from ..k8s.operator_release import image_values
 from ._util import region_name
 
 TOKEN = "mlstack:aws:LustreCsiDriver"
 DRIVER = "fsx.csi.aws.com"
 NAMESPACE = "kube-system"
+#: The chart's sidecar containers (``sidecars.<name>.image`` in its values) and the Args field of each one's image.
+SIDECARS = {
+    "livenessProbe": "liveness_probe_image",
+    "nodeDriverRegistrar": "node_driver_registrar_image",
+    "provisioner": "provisioner_image",
+    "resizer": "resizer_image",
+}
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -29,10 +38,27 @@ class LustreCsiDriverArgs:
     Attributes:
         chart_version: pinned ``aws-fsx-csi-driver`` chart version (from the catalogue).
         chart_repository: the chart's Helm repository.
+        image: the driver's image, ``<repository>:<tag>`` (catalogue pin: the chart's own default at the pinned
+            version), the chart's ``image`` value; default None (the chart's default, which no lock pins).
+        liveness_probe_image, node_driver_registrar_image, provisioner_image, resizer_image: the CSI sidecars'
+            images (``sidecars.<name>.image``; catalogue pins, the chart's defaults); default None each. Set, a
+            plan names each image and a lock pins it by digest.
     """
 
     chart_version: str
     chart_repository: str = "https://kubernetes-sigs.github.io/aws-fsx-csi-driver"
+    image: str | None = None
+    liveness_probe_image: str | None = None
+    node_driver_registrar_image: str | None = None
+    provisioner_image: str | None = None
+    resizer_image: str | None = None
+
+
+def image_settings(args: LustreCsiDriverArgs) -> dict[str, Any]:
+    """The chart values that set the driver's and the sidecars' images (only those given)."""
+    values: dict[str, Any] = {"image": image_values(args.image)} if args.image else {}
+    sidecars = {name: {"image": image_values(ref)} for name, field in SIDECARS.items() if (ref := getattr(args, field))}
+    return {**values, **({"sidecars": sidecars} if sidecars else {})}
 
 
 class LustreCsiDriver(pulumi.ComponentResource):
@@ -54,6 +80,7 @@ class LustreCsiDriver(pulumi.ComponentResource):
                         "serviceAccount": {"create": True, "name": "fsx-csi-controller-sa", "annotations": {}},
                     },
                     "node": {"tolerateAllTaints": True},
+                    **image_settings(args),
                 },
                 atomic=True,
                 cleanup_on_fail=True,

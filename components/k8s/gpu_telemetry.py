@@ -10,6 +10,11 @@ Managed Service for Prometheus scraper (:mod:`mlstack.components.aws.managed_pro
 
 The namespace is Pod Security "privileged": the exporter mounts the kubelet's pod-resources socket (a
 hostPath) to attribute GPUs to pods.
+
+A second ClusterIP Service, ``dcgm-exporter-node``, has ``internalTrafficPolicy: Local``: a pod reaching it is
+routed only to the exporter on its own node (none there: the connection is refused, never sent to another
+node). The verification's ``gpu-metrics`` check reads it (:func:`node_metrics_check`); the chart's own Service
+load-balances over every node's exporter, so a check through it could pass on another node's metrics.
 """
 
 from __future__ import annotations
@@ -21,12 +26,18 @@ import pulumi_kubernetes as k8s
 
 from ..contract import ACCELERATOR_LABEL
 from . import require_provider
+from .gpu_check import GpuMetricsCheckArgs
 from .hardening import MLSTACK_LABELS
+from .operator_release import image_values
 
 TOKEN = "mlstack:k8s:GpuTelemetry"
 NAMESPACE = "gpu-telemetry"
 APP = "dcgm-exporter"
 PORT = 9400
+#: The node-local Service (``internalTrafficPolicy: Local``) the verification reads its node's exporter through.
+NODE_SERVICE = "dcgm-exporter-node"
+#: The chart's pods carry the chart's name.
+POD_LABELS = {"app.kubernetes.io/name": APP}
 #: The metric `mlstack verify` and the dashboard rely on (GPU utilisation, percent).
 UTILISATION_METRIC = "DCGM_FI_DEV_GPU_UTIL"
 
@@ -38,6 +49,9 @@ class GpuTelemetryArgs:
     Attributes:
         chart_version: pinned ``dcgm-exporter`` chart version (from the catalogue).
         chart_repository: its Helm repository.
+        image: the exporter's image, ``<repository>:<tag>`` (catalogue pin: the chart's own default at the pinned
+            version), set as the chart's ``image`` value so that a plan names it and a lock pins it by digest;
+            default None (the chart's default image, which no lock pins).
         namespace: the namespace created for it; default ``gpu-telemetry``.
         accelerator_label: node label key of GPU pools; default ``mlstack.io/accelerator``.
         taint_key: the GPU taint tolerated; default ``nvidia.com/gpu``.
@@ -47,6 +61,7 @@ class GpuTelemetryArgs:
 
     chart_version: str
     chart_repository: str = "https://nvidia.github.io/dcgm-exporter/helm-charts"
+    image: str | None = None
     namespace: str = NAMESPACE
     accelerator_label: str = ACCELERATOR_LABEL
     taint_key: str = "nvidia.com/gpu"
@@ -54,10 +69,16 @@ class GpuTelemetryArgs:
     scrape_interval: str = "30s"
 
 
+def node_metrics_check(args: GpuTelemetryArgs) -> GpuMetricsCheckArgs:
+    """Where a pod reads the DCGM exporter of its own node: the node-local Service's ``/metrics``."""
+    return GpuMetricsCheckArgs(url=f"http://{NODE_SERVICE}.{args.namespace}.svc.cluster.local:{PORT}/metrics",
+                               metric=UTILISATION_METRIC, namespace=args.namespace, pod_labels=POD_LABELS, port=PORT)
+
+
 class GpuTelemetry(pulumi.ComponentResource):
     """Namespace, DCGM exporter release, optional PodMonitoring. Pass the cluster's Kubernetes provider.
 
-    Outputs: namespace, release_name.
+    Outputs: namespace, release_name, node_service_name (the node-local Service).
     """
 
     def __init__(self, name: str, args: GpuTelemetryArgs, opts: pulumi.ResourceOptions | None = None) -> None:
@@ -93,9 +114,23 @@ class GpuTelemetry(pulumi.ComponentResource):
                         }
                     },
                     "resources": {"requests": {"cpu": "100m", "memory": "128Mi"}, "limits": {"memory": "512Mi"}},
+                    **({"image": image_values(args.image)} if args.image else {}),
                 },
                 atomic=True,
                 cleanup_on_fail=True,
+            ),
+            opts=pulumi.ResourceOptions(parent=self),
+        )
+        node_service = k8s.core.v1.Service(
+            f"{name}-node-service",
+            metadata=k8s.meta.v1.ObjectMetaArgs(
+                name=NODE_SERVICE, namespace=ns.metadata.name, labels=MLSTACK_LABELS(APP, "gpu-telemetry")
+            ),
+            spec=k8s.core.v1.ServiceSpecArgs(
+                type="ClusterIP",
+                internal_traffic_policy="Local",
+                selector=POD_LABELS,
+                ports=[k8s.core.v1.ServicePortArgs(name="metrics", port=PORT, target_port=PORT, protocol="TCP")],
             ),
             opts=pulumi.ResourceOptions(parent=self),
         )
@@ -115,4 +150,7 @@ class GpuTelemetry(pulumi.ComponentResource):
             )
         self.namespace: pulumi.Output[str] = ns.metadata.name
         self.release_name: pulumi.Output[str] = release.name.apply(lambda n: n or APP)
-        self.register_outputs({"namespace": self.namespace, "release_name": self.release_name})
+        self.node_service_name: pulumi.Output[str] = node_service.metadata.name
+        self.register_outputs(
+            {"namespace": self.namespace, "release_name": self.release_name, "node_service_name": self.node_service_name}
+        )

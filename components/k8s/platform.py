@@ -23,7 +23,7 @@ from . import require_provider
 from .ci_access import CiAccess, CiAccessArgs
 from .gpu_dashboard import GpuDashboard, GpuDashboardArgs
 from .gpu_support import GpuSupport, GpuSupportArgs
-from .gpu_telemetry import GpuTelemetry, GpuTelemetryArgs
+from .gpu_telemetry import GpuTelemetry, GpuTelemetryArgs, node_metrics_check
 from .scratch_storage import ScratchStorage, ScratchStorageArgs
 from .shared_storage import SharedStorage, SharedStorageArgs
 from .team import Team, TeamArgs
@@ -45,7 +45,8 @@ class PlatformArgs:
             ``namespaces`` are set here: every team namespace plus the verification namespace.
         tracking: the MLflow server. Its ``allowed_namespaces`` are set here: the team namespaces plus the
             verification namespace.
-        verify: the verification Job. Its tracking URI and credentials are set here from the server.
+        verify: the verification Job. Its tracking URI and credentials are set here from the server, and with
+            ``telemetry`` where its GPU Jobs read their node's DCGM exporter.
         teams: team name -> its namespace settings; default none.
         gpu: GPU support (device plugin or operator); None when the cluster has no GPU pool.
         ci: CI access; None for no CI identity. Its ``namespaces`` are set here: every team namespace.
@@ -138,6 +139,8 @@ class Platform(pulumi.ComponentResource):
                 tracking_username=VERIFY_USER,
                 tracking_password=self.tracking.user_passwords[VERIFY_USER],
                 gang_namespace=(team_args[gang_team].namespace or gang_team) if gang_team else None,
+                # Each GPU Job reads the exporter of its own node, through the telemetry's node-local Service.
+                gpu_metrics=node_metrics_check(args.telemetry) if args.telemetry else args.verify.gpu_metrics,
             ),
             pulumi.ResourceOptions(parent=self, depends_on=[self.teams[t] for t in _verify_teams(args, gang_team)]) if gang_team else child,
         )

@@ -7,8 +7,9 @@ in one start of three). So the TrackingServer runs both migrations in this Job, 
 it: Pulumi waits for the Job to complete before it creates or updates the Deployment, and a server then finds
 the schema at head and the admin present, and migrates nothing.
 
-The Job's name carries a hash of the image, the users and their password rotations: a new MLflow version is
-a new Job, run before the new pods; a rotated team password is a new Job that sets it on the MLflow user.
+The Job's name carries a hash of the image, the users and their password rotations (the admin's too): a new
+MLflow version is a new Job, run before the new pods; a rotated password is a new Job that sets it on the
+MLflow user (the admin's from ``basic_auth.ini``).
 """
 
 from __future__ import annotations
@@ -29,14 +30,18 @@ if TYPE_CHECKING:
 # `mlflow db upgrade <url>` (creates the tables on an empty database), the URL from the environment: never in
 # argv, where any process listing would show the password.
 TRACKING_MIGRATION = "import os; from mlflow.db import upgrade; upgrade.main([os.environ['MLFLOW_BACKEND_STORE_URI']])"
-# The auth schema and the admin user, as the server's own start does it (reads MLFLOW_AUTH_CONFIG_PATH); then
-# every non-admin user of USERS_ENV (a JSON object user -> password, from the config Secret) is created, or
-# its password set, so a changed password takes effect when the Job runs.
+# The auth schema and the admin user, as the server's own start does it (reads MLFLOW_AUTH_CONFIG_PATH). MLflow
+# only creates a missing admin, so the admin's password is then set from the same file when it no longer
+# matches (a rotation). Then every non-admin user of USERS_ENV (a JSON object user -> password, from the
+# config Secret) is created, or its password set, so a changed password takes effect when the Job runs.
 USERS_ENV = "MLSTACK_MLFLOW_USERS"
 AUTH_MIGRATION = f"""\
 import json, os
-from mlflow.server.auth import bootstrap_admin_user, store
+from mlflow.server.auth import auth_config, bootstrap_admin_user, store
 bootstrap_admin_user()
+if not store.authenticate_user(auth_config.admin_username, auth_config.admin_password, use_primary=True):
+    store.update_user(auth_config.admin_username, password=auth_config.admin_password)
+    print("updated MLflow admin", auth_config.admin_username)
 for name, password in sorted(json.loads(os.environ.get("{USERS_ENV}") or "{{}}").items()):
     if store.has_user(name, use_primary=True):
         store.update_user(name, password=password)

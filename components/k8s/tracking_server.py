@@ -117,6 +117,8 @@ class TrackingServerArgs:
             writes the new one into the user's Secret and runs a new migrations Job (its name hashes the
             rotations), which sets it on the MLflow user. 0 sets no keeper, so passwords generated before
             rotations existed stay as they are.
+        admin_password_rotation: the same for the admin's password (its Secret ``mlflow-admin`` and
+            ``basic_auth.ini``; the migrations Job sets it on the admin user); 0, no keeper.
         access: MLflow from laptops over the private network (``tracking_access.py``); default none: in-cluster
             only. Its ``source_cidrs`` are also admitted by the server's NetworkPolicy.
     """
@@ -145,6 +147,7 @@ class TrackingServerArgs:
     users: Sequence[str] = ()
     user_secrets: Mapping[str, pulumi.Input[str]] = field(default_factory=dict)
     password_rotations: Mapping[str, int] = field(default_factory=dict)
+    admin_password_rotation: int = 0
     access: TrackingAccessArgs | None = None
 
 
@@ -180,7 +183,10 @@ class TrackingServer(pulumi.ComponentResource):
             return k8s.meta.v1.ObjectMetaArgs(name=object_name, namespace=ns.metadata.name, labels=labels)
 
         # Letters and digits only: the password goes into an INI file and into URLs unescaped.
-        admin_password = random.RandomPassword(f"{name}-admin-password", length=32, special=False, opts=child)
+        admin_password = random.RandomPassword(
+            f"{name}-admin-password", length=32, special=False,
+            keepers={"rotation": str(args.admin_password_rotation)} if args.admin_password_rotation > 0 else None, opts=child,
+        )  # fmt: skip
         flask_key = random.RandomPassword(f"{name}-flask-secret-key", length=48, special=False, opts=child)
         if args.admin_username in args.users or not set(args.user_secrets) | set(args.password_rotations) <= set(args.users):
             raise ValueError(f"TrackingServer {name!r}: users must not include the admin, and user_secrets must name "
@@ -247,7 +253,8 @@ class TrackingServer(pulumi.ComponentResource):
         # The schema migrations, once, before any server pod (tracking_migrate.py); Pulumi waits for it.
         migrate = k8s.batch.v1.Job(
             f"{name}-migrate",
-            metadata=meta(migrate_job_name(args.image, sorted(passwords), rotations)),
+            # The admin's rotation counts too (the Job sets the admin's password from basic_auth.ini).
+            metadata=meta(migrate_job_name(args.image, sorted(passwords), {**rotations, args.admin_username: args.admin_password_rotation})),
             spec=migrate_job_spec(
                 args,
                 service_account=sa.metadata.name,

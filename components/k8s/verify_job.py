@@ -9,7 +9,10 @@ A main Job whose one pod
    reports the bus bandwidth (``CHECK nccl-allreduce``; :mod:`.nccl_check`); elsewhere it says why it skips;
 and one Job per GPU pool (``gpu_pools``; :mod:`.gpu_check`) whose pod runs on that pool's nodes with every
 device of one node and fails unless ``nvidia-smi`` lists them all (``CHECK gpu[<pool>]``: driver, device
-plugin and devices work). Without a GPU pool the main Job prints ``CHECK gpu`` itself, saying it skipped.
+plugin and devices work), then fails unless the node's DCGM exporter exports a GPU series for that node
+(``CHECK gpu-metrics[<pool>]``; the GPU Jobs' pods may reach only DNS and that exporter, NetworkPolicy
+``mlstack-verify-gpu-egress``). Without a GPU pool the main Job prints ``CHECK gpu`` and ``CHECK gpu-metrics``
+itself, saying they skipped.
 
 Every Job is created suspended (``suspend: true``) by default: ``up`` leaves it planned and in place, and
 ``mlstack verify`` runs a new Job from each one's pod template, waiting for all (so the Pulumi-managed object never drifts). That
@@ -38,7 +41,7 @@ import pulumi_kubernetes as k8s
 from . import hardening as h
 from . import require_provider
 from ..contract import POOL_LABEL, SYSTEM_NAMESPACE
-from .gpu_check import GpuPoolCheckArgs, pool_pod
+from .gpu_check import EGRESS_POLICY, GpuMetricsCheckArgs, GpuPoolCheckArgs, egress_policy, pool_pod
 from .gpu_check import job_name as gpu_job_name
 from .gang_check import ROLE, SERVICE_ACCOUNT, TOKEN_DIR, gang_jobset, gang_role_rules
 from .nccl_check import CONFIGMAP as NCCL_CONFIGMAP
@@ -47,7 +50,7 @@ from .nccl_check import NcclCheckArgs, config_data, nccl_role_rules, nccl_trainj
 from .team import ENVIRONMENT_CONFIGMAP
 from .verify_script import MAIN_CHECKS, POOL_CHECKS, SCRIPT
 
-__all__ = ["JOB", "SCRIPT", "SYSTEM_NAMESPACE", "GpuPoolCheckArgs", "VerifyJob", "VerifyJobArgs"]
+__all__ = ["JOB", "SCRIPT", "SYSTEM_NAMESPACE", "GpuMetricsCheckArgs", "GpuPoolCheckArgs", "VerifyJob", "VerifyJobArgs"]
 
 TOKEN = "mlstack:k8s:VerifyJob"
 JOB = "mlstack-verify"
@@ -66,6 +69,11 @@ class VerifyJobArgs:
         gpu_pools: GPU pool name -> where its GPU check runs (:class:`.gpu_check.GpuPoolCheckArgs`): a
             suspended Job ``<job>-gpu-<pool>`` each; none by default (the main Job's GPU check then skips).
             Replaces ``accelerator`` (one pool, by its accelerator label) of earlier releases.
+        gpu_metrics: where each GPU Job's ``gpu-metrics`` check reads its node's DCGM exporter
+            (:class:`.gpu_check.GpuMetricsCheckArgs`); None (the default) skips the check, saying
+            ``gpu_metrics_skip_reason``. The Platform sets it from its telemetry.
+        gpu_metrics_skip_reason: what the check reports without ``gpu_metrics``; "the platform runs no DCGM
+            exporter". The engine says why where the cloud collects GPU metrics itself.
         namespace: namespace of the Job, created here; "mlstack-system".
         pvc_name: the ``shared`` claim in that namespace; "shared".
         suspend: create the Job suspended, to be started by the lifecycle command; True.
@@ -93,6 +101,8 @@ class VerifyJobArgs:
     tracking_username: pulumi.Input[str] | None = None
     tracking_password: pulumi.Input[str] | None = None
     gpu_pools: Mapping[str, GpuPoolCheckArgs] = field(default_factory=dict)
+    gpu_metrics: GpuMetricsCheckArgs | None = None
+    gpu_metrics_skip_reason: str = "the platform runs no DCGM exporter"
     namespace: str = SYSTEM_NAMESPACE
     pvc_name: str = "shared"
     suspend: bool = True
@@ -112,7 +122,7 @@ class VerifyJobArgs:
 
 class VerifyJob(pulumi.ComponentResource):
     """Namespace, ConfigMap (the script), Secret (MLflow credentials), a suspended ``batch/v1`` Job and one
-    more per GPU pool.
+    more per GPU pool, with the GPU Jobs' egress NetworkPolicy.
 
     Attributes:
         job_name: the main Job's name.
@@ -242,10 +252,14 @@ class VerifyJob(pulumi.ComponentResource):
         job = self._job(f"{name}-job", JOB, args, ns, labels, pod, deadline, child)
         gpu_jobs = {}
         for pool, check in sorted(args.gpu_pools.items()):
-            pool_spec = pool_pod(pool, check, image=args.image, script_config_map=script, cpu=args.cpu, memory=args.memory)
+            pool_spec = pool_pod(pool, check, image=args.image, script_config_map=script, cpu=args.cpu, memory=args.memory,
+                                 metrics=args.gpu_metrics, metrics_skip_reason=args.gpu_metrics_skip_reason)
             pool_labels = {**labels, POOL_LABEL: pool}
             gpu_jobs[pool] = self._job(f"{name}-gpu-{pool}", gpu_job_name(JOB, pool), args, ns, pool_labels, pool_spec,
                                        args.active_deadline_seconds, child).metadata.name
+        if args.gpu_pools:
+            k8s.networking.v1.NetworkPolicy(f"{name}-gpu-egress", metadata=meta(EGRESS_POLICY),
+                                            spec=egress_policy(labels, args.gpu_metrics), opts=child)
         self.job_name: pulumi.Output[str] = job.metadata.name
         self.gpu_jobs: dict[str, pulumi.Output[str]] = gpu_jobs
         self.namespace: pulumi.Output[str] = ns.metadata.name

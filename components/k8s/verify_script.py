@@ -15,10 +15,10 @@ the script, one entry in its ``CHECKS`` table and its name in one of the two tup
 MAIN_CHECKS = ("shared", "tracking", "gang-admission", "nccl-allreduce")
 #: The checks each GPU pool's Job runs on one node of that pool, printed as ``<check>[<pool>]``. Where the
 #: environment has no GPU pool, the main Job runs them first instead (and ``gpu`` says it skipped).
-POOL_CHECKS = ("gpu",)
+POOL_CHECKS = ("gpu", "gpu-metrics")
 
 SCRIPT = '''\
-"""mlstack verification: GPU, shared volume, MLflow tracking and registry, gang admission, NCCL all-reduce.
+"""mlstack verification: GPU and its metrics, shared volume, MLflow tracking and registry, gang admission, NCCL all-reduce.
 
 Prints one line per check, `CHECK <name> PASS|FAIL <detail>`, which `mlstack verify` reads; every check runs
 even when an earlier one fails, and the exit code is 1 when any failed. MLSTACK_CHECKS names the checks to run
@@ -27,6 +27,7 @@ even when an earlier one fails, and the exit code is 1 when any failed. MLSTACK_
 import json
 import os
 import pathlib
+import re
 import ssl
 import subprocess
 import sys
@@ -65,6 +66,64 @@ def check_gpu():
     if want and len(gpus) != want:
         raise RuntimeError(f"nvidia-smi lists {len(gpus)} GPU(s), the pod was given {want}: {'; '.join(gpus)}")
     return "; ".join(gpus)
+
+
+SAMPLE = re.compile(r'^([a-zA-Z_:][a-zA-Z0-9_:]*)(?:\\{(.*)\\})?\\s+(\\S+)(?:\\s+-?[0-9]+)?$')
+LABEL = re.compile(r'([a-zA-Z_][a-zA-Z0-9_]*)="((?:[^"\\\\]|\\\\.)*)"')
+
+
+def parse_samples(text, metric):
+    """The samples of ``metric`` in a Prometheus text exposition: (labels, value) pairs, comments skipped."""
+    samples = []
+    for line in text.splitlines():
+        m = SAMPLE.match(line.strip())
+        if m and m[1] == metric:
+            labels = {k: re.sub(r'\\\\(.)', r'\\1', v) for k, v in LABEL.findall(m[2] or "")}
+            try:
+                samples.append((labels, float(m[3])))
+            except ValueError:
+                continue  # not a number: not a sample of ours
+    return samples
+
+
+def read_url(url):
+    with urllib.request.urlopen(url, timeout=10) as response:
+        return response.read().decode(errors="replace")
+
+
+def check_gpu_metrics(clock=time.monotonic, sleep=time.sleep):
+    """A DCGM series for this pod's node, from the exporter on the same node (the node-local Service)."""
+    if os.environ.get("MLSTACK_EXPECT_GPU") != "1":
+        return "skipped: the environment has no GPU pool"
+    skip = os.environ.get("MLSTACK_GPU_METRICS_SKIP", "")
+    if skip:
+        return f"skipped: {skip}"
+    if not os.environ.get("KUBERNETES_SERVICE_HOST"):
+        # Every pod in a cluster has it: this is a local run of the script, with no node and no exporter.
+        return "skipped: not in a Kubernetes cluster (KUBERNETES_SERVICE_HOST unset)"
+    url, metric = os.environ["MLSTACK_GPU_METRICS_URL"], os.environ["MLSTACK_GPU_METRIC"]
+    node = os.environ["MLSTACK_NODE_NAME"]
+    want = int(os.environ.get("MLSTACK_GPU_DEVICES") or 0)
+    timeout = float(os.environ.get("MLSTACK_GPU_METRICS_TIMEOUT") or 180)
+    start = clock()
+    while True:
+        try:
+            samples = parse_samples(read_url(url), metric)
+        except OSError as exc:  # refused, timed out, DNS: the exporter on this node is not serving (yet)
+            why = f"{url} unreachable ({type(exc).__name__}: {exc})"
+        else:
+            mine = [(labels, value) for labels, value in samples if labels.get("Hostname") == node]
+            gpus = sorted({labels.get("gpu", "") for labels, _ in mine})
+            if mine and len(gpus) >= want:
+                mean = sum(value for _, value in mine) / len(mine)
+                return f"{metric} exported for node {node}: gpus={len(gpus)} util={mean:.0f}%"
+            others = sorted({labels.get("Hostname", "?") for labels, _ in samples} - {node})
+            why = (f"{metric} for {len(gpus)} GPU(s) of node {node}, the pod was given {want}" if mine else
+                   f"{metric} only for node(s) {', '.join(others)}, not {node}" if samples else
+                   f"no {metric} series at {url}")
+        if clock() - start >= timeout:
+            raise RuntimeError(f"{why}, for {timeout:.0f} s (is the DCGM exporter running and ready on this node?)")
+        sleep(5)
 
 
 def check_shared():
@@ -212,7 +271,7 @@ def check_nccl(call=None, clock=time.monotonic, sleep=time.sleep):
 
 
 #: Every check by name, in the order a run without MLSTACK_CHECKS prints them.
-CHECKS = {"gpu": check_gpu, "shared": check_shared, "tracking": check_tracking, "gang-admission": check_gang,
+CHECKS = {"gpu": check_gpu, "gpu-metrics": check_gpu_metrics, "shared": check_shared, "tracking": check_tracking, "gang-admission": check_gang,
           "nccl-allreduce": check_nccl}
 
 

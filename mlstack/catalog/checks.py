@@ -16,6 +16,9 @@ if TYPE_CHECKING:  # the models call these checks; at run time this module impor
 _T = TypeVar("_T")
 #: The optional fields of an offer, judged by the catalogue's per-cloud ``offer_fields`` schema.
 OFFER_FIELDS = ("ami_type", "gcp_accelerator_type", "flex_start")
+#: Images whose tag is the chart's own default at the pinned chart version (same key in charts and images):
+#: the chart's appVersion, with the form the chart's values give it.
+TAG_FOLLOWS_CHART = {"nvidia-device-plugin": "v{}", "karpenter": "{}"}
 
 
 def _get(mapping: Mapping[Any, _T], key: str) -> _T | None:
@@ -91,9 +94,10 @@ def versions(v: Versions, scalar_fields: list[str]) -> list[str]:
     for name, image in v.images.items():
         if image.tag.strip().lower() == "latest":
             problems.append(f"versions.images.{name}: tag 'latest' is not a pin")
-    plugin, plugin_chart = v.images.get("nvidia-device-plugin"), v.charts.get("nvidia-device-plugin")
-    if plugin and plugin_chart and plugin.tag != f"v{plugin_chart.version}":
-        problems.append(f"versions.images.nvidia-device-plugin: tag {plugin.tag} is not v{plugin_chart.version} (the chart's)")
+    for name, form in TAG_FOLLOWS_CHART.items():
+        image, chart = v.images.get(name), v.charts.get(name)
+        if image and chart and image.tag != form.format(chart.version):
+            problems.append(f"versions.images.{name}: tag {image.tag} is not {form.format(chart.version)} (the chart's)")
     if v.images.get("mlflow") and v.images["mlflow"].tag != f"v{v.mlflow}-full":
         problems.append(f"versions.images.mlflow: tag {v.images['mlflow'].tag} is not v{v.mlflow}-full")
     return problems

@@ -203,13 +203,17 @@ def _git_commit(stacks_dir: Any) -> str:
 
 def lock(
     env: EnvOption,
-    check: Annotated[bool, typer.Option("--check", help="Exit 3 unless the spec and its resolved versions still match the lock.")] = False,
+    check: Annotated[bool, typer.Option("--check", help="Exit 3 unless the spec, its resolved versions and its cloud versions' pools and add-ons still match the lock (offline).")] = False,
 ) -> int:
-    """Print stacks/<env>.lock.json's digest and contents; with --check, verify the spec still matches it."""
+    """Print stacks/<env>.lock.json's digest and contents; with --check, verify the spec still matches it (offline:
+    whether the cloud still offers the locked versions is checked by `up --locked`)."""
     import sys
 
     from mlstack.cli.output import echo, err
-    from mlstack.engine.deploy.lock import lock_differences, lock_digest, lock_path, read_lock, render_lock
+    from mlstack.engine.deploy.lock import lock_differences, lock_digest, lock_path, read_lock, render_lock, upgrade_lock
+    from mlstack.engine.deploy.pinning import platform_differences
+    from mlstack.engine.plan.planner import plan_spec
+    from mlstack.engine.plan.versions import resolved_versions
     from mlstack.errors import UsageError
     from mlstack.spec import load_spec
 
@@ -222,12 +226,16 @@ def lock(
         echo(f"{path}: {lock_digest(data)}")
         sys.stdout.write(render_lock(data))
         return 0
-    # The spec against the lock; tools are this machine's business, compared by `up --locked` itself.
+    # The spec against the lock; tools are this machine's business, compared by `up --locked` itself. The cloud
+    # versions against the offline plan's: whether the cloud still offers them only `up --locked` can ask.
     diffs = [d for d in lock_differences(data, spec, data["tools"]) if not d.startswith("tools.")]
+    diffs += platform_differences(plan_spec(spec), upgrade_lock(data), resolved_versions(spec)["kubernetes"])
     if diffs:
         err(f"{path} no longer matches stacks/{env}.yaml:\n" + "\n".join(f"  {d}" for d in diffs))
         return 3
-    echo(f"{path}: {lock_digest(data)} matches stacks/{env}.yaml (spec {data['spec_digest']})")
+    clouds = len(upgrade_lock(data)["platform"])
+    echo(f"{path}: {lock_digest(data)} matches stacks/{env}.yaml (spec {data['spec_digest']}"
+         + (f"; {clouds} cloud version(s), which `up --locked` checks with the cloud)" if clouds else ")"))
     return 0
 
 

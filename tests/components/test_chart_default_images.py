@@ -54,7 +54,12 @@ def test_the_catalogue_pins_them_and_the_plugin_image_follows_the_plugin_version
     assert device_plugin_image(cat, "0.19.3") == "nvcr.io/nvidia/k8s-device-plugin:v0.19.3"  # a spec's own version
 
 
-def test_a_plugin_image_of_another_release_than_the_chart_is_refused(tmp_path):
+@pytest.mark.parametrize(("pin", "moved", "message"), [
+    ('repository: nvcr.io/nvidia/k8s-device-plugin\n      tag: "v0.20.0"', 'repository: nvcr.io/nvidia/k8s-device-plugin\n      tag: "v0.19.3"',
+     r"versions.images.nvidia-device-plugin: tag v0.19.3 is not v0.20.0 \(the chart's\)"),
+    ('controller, tag: "1.14.1"', 'controller, tag: "1.13.0"', r"versions.images.karpenter: tag 1.13.0 is not 1.14.1 \(the chart's\)"),
+])
+def test_an_image_of_another_release_than_its_chart_is_refused(tmp_path, pin, moved, message):
     import shutil
 
     from mlstack.catalog import DATA_DIR, CatalogError, parse_catalog
@@ -62,9 +67,9 @@ def test_a_plugin_image_of_another_release_than_the_chart_is_refused(tmp_path):
     data = tmp_path / "data"
     shutil.copytree(DATA_DIR, data)
     versions = data / "versions.yaml"
-    versions.write_text(versions.read_text().replace('repository: nvcr.io/nvidia/k8s-device-plugin\n      tag: "v0.20.0"',
-                                                     'repository: nvcr.io/nvidia/k8s-device-plugin\n      tag: "v0.19.3"'))
-    with pytest.raises(CatalogError, match=r"versions.images.nvidia-device-plugin: tag v0.19.3 is not v0.20.0 \(the chart's\)"):
+    assert pin in versions.read_text()
+    versions.write_text(versions.read_text().replace(pin, moved))
+    with pytest.raises(CatalogError, match=message):
         parse_catalog(data)
 
 

@@ -42,6 +42,32 @@ def test_exporter_release_runs_on_gpu_nodes_behind_cluster_ip(record_plan):
     assert monitoring.depends_on == [release.urn]
 
 
+def test_a_node_local_service_reaches_only_the_exporter_on_the_callers_node(record_plan):
+    from mlstack.components.k8s.gpu_telemetry import node_metrics_check
+    from mlstack.components.k8s.verify_job import GpuMetricsCheckArgs
+
+    args = GpuTelemetryArgs(chart_version="4.8.2")
+
+    def program():
+        provider = k8s.Provider("test-k8s", kubeconfig="{}")
+        GpuTelemetry("t", args, opts=pulumi.ResourceOptions(providers=[provider]))
+
+    plan = record_plan(program)
+    service = plan.one("kubernetes:core/v1:Service", "t-node-service")
+    assert service.parent == plan.one("mlstack:k8s:GpuTelemetry", "t").urn
+    assert (service.inputs["metadata"]["name"], service.inputs["metadata"]["namespace"]) == ("dcgm-exporter-node", "gpu-telemetry")
+    assert service.inputs["spec"] == {
+        # Local: kube-proxy sends a pod's connection only to an exporter on the pod's own node.
+        "type": "ClusterIP", "internalTrafficPolicy": "Local",
+        "selector": {"app.kubernetes.io/name": "dcgm-exporter"},
+        "ports": [{"name": "metrics", "port": 9400, "targetPort": 9400, "protocol": "TCP"}],
+    }
+    assert validate_manifests(manifests([service]), "1.35") == []
+    assert node_metrics_check(args) == GpuMetricsCheckArgs(
+        url="http://dcgm-exporter-node.gpu-telemetry.svc.cluster.local:9400/metrics", metric="DCGM_FI_DEV_GPU_UTIL",
+        namespace="gpu-telemetry", pod_labels={"app.kubernetes.io/name": "dcgm-exporter"}, port=9400, timeout_seconds=180)
+
+
 def test_no_pod_monitoring_unless_asked(record_plan):
     def program():
         provider = k8s.Provider("test-k8s", kubeconfig="{}")

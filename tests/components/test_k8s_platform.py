@@ -24,12 +24,13 @@ def test_composition(record_plan):
     assert {r.provider for r in plan.resources if r.type.startswith("kubernetes:")} == {"test-k8s"}
     assert hardening_violations(plan.resources) == []
     by_type = plan.summary()["by_type"]
-    assert by_type["kubernetes:networking.k8s.io/v1:NetworkPolicy"] == 9  # 4 per team + the tracking server's
+    # 4 per team + the tracking server's + the GPU verification Jobs' egress
+    assert by_type["kubernetes:networking.k8s.io/v1:NetworkPolicy"] == 10
     assert by_type["kubernetes:core/v1:Namespace"] == 6
     assert by_type["kubernetes:helm.sh/v3:Release"] == 1
-    # 45 Kubernetes (44 objects: the MLflow migrations Job, a user Secret per team, the a100 pool's verification
-    # GPU Job; + 1 release), 8 components, 5 passwords, 1 provider
-    assert len(plan.resources) == 59
+    # 46 Kubernetes (45 objects: the MLflow migrations Job, a user Secret per team, the a100 pool's verification
+    # GPU Job and its egress policy; + 1 release), 8 components, 5 passwords, 1 provider
+    assert len(plan.resources) == 60
     assert [j.name for j in plan.of_type("kubernetes:batch/v1:Job") if "-verify-" in j.name] == [f"{NAME}-verify-gpu-a100", f"{NAME}-verify-job"]
 
 

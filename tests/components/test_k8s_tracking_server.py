@@ -264,3 +264,17 @@ def test_rotations_name_users(record_plan):
 
     with pytest.raises(EngineError, match=r"user_secrets must name users \(password_rotations too\)"):
         _plan(record_plan, users=["a"], password_rotations={"b": 1})
+
+
+def test_a_raised_admin_rotation_keeps_the_admins_password_and_names_a_new_migrations_job(record_plan):
+    from mlstack.components.k8s.tracking_migrate import migrate_job_name
+
+    users = ["mlstack-verify", "research"]
+    plan = _plan(record_plan, users=users, admin_password_rotation=3)
+    keepers = {r.name: r.inputs.get("keepers") for r in plan.of_type("random:index/randomPassword:RandomPassword")}
+    assert keepers == {"tracking-admin-password": {"rotation": "3"}, "tracking-flask-secret-key": None,
+                       "tracking-user-mlstack-verify-password": None, "tracking-user-research-password": None}  # fmt: skip
+    job = plan.one("kubernetes:batch/v1:Job", "tracking-migrate")
+    assert job.inputs["metadata"]["name"] == migrate_job_name(MLFLOW_IMAGE, users, {"admin": 3}) != migrate_job_name(MLFLOW_IMAGE, users)
+    assert _plan(record_plan, users=users).one("kubernetes:batch/v1:Job", "tracking-migrate").inputs["metadata"]["name"] == (
+        migrate_job_name(MLFLOW_IMAGE, users))  # 0: no keeper, the Job generated before rotations existed

@@ -4,7 +4,7 @@ import ast
 
 import pytest
 
-from k8s_checks import MLFLOW_IMAGE, hardening_violations, record_with_provider
+from k8s_checks import MLFLOW_IMAGE, hardening_violations, manifests, record_with_provider, validate_manifests
 
 JOB = "kubernetes:batch/v1:Job"
 
@@ -94,13 +94,70 @@ def test_one_gpu_job_per_pool_on_its_nodes_with_every_device_of_one(record_plan)
         (c,) = pod["containers"]
         assert c["resources"] == {"limits": {"cpu": "500m", "memory": "1Gi", "nvidia.com/gpu": devices},
                                   "requests": {"cpu": "500m", "memory": "1Gi", "nvidia.com/gpu": devices}}
+        # No telemetry given: the metrics check says it skipped, and why.
         assert {e["name"]: e["value"] for e in c["env"]} == {
-            "HOME": "/tmp", "MLSTACK_CHECKS": "gpu", "MLSTACK_POOL": pool, "MLSTACK_EXPECT_GPU": "1",
-            "MLSTACK_GPU_DEVICES": devices, "NVIDIA_DRIVER_CAPABILITIES": "compute,utility"}
+            "HOME": "/tmp", "MLSTACK_CHECKS": "gpu,gpu-metrics", "MLSTACK_POOL": pool, "MLSTACK_EXPECT_GPU": "1",
+            "MLSTACK_GPU_DEVICES": devices, "NVIDIA_DRIVER_CAPABILITIES": "compute,utility",
+            "MLSTACK_GPU_METRICS_SKIP": "the platform runs no DCGM exporter"}
         # Nothing but the script and /tmp: no MLflow credentials, no shared volume, no API token.
         assert [v["name"] for v in pod["volumes"]] == ["tmp", "script"]
         assert pod["volumes"][1]["configMap"] == {"defaultMode": 0o444, "name": "mlstack-verify"}
     assert hardening_violations(plan.resources) == []
+
+
+def _metrics():
+    from mlstack.components.k8s.verify_job import GpuMetricsCheckArgs
+
+    return GpuMetricsCheckArgs(url="http://dcgm-exporter-node.gpu-telemetry.svc.cluster.local:9400/metrics",
+                               metric="DCGM_FI_DEV_GPU_UTIL", namespace="gpu-telemetry",
+                               pod_labels={"app.kubernetes.io/name": "dcgm-exporter"}, port=9400)
+
+
+def test_gpu_jobs_read_their_own_nodes_exporter_and_may_reach_only_it_and_dns(record_plan):
+    plan = _plan(record_plan, gpu_pools=_pools(), gpu_metrics=_metrics())
+    for pool in ("a100", "l4"):
+        (c,) = plan.one(JOB, f"verify-gpu-{pool}").inputs["spec"]["template"]["spec"]["containers"]
+        env = {e["name"]: e for e in c["env"]}
+        assert env["MLSTACK_CHECKS"]["value"] == "gpu,gpu-metrics" and "MLSTACK_GPU_METRICS_SKIP" not in env
+        assert env["MLSTACK_GPU_METRICS_URL"] == {"name": "MLSTACK_GPU_METRICS_URL",
+                                                  "value": "http://dcgm-exporter-node.gpu-telemetry.svc.cluster.local:9400/metrics"}
+        assert env["MLSTACK_GPU_METRIC"]["value"] == "DCGM_FI_DEV_GPU_UTIL"
+        assert env["MLSTACK_GPU_METRICS_TIMEOUT"]["value"] == "180"
+        # The node's name from the downward API: the exporter labels its series with it (Hostname).
+        assert env["MLSTACK_NODE_NAME"] == {"name": "MLSTACK_NODE_NAME", "valueFrom": {"fieldRef": {"fieldPath": "spec.nodeName"}}}
+    # The main Job has no metrics settings (it prints no gpu-metrics line with GPU pools).
+    main = {e["name"] for e in plan.one(JOB, "verify-job").inputs["spec"]["template"]["spec"]["containers"][0]["env"]}
+    assert not {n for n in main if n.startswith("MLSTACK_GPU_METRIC") or n == "MLSTACK_NODE_NAME"}
+    policy = plan.one("kubernetes:networking.k8s.io/v1:NetworkPolicy", "verify-gpu-egress")
+    assert policy.parent == plan.one("mlstack:k8s:VerifyJob", "verify").urn
+    assert (policy.inputs["metadata"]["name"], policy.inputs["metadata"]["namespace"]) == ("mlstack-verify-gpu-egress", "mlstack-system")
+    labels = plan.one(JOB, "verify-job").inputs["metadata"]["labels"]
+    assert policy.inputs["spec"] == {
+        # The GPU Jobs' pods only: the verification's labels and a pool label (the main Job's pod has none).
+        "podSelector": {"matchLabels": labels, "matchExpressions": [{"key": "mlstack.io/pool", "operator": "Exists"}]},
+        "policyTypes": ["Egress"],
+        "egress": [
+            {"to": [{"namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": "kube-system"}}}],
+             "ports": [{"port": 53, "protocol": "UDP"}, {"port": 53, "protocol": "TCP"}]},
+            {"to": [{"namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": "gpu-telemetry"}},
+                     "podSelector": {"matchLabels": {"app.kubernetes.io/name": "dcgm-exporter"}}}],
+             "ports": [{"port": 9400, "protocol": "TCP"}]},
+        ],
+    }
+    for pool in ("a100", "l4"):
+        pod_labels = plan.one(JOB, f"verify-gpu-{pool}").inputs["spec"]["template"]["metadata"]["labels"]
+        assert labels.items() <= pod_labels.items() and pod_labels["mlstack.io/pool"] == pool
+    assert "mlstack.io/pool" not in plan.one(JOB, "verify-job").inputs["spec"]["template"]["metadata"]["labels"]
+    assert validate_manifests(manifests(plan.resources), "1.35") == []
+
+
+def test_without_telemetry_the_gpu_jobs_reach_only_dns(record_plan):
+    plan = _plan(record_plan, gpu_pools=_pools(), gpu_metrics_skip_reason="the cloud collects GPU metrics itself")
+    (policy,) = plan.of_type("kubernetes:networking.k8s.io/v1:NetworkPolicy")
+    assert [rule["to"] for rule in policy.inputs["spec"]["egress"]] == [
+        [{"namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": "kube-system"}}}]]
+    env = {e["name"]: e["value"] for e in plan.one(JOB, "verify-gpu-a100").inputs["spec"]["template"]["spec"]["containers"][0]["env"]}
+    assert env["MLSTACK_GPU_METRICS_SKIP"] == "the cloud collects GPU metrics itself"
 
 
 def test_a_pool_check_needs_a_device():
@@ -118,7 +175,7 @@ def test_every_check_a_job_names_is_in_the_script():
     tree = ast.parse(SCRIPT)
     (table,) = [n for n in tree.body if isinstance(n, ast.Assign) and n.targets[0].id == "CHECKS"]  # type: ignore[attr-defined]
     names = [k.value for k in table.value.keys]  # type: ignore[attr-defined]
-    assert names == ["gpu", "shared", "tracking", "gang-admission", "nccl-allreduce"]
+    assert names == ["gpu", "gpu-metrics", "shared", "tracking", "gang-admission", "nccl-allreduce"]
     assert set(MAIN_CHECKS) | set(POOL_CHECKS) == set(names) and not set(MAIN_CHECKS) & set(POOL_CHECKS)
 
 
@@ -177,7 +234,10 @@ def test_cpu_only_environment(record_plan):
     assert "nodeSelector" not in pod and "tolerations" not in pod
     env = {e["name"]: e.get("value") for e in pod["containers"][0]["env"]}
     # Without a GPU pool the main Job runs the GPU check first, and it says it skipped.
-    assert env["MLSTACK_CHECKS"] == "gpu,shared,tracking,gang-admission,nccl-allreduce" and env["MLSTACK_EXPECT_GPU"] == "0"
+    assert env["MLSTACK_CHECKS"] == "gpu,gpu-metrics,shared,tracking,gang-admission,nccl-allreduce"
+    assert env["MLSTACK_EXPECT_GPU"] == "0"
+    # No GPU Job, so no GPU egress policy.
+    assert plan.of_type("kubernetes:networking.k8s.io/v1:NetworkPolicy") == []
     assert "nvidia.com/gpu" not in pod["containers"][0]["resources"]["limits"]
     assert plan.one(JOB, "verify-job").inputs["spec"]["suspend"] is False
     assert plan.one("kubernetes:core/v1:Namespace", "verify-ns").inputs["metadata"]["name"] == "ops"
@@ -244,7 +304,7 @@ def test_a_pool_job_prints_its_checks_with_the_pool_and_refuses_an_unknown_one(m
     assert capsys.readouterr().out == (
         "CHECK gpu[a100] PASS NVIDIA A100-SXM4-80GB, 81920 MiB\n"
         "CHECK gpu-burn[a100] FAIL RuntimeError: no check 'gpu-burn' in this script "
-        "(it has gpu, shared, tracking, gang-admission, nccl-allreduce)\n")
+        "(it has gpu, gpu-metrics, shared, tracking, gang-admission, nccl-allreduce)\n")
     from mlstack.engine.deploy.verify import parse_checks
 
     assert [(c.name, c.pool, c.passed) for c in parse_checks("CHECK gpu[a100] PASS NVIDIA A100-SXM4-80GB, 81920 MiB\n")] == [

@@ -54,6 +54,29 @@ class CloudMocks(MockOutputs):
         return super().call(args)
 
 
+def offer_addons(monkeypatch, offered: dict[str, set[str]]) -> list:
+    """EKS offers ``offered`` add-on versions: ``addon_versions.boto3_offered`` answers from it (its boto3 call is
+    tested against botocore's EKS model in test_lock_addons.py); returns the questions asked."""
+    from mlstack.targets.aws import addon_versions
+
+    asked: list = []
+
+    def ask(region):
+        def versions(addon, kubernetes):
+            asked.append((region, addon, kubernetes))
+            return offered.get(addon, set())
+
+        return addon_versions.Offered(versions=versions)
+
+    monkeypatch.setattr(addon_versions, "boto3_offered", ask)
+    return asked
+
+
+@pytest.fixture(autouse=True)
+def eks_addons(monkeypatch):
+    return offer_addons(monkeypatch, {k.removeprefix("addon/"): {v} for k, v in EKS_LOCK.items() if k.startswith("addon/")})
+
+
 def run_locked(spec, platform: dict, mocks: CloudMocks):
     return record(make_program(spec, locked=Locked(platform=platform, verify=True)), project=spec.project, stack=spec.env,
                   mocks=mocks)
@@ -120,9 +143,11 @@ def test_onprem_has_no_cloud_versions():
     assert PLATFORM_OUTPUT not in plan_spec(load_spec("onprem", STACKS)).outputs
 
 
-def test_the_eks_check_asks_the_cloud_and_then_deploys():
+def test_the_eks_check_asks_the_cloud_and_then_deploys(eks_addons):
     mocks = CloudMocks(EKS_OFFERED)
     monitor = run_locked(staging(), EKS_LOCK, mocks)
+    assert eks_addons == [("us-west-2", a, "1.36") for a in ("amazon-cloudwatch-observability", "aws-efs-csi-driver", "eks-node-monitoring-agent",
+                                                                            "metrics-server", "vpc-cni")]
     assert mocks.invokes == [
         (CLUSTER_VERSIONS, {"clusterVersionsOnlies": ["1.36"]}),
         (AMI_IDS, {"filters": [{"name": "name", "values": ["amazon-eks-node-al2023-x86_64-nvidia-1.36-v20261110"]}], "owners": ["amazon"]}),

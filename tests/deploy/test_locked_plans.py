@@ -55,7 +55,8 @@ def test_lock_prints_digest_and_contents_and_checks_the_spec(tmp_path, capsys):
     assert run("lock", "--env", "staging") == 2
     assert "staging.lock.json does not exist: `mlstack up --env staging` writes it" in capsys.readouterr().err
     spec = load_spec("staging", stacks)
-    lock = lk.build_lock(spec, {}, TOOLS)
+    platform = {key: "v1" for key in example_plan("staging").outputs["platform_versions"]}  # what `up` records
+    lock = lk.build_lock(spec, {}, TOOLS, platform=platform)
     path = lk.lock_path("staging", stacks)
     lk.write_lock(path, lock)
     assert run("lock", "--env", "staging") == 0
@@ -66,7 +67,8 @@ def test_lock_prints_digest_and_contents_and_checks_the_spec(tmp_path, capsys):
     assert lk.lock_digest(lock) == "sha256:" + hashlib.sha256(lk.render_lock(without_outputs).encode()).hexdigest()
     assert lk.lock_digest({**lock, "outputs": {"x": "y"}}) == lk.lock_digest(lock)  # known before the deploy
     assert run("lock", "--env", "staging", "--check") == 0
-    assert capsys.readouterr().out == f"{path}: {lk.lock_digest(lock)} matches stacks/staging.yaml (spec {lock['spec_digest']})\n"
+    assert capsys.readouterr().out == (f"{path}: {lk.lock_digest(lock)} matches stacks/staging.yaml (spec {lock['spec_digest']}; "
+                                       "7 cloud version(s), which `up --locked` checks with the cloud)\n")
     base = stacks / "base.yaml"
     base.write_text(base.read_text().replace('postgres: "16"', 'postgres: "17"'))
     assert run("lock", "--env", "staging", "--check") == 3
@@ -101,8 +103,8 @@ def test_each_team_namespace_gets_the_environment_stamp():
     assert json.loads(data["MLSTACK_IMAGE_DIGESTS"]) == pins
 
 
-#: Where each chart the example plans install takes the images it deploys (its values.yaml at the pinned
-#: version): every one must be set by mlstack, so that the plan names it and a lock pins it by digest.
+#: Where each chart mlstack installs takes the images it deploys (its values.yaml at the pinned version): every one
+#: must be set by mlstack, so that the plan names it and a lock pins it by digest.
 CHART_IMAGE_VALUES = {
     "cluster-autoscaler": ["image"],
     "nvidia-device-plugin": ["image"],  # the plugin, and GFD/MPS when on (same image)
@@ -113,16 +115,23 @@ CHART_IMAGE_VALUES = {
     "nfs-subdir-external-provisioner": ["image"],
     # In EKS's own ECR account: its digest is read with the credentials `docker login` stored (oci.docker_auth).
     "aws-efa-k8s-device-plugin": ["image"],
+    "dcgm-exporter": ["image"],
+    "aws-fsx-csi-driver": ["image", *(f"sidecars.{s}.image" for s in ("livenessProbe", "nodeDriverRegistrar", "provisioner", "resizer"))],
+    # The chart's own digest is cleared (digest: ""), so the chart joins repository:tag and the lock's digest is
+    # in the tag (a chart digest as well would give two).
+    "oci://public.ecr.aws/karpenter/karpenter": ["controller.image"],
+    "kuberay-operator": ["image"],  # opt-in (workloads.kuberay)
+    "aws-load-balancer-controller": ["image"],  # only with tracking.access ingress on class alb (aws)
 }
-#: Charts whose default image stays the chart's, and why (docs/lifecycle.md, Lock files).
-CHART_IMAGE_EXEMPT = {
-    # Karpenter's chart names its controller image with a digest in its own values (controller.image.digest), per
-    # release: the pinned chart version fixes the image. Not yet read back through mlstack's image lock (issue 15).
-    "oci://public.ecr.aws/karpenter/karpenter": "the chart pins its controller image by digest itself",
-    # Not yet pinned (issue 15 follow-up): the catalogue has no checked image tags for these charts yet, so they
-    # run the chart's default images, which a lock does not pin by digest.
-    "dcgm-exporter": "image tag not yet in the catalogue",
-    "aws-fsx-csi-driver": "driver and sidecar image tags not yet in the catalogue",
+#: Charts that run images no lock pins, and why (docs/lifecycle.md, Lock files). None of them is in an example plan.
+CHART_IMAGES_NOT_LOCKED = {
+    # The operator picks each operand's image itself at run time from its ClusterPolicy ({repository, image,
+    # version} per operand; the driver's tag gets the node's OS appended, e.g. -ubuntu22.04): there is no single
+    # reference per operand for the plan to name. On-prem opt-in only (cluster.gpu_operator).
+    "gpu-operator": "operand images chosen by the operator at run time (driver tag per node OS)",
+    # The device plugin and scheduler extension's tags at chart 1.10.0 are not known here: the chart's source
+    # repository (aws-neuron/neuron-helm-charts) was seen only at 1.0.0. Only where a pool has Neuron devices.
+    "oci://public.ecr.aws/neuron/neuron-helm-chart": "image tags of chart 1.10.0 not yet in the catalogue",
 }
 
 
@@ -136,8 +145,6 @@ def _at(values: dict, path: str):
 def test_every_image_a_chart_deploys_is_set_and_locked(env):
     from pathlib import Path
 
-    from mlstack.engine.plan.pins import chart_image_ref
-
     spec = load_spec(env, Path(__file__).resolve().parents[2] / "stacks")
     pins = {r: fixture_digest(r) for r in plan_images(plan_spec(spec))}
     locked = plan_spec(spec, pins)
@@ -145,12 +152,39 @@ def test_every_image_a_chart_deploys_is_set_and_locked(env):
     assert releases
     for release in releases:
         chart = release.inputs["chart"]
-        assert chart in CHART_IMAGE_VALUES or chart in CHART_IMAGE_EXEMPT, f"{chart}: where does it take its images?"
-        for path in CHART_IMAGE_VALUES.get(chart, []):
-            value = _at(release.inputs["values"], path)
-            base, _, digest = value["tag"].partition("@")
-            ref = chart_image_ref({**value, "tag": base})
-            assert ref in pins and digest == pins[ref], (chart, path, value)
+        assert chart in CHART_IMAGE_VALUES, f"{chart}: where does it take its images?"
+        _assert_locked(release, pins)
+
+
+def _assert_locked(release, pins):
+    from mlstack.engine.plan.pins import chart_image_ref
+
+    chart = release.inputs["chart"]
+    for path in CHART_IMAGE_VALUES[chart]:
+        value = _at(release.inputs["values"], path)
+        base, _, digest = value["tag"].partition("@")
+        ref = chart_image_ref({**value, "tag": base})
+        assert ref in pins and digest == pins[ref], (chart, path, value)
+        assert value.get("digest", "") == "", (chart, path, value)  # no second digest from the chart
+
+
+def test_charts_outside_the_examples_are_locked_or_listed(tmp_path):
+    """On-prem with the GPU operator and KubeRay opted in: KubeRay's image is locked, the operator is listed."""
+    from stack_text import with_sections
+
+    stacks = copy_stacks(tmp_path)
+    onprem = stacks / "onprem.yaml"
+    onprem.write_text(with_sections(onprem.read_text(), "cluster: {gpu_operator: true}\nworkloads: {kuberay: true}"))
+    spec = load_spec("onprem", stacks)
+    pins = {r: fixture_digest(r) for r in plan_images(plan_spec(spec))}
+    charts = {}
+    for release in plan_spec(spec, pins).of_type("kubernetes:helm.sh/v3:Release"):
+        charts[release.inputs["chart"]] = release
+        if release.inputs["chart"] in CHART_IMAGE_VALUES:
+            _assert_locked(release, pins)
+    assert {"gpu-operator", "kuberay-operator"} <= set(charts)
+    assert set(charts) <= set(CHART_IMAGE_VALUES) | set(CHART_IMAGES_NOT_LOCKED)
+    assert not set(CHART_IMAGE_VALUES) & set(CHART_IMAGES_NOT_LOCKED)
 
 
 def test_chart_image_maps_with_a_registry_key_are_locked_too():
@@ -162,3 +196,19 @@ def test_chart_image_maps_with_a_registry_key_are_locked_too():
     assert rewrite({"image": value}, {ref: "sha256:" + "c" * 64}) == {"image": {**value, "tag": "v2.3.0@sha256:" + "c" * 64}}
     assert chart_image_ref({"repository": "nginx", "tag": "1.27"}) is None  # no registry host: not an image map here
     assert chart_image_ref({"repository": "nvcr.io/nvidia/k8s-device-plugin", "tag": ""}) is None
+
+
+def test_the_load_balancer_controllers_image_is_locked(tmp_path):
+    """Staging with MLflow behind an internal ALB: the controller's chart is locked like every other."""
+    from stack_text import with_sections
+
+    stacks = copy_stacks(tmp_path)
+    staging = stacks / "staging.yaml"
+    staging.write_text(with_sections(staging.read_text(), json.dumps({"tracking": {"access": {
+        "mode": "ingress", "source_cidrs": ["10.0.0.0/8"], "host": "mlflow.ml.acme.internal", "tls_secret": "mlflow-tls"}}})))
+    spec = load_spec("staging", stacks)
+    pins = {r: fixture_digest(r) for r in plan_images(plan_spec(spec))}
+    assert "public.ecr.aws/eks/aws-load-balancer-controller:v3.5.0" in pins
+    (release,) = [r for r in plan_spec(spec, pins).of_type("kubernetes:helm.sh/v3:Release")
+                  if r.inputs["chart"] == "aws-load-balancer-controller"]
+    _assert_locked(release, pins)

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import json
 
+import pytest
+
 from mlstack.cli import main
 from mlstack.engine.deploy import lock as lk
 from mlstack.spec import load_spec
@@ -72,4 +74,70 @@ def test_an_unknown_team_is_a_usage_error_and_nothing_is_written(tmp_path, capsy
     assert code == 2
     assert capsys.readouterr().err == ("error: onprem has no team 'nobody' (its teams: applied, research): --team names a "
                                        "key of the spec's teams\n")  # fmt: skip
+    assert (stacks / "onprem.yaml").read_text() == before
+
+
+# --user admin: the admin's password, its Secret and basic_auth.ini (in mlflow-config), and a new migrations Job,
+# which sets the password on the admin user; no team's or the verification user's password moves.
+ADMIN_CHANGES = [
+    ("update", "kubernetes:apps/v1:Deployment", f"{TRACKING}-deployment", True),
+    ("replace", "kubernetes:batch/v1:Job", f"{TRACKING}-migrate", False),
+    ("replace", "kubernetes:core/v1:Secret", f"{TRACKING}-admin", False),
+    ("replace", "kubernetes:core/v1:Secret", f"{TRACKING}-config", False),
+    ("replace", "random:index/randomPassword:RandomPassword", f"{TRACKING}-admin-password", False),
+]
+# --user verify: the mlstack-verify user's password, the verification Job's Secret and users.json; the Job itself
+# and the dashboard (which waits for the verification component) are only at risk: they read the Secret by name.
+VERIFY = "acme-ml-onprem-platform-verify"
+VERIFY_CHANGES = [
+    ("update", "kubernetes:core/v1:ConfigMap", "acme-ml-onprem-platform-dashboard-cm", True),
+    ("update", "mlstack:k8s:GpuDashboard", "acme-ml-onprem-platform-dashboard", True),
+    ("update", "kubernetes:apps/v1:Deployment", f"{TRACKING}-deployment", True),
+    ("replace", "kubernetes:batch/v1:Job", f"{TRACKING}-migrate", False),
+    ("replace", "kubernetes:core/v1:Secret", f"{TRACKING}-config", False),
+    ("replace", "random:index/randomPassword:RandomPassword", f"{TRACKING}-user-mlstack-verify-password", False),
+    ("update", "kubernetes:batch/v1:Job", f"{VERIFY}-job", True),
+    ("replace", "kubernetes:core/v1:Secret", f"{VERIFY}-mlflow", False),
+]
+
+
+@pytest.mark.parametrize(("user", "changes"), [("admin", ADMIN_CHANGES), ("verify", VERIFY_CHANGES)])
+def test_the_admin_and_the_verify_user_rotate_through_tracking_password_rotation(tmp_path, capsys, user, changes):
+    stacks = copy_stacks(tmp_path)
+    for expected in (1, 2):
+        assert main(["--stacks-dir", str(stacks), "hub", "rotate-credentials", "--env", "onprem", "--user", user,
+                     "--write", "--format", "json"]) == 0  # fmt: skip
+        out = json.loads(capsys.readouterr().out)
+        assert (out["team"], out["user"], out["rotation"], out["written"]) == (None, user, expected, True)
+        assert out["field"] == f"tracking.password_rotation.{user}"
+        assert _changes(out) == changes
+        password = next(c for c in out["changes"] if c["type"].startswith("random:"))
+        assert [(p["path"], p["old"], p["new"]) for p in password["properties"]] == (
+            [("keepers", None, {"rotation": "1"})] if expected == 1 else [("keepers.rotation", "1", "2")])
+        assert "mock-password" not in json.dumps(out)
+    spec = load_spec("onprem", stacks)
+    assert spec.tracking.password_rotation.model_dump() == {"admin": 0, "verify": 0, user: 2}
+    assert all(t.mlflow_password_rotation == 0 for t in spec.teams.values())
+    assert (stacks / "onprem.yaml").read_text().endswith(f"tracking:\n  password_rotation:\n    {user}: 2\n")
+
+
+def test_the_text_report_names_whose_password_the_next_up_rotates(tmp_path, capsys):
+    stacks = copy_stacks(tmp_path)
+    assert main(["--stacks-dir", str(stacks), "hub", "rotate-credentials", "--env", "onprem", "--user", "admin", "--write"]) == 0
+    assert capsys.readouterr().out.splitlines()[-1] == (
+        f"wrote {stacks / 'onprem.yaml'}: `mlstack up --env onprem` rotates the admin's MLflow password (read it from "
+        "the Secret mlflow/mlflow-admin afterwards)")  # fmt: skip
+
+
+@pytest.mark.parametrize(("args", "error"), [
+    ([], "error: name exactly one whose password to rotate: --team <team> or --user admin|verify\n"),
+    (["--team", "research", "--user", "admin"],
+     "error: name exactly one whose password to rotate: --team <team> or --user admin|verify\n"),
+    (["--user", "research"], "error: --user 'research': expected one of admin, verify (a team's user: --team <team>)\n"),
+])  # fmt: skip
+def test_whose_password_must_be_named_once(tmp_path, capsys, args, error):
+    stacks = copy_stacks(tmp_path)
+    before = (stacks / "onprem.yaml").read_text()
+    assert main(["--stacks-dir", str(stacks), "hub", "rotate-credentials", "--env", "onprem", *args, "--write"]) == 2
+    assert capsys.readouterr().err == error
     assert (stacks / "onprem.yaml").read_text() == before

@@ -47,7 +47,9 @@ def test_karpenter_replaces_the_cluster_autoscaler(staging, prod):
     assert (release.inputs["chart"], release.inputs["version"], release.inputs["namespace"]) == (
         "oci://public.ecr.aws/karpenter/karpenter", "1.14.1", "kube-system")
     assert release.inputs["values"] == {
-        "controller": {"resources": {"limits": {"memory": "1Gi"}, "requests": {"cpu": "1", "memory": "1Gi"}}},
+        # the controller's image from the catalogue (by digest once locked: tests/deploy/test_locked_plans.py)
+        "controller": {"image": {"digest": "", "repository": "public.ecr.aws/karpenter/controller", "tag": "1.14.1"},
+                       "resources": {"limits": {"memory": "1Gi"}, "requests": {"cpu": "1", "memory": "1Gi"}}},
         "replicas": 2,
         # IRSA: the controller's role (the mock's ARN of acme-ml-staging-karpenter-controller-role).
         "serviceAccount": {"annotations": {"eks.amazonaws.com/role-arn": "arn:aws:iam::123456789012:role/acme-ml-staging-karpenter-controller-role-4392dd2"},

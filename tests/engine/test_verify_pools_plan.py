@@ -57,8 +57,8 @@ def test_one_gpu_job_per_gpu_pool_on_its_nodes(plan):
         assert pod["tolerations"] == GPU_TOLERATION
         (c,) = pod["containers"]
         assert c["resources"]["limits"] == {"cpu": "500m", "memory": "1Gi", "nvidia.com/gpu": devices}
-        env_vars = {e["name"]: e["value"] for e in c["env"]}
-        assert (env_vars["MLSTACK_CHECKS"], env_vars["MLSTACK_POOL"], env_vars["MLSTACK_GPU_DEVICES"]) == ("gpu", pool, devices)
+        env_vars = {e["name"]: e.get("value") for e in c["env"]}
+        assert (env_vars["MLSTACK_CHECKS"], env_vars["MLSTACK_POOL"], env_vars["MLSTACK_GPU_DEVICES"]) == ("gpu,gpu-metrics", pool, devices)
     main = plan.one(JOB, f"{prefix}-job").inputs["spec"]["template"]["spec"]
     assert "nodeSelector" not in main and "tolerations" not in main
     assert "nvidia.com/gpu" not in main["containers"][0]["resources"]["limits"]
@@ -72,3 +72,29 @@ def test_the_gpu_jobs_validate_strictly_and_are_hardened(plan):
     assert [m["kind"] for _, m in objects] == ["Job", "Job"]
     assert validate_manifests(objects, plan.outputs["versions"]["kubernetes"]) == []
     assert hardening_violations(jobs) == []
+
+
+def test_each_gpu_job_reads_its_nodes_exporter_where_the_platform_runs_one(plan):
+    """aws and onprem run mlstack's DCGM exporter: each GPU Job reads it through the node-local Service and may
+    reach only it and DNS. GKE collects DCGM metrics itself: the check says it skipped, and why."""
+    from mlstack.engine.plan.platform import NO_EXPORTER
+
+    prefix = f"acme-ml-{plan.env}-platform"
+    gke = plan.env.startswith("gcp-")
+    for pool, job in _gpu_jobs(plan).items():
+        env = {e["name"]: e for e in job.inputs["spec"]["template"]["spec"]["containers"][0]["env"]}
+        assert env["MLSTACK_CHECKS"]["value"] == "gpu,gpu-metrics"
+        if gke:
+            assert env["MLSTACK_GPU_METRICS_SKIP"]["value"] == NO_EXPORTER
+            assert "MLSTACK_GPU_METRICS_URL" not in env and "MLSTACK_NODE_NAME" not in env
+        else:
+            assert "MLSTACK_GPU_METRICS_SKIP" not in env
+            assert env["MLSTACK_GPU_METRICS_URL"]["value"] == "http://dcgm-exporter-node.gpu-telemetry.svc.cluster.local:9400/metrics"
+            assert env["MLSTACK_NODE_NAME"]["valueFrom"] == {"fieldRef": {"fieldPath": "spec.nodeName"}}
+    service = [r for r in plan.of_type("kubernetes:core/v1:Service") if r.name == f"{prefix}-telemetry-node-service"]
+    assert len(service) == (0 if gke else 1)
+    policy = plan.one("kubernetes:networking.k8s.io/v1:NetworkPolicy", f"{prefix}-verify-gpu-egress")
+    peers = [rule["to"][0]["namespaceSelector"]["matchLabels"]["kubernetes.io/metadata.name"] for rule in policy.inputs["spec"]["egress"]]
+    assert peers == (["kube-system"] if gke else ["kube-system", "gpu-telemetry"])
+    objects = manifests([policy, *service])
+    assert validate_manifests(objects, plan.outputs["versions"]["kubernetes"]) == []

@@ -16,6 +16,7 @@ container does; it never inherits the test run's variables.
 from __future__ import annotations
 
 import os
+import socket
 import subprocess
 import sys
 from collections.abc import Mapping
@@ -136,7 +137,9 @@ def _env_value(rendered: Rendered, namespace: str, var: dict[str, Any]) -> str:
         return rendered.secret_data(namespace, ref["secretKeyRef"]["name"])[ref["secretKeyRef"]["key"]]
     if "configMapKeyRef" in ref:
         return rendered.config_map_data(namespace, ref["configMapKeyRef"]["name"])[ref["configMapKeyRef"]["key"]]
-    raise ValueError(f"env {var['name']}: only value, secretKeyRef and configMapKeyRef run locally, got {ref}")
+    if ref.get("fieldRef", {}).get("fieldPath") == "spec.nodeName":
+        return socket.gethostname()  # the downward API's node name: the node a local process runs on is this machine
+    raise ValueError(f"env {var['name']}: only value, secretKeyRef, configMapKeyRef and spec.nodeName run locally, got {ref}")
 
 
 def _fill(rendered: Rendered, namespace: str, volume: dict[str, Any], local: Path) -> None:

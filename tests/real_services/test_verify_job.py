@@ -22,15 +22,16 @@ def test_the_verify_script_passes_every_check_and_mlstack_reads_them(mlflow_serv
     checks = parse_checks(done.stdout)
     assert done.returncode == 0, done.stdout + done.stderr
     assert [(c.name, c.passed) for c in checks] == [
-        ("gpu", True), ("shared", True), ("tracking", True), ("gang-admission", True), ("nccl-allreduce", True)]
+        ("gpu", True), ("gpu-metrics", True), ("shared", True), ("tracking", True), ("gang-admission", True),
+        ("nccl-allreduce", True)]
     # No API server here: the gang check (a JobSet through Kueue) says so instead of pretending.
-    assert checks[3].detail == "skipped: not in a Kubernetes cluster (KUBERNETES_SERVICE_HOST unset)"
+    assert checks[4].detail == "skipped: not in a Kubernetes cluster (KUBERNETES_SERVICE_HOST unset)"
     # This machine has no GPU: the rendered Job expects none (no GPU pool in the local spec).
-    assert checks[0].detail == "skipped: the environment has no GPU pool"
+    assert checks[0].detail == checks[1].detail == "skipped: the environment has no GPU pool"
     # The NCCL check says why it does not run (the local spec has no multi-node GPU pool) rather than pretending.
-    assert checks[4].detail.startswith("skipped: ")
-    assert checks[1].detail.startswith(f"wrote and read {pod.mounts['/shared']}/.mlstack-verify/")
-    run_id = checks[2].detail.split()[1].rstrip(",")
+    assert checks[5].detail.startswith("skipped: ")
+    assert checks[2].detail.startswith(f"wrote and read {pod.mounts['/shared']}/.mlstack-verify/")
+    run_id = checks[3].detail.split()[1].rstrip(",")
     run = admin_api.get("runs/get", run_id=run_id).json()["run"]
     assert run["data"]["metrics"][0]["key"] == "verified"
     versions = admin_api.get("registered-models/get", name="mlstack-verify").json()["registered_model"]
@@ -54,8 +55,11 @@ def test_each_gpu_pool_job_runs_the_script_and_reports_its_pool(tmp_path):
     for pool in ("a100", "l4"):
         job = rendered.get("Job", "mlstack-system", f"mlstack-verify-gpu-{pool}")
         pod = materialise(rendered, job, tmp_path / pool)
-        assert (pod.env["MLSTACK_CHECKS"], pod.env["MLSTACK_POOL"]) == ("gpu", pool)
+        assert (pod.env["MLSTACK_CHECKS"], pod.env["MLSTACK_POOL"]) == ("gpu,gpu-metrics", pool)
         done = pod.run(timeout_s=120)
         assert done.returncode == 0, done.stdout + done.stderr
-        assert done.stdout == f"CHECK gpu[{pool}] PASS skipped: no nvidia-smi, and not in a Kubernetes cluster (KUBERNETES_SERVICE_HOST unset)\n"
-        assert [(c.name, c.pool, c.passed) for c in parse_checks(done.stdout)] == [(f"gpu[{pool}]", pool, True)]
+        local = "not in a Kubernetes cluster (KUBERNETES_SERVICE_HOST unset)"
+        assert done.stdout == (f"CHECK gpu[{pool}] PASS skipped: no nvidia-smi, and {local}\n"
+                               f"CHECK gpu-metrics[{pool}] PASS skipped: {local}\n")
+        assert [(c.name, c.pool, c.passed) for c in parse_checks(done.stdout)] == [
+            (f"gpu[{pool}]", pool, True), (f"gpu-metrics[{pool}]", pool, True)]

@@ -23,7 +23,7 @@ def test_every_model_has_a_section_and_every_field_a_row_with_a_description():
     paths = [p for p, _ in _models()]
     assert paths == ["", "target", "versions", "network", "cluster", "node_pools.<name>", "node_pools.<name>.reservation",
                      "storage", "storage.shared", "storage.scratch", "storage.buckets.<name>", "registry", "tracking",
-                     "tracking.database", "tracking.access", "ci", "ci.notebooks.<name>", "teams.<name>",
+                     "tracking.database", "tracking.access", "tracking.password_rotation", "ci", "ci.notebooks.<name>", "teams.<name>",
                      "workloads", "workloads.preemption", "audit"]
     sections = text.split("\n## ")[1:]
     assert len(sections) == len(paths)

@@ -5,12 +5,14 @@
 records each Helm release's chart and version (and its digest for OCI chart repositories). ``locked_refusals``
 says why a lock cannot be honoured now, before anything changes: images of the plan the lock does not pin,
 or a pinned digest its registry no longer serves; ``platform_refusals`` the cloud versions of the plan (its
-``platform_versions`` output) that the lock does not name. Whether the cloud still offers the ones it names is asked
-by the program itself, through invokes, before it registers anything (``Locked.verify``).
+``platform_versions`` output) that the lock does not name; ``platform_differences`` all that can be told offline
+about the lock's ``platform`` (for ``mlstack lock --check``). Whether the cloud still offers the versions it names is
+asked by the program itself, through invokes, before it registers anything (``Locked.verify``).
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
@@ -20,6 +22,9 @@ from mlstack.engine.plan.model import Plan
 from mlstack.engine.plan.pins import chart_image_ref
 
 IMAGE_KEYS = ("image", "imageName")
+#: The Kubernetes minor a cloud version starts with (``1.36.2-20261110``, ``1.36.2-gke.1000``); a version without
+#: one (an EKS platform version, ``eks.7``) names none.
+_MINOR = re.compile(r"^(\d+\.\d+)\.\d+")
 
 
 def _walk(value: Any, found: set[str]) -> None:
@@ -106,3 +111,25 @@ def platform_refusals(plan: Plan, lock: Mapping[str, Any]) -> list[str]:
     return [f"platform {key}: not in the lock (the lock predates it); run `mlstack up --env {lock['env']}` without "
             "--locked to lock the version the cloud runs" for key in sorted(plan.outputs.get(PLATFORM_OUTPUT) or {})
             if key not in have]
+
+
+def platform_differences(plan: Plan, lock: Mapping[str, Any], kubernetes: str) -> list[str]:
+    """What can be told offline about ``lock``'s cloud versions against ``plan`` (the spec's offline plan): each
+    entry of the plan's ``platform_versions`` the lock lacks (:func:`platform_refusals`), each locked entry the plan
+    no longer has (a node pool or add-on removed since), and each locked version of another Kubernetes minor than
+    the spec's ``kubernetes``. Whether the cloud still offers a locked version is not known offline: ``up --locked``
+    asks it."""
+    from mlstack.engine.plan.program import PLATFORM_OUTPUT
+
+    planned: Mapping[str, Any] = plan.outputs.get(PLATFORM_OUTPUT) or {}
+    have: Mapping[str, str] = lock.get("platform", {})
+    env = lock["env"]
+    problems = platform_refusals(plan, lock)
+    for key in sorted(have):
+        if key not in planned:
+            problems.append(f"platform {key}: locked {have[key]}, but the plan has no {key} now (removed since the lock); "
+                            f"the next `mlstack up --env {env}` leaves it out of the lock")
+        elif (minor := _MINOR.match(have[key])) and minor.group(1) != kubernetes:
+            problems.append(f"platform {key}: locked {have[key]} is Kubernetes {minor.group(1)}, the spec asks for "
+                            f"{kubernetes}; `mlstack up --env {env}` (without --locked) upgrades it and locks the new version")
+    return sorted(problems)

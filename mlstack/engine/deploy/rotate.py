@@ -1,12 +1,14 @@
-"""``mlstack hub rotate-credentials --env E --team T``: a new MLflow password for one team, on the next ``up``.
+"""``mlstack hub rotate-credentials --env E --team T|--user admin|verify``: a new MLflow password, on the next ``up``.
 
 Where the passwords live: each MLflow user's password is a Pulumi ``random.RandomPassword`` in the environment's
-state (never in the spec, the lock or a file); the spec holds only ``teams.<team>.mlflow_password_rotation``, a
-counter that is the password's keeper. Raising it (what this command does, in the environment's own spec file,
-round-trip, through the one atomic writer) makes the next ``up``:
+state (never in the spec, the lock or a file); the spec holds only a counter that is the password's keeper:
+``teams.<team>.mlflow_password_rotation`` for a team's user, ``tracking.password_rotation.admin`` and
+``.verify`` for the admin and the verification Job's user. Raising it (what this command does, in the
+environment's own spec file, round-trip, through the one atomic writer) makes the next ``up``:
 
-1. replace that team's ``RandomPassword`` (a new keeper forces a new value; every other password stays);
-2. update the Secret ``mlflow-<team>`` in the team's namespace and ``users.json`` in ``mlflow-config``;
+1. replace that user's ``RandomPassword`` (a new keeper forces a new value; every other password stays);
+2. replace the Secret holding it (``mlflow-<team>`` in the team's namespace, ``mlflow-admin``, or
+   ``mlstack-verify-mlflow``) and ``mlflow-config`` (``users.json``, or the admin's ``basic_auth.ini``);
 3. run a new migrations Job (its name hashes the rotations), which sets the new password on the MLflow user,
    so the old one is refused from then on (MLflow checks the password hash in its database at every request).
 
@@ -26,6 +28,7 @@ from typing import Any
 from mlstack.errors import UsageError
 
 FIELD = "mlflow_password_rotation"
+USERS = ("admin", "verify")  # --user: the hub's own users, keyed under tracking.password_rotation
 
 
 @dataclass
@@ -33,17 +36,25 @@ class Rotation:
     """What a rotation changes (``--format json`` prints it)."""
 
     env: str
-    team: str
+    team: str | None  # the team rotated, or None for --user
     rotation: int  # the new counter
     file: str
     spec_diff: str
     changes: list[dict[str, Any]] = field(default_factory=list)  # the plan diff's changes (secret values masked)
     plan_diff: str = ""
     written: bool = False
+    user: str | None = None  # "admin" or "verify" for --user
+    field: str = ""  # the spec path raised, e.g. teams.research.mlflow_password_rotation
 
 
-def set_rotation(text: str, team: str, value: int) -> str:
-    """``text`` with ``teams.<team>.mlflow_password_rotation: value`` (blocks created where absent)."""
+def field_path(team: str | None, user: str | None) -> tuple[str, ...]:
+    """The spec keys of the counter: ``teams.<team>.mlflow_password_rotation`` or ``tracking.password_rotation.<user>``."""
+    return ("teams", team, FIELD) if team is not None else ("tracking", "password_rotation", str(user))
+
+
+def set_rotation(text: str, keys: tuple[str, ...], value: int) -> str:
+    """``text`` with the counter at ``keys`` (e.g. ``teams.<team>.mlflow_password_rotation``) set to ``value``;
+    the mappings on the way are created where absent."""
     from ruamel.yaml.comments import CommentedMap
 
     from mlstack.spec.edit import round_trip_yaml
@@ -52,23 +63,33 @@ def set_rotation(text: str, team: str, value: int) -> str:
     doc = y.load(text)
     if not isinstance(doc, CommentedMap):
         raise UsageError("the environment's spec file is not a YAML mapping")
-    if not isinstance(doc.get("teams"), CommentedMap):
-        doc["teams"] = CommentedMap()
-    teams = doc["teams"]
-    if not isinstance(teams.get(team), CommentedMap):
-        teams[team] = CommentedMap()
-    teams[team][FIELD] = value
+    node = doc
+    for key in keys[:-1]:
+        if not isinstance(node.get(key), CommentedMap):
+            node[key] = CommentedMap()
+        node = node[key]
+    node[keys[-1]] = value
     out = io.StringIO()
     y.dump(doc, out)
     return out.getvalue()
 
 
-def rotate_credentials(env: str, team: str, stacks_dir: Path, *, write: bool = False,
-                       plan: Callable[[Any], Any] | None = None) -> Rotation:
-    """Raises ``team``'s MLflow password rotation in ``env``'s spec file; returns the spec and plan diff.
+def current(spec: Any, keys: tuple[str, ...]) -> int:
+    """The counter at ``keys`` in the merged spec."""
+    node = spec
+    for key in keys:
+        node = node[key] if isinstance(node, dict) else getattr(node, key)
+    return int(node)
+
+
+def rotate_credentials(env: str, team: str | None, stacks_dir: Path, *, write: bool = False,
+                       plan: Callable[[Any], Any] | None = None, user: str | None = None) -> Rotation:
+    """Raises the MLflow password rotation of ``team`` (or of ``user``: admin, verify) in ``env``'s spec file;
+    returns the spec and plan diff.
 
     Raises:
-        UsageError: no such team in the environment, or the edited spec would not validate (nothing written).
+        UsageError: not exactly one of team and user, no such team or user, or the edited spec would not
+            validate (nothing written).
     """
     from mlstack.engine.deploy.lock import lock_path, read_lock, render_lock, spec_digest
     from mlstack.engine.deploy.promote import unified
@@ -77,25 +98,30 @@ def rotate_credentials(env: str, team: str, stacks_dir: Path, *, write: bool = F
     from mlstack.spec import SpecError, load_spec, spec_path
     from mlstack.spec.edit import load_in_scratch
 
+    if (team is None) == (user is None):
+        raise UsageError("name exactly one whose password to rotate: --team <team> or --user admin|verify")
+    if user is not None and user not in USERS:
+        raise UsageError(f"--user {user!r}: expected one of {', '.join(USERS)} (a team's user: --team <team>)")
     before = load_spec(env, stacks_dir)
-    if team not in before.teams:
+    if team is not None and team not in before.teams:
         raise UsageError(f"{env} has no team {team!r} (its teams: {', '.join(sorted(before.teams)) or 'none'}): "
                          "--team names a key of the spec's teams")
-    value = getattr(before.teams[team], FIELD) + 1
+    keys = field_path(team, user)
+    value = current(before, keys) + 1
     path = spec_path(env, stacks_dir)
     old_text = path.read_text(encoding="utf-8")
-    new_text = set_rotation(old_text, team, value)
+    new_text = set_rotation(old_text, keys, value)
     try:
         after = load_in_scratch({path.name: new_text}, stacks_dir, [env], prefix="mlstack-rotate-")[env]
     except SpecError as exc:
         raise UsageError(f"with the rotation, {env}'s spec would be invalid (nothing written):\n{exc}") from None
-    got = getattr(after.teams[team], FIELD)
+    got = current(after, keys)
     if got != value:  # pragma: no cover - the env's own file overrides its base by key
-        raise UsageError(f"{path.name} sets teams.{team}.{FIELD} but the merged spec reads {got}: edit it by hand")
+        raise UsageError(f"{path.name} sets {'.'.join(keys)} but the merged spec reads {got}: edit it by hand")
     plan_fn = plan or _default_plan
     diff = diff_plans(plan_fn(before), plan_fn(after), base_label=f"{env} now", head_label=f"{env} rotated")
     result = Rotation(env, team, value, str(path), unified(old_text, new_text, f"{path.parent.name}/{path.name}"),
-                      [c.to_dict() for c in diff.changes], render_text(diff))  # fmt: skip
+                      [c.to_dict() for c in diff.changes], render_text(diff), user=user, field=".".join(keys))  # fmt: skip
     if write:
         files: dict[Path, str] = {path: new_text}
         lock = read_lock(lock_path(env, stacks_dir), before.project, env)

@@ -13,7 +13,7 @@ from mlstack.components.k8s.ci_access import CiAccessArgs
 from mlstack.components.k8s.gpu_dashboard import GpuDashboardArgs
 from mlstack.components.k8s.gpu_support import GpuSupportArgs
 from mlstack.components.k8s.gpu_telemetry import GpuTelemetryArgs
-from mlstack.components.k8s.platform import Platform, PlatformArgs
+from mlstack.components.k8s.platform import VERIFY_USER, Platform, PlatformArgs
 from mlstack.components.k8s.scratch_storage import ScratchStorageArgs
 from mlstack.components.k8s.shared_storage import SharedStorageArgs
 from mlstack.components.k8s.team import TeamArgs
@@ -26,6 +26,11 @@ from mlstack.targets.bindings import Bindings, Identities, cluster_provider
 from mlstack.spec import Spec
 from mlstack.spec import scratch as scratch_spec
 from mlstack.spec.quotas import accelerator_pools
+
+
+#: What ``CHECK gpu-metrics`` says where the cloud collects GPU metrics itself (no exporter of mlstack's runs).
+NO_EXPORTER = ("the cloud collects GPU metrics itself (its managed DCGM collection, no exporter of mlstack's to read "
+               "on the node): query them in the cloud's managed Prometheus (docs/telemetry.md)")
 
 
 def mlflow_image(spec: Spec, catalog: Catalog, versions: dict[str, str]) -> str:
@@ -58,9 +63,10 @@ def gpu_accelerators(spec: Spec, catalog: Catalog) -> list[str]:
 
 
 def telemetry_args(catalog: Catalog) -> GpuTelemetryArgs:
-    """The DCGM exporter at the catalogue's pinned chart."""
+    """The DCGM exporter at the catalogue's pinned chart, with the chart's own image set from its pin."""
     chart = catalog.versions.charts["dcgm-exporter"]
-    return GpuTelemetryArgs(chart_version=chart.version, chart_repository=chart.repo)
+    return GpuTelemetryArgs(chart_version=chart.version, chart_repository=chart.repo,
+                            image=catalog.versions.images["dcgm-exporter"].ref)
 
 
 def gpu_pool_checks(spec: Spec, catalog: Catalog) -> dict[str, GpuPoolCheckArgs]:
@@ -142,13 +148,16 @@ def platform_args(
             access=tracking_access(spec, bindings),
             allowed_hosts=(spec.tracking.access.host,) if spec.tracking.access and spec.tracking.access.host else (),
             # A team's MLflow user is named as the team (Platform); a raised rotation replaces its password.
-            password_rotations={n: t.mlflow_password_rotation for n, t in sorted(spec.teams.items()) if t.mlflow_password_rotation},
+            password_rotations=password_rotations(spec),
+            admin_password_rotation=spec.tracking.password_rotation.admin,
             # The job runner's processes need about 1.4 GiB more (TrackingServerArgs.memory_limit).
             **({"memory": "2Gi", "memory_limit": "3Gi"} if spec.tracking.job_execution else {}),
         ),
         verify=VerifyJobArgs(
             image=image, gpu_pools=gpu_pool_checks(spec, catalog), environment=dict(stamp or {}), nccl=nccl,
             **({"nccl_skip_reason": nccl_skip} if nccl_skip else {}),
+            # The Platform points the GPU Jobs at its exporter; where the cloud runs its own, they say so.
+            **({} if bindings.gpu_telemetry else {"gpu_metrics_skip_reason": NO_EXPORTER}),
         ),
         ci=CiAccessArgs(
             namespaces={team: team for team in spec.ci.teams} if spec.ci.teams else {},
@@ -162,6 +171,14 @@ def platform_args(
         if spec.ci and spec.ci.trusted
         else None,
     )
+
+
+def password_rotations(spec: Spec) -> dict[str, int]:
+    """MLflow user -> its password's rotation counter, where raised: each team's, and the verification Job's user."""
+    rotations = {n: t.mlflow_password_rotation for n, t in sorted(spec.teams.items()) if t.mlflow_password_rotation}
+    if spec.tracking.password_rotation.verify:
+        rotations[VERIFY_USER] = spec.tracking.password_rotation.verify
+    return rotations
 
 
 def provision(

@@ -143,7 +143,8 @@ def provision(spec: Spec, catalog: Catalog, versions: dict[str, str], env: AwsEn
         return [ClusterAutoscaler(f"{spec.prefix}-autoscaler", args, opts=on_cluster)]
     # Node health for the accelerator nodes it launches (the monitoring agent's conditions): node repair on.
     repair = any(spec.node_pools[k].accelerator for k in node_pools(spec, catalog, tags))
-    controller = Karpenter(f"{spec.prefix}-karpenter", KarpenterArgs(**controller_inputs(KARPENTER), node_repair=repair),
+    controller = Karpenter(f"{spec.prefix}-karpenter", KarpenterArgs(**controller_inputs(KARPENTER), node_repair=repair,
+                                                                     image=catalog.versions.images[KARPENTER].ref),
                            opts=on_cluster)
     pools: list[pulumi.Resource] = []
     for key, args in node_pools(spec, catalog, tags).items():

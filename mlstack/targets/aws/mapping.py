@@ -275,11 +275,13 @@ def locked_problems(spec: Spec, catalog: Catalog, versions: dict[str, str], plat
     registered (``up --locked``; the program stops on a problem, so nothing changes). Empty when it can.
 
     Checked: the control plane's platform version is the one EKS gives the Kubernetes minor now (EKS lets no
-    cluster choose it and upgrades clusters in place), and each pool's AMI release still exists. Add-on versions
-    are passed as they are: no data source lists the versions EKS offers (``get_addon_version`` names only the
-    default or the newest), so an add-on version EKS withdrew fails at that add-on's own update.
+    cluster choose it and upgrades clusters in place), each pool's AMI release still exists, and EKS still offers
+    each add-on version (:mod:`.addon_versions`: through boto3, since no data source lists them; without boto3 a
+    warning, and a withdrawn version fails at that add-on's own update).
     """
     import pulumi_aws as aws
+
+    from . import addon_versions
 
     minor, again = versions["kubernetes"], f"run `mlstack up --env {spec.env}` without --locked to lock what EKS offers now"
     problems = []
@@ -305,4 +307,10 @@ def locked_problems(spec: Spec, catalog: Catalog, versions: dict[str, str], plat
         if not found.ids:
             problems.append(f"node_pool/{key}: AMI release {release} ({name}) is no longer published in "
                             f"{spec.target.region}; {again}")
+    addons = {k.removeprefix("addon/"): v for k, v in platform.items() if k.startswith("addon/") and v}
+    ask = addon_versions.boto3_offered(spec.target.region) if addons else None
+    if ask is not None:
+        problems += addon_versions.addon_problems(addons, minor, again, ask)
+    elif addons:
+        pulumi.log.warn(addon_versions.NOT_CHECKED)
     return problems

@@ -9,13 +9,21 @@ import pulumi
 
 from mlstack.catalog import Catalog
 from mlstack.components.aws.environment import AwsEnvironment
-from mlstack.components.aws.lustre_csi_driver import DRIVER, LustreCsiDriver, LustreCsiDriverArgs
+from mlstack.components.aws.lustre_csi_driver import DRIVER, SIDECARS, LustreCsiDriver, LustreCsiDriverArgs
 from mlstack.components.aws.scratch_file_system import ScratchFileSystemArgs
 from mlstack.spec import Spec
 from mlstack.spec import scratch as scratch_
 
 #: Lustre's mount option for POSIX locks across clients (training frameworks lock checkpoint files).
 MOUNT_OPTIONS = ("flock",)
+
+#: The catalogue's image pin of each of the FSx CSI chart's sidecars (versions.images).
+FSX_SIDECAR_PINS = {
+    "livenessProbe": "fsx-csi-livenessprobe",
+    "nodeDriverRegistrar": "fsx-csi-node-driver-registrar",
+    "provisioner": "fsx-csi-provisioner",
+    "resizer": "fsx-csi-resizer",
+}
 
 
 def file_system_args(spec: Spec, catalog: Catalog) -> ScratchFileSystemArgs | None:
@@ -31,11 +39,14 @@ def csi_driver(spec: Spec, catalog: Catalog, env: AwsEnvironment, provider: pulu
     """The FSx CSI driver (pinned chart) when the environment has a scratch file system."""
     if env.scratch is None:
         return []
-    chart = catalog.versions.charts["aws-fsx-csi-driver"]
+    chart, images = catalog.versions.charts["aws-fsx-csi-driver"], catalog.versions.images
     return [
         LustreCsiDriver(
             f"{spec.prefix}-fsx-csi",
-            LustreCsiDriverArgs(chart_version=chart.version, chart_repository=chart.repo),
+            LustreCsiDriverArgs(
+                chart_version=chart.version, chart_repository=chart.repo, image=images["aws-fsx-csi-driver"].ref,
+                **{field: images[FSX_SIDECAR_PINS[name]].ref for name, field in SIDECARS.items()},
+            ),
             opts=pulumi.ResourceOptions(providers=[provider]),
         )
     ]
