@@ -12,6 +12,7 @@ from pydantic import ConfigDict, Field
 
 from mlstack.components.contract import ACCELERATOR_LABEL, pool_size
 from mlstack.spec.model_base import Cidr, Model, Name
+from mlstack.spec.models_access import TrackingAccess
 from mlstack.spec.models_ci import Ci, CiNotebook
 from mlstack.spec.models_capacity import CapacityType, Reservation
 from mlstack.spec.models_hub import PasswordRotation
@@ -195,43 +196,6 @@ class Database(Model):
     high_availability: bool = Field(False, description="Multi-AZ (aws), REGIONAL (gcp), 3 instances (onprem).", examples=[True])
     storage_gib: int = Field(50, ge=20, le=65536, description="Database storage, GiB.", examples=[100])
     backup_retention_days: int = Field(7, ge=7, le=35, description="Automated backups kept this many days (at least 7).", examples=[14])
-
-
-class TrackingAccess(Model):
-    """MLflow reachable from people's laptops over the private network (VPN, peering, the lab LAN); off when unset."""
-
-    mode: Literal["internal-load-balancer", "ingress", "gateway"] = Field(
-        description="internal-load-balancer: a Service of type LoadBalancer with the target's internal annotations "
-        "(AWS internal NLB, GKE internal passthrough LB; on-prem your LB, e.g. MetalLB), plain HTTP on the private "
-        "network. ingress: an Ingress with TLS (tls_secret) on the target's internal ingress class. gateway: a "
-        "Gateway API Gateway (HTTPS listener, TLS from tls_secret) and HTTPRoute on gateway_class (gcp: "
-        "gke-l7-rilb; onprem: name yours; aws: refused).", examples=["ingress"],
-    )
-    source_cidrs: list[Cidr] = Field(
-        min_length=1,
-        description="Private networks that may connect (RFC 1918): the load balancer's source ranges and the "
-        "NetworkPolicy's ipBlocks (the LB keeps client addresses: externalTrafficPolicy Local). With ingress: the "
-        "networks the ingress controller's proxies connect from (the VPC, GKE's proxy-only subnet, the controller "
-        "pods).", examples=[["10.0.0.0/8"]],
-    )
-    host: str | None = Field(
-        None, pattern=r"^[a-z0-9]([a-z0-9.-]{0,251}[a-z0-9])?$",
-        description="DNS name people use (accepted by MLflow's Host check); required with ingress.", examples=["mlflow.ml.acme.internal"],
-    )
-    tls_secret: str | None = Field(
-        None, pattern=r"^[a-z0-9]([a-z0-9.-]{0,251}[a-z0-9])?$",
-        description="A kubernetes.io/tls Secret in namespace mlflow holding the host's certificate (yours or "
-        "cert-manager's); required with ingress.", examples=["mlflow-tls"],
-    )
-    ingress_class: str | None = Field(
-        None, description="IngressClass of an internal ingress controller; default the target's (aws: alb, gcp: "
-        "gce-internal, onprem: nginx).", examples=["nginx-internal"],
-    )
-    gateway_class: str | None = Field(
-        None, pattern=r"^[a-z0-9]([a-z0-9.-]{0,251}[a-z0-9])?$",
-        description="GatewayClass of an internal Gateway controller (mode gateway); default the target's (gcp: "
-        "gke-l7-rilb, the regional internal Application LB); required on onprem.", examples=["internal-gateway"],
-    )
 
 
 class Tracking(Model):

@@ -206,3 +206,19 @@ def test_chart_image_maps_with_a_registry_key_are_locked_too():
     assert rewrite({"image": value}, {ref: "sha256:" + "c" * 64}) == {"image": {**value, "tag": "v2.3.0@sha256:" + "c" * 64}}
     assert chart_image_ref({"repository": "nginx", "tag": "1.27"}) is None  # no registry host: not an image map here
     assert chart_image_ref({"repository": "nvcr.io/nvidia/k8s-device-plugin", "tag": ""}) is None
+
+
+def test_the_load_balancer_controllers_image_is_locked(tmp_path):
+    """Staging with MLflow behind an internal ALB: the controller's chart is locked like every other."""
+    from stack_text import with_sections
+
+    stacks = copy_stacks(tmp_path)
+    staging = stacks / "staging.yaml"
+    staging.write_text(with_sections(staging.read_text(), json.dumps({"tracking": {"access": {
+        "mode": "ingress", "source_cidrs": ["10.0.0.0/8"], "host": "mlflow.ml.acme.internal", "tls_secret": "mlflow-tls"}}})))
+    spec = load_spec("staging", stacks)
+    pins = {r: fixture_digest(r) for r in plan_images(plan_spec(spec))}
+    assert "public.ecr.aws/eks/aws-load-balancer-controller:v3.5.0" in pins
+    (release,) = [r for r in plan_spec(spec, pins).of_type("kubernetes:helm.sh/v3:Release")
+                  if r.inputs["chart"] == "aws-load-balancer-controller"]
+    _assert_locked(release, pins)
