@@ -50,7 +50,7 @@ def test_up_records_what_the_cloud_chose_and_locked_passes_it_back(setup, capsys
 
     capsys.readouterr()
     assert run(stacks, "up", "--env", "staging", "--yes", "--locked") == 0
-    assert "  7 cloud version(s) from the lock, checked with the cloud before anything changes" in capsys.readouterr().out
+    assert "  8 cloud version(s) from the lock, checked with the cloud before anything changes" in capsys.readouterr().out
     again = programs[-1]
     assert dict(again.platform) == CHOSEN and again.verify is True and again.digest_of(CHOSEN) == lk.lock_digest(lock)
     assert json.loads((stacks / "staging.lock.json").read_text()) == lock  # an identical re-deploy: an identical lock

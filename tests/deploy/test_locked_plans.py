@@ -68,7 +68,7 @@ def test_lock_prints_digest_and_contents_and_checks_the_spec(tmp_path, capsys):
     assert lk.lock_digest({**lock, "outputs": {"x": "y"}}) == lk.lock_digest(lock)  # known before the deploy
     assert run("lock", "--env", "staging", "--check") == 0
     assert capsys.readouterr().out == (f"{path}: {lk.lock_digest(lock)} matches stacks/staging.yaml (spec {lock['spec_digest']}; "
-                                       "7 cloud version(s), which `up --locked` checks with the cloud)\n")
+                                       "8 cloud version(s), which `up --locked` checks with the cloud)\n")
     base = stacks / "base.yaml"
     base.write_text(base.read_text().replace('postgres: "16"', 'postgres: "17"'))
     assert run("lock", "--env", "staging", "--check") == 3

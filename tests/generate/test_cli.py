@@ -192,7 +192,7 @@ def test_new_env_can_extend_the_source(project, capsys):
         (["node_pools.l4.maxx=8"],
          "error: --set node_pools.l4.maxx=...: node_pools.l4.maxx does not exist: no key 'maxx' at node_pools.l4 "
          "(did you mean 'max'?). Allowed there: accelerator, capacity, disk_size_gib, disruption, gpus_per_node, "
-         "instance_types, labels, machine, max, min, multi_node, reservation, selector, spot, topology, zones"),
+         "instance_types, labels, local_nvme, machine, max, min, multi_node, reservation, selector, spot, topology, zones"),
         (["trackin.replicas=1"], "no key 'trackin' at the top level (did you mean 'tracking'?). Allowed there: audit, backend,"),
         (["registry.repositories.x=1"], "registry.repositories is a list and has no key 'x': set the whole list"),
         (["node_pools.l4.max"], "error: --set: expected path=value (the argument has no '=')"),
