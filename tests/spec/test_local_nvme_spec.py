@@ -39,7 +39,7 @@ def test_only_raid0_or_unused(tmp_path, value):
 @pytest.mark.parametrize(
     ("cloud", "pool", "expected"),
     [
-        ("aws", "{accelerator: nvidia-h100, gpus_per_node: 8, max: 2}", (8, 3840)),  # p5.48xlarge
+        ("aws", "{accelerator: nvidia-h100, gpus_per_node: 8, max: 2}", (8, 3800)),  # p5.48xlarge
         ("aws", "{accelerator: nvidia-h100, gpus_per_node: 8, max: 2, local_nvme: unused}", None),
         ("gcp", "{accelerator: nvidia-h100, gpus_per_node: 8, max: 2, spot: true}", (16, 375)),  # a3-highgpu-8g
         ("gcp", "{accelerator: nvidia-t4, gpus_per_node: 4, max: 2}", None),  # n1-standard-32: Local SSD only when asked for
