@@ -7,11 +7,9 @@ catalogue's look-ups read that without naming a cloud.
 
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
 
-
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
+from mlstack.catalog.base import _Strict
 
 
 class AwsNetworking(_Strict):
