@@ -49,6 +49,27 @@ def run_child(cmd: list[str], cwd: Path = ROOT, env: dict[str, str] | None = Non
     return Run(wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024)
 
 
+def instructions(cmd: list[str], cwd: Path = ROOT) -> int:
+    """The instructions ``cmd`` executes (callgrind's ``Ir``, every thread): a count that does not move with the
+    machine's load, for ratios on a shared or virtual machine whose timings vary by a quarter from run to run.
+    Needs ``valgrind``; about 50x slower than a plain run."""
+    import shutil
+    import tempfile
+
+    if shutil.which("valgrind") is None:
+        raise SystemExit("--instructions needs valgrind (Debian: apt-get install valgrind)")
+    with tempfile.TemporaryDirectory() as tmp:
+        out = Path(tmp) / "callgrind.out"
+        proc = subprocess.run(["valgrind", "--tool=callgrind", f"--callgrind-out-file={out}", *cmd], cwd=cwd,
+                              stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+        if proc.returncode != 0:
+            raise SystemExit(f"{' '.join(cmd[-6:])} failed under valgrind ({proc.returncode}):\n{proc.stderr[-800:]}")
+        for line in out.read_text().splitlines():
+            if line.startswith(("summary:", "totals:")):
+                return int(line.split()[1])
+    raise SystemExit("callgrind wrote no instruction total")
+
+
 def compile_bytecode() -> None:
     """Writes mlstack's bytecode, as installing a wheel does (and a first run would, but with
     ``PYTHONDONTWRITEBYTECODE`` set every run compiles every module again, which no installed mlstack does):
