@@ -65,6 +65,22 @@ def partition(parent: pulumi.Resource) -> pulumi.Output[str]:
     return aws.get_partition_output(opts=pulumi.InvokeOutputOptions(parent=parent)).partition
 
 
+def logs_key_policy(parent: pulumi.Resource, log_groups: pulumi.Input[str]) -> pulumi.Output[str]:
+    """Key policy of a CMK for CloudWatch Logs groups: the account administers it, and the region's CloudWatch
+    Logs may use it only for the groups ``log_groups`` matches (an ARN pattern; the service names the group in
+    the encryption context, ``kms:EncryptionContext:aws:logs:arn``)."""
+    part, region, account = partition(parent), region_name(parent), account_id(parent)
+    return policy_output([
+        {"Sid": "AccountAdministers", "Effect": "Allow",
+         "Principal": {"AWS": pulumi.Output.format("arn:{0}:iam::{1}:root", part, account)},
+         "Action": "kms:*", "Resource": "*"},
+        {"Sid": "CloudWatchLogsEncrypts", "Effect": "Allow",
+         "Principal": {"Service": pulumi.Output.format("logs.{0}.amazonaws.com", region)},
+         "Action": ["kms:Decrypt*", "kms:Describe*", "kms:Encrypt*", "kms:GenerateDataKey*", "kms:ReEncrypt*"],
+         "Resource": "*", "Condition": {"ArnLike": {"kms:EncryptionContext:aws:logs:arn": log_groups}}},
+    ])  # fmt: skip
+
+
 def principal_digest(arn: str) -> str:
     """A name part for an IAM principal: 8 hex digits of its ARN's SHA-256.
 

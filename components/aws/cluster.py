@@ -12,9 +12,11 @@ import pulumi_aws as aws
 
 from .._base import child_opts, stateful_opts
 from ._util import (
+    account_id,
     aws_managed_policy_arn,
     eks_access_policy_arn,
     kms_key,
+    logs_key_policy,
     name_tags,
     partition,
     principal_digest,
@@ -127,11 +129,25 @@ class Cluster(pulumi.ComponentResource):
             deletion_window_days=args.kms_deletion_window_days,
             opts=stateful_opts(self, args.protect),
         )
-        # Created before the cluster so EKS writes into a group with our retention, not one it makes itself.
+        # The control plane's logs (audit included) under a key of their own that CloudWatch Logs may use for
+        # this group only; the secrets key stays the cluster's alone.
+        log_group = f"/aws/eks/{cluster_name}/cluster"
+        logs_key = kms_key(
+            f"{name}-logs-key",
+            self,
+            description=f"CloudWatch Logs of the EKS control plane of {cluster_name}",
+            tags=tags,
+            deletion_window_days=args.kms_deletion_window_days,
+            policy=logs_key_policy(self, pulumi.Output.format(
+                "arn:{0}:logs:{1}:{2}:log-group:{3}", part, region_name(self), account_id(self), log_group)),
+            opts=stateful_opts(self, args.protect),
+        )
+        # Created before the cluster so EKS writes into a group with our retention and key, not one it makes itself.
         logs = aws.cloudwatch.LogGroup(
             f"{name}-logs",
-            name=f"/aws/eks/{cluster_name}/cluster",
+            name=log_group,
             retention_in_days=args.log_retention_days,
+            kms_key_id=logs_key.arn,
             tags=name_tags(tags, f"{name}-logs"),
             opts=child_opts(self),
         )

@@ -19,7 +19,7 @@ import pulumi
 import pulumi_aws as aws
 
 from .._base import child_opts, stateful_opts
-from ._util import account_id, kms_key, name_tags, partition, policy_output, region_name
+from ._util import account_id, kms_key, logs_key_policy, name_tags, partition, policy_output, region_name
 from .irsa_role import WorkloadRole, WorkloadRoleArgs
 
 TOKEN = "mlstack:aws:ContainerLogs"
@@ -69,18 +69,9 @@ class ContainerLogs(pulumi.ComponentResource):
             self,
             description="CloudWatch Logs of the cluster's containers",
             tags=args.tags,
-            policy=policy_output([
-                {"Sid": "AccountAdministers", "Effect": "Allow",
-                 "Principal": {"AWS": pulumi.Output.format("arn:{0}:iam::{1}:root", part, account)},
-                 "Action": "kms:*", "Resource": "*"},
-                # CloudWatch Logs uses the key for these groups only (the encryption context names the group).
-                {"Sid": "CloudWatchLogsEncrypts", "Effect": "Allow",
-                 "Principal": {"Service": pulumi.Output.format("logs.{0}.amazonaws.com", region)},
-                 "Action": ["kms:Decrypt*", "kms:Describe*", "kms:Encrypt*", "kms:GenerateDataKey*", "kms:ReEncrypt*"],
-                 "Resource": "*", "Condition": {"ArnLike": {"kms:EncryptionContext:aws:logs:arn": groups_arn}}},
-            ]),
+            policy=logs_key_policy(self, groups_arn),
             opts=stateful_opts(self, args.protect),
-        )  # fmt: skip
+        )
         names: dict[str, pulumi.Output[str]] = {}
         for group in GROUPS:
             names[group] = aws.cloudwatch.LogGroup(

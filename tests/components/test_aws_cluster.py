@@ -41,6 +41,19 @@ def test_private_encrypted_logged_cluster(record_plan):
     logs = plan.one("aws:cloudwatch/logGroup:LogGroup", "acme-ml-staging-logs")
     assert logs.inputs["name"] == "/aws/eks/acme-ml-staging/cluster" and logs.inputs["retentionInDays"] == 90
     assert logs.urn in eks.depends_on
+    # The control plane's logs under their own key, which CloudWatch Logs may use for this one group only.
+    logs_key = plan.one("aws:kms/key:Key", "acme-ml-staging-logs-key")
+    assert logs_key.urn in logs.input_deps["kmsKeyId"] and logs.inputs["kmsKeyId"].startswith("arn:aws:kms:")
+    assert logs_key.inputs["enableKeyRotation"] is True and logs_key.inputs["deletionWindowInDays"] == 30
+    assert logs_key.inputs["description"] == "CloudWatch Logs of the EKS control plane of acme-ml-staging"
+    assert json.loads(logs_key.inputs["policy"])["Statement"] == [
+        {"Sid": "AccountAdministers", "Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::123456789012:root"},
+         "Action": "kms:*", "Resource": "*"},
+        {"Sid": "CloudWatchLogsEncrypts", "Effect": "Allow", "Principal": {"Service": "logs.us-west-2.amazonaws.com"},
+         "Action": ["kms:Decrypt*", "kms:Describe*", "kms:Encrypt*", "kms:GenerateDataKey*", "kms:ReEncrypt*"],
+         "Resource": "*", "Condition": {"ArnLike": {
+             "kms:EncryptionContext:aws:logs:arn": "arn:aws:logs:us-west-2:123456789012:log-group:/aws/eks/acme-ml-staging/cluster"}}},
+    ]
     assert plan.one("aws:iam/rolePolicyAttachment:RolePolicyAttachment", "acme-ml-staging-role-AmazonEKSClusterPolicy").urn in eks.depends_on
     assert not eks.protect and not eks.retain_on_delete and eks.inputs["deletionProtection"] is False
 
@@ -86,6 +99,8 @@ def test_public_endpoint_only_with_cidrs_and_protect(record_plan):
     assert eks.protect and eks.retain_on_delete and eks.inputs["deletionProtection"] is True
     key = plan.one("aws:kms/key:Key", "acme-ml-staging-secrets")
     assert key.protect and key.retain_on_delete
+    logs_key = plan.one("aws:kms/key:Key", "acme-ml-staging-logs-key")
+    assert logs_key.protect and logs_key.retain_on_delete  # losing the key loses the audit log
     assert plan.one("aws:cloudwatch/logGroup:LogGroup", "acme-ml-staging-logs").inputs["retentionInDays"] == 365
     assoc = plan.one("aws:eks/accessPolicyAssociation:AccessPolicyAssociation", "acme-ml-staging-admin-ce910ad9")
     assert assoc.inputs["policyArn"] == "arn:aws:eks::aws:cluster-access-policy/AmazonEKSClusterAdminPolicy"

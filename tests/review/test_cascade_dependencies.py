@@ -122,6 +122,7 @@ def test_a_new_vpc_cidr_in_prod_takes_the_platform_and_blocks_on_its_protected_o
         (PVC, "acme-ml-prod-platform-storage-applied"), (PVC, "acme-ml-prod-platform-storage-mlstack-verify"),
         (PVC, "acme-ml-prod-platform-storage-research")]
     # update: 108 + the GPU Jobs' egress policy and the exporter's node-local Service (issue 15, gpu-metrics) + the
-    # container-logs add-on (it waits for the replaced node groups); same: + the container logs' key, groups and role
-    assert entry["counts"] == {"blocking": 7, "create": 0, "delete": 0, "replace": 33, "same": 96, "update": 111}
+    # container-logs add-on (it waits for the replaced node groups); same: + the container logs' key, groups and role,
+    # + the control-plane logs' key
+    assert entry["counts"] == {"blocking": 7, "create": 0, "delete": 0, "replace": 33, "same": 97, "update": 111}
     assert code == 3 and "gate failed: --fail-on mandatory: prod deletes or replaces 7 protected resource(s): " in err

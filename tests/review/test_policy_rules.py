@@ -187,7 +187,8 @@ CASES: dict[str, tuple[list, list]] = {
                      reg("kubernetes:gateway.networking.k8s.io/v1:Gateway", "gw", {"spec": {
                          "gatewayClassName": "gke-l7-global-external-managed",
                          "listeners": [{"name": "http", "protocol": "HTTP", "port": 80}]}})]),
-    "MLS-AWS-026": ([reg("aws:cloudwatch/logGroup:LogGroup", "cp", {"name": "/aws/eks/c/cluster", "retentionInDays": 90}),
+    "MLS-AWS-026": ([reg("aws:cloudwatch/logGroup:LogGroup", "cp", {"name": "/aws/eks/c/cluster", "retentionInDays": 90,
+                                                                    "kmsKeyId": "arn:aws:kms:k"}),
                      reg("aws:cloudwatch/logGroup:LogGroup", "app", {"name": "/aws/containerinsights/c/application",
                                                                      "retentionInDays": 90, "kmsKeyId": "arn:aws:kms:k"})],
                     [reg("aws:cloudwatch/logGroup:LogGroup", "forever", {"name": "/aws/eks/c/cluster"}),
@@ -277,9 +278,11 @@ def test_a_chart_that_runs_a_pod_as_root_fails_the_non_root_rule():
 
 def test_the_log_rule_names_each_group():
     result = _result("MLS-AWS-026", CASES["MLS-AWS-026"][1])
-    assert sorted(f.message for f in result.findings) == [
-        "container logs without a customer-managed key (kmsKeyId)",
-        "no retention: CloudWatch keeps (and bills) every event forever",
+    unkeyed = "no customer-managed key (kmsKeyId): CloudWatch's own key, which the account cannot revoke or audit"
+    assert sorted((f.resource, f.message) for f in result.findings) == [
+        ("app", unkeyed),
+        ("forever", unkeyed),
+        ("forever", "no retention: CloudWatch keeps (and bills) every event forever"),
     ]
 
 

@@ -49,7 +49,7 @@ LEVELS = {
     "MLS-AWS-023": "advisory",  # Multi-node GPU pools have EFA
     "MLS-AWS-024": "advisory",  # Spot and reserved Karpenter NodePools have interruption handling
     "MLS-AWS-025": "advisory",  # FSx for Lustre is encrypted with a customer-managed key
-    "MLS-AWS-026": "advisory",  # CloudWatch log groups have a retention; container log groups are KMS-encrypted
+    "MLS-AWS-026": "advisory",  # CloudWatch log groups have a retention and a customer-managed key
     "MLS-AWS-030": "advisory",  # A read-only bucket mount's identity cannot write
     "MLS-GCP-001": "mandatory",  # GKE control plane is not public and nodes are private
     "MLS-GCP-002": "advisory",  # GKE secrets are encrypted with Cloud KMS

@@ -49,7 +49,7 @@ LEVELS = {
     "MLS-AWS-023": "advisory",  # Multi-node GPU pools have EFA
     "MLS-AWS-024": "mandatory",  # Spot and reserved Karpenter NodePools have interruption handling
     "MLS-AWS-025": "mandatory",  # FSx for Lustre is encrypted with a customer-managed key
-    "MLS-AWS-026": "mandatory",  # CloudWatch log groups have a retention; container log groups are KMS-encrypted
+    "MLS-AWS-026": "mandatory",  # CloudWatch log groups have a retention and a customer-managed key
     "MLS-AWS-030": "mandatory",  # A read-only bucket mount's identity cannot write
     "MLS-GCP-001": "disabled",  # about gcp; this environment runs on aws
     "MLS-GCP-002": "disabled",  # about gcp; this environment runs on aws
