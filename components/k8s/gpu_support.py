@@ -23,13 +23,20 @@ from typing import Any
 import pulumi
 import pulumi_kubernetes as k8s
 
+from ..contract import ACCELERATOR_LABEL, GPU_DRIVER_OS_TAG
 from . import require_provider
-from .hardening import MLSTACK_LABELS
+from .hardening import MLSTACK_LABELS, pinned_image
 from .operator_release import image_values
 
 TOKEN = "mlstack:k8s:GpuSupport"
-from ..contract import ACCELERATOR_LABEL
 GPU_TAINT_KEY = "nvidia.com/gpu"
+#: The GPU operator chart's values that name an image as ``{repository, image, version}`` (chart v26.7.0,
+#: deployments/gpu-operator/values.yaml): the operator's own Deployment and each operand mlstack's values let it
+#: deploy (validator, driver and its manager, toolkit, device plugin, GPU feature discovery, DCGM exporter, MIG
+#: manager). The sandbox operands (vGPU, VFIO, Kata, CC manager) run only with ``sandboxWorkloads.enabled``, and
+#: standalone DCGM, the node status exporter, GDS and GDRCopy are off in the chart: none is deployed.
+OPERATOR_IMAGE_VALUES = ("operator", "validator", "driver", "driver.manager", "toolkit", "devicePlugin", "gfd",
+                         "dcgmExporter", "migManager")
 
 _DEFAULTS = {
     # mode -> (chart, repository, namespace)
@@ -64,6 +71,15 @@ class GpuSupportArgs:
             replaces mlstack's whole value of that key). Default none.
         image: the device plugin's image, ``repository:tag`` (the bare plugin only): set, it is in the plan and a
             lock pins it by digest; None (the default) leaves the chart's own (``v<chart version>``).
+        operator_images: with ``gpu_operator``, the image of each of :data:`OPERATOR_IMAGE_VALUES` to set, as
+            ``registry/path/image:tag``, keyed by its value path (``"driver.manager"``): set, each is in the plan
+            and a lock pins it by digest. Default none (the chart's own). The driver's is its version tag without
+            the OS (``nvcr.io/nvidia/driver:595.91.07``): the operator appends the node's OS itself.
+        driver_os: the GPU nodes' OS as the operator names it (``ubuntu24.04``, ``rhel9``): the driver image the
+            operator pulls is ``<driver tag>-<driver_os>``. Required with an ``operator_images`` driver that is
+            installed (``install_driver``), so that the plan names that per-OS image.
+        nfd_image: with ``gpu_operator``, the image of the Node Feature Discovery subchart the operator chart
+            installs (its ``node-feature-discovery.image``), ``repository:tag``. Default None (the chart's own).
     """
 
     chart_version: str
@@ -79,6 +95,9 @@ class GpuSupportArgs:
     plugin_memory_limit: str = "128Mi"
     extra_values: Mapping[str, Any] = field(default_factory=dict)
     image: str | None = None
+    operator_images: Mapping[str, str] = field(default_factory=dict)
+    driver_os: str | None = None
+    nfd_image: str | None = None
 
 
 def _gpu_tolerations(taint_key: str) -> list[dict[str, str]]:
@@ -134,7 +153,41 @@ def gpu_operator_values(args: GpuSupportArgs) -> dict[str, Any]:
             "priorityClassName": "system-node-critical",
         },
     }
+    for path, image in args.operator_images.items():
+        if path not in OPERATOR_IMAGE_VALUES:
+            raise ValueError(f"GPU operator image {path!r}: not one of {', '.join(OPERATOR_IMAGE_VALUES)}")
+        if path == "driver" and not args.install_driver:
+            continue  # no driver DaemonSet: its image is not deployed, so not named (nor locked)
+        target = values
+        for key in path.split("."):
+            target = target.setdefault(key, {})
+        target.update(operator_image_values(image, args.driver_os if path == "driver" else None, path))
+    if args.nfd_image:
+        values["node-feature-discovery"] = {"image": image_values(args.nfd_image)}
     values.update(args.extra_values)
+    return values
+
+
+def operator_image_values(image: str, os_tag: str | None = None, what: str = "operand") -> dict[str, str]:
+    """``{repository, image, version}`` of ``registry/path/image:tag``, the shape the GPU operator chart takes.
+
+    ``os_tag`` (the driver's only) is recorded beside them under ``GPU_DRIVER_OS_TAG`` (components/contract.py):
+    the operator appends ``-<OS>`` to the driver's tag unless the version holds a digest (``resolveDriverTag``,
+    NVIDIA/gpu-operator controllers/object_controls.go at v26.7.0, 10ee5b3), so the plan names
+    ``<tag>-<OS>``, the image the nodes pull, and a lock pins that digest.
+
+    Raises:
+        ValueError: the image is not pinned, has no repository path, or the driver has no OS.
+    """
+    repository, tag = pinned_image(image, f"GPU operator {what} image")
+    registry, _, name = repository.rpartition("/")
+    if not registry:
+        raise ValueError(f"GPU operator {what} image {image!r} must be 'registry/path/image:tag'")
+    values = {"repository": registry, "image": name, "version": tag}
+    if what == "driver":
+        if not os_tag:
+            raise ValueError("GPU operator driver image needs driver_os: the operator appends the nodes' OS to its tag")
+        values[GPU_DRIVER_OS_TAG] = os_tag
     return values
 
 

@@ -18,7 +18,7 @@ _T = TypeVar("_T")
 OFFER_FIELDS = ("ami_type", "gcp_accelerator_type", "flex_start")
 #: Images whose tag is the chart's own default at the pinned chart version (same key in charts and images):
 #: the chart's appVersion, with the form the chart's values give it.
-TAG_FOLLOWS_CHART = {"nvidia-device-plugin": "v{}", "karpenter": "{}"}
+TAG_FOLLOWS_CHART = {"nvidia-device-plugin": "v{}", "karpenter": "{}", "gpu-operator": "{}"}
 
 
 def _get(mapping: Mapping[Any, _T], key: str) -> _T | None:

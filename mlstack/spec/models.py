@@ -73,6 +73,13 @@ class Cluster(Model):
     gpu_operator: bool = Field(
         False, description="onprem: install the NVIDIA GPU operator (drivers, toolkit) instead of only the device plugin.", examples=[True]
     )
+    gpu_node_os: str | None = Field(
+        None, pattern=r"^[a-z]+[0-9]+(\.[0-9]+)*$",
+        description="onprem, with gpu_operator (required there): the GPU nodes' OS as the operator names it, ID and "
+        "VERSION_ID of /etc/os-release (major only for rhel, rocky, ol). The driver image is the catalogue's driver "
+        "version for that OS (<version>-<os>), so the plan names it and a lock pins its digest.",
+        examples=["ubuntu24.04"],
+    )
     autoscaler: Literal["karpenter", "cluster-autoscaler"] | None = Field(
         None,
         description="aws: what adds nodes. cluster-autoscaler (the default): one managed node group per pool, one "

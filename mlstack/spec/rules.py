@@ -341,6 +341,13 @@ def _teams(spec: Spec, catalog) -> Iterator[Finding]:
     if spec.cluster.gpu_operator and not r.existing_cluster:
         yield "cluster.gpu_operator", (f"only for {_only(lambda x: x.existing_cluster)}; on {spec.target.cloud} the "
                                        "node images carry the GPU drivers. Remove it")
+    elif spec.cluster.gpu_operator and not spec.cluster.gpu_node_os:
+        # One OS per cluster: the operator reads it from the first GPU node's NFD labels (getGPUNodeOSInfo).
+        yield "cluster.gpu_node_os", ("required with gpu_operator: the operator installs the NVIDIA driver, whose "
+                                      "image tag is per node OS (e.g. ubuntu24.04 for Ubuntu 24.04, rhel9 for RHEL 9.x), "
+                                      "and a lock pins that image's digest. Set it to the GPU nodes' OS")
+    if spec.cluster.gpu_node_os and not spec.cluster.gpu_operator:
+        yield "cluster.gpu_node_os", "only with cluster.gpu_operator: true (the driver image the operator installs). Remove it"
     if spec.ci is not None:
         for i, team in enumerate(spec.ci.teams or []):
             if team not in spec.teams:

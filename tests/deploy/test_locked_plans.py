@@ -122,18 +122,15 @@ CHART_IMAGE_VALUES = {
     "oci://public.ecr.aws/karpenter/karpenter": ["controller.image"],
     "kuberay-operator": ["image"],  # opt-in (workloads.kuberay)
     "aws-load-balancer-controller": ["image"],  # opt-in (tracking.access ingress of class alb, on AWS)
+    # On-prem opt-in (cluster.gpu_operator): {repository, image, version} maps, locked as version "<tag>@<digest>";
+    # the driver's tag is its version with the nodes' OS (cluster.gpu_node_os). Plus the bundled NFD subchart.
+    "gpu-operator": ["operator", "validator", "driver", "driver.manager", "toolkit", "devicePlugin", "gfd",
+                     "dcgmExporter", "migManager", "node-feature-discovery.image"],
+    # Only where a pool has Neuron devices; the device plugin is the one image it deploys (scheduler off).
+    "oci://public.ecr.aws/neuron/neuron-helm-chart": ["devicePlugin.image"],
 }
-#: Charts that run images no lock pins, and why (docs/lifecycle.md, Lock files). None of them is in an example plan.
-CHART_IMAGES_NOT_LOCKED = {
-    # The chart names the operator's and each operand's image as {repository, image, version} (not the
-    # repository:tag a lock rewrites), and the operator builds the operands' references itself at run time (the
-    # driver's tag gets the node's OS appended, e.g. -ubuntu22.04): no one reference per operand for the plan to
-    # name. On-prem opt-in only (cluster.gpu_operator).
-    "gpu-operator": "operand images built by the operator at run time (driver tag per node OS)",
-    # The device plugin and scheduler extension's tags at chart 1.10.0 are not known here: the chart's source
-    # repository (aws-neuron/neuron-helm-charts) was seen only at 1.0.0. Only where a pool has Neuron devices.
-    "oci://public.ecr.aws/neuron/neuron-helm-chart": "image tags of chart 1.10.0 not yet in the catalogue",
-}
+#: Charts that run images no lock pins, and why (docs/lifecycle.md, Lock files): none since issue 16.
+CHART_IMAGES_NOT_LOCKED: dict[str, str] = {}
 
 
 def _at(values: dict, path: str):
@@ -163,8 +160,8 @@ def _assert_locked(release, pins):
     chart = release.inputs["chart"]
     for path in CHART_IMAGE_VALUES[chart]:
         value = _at(release.inputs["values"], path)
-        base, _, digest = value["tag"].partition("@")
-        ref = chart_image_ref({**value, "tag": base})
+        # The reference the chart (or the GPU operator) joins from the locked map: "<ref>@<digest>".
+        ref, _, digest = (chart_image_ref(value) or "").partition("@")
         assert ref in pins and digest == pins[ref], (chart, path, value)
         assert value.get("digest", "") == "", (chart, path, value)  # no second digest from the chart
 
@@ -172,7 +169,8 @@ def _assert_locked(release, pins):
 #: Opt-ins that bring charts the example plans do not install: on-prem's GPU operator and KubeRay, and on AWS the
 #: Load Balancer Controller an alb Ingress for the tracking server needs.
 OPT_INS = [
-    ("onprem", "cluster: {gpu_operator: true}\nworkloads: {kuberay: true}", {"gpu-operator", "kuberay-operator"}),
+    ("onprem", "cluster: {gpu_operator: true, gpu_node_os: ubuntu24.04}\nworkloads: {kuberay: true}",
+     {"gpu-operator", "kuberay-operator"}),
     ("staging", "tracking: {access: {mode: ingress, source_cidrs: [10.0.0.0/8], host: mlflow.ml.acme.internal, "
                 "tls_secret: mlflow-tls}}", {"aws-load-balancer-controller"}),
 ]
@@ -222,3 +220,109 @@ def test_the_load_balancer_controllers_image_is_locked(tmp_path):
     (release,) = [r for r in plan_spec(spec, pins).of_type("kubernetes:helm.sh/v3:Release")
                   if r.inputs["chart"] == "aws-load-balancer-controller"]
     _assert_locked(release, pins)
+
+
+def _opted_plans(tmp_path, env: str, extra: str):
+    """The unlocked plan of ``env`` with ``extra`` sections, its image references and the plan locked to them."""
+    from stack_text import with_sections
+
+    stacks = copy_stacks(tmp_path)
+    path = stacks / f"{env}.yaml"
+    path.write_text(with_sections(path.read_text(), extra))
+    spec = load_spec(env, stacks)
+    refs = plan_images(plan_spec(spec))
+    return refs, plan_spec(spec, {r: fixture_digest(r) for r in refs})
+
+
+#: The GPU operator's images at chart v26.7.0 with mlstack's values, by chart value (the catalogue's facts).
+GPU_OPERATOR_IMAGES = {
+    "operator": ("nvcr.io/nvidia", "gpu-operator", "v26.7.0"),
+    "validator": ("nvcr.io/nvidia", "gpu-operator", "v26.7.0"),
+    "driver": ("nvcr.io/nvidia", "driver", "595.91.07-ubuntu22.04"),
+    "driver.manager": ("nvcr.io/nvidia/cloud-native", "k8s-driver-manager", "v0.12.0"),
+    "toolkit": ("nvcr.io/nvidia/k8s", "container-toolkit", "v1.20.0"),
+    "devicePlugin": ("nvcr.io/nvidia", "k8s-device-plugin", "v0.20.0"),
+    "gfd": ("nvcr.io/nvidia", "k8s-device-plugin", "v0.20.0"),
+    "dcgmExporter": ("nvcr.io/nvidia/k8s", "dcgm-exporter", "4.6.0-4.8.3-distroless"),
+    "migManager": ("nvcr.io/nvidia/cloud-native", "k8s-mig-manager", "v0.15.0"),
+}
+
+
+def test_the_gpu_operator_and_each_operand_it_deploys_are_locked(tmp_path):
+    """On-prem with the GPU operator on Ubuntu 22.04 nodes: the plan names the operator's and every deployed
+    operand's image (the driver's per-OS tag, which the operator pulls), and a locked plan gives each chart value
+    ``version: "<tag>@<digest>"``: the operator joins ``repository/image:version`` and, the version holding a
+    digest, appends no OS to the driver's."""
+    refs, locked = _opted_plans(tmp_path, "onprem", "cluster: {gpu_operator: true, gpu_node_os: ubuntu22.04}")
+    operator_refs = {f"{r}/{i}:{v}" for r, i, v in GPU_OPERATOR_IMAGES.values()}
+    nfd = "registry.k8s.io/nfd/node-feature-discovery:v0.19.0"
+    assert operator_refs | {nfd} <= set(refs)
+    assert not [r for r in refs if "nvcr.io/nvidia/driver" in r and r != "nvcr.io/nvidia/driver:595.91.07-ubuntu22.04"]
+    (release,) = [r for r in locked.of_type("kubernetes:helm.sh/v3:Release") if r.inputs["chart"] == "gpu-operator"]
+    values = release.inputs["values"]
+    for path, (repository, image, tag) in GPU_OPERATOR_IMAGES.items():
+        ref = f"{repository}/{image}:{tag}"
+        assert {k: _at(values, path)[k] for k in ("repository", "image", "version")} == {
+            "repository": repository, "image": image, "version": f"{tag}@{fixture_digest(ref)}"}, path
+    assert values["driver"]["enabled"] is True and values["driver"]["mlstackOsTag"] == "ubuntu22.04"
+    assert values["node-feature-discovery"]["image"] == {
+        "repository": "registry.k8s.io/nfd/node-feature-discovery", "tag": f"v0.19.0@{fixture_digest(nfd)}",
+        "pullPolicy": "IfNotPresent"}
+    assert [r for r in plan_images(locked) if r.startswith("nvcr.io/nvidia/driver")] == [
+        f"nvcr.io/nvidia/driver:595.91.07-ubuntu22.04@{fixture_digest('nvcr.io/nvidia/driver:595.91.07-ubuntu22.04')}"]
+    assert unpinned(locked) == []
+
+
+def test_the_gpu_operator_without_the_driver_names_no_driver_image(record_plan):
+    """``install_driver`` off (the component's default): no driver DaemonSet, so no driver image to name or lock."""
+    from k8s_checks import record_with_provider
+
+    from mlstack.components.k8s.gpu_support import GpuSupport, GpuSupportArgs
+
+    images = {path: f"{r}/{i}:{v}" for path, (r, i, v) in GPU_OPERATOR_IMAGES.items()}
+    images["driver"] = "nvcr.io/nvidia/driver:595.91.07"
+    args = GpuSupportArgs(chart_version="v26.7.0", gpu_operator=True, operator_images=images)
+    plan = record_with_provider(record_plan, lambda o: GpuSupport("g", args, o))
+    refs = plan_images(plan)
+    assert not [r for r in refs if "/driver:" in r]
+    assert plan.one("kubernetes:helm.sh/v3:Release", "g-release").inputs["values"]["driver"] == {
+        "enabled": False, "manager": {"repository": "nvcr.io/nvidia/cloud-native", "image": "k8s-driver-manager",
+                                      "version": "v0.12.0"}}
+
+
+TRAINIUM_POOL = "  trn:\n    accelerator: aws-trainium\n    gpus_per_node: 16\n    max: 1\n"
+
+
+def test_the_neuron_device_plugin_is_locked(tmp_path):
+    """Staging with a Trainium pool: the Neuron chart's device plugin image (chart 1.10.0's own tag) is set, named
+    and locked; the chart's scheduler extension is off, so its image is not."""
+    stacks = copy_stacks(tmp_path)
+    path = stacks / "staging.yaml"
+    path.write_text(path.read_text().replace("  a100:\n", TRAINIUM_POOL + "  a100:\n", 1))
+    spec = load_spec("staging", stacks)
+    refs = plan_images(plan_spec(spec))
+    ref = "public.ecr.aws/neuron/neuron-device-plugin:2.32.0.0"
+    assert ref in refs and not [r for r in refs if "neuron-scheduler" in r]
+    locked = plan_spec(spec, {r: fixture_digest(r) for r in refs})
+    (release,) = [r for r in locked.of_type("kubernetes:helm.sh/v3:Release")
+                  if r.inputs["chart"] == "oci://public.ecr.aws/neuron/neuron-helm-chart"]
+    assert release.inputs["values"] == {"npd": {"enabled": False}, "devicePlugin": {"image": {
+        "repository": "public.ecr.aws/neuron/neuron-device-plugin", "tag": f"2.32.0.0@{fixture_digest(ref)}",
+        "pullPolicy": "IfNotPresent"}}}
+    _assert_locked(release, {r: fixture_digest(r) for r in refs})
+
+
+def test_gpu_operator_image_maps_are_joined_as_the_operator_does():
+    """``repository/image:version``; the driver's with ``-<OS>`` unless its version holds a digest (then as it is);
+    a bare ``sha256:`` version (the operator's own digest form) as ``repository/image@sha256:…``."""
+    from mlstack.engine.plan.pins import chart_image_ref, rewrite
+
+    d = "sha256:" + "d" * 64
+    driver = {"repository": "nvcr.io/nvidia", "image": "driver", "version": "595.91.07", "mlstackOsTag": "rhel9"}
+    assert chart_image_ref(driver) == "nvcr.io/nvidia/driver:595.91.07-rhel9"
+    locked = rewrite({"driver": driver}, {"nvcr.io/nvidia/driver:595.91.07-rhel9": d})["driver"]
+    assert locked == {**driver, "version": f"595.91.07-rhel9@{d}"}
+    assert chart_image_ref(locked) == f"nvcr.io/nvidia/driver:595.91.07-rhel9@{d}"
+    assert chart_image_ref({"repository": "nvcr.io/nvidia", "image": "gpu-operator", "version": d}) == f"nvcr.io/nvidia/gpu-operator@{d}"
+    assert chart_image_ref({"repository": "nvcr.io/nvidia", "image": "gpu-operator", "version": ""}) is None
+    assert chart_image_ref({"repository": "gpu-operator", "image": "x", "version": "v1"}) is None  # no registry host

@@ -156,7 +156,8 @@ def test_trainium_pools_get_the_neuron_device_plugin(tmp_path, staging):
     assert (release.inputs["chart"], release.inputs["version"], release.inputs["namespace"]) == (
         "oci://public.ecr.aws/neuron/neuron-helm-chart", "1.10.0", "kube-system"
     )
-    assert release.inputs["values"] == {"npd": {"enabled": False}}
+    assert release.inputs["values"] == {"npd": {"enabled": False}, "devicePlugin": {"image": {
+        "repository": "public.ecr.aws/neuron/neuron-device-plugin", "tag": "2.32.0.0", "pullPolicy": "IfNotPresent"}}}
     assert release.provider == "acme-ml-staging-k8s"
     group = trn.one("aws:eks/nodeGroup:NodeGroup", "acme-ml-staging-trn")
     assert (group.inputs["amiType"], group.inputs["instanceTypes"]) == ("AL2023_x86_64_NEURON", ["trn1.32xlarge"])

@@ -58,6 +58,8 @@ class Fixture:
 
 ARN = "arn:aws:iam::123456789012:role/"
 FIXTURES = {
+    "gpu-operator-no-node-os": Fixture("onprem", "cluster: {gpu_operator: true}\n", "cluster.gpu_node_os",
+                                       "required with gpu_operator: the operator installs the NVIDIA driver"),
     "unknown-accelerator": Fixture("staging", "node_pools:\n  x: {accelerator: nvidia-a100}\n", "node_pools.x.accelerator",
                                    "unknown accelerator 'nvidia-a100'. Did you mean"),
     "accelerator-not-on-cloud": Fixture("gcp-staging", "node_pools:\n  x: {accelerator: aws-trainium, gpus_per_node: 1}\n",
@@ -331,6 +333,12 @@ COMPONENTS = {
         F('tpu-max-below-min'),
     'components/gcp/tracking_database.py::TrackingDatabase.__init__::ValueError::tracking database {}: private_network is required':
         I("the network's outputs"),
+    'components/k8s/gpu_support.py::gpu_operator_values::ValueError::GPU operator image {}: not one of {}':
+        I("the paths of GPU_OPERATOR_IMAGES (mlstack/engine/plan/platform.py), all chart values the component knows"),
+    'components/k8s/gpu_support.py::operator_image_values::ValueError::GPU operator driver image needs driver_os: the operator appends the no':
+        F("gpu-operator-no-node-os"),
+    "components/k8s/gpu_support.py::operator_image_values::ValueError::GPU operator {} image {} must be 'registry/path/image:tag'":
+        I("the catalogue's gpu-operator images, each a registry path (tests/deploy/test_locked_plans.py)"),
     "components/k8s/hardening.py::pinned_image::ValueError::{} {} must be 'repository:tag' with a pinned tag":
         I("images from the catalogue's pins (tests/test_catalog.py) and the spec's tracking.image, which the tracking server does not parse"),
     "components/k8s/hardening.py::pinned_image::ValueError::{} {} must pin a version, not 'latest'":

@@ -188,7 +188,10 @@ ONPREM_CASES = [
     ("relative NFS path", "nfs_path: /exports/ml", "nfs_path: exports/ml", "storage.shared.nfs_path", "expected an absolute path such as /exports/ml, got 'exports/ml'"),
     ("region on onprem", "kube_context: lab}", "kube_context: lab, region: eu}", "target.region", "onprem has no region"),
     ("no kube context", "{cloud: onprem, kube_context: lab}", "{cloud: onprem}", "target.kube_context", "required for target.cloud onprem"),
-    ("GPU operator off onprem", "project: acme-ml\n", "project: acme-ml\ncluster: {gpu_operator: true}\n", None, None),
+    ("GPU operator off onprem", "project: acme-ml\n", "project: acme-ml\ncluster: {gpu_operator: true, gpu_node_os: ubuntu24.04}\n", None, None),
+    ("GPU operator without node OS", "project: acme-ml\n", "project: acme-ml\ncluster: {gpu_operator: true}\n", "cluster.gpu_node_os", "required with gpu_operator"),
+    ("node OS without GPU operator", "project: acme-ml\n", "project: acme-ml\ncluster: {gpu_node_os: ubuntu24.04}\n", "cluster.gpu_node_os", "only with cluster.gpu_operator"),
+    ("malformed node OS", "project: acme-ml\n", "project: acme-ml\ncluster: {gpu_operator: true, gpu_node_os: Ubuntu 24.04}\n", "cluster.gpu_node_os", "expected text matching"),
     ("TPU quota without TPU pools", "gpu_quota: 4}", "gpu_quota: 4, tpu_quota: 8}", "teams.research.tpu_quota", "the cluster has no TPU pools"),
 ]
 

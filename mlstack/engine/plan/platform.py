@@ -57,6 +57,29 @@ def device_plugin_image(catalog: Catalog, version: str) -> str:
     return pin.ref if version == catalog.versions.charts["nvidia-device-plugin"].version else f"{pin.repository}:v{version}"
 
 
+#: The GPU operator chart's image values (components/k8s/gpu_support.py OPERATOR_IMAGE_VALUES) and the catalogue
+#: image each is set from: the validator is the operator's image, GPU feature discovery the device plugin's (as in
+#: the chart's own values at the pinned version).
+GPU_OPERATOR_IMAGES = {
+    "operator": "gpu-operator", "validator": "gpu-operator", "driver": "gpu-operator-driver",
+    "driver.manager": "gpu-operator-driver-manager", "toolkit": "gpu-operator-toolkit",
+    "devicePlugin": "gpu-operator-device-plugin", "gfd": "gpu-operator-device-plugin",
+    "dcgmExporter": "gpu-operator-dcgm-exporter", "migManager": "gpu-operator-mig-manager",
+}
+
+
+def gpu_operator_args(spec: Spec, catalog: Catalog) -> GpuSupportArgs:
+    """The GPU operator at the catalogue's chart, with the operator's and every deployed operand's image set from
+    the catalogue (so the plan names each and a lock pins it), the driver's for the spec's node OS."""
+    chart, images = catalog.versions.charts["gpu-operator"], catalog.versions.images
+    return GpuSupportArgs(
+        chart_version=chart.version, chart=chart.chart, repository=chart.repo, gpu_operator=True,
+        install_driver=True,  # on-prem nodes may lack a driver: the spec's gpu_operator installs one
+        operator_images={path: images[key].ref for path, key in GPU_OPERATOR_IMAGES.items()},
+        driver_os=spec.cluster.gpu_node_os, nfd_image=images["gpu-operator-nfd"].ref,
+    )
+
+
 def gpu_accelerators(spec: Spec, catalog: Catalog) -> list[str]:
     """The NVIDIA accelerators of the spec's pools, sorted."""
     return sorted(
@@ -94,16 +117,12 @@ def platform_args(
     assert shared is not None  # the spec rules require it
     image = mlflow_image(spec, catalog, versions)
     gpu = None
-    if gpus and bindings.gpu_device_plugin:
-        chart = catalog.versions.charts["gpu-operator" if spec.cluster.gpu_operator else "nvidia-device-plugin"]
-        gpu = GpuSupportArgs(
-            chart_version=chart.version if spec.cluster.gpu_operator else versions["gpu_device_plugin"],
-            chart=chart.chart,
-            repository=chart.repo,
-            gpu_operator=spec.cluster.gpu_operator,
-            install_driver=spec.cluster.gpu_operator,
-            image=None if spec.cluster.gpu_operator else device_plugin_image(catalog, versions["gpu_device_plugin"]),
-        )
+    if gpus and bindings.gpu_device_plugin and spec.cluster.gpu_operator:
+        gpu = gpu_operator_args(spec, catalog)
+    elif gpus and bindings.gpu_device_plugin:
+        chart = catalog.versions.charts["nvidia-device-plugin"]
+        gpu = GpuSupportArgs(chart_version=versions["gpu_device_plugin"], chart=chart.chart, repository=chart.repo,
+                             image=device_plugin_image(catalog, versions["gpu_device_plugin"]))
     workloads = workloads_args(spec, catalog, bindings.node_fabric)
     nccl, nccl_skip = nccl_check(spec, catalog, bindings.node_fabric)
     queues = workloads.queues if workloads else None

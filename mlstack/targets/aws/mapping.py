@@ -195,7 +195,8 @@ def provision(
         extras.append(
             NeuronSupport(
                 f"{spec.prefix}-neuron",
-                NeuronSupportArgs(chart_version=catalog.versions.charts["neuron-helm-chart"].version),
+                NeuronSupportArgs(chart_version=catalog.versions.charts["neuron-helm-chart"].version,
+                                  device_plugin_image=catalog.versions.images["neuron-device-plugin"].ref),
                 opts=pulumi.ResourceOptions(providers=[provider]),
             )
         )
