@@ -124,8 +124,9 @@ CHART_IMAGE_VALUES = {
     "aws-load-balancer-controller": ["image"],  # opt-in (tracking.access ingress of class alb, on AWS)
     # On-prem opt-in (cluster.gpu_operator): {repository, image, version} maps, locked as version "<tag>@<digest>";
     # the driver's tag is its version with the nodes' OS (cluster.gpu_node_os). Plus the bundled NFD subchart.
+    # Its DCGM exporter is off: the platform's own (dcgm-exporter above) runs on every target.
     "gpu-operator": ["operator", "validator", "driver", "driver.manager", "toolkit", "devicePlugin", "gfd",
-                     "dcgmExporter", "migManager", "node-feature-discovery.image"],
+                     "migManager", "node-feature-discovery.image"],
     # Only where a pool has Neuron devices; the device plugin is the one image it deploys (scheduler off).
     "oci://public.ecr.aws/neuron/neuron-helm-chart": ["devicePlugin.image"],
 }
@@ -243,7 +244,6 @@ GPU_OPERATOR_IMAGES = {
     "toolkit": ("nvcr.io/nvidia/k8s", "container-toolkit", "v1.20.0"),
     "devicePlugin": ("nvcr.io/nvidia", "k8s-device-plugin", "v0.20.0"),
     "gfd": ("nvcr.io/nvidia", "k8s-device-plugin", "v0.20.0"),
-    "dcgmExporter": ("nvcr.io/nvidia/k8s", "dcgm-exporter", "4.6.0-4.8.3-distroless"),
     "migManager": ("nvcr.io/nvidia/cloud-native", "k8s-mig-manager", "v0.15.0"),
 }
 
@@ -265,6 +265,9 @@ def test_the_gpu_operator_and_each_operand_it_deploys_are_locked(tmp_path):
         assert {k: _at(values, path)[k] for k in ("repository", "image", "version")} == {
             "repository": repository, "image": image, "version": f"{tag}@{fixture_digest(ref)}"}, path
     assert values["driver"]["enabled"] is True and values["driver"]["mlstackOsTag"] == "ubuntu22.04"
+    # One DCGM exporter per GPU node, the platform's: the operator's is off, so neither named nor locked.
+    assert values["dcgmExporter"] == {"enabled": False}
+    assert [r for r in refs if "/dcgm-exporter:" in r] == ["nvcr.io/nvidia/k8s/dcgm-exporter:4.5.3-4.8.2-distroless"]
     assert values["node-feature-discovery"]["image"] == {
         "repository": "registry.k8s.io/nfd/node-feature-discovery", "tag": f"v0.19.0@{fixture_digest(nfd)}",
         "pullPolicy": "IfNotPresent"}

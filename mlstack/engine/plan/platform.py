@@ -59,12 +59,13 @@ def device_plugin_image(catalog: Catalog, version: str) -> str:
 
 #: The GPU operator chart's image values (components/k8s/gpu_support.py OPERATOR_IMAGE_VALUES) and the catalogue
 #: image each is set from: the validator is the operator's image, GPU feature discovery the device plugin's (as in
-#: the chart's own values at the pinned version).
+#: the chart's own values at the pinned version). Not its DCGM exporter: the platform runs its own on every
+#: target (GpuTelemetry), and two exporters on one GPU would compete for DCGM's profiling metrics.
 GPU_OPERATOR_IMAGES = {
     "operator": "gpu-operator", "validator": "gpu-operator", "driver": "gpu-operator-driver",
     "driver.manager": "gpu-operator-driver-manager", "toolkit": "gpu-operator-toolkit",
     "devicePlugin": "gpu-operator-device-plugin", "gfd": "gpu-operator-device-plugin",
-    "dcgmExporter": "gpu-operator-dcgm-exporter", "migManager": "gpu-operator-mig-manager",
+    "migManager": "gpu-operator-mig-manager",
 }
 
 
@@ -77,6 +78,7 @@ def gpu_operator_args(spec: Spec, catalog: Catalog) -> GpuSupportArgs:
         install_driver=True,  # on-prem nodes may lack a driver: the spec's gpu_operator installs one
         operator_images={path: images[key].ref for path, key in GPU_OPERATOR_IMAGES.items()},
         driver_os=spec.cluster.gpu_node_os, nfd_image=images["gpu-operator-nfd"].ref,
+        extra_values={"dcgmExporter": {"enabled": False}},  # the platform's own exporter runs (telemetry_args)
     )
 
 
