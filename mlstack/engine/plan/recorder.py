@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any
 
 from google.protobuf import json_format
@@ -128,6 +128,35 @@ async def _until_stalled(run: Any, monitor: RecordingMonitor, quiet_s: float) ->
                 await task
 
 
+@contextlib.contextmanager
+def _interrupt_cancels(loop: asyncio.AbstractEventLoop, main: asyncio.Task[Any]) -> Iterator[list[bool]]:
+    """Ctrl-C while the plan records cancels ``main`` through the loop, instead of raising at whatever line runs.
+
+    A KeyboardInterrupt raised inside the runtime's own tasks can be kept by the task it lands in (a registration
+    the program then waits on forever), so the run would hang until the stall deadline. Delivered as a loop
+    callback, the signal cancels the whole run at once; the yielded list holds True once it came, and the caller
+    raises KeyboardInterrupt (the CLI's exit 130). Only where SIGINT has Python's default handler, in the main
+    thread: a program that handles SIGINT itself keeps its handler.
+    """
+    import signal
+    import threading
+
+    interrupted: list[bool] = []
+    if threading.current_thread() is not threading.main_thread() or signal.getsignal(signal.SIGINT) is not signal.default_int_handler:
+        yield interrupted
+        return
+
+    def on_interrupt() -> None:
+        interrupted.append(True)
+        main.cancel()
+
+    loop.add_signal_handler(signal.SIGINT, on_interrupt)
+    try:
+        yield interrupted
+    finally:
+        loop.remove_signal_handler(signal.SIGINT)  # back to Python's default handler
+
+
 def record(
     program: Callable[[], None],
     *,
@@ -159,8 +188,14 @@ def record(
 
         from mlstack.engine.plan.sdk_seams import without_stack_traces
 
-        with without_stack_traces():
-            loop.run_until_complete(_until_stalled(run_in_stack(program), monitor, timeout))
+        main = loop.create_task(_until_stalled(run_in_stack(program), monitor, timeout))
+        with without_stack_traces(), _interrupt_cancels(loop, main) as interrupted:
+            try:
+                loop.run_until_complete(main)
+            except asyncio.CancelledError:
+                if interrupted:
+                    raise KeyboardInterrupt from None
+                raise
     except TimeoutError:
         raise EngineError(
             f"the plan registered nothing for {timeout:g} s: a component waits on an output the plan's mocks "
