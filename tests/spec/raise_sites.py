@@ -187,6 +187,7 @@ SITES = {
     'components/k8s/verify_job.py::VerifyJob.__init__::ValueError::VerifyJob {}: the NCCL check submits through a team queue: set gang_na':
         I("the Platform sets gang_namespace whenever it sets the NCCL check (mlstack/engine/plan/workloads.py)"),
     "mlstack/engine/plan/recorder.py::record::cause::<re-raise>": N("re-raises the program's failure: its sites are listed here"),
+    "mlstack/engine/plan/recorder.py::record::KeyboardInterrupt::<re-raise>": N("Ctrl-C while a plan records, not a spec"),
     "mlstack/engine/plan/recorder.py::record::EngineError::the program failed: {}": N("wraps the program's own raise: its sites are listed here"),
     'mlstack/engine/plan/recorder.py::record::EngineError::the plan registered nothing for {} s: a component waits on an output t':
         I("a mock missing from a pack table, found by planning every example"),
