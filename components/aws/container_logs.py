@@ -1,9 +1,9 @@
 """ContainerLogs: where the ``amazon-cloudwatch-observability`` EKS add-on ships the cluster's container logs.
 
-The add-on (made by :class:`AwsEnvironment` through its locked ``_addon``) runs Fluent Bit, which sends every
-container's stdout and stderr (MLflow's access log among them) to ``/aws/containerinsights/<cluster>/application``,
-node logs to ``host`` and ``dataplane``, and the CloudWatch agent, whose Container Insights data goes to
-``performance``. Fluent Bit creates a missing group itself, unencrypted and kept forever: here every group is made
+The add-on (made by :class:`AwsEnvironment` through ``EksAddons.add``, eks_addons.py, at its locked version) runs
+Fluent Bit, which sends every container's stdout and stderr (MLflow's access log among them) to
+``/aws/containerinsights/<cluster>/application``, node logs to ``host`` and ``dataplane``, and the CloudWatch
+agent, whose Container Insights data goes to ``performance``. Fluent Bit creates a missing group itself, unencrypted and kept forever: here every group is made
 first, encrypted with a customer-managed key that only CloudWatch Logs may use for these groups, with the spec's
 retention. The add-on's service account (``amazon-cloudwatch/cloudwatch-agent``) gets an IRSA role that may write
 to these groups only (no ``logs:CreateLogGroup``, no retention changes) and put metrics in the

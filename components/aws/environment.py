@@ -20,6 +20,7 @@ from .ci_trust import CiTrust, CiTrustArgs
 from .cluster import Cluster, ClusterArgs
 from .container_logs import ADDON as CONTAINER_LOGS_ADDON, ContainerLogs, ContainerLogsArgs
 from .container_registry import ContainerRegistry, ContainerRegistryArgs
+from .eks_addons import NODE_MONITORING_ADDON, EksAddons
 from .irsa_role import WorkloadRole, WorkloadRoleArgs
 from .mlflow_access import MLFLOW_PREFIX, database_secret_statements, mlflow_statements
 from .network import Network, NetworkArgs
@@ -33,10 +34,6 @@ TOKEN = "mlstack:aws:Environment"
 CI_KUBERNETES_GROUP = CI_GROUP
 #: Suffixes of the fixed children; a node pool or bucket key equal to one would clash with it.
 RESERVED = RESERVED_PARTS
-#: The EKS add-on that reports node health (GPU XID and DCGM faults among them) as node conditions.
-NODE_MONITORING_ADDON = "eks-node-monitoring-agent"
-EFS_CSI_POLICY = "service-role/AmazonEFSCSIDriverPolicy"  # AWS-managed; its ARN follows the partition
-
 
 
 class _Dataclass(Protocol):
@@ -138,7 +135,6 @@ class AwsEnvironment(pulumi.ComponentResource):
 
     def __init__(self, name: str, args: AwsEnvironmentArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__(TOKEN, name, None, opts)
-        self._addons: dict[str, pulumi.Output[str]] = {}
         cluster_name = args.cluster.cluster_name or name
 
         def fill(child: A, **values: Any) -> A:
@@ -155,17 +151,17 @@ class AwsEnvironment(pulumi.ComponentResource):
             fill(args.cluster, cluster_name=cluster_name, subnet_ids=private),
             opts=child_opts(self),
         )
+        addons = EksAddons(self, cluster, args.addon_versions, args.tags)
         # The VPC CNI add-on enforces NetworkPolicy only when asked to: the platform layer's default-deny
         # policies depend on it. Adopting the add-on EKS installed (OVERWRITE) keeps its version EKS's default
         # unless a lock names one (``addon_versions``).
-        self._addon(args, cluster, "vpc-cni", f"{name}-vpc-cni",
-                    configuration_values=json.dumps({"enableNetworkPolicy": "true"}))
+        addons.add("vpc-cni", f"{name}-vpc-cni", configuration_values=json.dumps({"enableNetworkPolicy": "true"}))
         node_sg = cluster.cluster_security_group_id
         if args.node_monitoring:
             # Node health: the agent reports GPU (XID, DCGM), Neuron, kernel, network and storage faults as node
             # conditions, which node auto repair acts on. Version: EKS's default for the cluster's minor unless
             # a lock names one, like the other add-ons.
-            self._addon(args, cluster, NODE_MONITORING_ADDON, f"{name}-node-monitoring")
+            addons.add(NODE_MONITORING_ADDON, f"{name}-node-monitoring")
 
         pools: dict[str, NodePool] = {}
         for pool in sorted(args.node_pools):
@@ -188,11 +184,11 @@ class AwsEnvironment(pulumi.ComponentResource):
                                  oidc_provider_arn=cluster.oidc_provider_arn, oidc_provider_url=cluster.oidc_provider_url),
                                  opts=child_opts(self))  # fmt: skip
             # After its groups: Fluent Bit would otherwise create them itself, unencrypted and kept forever.
-            self._addon(args, cluster, CONTAINER_LOGS_ADDON, f"{name}-cloudwatch-observability",
-                        depends_on=[logs, *pools.values()], service_account_role_arn=logs.role_arn)
+            addons.add(CONTAINER_LOGS_ADDON, f"{name}-cloudwatch-observability",
+                       depends_on=[logs, *pools.values()], service_account_role_arn=logs.role_arn)
         # Resource metrics (kubectl top, HPA): EKS's metrics-server community add-on (its version locked like
         # every add-on's). Created after the node groups in program order; EKS reports it DEGRADED until nodes join.
-        self._addon(args, cluster, "metrics-server", f"{name}-metrics-server")
+        addons.add("metrics-server", f"{name}-metrics-server")
 
         file_system_id: pulumi.Output[str] | None = None
         if args.shared_file_system is not None:
@@ -207,7 +203,7 @@ class AwsEnvironment(pulumi.ComponentResource):
                 opts=child_opts(self),
             )
             file_system_id = fs.file_system_id
-            self._efs_csi_driver(name, args, cluster)
+            addons.efs_csi_driver(name)
 
         buckets = {
             key: Bucket(f"{name}-{key}", fill(args.buckets[key]), opts=child_opts(self)) for key in sorted(args.buckets)
@@ -230,7 +226,7 @@ class AwsEnvironment(pulumi.ComponentResource):
 
         if args.s3_mount_driver:
             # Pod-level credentials only (``authenticationSource: pod``): no driver role that could read every bucket.
-            self._addon(args, cluster, "aws-mountpoint-s3-csi-driver", f"{name}-s3-csi")
+            addons.add("aws-mountpoint-s3-csi-driver", f"{name}-s3-csi")
 
         registry: ContainerRegistry | None = None
         if args.registry is not None:
@@ -337,7 +333,7 @@ class AwsEnvironment(pulumi.ComponentResource):
         self.ci_role_arn: pulumi.Output[str] | None = ci_role_arn
         self.trail_arn: pulumi.Output[str] | None = trail_arn
         self.platform_versions: dict[str, pulumi.Output[str]] = dict(sorted({
-            "control_plane": cluster.platform_version, **self._addons,
+            "control_plane": cluster.platform_version, **addons.versions,
             **{f"node_pool/{k}": p.release_version for k, p in pools.items()},
         }.items()))
         self.register_outputs(
@@ -368,38 +364,3 @@ class AwsEnvironment(pulumi.ComponentResource):
             }
         )
 
-
-    def _efs_csi_driver(self, name: str, args: AwsEnvironmentArgs, cluster: Cluster) -> None:
-        """The EKS add-on that mounts EFS volumes, with its controller's IRSA role (AWS-managed policy)."""
-        role = WorkloadRole(
-            f"{name}-efs-csi",
-            WorkloadRoleArgs(
-                namespace="kube-system",
-                service_account="efs-csi-controller-sa",
-                managed_policies=[EFS_CSI_POLICY],
-                oidc_provider_arn=cluster.oidc_provider_arn,
-                oidc_provider_url=cluster.oidc_provider_url,
-                tags=tags_with(dict(args.tags)),
-            ),
-            opts=child_opts(self),
-        )
-        self._addon(args, cluster, "aws-efs-csi-driver", f"{name}-efs-csi", service_account_role_arn=role.role_arn)
-
-    def _addon(self, args: AwsEnvironmentArgs, cluster: Cluster, addon: str, resource: str,
-               depends_on: Sequence[pulumi.Resource] = (), **extra: Any) -> None:
-        """An EKS add-on at ``args.addon_versions[addon]`` (EKS's default for the cluster's version without one);
-        the version it runs is recorded in ``platform_versions``. Every add-on of the environment is made here
-        (a lock pins what it records: tests/deploy/test_lock_platform.py checks that no add-on is missed).
-        ``depends_on``: resources it waits for (e.g. node groups for an add-on whose pods need nodes)."""
-        created = aws.eks.Addon(
-            resource,
-            cluster_name=cluster.cluster_name,
-            addon_name=addon,
-            addon_version=args.addon_versions.get(addon),
-            resolve_conflicts_on_create="OVERWRITE",
-            resolve_conflicts_on_update="OVERWRITE",
-            tags=tags_with(dict(args.tags), Name=resource),
-            opts=child_opts(self, depends_on=list(depends_on) or None),
-            **extra,
-        )
-        self._addons[f"addon/{addon}"] = created.addon_version

@@ -1,5 +1,5 @@
 """Container logs on AWS (MLflow's access log among them): the amazon-cloudwatch-observability add-on through
-AwsEnvironment._addon (locked), its IRSA role scoped to the log groups mlstack makes first, each group encrypted
+EksAddons.add (locked; components/aws/eks_addons.py), its IRSA role scoped to the log groups mlstack makes first, each group encrypted
 with its own customer-managed key and kept ``cluster.log_retention_days``; the policy rule on log groups."""
 
 from __future__ import annotations
