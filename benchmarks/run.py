@@ -41,7 +41,11 @@ class Row:
     floor_name: str
     floor: list[Run]
     target: float
-    goal: bool = True
+    goal: bool = True  # False: printed for context (INFO), not counted
+
+    @property
+    def verdict(self) -> str:
+        return "INFO" if not self.goal else "PASS" if self.ratio < self.target else "FAIL"
 
     @property
     def ratio(self) -> float:
@@ -53,8 +57,7 @@ class Row:
 
     def line(self) -> str:
         walls = sorted(r.wall * 1000 for r in self.runs)
-        verdict = "PASS" if self.ratio < self.target else "FAIL"
-        return (f"{verdict}  {self.name}: {statistics.median(walls):.0f} ms ({walls[0]:.0f}-{walls[-1]:.0f}) vs "
+        return (f"{self.verdict}  {self.name}: {statistics.median(walls):.0f} ms ({walls[0]:.0f}-{walls[-1]:.0f}) vs "
                 f"{self.floor_name}: {statistics.median(r.wall for r in self.floor) * 1000:.0f} ms -> "
                 f"{self.ratio:.2f}x wall, {self.cpu_ratio:.2f}x CPU (target < {self.target}x); "
                 f"peak RSS {max(r.rss_mib for r in self.runs):.0f} MiB")
@@ -71,13 +74,11 @@ class CountRow:
     target: float
     goal: bool = True
 
-    @property
-    def ratio(self) -> float:
-        return self.count / self.floor
+    ratio = property(lambda self: self.count / self.floor)
+    verdict = Row.verdict
 
     def line(self) -> str:
-        verdict = "PASS" if self.ratio < self.target else "FAIL"
-        return (f"{verdict}  {self.name}: {self.count / 1e6:.0f} M instructions vs {self.floor_name}: "
+        return (f"{self.verdict}  {self.name}: {self.count / 1e6:.0f} M instructions vs {self.floor_name}: "
                 f"{self.floor / 1e6:.0f} M -> {self.ratio:.2f}x (target < {self.target}x)")
 
 
@@ -114,12 +115,11 @@ def main() -> int:
 
     def add(name: str, cmd: list[str], floor_name: str, floor: list[str], target: float, goal: bool = True) -> None:
         if args.instructions:
-            rows.append(CountRow(name, count(cmd), floor_name, count(floor), target))
+            rows.append(CountRow(name, count(cmd), floor_name, count(floor), target, goal))
         else:
             runs, floors = interleaved(cmd, floor, args.repeat)
-            rows.append(Row(name, runs, floor_name, floors, target))
-        rows[-1].goal = goal
-        print(rows[-1].line() if goal else "INFO" + rows[-1].line()[4:], flush=True)
+            rows.append(Row(name, runs, floor_name, floors, target, goal))
+        print(rows[-1].line(), flush=True)
 
     groups = set(args.only or ["cli", "plans", "commands"])
     if "cli" in groups:

@@ -53,6 +53,8 @@ def pool_size(min_nodes: int | None, max_nodes: int | None, *, accelerated: bool
     accelerator pool, else ``POOL_MIN``; most the fewest, at least 1."""
     lo = min_nodes if min_nodes is not None else (ACCELERATOR_POOL_MIN if accelerated else POOL_MIN)
     return lo, (max_nodes if max_nodes is not None else max(lo, 1))
+
+
 GPU_DRIVER_OS_TAG = "mlstackOsTag"
 """Key mlstack adds to the GPU operator chart's ``driver`` value: the GPU nodes' OS tag (``ubuntu24.04``), which
 the operator appends to the driver's tag at run time. Not a chart value (the chart's templates read only their

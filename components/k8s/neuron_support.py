@@ -40,7 +40,8 @@ class NeuronSupportArgs:
 
 
 class NeuronSupport(pulumi.ComponentResource):
-    """The Neuron device plugin (the chart's scheduler extension stays off). Pass the cluster's provider in ``opts.providers``.
+    """The Neuron device plugin (the chart's scheduler extension stays off). Pass the cluster's provider in
+    ``opts.providers``.
 
     Outputs: release_name.
     """
