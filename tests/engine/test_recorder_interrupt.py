@@ -48,10 +48,14 @@ def test_sigint_in_the_program_body_cancels_the_plan_at_once():
 
 def test_a_programs_own_sigint_handler_is_kept():
     seen: list[int] = []
-    previous = signal.signal(signal.SIGINT, lambda signum, _frame: seen.append(signum))
+
+    def handler(signum, _frame):
+        seen.append(signum)
+
+    previous = signal.signal(signal.SIGINT, handler)
     try:
         plan = plan_program(lambda: pulumi.export("x", aws.kms.Key("k").arn), project="p", env="s")
-        assert signal.getsignal(signal.SIGINT) is not signal.default_int_handler
+        assert signal.getsignal(signal.SIGINT) is handler
         os.kill(os.getpid(), signal.SIGINT)
         time.sleep(0.05)  # the handler runs between bytecodes of the main thread
         assert seen == [signal.SIGINT]
