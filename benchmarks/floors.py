@@ -112,11 +112,15 @@ def _has(module: str, cls: str) -> bool:
         return False
 
 
-def plan_types(env: str, cwd: Path = ROOT) -> list[str]:
-    """The resource type tokens of ``mlstack plan --env env``."""
-    out = subprocess.run([*MLSTACK, "plan", "--env", env, "--format", "json"], cwd=cwd, capture_output=True,
-                         text=True, check=True).stdout
-    return sorted({r["type"] for r in json.loads(out)["resources"]})
+def plan_json(env: str, cwd: Path = ROOT) -> str:
+    """``mlstack plan --env env --format json``, as printed."""
+    return subprocess.run([*MLSTACK, "plan", "--env", env, "--format", "json"], cwd=cwd, capture_output=True,
+                          text=True, check=True).stdout
+
+
+def plan_types(env: str, cwd: Path = ROOT, plan: str | None = None) -> list[str]:
+    """The resource type tokens of ``mlstack plan --env env`` (of ``plan``, its JSON, when given)."""
+    return sorted({r["type"] for r in json.loads(plan or plan_json(env, cwd))["resources"]})
 
 
 def class_floor(types: list[str]) -> list[str]:

@@ -152,8 +152,8 @@ def plan(
 
     from mlstack.spec.notices import env_warnings
 
-    lock = env_lock(env, STATE.stacks_dir)
-    spec = load_checked(env, STATE.stacks_dir)  # once: the review below reads the same spec
+    spec = load_checked(env, STATE.stacks_dir)  # once: the lock's check and the review below read the same spec
+    lock = env_lock(env, STATE.stacks_dir, spec.project)
     result = plan_spec(spec, lock.get("images"), lock.get("platform"))
     print_warnings(env_warnings(env, STATE.stacks_dir, spec))
     if format is PlanFormat.json:

@@ -49,6 +49,23 @@ def test_plan_shows_the_locked_digests(tmp_path, capsys):
     assert "@sha256:" not in capsys.readouterr().out
 
 
+def test_a_locked_plan_loads_its_spec_once(tmp_path, capsys, monkeypatch):
+    # The lock's project check reads the spec the plan loaded; it used to load and validate the spec again.
+    import mlstack.spec as spec_module
+
+    stacks = copy_stacks(tmp_path)
+    spec = load_spec("onprem", stacks)
+    lk.write_lock(lk.lock_path("onprem", stacks), lk.build_lock(spec, {}, TOOLS))
+    loads = []
+    real = spec_module.load_spec_file
+    monkeypatch.setattr(spec_module, "load_spec_file", lambda *a, **k: loads.append(a) or real(*a, **k))
+    assert main(["--stacks-dir", str(stacks), "plan", "--env", "onprem", "--format", "json"]) == 0
+    assert len(loads) == 1 and json.loads(capsys.readouterr().out)["env"] == "onprem"
+    lk.write_lock(lk.lock_path("onprem", stacks), {**lk.build_lock(spec, {}, TOOLS), "project": "other"})
+    assert main(["--stacks-dir", str(stacks), "plan", "--env", "onprem"]) == 2
+    assert "project" in capsys.readouterr().err
+
+
 def test_lock_prints_digest_and_contents_and_checks_the_spec(tmp_path, capsys):
     stacks = copy_stacks(tmp_path)
     run = lambda *a: main(["--stacks-dir", str(stacks), *a])  # noqa: E731

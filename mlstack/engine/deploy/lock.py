@@ -282,18 +282,21 @@ def locked_platform(env: str, stacks_dir: Path) -> dict[str, str]:
     return dict(env_lock(env, stacks_dir).get("platform", {}))
 
 
-def env_lock(env: str, stacks_dir: Path) -> dict[str, Any]:
-    """``env``'s lock in the current format (:func:`upgrade_lock`), ``{}`` without one.
+def env_lock(env: str, stacks_dir: Path, project: str | None = None) -> dict[str, Any]:
+    """``env``'s lock in the current format (:func:`upgrade_lock`), ``{}`` without one. ``project``: the spec's,
+    when the caller has loaded the spec (else it is loaded here, to check the lock is of this project).
 
     Raises:
         UsageError: the lock is invalid, or of another project (:func:`read_lock`).
     """
-    from mlstack.spec import load_spec
-
     path = lock_path(env, stacks_dir)
     if not path.is_file():
         return {}
-    lock = read_lock(path, load_spec(env, stacks_dir).project, env)
+    if project is None:
+        from mlstack.spec import load_spec
+
+        project = load_spec(env, stacks_dir).project
+    lock = read_lock(path, project, env)
     return upgrade_lock(lock) if lock else {}
 
 
