@@ -144,7 +144,7 @@ def main() -> int:
         # --no-plan-cache: a fresh plan, the first one of a change; a cached plan is far below any floor.
         add(f"mlstack plan --env {env}", [*MLSTACK, "--no-plan-cache", "plan", "--env", env, "--format", "json"],
             f"its SDK classes ({len(types)} types)", floor, 1.3)
-        # Not a goal: the least any Typer command line pays to register this plan through Pulumi's SDK.
+        # Not a goal: what registering this plan costs in Pulumi's SDK alone after Typer's imports (an estimate).
         with tempfile.TemporaryDirectory() as tmp:
             (Path(tmp) / "plan.json").write_text(plan)
             add(f"{env}'s resources registered by Pulumi's generic classes after Typer's imports (sdk_replay.py)",
