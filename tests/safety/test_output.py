@@ -57,13 +57,26 @@ def test_an_abort_at_a_prompt_after_ctrl_c_is_exit_130(capsys):
 CHILD = "import sys; from mlstack.cli import run; sys.argv[0] = 'mlstack'; run()"
 
 
-@pytest.mark.parametrize("delay", [0.4, 0.8, 1.2, 1.8, 2.6])
-def test_ctrl_c_at_any_moment_is_exit_130_and_one_line(tmp_path, delay):
-    proc = subprocess.Popen([sys.executable, "-c", CHILD, "--stacks-dir", str(ROOT / "stacks"), "plan", "--env", "staging"],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, cwd=tmp_path, env={**os.environ, "NO_COLOR": "1"})
-    time.sleep(delay)
+PLAN = ["--stacks-dir", str(ROOT / "stacks"), "plan", "--env", "staging"]
+
+
+@pytest.fixture(scope="module")
+def plan_seconds(tmp_path_factory) -> float:
+    """How long one plan takes on this machine: the moments of the signal are fractions of it, so that a fast
+    machine is interrupted in every phase as a slow one is (fixed delays let the plan finish first there)."""
+    start = time.monotonic()
+    subprocess.run([sys.executable, "-c", CHILD, *PLAN], check=True, stdout=subprocess.DEVNULL,
+                   cwd=tmp_path_factory.mktemp("timing"))
+    return time.monotonic() - start
+
+
+@pytest.mark.parametrize("fraction", [0.15, 0.3, 0.45, 0.6, 0.75])
+def test_ctrl_c_at_any_moment_is_exit_130_and_one_line(tmp_path, plan_seconds, fraction):
+    proc = subprocess.Popen([sys.executable, "-c", CHILD, *PLAN], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                            cwd=tmp_path, env={**os.environ, "NO_COLOR": "1"})
+    time.sleep(plan_seconds * fraction)
     proc.send_signal(signal.SIGINT)
     _, err = proc.communicate(timeout=60)
     if proc.returncode == 0:
-        pytest.skip(f"the plan finished within {delay}s, before the signal")
+        pytest.skip(f"the plan finished within {plan_seconds * fraction:.1f}s ({fraction} of a plan), before the signal")
     assert (proc.returncode, err.decode()) == (130, "interrupted\n")
