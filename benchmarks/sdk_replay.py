@@ -43,8 +43,8 @@ def main() -> None:
         import yaml  # noqa: F401
         from pydantic import TypeAdapter  # noqa: F401
     resources = json.loads(args.plan.read_text())["resources"]
-    import pulumi
-    import pulumi.runtime
+    import pulumi  # noqa: F401 - what every floor imports (floors.class_floor)
+    import pulumi.runtime  # noqa: F401
 
     for module, cls in sorted({c for r in resources if (c := class_of(r["type"])) is not None}):
         getattr(importlib.import_module(module), cls)
@@ -102,7 +102,7 @@ def _register(resources: list[dict[str, Any]]) -> None:
     mocks.set_mocks(Mocks(), project="replay", stack="replay", preview=False)
     settings.set_root_resource(None)  # type: ignore[arg-type]
     loop.run_until_complete(asyncio.wait_for(run_in_stack(program), 120))
-    if sorted(registered) != sorted(r["type"] for r in resources):  # a partial replay would understate the bound
+    if sorted(registered) != sorted(r["type"] for r in resources):  # a partial replay would understate the estimate
         raise SystemExit(f"replayed {len(registered)} of the plan's {len(resources)} resources")
 
 

@@ -63,7 +63,9 @@ def test_a_locked_plan_loads_its_spec_once(tmp_path, capsys, monkeypatch):
     assert len(loads) == 1 and json.loads(capsys.readouterr().out)["env"] == "onprem"
     lk.write_lock(lk.lock_path("onprem", stacks), {**lk.build_lock(spec, {}, TOOLS), "project": "other"})
     assert main(["--stacks-dir", str(stacks), "plan", "--env", "onprem"]) == 2
-    assert "project" in capsys.readouterr().err
+    assert capsys.readouterr().err == (
+        f"error: {lk.lock_path('onprem', stacks)} is the lock of project 'other' env 'onprem', not of project "
+        f"{spec.project!r} env 'onprem': it was copied from elsewhere; delete it or restore the right one\n")
 
 
 def test_lock_prints_digest_and_contents_and_checks_the_spec(tmp_path, capsys):
